@@ -1,0 +1,91 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using FastEndpoints;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.HttpOverrides;
+using PhotoApi.Api.Features.Auth;
+using PhotoApi.Api.Infrastructure.Auth;
+using PhotoApi.Api.Infrastructure.Errors;
+using PhotoApi.Api.Infrastructure.Jobs;
+using PhotoApi.Persistence;
+using Scalar.AspNetCore;
+
+namespace PhotoApi.Api;
+
+/// <summary>The API's composition: services and the request pipeline. Program.cs only calls these.</summary>
+public static class Composition
+{
+    public const string CorsPolicy = "spa";
+
+    public static void AddPhotoApi(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        var config = builder.Configuration;
+
+        // JSON endpoints take small bodies; upload routes lift the limit for themselves (see UseBodySizeLimits).
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = JsonBodyLimit(config));
+
+        services.AddPhotoApiDatabase(config);
+        services.Configure<PasswordOptions>(config.GetSection("Passwords"));
+        services.Configure<ThrottlingOptions>(config.GetSection("Throttling"));
+        services.Configure<TokenOptions>(config.GetSection("Tokens"));
+        services.AddSingleton<PasswordHasher>();
+        services.AddSingleton<Throttle>();
+        services.AddSingleton<SessionTokens>();
+        services.AddSingleton<IJobQueue, HangfireJobQueue>();
+
+        services.AddAuthentication(PhotoApiAuthenticationHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, PhotoApiAuthenticationHandler>(PhotoApiAuthenticationHandler.SchemeName, null);
+        services.AddAuthorizationBuilder()
+            .AddPolicy(Policies.InteractiveSession, p => p.RequireAuthenticatedUser().RequireClaim(Claims.Method, AuthMethods.Session));
+
+        // Behind a reverse proxy the client address (used by throttling) comes from X-Forwarded-For.
+        if (config.GetValue<bool>("ForwardedHeaders:Enabled"))
+        {
+            services.Configure<ForwardedHeadersOptions>(o =>
+            {
+                o.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
+                o.KnownIPNetworks.Clear();
+                o.KnownProxies.Clear();
+            });
+        }
+
+        var origins = config.GetSection("Cors:Origins").Get<string[]>() ?? [];
+        services.AddCors(o => o.AddPolicy(CorsPolicy, p => p.WithOrigins(origins).AllowAnyHeader().AllowAnyMethod()
+            .WithExposedHeaders("ETag", "Content-Range", "Accept-Ranges", "Content-Disposition", "Retry-After")));
+
+        services.AddFastEndpoints(o => o.IncludeAbstractValidators = false);
+    }
+
+    public static void UsePhotoApi(this WebApplication app)
+    {
+        if (app.Configuration.GetValue<bool>("ForwardedHeaders:Enabled")) app.UseForwardedHeaders();
+        app.UsePhotoApiErrors();
+        app.UseRouting();
+        app.UseBodySizeLimits(JsonBodyLimit(app.Configuration));
+        app.UseCors(CorsPolicy);
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseFastEndpoints(c =>
+        {
+            c.Errors.ResponseBuilder = ErrorHandling.BuildValidationProblem;
+            c.Errors.ContentType = ApiProblem.ContentType;
+            c.Errors.ProducesMetadataType = typeof(ApiProblem);
+            c.Serializer.Options.NumberHandling = JsonNumberHandling.Strict;
+            c.Serializer.Options.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+            c.Serializer.Options.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
+        });
+
+        // The contract, served exactly as written, and the interactive docs reading it.
+        var contractPath = Path.Combine(AppContext.BaseDirectory, "openapi.yaml");
+        // Scalar's page resolves the document relative to /docs/, so the contract is served there too.
+        foreach (var route in new[] { "/openapi.yaml", "/docs/openapi.yaml" })
+            app.MapGet(route, () => Results.File(contractPath, "application/yaml")).AllowAnonymous().ExcludeFromDescription();
+        app.MapScalarApiReference("/docs", o => o.WithTitle("PhotoApi").AddDocument("v1", "PhotoApi v1", "/openapi.yaml")).AllowAnonymous();
+    }
+
+    private static long JsonBodyLimit(IConfiguration config) => config.GetValue<long?>("Limits:MaxJsonBodyBytes") ?? 1024 * 1024;
+
+    public static async Task MigrateDatabaseAsync(this WebApplication app) =>
+        await app.Services.GetRequiredService<Migrator>().MigrateAsync(app.Lifetime.ApplicationStopping);
+}

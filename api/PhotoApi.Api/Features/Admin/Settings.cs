@@ -1,0 +1,70 @@
+using Dapper;
+using FastEndpoints;
+using FluentValidation;
+using Npgsql;
+using PhotoApi.Api.Features.Common;
+
+namespace PhotoApi.Api.Features.Admin;
+
+public sealed record SettingsResponse(string RegistrationMode, bool SharedSpaceEnabled, DateTime UpdatedAt);
+
+public static class SettingsSql
+{
+    public const string Select = "SELECT registration_mode, shared_space_enabled, updated_at FROM settings";
+}
+
+public sealed class GetSettingsEndpoint(NpgsqlDataSource db) : EndpointWithoutRequest<SettingsResponse>
+{
+    public override void Configure()
+    {
+        Get("/api/v1/admin/settings");
+        Roles(Infrastructure.Auth.UserRoles.Admin);
+        Description(d => d.WithName("getSettings"));
+    }
+
+    public override async Task HandleAsync(CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await Send.OkAsync(await conn.QuerySingleAsync<SettingsResponse>(new CommandDefinition(SettingsSql.Select, cancellationToken: ct)), ct);
+    }
+}
+
+public sealed class UpdateSettingsRequest
+{
+    /// <summary><c>open</c>: new accounts are active; <c>approval</c>: pending until an admin approves; <c>closed</c>: no self-registration.</summary>
+    public string? RegistrationMode { get; set; }
+    public bool? SharedSpaceEnabled { get; set; }
+}
+
+public sealed class UpdateSettingsValidator : Validator<UpdateSettingsRequest>
+{
+    public UpdateSettingsValidator() =>
+        RuleFor(x => x.RegistrationMode).Must(m => m.IsOneOf("open", "approval", "closed")).When(x => x.RegistrationMode is not null)
+            .WithMessage("One of: open, approval, closed.");
+}
+
+public sealed class UpdateSettingsEndpoint(NpgsqlDataSource db) : Endpoint<UpdateSettingsRequest, SettingsResponse>
+{
+    private const string UpdateSql = $"""
+        UPDATE settings SET
+            registration_mode = coalesce(@registrationMode, registration_mode),
+            shared_space_enabled = coalesce(@sharedSpaceEnabled, shared_space_enabled),
+            updated_at = now();
+        {SettingsSql.Select};
+        """;
+
+    public override void Configure()
+    {
+        Patch("/api/v1/admin/settings");
+        Roles(Infrastructure.Auth.UserRoles.Admin);
+        Description(d => d.WithName("updateSettings"));
+    }
+
+    public override async Task HandleAsync(UpdateSettingsRequest req, CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        var settings = await conn.QuerySingleAsync<SettingsResponse>(new CommandDefinition(UpdateSql,
+            new { req.RegistrationMode, req.SharedSpaceEnabled }, cancellationToken: ct));
+        await Send.OkAsync(settings, ct);
+    }
+}

@@ -1,0 +1,54 @@
+using FastEndpoints;
+using Npgsql;
+using PhotoApi.Api.Infrastructure.Errors;
+using PhotoApi.Contracts;
+using PhotoApi.Persistence;
+
+namespace PhotoApi.Api.Features.Health;
+
+public sealed record HealthResponse(string Status, int? SchemaVersion, int? ExpectedSchemaVersion);
+
+/// <summary>The process is up. Says nothing about its dependencies (use readiness for that).</summary>
+public sealed class LivenessEndpoint : EndpointWithoutRequest<HealthResponse>
+{
+    public override void Configure()
+    {
+        Get("/health/live");
+        AllowAnonymous();
+        Description(d => d.WithName("getLiveness"));
+    }
+
+    public override Task HandleAsync(CancellationToken ct) => Send.OkAsync(new HealthResponse("live", null, null), ct);
+}
+
+/// <summary>
+/// Ready only when PostgreSQL answers and every migration this build knows is applied. A newer schema (another node
+/// of a rolling deploy migrated first) is fine: migrations only ever add, so older builds keep working.
+/// </summary>
+public sealed class ReadinessEndpoint(NpgsqlDataSource db) : EndpointWithoutRequest<HealthResponse>
+{
+    public override void Configure()
+    {
+        Get("/health/ready");
+        AllowAnonymous();
+        Description(d => d.WithName("getReadiness"));
+    }
+
+    public override async Task HandleAsync(CancellationToken ct)
+    {
+        int? applied;
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            timeout.CancelAfter(TimeSpan.FromSeconds(5));
+            applied = await Migrator.AppliedVersionAsync(db, timeout.Token);
+        }
+        catch (Exception e) when (e is NpgsqlException or OperationCanceledException or TimeoutException)
+        {
+            throw new ApiException(503, ErrorCodes.Unavailable, "The database does not answer.");
+        }
+        if (applied is null || applied < Migrator.LatestVersion)
+            throw new ApiException(503, ErrorCodes.Unavailable, $"Database schema is at version {applied?.ToString() ?? "none"}, expected at least {Migrator.LatestVersion}.");
+        await Send.OkAsync(new HealthResponse("ready", applied, Migrator.LatestVersion), ct);
+    }
+}

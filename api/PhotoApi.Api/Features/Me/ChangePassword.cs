@@ -1,0 +1,63 @@
+using Dapper;
+using FastEndpoints;
+using FluentValidation;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using PhotoApi.Api.Features.Auth;
+using PhotoApi.Api.Features.Common;
+using PhotoApi.Api.Infrastructure.Auth;
+using PhotoApi.Api.Infrastructure.Errors;
+using PhotoApi.Contracts;
+
+namespace PhotoApi.Api.Features.Me;
+
+public sealed class ChangePasswordRequest
+{
+    public string CurrentPassword { get; set; } = "";
+    public string NewPassword { get; set; } = "";
+}
+
+public sealed class ChangePasswordValidator : Validator<ChangePasswordRequest>
+{
+    public ChangePasswordValidator()
+    {
+        RuleFor(x => x.CurrentPassword).NotEmpty().MaximumLength(256);
+        RuleFor(x => x.NewPassword).StrongPassword()
+            .NotEqual(x => x.CurrentPassword).WithMessage("The new password must differ from the current one.");
+    }
+}
+
+/// <summary>Changes the caller's password after checking the current one; every other session of the user is ended.</summary>
+public sealed class ChangePasswordEndpoint(NpgsqlDataSource db, PasswordHasher hasher, Throttle throttle, IOptions<ThrottlingOptions> limits)
+    : Endpoint<ChangePasswordRequest>
+{
+    private const string HashSql = "SELECT password_hash FROM users WHERE id = @id";
+    private const string UpdateSql = "UPDATE users SET password_hash = @hash, updated_at = now() WHERE id = @id";
+
+    public override void Configure()
+    {
+        Put("/api/v1/users/me/password");
+        Policies(Infrastructure.Auth.Policies.InteractiveSession);
+        Description(d => d.WithName("changePassword"));
+    }
+
+    public override async Task HandleAsync(ChangePasswordRequest req, CancellationToken ct)
+    {
+        var userId = User.UserId();
+        var bucket = $"password:user:{userId}";
+        var o = limits.Value;
+        await throttle.AttemptAsync([new(bucket, o.LoginFailuresPerAccount)], o.Window, ct);
+        await using var conn = await db.OpenConnectionAsync(ct);
+        var current = await conn.ExecuteScalarAsync<string>(new CommandDefinition(HashSql, new { id = userId }, cancellationToken: ct));
+        if (!hasher.Verify(req.CurrentPassword, current))
+            throw new ApiException(400, ErrorCodes.InvalidCredentials, "The current password is wrong.",
+                new() { ["currentPassword"] = ["The current password is wrong."] });
+        await throttle.ResetAsync(bucket, ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        await conn.ExecuteAsync(new CommandDefinition(UpdateSql, new { id = userId, hash = hasher.Hash(req.NewPassword) }, tx, cancellationToken: ct));
+        await conn.ExecuteAsync(new CommandDefinition(SessionTokens.RevokeUserSessionsSql,
+            new { userId, keep = User.SessionId(), why = "password_changed" }, tx, cancellationToken: ct));
+        await tx.CommitAsync(ct);
+        await Send.NoContentAsync(ct);
+    }
+}

@@ -1,0 +1,21 @@
+using FastEndpoints;
+using Npgsql;
+using PhotoApi.Api.Features.Common;
+using PhotoApi.Api.Infrastructure.Auth;
+
+namespace PhotoApi.Api.Features.Me;
+
+public sealed class GetMeEndpoint(NpgsqlDataSource db) : EndpointWithoutRequest<UserResponse>
+{
+    public override void Configure()
+    {
+        Get("/api/v1/users/me");
+        Description(d => d.WithName("getMe"));
+    }
+
+    public override async Task HandleAsync(CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await Send.OkAsync(await UserQueries.GetAsync(conn, User.UserId(), ct), ct);
+    }
+}

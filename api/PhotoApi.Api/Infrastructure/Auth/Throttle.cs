@@ -1,0 +1,77 @@
+using System.Globalization;
+using Dapper;
+using Npgsql;
+using PhotoApi.Api.Infrastructure.Errors;
+using PhotoApi.Contracts;
+
+namespace PhotoApi.Api.Infrastructure.Auth;
+
+public sealed class ThrottlingOptions
+{
+    /// <summary>Failed sign-ins allowed per account within the window.</summary>
+    public int LoginFailuresPerAccount { get; set; } = 5;
+    /// <summary>Failed sign-ins allowed per client IP within the window (all accounts together).</summary>
+    public int LoginFailuresPerIp { get; set; } = 30;
+    /// <summary>Registrations (successful or not) allowed per client IP within the window.</summary>
+    public int RegistrationsPerIp { get; set; } = 20;
+    public TimeSpan Window { get; set; } = TimeSpan.FromMinutes(15);
+}
+
+public readonly record struct ThrottleBucket(string Key, int Limit);
+
+/// <summary>
+/// Fixed-window attempt counters kept in PostgreSQL, so every API process counts together. An attempt is counted
+/// atomically before the expensive work (a burst of parallel requests cannot slip past the limit); a success is then
+/// forgiven, so what stays counted are the failures.
+/// </summary>
+public sealed class Throttle(NpgsqlDataSource db)
+{
+    private const string HitSql = """
+        INSERT INTO rate_limits AS r (bucket, window_start, hits) VALUES (@bucket, now(), 1)
+        ON CONFLICT (bucket) DO UPDATE SET
+            hits = CASE WHEN r.window_start > now() - @window THEN r.hits + 1 ELSE 1 END,
+            window_start = CASE WHEN r.window_start > now() - @window THEN r.window_start ELSE now() END
+        RETURNING hits, extract(epoch FROM (window_start + @window - now()))::float8 AS seconds_left
+        """;
+
+    private const string ForgiveSql = "UPDATE rate_limits SET hits = greatest(hits - 1, 0) WHERE bucket = @bucket";
+    private const string ResetSql = "DELETE FROM rate_limits WHERE bucket = @bucket";
+
+    private sealed record Hit(int Hits, double SecondsLeft);
+
+    /// <summary>Counts one attempt in every bucket; throws 429 <c>auth.throttled</c> when any bucket is over its limit.</summary>
+    public async Task AttemptAsync(IReadOnlyList<ThrottleBucket> buckets, TimeSpan window, CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        double? blockedFor = null;
+        foreach (var (bucket, limit) in buckets)
+        {
+            var hit = await conn.QuerySingleAsync<Hit>(new CommandDefinition(HitSql, new { bucket, window }, cancellationToken: ct));
+            if (hit.Hits > limit) blockedFor = Math.Max(blockedFor ?? 0, hit.SecondsLeft);
+        }
+        if (blockedFor is { } seconds)
+            throw new ApiException(StatusCodes.Status429TooManyRequests, ErrorCodes.Throttled,
+                $"Too many attempts. Try again in {Math.Ceiling(seconds / 60).ToString(CultureInfo.InvariantCulture)} minute(s).")
+            { RetryAfter = TimeSpan.FromSeconds(Math.Max(1, seconds)) };
+    }
+
+    /// <summary>Takes back one counted attempt (it succeeded).</summary>
+    public async Task ForgiveAsync(string bucket, CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await conn.ExecuteAsync(new CommandDefinition(ForgiveSql, new { bucket }, cancellationToken: ct));
+    }
+
+    /// <summary>Clears a bucket (a successful sign-in clears the account's failures).</summary>
+    public async Task ResetAsync(string bucket, CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await conn.ExecuteAsync(new CommandDefinition(ResetSql, new { bucket }, cancellationToken: ct));
+    }
+}
+
+public static class ClientAddress
+{
+    /// <summary>The caller's IP (after X-Forwarded-For processing when enabled), as a throttle key.</summary>
+    public static string Of(HttpContext ctx) => ctx.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+}

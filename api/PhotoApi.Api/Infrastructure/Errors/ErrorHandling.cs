@@ -1,0 +1,91 @@
+using FluentValidation.Results;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.Metadata;
+using PhotoApi.Api.Infrastructure.Auth;
+using PhotoApi.Contracts;
+
+namespace PhotoApi.Api.Infrastructure.Errors;
+
+/// <summary>Every way a request can fail ends here and leaves as problem+json with a stable code.</summary>
+public static class ErrorHandling
+{
+    /// <summary>FastEndpoints' validation and binding failures.</summary>
+    public static object BuildValidationProblem(List<ValidationFailure> failures, HttpContext ctx, int status)
+    {
+        // FastEndpoints reports JSON it cannot read (syntax, wrong types, unknown members) under "serializerErrors".
+        var malformed = failures.Any(f => string.Equals(f.PropertyName, "serializerErrors", StringComparison.OrdinalIgnoreCase));
+        var errors = failures
+            .GroupBy(f => CamelCasePath(f.PropertyName))
+            .ToDictionary(g => g.Key, g => g.Select(f => f.ErrorMessage).Distinct().ToArray());
+        return malformed
+            ? ApiProblem.Create(ctx, 400, ErrorCodes.MalformedRequest, "The request body is not valid JSON for this operation.", errors)
+            : ApiProblem.Create(ctx, status, ErrorCodes.ValidationFailed, "One or more fields are invalid.", errors);
+    }
+
+    public static void UsePhotoApiErrors(this WebApplication app)
+    {
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            ExceptionHandler = async ctx =>
+            {
+                var exception = ctx.Features.Get<IExceptionHandlerFeature>()?.Error;
+                var problem = exception switch
+                {
+                    ApiException api => ApiProblem.Create(ctx, api.Status, api.Code, api.Message, api.Errors),
+                    BadHttpRequestException { StatusCode: 413 } => ApiProblem.Create(ctx, 413, ErrorCodes.RequestTooLarge, "The request body is too large."),
+                    BadHttpRequestException bad => ApiProblem.Create(ctx, bad.StatusCode, ErrorCodes.MalformedRequest, "The request could not be read."),
+                    OperationCanceledException when ctx.RequestAborted.IsCancellationRequested => null,
+                    _ => ApiProblem.Create(ctx, 500, ErrorCodes.Internal, "An unexpected error occurred. It has been logged with the trace id."),
+                };
+                if (problem is null) return; // the client went away; nobody to answer
+                if (exception is ApiException { RetryAfter: { } retry })
+                    ctx.Response.Headers.RetryAfter = ((int)Math.Ceiling(retry.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                await problem.WriteAsync(ctx);
+            },
+        });
+
+        // Answers that carry a status but no body (routing 404/405, auth 401/403, 415 ...) get a problem body too.
+        app.UseStatusCodePages(async statusCtx =>
+        {
+            var ctx = statusCtx.HttpContext;
+            var status = ctx.Response.StatusCode;
+            var (code, detail) = status switch
+            {
+                401 => (ErrorCodes.Unauthenticated, "Sign in: send a valid access token (Authorization: Bearer) or API key (X-Api-Key)."),
+                403 when IsApiKeyOnSessionOperation(ctx) => (ErrorCodes.SessionRequired,
+                    "API keys cannot manage credentials (passwords, two-step verification, API keys). Sign in instead."),
+                403 => (ErrorCodes.Forbidden, "You are not allowed to do this."),
+                404 => (ErrorCodes.NotFound, "Nothing is here."),
+                405 => (ErrorCodes.MethodNotAllowed, "This method is not allowed here."),
+                413 => (ErrorCodes.RequestTooLarge, "The request body is too large."),
+                415 => (ErrorCodes.UnsupportedMediaType, "Send the body as application/json."),
+                >= 500 => (ErrorCodes.Internal, "An unexpected error occurred."),
+                _ => (ErrorCodes.MalformedRequest, "The request could not be processed."),
+            };
+            await ApiProblem.Create(ctx, status, code, detail).WriteAsync(ctx);
+        });
+    }
+
+    private static bool IsApiKeyOnSessionOperation(HttpContext ctx) =>
+        ctx.User.FindFirst(Claims.Method)?.Value == AuthMethods.ApiKey &&
+        (ctx.GetEndpoint()?.Metadata.GetOrderedMetadata<IAuthorizeData>().Any(a => a.Policy == Policies.InteractiveSession) ?? false);
+
+    /// <summary>
+    /// The request body limit of the matched endpoint: the JSON default unless the endpoint carries
+    /// <see cref="IRequestSizeLimitMetadata"/> (upload routes lift it for themselves and stream).
+    /// </summary>
+    public static void UseBodySizeLimits(this WebApplication app, long defaultLimit) => app.Use(async (ctx, next) =>
+    {
+        var limit = ctx.GetEndpoint()?.Metadata.GetMetadata<IRequestSizeLimitMetadata>() is { } m ? m.MaxRequestBodySize : defaultLimit;
+        if (ctx.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature) feature.MaxRequestBodySize = limit;
+        // Refuse a declared oversize at once; Kestrel enforces the limit on bodies of unknown length while they stream.
+        if (limit is not null && ctx.Request.ContentLength > limit)
+            throw new ApiException(413, ErrorCodes.RequestTooLarge, $"The request body is larger than {limit} bytes.");
+        await next(ctx);
+    });
+
+    private static string CamelCasePath(string propertyName) =>
+        string.Join('.', propertyName.Split('.').Select(p => p.Length == 0 ? p : char.ToLowerInvariant(p[0]) + p[1..]));
+}

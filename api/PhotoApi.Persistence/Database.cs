@@ -1,0 +1,30 @@
+using Dapper;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+namespace PhotoApi.Persistence;
+
+public static class Database
+{
+    /// <summary>snake_case columns map onto PascalCase members and constructor parameters, wherever Dapper is used.</summary>
+#pragma warning disable CA2255 // A convention every query of the solution relies on, on before any host configures anything.
+    [System.Runtime.CompilerServices.ModuleInitializer]
+    internal static void ConfigureDapper() => DefaultTypeMap.MatchNamesWithUnderscores = true;
+#pragma warning restore CA2255
+
+    public const string ConnectionStringName = "Postgres";
+
+    /// <summary>Registers one NpgsqlDataSource (the pool) and the migrator. Connections are opened per use, never cached.</summary>
+    public static IServiceCollection AddPhotoApiDatabase(this IServiceCollection services, IConfiguration configuration)
+    {
+        var connectionString = configuration.GetConnectionString(ConnectionStringName);
+        if (string.IsNullOrWhiteSpace(connectionString))
+            throw new InvalidOperationException(
+                $"ConnectionStrings:{ConnectionStringName} is not set (environment: ConnectionStrings__{ConnectionStringName}). " +
+                "./deploy/dev.sh run sets it for a local cluster.");
+        services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString).Build());
+        services.AddSingleton<Migrator>();
+        return services;
+    }
+}

@@ -1,0 +1,40 @@
+namespace PhotoApi.Contracts;
+
+/// <summary>
+/// The stable, machine-readable <c>code</c> of every problem+json answer. Clients switch on these;
+/// never rename one. openapi.yaml lists them in the ProblemDetails schema.
+/// </summary>
+public static class ErrorCodes
+{
+    public const string ValidationFailed = "validation.failed";
+    public const string MalformedRequest = "request.malformed";
+    public const string RequestTooLarge = "request.too_large";
+    public const string UnsupportedMediaType = "request.unsupported_media_type";
+    public const string NotFound = "resource.not_found";
+    public const string MethodNotAllowed = "request.method_not_allowed";
+    public const string Conflict = "resource.conflict";
+    public const string Internal = "server.error";
+    public const string Unavailable = "server.unavailable";
+
+    public const string Unauthenticated = "auth.unauthenticated";
+    public const string Forbidden = "auth.forbidden";
+    /// <summary>The operation manages credentials and needs a signed-in session; an API key cannot do it.</summary>
+    public const string SessionRequired = "auth.session_required";
+    public const string InvalidCredentials = "auth.invalid_credentials";
+    public const string AccountPending = "auth.account_pending";
+    public const string AccountDisabled = "auth.account_disabled";
+    public const string TotpRequired = "auth.totp_required";
+    public const string TotpInvalid = "auth.totp_invalid";
+    public const string TotpAlreadyEnabled = "auth.totp_already_enabled";
+    public const string TotpNotEnabled = "auth.totp_not_enabled";
+    public const string TotpNotEnrolled = "auth.totp_not_enrolled";
+    public const string Throttled = "auth.throttled";
+    public const string InvalidRefreshToken = "auth.invalid_refresh_token";
+    public const string RefreshTokenReused = "auth.refresh_token_reused";
+    public const string RegistrationClosed = "auth.registration_closed";
+    public const string UsernameTaken = "user.username_taken";
+    public const string EmailTaken = "user.email_taken";
+    public const string CannotChangeSelf = "user.cannot_change_self";
+    public const string GroupNameTaken = "group.name_taken";
+    public const string UnknownMembers = "group.unknown_members";
+}

@@ -1,0 +1,93 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using PhotoApi.Testing;
+
+namespace PhotoApi.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// The real API (Program.cs, every middleware) over a fresh PostgreSQL database of its own. The first account is
+/// registered as the bootstrap admin and registration is opened, so tests create their own users and never depend on
+/// each other's data or order.
+/// </summary>
+public sealed class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
+{
+    public const string AdminPassword = "Admin-Passw0rd";
+    public string ConnectionString { get; private set; } = "";
+    public Session Admin { get; private set; } = null!;
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        builder.UseSetting("ConnectionStrings:Postgres", ConnectionString);
+        // Each test client sends its own X-Forwarded-For, so per-IP throttling of one test cannot block another.
+        builder.UseSetting("ForwardedHeaders:Enabled", "true");
+    }
+
+    public async Task InitializeAsync()
+    {
+        ConnectionString = await TestDatabase.CreateDatabaseAsync("api");
+        var client = NewClient();
+        var created = await client.PostAsJsonAsync("/api/v1/auth/register",
+            new { username = "admin", password = AdminPassword, email = "admin@example.test", displayName = "Admin" });
+        created.EnsureSuccessStatusCode();
+        Admin = await LoginAsync("admin", AdminPassword);
+        (await Admin.Client.PatchAsJsonAsync("/api/v1/admin/settings", new { registrationMode = "open" })).EnsureSuccessStatusCode();
+    }
+
+    public new async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await TestDatabase.DropDatabaseAsync(ConnectionString);
+    }
+
+    /// <summary>A client with a client address of its own.</summary>
+    public HttpClient NewClient(string? ip = null)
+    {
+        var client = CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        client.DefaultRequestHeaders.Add("X-Forwarded-For", ip ?? RandomIp());
+        return client;
+    }
+
+    public static string RandomIp() => $"10.{Random.Shared.Next(256)}.{Random.Shared.Next(256)}.{Random.Shared.Next(1, 255)}";
+
+    public async Task<Session> LoginAsync(string username, string password)
+    {
+        var client = NewClient();
+        var response = await client.PostAsJsonAsync("/api/v1/auth/login", new { username, password });
+        await response.ShouldBe(200);
+        var tokens = (await response.Content.ReadFromJsonAsync<Tokens>())!;
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", tokens.AccessToken);
+        return new Session(client, tokens, username, password);
+    }
+
+    /// <summary>A new active user (created by the admin), signed in.</summary>
+    public async Task<Session> NewUserAsync(string? name = null)
+    {
+        var username = (name ?? "user") + "-" + Guid.NewGuid().ToString("N")[..10];
+        var password = "Passw0rd-" + Guid.NewGuid().ToString("N")[..6];
+        var created = await Admin.Client.PostAsJsonAsync("/api/v1/admin/users",
+            new { username, password, email = $"{username}@example.test", displayName = $"User {username}" });
+        await created.ShouldBe(201);
+        var user = (await created.Content.ReadFromJsonAsync<User>())!;
+        var session = await LoginAsync(username, password);
+        return session with { UserId = user.Id };
+    }
+}
+
+public sealed record Tokens(string AccessToken, string RefreshToken, string TokenType, int ExpiresIn);
+
+public sealed record User(Guid Id, string Username, string Email, string DisplayName, string Role, string Status,
+    bool PhotoLibraryAllowed, bool TotpEnabled, DateTime CreatedAt, DateTime UpdatedAt);
+
+public sealed record Session(HttpClient Client, Tokens Tokens, string Username, string Password)
+{
+    public Guid UserId { get; init; }
+}
+
+[CollectionDefinition(Name)]
+public sealed class ApiCollection : ICollectionFixture<ApiFactory>
+{
+    public const string Name = "api";
+}

@@ -1,0 +1,59 @@
+using Hangfire;
+using PhotoApi.Contracts;
+using PhotoApi.Persistence;
+using PhotoApi.Workers.Jobs.AccountsMaintenance;
+
+namespace PhotoApi.Workers;
+
+public sealed class WorkerOptions
+{
+    /// <summary>Concurrent jobs in this process. Image work is CPU-bound: default to the number of cores.</summary>
+    public int WorkerCount { get; set; } = Environment.ProcessorCount;
+}
+
+/// <summary>The worker process: a generic host running the Hangfire server on PostgreSQL. It runs jobs; it serves no HTTP.</summary>
+public static class WorkerHost
+{
+    public const string MaintenanceRecurringJobId = "accounts-maintenance";
+
+    /// <param name="args">Command-line arguments.</param>
+    /// <param name="overrides">Settings that win over every other source (tests host a worker next to the API this way).</param>
+    public static HostApplicationBuilder CreateBuilder(string[] args, IDictionary<string, string?>? overrides = null)
+    {
+        var builder = Host.CreateApplicationBuilder(args);
+        if (overrides is not null) builder.Configuration.AddInMemoryCollection(overrides);
+        var services = builder.Services;
+        var config = builder.Configuration;
+        services.AddPhotoApiDatabase(config);
+        services.Configure<WorkerOptions>(config.GetSection("Worker"));
+
+        services.AddScoped<IAccountsMaintenanceJob, AccountsMaintenanceJob>();
+
+        var storage = JobStorageFactory.Create(config.GetConnectionString(Database.ConnectionStringName)!, prepareSchema: true);
+        services.AddHangfire(c => c
+            .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
+            .UseSimpleAssemblyNameTypeSerializer()
+            .UseRecommendedSerializerSettings()
+            // Transient failures (database restarts, I/O) are retried with Hangfire's growing back-off.
+            .UseFilter(new AutomaticRetryAttribute { Attempts = 5 })
+            .UseStorage(storage));
+        var workerCount = config.GetSection("Worker").Get<WorkerOptions>()?.WorkerCount ?? new WorkerOptions().WorkerCount;
+        services.AddHangfireServer(o =>
+        {
+            o.WorkerCount = Math.Max(1, workerCount);
+            o.Queues = Queues.All;
+            o.ServerName = $"{Environment.MachineName}:{Environment.ProcessId}";
+            o.ShutdownTimeout = TimeSpan.FromSeconds(30);
+        });
+        return builder;
+    }
+
+    /// <summary>Migrates the database and registers recurring jobs before the server starts taking work.</summary>
+    public static async Task PrepareAsync(IHost host)
+    {
+        using var scope = host.Services.CreateScope();
+        await scope.ServiceProvider.GetRequiredService<Migrator>().MigrateAsync();
+        scope.ServiceProvider.GetRequiredService<IRecurringJobManager>().AddOrUpdate<IAccountsMaintenanceJob>(
+            MaintenanceRecurringJobId, Queues.Maintenance, j => j.PurgeExpiredAsync(CancellationToken.None), Cron.Hourly());
+    }
+}
