@@ -1,0 +1,32 @@
+using System.Net.Http.Headers;
+using PhotoApi.Client;
+using PhotoApi.IntegrationTests.Infrastructure;
+
+namespace PhotoApi.IntegrationTests.Features;
+
+/// <summary>What an integrator does: generate the client from openapi.yaml and call the API with it.</summary>
+[Collection(ApiCollection.Name)]
+public sealed class GeneratedClientTests(ApiFactory api)
+{
+    [Fact]
+    public async Task The_generated_csharp_client_signs_in_reads_and_gets_typed_problems()
+    {
+        var user = await api.NewUserAsync("client");
+        var http = api.NewClient();
+        http.BaseAddress = new Uri(http.BaseAddress!, "/");
+        var client = new PhotoApiClient(http);
+
+        var tokens = await client.LoginAsync(new LoginRequest { Username = user.Username, Password = user.Password });
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", tokens.AccessToken);
+        var me = await client.GetMeAsync();
+        Assert.Equal(user.UserId, me.Id);
+
+        var key = await client.CreateApiKeyAsync(new CreateApiKeyRequest { Name = "generated" });
+        var page = await client.ListApiKeysAsync(limit: 10, cursor: null);
+        Assert.Contains(page.Items, k => k.Id == key.Id);
+
+        var error = await Assert.ThrowsAsync<PhotoApiException<ApiProblem>>(() => client.GetGroupAsync(Guid.NewGuid()));
+        Assert.Equal(404, error.StatusCode);
+        Assert.Equal("resource.not_found", error.Result.Code);
+    }
+}
