@@ -33,6 +33,9 @@ public static class Composition
         services.AddSingleton<Throttle>();
         services.AddSingleton<SessionTokens>();
         services.AddSingleton<IJobQueue, HangfireJobQueue>();
+        services.AddSingleton<Access.AccessPolicy>();
+        services.AddSingleton<Features.Assets.MediaSigner>();
+        services.AddSingleton<Features.Assets.MediaAccess>();
 
         services.AddAuthentication(PhotoApiAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, PhotoApiAuthenticationHandler>(PhotoApiAuthenticationHandler.SchemeName, null);

@@ -15,7 +15,7 @@ public static class Database
 
     public const string ConnectionStringName = "Postgres";
 
-    /// <summary>Registers one NpgsqlDataSource (the pool) and the migrator. Connections are opened per use, never cached.</summary>
+    /// <summary>Registers one NpgsqlDataSource (the pool), the migrator and the blob store. Connections are opened per use, never cached.</summary>
     public static IServiceCollection AddPhotoApiDatabase(this IServiceCollection services, IConfiguration configuration)
     {
         var connectionString = configuration.GetConnectionString(ConnectionStringName);
@@ -25,6 +25,11 @@ public static class Database
                 "./deploy/dev.sh run sets it for a local cluster.");
         services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString).Build());
         services.AddSingleton<Migrator>();
+        services.AddSingleton<Blobs.IBlobStore>(_ => new Blobs.LocalBlobStore(new Blobs.LocalBlobStoreOptions
+        {
+            Root = configuration["Blobs:Root"] ?? Environment.GetEnvironmentVariable("PHOTOAPI_BLOB_ROOT")
+                   ?? Path.Combine(AppContext.BaseDirectory, "blobs"),
+        }));
         return services;
     }
 }

@@ -443,6 +443,439 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/assets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List assets (timeline)
+         * @description The timeline, newest first by the time taken (`takenAt`, then `id`), with keyset pagination. Without
+         *     `folderId` it is the caller's own library: every asset the caller uploaded, in whatever folder. With
+         *     `folderId` it is the files directly in that folder (not in its subfolders), whoever uploaded them, as far as
+         *     the caller may view the folder. `trashed=true` lists the trash instead. The filters combine (AND).
+         *     Each item carries short-lived signed media URLs (`urls`).
+         */
+        get: operations["listAssets"];
+        put?: never;
+        /**
+         * Upload a file
+         * @description Uploads one photo, video or other file as `multipart/form-data` (schema `UploadAssetForm`). The body is
+         *     streamed: the bytes go straight to the blob store's staging area while their SHA-256 is computed, so files of
+         *     any size (up to the server's upload limit, 64 GiB by default) are accepted without buffering. Only when the
+         *     whole body has arrived is the file committed and the asset created with status `pending`; a worker then reads
+         *     its metadata and makes the derivatives (`pending` → `processing` → `ready` or `failed`). A failure at any
+         *     point — invalid fields, a folder the caller may not upload to, a client that disconnects — leaves nothing
+         *     behind.
+         *
+         *     **Send the fields before the file.** `folderId` sent before the `file` part is checked before a byte of the
+         *     file is stored; fields after the file are only checked once the whole file has arrived. Each field is at most
+         *     1,024 bytes; unknown fields are refused (`validation.failed`). Exactly one file part, named `file`.
+         *
+         *     The kind of file (`mediaType`) and its `contentType` are detected from its first bytes, not trusted from the
+         *     file name or the part's `Content-Type`.
+         *
+         *     **Duplicates:** when the caller already owns an asset with the same bytes (same SHA-256, trashed assets
+         *     included), nothing is stored and the answer is 200 with `duplicate: true`, the existing asset's id and status
+         *     (the existing asset stays where it is, whatever `folderId` says). A new asset answers 201.
+         *
+         *     With `deviceId`, the upload counts towards that device's backup status (`getBackupStatus`): successes,
+         *     skipped duplicates and failed uploads with their reason.
+         */
+        post: operations["uploadAsset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/assets/exists": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check which files the caller already has
+         * @description Mobile backup: a device sends the SHA-256 checksums of its files and learns which of them the caller already
+         *     owns, so it uploads only the rest. Trashed assets count as present, so photos deleted on the server are not
+         *     sent again. Checksums are compared regardless of case and answered in lower case; checksums not in the answer
+         *     are not in the caller's library.
+         */
+        post: operations["checkExistingAssets"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/assets/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get an asset
+         * @description One asset with its metadata, processing status and short-lived signed media URLs. An asset the caller may not
+         *     view answers 404, like an unknown one. Trashed assets can still be read.
+         */
+        get: operations["getAsset"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Edit an asset
+         * @description Edits the date and time taken, the rating, the tags and the description. Absent or `null` fields are left
+         *     unchanged; `tags` replaces the whole list (trimmed, duplicates removed case-insensitively). A `takenAt` set
+         *     here wins over the one read from the file, also when the file is processed later. An asset the caller may
+         *     not edit answers 404, like an unknown one.
+         */
+        patch: operations["updateAsset"];
+        trace?: never;
+    };
+    "/api/v1/assets/{id}/original": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download the original file
+         * @description The original bytes as uploaded, with its original file name (`Content-Disposition: attachment`). The
+         *     `Content-Type` sent is the asset's `contentType` (e.g. `image/jpeg`); treat the body as opaque bytes.
+         *
+         *     - **Range requests:** `Range: bytes=…` answers 206 with `Content-Range`; `If-Range` is honoured. A range
+         *       outside the file answers 416 with `Content-Range: bytes *\/<size>` and no body.
+         *     - **Caching:** the `ETag` is strong — the file's SHA-256 in quotes — and `Last-Modified` is the upload time;
+         *       `If-None-Match` / `If-Modified-Since` answer 304. The answer may be cached privately for a year
+         *       (`Cache-Control: private, max-age=31536000, immutable`): an asset's bytes never change.
+         *
+         *     **Authentication:** a Bearer access token or an API key of a user who may download the asset; **or no
+         *     credentials at all with a signed URL**, as found in `urls.original` of an `AssetResponse`. A signed URL
+         *     carries `exp` (its expiry, unix seconds) and `sig` (an HMAC over asset, variant and expiry); it is valid for
+         *     exactly this asset and the original only, for 30 to 60 minutes, so it works in an `<img>` or `<video>` `src`
+         *     of a web app on another origin. When `exp` or `sig` is present the signature alone decides: a bad, expired or
+         *     half signature answers 403 `media.link_invalid` before the asset is looked up.
+         */
+        get: operations["downloadAsset"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/assets/{id}/thumbnail": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a thumbnail or preview
+         * @description A derivative made by the worker, with no metadata in it: `size=small` (default) is the thumbnail, a WebP at
+         *     most 250 pixels on its longest side (`image/webp`); `size=preview` is the preview, a JPEG at most 1440 pixels
+         *     on its longest side (`image/jpeg`). Both are rotated upright and never enlarged. Only images have derivatives: for videos, documents and images that
+         *     could not be decoded the answer is 404 `asset.no_derivative`; while the asset is still being processed it is
+         *     409 `asset.not_ready` (try again shortly). Strong `ETag`; `If-None-Match` answers 304; cacheable privately for a
+         *     year.
+         *
+         *     **Authentication:** as for `downloadAsset` — a Bearer access token or an API key of a user who may view the
+         *     asset, or no credentials with a signed URL from `urls.thumbnail` / `urls.preview` of an `AssetResponse`
+         *     (`exp` and `sig`, valid for this asset and this variant only, 30 to 60 minutes). When `exp` or `sig` is
+         *     present the signature alone decides (403 `media.link_invalid` if it is bad or expired).
+         */
+        get: operations["getAssetThumbnail"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/assets/delete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Move assets to the trash
+         * @description Moves assets to the trash; they stay there until restored (`restoreAssets`) or purged (`emptyTrash`). All or
+         *     nothing: if the caller may not delete one of the ids (or it does not exist), nothing changes and the answer
+         *     is 404. Assets already in the trash are left as they are.
+         */
+        post: operations["deleteAssets"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/assets/move": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Move assets to a folder
+         * @description Moves assets into a folder the caller may upload to, or with `folderId` absent or `null` to the top of the
+         *     caller's Personal Space (only the caller's own files can go there: `folder.cross_space`). All or nothing: if
+         *     the caller may not move one of the assets, nothing changes and the answer is 404. Assets in the trash are not
+         *     moved.
+         */
+        post: operations["moveAssets"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/assets/copy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Copy assets to a folder
+         * @description Copies assets into a folder the caller may upload to, or with `folderId` absent or `null` to the top of the
+         *     caller's Personal Space. The copies are new assets owned by the caller, with the same metadata, sharing the
+         *     original bytes and derivatives: nothing is uploaded or processed again. All or nothing: if the caller may not
+         *     copy one of the assets, nothing is copied and the answer is 404. Assets in the trash are not copied.
+         */
+        post: operations["copyAssets"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/trash/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Restore assets from the trash
+         * @description Takes assets out of the trash, back into their folder (or, when that folder was deleted meanwhile, the top of
+         *     the owner's Personal Space). All or nothing: if the caller may not restore one of the ids (or it does not
+         *     exist), nothing changes and the answer is 404. Assets not in the trash are left as they are.
+         */
+        post: operations["restoreAssets"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/trash/empty": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Empty the trash
+         * @description Deletes every asset the caller owns that is in the trash, for good. No request body. The assets disappear at
+         *     once; their files are deleted afterwards in the background, as soon as no other asset (such as a copy) uses
+         *     the same bytes.
+         */
+        post: operations["emptyTrash"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/downloads/archive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Download many assets as a zip
+         * @description The originals of up to 10,000 assets as one zip file (`Content-Disposition: attachment`), streamed while it is
+         *     built, so there is no size limit and no waiting for the archive to be prepared. Entries are stored
+         *     uncompressed (media is compressed already), ordered by time taken, named by their original file names (made
+         *     unique with ` (2)`, ` (3)` …) and dated by the time taken. All or nothing: if the caller may not download one
+         *     of the assets (or it does not exist), the answer is 404 before any byte is sent.
+         */
+        post: operations["downloadArchive"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/devices/{deviceId}/backup-status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a device's backup status
+         * @description The backup of one device (the `deviceId` its uploads sent) as the caller's library sees it: when it last
+         *     uploaded, how many of its files the library holds (not counting the trash) and in which processing state,
+         *     the duplicates it skipped, the uploads that failed, and the latest failure (upload or processing) with its
+         *     reason. A device that never uploaded answers with zero counts and `null` times.
+         */
+        get: operations["getBackupStatus"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/folders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List folders
+         * @description The subfolders of `parentId` (the caller must be able to view it), or, without `parentId`, the top level of
+         *     `space`: the caller's own Personal Space (`personal`, the default) or the Shared Space (`shared`; 404
+         *     `space.unavailable` when it is disabled or the caller has no access). Ordered by name, case-insensitively.
+         *     Only folders the caller may see are listed, so a page can hold fewer than `limit` items: continue while
+         *     `nextCursor` is not `null`.
+         */
+        get: operations["listFolders"];
+        put?: never;
+        /**
+         * Create a folder
+         * @description Creates a folder inside `parentId` (needs the right to create folders there; the new folder joins the parent's
+         *     space and owner) or at the top level of `space`: a personal folder belongs to the caller, a shared one to
+         *     nobody (`ownerId: null`). Names are trimmed; sibling names are unique case-insensitively (409 `folder.name_taken`).
+         */
+        post: operations["createFolder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/folders/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a folder
+         * @description One folder with its path from the top of its space and its counts.
+         */
+        get: operations["getFolder"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a folder
+         * @description Deletes the folder and every folder below it, in one transaction. Every asset of the subtree that is not already
+         *     in the trash goes to its owner's trash, out of any folder: restoring it later puts it at the top of the owner's
+         *     Personal Space.
+         */
+        delete: operations["deleteFolder"];
+        options?: never;
+        head?: never;
+        /**
+         * Rename a folder or change its cover
+         * @description Renames the folder (`name`, needs the rename right) and/or changes its cover (needs the cover right): `coverAssetId`
+         *     makes an asset the caller can view, and that is not in the trash, the cover; `clearCover: true` removes the cover.
+         *     Absent or `null` fields are left unchanged (an empty body changes nothing and answers the folder). Sibling names
+         *     are unique case-insensitively (409 `folder.name_taken`).
+         */
+        patch: operations["updateFolder"];
+        trace?: never;
+    };
+    "/api/v1/folders/{id}/move": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Move a folder
+         * @description Moves the folder, with everything below it, under `parentId` (needs the right to create folders there) or, for
+         *     `parentId: null`, to the top level of its space. Folders stay in their space and Personal Space (400
+         *     `folder.cross_space`); a folder cannot go into itself or one of its subfolders (400 `folder.cycle`); sibling names
+         *     are unique case-insensitively (409 `folder.name_taken`).
+         */
+        post: operations["moveFolder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/folders/{id}/copy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Copy a folder
+         * @description Copies the folder and everything below it under `parentId` (needs the right to create folders there) or, for
+         *     `parentId: null`, to the top level of its space, in one transaction. Every folder of the copy gets a new id; every
+         *     asset not in the trash is copied as a new asset owned by the caller that shares the original's stored file and
+         *     derivatives (nothing is uploaded or stored again). A cover carries over to the copy of its asset. Same target rules
+         *     as `moveFolder`: 400 `folder.cross_space`, 400 `folder.cycle` (a copy into the folder itself or one of its
+         *     subfolders), 409 `folder.name_taken`.
+         */
+        post: operations["copyFolder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -471,7 +904,7 @@ export interface components {
              *     - `validation.failed` — a field breaks a rule; see `errors`.
              *     - `request.malformed` — the body is not valid JSON for this operation (syntax, types, unknown members) or the request could not be read.
              *     - `request.too_large` — the request body is too large.
-             *     - `request.unsupported_media_type` — the body is not `application/json`.
+             *     - `request.unsupported_media_type` — the body's Content-Type is not one the operation accepts.
              *     - `request.method_not_allowed` — the method is not allowed on this path.
              *     - `resource.not_found` — nothing with this id or path exists (for the caller).
              *     - `resource.conflict` — the request conflicts with the resource's current state.
@@ -479,6 +912,7 @@ export interface components {
              *     - `server.unavailable` — the instance is not ready (database down or schema not current).
              *     - `auth.unauthenticated` — no valid access token or API key.
              *     - `auth.forbidden` — signed in but not allowed.
+             *     - `auth.session_required` — credential management (passwords, two-step, API keys) called with an API key.
              *     - `auth.invalid_credentials` — wrong username or password.
              *     - `auth.account_pending` — the account waits for an admin's approval.
              *     - `auth.account_disabled` — the account is disabled.
@@ -496,6 +930,16 @@ export interface components {
              *     - `user.cannot_change_self` — admins cannot disable or demote themselves.
              *     - `group.name_taken` — a group with that name exists.
              *     - `group.unknown_members` — some member ids are not users.
+             *     - `folder.name_taken` — a folder with that name already exists in the same parent.
+             *     - `folder.cycle` — a folder cannot be moved or copied into itself or one of its subfolders.
+             *     - `folder.cross_space` — folders and files move only within their space; a Personal Space holds only its owner's files.
+             *     - `space.unavailable` — the Shared Space is not enabled, or the caller has no access to it.
+             *     - `upload.missing_file` — the multipart form has no part named `file`.
+             *     - `upload.not_multipart` — the body is not multipart/form-data with a boundary.
+             *     - `upload.too_large` — the file is larger than this server accepts.
+             *     - `asset.not_ready` — the asset is still being processed; try again shortly.
+             *     - `asset.no_derivative` — the asset has no thumbnail (not an image, or it could not be decoded).
+             *     - `media.link_invalid` — a signed media URL is invalid or has expired.
              * @example validation.failed
              */
             code: string;
@@ -769,6 +1213,373 @@ export interface components {
              */
             expectedSchemaVersion: number | null;
         };
+        /** @description An asset as its viewers see it. */
+        AssetResponse: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * Format: uuid
+             * @description The user who uploaded (or copied) it.
+             */
+            ownerId: string;
+            /**
+             * Format: uuid
+             * @description The folder it is in; `null` for the top of the owner's Personal Space.
+             */
+            folderId: string | null;
+            /** @description The file name as uploaded (without any directory). */
+            originalFileName: string;
+            /**
+             * @description Detected from the file's first bytes. `other` files (documents) are backed up and served, without derivatives.
+             * @enum {string}
+             */
+            mediaType: "image" | "video" | "other";
+            /** @description The media type of the original, e.g. `image/jpeg`, detected from its first bytes; `application/octet-stream` when unknown. */
+            contentType: string;
+            /**
+             * Format: int64
+             * @description The size of the original in bytes.
+             */
+            sizeBytes: number;
+            /** @description SHA-256 of the original, lower-case hex. */
+            checksum: string;
+            /**
+             * Format: date-time
+             * @description When it was taken. Set by the user, else read from the file (camera wall-clock time, labelled UTC), else the time the uploader gave, else the upload time.
+             */
+            takenAt: string;
+            /**
+             * Format: int32
+             * @description Width in pixels as displayed (after orientation); `null` until processed and for non-images.
+             */
+            width: number | null;
+            /**
+             * Format: int32
+             * @description Height in pixels as displayed (after orientation); `null` until processed and for non-images.
+             */
+            height: number | null;
+            /**
+             * Format: int32
+             * @description The EXIF orientation of the original (1 to 8); `null` until processed and for non-images.
+             */
+            orientation: number | null;
+            cameraMake: string | null;
+            cameraModel: string | null;
+            /**
+             * Format: double
+             * @description GPS latitude in degrees, when the file has one.
+             */
+            latitude: number | null;
+            /**
+             * Format: double
+             * @description GPS longitude in degrees, when the file has one.
+             */
+            longitude: number | null;
+            /** Format: int32 */
+            rating: number;
+            tags: string[];
+            /** @description Empty when none was given. */
+            description: string;
+            /**
+             * @description Processing: `pending` → `processing` → `ready`, or `failed` with `failureReason` (the original is kept and can still be downloaded).
+             * @enum {string}
+             */
+            status: "pending" | "processing" | "ready" | "failed";
+            /** @description Why processing failed; `null` unless `status` is `failed`. */
+            failureReason: string | null;
+            /** @description The device that backed it up, when the upload named one. */
+            deviceId: string | null;
+            /** @description The device's own id for this file, when the upload named one. */
+            deviceAssetId: string | null;
+            /**
+             * Format: date-time
+             * @description When it was moved to the trash; `null` when it is not in the trash.
+             */
+            trashedAt: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            urls: components["schemas"]["AssetMediaUrls"];
+        };
+        /**
+         * @description Signed URLs (relative to the server) that work without any credentials, e.g. in an `<img src>` of a web app
+         *     on another origin. They expire after 30 to 60 minutes (read the asset again for fresh ones) and stay the same
+         *     within a half-hour window, so browser caches hit.
+         */
+        AssetMediaUrls: {
+            /**
+             * Format: uri-reference
+             * @description The 250 px WebP thumbnail (`getAssetThumbnail?size=small`); `null` while there is none.
+             */
+            thumbnail: string | null;
+            /**
+             * Format: uri-reference
+             * @description The 1440 px JPEG preview (`getAssetThumbnail?size=preview`); `null` while there is none.
+             */
+            preview: string | null;
+            /**
+             * Format: uri-reference
+             * @description The original file (`downloadAsset`).
+             */
+            original: string;
+        };
+        AssetResponsePage: {
+            items: components["schemas"]["AssetResponse"][];
+            /** @description Pass as `cursor` to get the next page; `null` on the last page. */
+            nextCursor: string | null;
+        };
+        /**
+         * @description The parts of an `uploadAsset` form. Send the fields first and the `file` part last: fields before the file
+         *     are checked before a byte of it is stored. Each field is at most 1,024 bytes; empty fields count as absent.
+         */
+        UploadAssetForm: {
+            /**
+             * Format: uuid
+             * @description The folder to upload into (the caller must be allowed to upload there); absent for the top of the caller's Personal Space.
+             */
+            folderId?: string | null;
+            /** @description The uploading device, for its backup status. At most 200 printable characters. */
+            deviceId?: string | null;
+            /** @description The device's own id for this file. At most 200 printable characters. */
+            deviceAssetId?: string | null;
+            /**
+             * Format: date-time
+             * @description When the file was taken, as the device knows it (RFC 3339; without an offset it is taken as UTC). The time read from the file itself wins.
+             */
+            takenAt?: string | null;
+            /**
+             * Format: binary
+             * @description The file, as one part with a file name. Send it last.
+             */
+            file: string;
+        };
+        UploadAssetResponse: {
+            /**
+             * Format: uuid
+             * @description The new asset, or the existing one for a duplicate.
+             */
+            id: string;
+            /** @description `true`: the caller already had these bytes; nothing was stored. */
+            duplicate: boolean;
+            /**
+             * @description The asset's processing status (`pending` for a new asset).
+             * @enum {string}
+             */
+            status: "pending" | "processing" | "ready" | "failed";
+        };
+        CheckExistingAssetsRequest: {
+            /** @description SHA-256 checksums (hex) of the device's files. */
+            checksums: string[];
+        };
+        CheckExistingAssetsResponse: {
+            /** @description One entry per checksum the caller already has. */
+            existing: components["schemas"]["ExistingAsset"][];
+        };
+        ExistingAsset: {
+            /** @description The checksum, lower-case hex. */
+            checksum: string;
+            /**
+             * Format: uuid
+             * @description The caller's (oldest) asset with these bytes; it may be in the trash.
+             */
+            assetId: string;
+        };
+        /** @description Absent or `null` fields are left unchanged. */
+        UpdateAssetRequest: {
+            /**
+             * Format: date-time
+             * @description When it was taken (RFC 3339, from 1800-01-01 to 2200-01-01). Wins over the time read from the file.
+             */
+            takenAt?: string | null;
+            /** Format: int32 */
+            rating?: number | null;
+            /** @description When present, replaces the tags. Trimmed; duplicates (ignoring case) are dropped. */
+            tags?: string[] | null;
+            /** @description `""` clears it. */
+            description?: string | null;
+        };
+        AssetIdsRequest: {
+            /** @description The assets' ids. */
+            ids: string[];
+        };
+        MoveAssetsRequest: {
+            /** @description The assets' ids. */
+            ids: string[];
+            /**
+             * Format: uuid
+             * @description The target folder, which the caller must be allowed to upload into; absent or `null` for the top of the caller's Personal Space.
+             */
+            folderId?: string | null;
+        };
+        AssetIdsResponse: {
+            /** @description The ids of the assets the operation changed or created. */
+            ids: string[];
+        };
+        EmptyTrashResponse: {
+            /**
+             * Format: int32
+             * @description How many assets were deleted for good.
+             */
+            purged: number;
+        };
+        DownloadArchiveRequest: {
+            /** @description The assets whose originals go into the zip. */
+            assetIds: string[];
+        };
+        /** @description One device's backup as the caller's library sees it. */
+        BackupStatusResponse: {
+            deviceId: string;
+            /**
+             * Format: date-time
+             * @description The device's last successful upload (new or duplicate); `null` if none.
+             */
+            lastBackupAt: string | null;
+            /**
+             * Format: int32
+             * @description The device's assets in the library, not counting the trash.
+             */
+            assetCount: number;
+            /**
+             * Format: int32
+             * @description Of those, the ones processed.
+             */
+            readyCount: number;
+            /**
+             * Format: int32
+             * @description Of those, the ones waiting for or in processing.
+             */
+            pendingCount: number;
+            /**
+             * Format: int32
+             * @description Of those, the ones whose processing failed.
+             */
+            failedCount: number;
+            /**
+             * Format: int32
+             * @description Uploads that were duplicates of files already in the library.
+             */
+            duplicatesSkipped: number;
+            /**
+             * Format: int32
+             * @description Uploads from the device that failed.
+             */
+            uploadFailures: number;
+            lastFailure: components["schemas"]["BackupFailure"];
+        };
+        /** @description The latest failure of the device, an upload or a processing failure; `null` when there has been none. */
+        BackupFailure: {
+            /** Format: date-time */
+            at: string;
+            /** @description An error code for a failed upload (e.g. `upload.too_large`, `upload.interrupted`, `validation.failed`), or the processing failure's reason. */
+            reason: string;
+        } | null;
+        /** @description One ancestor of a folder, as a breadcrumb shows it. */
+        FolderPathItem: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+        };
+        /** @description A folder of a Personal Space or of the Shared Space. */
+        FolderResponse: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** @enum {string} */
+            space: "personal" | "shared";
+            /**
+             * Format: uuid
+             * @description The parent folder; `null` at the top level of the space.
+             */
+            parentId: string | null;
+            /**
+             * Format: uuid
+             * @description The user whose Personal Space holds the folder; `null` in the Shared Space.
+             */
+            ownerId: string | null;
+            /**
+             * Format: uuid
+             * @description The asset shown as the folder's cover; `null` when none was chosen.
+             */
+            coverAssetId: string | null;
+            /**
+             * @description The ancestors from the top of the space down to the parent (empty at the top level). Ancestors the caller may
+             *     not see are left out from the top.
+             */
+            path: components["schemas"]["FolderPathItem"][];
+            /**
+             * Format: int32
+             * @description The number of direct subfolders.
+             */
+            childCount: number;
+            /**
+             * Format: int32
+             * @description The number of assets directly in the folder that are not in the trash.
+             */
+            assetCount: number;
+            /**
+             * Format: uuid
+             * @description The user who created the folder; `null` if that account was deleted.
+             */
+            createdBy: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        FolderResponsePage: {
+            items: components["schemas"]["FolderResponse"][];
+            /** @description Pass as `cursor` to get the next page; `null` on the last page. */
+            nextCursor: string | null;
+        };
+        CreateFolderRequest: {
+            /**
+             * @description Trimmed, then 1 to 255 characters without `/`, `\` or control characters, and not `.` or `..`. Unique among
+             *     its siblings, case-insensitively.
+             * @example Holidays 2024
+             */
+            name: string;
+            /**
+             * Format: uuid
+             * @description The parent folder; absent or `null` for the top level of `space`.
+             */
+            parentId?: string | null;
+            /**
+             * @description Without `parentId`: the space to create the folder in (default `personal`). With `parentId` it may be omitted;
+             *     if given it must be the parent's space.
+             * @enum {string|null}
+             */
+            space?: "personal" | "shared" | null;
+        };
+        /** @description Absent or `null` fields are left unchanged. */
+        UpdateFolderRequest: {
+            /**
+             * @description The new name: trimmed, then 1 to 255 characters without `/`, `\` or control characters, and not `.` or `..`.
+             *     Unique among its siblings, case-insensitively.
+             */
+            name?: string | null;
+            /**
+             * Format: uuid
+             * @description Makes this asset the cover. The caller must be able to view it; it must not be in the trash.
+             */
+            coverAssetId?: string | null;
+            /** @description `true` removes the cover. Cannot be combined with `coverAssetId`. */
+            clearCover?: boolean | null;
+        };
+        MoveFolderRequest: {
+            /**
+             * Format: uuid
+             * @description The new parent folder, or `null` for the top level of the folder's space. Required.
+             */
+            parentId: string | null;
+        };
+        CopyFolderRequest: {
+            /**
+             * Format: uuid
+             * @description The folder to copy into, or `null` for the top level of the folder's space. Required.
+             */
+            parentId: string | null;
+        };
     };
     responses: {
         /**
@@ -810,8 +1621,9 @@ export interface components {
             };
         };
         /**
-         * @description The caller is signed in but may not do this (`auth.forbidden`): the operation needs the admin role,
-         *     or it manages credentials and was called with an API key instead of a Bearer access token.
+         * @description The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,
+         *     `auth.session_required` when it manages credentials and was called with an API key instead of a Bearer
+         *     access token.
          */
         Forbidden: {
             headers: {
@@ -1726,6 +2538,982 @@ export interface operations {
                 };
             };
             503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listAssets: {
+        parameters: {
+            query?: {
+                /** @description Only the files directly in this folder (which the caller must be allowed to view). */
+                folderId?: string;
+                /** @description Only assets taken at or after this time (RFC 3339). */
+                from?: string;
+                /** @description Only assets taken before this time (RFC 3339); must be after `from`. */
+                to?: string;
+                /** @description Only this kind of file. */
+                type?: "image" | "video" | "other";
+                /** @description Only assets rated at least this. */
+                minRating?: number;
+                /** @description Only assets that have this tag (exact, case-sensitive match). */
+                tag?: string;
+                /** @description Text found (case-insensitive, anywhere) in the original file name, the description or a tag. */
+                q?: string;
+                /** @description `true`: list the trash instead of the timeline. */
+                trashed?: boolean;
+                /** @description Items per page. */
+                limit?: number;
+                /** @description The `nextCursor` of the previous page; omit for the first page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of assets. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssetResponsePage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description The folder does not exist or the caller may not view it (`resource.not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+        };
+    };
+    uploadAsset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["UploadAssetForm"];
+            };
+        };
+        responses: {
+            /** @description The caller already has this file (`duplicate: true`); the existing asset's id and status. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UploadAssetResponse"];
+                };
+            };
+            /** @description The file was stored as a new asset (`duplicate: false`, status `pending`). */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UploadAssetResponse"];
+                };
+            };
+            /**
+             * @description The form has no part named `file` (`upload.missing_file`, with `errors.file`); a field is invalid or
+             *     unknown, or more than one file part was sent (`validation.failed`, with `errors` per field); or the
+             *     request could not be read (`request.malformed`).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /**
+             * @description The folder does not exist or the caller may not upload into it (`resource.not_found`); the two are
+             *     answered alike.
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            /**
+             * @description The file is larger than the server's upload limit (`request.too_large`): refused at once when
+             *     `Content-Length` says so, otherwise as soon as the limit is passed while streaming. The device's backup
+             *     status records the failure as `upload.too_large`.
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            /**
+             * @description The body is not `multipart/form-data` (`request.unsupported_media_type`), or its multipart boundary is
+             *     missing or longer than 200 characters (`upload.not_multipart`).
+             */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+        };
+    };
+    checkExistingAssets: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CheckExistingAssetsRequest"];
+            };
+        };
+        responses: {
+            /** @description The checksums the caller already has, each with the (oldest) asset holding those bytes. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckExistingAssetsResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    getAsset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The asset's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The asset. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssetResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    updateAsset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The asset's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateAssetRequest"];
+            };
+        };
+        responses: {
+            /** @description The asset after the change. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssetResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    downloadAsset: {
+        parameters: {
+            query?: {
+                /** @description Signed URL only — its expiry time in unix seconds. Send together with `sig`. */
+                exp?: number;
+                /** @description Signed URL only — its signature (base64url). Send together with `exp`. */
+                sig?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The asset's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The whole file, sent with the asset's `contentType`. */
+            200: {
+                headers: {
+                    /** @description The strong entity tag, the file's SHA-256 in lower-case hex, quoted. */
+                    ETag?: string;
+                    /** @description Always `bytes`. */
+                    "Accept-Ranges"?: "bytes";
+                    /** @description When the file was uploaded. */
+                    "Last-Modified"?: string;
+                    /** @description `attachment` with the original file name. */
+                    "Content-Disposition"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description The requested byte range of the file. */
+            206: {
+                headers: {
+                    /** @description The range sent and the file's full size, e.g. `bytes 0-1023/4096`. */
+                    "Content-Range"?: string;
+                    /** @description The strong entity tag, the file's SHA-256 in lower-case hex, quoted. */
+                    ETag?: string;
+                    /** @description Always `bytes`. */
+                    "Accept-Ranges"?: "bytes";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description Not modified; the copy the client has (`If-None-Match` / `If-Modified-Since`) is current. */
+            304: {
+                headers: {
+                    /** @description The strong entity tag, the file's SHA-256 in lower-case hex, quoted. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            /**
+             * @description No credentials and no signed URL were sent, or the credentials expired or were revoked
+             *     (`auth.unauthenticated`).
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            /** @description The signed URL is invalid, incomplete, for another asset or variant, or has expired (`media.link_invalid`). Ask the API for a fresh one. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            404: components["responses"]["NotFound"];
+            /** @description An `If-Match` or `If-Unmodified-Since` precondition failed (`request.malformed`). */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+        };
+    };
+    getAssetThumbnail: {
+        parameters: {
+            query?: {
+                /** @description `small`: the 250 px WebP thumbnail; `preview`: the 1440 px JPEG preview. */
+                size?: "small" | "preview";
+                /** @description Signed URL only — its expiry time in unix seconds. Send together with `sig`. */
+                exp?: number;
+                /** @description Signed URL only — its signature (base64url). Send together with `exp`. */
+                sig?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The asset's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The thumbnail (`image/webp`) or the preview (`image/jpeg`). */
+            200: {
+                headers: {
+                    /** @description The strong entity tag of this derivative, quoted. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/webp": string;
+                    "image/jpeg": string;
+                };
+            };
+            /** @description Not modified; the copy the client has (`If-None-Match`) is current. */
+            304: {
+                headers: {
+                    /** @description The strong entity tag of this derivative, quoted. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            /**
+             * @description No credentials and no signed URL were sent, or the credentials expired or were revoked
+             *     (`auth.unauthenticated`).
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            /** @description The signed URL is invalid, incomplete, for another asset or variant, or has expired (`media.link_invalid`). Ask the API for a fresh one. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            /**
+             * @description Nothing with this id exists or the caller may not view it (`resource.not_found`), or the asset has no
+             *     such derivative: it is not an image, or it could not be decoded (`asset.no_derivative`).
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            /** @description The asset is still being processed (`asset.not_ready`); try again shortly. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            /** @description An `If-Match` precondition failed (`request.malformed`). */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+        };
+    };
+    deleteAssets: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AssetIdsRequest"];
+            };
+        };
+        responses: {
+            /** @description The ids of the assets that were moved to the trash by this request (not those already there). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssetIdsResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description At least one asset does not exist or the caller may not delete it (`resource.not_found`); nothing was changed. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    moveAssets: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MoveAssetsRequest"];
+            };
+        };
+        responses: {
+            /** @description The ids of the assets that were moved. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssetIdsResponse"];
+                };
+            };
+            /**
+             * @description Invalid fields (`validation.failed`), a malformed body (`request.malformed`), or files of other users sent
+             *     to the top of the Personal Space, where only the caller's own files can go (`folder.cross_space`, with
+             *     `errors.folderId`).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /**
+             * @description At least one asset does not exist or the caller may not move it, or the folder does not exist or the
+             *     caller may not upload into it (`resource.not_found`); nothing was changed.
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    copyAssets: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MoveAssetsRequest"];
+            };
+        };
+        responses: {
+            /** @description The ids of the new assets (the copies). */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssetIdsResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /**
+             * @description At least one asset does not exist or the caller may not copy it, or the folder does not exist or the
+             *     caller may not upload into it (`resource.not_found`); nothing was copied.
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    restoreAssets: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AssetIdsRequest"];
+            };
+        };
+        responses: {
+            /** @description The ids of the assets that were restored by this request. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssetIdsResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description At least one asset does not exist or the caller may not restore it (`resource.not_found`); nothing was changed. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    emptyTrash: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description How many assets were deleted. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmptyTrashResponse"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+        };
+    };
+    downloadArchive: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DownloadArchiveRequest"];
+            };
+        };
+        responses: {
+            /** @description The zip file. */
+            200: {
+                headers: {
+                    /** @description `attachment; filename="photoapi-<yyyyMMdd-HHmmss>.zip"`. */
+                    "Content-Disposition"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/zip": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description At least one asset does not exist or the caller may not download it (`resource.not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    getBackupStatus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The device's id, as sent in the `deviceId` field of `uploadAsset`. */
+                deviceId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The device's backup status. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BackupStatusResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+        };
+    };
+    listFolders: {
+        parameters: {
+            query?: {
+                /** @description Whose top level to list when `parentId` is absent. With `parentId` it may be omitted; if given it must be the parent's space. */
+                space?: "personal" | "shared";
+                /** @description List the subfolders of this folder. */
+                parentId?: string;
+                /** @description Items per page. */
+                limit?: number;
+                /** @description The `nextCursor` of the previous page; omit for the first page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of folders. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FolderResponsePage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /**
+             * @description The parent folder does not exist or the caller may not see it (`resource.not_found`), or the Shared Space is
+             *     disabled or out of the caller's reach (`space.unavailable`).
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+        };
+    };
+    createFolder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateFolderRequest"];
+            };
+        };
+        responses: {
+            /** @description The folder was created. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FolderResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /**
+             * @description The parent folder does not exist or the caller may not create folders in it (`resource.not_found`), or the
+             *     Shared Space is disabled or out of the caller's reach (`space.unavailable`).
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            /** @description A folder with that name already exists in the same parent (`folder.name_taken`, with `errors.name`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    getFolder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The folder's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The folder. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FolderResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    deleteFolder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The folder's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The folder and its subfolders were deleted; their assets are in the trash. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    updateFolder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The folder's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateFolderRequest"];
+            };
+        };
+        responses: {
+            /** @description The updated folder. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FolderResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description The folder, or the cover asset, does not exist or the caller may not do this to it (`resource.not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            /** @description A folder with that name already exists in the same parent (`folder.name_taken`, with `errors.name`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    moveFolder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The folder's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MoveFolderRequest"];
+            };
+        };
+        responses: {
+            /** @description The moved folder. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FolderResponse"];
+                };
+            };
+            /**
+             * @description Invalid fields (`validation.failed`), a malformed body or a missing `parentId` (`request.malformed`), a target in
+             *     another space (`folder.cross_space`), or a target inside the folder itself (`folder.cycle`).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /**
+             * @description The folder or the target folder does not exist or the caller may not do this (`resource.not_found`), or the
+             *     top level of the Shared Space is out of the caller's reach (`space.unavailable`).
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            /** @description A folder with that name already exists in the target (`folder.name_taken`, with `errors.name`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    copyFolder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The id of the folder to copy. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CopyFolderRequest"];
+            };
+        };
+        responses: {
+            /** @description The copy (the new top folder of the copied subtree). */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FolderResponse"];
+                };
+            };
+            /**
+             * @description Invalid fields (`validation.failed`), a malformed body or a missing `parentId` (`request.malformed`), a target in
+             *     another space (`folder.cross_space`), or a target inside the folder itself (`folder.cycle`).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /**
+             * @description The folder or the target folder does not exist or the caller may not do this (`resource.not_found`), or the
+             *     top level of the Shared Space is out of the caller's reach (`space.unavailable`).
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            /** @description A folder with that name already exists in the target (`folder.name_taken`, with `errors.name`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
         };
     };
 }

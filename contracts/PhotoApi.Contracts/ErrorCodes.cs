@@ -37,4 +37,16 @@ public static class ErrorCodes
     public const string CannotChangeSelf = "user.cannot_change_self";
     public const string GroupNameTaken = "group.name_taken";
     public const string UnknownMembers = "group.unknown_members";
+
+    public const string FolderNameTaken = "folder.name_taken";
+    public const string FolderCycle = "folder.cycle";
+    public const string FolderCrossSpace = "folder.cross_space";
+    public const string SpaceUnavailable = "space.unavailable";
+
+    public const string UploadMissingFile = "upload.missing_file";
+    public const string UploadTooLarge = "upload.too_large";
+    public const string UploadNotMultipart = "upload.not_multipart";
+    public const string AssetNotReady = "asset.not_ready";
+    public const string AssetNoDerivative = "asset.no_derivative";
+    public const string MediaLinkInvalid = "media.link_invalid";
 }

@@ -4,8 +4,10 @@ namespace PhotoApi.Contracts;
 public static class Queues
 {
     public const string Default = "default";
+    /// <summary>Derivatives and metadata of uploads: CPU-bound libvips work.</summary>
+    public const string Media = "media";
     public const string Maintenance = "maintenance";
-    public static readonly string[] All = [Default, Maintenance];
+    public static readonly string[] All = [Media, Default, Maintenance];
 }
 
 /// <summary>
@@ -15,4 +17,28 @@ public static class Queues
 public interface IAccountsMaintenanceJob
 {
     Task PurgeExpiredAsync(CancellationToken ct);
+}
+
+/// <summary>
+/// Processes one uploaded asset: reads its metadata and makes its derivatives (thumbnail, preview). Takes only the id and
+/// re-reads the asset, so a retry or a second run of the same job finds the work done and stops.
+/// </summary>
+public interface IProcessAssetJob
+{
+    Task ProcessAsync(Guid assetId, CancellationToken ct);
+}
+
+/// <summary>Finds assets whose processing never finished (a worker died, an enqueue was lost) and enqueues them again.</summary>
+public interface IStuckAssetSweeperJob
+{
+    Task SweepAsync(CancellationToken ct);
+}
+
+/// <summary>
+/// Deletes the bytes (original and derivatives) of checksums no asset uses any more. Under the same per-checksum lock as
+/// uploads, so bytes that a concurrent upload is committing are never deleted. Idempotent.
+/// </summary>
+public interface IBlobCollectorJob
+{
+    Task CollectAsync(CancellationToken ct);
 }

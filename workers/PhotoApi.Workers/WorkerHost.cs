@@ -1,7 +1,10 @@
 using Hangfire;
 using PhotoApi.Contracts;
 using PhotoApi.Persistence;
+using PhotoApi.Workers.Imaging;
 using PhotoApi.Workers.Jobs.AccountsMaintenance;
+using PhotoApi.Workers.Jobs.ProcessAsset;
+using PhotoApi.Workers.Jobs.Sweeper;
 
 namespace PhotoApi.Workers;
 
@@ -15,6 +18,7 @@ public sealed class WorkerOptions
 public static class WorkerHost
 {
     public const string MaintenanceRecurringJobId = "accounts-maintenance";
+    public const string SweeperRecurringJobId = "stuck-asset-sweeper";
 
     /// <param name="args">Command-line arguments.</param>
     /// <param name="overrides">Settings that win over every other source (tests host a worker next to the API this way).</param>
@@ -28,6 +32,11 @@ public static class WorkerHost
         services.Configure<WorkerOptions>(config.GetSection("Worker"));
 
         services.AddScoped<IAccountsMaintenanceJob, AccountsMaintenanceJob>();
+        services.AddScoped<IProcessAssetJob, ProcessAssetJob>();
+        services.AddScoped<IStuckAssetSweeperJob, StuckAssetSweeperJob>();
+        services.AddScoped<IBlobCollectorJob, BlobCollectorJob>();
+        services.Configure<ImagingOptions>(config.GetSection("Imaging"));
+        services.AddSingleton<IImageProcessor, VipsImageProcessor>();
 
         var storage = JobStorageFactory.Create(config.GetConnectionString(Database.ConnectionStringName)!, prepareSchema: true);
         services.AddHangfire(c => c
@@ -51,9 +60,15 @@ public static class WorkerHost
     /// <summary>Migrates the database and registers recurring jobs before the server starts taking work.</summary>
     public static async Task PrepareAsync(IHost host)
     {
+        // Refuse to start on a libvips that cannot decode HEIC (phones upload HEIC): better no worker than failed photos.
+        var vips = VipsStartupCheck.EnsureHeicWorks();
+        host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("PhotoApi.Workers").LogInformation("libvips {Version}: HEIC decodes", vips);
         using var scope = host.Services.CreateScope();
         await scope.ServiceProvider.GetRequiredService<Migrator>().MigrateAsync();
-        scope.ServiceProvider.GetRequiredService<IRecurringJobManager>().AddOrUpdate<IAccountsMaintenanceJob>(
+        var recurring = scope.ServiceProvider.GetRequiredService<IRecurringJobManager>();
+        recurring.AddOrUpdate<IAccountsMaintenanceJob>(
             MaintenanceRecurringJobId, Queues.Maintenance, j => j.PurgeExpiredAsync(CancellationToken.None), Cron.Hourly());
+        recurring.AddOrUpdate<IStuckAssetSweeperJob>(
+            SweeperRecurringJobId, Queues.Maintenance, j => j.SweepAsync(CancellationToken.None), "*/5 * * * *");
     }
 }

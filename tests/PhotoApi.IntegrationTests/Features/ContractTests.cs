@@ -1,6 +1,7 @@
 using System.Collections;
 using System.Reflection;
 using FastEndpoints;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
@@ -19,7 +20,8 @@ public sealed class ContractTests(ApiFactory api)
 {
     private static readonly string[] Verbs = ["get", "put", "post", "delete", "patch"];
 
-    private sealed record Served(string Method, string Path, string? OperationId, Type? Request, Type? Response, int SuccessStatus);
+    private sealed record Served(string Method, string Path, string? OperationId, Type? Request, Type? Response, int SuccessStatus,
+        IReadOnlyList<IProducesResponseTypeMetadata> Produces, Type? MultipartForm);
 
     private List<Served> ServedOperations()
     {
@@ -34,9 +36,11 @@ public sealed class ContractTests(ApiFactory api)
             var definition = e.Metadata.FirstOrDefault(m => m.GetType().Name == "EndpointDefinition");
             var request = definition?.GetType().GetProperty("ReqDtoType")?.GetValue(definition) as Type;
             var response = definition?.GetType().GetProperty("ResDtoType")?.GetValue(definition) as Type;
-            var success = e.Metadata.OfType<IProducesResponseTypeMetadata>().Select(p => p.StatusCode).Where(s => s is >= 200 and < 300).DefaultIfEmpty(200).Min();
+            var produces = e.Metadata.OfType<IProducesResponseTypeMetadata>().ToList();
+            var success = produces.Select(p => p.StatusCode).Where(s => s is >= 200 and < 300).DefaultIfEmpty(200).Min();
+            var form = e.Metadata.GetMetadata<Api.Infrastructure.Uploads.MultipartForm>()?.FormType;
             foreach (var method in e.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods ?? [])
-                list.Add(new Served(method.ToLowerInvariant(), path, e.Metadata.GetMetadata<IEndpointNameMetadata>()?.EndpointName, request, response, success));
+                list.Add(new Served(method.ToLowerInvariant(), path, e.Metadata.GetMetadata<IEndpointNameMetadata>()?.EndpointName, request, response, success, produces, form));
         }
         return list;
     }
@@ -91,11 +95,22 @@ public sealed class ContractTests(ApiFactory api)
             Compare(errors, $"{where} path parameters", routeParams,
                 parameters.Where(p => Scalar(p, "in") == "path").Select(p => Scalar(p, "name")!).ToHashSet());
 
-            var bodySchema = op.Children.TryGetValue(new YamlScalarNode("requestBody"), out var rb)
-                ? Resolve(root, (YamlMappingNode)Resolve(root, (YamlMappingNode)rb)["content"]["application/json"]["schema"]) : null;
-            if (bodyProps.Count == 0 && bodySchema is not null) errors.Add($"{where}: the contract has a request body, the API reads none");
-            if (bodyProps.Count > 0 && bodySchema is null) errors.Add($"{where}: the API reads a body ({s.Request!.Name}), the contract has none");
-            if (bodyProps.Count > 0 && bodySchema is not null) CompareObject(errors, root, $"{where} request", bodyProps, bodySchema);
+            var requestBody = op.Children.TryGetValue(new YamlScalarNode("requestBody"), out var rb) ? (YamlMappingNode)Resolve(root, (YamlMappingNode)rb)["content"] : null;
+            if (s.MultipartForm is { } formType)
+            {
+                // Streamed multipart: the endpoint reads the parts itself; its form type describes them.
+                if (requestBody is null || !requestBody.Children.TryGetValue(new YamlScalarNode("multipart/form-data"), out var multipart))
+                    errors.Add($"{where}: the API reads multipart/form-data ({formType.Name}), the contract does not say so");
+                else
+                    CompareObject(errors, root, $"{where} form", JsonProperties(formType), Resolve(root, (YamlMappingNode)((YamlMappingNode)multipart)["schema"]));
+            }
+            else
+            {
+                var bodySchema = requestBody is null ? null : Resolve(root, (YamlMappingNode)requestBody["application/json"]["schema"]);
+                if (bodyProps.Count == 0 && bodySchema is not null) errors.Add($"{where}: the contract has a request body, the API reads none");
+                if (bodyProps.Count > 0 && bodySchema is null) errors.Add($"{where}: the API reads a body ({s.Request!.Name}), the contract has none");
+                if (bodyProps.Count > 0 && bodySchema is not null) CompareObject(errors, root, $"{where} request", bodyProps, bodySchema);
+            }
 
             var responses = (YamlMappingNode)op["responses"];
             if (!responses.Children.TryGetValue(new YamlScalarNode(s.SuccessStatus.ToString(System.Globalization.CultureInfo.InvariantCulture)), out var success))
@@ -104,12 +119,29 @@ public sealed class ContractTests(ApiFactory api)
                 continue;
             }
             var successNode = Resolve(root, (YamlMappingNode)success);
-            var hasResponseBody = s.Response is not null && s.Response != typeof(object) && s.SuccessStatus != 204;
             var content = successNode.Children.TryGetValue(new YamlScalarNode("content"), out var c) ? (YamlMappingNode)c : null;
-            if (hasResponseBody && content is null) errors.Add($"{where}: the API answers {s.Response!.Name}, the contract has no body");
-            if (!hasResponseBody && content is not null) errors.Add($"{where}: the contract has a response body, the API sends none");
-            if (hasResponseBody && content is not null)
-                CompareType(errors, root, $"{where} response", s.Response!, Resolve(root, (YamlMappingNode)content["application/json"]["schema"]));
+            var binary = s.Produces.FirstOrDefault(p => p.StatusCode == s.SuccessStatus && p.Type == typeof(Stream));
+            if (binary is not null)
+            {
+                // A file answer: the same media types, each a binary string.
+                var declared = content?.Children.Keys.Select(k => k.ToString()).ToHashSet() ?? [];
+                Compare(errors, $"{where} {s.SuccessStatus} media types", binary.ContentTypes.ToHashSet(), declared);
+                foreach (var media in content?.Children.Values ?? [])
+                    if (Scalar(Resolve(root, (YamlMappingNode)((YamlMappingNode)media)["schema"]), "format") != "binary")
+                        errors.Add($"{where}: file answers are format: binary");
+            }
+            else
+            {
+                var hasResponseBody = s.Response is not null && s.Response != typeof(object) && s.SuccessStatus != 204;
+                if (hasResponseBody && content is null) errors.Add($"{where}: the API answers {s.Response!.Name}, the contract has no body");
+                if (!hasResponseBody && content is not null) errors.Add($"{where}: the contract has a response body, the API sends none");
+                if (hasResponseBody && content is not null)
+                    CompareType(errors, root, $"{where} response", s.Response!, Resolve(root, (YamlMappingNode)content["application/json"]["schema"]));
+            }
+            // Every success or redirect status the endpoint declares is documented.
+            foreach (var status in s.Produces.Select(p => p.StatusCode).Where(x => x is >= 200 and < 400).Distinct())
+                if (!responses.Children.ContainsKey(new YamlScalarNode(status.ToString(System.Globalization.CultureInfo.InvariantCulture))))
+                    errors.Add($"{where}: the API answers {status}, the contract does not list it");
         }
         Assert.True(errors.Count == 0, "openapi.yaml and the API disagree:\n  " + string.Join("\n  ", errors));
     }
@@ -176,8 +208,9 @@ public sealed class ContractTests(ApiFactory api)
 
     private static string JsonType(Type t) =>
         t == typeof(string) || t == typeof(Guid) || t == typeof(DateTime) || t == typeof(DateTimeOffset) || t.IsEnum ? "string"
+        : t == typeof(IFormFile) ? "string"
         : t == typeof(bool) ? "boolean"
-        : t == typeof(int) || t == typeof(long) ? "integer"
+        : t == typeof(int) || t == typeof(long) || t == typeof(short) ? "integer"
         : t == typeof(double) || t == typeof(decimal) || t == typeof(float) ? "number"
         : t != typeof(string) && t.IsAssignableTo(typeof(IEnumerable)) && !t.IsAssignableTo(typeof(IDictionary)) ? "array"
         : "object";

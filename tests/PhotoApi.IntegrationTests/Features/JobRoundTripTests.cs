@@ -1,15 +1,16 @@
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Npgsql;
 using PhotoApi.Api.Infrastructure.Jobs;
 using PhotoApi.Contracts;
 using PhotoApi.IntegrationTests.Infrastructure;
-using PhotoApi.Workers;
 
 namespace PhotoApi.IntegrationTests.Features;
 
-/// <summary>The API enqueues, a separate worker host picks the job up from PostgreSQL and runs it.</summary>
+/// <summary>
+/// The API enqueues, the worker host picks the job up from PostgreSQL and runs it. (One worker host per test process:
+/// Hangfire keeps some global state, so the fixture's worker is the only one here; separate worker processes share nothing.)
+/// </summary>
 [Collection(ApiCollection.Name)]
 public sealed class JobRoundTripTests(ApiFactory api)
 {
@@ -22,34 +23,20 @@ public sealed class JobRoundTripTests(ApiFactory api)
         await conn.ExecuteAsync("UPDATE sessions SET expires_at = now() - interval '1 minute' WHERE user_id = @id", new { id = user.UserId });
         var live = await api.NewUserAsync();
 
-        var builder = WorkerHost.CreateBuilder([], new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:Postgres"] = api.ConnectionString,
-            ["Worker:WorkerCount"] = "1",
-        });
-        using var worker = builder.Build();
-        await WorkerHost.PrepareAsync(worker);
-        await worker.StartAsync();
-        try
-        {
-            var jobId = api.Services.GetRequiredService<IJobQueue>().Enqueue<IAccountsMaintenanceJob>(Queues.Maintenance, j => j.PurgeExpiredAsync(CancellationToken.None));
-            Assert.False(string.IsNullOrEmpty(jobId));
+        // The fixture runs a real worker host (WorkerHost, as the worker process does) next to the API.
+        var jobId = api.Services.GetRequiredService<IJobQueue>().Enqueue<IAccountsMaintenanceJob>(Queues.Maintenance, j => j.PurgeExpiredAsync(CancellationToken.None));
+        Assert.False(string.IsNullOrEmpty(jobId));
 
-            var deadline = DateTime.UtcNow.AddSeconds(60);
-            string? state = null;
-            while (DateTime.UtcNow < deadline)
-            {
-                state = await conn.ExecuteScalarAsync<string>("SELECT statename FROM hangfire.job WHERE id = @id", new { id = long.Parse(jobId, System.Globalization.CultureInfo.InvariantCulture) });
-                if (state is "Succeeded" or "Failed") break;
-                await Task.Delay(250);
-            }
-            Assert.Equal("Succeeded", state);
-            Assert.Equal(0, await conn.ExecuteScalarAsync<int>("SELECT count(*) FROM sessions WHERE user_id = @id", new { id = user.UserId }));
-            Assert.Equal(1, await conn.ExecuteScalarAsync<int>("SELECT count(*) FROM sessions WHERE user_id = @id", new { id = live.UserId }));
-        }
-        finally
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        string? state = null;
+        while (DateTime.UtcNow < deadline)
         {
-            await worker.StopAsync();
+            state = await conn.ExecuteScalarAsync<string>("SELECT statename FROM hangfire.job WHERE id = @id", new { id = long.Parse(jobId, System.Globalization.CultureInfo.InvariantCulture) });
+            if (state is "Succeeded" or "Failed") break;
+            await Task.Delay(250);
         }
+        Assert.Equal("Succeeded", state);
+        Assert.Equal(0, await conn.ExecuteScalarAsync<int>("SELECT count(*) FROM sessions WHERE user_id = @id", new { id = user.UserId }));
+        Assert.Equal(1, await conn.ExecuteScalarAsync<int>("SELECT count(*) FROM sessions WHERE user_id = @id", new { id = live.UserId }));
     }
 }

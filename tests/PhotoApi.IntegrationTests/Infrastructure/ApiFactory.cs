@@ -2,7 +2,9 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Hosting;
 using PhotoApi.Testing;
+using PhotoApi.Workers;
 
 namespace PhotoApi.IntegrationTests.Infrastructure;
 
@@ -15,12 +17,17 @@ public sealed class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
 {
     public const string AdminPassword = "Admin-Passw0rd";
     public string ConnectionString { get; private set; } = "";
+    public string BlobRoot { get; } = Path.Combine(Path.GetTempPath(), "photoapi-test-blobs-" + Guid.NewGuid().ToString("N"));
     public Session Admin { get; private set; } = null!;
+
+    /// <summary>A real worker process' host, next to the API, on the same database and blob store.</summary>
+    private IHost? _worker;
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
         builder.UseSetting("ConnectionStrings:Postgres", ConnectionString);
+        builder.UseSetting("Blobs:Root", BlobRoot);
         // Each test client sends its own X-Forwarded-For, so per-IP throttling of one test cannot block another.
         builder.UseSetting("ForwardedHeaders:Enabled", "true");
     }
@@ -28,19 +35,39 @@ public sealed class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
     public async Task InitializeAsync()
     {
         ConnectionString = await TestDatabase.CreateDatabaseAsync("api");
+        Diagnostics.ConnectionString = ConnectionString;
         var client = NewClient();
         var created = await client.PostAsJsonAsync("/api/v1/auth/register",
             new { username = "admin", password = AdminPassword, email = "admin@example.test", displayName = "Admin" });
         created.EnsureSuccessStatusCode();
         Admin = await LoginAsync("admin", AdminPassword);
         (await Admin.Client.PatchAsJsonAsync("/api/v1/admin/settings", new { registrationMode = "open" })).EnsureSuccessStatusCode();
+
+        _worker = WorkerHost.CreateBuilder([], new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:Postgres"] = ConnectionString,
+            ["Blobs:Root"] = BlobRoot,
+            ["Worker:WorkerCount"] = "2",
+        }).Build();
+        await WorkerHost.PrepareAsync(_worker);
+        await _worker.StartAsync();
     }
 
     public new async Task DisposeAsync()
     {
+        if (_worker is not null)
+        {
+            await _worker.StopAsync();
+            _worker.Dispose();
+        }
         await base.DisposeAsync();
         await TestDatabase.DropDatabaseAsync(ConnectionString);
+        if (Directory.Exists(BlobRoot)) Directory.Delete(BlobRoot, recursive: true);
     }
+
+    /// <summary>Files left in the blob store's staging area (must be none after any request has ended).</summary>
+    public string[] StagedFiles() =>
+        Directory.Exists(Path.Combine(BlobRoot, ".staging")) ? Directory.GetFiles(Path.Combine(BlobRoot, ".staging")) : [];
 
     /// <summary>A client with a client address of its own.</summary>
     public HttpClient NewClient(string? ip = null)

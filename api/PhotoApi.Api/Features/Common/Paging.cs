@@ -31,9 +31,7 @@ public static class Paging
         if (string.IsNullOrEmpty(r.Cursor)) return Guid.Empty;
         try
         {
-            var base64 = r.Cursor.Replace('-', '+').Replace('_', '/');
-            base64 += new string('=', (4 - base64.Length % 4) % 4);
-            return new Guid(Convert.FromBase64String(base64));
+            return new Guid(Secrets.FromBase64Url(r.Cursor));
         }
         catch (Exception e) when (e is FormatException or ArgumentException)
         {

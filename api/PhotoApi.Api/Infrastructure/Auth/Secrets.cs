@@ -17,4 +17,11 @@ public static class Secrets
 
     public static string Base64Url(ReadOnlySpan<byte> bytes) =>
         Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    /// <summary>The inverse of <see cref="Base64Url"/>; throws <see cref="FormatException"/> on anything else.</summary>
+    public static byte[] FromBase64Url(string text)
+    {
+        var base64 = text.Replace('-', '+').Replace('_', '/');
+        return Convert.FromBase64String(base64 + new string('=', (4 - base64.Length % 4) % 4));
+    }
 }

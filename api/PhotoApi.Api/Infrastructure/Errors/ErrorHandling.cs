@@ -28,6 +28,8 @@ public static class ErrorHandling
     {
         app.UseExceptionHandler(new ExceptionHandlerOptions
         {
+            // Problems the API meant to answer are not errors worth a stack trace in the log; everything else is.
+            SuppressDiagnosticsCallback = c => c.Exception is ApiException,
             ExceptionHandler = async ctx =>
             {
                 var exception = ctx.Features.Get<IExceptionHandlerFeature>()?.Error;
@@ -60,7 +62,9 @@ public static class ErrorHandling
                 404 => (ErrorCodes.NotFound, "Nothing is here."),
                 405 => (ErrorCodes.MethodNotAllowed, "This method is not allowed here."),
                 413 => (ErrorCodes.RequestTooLarge, "The request body is too large."),
-                415 => (ErrorCodes.UnsupportedMediaType, "Send the body as application/json."),
+                // Routing refuses a Content-Type the operation does not accept before any endpoint runs.
+                415 => (ErrorCodes.UnsupportedMediaType,
+                    "This operation does not accept this Content-Type: JSON operations take application/json, uploads multipart/form-data."),
                 >= 500 => (ErrorCodes.Internal, "An unexpected error occurred."),
                 _ => (ErrorCodes.MalformedRequest, "The request could not be processed."),
             };

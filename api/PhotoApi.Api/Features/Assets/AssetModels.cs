@@ -1,0 +1,107 @@
+using Dapper;
+using Npgsql;
+using PhotoApi.Api.Infrastructure.Errors;
+
+namespace PhotoApi.Api.Features.Assets;
+
+/// <summary>An asset as its viewers see it. Media URLs are short-lived signed links usable from an &lt;img src&gt;.</summary>
+public sealed record AssetResponse
+{
+    public Guid Id { get; init; }
+    public Guid OwnerId { get; init; }
+    public Guid? FolderId { get; init; }
+    public string OriginalFileName { get; init; } = "";
+    /// <summary><c>image</c>, <c>video</c> or <c>other</c> (documents: backed up, no derivatives).</summary>
+    public string MediaType { get; init; } = "";
+    public string ContentType { get; init; } = "";
+    public long SizeBytes { get; init; }
+    /// <summary>SHA-256 of the original, lower-case hex.</summary>
+    public string Checksum { get; init; } = "";
+    public DateTime TakenAt { get; init; }
+    public int? Width { get; init; }
+    public int? Height { get; init; }
+    public int? Orientation { get; init; }
+    public string? CameraMake { get; init; }
+    public string? CameraModel { get; init; }
+    public double? Latitude { get; init; }
+    public double? Longitude { get; init; }
+    public int Rating { get; init; }
+    public IReadOnlyList<string> Tags { get; init; } = [];
+    public string Description { get; init; } = "";
+    /// <summary><c>pending</c> → <c>processing</c> → <c>ready</c> or <c>failed</c> (with <see cref="FailureReason"/>).</summary>
+    public string Status { get; init; } = "";
+    public string? FailureReason { get; init; }
+    public string? DeviceId { get; init; }
+    public string? DeviceAssetId { get; init; }
+    public DateTime? TrashedAt { get; init; }
+    public DateTime CreatedAt { get; init; }
+    public DateTime UpdatedAt { get; init; }
+    public AssetMediaUrls Urls { get; init; } = new(null, null, "");
+}
+
+/// <summary>Signed URLs, valid for a short time without any header: thumbnail (250 px WebP), preview (1440 px JPEG), original.</summary>
+public sealed record AssetMediaUrls(string? Thumbnail, string? Preview, string Original);
+
+/// <summary>The row behind <see cref="AssetResponse"/>.</summary>
+public sealed class AssetRow
+{
+    public Guid Id { get; init; }
+    public Guid OwnerId { get; init; }
+    public Guid? FolderId { get; init; }
+    public string OriginalFileName { get; init; } = "";
+    public string MediaType { get; init; } = "";
+    public string ContentType { get; init; } = "";
+    public long SizeBytes { get; init; }
+    public byte[] Checksum { get; init; } = [];
+    public string BlobKey { get; init; } = "";
+    public DateTime TakenAt { get; init; }
+    public int? Width { get; init; }
+    public int? Height { get; init; }
+    public short? Orientation { get; init; }
+    public string? CameraMake { get; init; }
+    public string? CameraModel { get; init; }
+    public double? Latitude { get; init; }
+    public double? Longitude { get; init; }
+    public short Rating { get; init; }
+    public string[] Tags { get; init; } = [];
+    public string Description { get; init; } = "";
+    public string Status { get; init; } = "";
+    public string? FailureReason { get; init; }
+    public string? ThumbnailKey { get; init; }
+    public string? PreviewKey { get; init; }
+    public string? DeviceId { get; init; }
+    public string? DeviceAssetId { get; init; }
+    public DateTime? TrashedAt { get; init; }
+    public DateTime CreatedAt { get; init; }
+    public DateTime UpdatedAt { get; init; }
+}
+
+public static class AssetQueries
+{
+    public const string Columns = """
+        a.id, a.owner_id, a.folder_id, a.original_file_name, a.media_type, a.content_type, a.size_bytes, a.checksum, a.blob_key,
+        a.taken_at, a.width, a.height, a.orientation, a.camera_make, a.camera_model, a.latitude, a.longitude,
+        a.rating, a.tags, a.description, a.status, a.failure_reason, a.thumbnail_key, a.preview_key,
+        a.device_id, a.device_asset_id, a.trashed_at, a.created_at, a.updated_at
+        """;
+
+    private const string ByIdsSql = $"SELECT {Columns} FROM assets a WHERE a.id = ANY(@ids)";
+
+    /// <summary>Reads assets by id. Callers have asked the access policy first.</summary>
+    public static async Task<List<AssetRow>> GetAsync(NpgsqlConnection conn, IReadOnlyCollection<Guid> ids, CancellationToken ct, NpgsqlTransaction? tx = null) =>
+        (await conn.QueryAsync<AssetRow>(new CommandDefinition(ByIdsSql, new { ids = ids.ToArray() }, tx, cancellationToken: ct))).AsList();
+
+    public static async Task<AssetRow> GetOneAsync(NpgsqlConnection conn, Guid id, CancellationToken ct) =>
+        (await GetAsync(conn, [id], ct)).SingleOrDefault() ?? throw ApiException.NotFound("The asset");
+
+    public static AssetResponse ToResponse(this AssetRow a, MediaUrls urls) => new()
+    {
+        Id = a.Id, OwnerId = a.OwnerId, FolderId = a.FolderId, OriginalFileName = a.OriginalFileName, MediaType = a.MediaType,
+        ContentType = a.ContentType, SizeBytes = a.SizeBytes, Checksum = Convert.ToHexStringLower(a.Checksum), TakenAt = a.TakenAt,
+        Width = a.Width, Height = a.Height, Orientation = a.Orientation, CameraMake = a.CameraMake, CameraModel = a.CameraModel,
+        Latitude = a.Latitude, Longitude = a.Longitude, Rating = a.Rating, Tags = a.Tags, Description = a.Description,
+        Status = a.Status, FailureReason = a.FailureReason, DeviceId = a.DeviceId, DeviceAssetId = a.DeviceAssetId,
+        TrashedAt = a.TrashedAt, CreatedAt = a.CreatedAt, UpdatedAt = a.UpdatedAt,
+        Urls = urls.For(a),
+    };
+}

@@ -1,0 +1,176 @@
+using Dapper;
+using FastEndpoints;
+using FluentValidation;
+using Npgsql;
+using PhotoApi.Api.Access;
+using PhotoApi.Api.Features.Common;
+using PhotoApi.Api.Infrastructure.Auth;
+using PhotoApi.Api.Infrastructure.Errors;
+
+namespace PhotoApi.Api.Features.Assets;
+
+public sealed class CheckExistingAssetsRequest
+{
+    /// <summary>SHA-256 checksums (hex) the device has.</summary>
+    public string[] Checksums { get; set; } = [];
+}
+
+public sealed class CheckExistingAssetsValidator : Validator<CheckExistingAssetsRequest>
+{
+    public CheckExistingAssetsValidator()
+    {
+        RuleFor(x => x.Checksums).NotNull().Must(c => c.Length <= 5000).WithMessage("At most 5,000 checksums per request.");
+        RuleForEach(x => x.Checksums).Matches("^[0-9a-fA-F]{64}$").WithMessage("A checksum is 64 hex characters (SHA-256).");
+    }
+}
+
+public sealed record ExistingAsset(string Checksum, Guid AssetId);
+
+public sealed record CheckExistingAssetsResponse(IReadOnlyList<ExistingAsset> Existing);
+
+/// <summary>Mobile backup: which of these checksums the caller already has (trashed ones too, so deleted photos are not sent again).</summary>
+public sealed class CheckExistingAssetsEndpoint(NpgsqlDataSource db) : Endpoint<CheckExistingAssetsRequest, CheckExistingAssetsResponse>
+{
+    private const string ExistingSql = """
+        SELECT DISTINCT ON (checksum) checksum, id FROM assets
+        WHERE owner_id = @ownerId AND checksum = ANY(@checksums)
+        ORDER BY checksum, created_at
+        """;
+
+    public override void Configure()
+    {
+        Post("/api/v1/assets/exists");
+        Description(d => d.WithName("checkExistingAssets"));
+    }
+
+    public override async Task HandleAsync(CheckExistingAssetsRequest req, CancellationToken ct)
+    {
+        var checksums = req.Checksums.Select(Convert.FromHexString).ToArray();
+        await using var conn = await db.OpenConnectionAsync(ct);
+        var rows = await conn.QueryAsync<(byte[] Checksum, Guid Id)>(new CommandDefinition(ExistingSql,
+            new { ownerId = User.UserId(), checksums }, cancellationToken: ct));
+        await Send.OkAsync(new CheckExistingAssetsResponse(rows.Select(r => new ExistingAsset(Convert.ToHexStringLower(r.Checksum), r.Id)).ToList()), ct);
+    }
+}
+
+public sealed class ListAssetsRequest
+{
+    [QueryParam] public Guid? FolderId { get; set; }
+    /// <summary>Taken at or after.</summary>
+    [QueryParam] public DateTime? From { get; set; }
+    /// <summary>Taken before.</summary>
+    [QueryParam] public DateTime? To { get; set; }
+    [QueryParam] public string? Type { get; set; }
+    [QueryParam] public int? MinRating { get; set; }
+    [QueryParam] public string? Tag { get; set; }
+    /// <summary>Words found in the file name, description or tags.</summary>
+    [QueryParam] public string? Q { get; set; }
+    /// <summary>true: the trash instead of the timeline.</summary>
+    [QueryParam] public bool? Trashed { get; set; }
+    [QueryParam] public int? Limit { get; set; }
+    [QueryParam] public string? Cursor { get; set; }
+}
+
+public sealed class ListAssetsValidator : Validator<ListAssetsRequest>
+{
+    public ListAssetsValidator()
+    {
+        RuleFor(x => x.Type).Must(t => t.IsOneOf("image", "video", "other")).When(x => x.Type is not null).WithMessage("One of: image, video, other.");
+        RuleFor(x => x.MinRating).InclusiveBetween(0, 5).When(x => x.MinRating is not null);
+        RuleFor(x => x.Tag).MaximumLength(100);
+        RuleFor(x => x.Q).MaximumLength(200);
+        RuleFor(x => x.Limit).InclusiveBetween(1, Paging.MaxLimit).When(x => x.Limit is not null);
+        RuleFor(x => x.Cursor).MaximumLength(200);
+        RuleFor(x => x.To).GreaterThan(x => x.From).When(x => x.From is not null && x.To is not null).WithMessage("'to' must be after 'from'.");
+    }
+}
+
+/// <summary>
+/// The timeline: newest first by the time taken, with keyset pagination on (takenAt, id). Without a folder it is the
+/// caller's own library; with a folder, that folder's files as far as the caller may view the folder.
+/// </summary>
+public sealed class ListAssetsEndpoint(NpgsqlDataSource db, AccessPolicy policy, MediaSigner signer) : Endpoint<ListAssetsRequest, Page<AssetResponse>>
+{
+    private const string ListSql = $"""
+        SELECT {AssetQueries.Columns} FROM assets a
+        WHERE (CASE WHEN @folderId::uuid IS NULL THEN a.owner_id = @userId ELSE a.folder_id = @folderId END)
+          AND (a.trashed_at IS NOT NULL) = @trashed
+          AND (@from::timestamptz IS NULL OR a.taken_at >= @from)
+          AND (@to::timestamptz IS NULL OR a.taken_at < @to)
+          AND (@type::text IS NULL OR a.media_type = @type)
+          AND (@minRating::int IS NULL OR a.rating >= @minRating)
+          AND (@tag::text IS NULL OR a.tags @> ARRAY[@tag]::text[])
+          AND (@q::text IS NULL OR a.original_file_name ILIKE @q OR a.description ILIKE @q OR EXISTS (SELECT 1 FROM unnest(a.tags) t WHERE t ILIKE @q))
+          AND (@afterTakenAt::timestamptz IS NULL OR (a.taken_at, a.id) < (@afterTakenAt, @afterId))
+        ORDER BY a.taken_at DESC, a.id DESC
+        LIMIT @take
+        """;
+
+    public override void Configure()
+    {
+        Get("/api/v1/assets");
+        Description(d => d.WithName("listAssets"));
+    }
+
+    public override async Task HandleAsync(ListAssetsRequest req, CancellationToken ct)
+    {
+        if (req.FolderId is { } folderId) await policy.EnsureAsync(Principal.Of(User), Permission.FolderView, folderId, ct, "The folder");
+        var (afterTakenAt, afterId) = TimelineCursor.Parse(req.Cursor);
+        var limit = req.Limit ?? Paging.DefaultLimit;
+        await using var conn = await db.OpenConnectionAsync(ct);
+        var rows = (await conn.QueryAsync<AssetRow>(new CommandDefinition(ListSql, new
+        {
+            userId = User.UserId(), folderId = req.FolderId, trashed = req.Trashed ?? false,
+            from = req.From, to = req.To, type = req.Type, minRating = req.MinRating, tag = req.Tag,
+            q = Like.Contains(string.IsNullOrWhiteSpace(req.Q) ? null : req.Q.Trim()),
+            afterTakenAt, afterId, take = limit + 1,
+        }, cancellationToken: ct))).AsList();
+        var urls = await signer.UrlsAsync(ct);
+        var items = rows.Take(limit).Select(r => r.ToResponse(urls)).ToList();
+        await Send.OkAsync(new Page<AssetResponse>(items, rows.Count > limit ? TimelineCursor.Of(items[^1].TakenAt, items[^1].Id) : null), ct);
+    }
+}
+
+/// <summary>The timeline cursor: the (takenAt, id) of the last item, opaque to clients.</summary>
+public static class TimelineCursor
+{
+    public static string Of(DateTime takenAt, Guid id) =>
+        Secrets.Base64Url(System.Text.Encoding.ASCII.GetBytes($"{takenAt.Ticks}:{id:N}"));
+
+    public static (DateTime? TakenAt, Guid AfterId) Parse(string? cursor)
+    {
+        if (string.IsNullOrEmpty(cursor)) return (null, Guid.Empty);
+        try
+        {
+            var decoded = PhotoApi.Api.Infrastructure.Auth.Secrets.FromBase64Url(cursor);
+            var parts = System.Text.Encoding.ASCII.GetString(decoded).Split(':');
+            return (new DateTime(long.Parse(parts[0], System.Globalization.CultureInfo.InvariantCulture), DateTimeKind.Utc), Guid.ParseExact(parts[1], "N"));
+        }
+        catch (Exception e) when (e is FormatException or ArgumentException or IndexOutOfRangeException or OverflowException)
+        {
+            throw ApiException.Validation("cursor", "The cursor is not one this API returned.");
+        }
+    }
+}
+
+public sealed class AssetIdRequest
+{
+    public Guid Id { get; set; }
+}
+
+public sealed class GetAssetEndpoint(NpgsqlDataSource db, AccessPolicy policy, MediaSigner signer) : Endpoint<AssetIdRequest, AssetResponse>
+{
+    public override void Configure()
+    {
+        Get("/api/v1/assets/{id}");
+        Description(d => d.WithName("getAsset"));
+    }
+
+    public override async Task HandleAsync(AssetIdRequest req, CancellationToken ct)
+    {
+        await policy.EnsureAsync(Principal.Of(User), Permission.AssetView, req.Id, ct, "The asset");
+        await using var conn = await db.OpenConnectionAsync(ct);
+        var row = await AssetQueries.GetOneAsync(conn, req.Id, ct);
+        await Send.OkAsync(row.ToResponse(await signer.UrlsAsync(ct)), ct);
+    }
+}

@@ -1,0 +1,291 @@
+using System.Buffers;
+using System.Globalization;
+using Dapper;
+using FastEndpoints;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Net.Http.Headers;
+using Npgsql;
+using PhotoApi.Api.Access;
+using PhotoApi.Api.Infrastructure.Errors;
+using PhotoApi.Api.Infrastructure.Uploads;
+using PhotoApi.Api.Infrastructure.Jobs;
+using PhotoApi.Contracts;
+using PhotoApi.Persistence.Blobs;
+
+namespace PhotoApi.Api.Features.Assets;
+
+/// <summary>The multipart form of <c>uploadAsset</c> (documentation and the contract test; the endpoint streams it by hand).</summary>
+public sealed class UploadAssetForm
+{
+    /// <summary>The file. Send it last: fields before it are checked before a byte of it is stored.</summary>
+    public IFormFile File { get; set; } = null!;
+    public Guid? FolderId { get; set; }
+    public string? DeviceId { get; set; }
+    public string? DeviceAssetId { get; set; }
+    public DateTime? TakenAt { get; set; }
+}
+
+public sealed record UploadAssetResponse(Guid Id, bool Duplicate, string Status);
+
+/// <summary>
+/// Uploads one file, streamed: the bytes go straight from the socket to the blob store's staging area while SHA-256 is
+/// computed, so memory stays flat whatever the size. Only when the whole body has arrived is the blob committed and the
+/// asset row inserted (status <c>pending</c>) and the processing job enqueued. A failure at any point — bad fields, a
+/// client that disconnects — leaves nothing behind: the staging file is deleted and no row exists. The same owner
+/// uploading the same bytes again gets 200 with <c>duplicate: true</c> and the existing id.
+/// </summary>
+public sealed class UploadAssetEndpoint(NpgsqlDataSource db, IBlobStore blobs, AccessPolicy policy, IJobQueue jobs, IConfiguration configuration)
+    : EndpointWithoutRequest<UploadAssetResponse>
+{
+    private const int MaxFieldBytes = 1024;
+
+    private const string LockSql = "SELECT pg_advisory_xact_lock(hashtextextended(@key, 0))";
+    private const string ExistingSql = """
+        SELECT id, status FROM assets WHERE owner_id = @ownerId AND checksum = @checksum ORDER BY created_at LIMIT 1
+        """;
+    private const string InsertSql = """
+        INSERT INTO assets (id, owner_id, folder_id, checksum, blob_key, size_bytes, media_type, content_type, original_file_name,
+                            taken_at, taken_at_source, status, device_id, device_asset_id)
+        VALUES (@id, @ownerId, @folderId, @checksum, @blobKey, @size, @mediaType, @contentType, @fileName,
+                @takenAt, @takenAtSource, 'pending', @deviceId, @deviceAssetId)
+        """;
+    private const string DeviceSql = """
+        INSERT INTO device_backups AS d (user_id, device_id, last_backup_at, duplicates)
+        VALUES (@userId, @deviceId, now(), @duplicate::int)
+        ON CONFLICT (user_id, device_id) DO UPDATE SET last_backup_at = now(), duplicates = d.duplicates + @duplicate::int
+        """;
+    private const string DeviceFailureSql = """
+        INSERT INTO device_backups AS d (user_id, device_id, upload_failures, last_failure_at, last_failure_reason)
+        VALUES (@userId, @deviceId, 1, now(), @reason)
+        ON CONFLICT (user_id, device_id) DO UPDATE SET
+            upload_failures = d.upload_failures + 1, last_failure_at = now(), last_failure_reason = @reason
+        """;
+
+    public override void Configure()
+    {
+        Post("/api/v1/assets");
+        AllowFileUploads(dontAutoBindFormData: true);
+        Options(b => b.WithMetadata(new UploadSizeLimit(configuration.GetValue<long?>("Uploads:MaxBytes") ?? 64L * 1024 * 1024 * 1024),
+            new MultipartForm(typeof(UploadAssetForm))));
+        Description(d => d.WithName("uploadAsset").ClearDefaultProduces(200).Produces<UploadAssetResponse>(201).Produces<UploadAssetResponse>(200));
+    }
+
+    public override async Task HandleAsync(CancellationToken ct)
+    {
+        var principal = Principal.Of(User);
+        var fields = new Dictionary<string, string>(StringComparer.Ordinal);
+        string? deviceId = null;
+        try
+        {
+            var reader = new MultipartReader(Boundary(), HttpContext.Request.Body) { HeadersLengthLimit = 16 * 1024 };
+            await using var upload = await blobs.BeginUploadAsync(ct);
+            string? fileName = null, declaredType = null;
+            var head = new byte[MediaTypes.SniffBytes];
+            var headLength = 0;
+
+            while (await reader.ReadNextSectionAsync(ct) is { } section)
+            {
+                if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition) || disposition.Name.Value is not { } name)
+                    throw ApiException.Validation("body", "Every part needs a Content-Disposition with a name.");
+                if (disposition.FileName.HasValue || disposition.FileNameStar.HasValue)
+                {
+                    if (name != "file") throw ApiException.Validation(name, "Only one file part, named 'file', is accepted.");
+                    if (fileName is not null) throw ApiException.Validation("file", "Send one file per request.");
+                    fileName = SafeFileName(disposition.FileNameStar.Value ?? disposition.FileName.Value);
+                    declaredType = section.ContentType;
+                    // The folder, when named first, is checked before a byte is stored.
+                    if (fields.TryGetValue("folderId", out var early) && early.Length > 0) await CheckFolderAsync(principal, ParseFolder(early), ct);
+                    headLength = await StreamAsync(section.Body, upload.Content, head, ct);
+                }
+                else
+                {
+                    var value = await ReadFieldAsync(section.Body, name, ct);
+                    if (name == "deviceId" && value.Length > 0) deviceId = value;
+                    fields[name] = value;
+                }
+            }
+            if (fileName is null) throw new ApiException(400, ErrorCodes.UploadMissingFile, "The form has no part named 'file'.",
+                new() { ["file"] = ["A file is required."] });
+
+            var form = ParseFields(fields);
+            if (form.FolderId is { } folderId) await CheckFolderAsync(principal, folderId, ct);
+            var (mediaType, contentType) = MediaTypes.Detect(head.AsSpan(0, headLength), fileName, declaredType);
+            var response = await StoreAsync(principal.UserId, upload, form, fileName, mediaType, contentType, ct);
+            await Send.ResponseAsync(response, response.Duplicate ? 200 : 201, ct);
+        }
+        catch (Exception e) when (deviceId is not null && e is not ApiException { Status: 401 or 403 or 404 })
+        {
+            await RecordDeviceFailureAsync(principal.UserId, deviceId, e);
+            if (Translate(e) is { } problem) throw problem;
+            throw;
+        }
+        catch (Exception e) when (Translate(e) is { } problem)
+        {
+            throw problem;
+        }
+    }
+
+    private async Task<UploadAssetResponse> StoreAsync(Guid ownerId, IBlobUpload upload, ParsedFields form, string fileName, string mediaType,
+        string contentType, CancellationToken ct)
+    {
+        var checksum = upload.Sha256();
+        var hex = Convert.ToHexStringLower(checksum);
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        // One upload of given bytes per owner at a time; and no purge of these bytes while we commit them.
+        await conn.ExecuteAsync(new CommandDefinition(LockSql, new { key = $"asset:{ownerId:N}:{hex}" }, tx, cancellationToken: ct));
+        var existing = await conn.QuerySingleOrDefaultAsync<(Guid Id, string Status)?>(new CommandDefinition(ExistingSql,
+            new { ownerId, checksum }, tx, cancellationToken: ct));
+        if (existing is { } found)
+        {
+            if (form.DeviceId is not null) await RecordDeviceAsync(conn, tx, ownerId, form.DeviceId, duplicate: true, ct);
+            await tx.CommitAsync(ct);
+            return new UploadAssetResponse(found.Id, true, found.Status);
+        }
+
+        await conn.ExecuteAsync(new CommandDefinition(LockSql, new { key = $"blob:{hex}" }, tx, cancellationToken: ct));
+        var blobKey = BlobKeys.Original(checksum);
+        await upload.CommitAsync(blobKey, ct);
+        var id = Guid.CreateVersion7();
+        await conn.ExecuteAsync(new CommandDefinition(InsertSql, new
+        {
+            id, ownerId, folderId = form.FolderId, checksum, blobKey, size = upload.Length, mediaType, contentType, fileName,
+            takenAt = form.TakenAt ?? DateTime.UtcNow, takenAtSource = form.TakenAt is null ? "upload" : "client",
+            deviceId = form.DeviceId, deviceAssetId = form.DeviceAssetId,
+        }, tx, cancellationToken: ct));
+        if (form.DeviceId is not null) await RecordDeviceAsync(conn, tx, ownerId, form.DeviceId, duplicate: false, ct);
+        await tx.CommitAsync(ct);
+
+        // After the commit: the job re-reads the row. Should this enqueue be lost, the sweeper finds the pending asset.
+        jobs.Enqueue<IProcessAssetJob>(Queues.Media, j => j.ProcessAsync(id, CancellationToken.None));
+        return new UploadAssetResponse(id, false, "pending");
+    }
+
+    /// <summary>Reading failures that are the request's fault, as the problem the client should see.</summary>
+    private ApiException? Translate(Exception e) => e switch
+    {
+        BadHttpRequestException { StatusCode: 413 } => new ApiException(413, ErrorCodes.UploadTooLarge, "The file is larger than this server accepts."),
+        // A body that is not valid multipart (missing boundary, too many part headers); a vanished client is not answered.
+        IOException or InvalidDataException when !HttpContext.RequestAborted.IsCancellationRequested && e is not BadHttpRequestException =>
+            new ApiException(400, ErrorCodes.MalformedRequest, "The multipart body could not be read: " + e.Message),
+        _ => null,
+    };
+
+    private static Task RecordDeviceAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid userId, string deviceId, bool duplicate, CancellationToken ct) =>
+        conn.ExecuteAsync(new CommandDefinition(DeviceSql, new { userId, deviceId, duplicate }, tx, cancellationToken: ct));
+
+    private async Task RecordDeviceFailureAsync(Guid userId, string deviceId, Exception e)
+    {
+        var reason = e switch
+        {
+            ApiException api => api.Code,
+            BadHttpRequestException { StatusCode: 413 } => ErrorCodes.UploadTooLarge,
+            OperationCanceledException or IOException => "upload.interrupted",
+            _ => "upload.failed",
+        };
+        try
+        {
+            await using var conn = await db.OpenConnectionAsync(CancellationToken.None);
+            await conn.ExecuteAsync(new CommandDefinition(DeviceFailureSql, new { userId, deviceId = deviceId[..Math.Min(deviceId.Length, 200)], reason }));
+        }
+        catch (NpgsqlException)
+        {
+            // Bookkeeping only; the upload's own error is what the client must see.
+        }
+    }
+
+    private Task CheckFolderAsync(Principal principal, Guid folderId, CancellationToken ct) =>
+        policy.EnsureAsync(principal, Permission.FolderUpload, folderId, ct, "The folder");
+
+    private string Boundary()
+    {
+        var type = HttpContext.Request.ContentType;
+        if (type is null || !MediaTypeHeaderValue.TryParse(type, out var media) ||
+            !media.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase))
+            throw new ApiException(415, ErrorCodes.UploadNotMultipart, "Send the file as multipart/form-data with a part named 'file'.");
+        var boundary = HeaderUtilities.RemoveQuotes(media.Boundary).Value;
+        if (string.IsNullOrWhiteSpace(boundary) || boundary.Length > 200)
+            throw new ApiException(415, ErrorCodes.UploadNotMultipart, "The multipart boundary is missing or too long.");
+        return boundary;
+    }
+
+    /// <summary>Copies the part to the store through a pooled buffer, keeping its first bytes for type sniffing.</summary>
+    private static async Task<int> StreamAsync(Stream source, Stream target, byte[] head, CancellationToken ct)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(128 * 1024);
+        try
+        {
+            var headLength = 0;
+            int read;
+            while ((read = await source.ReadAsync(buffer, ct)) > 0)
+            {
+                if (headLength < head.Length)
+                {
+                    var take = Math.Min(head.Length - headLength, read);
+                    buffer.AsSpan(0, take).CopyTo(head.AsSpan(headLength));
+                    headLength += take;
+                }
+                await target.WriteAsync(buffer.AsMemory(0, read), ct);
+            }
+            return headLength;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static async Task<string> ReadFieldAsync(Stream body, string name, CancellationToken ct)
+    {
+        var buffer = new byte[MaxFieldBytes + 1];
+        var total = 0;
+        int read;
+        while (total < buffer.Length && (read = await body.ReadAsync(buffer.AsMemory(total), ct)) > 0) total += read;
+        if (total > MaxFieldBytes) throw ApiException.Validation(name, $"At most {MaxFieldBytes} bytes.");
+        return System.Text.Encoding.UTF8.GetString(buffer, 0, total).Trim();
+    }
+
+    private sealed record ParsedFields(Guid? FolderId, string? DeviceId, string? DeviceAssetId, DateTime? TakenAt);
+
+    private static readonly string[] KnownFields = ["folderId", "deviceId", "deviceAssetId", "takenAt"];
+
+    private static ParsedFields ParseFields(Dictionary<string, string> fields)
+    {
+        var errors = new Dictionary<string, string[]>();
+        foreach (var unknown in fields.Keys.Except(KnownFields)) errors[unknown] = ["Unknown field."];
+        Guid? folderId = null;
+        if (fields.TryGetValue("folderId", out var f) && f.Length > 0)
+        {
+            if (Guid.TryParse(f, out var g)) folderId = g;
+            else errors["folderId"] = ["Not a folder id."];
+        }
+        DateTime? takenAt = null;
+        if (fields.TryGetValue("takenAt", out var t) && t.Length > 0)
+        {
+            if (DateTimeOffset.TryParse(t, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var dto)) takenAt = dto.UtcDateTime;
+            else errors["takenAt"] = ["Not an RFC 3339 date-time."];
+        }
+        string? Text(string name)
+        {
+            if (!fields.TryGetValue(name, out var v) || v.Length == 0) return null;
+            if (v.Length > 200 || v.Any(char.IsControl)) errors[name] = ["At most 200 printable characters."];
+            return v;
+        }
+        var deviceId = Text("deviceId");
+        var deviceAssetId = Text("deviceAssetId");
+        if (errors.Count > 0) throw new ApiException(400, ErrorCodes.ValidationFailed, "One or more fields are invalid.", errors);
+        return new ParsedFields(folderId, deviceId, deviceAssetId, takenAt);
+    }
+
+    private static Guid ParseFolder(string value) =>
+        Guid.TryParse(value, out var id) ? id : throw ApiException.Validation("folderId", "Not a folder id.");
+
+    /// <summary>The name as shown to users; never used on disk.</summary>
+    private static string SafeFileName(string? name)
+    {
+        var file = Path.GetFileName((name ?? "").Replace('\\', '/').Trim().Trim('"'));
+        file = new string(file.Where(c => !char.IsControl(c)).ToArray());
+        if (file.Length > 255) file = file[..255];
+        return file.Length == 0 ? "unnamed" : file;
+    }
+}

@@ -1,0 +1,28 @@
+using FastEndpoints;
+using Npgsql;
+using PhotoApi.Api.Access;
+
+namespace PhotoApi.Api.Features.Folders;
+
+public sealed class FolderIdRequest
+{
+    public Guid Id { get; set; }
+}
+
+/// <summary>One folder (FolderView) with its path from the top of its space and its counts.</summary>
+public sealed class GetFolderEndpoint(NpgsqlDataSource db, AccessPolicy policy) : Endpoint<FolderIdRequest, FolderResponse>
+{
+    public override void Configure()
+    {
+        Get("/api/v1/folders/{id}");
+        Description(d => d.WithName("getFolder"));
+    }
+
+    public override async Task HandleAsync(FolderIdRequest req, CancellationToken ct)
+    {
+        var principal = Principal.Of(User);
+        await policy.EnsureAsync(principal, Permission.FolderView, req.Id, ct, "The folder");
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await Send.OkAsync(await FolderStore.GetAsync(conn, policy, principal, req.Id, ct), ct);
+    }
+}

@@ -1,0 +1,94 @@
+using Dapper;
+using FastEndpoints;
+using FluentValidation;
+using Npgsql;
+using PhotoApi.Api.Access;
+using PhotoApi.Api.Features.Common;
+using PhotoApi.Api.Infrastructure.Errors;
+
+namespace PhotoApi.Api.Features.Folders;
+
+public sealed class ListFoldersRequest : IPagedRequest
+{
+    /// <summary><c>personal</c> (default) or <c>shared</c>: whose top level to list when <c>parentId</c> is absent.</summary>
+    [QueryParam] public string? Space { get; set; }
+    /// <summary>List the subfolders of this folder instead of a top level.</summary>
+    [QueryParam] public Guid? ParentId { get; set; }
+    [QueryParam] public int? Limit { get; set; }
+    [QueryParam] public string? Cursor { get; set; }
+}
+
+public sealed class ListFoldersValidator : Validator<ListFoldersRequest>
+{
+    public ListFoldersValidator()
+    {
+        RuleFor(x => x.Space).Must(s => s.IsOneOf(Spaces.Personal, Spaces.Shared)).When(x => x.Space is not null)
+            .WithMessage("One of: personal, shared.");
+        RuleFor(x => x.Limit).InclusiveBetween(1, Paging.MaxLimit).When(x => x.Limit is not null);
+        RuleFor(x => x.Cursor).MaximumLength(FolderCursor.MaxLength);
+    }
+}
+
+/// <summary>
+/// The subfolders of a folder (FolderView on it), or the top level of a space: the caller's own Personal Space, or the
+/// Shared Space when the caller may use it. Ordered by name (case-insensitively), keyset-paginated; folders the caller
+/// may not view are left out, so a page can hold fewer than <c>limit</c> items — continue while <c>nextCursor</c> is set.
+/// </summary>
+public sealed class ListFoldersEndpoint(NpgsqlDataSource db, AccessPolicy policy) : Endpoint<ListFoldersRequest, Page<FolderResponse>>
+{
+    // The predicates mirror folders_sibling_name_key, so the index serves both the filter and the order.
+    private const string ListSql = $"""
+        SELECT {FolderStore.Columns}
+        FROM folders f
+        WHERE f.space = @space
+          AND coalesce(f.owner_id, '00000000-0000-0000-0000-000000000000') = coalesce(@ownerId::uuid, '00000000-0000-0000-0000-000000000000')
+          AND coalesce(f.parent_id, '00000000-0000-0000-0000-000000000000') = coalesce(@parentId::uuid, '00000000-0000-0000-0000-000000000000')
+          AND (@afterId::uuid IS NULL OR (lower(f.name), f.id) > (@afterKey::text, @afterId::uuid))
+        ORDER BY lower(f.name), f.id
+        LIMIT @take
+        """;
+
+    public override void Configure()
+    {
+        Get("/api/v1/folders");
+        Description(d => d.WithName("listFolders"));
+    }
+
+    public override async Task HandleAsync(ListFoldersRequest req, CancellationToken ct)
+    {
+        var principal = Principal.Of(User);
+        var after = FolderCursor.Decode(req.Cursor);
+        await using var conn = await db.OpenConnectionAsync(ct);
+
+        string space;
+        Guid? ownerId;
+        IReadOnlyList<FolderPathItem> path;
+        if (req.ParentId is { } parentId)
+        {
+            await policy.EnsureAsync(principal, Permission.FolderView, parentId, ct, "The folder");
+            var parent = await FolderStore.RequireAsync(conn, parentId, ct);
+            if (req.Space is not null && req.Space != parent.Space)
+                throw ApiException.Validation("space", $"The folder is in the {parent.Space} space.");
+            (space, ownerId) = (parent.Space, parent.OwnerId);
+            path = [.. await FolderStore.PathAsync(conn, policy, principal, parentId, ct), new FolderPathItem(parent.Id, parent.Name)];
+        }
+        else
+        {
+            space = req.Space ?? Spaces.Personal;
+            if (!await policy.CanUseSpaceAsync(principal, space, ct)) throw FolderStore.SpaceUnavailable(space);
+            ownerId = space == Spaces.Personal ? principal.UserId : null;
+            path = [];
+        }
+
+        var limit = req.Limit();
+        var rows = (await conn.QueryAsync<FolderStore.Row>(new CommandDefinition(ListSql, new
+        {
+            space, ownerId, parentId = req.ParentId, afterKey = after?.SortKey, afterId = after?.Id, take = limit + 1,
+        }, cancellationToken: ct))).AsList();
+
+        var page = rows.Take(limit).ToList();
+        var visible = await policy.AllowedAsync(principal, Permission.FolderView, page.Select(r => r.Id).ToList(), ct);
+        var next = rows.Count > limit ? FolderCursor.Encode(page[^1].SortKey, page[^1].Id) : null;
+        await Send.OkAsync(new Page<FolderResponse>(page.Where(r => visible.Contains(r.Id)).Select(r => r.ToResponse(path)).ToList(), next), ct);
+    }
+}

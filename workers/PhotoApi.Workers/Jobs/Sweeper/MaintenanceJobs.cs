@@ -1,0 +1,71 @@
+using Dapper;
+using Hangfire;
+using Npgsql;
+using PhotoApi.Contracts;
+using PhotoApi.Persistence.Blobs;
+
+namespace PhotoApi.Workers.Jobs.Sweeper;
+
+/// <summary>
+/// Every few minutes: enqueues assets whose processing never finished (an enqueue lost after the upload committed, a
+/// worker that died mid-job), deletes staged uploads a crashed process left behind, and starts the blob collector when
+/// there is garbage. Safe to run on several workers: a doubly enqueued asset is processed once (the job claims it).
+/// </summary>
+public sealed class StuckAssetSweeperJob(NpgsqlDataSource db, IBlobStore blobs, IBackgroundJobClient jobs, ILogger<StuckAssetSweeperJob> logger)
+    : IStuckAssetSweeperJob
+{
+    private const string StuckSql = """
+        SELECT id FROM assets
+        WHERE trashed_at IS NULL
+          AND (status = 'pending' AND created_at < now() - interval '2 minutes'
+               OR status = 'processing' AND processing_since < now() - interval '15 minutes')
+        ORDER BY created_at
+        LIMIT 1000
+        """;
+    private const string OrphansSql = "SELECT EXISTS (SELECT 1 FROM orphan_checksums)";
+
+    public async Task SweepAsync(CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        var stuck = (await conn.QueryAsync<Guid>(new CommandDefinition(StuckSql, cancellationToken: ct))).AsList();
+        foreach (var id in stuck) jobs.Enqueue<IProcessAssetJob>(Queues.Media, j => j.ProcessAsync(id, CancellationToken.None));
+        var staged = await blobs.PurgeStaleUploadsAsync(TimeSpan.FromDays(1), ct);
+        if (await conn.ExecuteScalarAsync<bool>(new CommandDefinition(OrphansSql, cancellationToken: ct)))
+            jobs.Enqueue<IBlobCollectorJob>(Queues.Maintenance, j => j.CollectAsync(CancellationToken.None));
+        if (stuck.Count > 0 || staged > 0) logger.LogInformation("Re-enqueued {Stuck} assets, deleted {Staged} stale staged uploads", stuck.Count, staged);
+    }
+}
+
+public sealed class BlobCollectorJob(NpgsqlDataSource db, IBlobStore blobs, ILogger<BlobCollectorJob> logger) : IBlobCollectorJob
+{
+    private const string BatchSql = "SELECT checksum FROM orphan_checksums ORDER BY queued_at LIMIT 500";
+    private const string LockSql = "SELECT pg_advisory_xact_lock(hashtextextended(@key, 0))";
+    private const string InUseSql = "SELECT EXISTS (SELECT 1 FROM assets WHERE checksum = @checksum)";
+    private const string DoneSql = "DELETE FROM orphan_checksums WHERE checksum = @checksum";
+
+    public async Task CollectAsync(CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        var deleted = 0;
+        while (true)
+        {
+            var batch = (await conn.QueryAsync<byte[]>(new CommandDefinition(BatchSql, cancellationToken: ct))).AsList();
+            if (batch.Count == 0) break;
+            foreach (var checksum in batch)
+            {
+                await using var tx = await conn.BeginTransactionAsync(ct);
+                // The upload endpoint commits new bytes under this same lock: bytes being re-uploaded are never deleted.
+                await conn.ExecuteAsync(new CommandDefinition(LockSql, new { key = $"blob:{Convert.ToHexStringLower(checksum)}" }, tx, cancellationToken: ct));
+                if (!await conn.ExecuteScalarAsync<bool>(new CommandDefinition(InUseSql, new { checksum }, tx, cancellationToken: ct)))
+                {
+                    foreach (var key in new[] { BlobKeys.Original(checksum), BlobKeys.Thumbnail(checksum), BlobKeys.Preview(checksum) })
+                        await blobs.DeleteAsync(key, ct);
+                    deleted++;
+                }
+                await conn.ExecuteAsync(new CommandDefinition(DoneSql, new { checksum }, tx, cancellationToken: ct));
+                await tx.CommitAsync(ct);
+            }
+        }
+        if (deleted > 0) logger.LogInformation("Deleted the bytes of {Count} unused files", deleted);
+    }
+}
