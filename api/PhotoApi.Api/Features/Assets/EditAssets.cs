@@ -77,6 +77,20 @@ public sealed class AssetIdsValidator : Validator<AssetIdsRequest>
 
 public sealed record AssetIdsResponse(IReadOnlyList<Guid> Ids);
 
+/// <summary>Asks the policy about every id (all or nothing), then runs one UPDATE … WHERE id = ANY(@ids) RETURNING id.</summary>
+internal static class AssetBatch
+{
+    public static async Task<AssetIdsResponse> UpdateAsync(NpgsqlDataSource db, AccessPolicy policy, System.Security.Claims.ClaimsPrincipal user,
+        Permission permission, string sql, Guid[] ids, CancellationToken ct)
+    {
+        var distinct = ids.Distinct().ToArray();
+        await policy.EnsureAsync(Principal.Of(user), permission, distinct, ct, "An asset");
+        await using var conn = await db.OpenConnectionAsync(ct);
+        var changed = await conn.QueryAsync<Guid>(new CommandDefinition(sql, new { ids = distinct }, cancellationToken: ct));
+        return new AssetIdsResponse(changed.AsList());
+    }
+}
+
 /// <summary>Moves assets to the trash. All or nothing: one id the caller may not delete and nothing changes (404).</summary>
 public sealed class DeleteAssetsEndpoint(NpgsqlDataSource db, AccessPolicy policy) : Endpoint<AssetIdsRequest, AssetIdsResponse>
 {
@@ -90,13 +104,8 @@ public sealed class DeleteAssetsEndpoint(NpgsqlDataSource db, AccessPolicy polic
         Description(d => d.WithName("deleteAssets"));
     }
 
-    public override async Task HandleAsync(AssetIdsRequest req, CancellationToken ct)
-    {
-        await policy.EnsureAsync(Principal.Of(User), Permission.AssetDelete, req.Ids, ct, "An asset");
-        await using var conn = await db.OpenConnectionAsync(ct);
-        var ids = await conn.QueryAsync<Guid>(new CommandDefinition(TrashSql, new { ids = req.Ids.Distinct().ToArray() }, cancellationToken: ct));
-        await Send.OkAsync(new AssetIdsResponse(ids.AsList()), ct);
-    }
+    public override async Task HandleAsync(AssetIdsRequest req, CancellationToken ct) =>
+        await Send.OkAsync(await AssetBatch.UpdateAsync(db, policy, User, Permission.AssetDelete, TrashSql, req.Ids, ct), ct);
 }
 
 /// <summary>Takes assets out of the trash, back into their folder (or the top of the owner's Personal Space).</summary>
@@ -112,13 +121,8 @@ public sealed class RestoreAssetsEndpoint(NpgsqlDataSource db, AccessPolicy poli
         Description(d => d.WithName("restoreAssets"));
     }
 
-    public override async Task HandleAsync(AssetIdsRequest req, CancellationToken ct)
-    {
-        await policy.EnsureAsync(Principal.Of(User), Permission.AssetDelete, req.Ids, ct, "An asset");
-        await using var conn = await db.OpenConnectionAsync(ct);
-        var ids = await conn.QueryAsync<Guid>(new CommandDefinition(RestoreSql, new { ids = req.Ids.Distinct().ToArray() }, cancellationToken: ct));
-        await Send.OkAsync(new AssetIdsResponse(ids.AsList()), ct);
-    }
+    public override async Task HandleAsync(AssetIdsRequest req, CancellationToken ct) =>
+        await Send.OkAsync(await AssetBatch.UpdateAsync(db, policy, User, Permission.AssetDelete, RestoreSql, req.Ids, ct), ct);
 }
 
 public sealed record EmptyTrashResponse(int Purged);
