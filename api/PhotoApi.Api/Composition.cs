@@ -40,7 +40,8 @@ public static class Composition
         services.AddAuthentication(PhotoApiAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, PhotoApiAuthenticationHandler>(PhotoApiAuthenticationHandler.SchemeName, null);
         services.AddAuthorizationBuilder()
-            .AddPolicy(Policies.InteractiveSession, p => p.RequireAuthenticatedUser().RequireClaim(Claims.Method, AuthMethods.Session));
+            .AddPolicy(Policies.InteractiveSession, p => p.RequireAuthenticatedUser().RequireClaim(Claims.Method, AuthMethods.Session))
+            .AddPolicy(Policies.PhotoLibrary, p => p.RequireAuthenticatedUser().RequireClaim(Claims.PhotoLibrary, "true"));
 
         // Behind a reverse proxy the client address (used by throttling) comes from X-Forwarded-For.
         if (config.GetValue<bool>("ForwardedHeaders:Enabled"))
@@ -71,6 +72,15 @@ public static class Composition
         app.UseAuthorization();
         app.UseFastEndpoints(c =>
         {
+            // Every library operation needs the photo-library privilege; the two media routes also serve signed URLs
+            // (anonymous) and check the principal themselves.
+            c.Endpoints.Configurator = ep =>
+            {
+                var area = ep.EndpointType.Namespace ?? "";
+                if ((area.EndsWith(".Features.Assets", StringComparison.Ordinal) || area.EndsWith(".Features.Folders", StringComparison.Ordinal)) &&
+                    ep.EndpointType != typeof(Features.Assets.DownloadAssetEndpoint) && ep.EndpointType != typeof(Features.Assets.GetAssetThumbnailEndpoint))
+                    ep.Policies(Policies.PhotoLibrary);
+            };
             c.Errors.ResponseBuilder = ErrorHandling.BuildValidationProblem;
             c.Errors.ContentType = ApiProblem.ContentType;
             c.Errors.ProducesMetadataType = typeof(ApiProblem);

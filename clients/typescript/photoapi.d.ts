@@ -913,6 +913,7 @@ export interface components {
              *     - `auth.unauthenticated` — no valid access token or API key.
              *     - `auth.forbidden` — signed in but not allowed.
              *     - `auth.session_required` — credential management (passwords, two-step, API keys) called with an API key.
+             *     - `auth.photo_library_denied` — the user (or one of their groups) is not granted the photo library.
              *     - `auth.invalid_credentials` — wrong username or password.
              *     - `auth.account_pending` — the account waits for an admin's approval.
              *     - `auth.account_disabled` — the account is disabled.
@@ -1623,7 +1624,8 @@ export interface components {
         /**
          * @description The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,
          *     `auth.session_required` when it manages credentials and was called with an API key instead of a Bearer
-         *     access token.
+         *     access token, `auth.photo_library_denied` on library operations (assets, folders, trash, archives, backup
+         *     status) when an admin has not granted the user the photo library (or denied it to one of their groups).
          */
         Forbidden: {
             headers: {

@@ -20,6 +20,8 @@ public static class ErrorCodes
     public const string Forbidden = "auth.forbidden";
     /// <summary>The operation manages credentials and needs a signed-in session; an API key cannot do it.</summary>
     public const string SessionRequired = "auth.session_required";
+    /// <summary>An admin has not granted this user (or denied one of their groups) the photo library.</summary>
+    public const string PhotoLibraryDenied = "auth.photo_library_denied";
     public const string InvalidCredentials = "auth.invalid_credentials";
     public const string AccountPending = "auth.account_pending";
     public const string AccountDisabled = "auth.account_disabled";

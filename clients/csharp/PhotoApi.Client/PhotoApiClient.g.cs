@@ -1238,7 +1238,7 @@ namespace PhotoApi.Client
                             {
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token, `auth.photo_library_denied` on library operations (assets, folders, trash, archives, backup\nstatus) when an admin has not granted the user the photo library (or denied it to one of their groups).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         {
@@ -1435,7 +1435,7 @@ namespace PhotoApi.Client
                             {
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token, `auth.photo_library_denied` on library operations (assets, folders, trash, archives, backup\nstatus) when an admin has not granted the user the photo library (or denied it to one of their groups).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 413)
@@ -1565,7 +1565,7 @@ namespace PhotoApi.Client
                             {
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token, `auth.photo_library_denied` on library operations (assets, folders, trash, archives, backup\nstatus) when an admin has not granted the user the photo library (or denied it to one of their groups).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 409)
@@ -1684,7 +1684,7 @@ namespace PhotoApi.Client
                             {
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token, `auth.photo_library_denied` on library operations (assets, folders, trash, archives, backup\nstatus) when an admin has not granted the user the photo library (or denied it to one of their groups).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 409)
@@ -1813,7 +1813,7 @@ namespace PhotoApi.Client
                             {
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token, `auth.photo_library_denied` on library operations (assets, folders, trash, archives, backup\nstatus) when an admin has not granted the user the photo library (or denied it to one of their groups).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 409)
@@ -1959,7 +1959,7 @@ namespace PhotoApi.Client
                             {
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token, `auth.photo_library_denied` on library operations (assets, folders, trash, archives, backup\nstatus) when an admin has not granted the user the photo library (or denied it to one of their groups).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 413)
@@ -2195,7 +2195,7 @@ namespace PhotoApi.Client
                             {
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token, `auth.photo_library_denied` on library operations (assets, folders, trash, archives, backup\nstatus) when an admin has not granted the user the photo library (or denied it to one of their groups).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 404)
@@ -2334,7 +2334,7 @@ namespace PhotoApi.Client
                             {
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token, `auth.photo_library_denied` on library operations (assets, folders, trash, archives, backup\nstatus) when an admin has not granted the user the photo library (or denied it to one of their groups).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         {
@@ -2451,7 +2451,7 @@ namespace PhotoApi.Client
                             {
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token, `auth.photo_library_denied` on library operations (assets, folders, trash, archives, backup\nstatus) when an admin has not granted the user the photo library (or denied it to one of their groups).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 409)
@@ -2603,7 +2603,7 @@ namespace PhotoApi.Client
                             {
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token, `auth.photo_library_denied` on library operations (assets, folders, trash, archives, backup\nstatus) when an admin has not granted the user the photo library (or denied it to one of their groups).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 404)
@@ -2758,7 +2758,7 @@ namespace PhotoApi.Client
                             {
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token, `auth.photo_library_denied` on library operations (assets, folders, trash, archives, backup\nstatus) when an admin has not granted the user the photo library (or denied it to one of their groups).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 404)
@@ -2885,7 +2885,7 @@ namespace PhotoApi.Client
                             {
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token, `auth.photo_library_denied` on library operations (assets, folders, trash, archives, backup\nstatus) when an admin has not granted the user the photo library (or denied it to one of their groups).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         {
@@ -2999,7 +2999,7 @@ namespace PhotoApi.Client
                             {
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token, `auth.photo_library_denied` on library operations (assets, folders, trash, archives, backup\nstatus) when an admin has not granted the user the photo library (or denied it to one of their groups).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 413)
@@ -3134,7 +3134,7 @@ namespace PhotoApi.Client
                             {
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token, `auth.photo_library_denied` on library operations (assets, folders, trash, archives, backup\nstatus) when an admin has not granted the user the photo library (or denied it to one of their groups).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 409)
@@ -3506,7 +3506,7 @@ namespace PhotoApi.Client
                             {
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token, `auth.photo_library_denied` on library operations (assets, folders, trash, archives, backup\nstatus) when an admin has not granted the user the photo library (or denied it to one of their groups).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 404)
@@ -3652,7 +3652,7 @@ namespace PhotoApi.Client
                             {
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token, `auth.photo_library_denied` on library operations (assets, folders, trash, archives, backup\nstatus) when an admin has not granted the user the photo library (or denied it to one of their groups).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 404)
@@ -7069,6 +7069,7 @@ namespace PhotoApi.Client
         /// <br/>- `auth.unauthenticated` — no valid access token or API key.
         /// <br/>- `auth.forbidden` — signed in but not allowed.
         /// <br/>- `auth.session_required` — credential management (passwords, two-step, API keys) called with an API key.
+        /// <br/>- `auth.photo_library_denied` — the user (or one of their groups) is not granted the photo library.
         /// <br/>- `auth.invalid_credentials` — wrong username or password.
         /// <br/>- `auth.account_pending` — the account waits for an admin's approval.
         /// <br/>- `auth.account_disabled` — the account is disabled.

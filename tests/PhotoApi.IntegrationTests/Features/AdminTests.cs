@@ -68,6 +68,30 @@ public sealed class AdminTests(ApiFactory api)
     }
 
     [Fact]
+    public async Task The_photo_library_privilege_is_enforced_for_users_and_groups()
+    {
+        var user = await api.NewUserAsync();
+        var asset = await user.UploadAsync("grey.jpg");
+        await user.Client.GetAsync("/api/v1/assets").ShouldBe(200);
+
+        await api.Admin.Client.PatchAsJsonAsync($"/api/v1/admin/users/{user.UserId}", new { photoLibraryAllowed = false }).ShouldBe(200);
+        await (await user.Client.GetAsync("/api/v1/assets")).ShouldBeProblem(403, "auth.photo_library_denied");
+        await (await user.Client.GetAsync("/api/v1/folders")).ShouldBeProblem(403, "auth.photo_library_denied");
+        await (await user.Client.GetAsync($"/api/v1/assets/{asset.Id}/original")).ShouldBeProblem(403, "auth.photo_library_denied");
+        await user.Client.GetAsync("/api/v1/users/me").ShouldBe(200); // the account itself still works
+
+        await api.Admin.Client.PatchAsJsonAsync($"/api/v1/admin/users/{user.UserId}", new { photoLibraryAllowed = true }).ShouldBe(200);
+        await user.Client.GetAsync("/api/v1/assets").ShouldBe(200);
+
+        // A group that is denied the library denies it to its members (deny wins).
+        var group = await api.Admin.Client.PostAsJsonAsync("/api/v1/groups",
+            new { name = "no-photos-" + Guid.NewGuid().ToString("N")[..6], photoLibraryAllowed = false, memberIds = new[] { user.UserId } }).Json<Group>(201);
+        await (await user.Client.GetAsync("/api/v1/assets")).ShouldBeProblem(403, "auth.photo_library_denied");
+        await api.Admin.Client.DeleteAsync($"/api/v1/groups/{group.Id}").ShouldBe(204);
+        await user.Client.GetAsync("/api/v1/assets").ShouldBe(200);
+    }
+
+    [Fact]
     public async Task An_admin_cannot_lock_themselves_out()
     {
         var me = await api.Admin.Client.GetAsync("/api/v1/users/me").Json<User>();

@@ -48,6 +48,8 @@ public sealed class MediaAccess(AccessPolicy policy, MediaSigner signer)
         }
         if (ctx.User.Identity?.IsAuthenticated != true)
             throw new ApiException(401, ErrorCodes.Unauthenticated, "Sign in, or use the signed URL the API returned for this asset.");
+        if (ctx.User.FindFirst(Infrastructure.Auth.Claims.PhotoLibrary)?.Value != "true")
+            throw new ApiException(403, ErrorCodes.PhotoLibraryDenied, "An administrator has not given you access to the photo library.");
         await policy.EnsureAsync(Principal.Of(ctx.User), permission, assetId, ct, "The asset");
     }
 }

@@ -19,22 +19,31 @@ public sealed class PhotoApiAuthenticationHandler(
     public const string SchemeName = "PhotoApi";
     public const string ApiKeyHeader = "X-Api-Key";
 
-    private const string AccessTokenSql = """
-        SELECT u.id AS user_id, u.role, s.id AS session_id
+    private const string AccessTokenSql = $"""
+        SELECT u.id AS user_id, u.role, s.id AS session_id, {PhotoLibrarySql} AS photo_library
         FROM access_tokens a
         JOIN sessions s ON s.id = a.session_id
         JOIN users u ON u.id = s.user_id
         WHERE a.token_hash = @hash AND a.expires_at > now() AND s.revoked_at IS NULL AND u.status = 'active'
         """;
 
-    private const string ApiKeySql = """
+    private const string ApiKeySql = $"""
         UPDATE api_keys k SET last_used_at = now()
         FROM users u
         WHERE k.key_hash = @hash AND u.id = k.user_id AND u.status = 'active'
-        RETURNING u.id AS user_id, u.role, NULL::uuid AS session_id
+        RETURNING u.id AS user_id, u.role, NULL::uuid AS session_id, {PhotoLibrarySql} AS photo_library
         """;
 
-    private sealed record Row(Guid UserId, string Role, Guid? SessionId);
+    /// <summary>
+    /// The photo-library privilege: the user's own flag, and no group of theirs denies it (deny wins, as in DSM's
+    /// application privileges).
+    /// </summary>
+    private const string PhotoLibrarySql = """
+        (u.photo_library_allowed AND NOT EXISTS (
+            SELECT 1 FROM group_members gm JOIN groups g ON g.id = gm.group_id WHERE gm.user_id = u.id AND NOT g.photo_library_allowed))
+        """;
+
+    private sealed record Row(Guid UserId, string Role, Guid? SessionId, bool PhotoLibrary);
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -60,6 +69,7 @@ public sealed class PhotoApiAuthenticationHandler(
             new(Claims.UserId, row.UserId.ToString()),
             new(ClaimTypes.Role, row.Role),
             new(Claims.Method, method!),
+            new(Claims.PhotoLibrary, row.PhotoLibrary ? "true" : "false"),
         };
         if (row.SessionId is { } sid) claims.Add(new Claim(Claims.SessionId, sid.ToString()));
         var identity = new ClaimsIdentity(claims, SchemeName, Claims.UserId, ClaimTypes.Role);
@@ -72,6 +82,7 @@ public static class Claims
     public const string UserId = "sub";
     public const string SessionId = "sid";
     public const string Method = "amr";
+    public const string PhotoLibrary = "photo_library";
 }
 
 public static class AuthMethods
@@ -84,6 +95,9 @@ public static class Policies
 {
     /// <summary>Credential management (passwords, two-step, API keys) needs a signed-in person, not an integration's API key.</summary>
     public const string InteractiveSession = "interactive-session";
+
+    /// <summary>The library (assets, folders, trash, archives, backups) needs the photo-library privilege an admin grants.</summary>
+    public const string PhotoLibrary = "photo-library";
 }
 
 public static class UserRoles

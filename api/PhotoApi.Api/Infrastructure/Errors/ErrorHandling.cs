@@ -58,6 +58,8 @@ public static class ErrorHandling
                 401 => (ErrorCodes.Unauthenticated, "Sign in: send a valid access token (Authorization: Bearer) or API key (X-Api-Key)."),
                 403 when IsApiKeyOnSessionOperation(ctx) => (ErrorCodes.SessionRequired,
                     "API keys cannot manage credentials (passwords, two-step verification, API keys). Sign in instead."),
+                403 when ctx.User.FindFirst(Claims.PhotoLibrary)?.Value == "false" && RequiresPolicy(ctx, Policies.PhotoLibrary) =>
+                    (ErrorCodes.PhotoLibraryDenied, "An administrator has not given you access to the photo library."),
                 403 => (ErrorCodes.Forbidden, "You are not allowed to do this."),
                 404 => (ErrorCodes.NotFound, "Nothing is here."),
                 405 => (ErrorCodes.MethodNotAllowed, "This method is not allowed here."),
@@ -73,8 +75,10 @@ public static class ErrorHandling
     }
 
     private static bool IsApiKeyOnSessionOperation(HttpContext ctx) =>
-        ctx.User.FindFirst(Claims.Method)?.Value == AuthMethods.ApiKey &&
-        (ctx.GetEndpoint()?.Metadata.GetOrderedMetadata<IAuthorizeData>().Any(a => a.Policy == Policies.InteractiveSession) ?? false);
+        ctx.User.FindFirst(Claims.Method)?.Value == AuthMethods.ApiKey && RequiresPolicy(ctx, Policies.InteractiveSession);
+
+    private static bool RequiresPolicy(HttpContext ctx, string policy) =>
+        ctx.GetEndpoint()?.Metadata.GetOrderedMetadata<IAuthorizeData>().Any(a => a.Policy == policy) ?? false;
 
     /// <summary>
     /// The request body limit of the matched endpoint: the JSON default unless the endpoint carries
