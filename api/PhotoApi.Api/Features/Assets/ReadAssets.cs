@@ -53,7 +53,7 @@ public sealed class CheckExistingAssetsEndpoint(NpgsqlDataSource db) : Endpoint<
     }
 }
 
-public sealed class ListAssetsRequest
+public sealed class ListAssetsRequest : IPagedRequest
 {
     [QueryParam] public Guid? FolderId { get; set; }
     /// <summary>Taken at or after.</summary>
@@ -79,8 +79,7 @@ public sealed class ListAssetsValidator : Validator<ListAssetsRequest>
         RuleFor(x => x.MinRating).InclusiveBetween(0, 5).When(x => x.MinRating is not null);
         RuleFor(x => x.Tag).MaximumLength(100);
         RuleFor(x => x.Q).MaximumLength(200);
-        RuleFor(x => x.Limit).InclusiveBetween(1, Paging.MaxLimit).When(x => x.Limit is not null);
-        RuleFor(x => x.Cursor).MaximumLength(200);
+        this.AddPagingRules(maxCursorLength: 200);
         RuleFor(x => x.To).GreaterThan(x => x.From).When(x => x.From is not null && x.To is not null).WithMessage("'to' must be after 'from'.");
     }
 }
@@ -116,7 +115,7 @@ public sealed class ListAssetsEndpoint(NpgsqlDataSource db, AccessPolicy policy,
     {
         if (req.FolderId is { } folderId) await policy.EnsureAsync(Principal.Of(User), Permission.FolderView, folderId, ct, "The folder");
         var (afterTakenAt, afterId) = TimelineCursor.Parse(req.Cursor);
-        var limit = req.Limit ?? Paging.DefaultLimit;
+        var limit = req.Limit();
         await using var conn = await db.OpenConnectionAsync(ct);
         var rows = (await conn.QueryAsync<AssetRow>(new CommandDefinition(ListSql, new
         {

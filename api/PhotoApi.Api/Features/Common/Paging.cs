@@ -47,9 +47,10 @@ public static class Paging
         return new Page<T>(items, Secrets.Base64Url(id(items[^1]).ToByteArray()));
     }
 
-    public static void AddPagingRules<T>(this AbstractValidator<T> v) where T : IPagedRequest
+    /// <summary>The limit and cursor rules of every list; lists whose cursor carries more than an id allow a longer one.</summary>
+    public static void AddPagingRules<T>(this AbstractValidator<T> v, int maxCursorLength = 64) where T : IPagedRequest
     {
         v.RuleFor(x => x.Limit).InclusiveBetween(1, MaxLimit).When(x => x.Limit is not null);
-        v.RuleFor(x => x.Cursor).MaximumLength(64);
+        v.RuleFor(x => x.Cursor).MaximumLength(maxCursorLength);
     }
 }

@@ -24,8 +24,7 @@ public sealed class ListFoldersValidator : Validator<ListFoldersRequest>
     {
         RuleFor(x => x.Space).Must(s => s.IsOneOf(Spaces.Personal, Spaces.Shared)).When(x => x.Space is not null)
             .WithMessage("One of: personal, shared.");
-        RuleFor(x => x.Limit).InclusiveBetween(1, Paging.MaxLimit).When(x => x.Limit is not null);
-        RuleFor(x => x.Cursor).MaximumLength(FolderCursor.MaxLength);
+        this.AddPagingRules(FolderCursor.MaxLength);
     }
 }
 
