@@ -17,6 +17,10 @@ public static class Composition
 {
     public const string CorsPolicy = "spa";
 
+    /// <summary>The feature areas that make up the photo library: all of them need the photo-library privilege.</summary>
+    public static readonly HashSet<string> LibraryAreas = new[] { "Assets", "Folders", "Albums", "Shares", "Partners", "Sharing" }
+        .Select(area => $"PhotoApi.Api.Features.{area}").ToHashSet(StringComparer.Ordinal);
+
     public static void AddPhotoApi(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
@@ -36,6 +40,7 @@ public static class Composition
         services.AddSingleton<Access.AccessPolicy>();
         services.AddSingleton<Features.Assets.MediaSigner>();
         services.AddSingleton<Features.Assets.MediaAccess>();
+        services.AddSingleton<Features.Assets.AssetViews>();
 
         services.AddAuthentication(PhotoApiAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, PhotoApiAuthenticationHandler>(PhotoApiAuthenticationHandler.SchemeName, null);
@@ -76,8 +81,7 @@ public static class Composition
             // (anonymous) and check the principal themselves.
             c.Endpoints.Configurator = ep =>
             {
-                var area = ep.EndpointType.Namespace ?? "";
-                if ((area.EndsWith(".Features.Assets", StringComparison.Ordinal) || area.EndsWith(".Features.Folders", StringComparison.Ordinal)) &&
+                if (LibraryAreas.Contains(ep.EndpointType.Namespace ?? "") &&
                     ep.EndpointType != typeof(Features.Assets.DownloadAssetEndpoint) && ep.EndpointType != typeof(Features.Assets.GetAssetThumbnailEndpoint))
                     ep.Policies(Policies.PhotoLibrary);
             };

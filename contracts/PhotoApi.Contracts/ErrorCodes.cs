@@ -51,4 +51,22 @@ public static class ErrorCodes
     public const string AssetNotReady = "asset.not_ready";
     public const string AssetNoDerivative = "asset.no_derivative";
     public const string MediaLinkInvalid = "media.link_invalid";
+
+    /// <summary>The caller sees the album or share but their role (Viewer, Downloader, Provider) does not allow the operation.</summary>
+    public const string RoleInsufficient = "share.role_insufficient";
+    /// <summary>Conditional albums are filled by their conditions; entries cannot be added or removed.</summary>
+    public const string AlbumNotManual = "album.not_manual";
+    /// <summary>An asset named is not in the album.</summary>
+    public const string AlbumEntryMissing = "album.entry_missing";
+    /// <summary>An album or selection cannot be shared with its owner.</summary>
+    public const string InviteeIsOwner = "share.invitee_is_owner";
+    /// <summary>An invitee (user or group) does not exist or is not active.</summary>
+    public const string UnknownInvitee = "share.unknown_invitee";
+    /// <summary>The role cannot be given on this target (conditional albums: Viewer and Downloader only).</summary>
+    public const string RoleNotAllowed = "share.role_not_allowed";
+    /// <summary>The album is already shared; change its share instead.</summary>
+    public const string AlreadyShared = "share.already_shared";
+    /// <summary>A user cannot be their own partner.</summary>
+    public const string PartnerIsSelf = "partner.self";
+    public const string PartnerExists = "partner.exists";
 }

@@ -6,23 +6,104 @@ namespace PhotoApi.Api.Access;
 
 /// <summary>
 /// The one place that decides whether a principal may do an operation on resources. Endpoints ask it (in batches over
-/// ids) and never re-implement it. It fails closed: a permission without a rule is refused, and "not allowed" is
-/// answered exactly like "does not exist" (404), so ids cannot be probed.
+/// ids) and never re-implement it; list queries scope themselves with the SQL it exposes (<see cref="AlbumRole"/>,
+/// <see cref="InTimeline"/>). It fails closed: a permission without a rule is refused, and "not allowed" is answered
+/// exactly like "does not exist" (404), so ids cannot be probed.
 /// </summary>
 /// <remarks>
-/// Rules so far: a user's Personal Space (folders and the assets in them) is theirs alone, for every operation;
-/// Shared Space exists only while an admin has enabled it and, until folder permissions arrive, is reached by admins.
+/// <para>Personal Space (folders and the assets in them) is its user's alone, for every operation. Shared Space exists
+/// only while an admin has enabled it and, until folder permissions arrive, is reached by admins.</para>
+/// <para>Albums: the owner does everything. Invitees of the album's share (a user directly, or a member of an invited
+/// group; the highest role wins) are Viewers (see), Downloaders (see, download) or Providers (see, download, add, remove
+/// what they added). What an album shows (never the trash) is visible to its owner and invitees at their role. A
+/// selection share is a hidden album and follows the same rules.</para>
+/// <para>Partners see and download the whole Personal Space of the users who share it with them, never the trash.</para>
+/// <para>Admins get no access to other users' albums, shares or libraries from their role.</para>
 /// </remarks>
 public sealed class AccessPolicy(NpgsqlDataSource db)
 {
     private const string SharedSpaceOpen = "(SELECT shared_space_enabled FROM settings) AND @isAdmin";
 
-    private const string AssetsSql = $"""
-        SELECT a.id FROM assets a LEFT JOIN folders f ON f.id = a.folder_id
-        WHERE a.id = ANY(@ids)
-          AND ((f.id IS NULL OR f.space = 'personal') AND a.owner_id = @userId
-               OR f.space = 'shared' AND {SharedSpaceOpen})
+    private const string MyGroups = "SELECT gm.group_id FROM group_members gm WHERE gm.user_id = @userId";
+
+    /// <summary>The caller's own assets: Personal Space, or Shared Space while they may use it.</summary>
+    private const string OwnAsset = $"""
+        ((f.id IS NULL OR f.space = 'personal') AND a.owner_id = @userId OR f.space = 'shared' AND {SharedSpaceOpen})
         """;
+
+    private const string AllRoles = "'viewer', 'downloader', 'provider'";
+    private const string DownloadRoles = "'downloader', 'provider'";
+
+    /// <summary>The caller is invited to album <paramref name="album"/>'s share with one of <paramref name="roles"/>.</summary>
+    private static string InvitedAs(string album, string roles) => $"""
+        EXISTS (SELECT 1 FROM shares s JOIN share_invitees si ON si.share_id = s.id
+                WHERE s.album_id = {album}.id AND si.role IN ({roles})
+                  AND (si.user_id = @userId OR si.group_id IN ({MyGroups})))
+        """;
+
+    /// <summary>The saved filter of conditional album <paramref name="al"/> holds for asset <paramref name="a"/> (trash aside).</summary>
+    public static string ConditionsHold(string al, string a) => $"""
+        ({a}.owner_id = {al}.owner_id
+         AND ({al}.cond_folder_ids IS NULL OR cardinality({al}.cond_folder_ids) = 0 OR {a}.folder_id IN (
+              WITH RECURSIVE t(id) AS (SELECT unnest({al}.cond_folder_ids)
+                                       UNION SELECT c.id FROM folders c JOIN t ON c.parent_id = t.id)
+              SELECT id FROM t))
+         AND ({al}.cond_from IS NULL OR {a}.taken_at >= {al}.cond_from)
+         AND ({al}.cond_to IS NULL OR {a}.taken_at < {al}.cond_to)
+         AND ({al}.cond_tags IS NULL OR cardinality({al}.cond_tags) = 0
+              OR EXISTS (SELECT 1 FROM unnest({a}.tags) tag WHERE lower(tag) = ANY({al}.cond_tags)))
+         AND ({al}.cond_min_rating IS NULL OR {a}.rating >= {al}.cond_min_rating)
+         AND ({al}.cond_media_type IS NULL OR {a}.media_type = {al}.cond_media_type)
+         AND ({al}.cond_camera IS NULL
+              OR strpos(lower(coalesce({a}.camera_make, '') || ' ' || coalesce({a}.camera_model, '')), lower({al}.cond_camera)) > 0))
+        """;
+
+    /// <summary>
+    /// The ids of the assets album <paramref name="albumId"/> (an SQL expression) shows: its entries, or for a conditional
+    /// album the owner's assets its conditions match; never trashed ones.
+    /// </summary>
+    public static string AlbumMembers(string albumId) => $"""
+        SELECT aa.asset_id FROM album_assets aa JOIN assets m ON m.id = aa.asset_id AND m.trashed_at IS NULL
+        WHERE aa.album_id = {albumId}
+        UNION ALL
+        SELECT c.id FROM albums cal JOIN assets c ON c.owner_id = cal.owner_id AND c.trashed_at IS NULL
+        WHERE cal.id = {albumId} AND cal.kind = 'conditional' AND {ConditionsHold("cal", "c")}
+        """;
+
+    /// <summary>
+    /// The caller's role on album <paramref name="al"/>: <c>owner</c>, <c>provider</c>, <c>downloader</c>, <c>viewer</c>,
+    /// or NULL (no access). List queries keep the albums where it is not NULL. Parameter: <c>@userId</c>.
+    /// </summary>
+    public static string AlbumRole(string al) => $"""
+        (CASE WHEN {al}.owner_id = @userId THEN 'owner' ELSE (
+            SELECT si.role FROM shares s JOIN share_invitees si ON si.share_id = s.id
+            WHERE s.album_id = {al}.id AND (si.user_id = @userId OR si.group_id IN ({MyGroups}))
+            ORDER BY array_position(ARRAY['provider', 'downloader', 'viewer'], si.role) LIMIT 1) END)
+        """;
+
+    /// <summary>
+    /// Asset <paramref name="a"/> belongs in the caller's timeline: their own, or a partner's Personal Space (not trashed)
+    /// that the caller chose to show there. Parameter: <c>@userId</c>; the caller filters the trash.
+    /// </summary>
+    public static string InTimeline(string a) => $"""
+        ({a}.owner_id = @userId
+         OR {a}.trashed_at IS NULL AND {a}.owner_id IN (SELECT p.owner_id FROM partners p WHERE p.partner_id = @userId AND p.in_timeline)
+            AND ({a}.folder_id IS NULL OR EXISTS (SELECT 1 FROM folders pf WHERE pf.id = {a}.folder_id AND pf.space = 'personal')))
+        """;
+
+    /// <summary>Assets reached through sharing: a partner's Personal Space, or an album (owned, or invited with one of the roles).</summary>
+    private static string SharedAsset(string roles) => $"""
+        (a.trashed_at IS NULL AND (
+            (f.id IS NULL OR f.space = 'personal') AND EXISTS (SELECT 1 FROM partners p WHERE p.owner_id = a.owner_id AND p.partner_id = @userId)
+            OR EXISTS (SELECT 1 FROM album_assets aa JOIN albums al ON al.id = aa.album_id
+                       WHERE aa.asset_id = a.id AND (al.owner_id = @userId OR {InvitedAs("al", roles)}))
+            OR EXISTS (SELECT 1 FROM albums al WHERE al.kind = 'conditional' AND al.owner_id = a.owner_id
+                       AND {InvitedAs("al", roles)} AND {ConditionsHold("al", "a")})))
+        """;
+
+    private const string AssetsFrom = "SELECT a.id FROM assets a LEFT JOIN folders f ON f.id = a.folder_id WHERE a.id = ANY(@ids)";
+
+    private const string OwnAssetsSql = $"{AssetsFrom} AND {OwnAsset}";
 
     private const string FoldersSql = $"""
         SELECT id FROM folders
@@ -31,14 +112,18 @@ public sealed class AccessPolicy(NpgsqlDataSource db)
                OR space = 'shared' AND {SharedSpaceOpen})
         """;
 
+    private const string AlbumsFrom = "SELECT al.id FROM albums al WHERE al.id = ANY(@ids)";
+    private const string OwnAlbumsSql = $"{AlbumsFrom} AND al.owner_id = @userId";
+
     private static readonly Dictionary<Permission, string> Rules = new()
     {
-        [Permission.AssetView] = AssetsSql,
-        [Permission.AssetDownload] = AssetsSql,
-        [Permission.AssetEdit] = AssetsSql,
-        [Permission.AssetDelete] = AssetsSql,
-        [Permission.AssetMove] = AssetsSql,
-        [Permission.AssetCopy] = AssetsSql,
+        [Permission.AssetView] = $"{AssetsFrom} AND ({OwnAsset} OR {SharedAsset(AllRoles)})",
+        [Permission.AssetDownload] = $"{AssetsFrom} AND ({OwnAsset} OR {SharedAsset(DownloadRoles)})",
+        [Permission.AssetEdit] = OwnAssetsSql,
+        [Permission.AssetDelete] = OwnAssetsSql,
+        [Permission.AssetMove] = OwnAssetsSql,
+        [Permission.AssetCopy] = OwnAssetsSql,
+        [Permission.AssetShare] = $"{OwnAssetsSql} AND a.trashed_at IS NULL",
         [Permission.FolderView] = FoldersSql,
         [Permission.FolderUpload] = FoldersSql,
         [Permission.FolderCreate] = FoldersSql,
@@ -47,19 +132,32 @@ public sealed class AccessPolicy(NpgsqlDataSource db)
         [Permission.FolderDelete] = FoldersSql,
         [Permission.FolderMove] = FoldersSql,
         [Permission.FolderCopy] = FoldersSql,
+        [Permission.AlbumView] = $"{AlbumsFrom} AND (al.owner_id = @userId OR {InvitedAs("al", AllRoles)})",
+        [Permission.AlbumDownload] = $"{AlbumsFrom} AND (al.owner_id = @userId OR {InvitedAs("al", DownloadRoles)})",
+        [Permission.AlbumAddAssets] = $"{AlbumsFrom} AND al.kind <> 'conditional' AND (al.owner_id = @userId OR {InvitedAs("al", "'provider'")})",
+        [Permission.AlbumRemoveAssets] = $"""
+            SELECT aa.asset_id FROM album_assets aa JOIN albums al ON al.id = aa.album_id
+            WHERE aa.album_id = @within AND aa.asset_id = ANY(@ids)
+              AND (al.owner_id = @userId OR aa.added_by = @userId AND {InvitedAs("al", "'provider'")})
+            """,
+        [Permission.AlbumEdit] = OwnAlbumsSql,
+        [Permission.AlbumDelete] = OwnAlbumsSql,
+        [Permission.AlbumShare] = OwnAlbumsSql,
+        [Permission.ShareManage] = "SELECT id FROM shares WHERE id = ANY(@ids) AND owner_id = @userId",
     };
 
     /// <summary>Every permission the policy has a rule for (tests check that no operation lacks one).</summary>
     public static IReadOnlyCollection<Permission> Ruled => Rules.Keys;
 
     /// <summary>The subset of <paramref name="ids"/> the principal may act on.</summary>
-    public async Task<HashSet<Guid>> AllowedAsync(Principal principal, Permission permission, IReadOnlyCollection<Guid> ids, CancellationToken ct)
+    /// <param name="within">The container of <paramref name="ids"/> where the permission is about entries (album entries).</param>
+    public async Task<HashSet<Guid>> AllowedAsync(Principal principal, Permission permission, IReadOnlyCollection<Guid> ids, CancellationToken ct, Guid? within = null)
     {
         if (!Rules.TryGetValue(permission, out var sql)) return [];
         if (ids.Count == 0) return [];
         await using var conn = await db.OpenConnectionAsync(ct);
         var allowed = await conn.QueryAsync<Guid>(new CommandDefinition(sql,
-            new { ids = ids.Distinct().ToArray(), userId = principal.UserId, isAdmin = principal.IsAdmin }, cancellationToken: ct));
+            new { ids = ids.Distinct().ToArray(), userId = principal.UserId, isAdmin = principal.IsAdmin, within }, cancellationToken: ct));
         return allowed.ToHashSet();
     }
 
@@ -72,6 +170,20 @@ public sealed class AccessPolicy(NpgsqlDataSource db)
 
     public Task EnsureAsync(Principal principal, Permission permission, Guid id, CancellationToken ct, string what = "The resource") =>
         EnsureAsync(principal, permission, [id], ct, what);
+
+    /// <summary>
+    /// Throws unless the principal may act on <paramref name="id"/>: 404 when they may not even see it
+    /// (<paramref name="seenWith"/>), 403 <c>share.role_insufficient</c> when they see it but their role does not allow this.
+    /// </summary>
+    public async Task EnsureRoleAsync(Principal principal, Permission permission, Guid id, Permission seenWith, string what, CancellationToken ct)
+    {
+        if ((await AllowedAsync(principal, permission, [id], ct)).Contains(id)) return;
+        await EnsureAsync(principal, seenWith, id, ct, what);
+        throw RoleInsufficient(what);
+    }
+
+    public static ApiException RoleInsufficient(string what) =>
+        new(403, Contracts.ErrorCodes.RoleInsufficient, $"Your role on {what.ToLowerInvariant()} does not allow this.");
 
     /// <summary>May the principal use this space at all (create top-level folders there, list its top level)?</summary>
     public async Task<bool> CanUseSpaceAsync(Principal principal, string space, CancellationToken ct)

@@ -2,7 +2,7 @@ namespace PhotoApi.Api.Access;
 
 /// <summary>
 /// Every operation on a resource that the access policy rules on. The Shared Space role table of PRODUCT.md maps onto
-/// these one to one; album and share roles (next issues) map onto the asset ones.
+/// these one to one; album roles (Viewer, Downloader, Provider) map onto the asset and album ones.
 /// </summary>
 public enum Permission
 {
@@ -25,6 +25,25 @@ public enum Permission
     FolderDelete,
     FolderMove,
     FolderCopy,
+
+    /// <summary>Put the asset in an album or a selection share: the caller's own assets (and Shared Space ones they reach).</summary>
+    AssetShare,
+
+    AlbumView,
+    /// <summary>Download the album's files (as an archive or one by one).</summary>
+    AlbumDownload,
+    /// <summary>Add assets (manual and selection albums only).</summary>
+    AlbumAddAssets,
+    /// <summary>Remove entries; ids are asset ids within one album: the owner removes any, a Provider only their own.</summary>
+    AlbumRemoveAssets,
+    /// <summary>Rename, describe, cover, sort order, conditions.</summary>
+    AlbumEdit,
+    AlbumDelete,
+    /// <summary>Share the album (create its share).</summary>
+    AlbumShare,
+
+    /// <summary>Read and change a share's settings, invitees and key; delete it.</summary>
+    ShareManage,
 }
 
 /// <summary>Who is asking. Built from the authenticated request; guests come with the links issue.</summary>

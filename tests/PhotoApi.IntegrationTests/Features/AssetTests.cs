@@ -224,7 +224,7 @@ public sealed class AssetTests(ApiFactory api)
 
         var anonymous = api.NewClient();
         await (await anonymous.GetAsync($"/api/v1/assets/{id}/original")).ShouldBeProblem(401, "auth.unauthenticated");
-        var forged = asset.Urls.Original.Replace("sig=", "sig=x", StringComparison.Ordinal);
+        var forged = asset.Urls.Original!.Replace("sig=", "sig=x", StringComparison.Ordinal);
         await (await anonymous.GetAsync(forged)).ShouldBeProblem(403, "media.link_invalid");
         // A thumbnail signature does not open the original.
         var thumbSig = asset.Urls.Thumbnail![asset.Urls.Thumbnail!.IndexOf("exp=", StringComparison.Ordinal)..];

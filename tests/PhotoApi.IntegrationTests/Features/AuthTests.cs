@@ -185,4 +185,3 @@ public sealed class AuthTests(ApiFactory api)
     }
 }
 
-public sealed record Page<T>(List<T> Items, string? NextCursor);

@@ -61,7 +61,7 @@ public static class Diagnostics
 
 public sealed record Uploaded(Guid Id, bool Duplicate, string Status);
 
-public sealed record AssetUrls(string? Thumbnail, string? Preview, string Original);
+public sealed record AssetUrls(string? Thumbnail, string? Preview, string? Original);
 
 public sealed record Asset(
     Guid Id, Guid OwnerId, Guid? FolderId, string OriginalFileName, string MediaType, string ContentType, long SizeBytes, string Checksum,

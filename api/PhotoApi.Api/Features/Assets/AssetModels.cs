@@ -1,5 +1,6 @@
 using Dapper;
 using Npgsql;
+using PhotoApi.Api.Access;
 using PhotoApi.Api.Infrastructure.Errors;
 
 namespace PhotoApi.Api.Features.Assets;
@@ -39,8 +40,11 @@ public sealed record AssetResponse
     public AssetMediaUrls Urls { get; init; } = new(null, null, "");
 }
 
-/// <summary>Signed URLs, valid for a short time without any header: thumbnail (250 px WebP), preview (1440 px JPEG), original.</summary>
-public sealed record AssetMediaUrls(string? Thumbnail, string? Preview, string Original);
+/// <summary>
+/// Signed URLs, valid for a short time without any header: thumbnail (250 px WebP), preview (1440 px JPEG), original
+/// (null where the caller may view but not download, e.g. an album Viewer).
+/// </summary>
+public sealed record AssetMediaUrls(string? Thumbnail, string? Preview, string? Original);
 
 /// <summary>The row behind <see cref="AssetResponse"/>.</summary>
 public sealed class AssetRow
@@ -94,7 +98,7 @@ public static class AssetQueries
     public static async Task<AssetRow> GetOneAsync(NpgsqlConnection conn, Guid id, CancellationToken ct) =>
         (await GetAsync(conn, [id], ct)).SingleOrDefault() ?? throw ApiException.NotFound("The asset");
 
-    public static AssetResponse ToResponse(this AssetRow a, MediaUrls urls) => new()
+    public static AssetResponse ToResponse(this AssetRow a, MediaUrls urls, bool downloadable) => new()
     {
         Id = a.Id, OwnerId = a.OwnerId, FolderId = a.FolderId, OriginalFileName = a.OriginalFileName, MediaType = a.MediaType,
         ContentType = a.ContentType, SizeBytes = a.SizeBytes, Checksum = Convert.ToHexStringLower(a.Checksum), TakenAt = a.TakenAt,
@@ -102,6 +106,23 @@ public static class AssetQueries
         Latitude = a.Latitude, Longitude = a.Longitude, Rating = a.Rating, Tags = a.Tags, Description = a.Description,
         Status = a.Status, FailureReason = a.FailureReason, DeviceId = a.DeviceId, DeviceAssetId = a.DeviceAssetId,
         TrashedAt = a.TrashedAt, CreatedAt = a.CreatedAt, UpdatedAt = a.UpdatedAt,
-        Urls = urls.For(a),
+        Urls = urls.For(a, downloadable),
     };
+}
+
+/// <summary>
+/// Turns rows the caller may view into responses: every response signs the thumbnail and preview, and signs the original
+/// only where the access policy allows the caller to download it (one batch question per page).
+/// </summary>
+public sealed class AssetViews(AccessPolicy policy, MediaSigner signer)
+{
+    public async Task<List<AssetResponse>> ForAsync(Principal principal, IReadOnlyList<AssetRow> rows, CancellationToken ct)
+    {
+        var urls = await signer.UrlsAsync(ct);
+        var downloadable = await policy.AllowedAsync(principal, Permission.AssetDownload, rows.Select(r => r.Id).ToList(), ct);
+        return rows.Select(r => r.ToResponse(urls, downloadable.Contains(r.Id))).ToList();
+    }
+
+    public async Task<AssetResponse> ForAsync(Principal principal, AssetRow row, CancellationToken ct) =>
+        (await ForAsync(principal, [row], ct))[0];
 }

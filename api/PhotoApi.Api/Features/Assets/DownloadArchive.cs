@@ -1,6 +1,7 @@
 using System.IO.Compression;
 using FastEndpoints;
 using FluentValidation;
+using Dapper;
 using Npgsql;
 using PhotoApi.Api.Access;
 using PhotoApi.Persistence.Blobs;
@@ -9,13 +10,19 @@ namespace PhotoApi.Api.Features.Assets;
 
 public sealed class DownloadArchiveRequest
 {
-    public Guid[] AssetIds { get; set; } = [];
+    /// <summary>These assets (AssetDownload on each)…</summary>
+    public Guid[]? AssetIds { get; set; }
+    /// <summary>…or everything the album shows (AlbumDownload on it).</summary>
+    public Guid? AlbumId { get; set; }
 }
 
 public sealed class DownloadArchiveValidator : Validator<DownloadArchiveRequest>
 {
-    public DownloadArchiveValidator() =>
-        RuleFor(x => x.AssetIds).NotEmpty().Must(i => i.Length <= 10_000).WithMessage("Between 1 and 10,000 asset ids.");
+    public DownloadArchiveValidator()
+    {
+        RuleFor(x => x.AssetIds).NotEmpty().Must(i => i!.Length <= 10_000).When(x => x.AlbumId is null).WithMessage("Between 1 and 10,000 asset ids, or an albumId.");
+        RuleFor(x => x.AssetIds).Null().When(x => x.AlbumId is not null).WithMessage("Give assetIds or albumId, not both.");
+    }
 }
 
 /// <summary>
@@ -31,13 +38,26 @@ public sealed class DownloadArchiveEndpoint(NpgsqlDataSource db, IBlobStore blob
         Description(d => d.WithName("downloadArchive").ClearDefaultProduces(200).Produces<Stream>(200, "application/zip"));
     }
 
+    private static readonly string AlbumSql = $"SELECT {AssetQueries.Columns} FROM assets a WHERE a.id IN ({AccessPolicy.AlbumMembers("@albumId")})";
+
     public override async Task HandleAsync(DownloadArchiveRequest req, CancellationToken ct)
     {
-        var ids = req.AssetIds.Distinct().ToArray();
-        await policy.EnsureAsync(Principal.Of(User), Permission.AssetDownload, ids, ct, "An asset");
+        var principal = Principal.Of(User);
         List<AssetRow> assets;
-        await using (var conn = await db.OpenConnectionAsync(ct))
-            assets = (await AssetQueries.GetAsync(conn, ids, ct)).OrderBy(a => a.TakenAt).ThenBy(a => a.Id).ToList();
+        if (req.AlbumId is { } albumId)
+        {
+            await policy.EnsureRoleAsync(principal, Permission.AlbumDownload, albumId, Permission.AlbumView, "The album", ct);
+            await using var conn = await db.OpenConnectionAsync(ct);
+            assets = (await conn.QueryAsync<AssetRow>(new CommandDefinition(AlbumSql, new { albumId }, cancellationToken: ct))).AsList();
+        }
+        else
+        {
+            var ids = req.AssetIds!.Distinct().ToArray();
+            await policy.EnsureAsync(principal, Permission.AssetDownload, ids, ct, "An asset");
+            await using var conn = await db.OpenConnectionAsync(ct);
+            assets = await AssetQueries.GetAsync(conn, ids, ct);
+        }
+        assets = assets.OrderBy(a => a.TakenAt).ThenBy(a => a.Id).ToList();
 
         // ZipArchive still writes some headers synchronously; allow it for this response, behind a buffer so that the
         // socket sees few, large writes.

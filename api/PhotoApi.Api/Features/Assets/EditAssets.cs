@@ -32,7 +32,7 @@ public sealed class UpdateAssetValidator : Validator<UpdateAssetRequest>
 }
 
 /// <summary>Edits date/time, rating, tags and description. A date set here wins over the one read from the file.</summary>
-public sealed class UpdateAssetEndpoint(NpgsqlDataSource db, AccessPolicy policy, MediaSigner signer) : Endpoint<UpdateAssetRequest, AssetResponse>
+public sealed class UpdateAssetEndpoint(NpgsqlDataSource db, AccessPolicy policy, AssetViews views) : Endpoint<UpdateAssetRequest, AssetResponse>
 {
     private const string UpdateSql = """
         UPDATE assets SET
@@ -60,7 +60,7 @@ public sealed class UpdateAssetEndpoint(NpgsqlDataSource db, AccessPolicy policy
             req.Id, takenAt = req.TakenAt?.ToUniversalTime(), req.Rating, req.Description,
             tags = req.Tags?.Select(t => t.Trim()).Distinct(StringComparer.OrdinalIgnoreCase).ToArray(),
         }, cancellationToken: ct));
-        await Send.OkAsync((await AssetQueries.GetOneAsync(conn, req.Id, ct)).ToResponse(await signer.UrlsAsync(ct)), ct);
+        await Send.OkAsync(await views.ForAsync(Principal.Of(User), await AssetQueries.GetOneAsync(conn, req.Id, ct), ct), ct);
     }
 }
 

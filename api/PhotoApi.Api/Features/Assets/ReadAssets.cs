@@ -55,7 +55,10 @@ public sealed class CheckExistingAssetsEndpoint(NpgsqlDataSource db) : Endpoint<
 
 public sealed class ListAssetsRequest : IPagedRequest
 {
+    /// <summary>That folder's files (FolderView on it) instead of the timeline.</summary>
     [QueryParam] public Guid? FolderId { get; set; }
+    /// <summary>What that album shows (AlbumView on it) instead of the timeline.</summary>
+    [QueryParam] public Guid? AlbumId { get; set; }
     /// <summary>Taken at or after.</summary>
     [QueryParam] public DateTime? From { get; set; }
     /// <summary>Taken before.</summary>
@@ -80,19 +83,24 @@ public sealed class ListAssetsValidator : Validator<ListAssetsRequest>
         RuleFor(x => x.Tag).MaximumLength(100);
         RuleFor(x => x.Q).MaximumLength(200);
         this.AddPagingRules(maxCursorLength: 200);
+        RuleFor(x => x.AlbumId).Null().When(x => x.FolderId is not null).WithMessage("Give folderId or albumId, not both.");
+        RuleFor(x => x.Trashed).Must(t => t != true).When(x => x.AlbumId is not null).WithMessage("Albums never show the trash.");
         RuleFor(x => x.To).GreaterThan(x => x.From).When(x => x.From is not null && x.To is not null).WithMessage("'to' must be after 'from'.");
     }
 }
 
 /// <summary>
 /// The timeline: newest first by the time taken, with keyset pagination on (takenAt, id). Without a folder it is the
-/// caller's own library; with a folder, that folder's files as far as the caller may view the folder.
+/// caller's own library plus the partners' libraries they chose to show there; with a folder, that folder's files as far
+/// as the caller may view the folder; with an album, what the album shows.
 /// </summary>
-public sealed class ListAssetsEndpoint(NpgsqlDataSource db, AccessPolicy policy, MediaSigner signer) : Endpoint<ListAssetsRequest, Page<AssetResponse>>
+public sealed class ListAssetsEndpoint(NpgsqlDataSource db, AccessPolicy policy, AssetViews views) : Endpoint<ListAssetsRequest, Page<AssetResponse>>
 {
-    private const string ListSql = $"""
+    private static readonly string ListSql = $"""
         SELECT {AssetQueries.Columns} FROM assets a
-        WHERE (CASE WHEN @folderId::uuid IS NULL THEN a.owner_id = @userId ELSE a.folder_id = @folderId END)
+        WHERE (CASE WHEN @folderId::uuid IS NOT NULL THEN a.folder_id = @folderId
+                    WHEN @albumId::uuid IS NOT NULL THEN a.id IN ({AccessPolicy.AlbumMembers("@albumId")})
+                    ELSE {AccessPolicy.InTimeline("a")} END)
           AND (a.trashed_at IS NOT NULL) = @trashed
           AND (@from::timestamptz IS NULL OR a.taken_at >= @from)
           AND (@to::timestamptz IS NULL OR a.taken_at < @to)
@@ -113,19 +121,20 @@ public sealed class ListAssetsEndpoint(NpgsqlDataSource db, AccessPolicy policy,
 
     public override async Task HandleAsync(ListAssetsRequest req, CancellationToken ct)
     {
-        if (req.FolderId is { } folderId) await policy.EnsureAsync(Principal.Of(User), Permission.FolderView, folderId, ct, "The folder");
+        var principal = Principal.Of(User);
+        if (req.FolderId is { } folderId) await policy.EnsureAsync(principal, Permission.FolderView, folderId, ct, "The folder");
+        if (req.AlbumId is { } albumId) await policy.EnsureAsync(principal, Permission.AlbumView, albumId, ct, "The album");
         var (afterTakenAt, afterId) = TimelineCursor.Parse(req.Cursor);
         var limit = req.Limit();
         await using var conn = await db.OpenConnectionAsync(ct);
         var rows = (await conn.QueryAsync<AssetRow>(new CommandDefinition(ListSql, new
         {
-            userId = User.UserId(), folderId = req.FolderId, trashed = req.Trashed ?? false,
+            userId = principal.UserId, folderId = req.FolderId, albumId = req.AlbumId, trashed = req.Trashed ?? false,
             from = req.From, to = req.To, type = req.Type, minRating = req.MinRating, tag = req.Tag,
             q = Like.Contains(string.IsNullOrWhiteSpace(req.Q) ? null : req.Q.Trim()),
             afterTakenAt, afterId, take = limit + 1,
         }, cancellationToken: ct))).AsList();
-        var urls = await signer.UrlsAsync(ct);
-        var items = rows.Take(limit).Select(r => r.ToResponse(urls)).ToList();
+        var items = await views.ForAsync(principal, rows.Take(limit).ToList(), ct);
         await Send.OkAsync(new Page<AssetResponse>(items, rows.Count > limit ? TimelineCursor.Of(items[^1].TakenAt, items[^1].Id) : null), ct);
     }
 }
@@ -157,7 +166,7 @@ public sealed class AssetIdRequest
     public Guid Id { get; set; }
 }
 
-public sealed class GetAssetEndpoint(NpgsqlDataSource db, AccessPolicy policy, MediaSigner signer) : Endpoint<AssetIdRequest, AssetResponse>
+public sealed class GetAssetEndpoint(NpgsqlDataSource db, AccessPolicy policy, AssetViews views) : Endpoint<AssetIdRequest, AssetResponse>
 {
     public override void Configure()
     {
@@ -167,9 +176,10 @@ public sealed class GetAssetEndpoint(NpgsqlDataSource db, AccessPolicy policy, M
 
     public override async Task HandleAsync(AssetIdRequest req, CancellationToken ct)
     {
-        await policy.EnsureAsync(Principal.Of(User), Permission.AssetView, req.Id, ct, "The asset");
+        var principal = Principal.Of(User);
+        await policy.EnsureAsync(principal, Permission.AssetView, req.Id, ct, "The asset");
         await using var conn = await db.OpenConnectionAsync(ct);
         var row = await AssetQueries.GetOneAsync(conn, req.Id, ct);
-        await Send.OkAsync(row.ToResponse(await signer.UrlsAsync(ct)), ct);
+        await Send.OkAsync(await views.ForAsync(principal, row, ct), ct);
     }
 }

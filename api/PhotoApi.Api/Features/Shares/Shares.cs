@@ -1,0 +1,279 @@
+using Dapper;
+using FastEndpoints;
+using FluentValidation;
+using Npgsql;
+using PhotoApi.Api.Access;
+using PhotoApi.Api.Features.Albums;
+using PhotoApi.Api.Features.Common;
+using PhotoApi.Api.Infrastructure.Auth;
+using PhotoApi.Api.Infrastructure.Errors;
+using PhotoApi.Contracts;
+
+namespace PhotoApi.Api.Features.Shares;
+
+public sealed class ShareTargetRequest
+{
+    /// <summary><c>selection</c> (a set of the caller's assets) or <c>album</c> (one the caller owns).</summary>
+    public string Type { get; set; } = "";
+    /// <summary>The album (type album).</summary>
+    public Guid? Id { get; set; }
+    /// <summary>The assets (type selection).</summary>
+    public Guid[]? AssetIds { get; set; }
+    /// <summary>A title for the selection (default: "N items").</summary>
+    public string? Name { get; set; }
+}
+
+public sealed class CreateShareRequest : IShareSettings
+{
+    public ShareTargetRequest Target { get; set; } = null!;
+    /// <summary>Whether the link works for guests (default false: shared with the invitees only).</summary>
+    public bool? LinkEnabled { get; set; }
+    /// <summary><c>private</c> (default: invitees, signed in) or <c>public</c> (anyone with the link).</summary>
+    public string? Privacy { get; set; }
+    /// <summary>A password guests must enter (4–256 characters); stored as a slow hash, never returned.</summary>
+    public string? Password { get; set; }
+    public DateTime? ExpiresAt { get; set; }
+    /// <summary>Default true.</summary>
+    public bool? AllowDownload { get; set; }
+    /// <summary>Default false.</summary>
+    public bool? AllowUpload { get; set; }
+    /// <summary>Default true.</summary>
+    public bool? ShowMetadata { get; set; }
+    public string? Description { get; set; }
+    public InviteeRequest[]? Invitees { get; set; }
+}
+
+public sealed class CreateShareValidator : Validator<CreateShareRequest>
+{
+    public CreateShareValidator()
+    {
+        RuleFor(x => x.Target).NotNull().WithMessage("A target is required.");
+        RuleFor(x => x.Target.Type).Must(t => t.IsOneOf("selection", "album")).When(x => x.Target is not null)
+            .OverridePropertyName("target.type").WithMessage("One of: selection, album.");
+        RuleFor(x => x.Target.Id).NotNull().When(x => x.Target is { Type: "album" }).OverridePropertyName("target.id").WithMessage("The album to share.");
+        RuleFor(x => x.Target.AssetIds).NotEmpty().Must(a => a!.Length <= 10_000).When(x => x.Target is { Type: "selection" })
+            .OverridePropertyName("target.assetIds").WithMessage("Between 1 and 10,000 assets.");
+        RuleFor(x => x.Target.AssetIds).Null().When(x => x.Target is { Type: "album" }).OverridePropertyName("target.assetIds").WithMessage("An album share names the album, not assets.");
+        RuleFor(x => x.Target.Id).Null().When(x => x.Target is { Type: "selection" }).OverridePropertyName("target.id").WithMessage("A selection names its assets.");
+        RuleFor(x => x.Target.Name).MaximumLength(255).When(x => x.Target is not null).OverridePropertyName("target.name");
+        this.AddShareSettingRules();
+    }
+}
+
+/// <summary>
+/// Shares an album the caller owns, or a selection of their assets (which becomes a hidden album holding them), with
+/// invitees and/or a link. One share per album: a second one is 409 <c>share.already_shared</c>.
+/// </summary>
+public sealed class CreateShareEndpoint(NpgsqlDataSource db, AccessPolicy policy, PasswordHasher hasher) : Endpoint<CreateShareRequest, ShareResponse>
+{
+    private const string InsertSelectionSql = """
+        INSERT INTO albums (id, owner_id, kind, name) VALUES (@id, @ownerId, 'selection', @name)
+        """;
+
+    private const string InsertShareSql = """
+        INSERT INTO shares (id, owner_id, target_type, album_id, link_enabled, link_key, link_key_hash, privacy, password_hash,
+                            expires_at, allow_download, allow_upload, show_metadata, description)
+        VALUES (@id, @ownerId, @targetType, @albumId, @linkEnabled, @key, @keyHash, @privacy, @passwordHash,
+                @expiresAt, @allowDownload, @allowUpload, @showMetadata, @description)
+        """;
+
+    public override void Configure()
+    {
+        Post("/api/v1/shares");
+        Description(d => d.WithName("createShare").ClearDefaultProduces(200).Produces<ShareResponse>(201));
+    }
+
+    public override async Task HandleAsync(CreateShareRequest req, CancellationToken ct)
+    {
+        var principal = Principal.Of(User);
+        await using var conn = await db.OpenConnectionAsync(ct);
+        Guid albumId;
+        string albumKind;
+        if (req.Target.Type == "album")
+        {
+            albumId = req.Target.Id!.Value;
+            await policy.EnsureRoleAsync(principal, Permission.AlbumShare, albumId, Permission.AlbumView, "The album", ct);
+            albumKind = await AlbumStore.KindAsync(conn, albumId, ct);
+            if (albumKind == AlbumKinds.Selection) throw ApiException.NotFound("The album");
+        }
+        else
+        {
+            await policy.EnsureAsync(principal, Permission.AssetShare, req.Target.AssetIds!, ct, "An asset");
+            albumId = Guid.CreateVersion7();
+            albumKind = AlbumKinds.Selection;
+        }
+        var passwordHash = req.Password is null ? null : hasher.Hash(req.Password);
+
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        if (albumKind == AlbumKinds.Selection)
+        {
+            var assetIds = req.Target.AssetIds!.Distinct().ToArray();
+            var name = string.IsNullOrWhiteSpace(req.Target.Name) ? $"{assetIds.Length} item{(assetIds.Length == 1 ? "" : "s")}" : req.Target.Name.Trim();
+            await conn.ExecuteAsync(new CommandDefinition(InsertSelectionSql, new { id = albumId, ownerId = principal.UserId, name }, tx, cancellationToken: ct));
+            await AlbumStore.AddEntriesAsync(conn, tx, albumId, assetIds, principal.UserId, ct);
+        }
+        var id = Guid.CreateVersion7();
+        var (key, keyHash) = ShareStore.NewKey();
+        try
+        {
+            await conn.ExecuteAsync(new CommandDefinition(InsertShareSql, new
+            {
+                id, ownerId = principal.UserId, targetType = req.Target.Type, albumId, linkEnabled = req.LinkEnabled ?? false, key, keyHash,
+                privacy = req.Privacy ?? "private", passwordHash, expiresAt = req.ExpiresAt, allowDownload = req.AllowDownload ?? true,
+                allowUpload = req.AllowUpload ?? false, showMetadata = req.ShowMetadata ?? true, description = req.Description?.Trim() ?? "",
+            }, tx, cancellationToken: ct));
+        }
+        catch (PostgresException e) when (e is { SqlState: PostgresErrorCodes.UniqueViolation, ConstraintName: "shares_album_id_key" })
+        {
+            throw new ApiException(409, ErrorCodes.AlreadyShared, "The album is shared already; change its share instead (the album's shareId names it).");
+        }
+        await ShareStore.SetInviteesAsync(conn, tx, id, principal.UserId, albumKind, req.Invitees ?? [], ct);
+        var share = await ShareStore.GetAsync(conn, HttpContext.Request, id, ct, tx);
+        await tx.CommitAsync(ct);
+        await Send.ResponseAsync(share, 201, ct);
+    }
+}
+
+public sealed class ShareIdRequest
+{
+    public Guid Id { get; set; }
+}
+
+public sealed class GetShareEndpoint(NpgsqlDataSource db, AccessPolicy policy) : Endpoint<ShareIdRequest, ShareResponse>
+{
+    public override void Configure()
+    {
+        Get("/api/v1/shares/{id}");
+        Description(d => d.WithName("getShare"));
+    }
+
+    public override async Task HandleAsync(ShareIdRequest req, CancellationToken ct)
+    {
+        await policy.EnsureAsync(Principal.Of(User), Permission.ShareManage, req.Id, ct, "The share");
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await Send.OkAsync(await ShareStore.GetAsync(conn, HttpContext.Request, req.Id, ct), ct);
+    }
+}
+
+public sealed class UpdateShareRequest : IShareSettings
+{
+    public Guid Id { get; set; }
+    /// <summary>Absent or null: unchanged (as for every field here).</summary>
+    public bool? LinkEnabled { get; set; }
+    public string? Privacy { get; set; }
+    /// <summary>Sets a new password (guests unlocked with the old one must unlock again).</summary>
+    public string? Password { get; set; }
+    /// <summary><c>true</c> removes the password.</summary>
+    public bool? ClearPassword { get; set; }
+    public DateTime? ExpiresAt { get; set; }
+    /// <summary><c>true</c> removes the expiry.</summary>
+    public bool? ClearExpiry { get; set; }
+    public bool? AllowDownload { get; set; }
+    public bool? AllowUpload { get; set; }
+    public bool? ShowMetadata { get; set; }
+    public string? Description { get; set; }
+    /// <summary>Replaces the invitee list (each kept invitee keeps the date first shared).</summary>
+    public InviteeRequest[]? Invitees { get; set; }
+}
+
+public sealed class UpdateShareValidator : Validator<UpdateShareRequest>
+{
+    public UpdateShareValidator()
+    {
+        this.AddShareSettingRules();
+        RuleFor(x => x.ClearPassword).Must(c => c != true).When(x => x.Password is not null).WithMessage("Either set a password or clear it, not both.");
+        RuleFor(x => x.ClearExpiry).Must(c => c != true).When(x => x.ExpiresAt is not null).WithMessage("Either set an expiry or clear it, not both.");
+    }
+}
+
+/// <summary>Changes a share's link settings and invitees: its owner only (invitees cannot change roles, their own included).</summary>
+public sealed class UpdateShareEndpoint(NpgsqlDataSource db, AccessPolicy policy, PasswordHasher hasher) : Endpoint<UpdateShareRequest, ShareResponse>
+{
+    private const string UpdateSql = """
+        UPDATE shares SET
+            link_enabled = coalesce(@linkEnabled, link_enabled),
+            privacy = coalesce(@privacy, privacy),
+            password_hash = CASE WHEN @clearPassword THEN NULL ELSE coalesce(@passwordHash, password_hash) END,
+            expires_at = CASE WHEN @clearExpiry THEN NULL ELSE coalesce(@expiresAt, expires_at) END,
+            allow_download = coalesce(@allowDownload, allow_download),
+            allow_upload = coalesce(@allowUpload, allow_upload),
+            show_metadata = coalesce(@showMetadata, show_metadata),
+            description = coalesce(@description, description),
+            updated_at = now()
+        WHERE id = @id
+        """;
+
+    public override void Configure()
+    {
+        Patch("/api/v1/shares/{id}");
+        Description(d => d.WithName("updateShare"));
+    }
+
+    public override async Task HandleAsync(UpdateShareRequest req, CancellationToken ct)
+    {
+        var principal = Principal.Of(User);
+        await policy.EnsureAsync(principal, Permission.ShareManage, req.Id, ct, "The share");
+        var passwordHash = req.Password is null ? null : hasher.Hash(req.Password);
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        var current = await ShareStore.FindAsync(conn, req.Id, ct, tx) ?? throw ApiException.NotFound("The share");
+        await conn.ExecuteAsync(new CommandDefinition(UpdateSql, new
+        {
+            id = req.Id, linkEnabled = req.LinkEnabled, privacy = req.Privacy, passwordHash, clearPassword = req.ClearPassword == true,
+            expiresAt = req.ExpiresAt, clearExpiry = req.ClearExpiry == true, allowDownload = req.AllowDownload, allowUpload = req.AllowUpload,
+            showMetadata = req.ShowMetadata, description = req.Description?.Trim(),
+        }, tx, cancellationToken: ct));
+        if (req.Invitees is not null)
+            await ShareStore.SetInviteesAsync(conn, tx, req.Id, principal.UserId, current.AlbumKind, req.Invitees, ct);
+        var share = await ShareStore.GetAsync(conn, HttpContext.Request, req.Id, ct, tx);
+        await tx.CommitAsync(ct);
+        await Send.OkAsync(share, ct);
+    }
+}
+
+/// <summary>A new link key: the old link stops working at once.</summary>
+public sealed class RotateShareKeyEndpoint(NpgsqlDataSource db, AccessPolicy policy) : Endpoint<ShareIdRequest, ShareResponse>
+{
+    public override void Configure()
+    {
+        Post("/api/v1/shares/{id}/rotate-key");
+        Description(d => d.WithName("rotateShareKey"));
+    }
+
+    public override async Task HandleAsync(ShareIdRequest req, CancellationToken ct)
+    {
+        await policy.EnsureAsync(Principal.Of(User), Permission.ShareManage, req.Id, ct, "The share");
+        var (key, keyHash) = ShareStore.NewKey();
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await conn.ExecuteAsync(new CommandDefinition(
+            "UPDATE shares SET link_key = @key, link_key_hash = @keyHash, updated_at = now() WHERE id = @id",
+            new { id = req.Id, key, keyHash }, cancellationToken: ct));
+        await Send.OkAsync(await ShareStore.GetAsync(conn, HttpContext.Request, req.Id, ct), ct);
+    }
+}
+
+/// <summary>
+/// Stops sharing: invitees and guests lose access at once. An album stays (unshared); a selection's hidden album goes
+/// with its share (the assets stay where they are).
+/// </summary>
+public sealed class DeleteShareEndpoint(NpgsqlDataSource db, AccessPolicy policy) : Endpoint<ShareIdRequest>
+{
+    private const string DeleteSql = """
+        DELETE FROM albums WHERE id = (SELECT album_id FROM shares WHERE id = @id AND target_type = 'selection');
+        DELETE FROM shares WHERE id = @id;
+        """;
+
+    public override void Configure()
+    {
+        Delete("/api/v1/shares/{id}");
+        Description(d => d.WithName("deleteShare").ClearDefaultProduces(200).Produces(204));
+    }
+
+    public override async Task HandleAsync(ShareIdRequest req, CancellationToken ct)
+    {
+        await policy.EnsureAsync(Principal.Of(User), Permission.ShareManage, req.Id, ct, "The share");
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await conn.ExecuteAsync(new CommandDefinition(DeleteSql, new { id = req.Id }, cancellationToken: ct));
+        await Send.NoContentAsync(ct);
+    }
+}
