@@ -81,6 +81,9 @@ public static class Composition
             // (anonymous) and check the principal themselves.
             c.Endpoints.Configurator = ep =>
             {
+                // Fail closed: an endpoint that does not say how it is guarded does not start.
+                if (ep.EndpointType.GetCustomAttributes(typeof(Access.AccessAttribute), false).Length == 0)
+                    throw new InvalidOperationException($"{ep.EndpointType.Name} has no [Access] declaration.");
                 if (LibraryAreas.Contains(ep.EndpointType.Namespace ?? "") &&
                     ep.EndpointType != typeof(Features.Assets.DownloadAssetEndpoint) && ep.EndpointType != typeof(Features.Assets.GetAssetThumbnailEndpoint))
                     ep.Policies(Policies.PhotoLibrary);

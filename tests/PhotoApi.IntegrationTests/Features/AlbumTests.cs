@@ -98,7 +98,7 @@ public sealed class AlbumTests(ApiFactory api)
         var entry = (await viewer.Client.GetAsync($"/api/v1/albums/{album.Id}/assets").Json<Page<AlbumEntry>>()).Items.Single();
         Assert.NotNull(entry.Asset.Urls.Thumbnail);
         Assert.Null(entry.Asset.Urls.Original);
-        await viewer.Client.GetAsync($"/api/v1/assets/{photo}/original").ShouldBe(404);
+        await viewer.Client.GetAsync($"/api/v1/assets/{photo}/original").ShouldBeProblem(403, "share.role_insufficient");
         await viewer.Client.PostAsJsonAsync("/api/v1/downloads/archive", new { albumId = album.Id }).ShouldBeProblem(403, "share.role_insufficient");
         await api.NewClient().GetAsync(entry.Asset.Urls.Thumbnail).ShouldBe(200);
 

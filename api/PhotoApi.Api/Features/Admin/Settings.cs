@@ -3,6 +3,7 @@ using FastEndpoints;
 using FluentValidation;
 using Npgsql;
 using PhotoApi.Api.Features.Common;
+using PhotoApi.Api.Access;
 
 namespace PhotoApi.Api.Features.Admin;
 
@@ -13,6 +14,7 @@ public static class SettingsSql
     public const string Select = "SELECT registration_mode, shared_space_enabled, updated_at FROM settings";
 }
 
+[Access(AccessScope.Admin)]
 public sealed class GetSettingsEndpoint(NpgsqlDataSource db) : EndpointWithoutRequest<SettingsResponse>
 {
     public override void Configure()
@@ -43,6 +45,7 @@ public sealed class UpdateSettingsValidator : Validator<UpdateSettingsRequest>
             .WithMessage("One of: open, approval, closed.");
 }
 
+[Access(AccessScope.Admin)]
 public sealed class UpdateSettingsEndpoint(NpgsqlDataSource db) : Endpoint<UpdateSettingsRequest, SettingsResponse>
 {
     private const string UpdateSql = $"""

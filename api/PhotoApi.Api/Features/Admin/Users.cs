@@ -7,6 +7,7 @@ using PhotoApi.Api.Features.Common;
 using PhotoApi.Api.Infrastructure.Auth;
 using PhotoApi.Api.Infrastructure.Errors;
 using PhotoApi.Contracts;
+using PhotoApi.Api.Access;
 
 namespace PhotoApi.Api.Features.Admin;
 
@@ -30,6 +31,7 @@ public sealed class ListUsersValidator : Validator<ListUsersRequest>
     }
 }
 
+[Access(AccessScope.Admin)]
 public sealed class ListUsersEndpoint(NpgsqlDataSource db) : Endpoint<ListUsersRequest, Page<UserResponse>>
 {
     private const string ListSql = $"""
@@ -81,6 +83,7 @@ public sealed class CreateUserValidator : Validator<CreateUserRequest>
 }
 
 /// <summary>An admin creates an account; it is active at once, whatever the registration setting.</summary>
+[Access(AccessScope.Admin)]
 public sealed class CreateUserEndpoint(NpgsqlDataSource db, PasswordHasher hasher) : Endpoint<CreateUserRequest, UserResponse>
 {
     private const string InsertSql = """
@@ -138,6 +141,7 @@ public sealed class UpdateUserValidator : Validator<UpdateUserRequest>
 }
 
 /// <summary>Approve, disable, change role or photo-library privilege. Admins cannot lock themselves out.</summary>
+[Access(AccessScope.Admin)]
 public sealed class UpdateUserEndpoint(NpgsqlDataSource db) : Endpoint<UpdateUserRequest, UserResponse>
 {
     private const string UpdateSql = """
@@ -198,6 +202,7 @@ public sealed class ResetUserPasswordValidator : Validator<ResetUserPasswordRequ
 }
 
 /// <summary>Sets a new password for a user and ends all their sessions.</summary>
+[Access(AccessScope.Admin)]
 public sealed class ResetUserPasswordEndpoint(NpgsqlDataSource db, PasswordHasher hasher) : Endpoint<ResetUserPasswordRequest>
 {
     private const string UpdateSql = "UPDATE users SET password_hash = @hash, updated_at = now() WHERE id = @id";

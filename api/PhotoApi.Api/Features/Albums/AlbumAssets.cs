@@ -42,6 +42,7 @@ internal static class AlbumEntries
 /// Adds the caller's own assets to an album (its owner, or a Provider of its share). Each new entry remembers who added
 /// it; assets already there are reported, not added twice. All or nothing: one asset the caller may not share → 404.
 /// </summary>
+[Access(Permission.AlbumAddAssets, Permission.AlbumView, Permission.AssetShare)]
 public sealed class AddAlbumAssetsEndpoint(NpgsqlDataSource db, AccessPolicy policy) : Endpoint<AlbumAssetsRequest, AddAlbumAssetsResponse>
 {
     private const string ExistingSql = "SELECT asset_id FROM album_assets WHERE album_id = @albumId AND asset_id = ANY(@ids)";
@@ -76,6 +77,7 @@ public sealed class AddAlbumAssetsEndpoint(NpgsqlDataSource db, AccessPolicy pol
 /// Removes entries from an album: its owner removes any, a Provider only the ones they added. The assets themselves stay.
 /// All or nothing: an asset that is not an entry → 404 <c>album.entry_missing</c>; one the caller may not remove → 403.
 /// </summary>
+[Access(Permission.AlbumRemoveAssets, Permission.AlbumView)]
 public sealed class RemoveAlbumAssetsEndpoint(NpgsqlDataSource db, AccessPolicy policy) : Endpoint<AlbumAssetsRequest, RemoveAlbumAssetsResponse>
 {
     private const string EntriesSql = "SELECT asset_id FROM album_assets WHERE album_id = @albumId AND asset_id = ANY(@ids)";
@@ -127,6 +129,7 @@ public sealed class ListAlbumAssetsValidator : Validator<ListAlbumAssetsRequest>
 public sealed record AlbumEntryResponse(AssetResponse Asset, Guid? AddedBy, DateTime? AddedAt);
 
 /// <summary>What an album shows, in its sort order (conditional albums evaluated now); never the trash.</summary>
+[Access(Permission.AlbumView)]
 public sealed class ListAlbumAssetsEndpoint(NpgsqlDataSource db, AccessPolicy policy, AssetViews views) : Endpoint<ListAlbumAssetsRequest, Page<AlbumEntryResponse>>
 {
     private static string Sql(string order, string after) => $"""

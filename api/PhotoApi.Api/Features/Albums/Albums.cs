@@ -40,6 +40,7 @@ public sealed class CreateAlbumValidator : Validator<CreateAlbumRequest>
 }
 
 /// <summary>Creates a manual album (optionally with first entries, each remembered as added by the caller) or a conditional one.</summary>
+[Access(Permission.AssetShare, Permission.FolderView)]
 public sealed class CreateAlbumEndpoint(NpgsqlDataSource db, AccessPolicy policy) : Endpoint<CreateAlbumRequest, AlbumResponse>
 {
     private const string InsertSql = """
@@ -96,6 +97,7 @@ public sealed class ListAlbumsValidator : Validator<ListAlbumsRequest>
 }
 
 /// <summary>The albums the caller owns and those shared with them (directly or through a group), oldest first.</summary>
+[Access(AccessScope.Caller)]
 public sealed class ListAlbumsEndpoint(NpgsqlDataSource db) : Endpoint<ListAlbumsRequest, Page<AlbumResponse>>
 {
     private static readonly string ListSql = $"""
@@ -131,6 +133,7 @@ public sealed class AlbumIdRequest
     public Guid Id { get; set; }
 }
 
+[Access(Permission.AlbumView)]
 public sealed class GetAlbumEndpoint(NpgsqlDataSource db, AccessPolicy policy) : Endpoint<AlbumIdRequest, AlbumResponse>
 {
     public override void Configure()
@@ -177,6 +180,7 @@ public sealed class UpdateAlbumValidator : Validator<UpdateAlbumRequest>
 }
 
 /// <summary>Changes an album's name, description, sort order, cover or conditions: its owner only.</summary>
+[Access(Permission.AlbumEdit, Permission.AlbumView, Permission.FolderView)]
 public sealed class UpdateAlbumEndpoint(NpgsqlDataSource db, AccessPolicy policy) : Endpoint<UpdateAlbumRequest, AlbumResponse>
 {
     private const string UpdateSql = """
@@ -234,6 +238,7 @@ public sealed class UpdateAlbumEndpoint(NpgsqlDataSource db, AccessPolicy policy
 }
 
 /// <summary>Deletes an album and its share (its owner only). The assets stay where they are.</summary>
+[Access(Permission.AlbumDelete, Permission.AlbumView)]
 public sealed class DeleteAlbumEndpoint(NpgsqlDataSource db, AccessPolicy policy) : Endpoint<AlbumIdRequest>
 {
     public override void Configure()

@@ -3,6 +3,7 @@ using FastEndpoints;
 using FluentValidation;
 using Npgsql;
 using PhotoApi.Api.Infrastructure.Auth;
+using PhotoApi.Api.Access;
 
 namespace PhotoApi.Api.Features.Assets;
 
@@ -27,6 +28,7 @@ public sealed record BackupStatusResponse(
 /// Backup status per device (seed 003): when it last backed up, how many of its files the library holds and in which
 /// state, duplicates it skipped, and uploads or processing that failed, with the latest reason.
 /// </summary>
+[Access(AccessScope.Caller)]
 public sealed class GetBackupStatusEndpoint(NpgsqlDataSource db) : Endpoint<GetBackupStatusRequest, BackupStatusResponse>
 {
     private const string StatusSql = """

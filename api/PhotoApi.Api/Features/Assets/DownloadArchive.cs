@@ -30,6 +30,7 @@ public sealed class DownloadArchiveValidator : Validator<DownloadArchiveRequest>
 /// buffer, whatever the total size. Media is stored, not deflated (it is compressed already). All or nothing: one asset
 /// the caller may not download and the answer is 404 before a byte is sent.
 /// </summary>
+[Access(Permission.AlbumDownload, Permission.AlbumView, Permission.AssetDownload)]
 public sealed class DownloadArchiveEndpoint(NpgsqlDataSource db, IBlobStore blobs, AccessPolicy policy) : Endpoint<DownloadArchiveRequest>
 {
     public override void Configure()

@@ -32,6 +32,7 @@ public sealed class UpdateAssetValidator : Validator<UpdateAssetRequest>
 }
 
 /// <summary>Edits date/time, rating, tags and description. A date set here wins over the one read from the file.</summary>
+[Access(Permission.AssetEdit)]
 public sealed class UpdateAssetEndpoint(NpgsqlDataSource db, AccessPolicy policy, AssetViews views) : Endpoint<UpdateAssetRequest, AssetResponse>
 {
     private const string UpdateSql = """
@@ -92,6 +93,7 @@ internal static class AssetBatch
 }
 
 /// <summary>Moves assets to the trash. All or nothing: one id the caller may not delete and nothing changes (404).</summary>
+[Access(Permission.AssetDelete)]
 public sealed class DeleteAssetsEndpoint(NpgsqlDataSource db, AccessPolicy policy) : Endpoint<AssetIdsRequest, AssetIdsResponse>
 {
     private const string TrashSql = """
@@ -109,6 +111,7 @@ public sealed class DeleteAssetsEndpoint(NpgsqlDataSource db, AccessPolicy polic
 }
 
 /// <summary>Takes assets out of the trash, back into their folder (or the top of the owner's Personal Space).</summary>
+[Access(Permission.AssetDelete)]
 public sealed class RestoreAssetsEndpoint(NpgsqlDataSource db, AccessPolicy policy) : Endpoint<AssetIdsRequest, AssetIdsResponse>
 {
     private const string RestoreSql = """
@@ -131,6 +134,7 @@ public sealed record EmptyTrashResponse(int Purged);
 /// Deletes the caller's trashed assets for good. Rows go first (in one transaction); the worker then deletes the bytes of
 /// every blob no other asset still uses, so a crash between the two leaves an unreferenced blob, never a broken asset.
 /// </summary>
+[Access(AccessScope.Caller)]
 public sealed class EmptyTrashEndpoint(NpgsqlDataSource db, Infrastructure.Jobs.IJobQueue jobs) : EndpointWithoutRequest<EmptyTrashResponse>
 {
     private const string PurgeSql = """
@@ -172,6 +176,7 @@ public sealed class MoveAssetsValidator : Validator<MoveAssetsRequest>
 }
 
 /// <summary>Moves assets into a folder the caller may upload to. All or nothing.</summary>
+[Access(Permission.AssetMove, Permission.FolderUpload)]
 public sealed class MoveAssetsEndpoint(NpgsqlDataSource db, AccessPolicy policy) : Endpoint<MoveAssetsRequest, AssetIdsResponse>
 {
     private const string MoveSql = """
@@ -211,6 +216,7 @@ public sealed class MoveAssetsEndpoint(NpgsqlDataSource db, AccessPolicy policy)
 /// Copies assets into a folder: new assets owned by the caller, sharing the original bytes and derivatives (blobs are
 /// content-addressed, nothing is re-uploaded or re-processed).
 /// </summary>
+[Access(Permission.AssetCopy, Permission.FolderUpload)]
 public sealed class CopyAssetsEndpoint(NpgsqlDataSource db, AccessPolicy policy) : Endpoint<MoveAssetsRequest, AssetIdsResponse>
 {
     private const string CopySql = """

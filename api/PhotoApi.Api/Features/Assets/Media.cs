@@ -50,11 +50,13 @@ public sealed class MediaAccess(AccessPolicy policy, MediaSigner signer)
             throw new ApiException(401, ErrorCodes.Unauthenticated, "Sign in, or use the signed URL the API returned for this asset.");
         if (ctx.User.FindFirst(Infrastructure.Auth.Claims.PhotoLibrary)?.Value != "true")
             throw new ApiException(403, ErrorCodes.PhotoLibraryDenied, "An administrator has not given you access to the photo library.");
-        await policy.EnsureAsync(Principal.Of(ctx.User), permission, assetId, ct, "The asset");
+        // Someone who sees the asset but may not download it (an album Viewer) is told so; others get 404.
+        await policy.EnsureRoleAsync(Principal.Of(ctx.User), permission, assetId, Permission.AssetView, "The asset", ct);
     }
 }
 
 /// <summary>The original bytes, with HTTP Range (206), a strong ETag (the SHA-256) and conditional requests (304).</summary>
+[Access(Permission.AssetDownload)]
 public sealed class DownloadAssetEndpoint(NpgsqlDataSource db, IBlobStore blobs, MediaAccess access) : Endpoint<DownloadAssetRequest>
 {
     public override void Configure()
@@ -80,6 +82,7 @@ public sealed class DownloadAssetEndpoint(NpgsqlDataSource db, IBlobStore blobs,
 }
 
 /// <summary>A derivative: the 250 px WebP thumbnail or the 1440 px JPEG preview, made by the worker with no metadata in it.</summary>
+[Access(Permission.AssetView)]
 public sealed class GetAssetThumbnailEndpoint(NpgsqlDataSource db, IBlobStore blobs, MediaAccess access) : Endpoint<GetAssetThumbnailRequest>
 {
     public override void Configure()

@@ -29,6 +29,7 @@ public sealed record ExistingAsset(string Checksum, Guid AssetId);
 public sealed record CheckExistingAssetsResponse(IReadOnlyList<ExistingAsset> Existing);
 
 /// <summary>Mobile backup: which of these checksums the caller already has (trashed ones too, so deleted photos are not sent again).</summary>
+[Access(AccessScope.Caller)]
 public sealed class CheckExistingAssetsEndpoint(NpgsqlDataSource db) : Endpoint<CheckExistingAssetsRequest, CheckExistingAssetsResponse>
 {
     private const string ExistingSql = """
@@ -94,6 +95,7 @@ public sealed class ListAssetsValidator : Validator<ListAssetsRequest>
 /// caller's own library plus the partners' libraries they chose to show there; with a folder, that folder's files as far
 /// as the caller may view the folder; with an album, what the album shows.
 /// </summary>
+[Access(Permission.AlbumView, Permission.FolderView)]
 public sealed class ListAssetsEndpoint(NpgsqlDataSource db, AccessPolicy policy, AssetViews views) : Endpoint<ListAssetsRequest, Page<AssetResponse>>
 {
     private static readonly string ListSql = $"""
@@ -166,6 +168,7 @@ public sealed class AssetIdRequest
     public Guid Id { get; set; }
 }
 
+[Access(Permission.AssetView)]
 public sealed class GetAssetEndpoint(NpgsqlDataSource db, AccessPolicy policy, AssetViews views) : Endpoint<AssetIdRequest, AssetResponse>
 {
     public override void Configure()

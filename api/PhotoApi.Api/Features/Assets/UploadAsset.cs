@@ -34,6 +34,7 @@ public sealed record UploadAssetResponse(Guid Id, bool Duplicate, string Status)
 /// client that disconnects — leaves nothing behind: the staging file is deleted and no row exists. The same owner
 /// uploading the same bytes again gets 200 with <c>duplicate: true</c> and the existing id.
 /// </summary>
+[Access(Permission.FolderUpload)]
 public sealed class UploadAssetEndpoint(NpgsqlDataSource db, IBlobStore blobs, AccessPolicy policy, IJobQueue jobs, IConfiguration configuration)
     : EndpointWithoutRequest<UploadAssetResponse>
 {

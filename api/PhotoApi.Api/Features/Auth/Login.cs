@@ -6,6 +6,7 @@ using Npgsql;
 using PhotoApi.Api.Infrastructure.Auth;
 using PhotoApi.Api.Infrastructure.Errors;
 using PhotoApi.Contracts;
+using PhotoApi.Api.Access;
 
 namespace PhotoApi.Api.Features.Auth;
 
@@ -31,6 +32,7 @@ public sealed class LoginValidator : Validator<LoginRequest>
 /// Sign-in. Unknown users and wrong passwords get the same answer at the same cost (a dummy hash is verified).
 /// Attempts are counted per account and per client IP before any hashing; successes are forgiven.
 /// </summary>
+[Access(AccessScope.Anonymous)]
 public sealed class LoginEndpoint(NpgsqlDataSource db, PasswordHasher hasher, Throttle throttle, SessionTokens tokens, IOptions<ThrottlingOptions> limits)
     : Endpoint<LoginRequest, TokenResponse>
 {

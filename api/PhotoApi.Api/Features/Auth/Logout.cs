@@ -2,10 +2,12 @@ using Dapper;
 using FastEndpoints;
 using Npgsql;
 using PhotoApi.Api.Infrastructure.Auth;
+using PhotoApi.Api.Access;
 
 namespace PhotoApi.Api.Features.Auth;
 
 /// <summary>Ends the caller's session: its access tokens stop working at once and its refresh tokens cannot be used.</summary>
+[Access(AccessScope.Caller)]
 public sealed class LogoutEndpoint(NpgsqlDataSource db) : EndpointWithoutRequest
 {
     public override void Configure()

@@ -5,6 +5,7 @@ using Npgsql;
 using PhotoApi.Api.Infrastructure.Auth;
 using PhotoApi.Api.Infrastructure.Errors;
 using PhotoApi.Contracts;
+using PhotoApi.Api.Access;
 
 namespace PhotoApi.Api.Features.Auth;
 
@@ -22,6 +23,7 @@ public sealed class RefreshTokenValidator : Validator<RefreshTokenRequest>
 /// Rotates a refresh token: the presented one is spent and a new pair is returned. A spent token presented again means
 /// it was stolen or replayed, so the whole session (every token of the family) is revoked.
 /// </summary>
+[Access(AccessScope.Anonymous)]
 public sealed class RefreshTokenEndpoint(NpgsqlDataSource db, SessionTokens tokens) : Endpoint<RefreshTokenRequest, TokenResponse>
 {
     // Spends the token atomically; returns nothing when the token is unknown.

@@ -7,6 +7,7 @@ using PhotoApi.Api.Features.Common;
 using PhotoApi.Api.Infrastructure.Auth;
 using PhotoApi.Api.Infrastructure.Errors;
 using PhotoApi.Contracts;
+using PhotoApi.Api.Access;
 
 namespace PhotoApi.Api.Features.Auth;
 
@@ -33,6 +34,7 @@ public sealed class RegisterValidator : Validator<RegisterRequest>
 /// Self-registration. The very first account becomes the active admin (there is nobody to approve it); after that the
 /// admin's registration setting decides: open → active, approval → pending until an admin approves, closed → refused.
 /// </summary>
+[Access(AccessScope.Anonymous)]
 public sealed class RegisterEndpoint(NpgsqlDataSource db, PasswordHasher hasher, Throttle throttle, IOptions<ThrottlingOptions> limits)
     : Endpoint<RegisterRequest, UserResponse>
 {

@@ -22,6 +22,7 @@ public sealed class CopyFolderRequest
 /// originals' blob and derivative keys and nothing is uploaded or stored again. Same target rules as a move; a copy into
 /// the folder itself or one of its subfolders is refused (<c>folder.cycle</c>).
 /// </summary>
+[Access(Permission.AssetCopy, Permission.FolderCopy)]
 public sealed class CopyFolderEndpoint(NpgsqlDataSource db, AccessPolicy policy, IJobQueue jobs) : Endpoint<CopyFolderRequest, FolderResponse>
 {
     private const string SubtreeSql = """

@@ -10,6 +10,7 @@ namespace PhotoApi.Api.Features.Folders;
 /// Deletes a folder and everything below it (FolderDelete), in one transaction: the non-trashed assets of the whole
 /// subtree go to their owners' trash, then the folders are deleted.
 /// </summary>
+[Access(Permission.FolderDelete)]
 public sealed class DeleteFolderEndpoint(NpgsqlDataSource db, AccessPolicy policy) : Endpoint<FolderIdRequest>
 {
     // Rows are locked so that no upload can land in one of these folders between the trashing and the delete.

@@ -33,6 +33,7 @@ public sealed class ListFoldersValidator : Validator<ListFoldersRequest>
 /// Shared Space when the caller may use it. Ordered by name (case-insensitively), keyset-paginated; folders the caller
 /// may not view are left out, so a page can hold fewer than <c>limit</c> items — continue while <c>nextCursor</c> is set.
 /// </summary>
+[Access(Permission.FolderView)]
 public sealed class ListFoldersEndpoint(NpgsqlDataSource db, AccessPolicy policy) : Endpoint<ListFoldersRequest, Page<FolderResponse>>
 {
     // The predicates mirror folders_sibling_name_key, so the index serves both the filter and the order.

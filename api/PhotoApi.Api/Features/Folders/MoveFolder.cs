@@ -19,6 +19,7 @@ public sealed class MoveFolderRequest
 /// new parent), or to the top level of its space. Another space or another user's Personal Space: 400
 /// <c>folder.cross_space</c>; into itself or a subfolder: 400 <c>folder.cycle</c>; a sibling of the same name: 409.
 /// </summary>
+[Access(Permission.FolderMove)]
 public sealed class MoveFolderEndpoint(NpgsqlDataSource db, AccessPolicy policy) : Endpoint<MoveFolderRequest, FolderResponse>
 {
     private const string MoveSql = "UPDATE folders SET parent_id = @parentId, updated_at = now() WHERE id = @id";

@@ -32,6 +32,7 @@ public sealed class UpdateFolderValidator : Validator<UpdateFolderRequest>
 /// Renames a folder (FolderRename) and/or sets or clears its cover (FolderCover). Null means "leave as is", so removing the
 /// cover is an explicit <c>clearCover: true</c> rather than a <c>null</c> that clients cannot tell from an absent field.
 /// </summary>
+[Access(Permission.AssetView, Permission.FolderCover, Permission.FolderRename, Permission.FolderView)]
 public sealed class UpdateFolderEndpoint(NpgsqlDataSource db, AccessPolicy policy) : Endpoint<UpdateFolderRequest, FolderResponse>
 {
     private const string UpdateSql = """

@@ -5,6 +5,7 @@ using Npgsql;
 using PhotoApi.Api.Features.Common;
 using PhotoApi.Api.Infrastructure.Errors;
 using PhotoApi.Contracts;
+using PhotoApi.Api.Access;
 
 namespace PhotoApi.Api.Features.Groups;
 
@@ -85,6 +86,7 @@ public sealed class CreateGroupValidator : Validator<CreateGroupRequest>
     }
 }
 
+[Access(AccessScope.Admin)]
 public sealed class CreateGroupEndpoint(NpgsqlDataSource db) : Endpoint<CreateGroupRequest, GroupResponse>
 {
     private const string InsertSql = """
@@ -131,6 +133,7 @@ public sealed class ListGroupsValidator : Validator<ListGroupsRequest>
 }
 
 /// <summary>Every signed-in user may read groups (they pick them as invitees); only admins change them.</summary>
+[Access(AccessScope.Caller)]
 public sealed class ListGroupsEndpoint(NpgsqlDataSource db) : Endpoint<ListGroupsRequest, Page<GroupResponse>>
 {
     public override void Configure()
@@ -152,6 +155,7 @@ public sealed class GroupIdRequest
     public Guid Id { get; set; }
 }
 
+[Access(AccessScope.Caller)]
 public sealed class GetGroupEndpoint(NpgsqlDataSource db) : Endpoint<GroupIdRequest, GroupResponse>
 {
     public override void Configure()
@@ -187,6 +191,7 @@ public sealed class UpdateGroupValidator : Validator<UpdateGroupRequest>
     }
 }
 
+[Access(AccessScope.Admin)]
 public sealed class UpdateGroupEndpoint(NpgsqlDataSource db) : Endpoint<UpdateGroupRequest, GroupResponse>
 {
     private const string UpdateSql = """
@@ -227,6 +232,7 @@ public sealed class UpdateGroupEndpoint(NpgsqlDataSource db) : Endpoint<UpdateGr
     }
 }
 
+[Access(AccessScope.Admin)]
 public sealed class DeleteGroupEndpoint(NpgsqlDataSource db) : Endpoint<GroupIdRequest>
 {
     private const string DeleteSql = "DELETE FROM groups WHERE id = @id";

@@ -3,12 +3,14 @@ using Npgsql;
 using PhotoApi.Api.Infrastructure.Errors;
 using PhotoApi.Contracts;
 using PhotoApi.Persistence;
+using PhotoApi.Api.Access;
 
 namespace PhotoApi.Api.Features.Health;
 
 public sealed record HealthResponse(string Status, int? SchemaVersion, int? ExpectedSchemaVersion);
 
 /// <summary>The process is up. Says nothing about its dependencies (use readiness for that).</summary>
+[Access(AccessScope.Anonymous)]
 public sealed class LivenessEndpoint : EndpointWithoutRequest<HealthResponse>
 {
     public override void Configure()
@@ -25,6 +27,7 @@ public sealed class LivenessEndpoint : EndpointWithoutRequest<HealthResponse>
 /// Ready only when PostgreSQL answers and every migration this build knows is applied. A newer schema (another node
 /// of a rolling deploy migrated first) is fine: migrations only ever add, so older builds keep working.
 /// </summary>
+[Access(AccessScope.Anonymous)]
 public sealed class ReadinessEndpoint(NpgsqlDataSource db) : EndpointWithoutRequest<HealthResponse>
 {
     public override void Configure()

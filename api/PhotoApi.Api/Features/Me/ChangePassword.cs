@@ -8,6 +8,7 @@ using PhotoApi.Api.Features.Common;
 using PhotoApi.Api.Infrastructure.Auth;
 using PhotoApi.Api.Infrastructure.Errors;
 using PhotoApi.Contracts;
+using PhotoApi.Api.Access;
 
 namespace PhotoApi.Api.Features.Me;
 
@@ -28,6 +29,7 @@ public sealed class ChangePasswordValidator : Validator<ChangePasswordRequest>
 }
 
 /// <summary>Changes the caller's password after checking the current one; every other session of the user is ended.</summary>
+[Access(AccessScope.Caller)]
 public sealed class ChangePasswordEndpoint(NpgsqlDataSource db, PasswordHasher hasher, Throttle throttle, IOptions<ThrottlingOptions> limits)
     : Endpoint<ChangePasswordRequest>
 {

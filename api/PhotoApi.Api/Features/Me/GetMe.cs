@@ -2,9 +2,11 @@ using FastEndpoints;
 using Npgsql;
 using PhotoApi.Api.Features.Common;
 using PhotoApi.Api.Infrastructure.Auth;
+using PhotoApi.Api.Access;
 
 namespace PhotoApi.Api.Features.Me;
 
+[Access(AccessScope.Caller)]
 public sealed class GetMeEndpoint(NpgsqlDataSource db) : EndpointWithoutRequest<UserResponse>
 {
     public override void Configure()

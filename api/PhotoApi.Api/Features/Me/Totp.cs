@@ -5,12 +5,14 @@ using Npgsql;
 using PhotoApi.Api.Infrastructure.Auth;
 using PhotoApi.Api.Infrastructure.Errors;
 using PhotoApi.Contracts;
+using PhotoApi.Api.Access;
 
 namespace PhotoApi.Api.Features.Me;
 
 public sealed record EnrollTotpResponse(string Secret, string OtpauthUri);
 
 /// <summary>Starts two-step enrollment: a new secret to put in an authenticator app. It takes effect once confirmed.</summary>
+[Access(AccessScope.Caller)]
 public sealed class EnrollTotpEndpoint(NpgsqlDataSource db) : EndpointWithoutRequest<EnrollTotpResponse>
 {
     private const string EnrollSql = """
@@ -47,6 +49,7 @@ public sealed class TotpCodeValidator : Validator<TotpCodeRequest>
 }
 
 /// <summary>Confirms enrollment with a code from the app; from now on sign-in asks for a code.</summary>
+[Access(AccessScope.Caller)]
 public sealed class ConfirmTotpEndpoint(NpgsqlDataSource db) : Endpoint<TotpCodeRequest>
 {
     private const string PendingSql = "SELECT totp_pending_secret FROM users WHERE id = @id AND totp_secret IS NULL";
@@ -77,6 +80,7 @@ public sealed class ConfirmTotpEndpoint(NpgsqlDataSource db) : Endpoint<TotpCode
 }
 
 /// <summary>Turns two-step verification off; a current code proves the caller still holds the device.</summary>
+[Access(AccessScope.Caller)]
 public sealed class DisableTotpEndpoint(NpgsqlDataSource db) : Endpoint<TotpCodeRequest>
 {
     private const string SecretSql = "SELECT totp_secret, totp_last_step FROM users WHERE id = @id";

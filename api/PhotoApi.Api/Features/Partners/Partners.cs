@@ -64,6 +64,7 @@ public sealed class ListPartnersValidator : Validator<ListPartnersRequest>
     }
 }
 
+[Access(AccessScope.Caller)]
 public sealed class ListPartnersEndpoint(NpgsqlDataSource db) : Endpoint<ListPartnersRequest, Page<PartnerResponse>>
 {
     public override void Configure()
@@ -92,6 +93,7 @@ public sealed class CreatePartnerValidator : Validator<CreatePartnerRequest>
 }
 
 /// <summary>Starts sharing the caller's Personal Space with another active user, one way.</summary>
+[Access(AccessScope.Caller)]
 public sealed class CreatePartnerEndpoint(NpgsqlDataSource db) : Endpoint<CreatePartnerRequest, PartnerResponse>
 {
     private const string InsertSql = """
@@ -133,6 +135,7 @@ public sealed class UpdatePartnerRequest
 }
 
 /// <summary>The recipient's choice: show a partner's library in their own timeline or not.</summary>
+[Access(AccessScope.Caller)]
 public sealed class UpdatePartnerEndpoint(NpgsqlDataSource db) : Endpoint<UpdatePartnerRequest, PartnerResponse>
 {
     public override void Configure()
@@ -168,6 +171,7 @@ public sealed class DeletePartnerValidator : Validator<DeletePartnerRequest>
 }
 
 /// <summary>Ends a partnership from either side: the sharer stops sharing, or the recipient leaves.</summary>
+[Access(AccessScope.Caller)]
 public sealed class DeletePartnerEndpoint(NpgsqlDataSource db) : Endpoint<DeletePartnerRequest>
 {
     public override void Configure()

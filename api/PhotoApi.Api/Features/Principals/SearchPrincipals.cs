@@ -3,6 +3,7 @@ using FastEndpoints;
 using FluentValidation;
 using Npgsql;
 using PhotoApi.Api.Features.Common;
+using PhotoApi.Api.Access;
 
 namespace PhotoApi.Api.Features.Principals;
 
@@ -31,6 +32,7 @@ public sealed record PrincipalResponse(string Type, Guid Id, string Name, string
 public sealed record SearchPrincipalsResponse(IReadOnlyList<PrincipalResponse> Items);
 
 /// <summary>Finds active users and groups to share with. Pending and disabled accounts are not offered.</summary>
+[Access(AccessScope.Caller)]
 public sealed class SearchPrincipalsEndpoint(NpgsqlDataSource db) : Endpoint<SearchPrincipalsRequest, SearchPrincipalsResponse>
 {
     private const string SearchSql = """

@@ -64,6 +64,7 @@ public sealed class CreateShareValidator : Validator<CreateShareRequest>
 /// Shares an album the caller owns, or a selection of their assets (which becomes a hidden album holding them), with
 /// invitees and/or a link. One share per album: a second one is 409 <c>share.already_shared</c>.
 /// </summary>
+[Access(Permission.AlbumShare, Permission.AlbumView, Permission.AssetShare)]
 public sealed class CreateShareEndpoint(NpgsqlDataSource db, AccessPolicy policy, PasswordHasher hasher) : Endpoint<CreateShareRequest, ShareResponse>
 {
     private const string InsertSelectionSql = """
@@ -139,6 +140,7 @@ public sealed class ShareIdRequest
     public Guid Id { get; set; }
 }
 
+[Access(Permission.ShareManage)]
 public sealed class GetShareEndpoint(NpgsqlDataSource db, AccessPolicy policy) : Endpoint<ShareIdRequest, ShareResponse>
 {
     public override void Configure()
@@ -187,6 +189,7 @@ public sealed class UpdateShareValidator : Validator<UpdateShareRequest>
 }
 
 /// <summary>Changes a share's link settings and invitees: its owner only (invitees cannot change roles, their own included).</summary>
+[Access(Permission.ShareManage)]
 public sealed class UpdateShareEndpoint(NpgsqlDataSource db, AccessPolicy policy, PasswordHasher hasher) : Endpoint<UpdateShareRequest, ShareResponse>
 {
     private const string UpdateSql = """
@@ -232,6 +235,7 @@ public sealed class UpdateShareEndpoint(NpgsqlDataSource db, AccessPolicy policy
 }
 
 /// <summary>A new link key: the old link stops working at once.</summary>
+[Access(Permission.ShareManage)]
 public sealed class RotateShareKeyEndpoint(NpgsqlDataSource db, AccessPolicy policy) : Endpoint<ShareIdRequest, ShareResponse>
 {
     public override void Configure()
@@ -256,6 +260,7 @@ public sealed class RotateShareKeyEndpoint(NpgsqlDataSource db, AccessPolicy pol
 /// Stops sharing: invitees and guests lose access at once. An album stays (unshared); a selection's hidden album goes
 /// with its share (the assets stay where they are).
 /// </summary>
+[Access(Permission.ShareManage)]
 public sealed class DeleteShareEndpoint(NpgsqlDataSource db, AccessPolicy policy) : Endpoint<ShareIdRequest>
 {
     private const string DeleteSql = """

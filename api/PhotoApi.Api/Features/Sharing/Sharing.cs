@@ -36,6 +36,7 @@ public sealed record SharedWithMeGroup(DateOnly Date, IReadOnlyList<SharedWithMe
 public sealed record SharedWithMePage(IReadOnlyList<SharedWithMeGroup> Groups, string? NextCursor);
 
 /// <summary>The Sharing page's "Shared With Me": albums and selections shared with the caller (directly or through a group) and partners' libraries.</summary>
+[Access(AccessScope.Caller)]
 public sealed class ListSharedWithMeEndpoint(NpgsqlDataSource db) : Endpoint<SharingPageRequest, SharedWithMePage>
 {
     private static readonly string ListSql = $"""
@@ -112,6 +113,7 @@ public sealed record SharedWithOthersItem(
     DateTime? ExpiresAt, int InviteeCount, int AssetCount, DateTime UpdatedAt);
 
 /// <summary>The Sharing page's "Shared With Others": the caller's shares and partners, most recently changed first.</summary>
+[Access(AccessScope.Caller)]
 public sealed class ListSharedWithOthersEndpoint(NpgsqlDataSource db) : Endpoint<SharingPageRequest, Page<SharedWithOthersItem>>
 {
     private static readonly string ListSql = $"""

@@ -1,0 +1,30 @@
+namespace PhotoApi.Api.Access;
+
+/// <summary>How an endpoint decides who may call it.</summary>
+public enum AccessScope
+{
+    /// <summary>It asks the <see cref="AccessPolicy"/> for the permissions named.</summary>
+    Policy,
+    /// <summary>It touches only the caller's own rows (its SQL is keyed by the caller's id) or lists scoped by the policy's SQL.</summary>
+    Caller,
+    /// <summary>Administrators only (its auth policy requires the admin role).</summary>
+    Admin,
+    /// <summary>Anyone: service routes and the steps of signing in.</summary>
+    Anonymous,
+}
+
+/// <summary>
+/// Declares what an endpoint asks the access policy. Every endpoint carries one: the API refuses to start without it, and
+/// a test checks that each permission named has a rule and that the endpoint's code asks for no permission it does not
+/// declare.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, Inherited = false)]
+public sealed class AccessAttribute : Attribute
+{
+    public AccessAttribute(Permission first, params Permission[] more) => (Scope, Permissions) = (AccessScope.Policy, [first, .. more]);
+
+    public AccessAttribute(AccessScope scope) => (Scope, Permissions) = (scope, []);
+
+    public AccessScope Scope { get; }
+    public IReadOnlyList<Permission> Permissions { get; }
+}
