@@ -71,6 +71,16 @@ public sealed class AccessPolicy(NpgsqlDataSource db)
         """;
 
     /// <summary>
+    /// Album <paramref name="al"/> is visible to the caller: theirs, or shared with them (directly or through a group) at
+    /// any role. Index-friendly, for list queries; parameter <c>@userId</c>.
+    /// </summary>
+    public static string AlbumVisible(string al) => $"""
+        ({al}.owner_id = @userId OR {al}.id IN (
+            SELECT s.album_id FROM shares s JOIN share_invitees si ON si.share_id = s.id
+            WHERE si.user_id = @userId OR si.group_id IN ({MyGroups})))
+        """;
+
+    /// <summary>
     /// The caller's role on album <paramref name="al"/>: <c>owner</c>, <c>provider</c>, <c>downloader</c>, <c>viewer</c>,
     /// or NULL (no access). List queries keep the albums where it is not NULL. Parameter: <c>@userId</c>.
     /// </summary>
@@ -132,7 +142,7 @@ public sealed class AccessPolicy(NpgsqlDataSource db)
         [Permission.FolderDelete] = FoldersSql,
         [Permission.FolderMove] = FoldersSql,
         [Permission.FolderCopy] = FoldersSql,
-        [Permission.AlbumView] = $"{AlbumsFrom} AND (al.owner_id = @userId OR {InvitedAs("al", AllRoles)})",
+        [Permission.AlbumView] = $"{AlbumsFrom} AND {AlbumVisible("al")}",
         [Permission.AlbumDownload] = $"{AlbumsFrom} AND (al.owner_id = @userId OR {InvitedAs("al", DownloadRoles)})",
         [Permission.AlbumAddAssets] = $"{AlbumsFrom} AND al.kind <> 'conditional' AND (al.owner_id = @userId OR {InvitedAs("al", "'provider'")})",
         [Permission.AlbumRemoveAssets] = $"""

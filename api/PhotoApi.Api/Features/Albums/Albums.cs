@@ -101,14 +101,11 @@ public sealed class ListAlbumsValidator : Validator<ListAlbumsRequest>
 public sealed class ListAlbumsEndpoint(NpgsqlDataSource db) : Endpoint<ListAlbumsRequest, Page<AlbumResponse>>
 {
     private static readonly string ListSql = $"""
-        SELECT * FROM (
-            SELECT {AlbumStore.Columns} FROM albums al JOIN users u ON u.id = al.owner_id
-            WHERE al.kind <> 'selection' AND al.id > @after
-              AND (@scope <> 'owned' OR al.owner_id = @userId)
-              AND (@scope <> 'shared' OR al.owner_id <> @userId)
-        ) visible
-        WHERE role IS NOT NULL
-        ORDER BY id LIMIT @take
+        SELECT {AlbumStore.Columns} FROM albums al JOIN users u ON u.id = al.owner_id
+        WHERE al.kind <> 'selection' AND al.id > @after AND {AccessPolicy.AlbumVisible("al")}
+          AND (@scope <> 'owned' OR al.owner_id = @userId)
+          AND (@scope <> 'shared' OR al.owner_id <> @userId)
+        ORDER BY al.id LIMIT @take
         """;
 
     public override void Configure()

@@ -47,7 +47,7 @@ public sealed class ListSharedWithMeEndpoint(NpgsqlDataSource db) : Endpoint<Sha
                     WHERE si.share_id = s.id AND (si.user_id = @userId OR si.group_id IN (SELECT group_id FROM group_members WHERE user_id = @userId))) AS shared_at,
                    (SELECT count(*) FROM ({AccessPolicy.AlbumMembers("al.id")}) members)::int AS asset_count, al.cover_asset_id, s.id AS sort_id
             FROM shares s JOIN albums al ON al.id = s.album_id JOIN users u ON u.id = al.owner_id
-            WHERE al.owner_id <> @userId
+            WHERE al.owner_id <> @userId AND {AccessPolicy.AlbumVisible("al")}
             UNION ALL
             SELECT 'partner', NULL, NULL, u.display_name, u.id, u.username, u.display_name, 'partner', p.created_at,
                    (SELECT count(*) FROM assets a LEFT JOIN folders f ON f.id = a.folder_id
