@@ -19,6 +19,28 @@ public sealed class SharingPageValidator : Validator<SharingPageRequest>
     public SharingPageValidator() => this.AddPagingRules(maxCursorLength: 200);
 }
 
+/// <summary>A row of a Sharing page list, ordered by (<see cref="SortAt"/>, <see cref="SortId"/>) descending.</summary>
+internal interface ISharingRow
+{
+    DateTime SortAt { get; }
+    Guid SortId { get; }
+}
+
+internal static class SharingPages
+{
+    /// <summary>Runs a list query (parameters @userId, @afterAt, @afterId, @take) and returns one page and the next cursor.</summary>
+    public static async Task<(List<T> Page, string? NextCursor)> FetchAsync<T>(NpgsqlDataSource db, string sql, SharingPageRequest req, Guid userId, CancellationToken ct)
+        where T : ISharingRow
+    {
+        var (afterAt, afterId) = TimelineCursor.Parse(req.Cursor);
+        var limit = req.Limit();
+        await using var conn = await db.OpenConnectionAsync(ct);
+        var rows = (await conn.QueryAsync<T>(new CommandDefinition(sql, new { userId, afterAt, afterId, take = limit + 1 }, cancellationToken: ct))).AsList();
+        var page = rows.Take(limit).ToList();
+        return (page, rows.Count > limit ? TimelineCursor.Of(page[^1].SortAt, page[^1].SortId) : null);
+    }
+}
+
 /// <summary>Something another user shares with the caller.</summary>
 /// <param name="Kind"><c>album</c>, <c>selection</c> or <c>partner</c> (their whole library).</param>
 /// <param name="ShareId">The share (null for a partner).</param>
@@ -62,7 +84,7 @@ public sealed class ListSharedWithMeEndpoint(NpgsqlDataSource db) : Endpoint<Sha
         LIMIT @take
         """;
 
-    private sealed class Row
+    private sealed class Row : ISharingRow
     {
         public string Kind { get; init; } = "";
         public Guid? ShareId { get; init; }
@@ -76,6 +98,7 @@ public sealed class ListSharedWithMeEndpoint(NpgsqlDataSource db) : Endpoint<Sha
         public int AssetCount { get; init; }
         public Guid? CoverAssetId { get; init; }
         public Guid SortId { get; init; }
+        public DateTime SortAt => SharedAt;
     }
 
     public override void Configure()
@@ -86,18 +109,13 @@ public sealed class ListSharedWithMeEndpoint(NpgsqlDataSource db) : Endpoint<Sha
 
     public override async Task HandleAsync(SharingPageRequest req, CancellationToken ct)
     {
-        var (afterAt, afterId) = TimelineCursor.Parse(req.Cursor);
-        var limit = req.Limit();
-        await using var conn = await db.OpenConnectionAsync(ct);
-        var rows = (await conn.QueryAsync<Row>(new CommandDefinition(ListSql,
-            new { userId = Principal.Of(User).UserId, afterAt, afterId, take = limit + 1 }, cancellationToken: ct))).AsList();
-        var page = rows.Take(limit).ToList();
+        var (page, next) = await SharingPages.FetchAsync<Row>(db, ListSql, req, Principal.Of(User).UserId, ct);
         var groups = page
             .GroupBy(r => DateOnly.FromDateTime(r.SharedAt))
             .Select(g => new SharedWithMeGroup(g.Key, g.Select(r => new SharedWithMeItem(r.Kind, r.ShareId, r.AlbumId, r.Name,
                 new AlbumOwner(r.OwnerId, r.OwnerUsername, r.OwnerDisplayName), r.Role, r.SharedAt, r.AssetCount, r.CoverAssetId)).ToList()))
             .ToList();
-        await Send.OkAsync(new SharedWithMePage(groups, rows.Count > limit ? TimelineCursor.Of(page[^1].SharedAt, page[^1].SortId) : null), ct);
+        await Send.OkAsync(new SharedWithMePage(groups, next), ct);
     }
 }
 
@@ -137,7 +155,7 @@ public sealed class ListSharedWithOthersEndpoint(NpgsqlDataSource db) : Endpoint
         LIMIT @take
         """;
 
-    private sealed class Row
+    private sealed class Row : ISharingRow
     {
         public string Kind { get; init; } = "";
         public Guid? ShareId { get; init; }
@@ -152,6 +170,7 @@ public sealed class ListSharedWithOthersEndpoint(NpgsqlDataSource db) : Endpoint
         public int AssetCount { get; init; }
         public DateTime UpdatedAt { get; init; }
         public Guid SortId { get; init; }
+        public DateTime SortAt => UpdatedAt;
     }
 
     public override void Configure()
@@ -162,14 +181,9 @@ public sealed class ListSharedWithOthersEndpoint(NpgsqlDataSource db) : Endpoint
 
     public override async Task HandleAsync(SharingPageRequest req, CancellationToken ct)
     {
-        var (afterAt, afterId) = TimelineCursor.Parse(req.Cursor);
-        var limit = req.Limit();
-        await using var conn = await db.OpenConnectionAsync(ct);
-        var rows = (await conn.QueryAsync<Row>(new CommandDefinition(ListSql,
-            new { userId = Principal.Of(User).UserId, afterAt, afterId, take = limit + 1 }, cancellationToken: ct))).AsList();
-        var page = rows.Take(limit).ToList();
+        var (page, next) = await SharingPages.FetchAsync<Row>(db, ListSql, req, Principal.Of(User).UserId, ct);
         var items = page.Select(r => new SharedWithOthersItem(r.Kind, r.ShareId, r.AlbumId, r.PartnerId, r.Name, r.LinkEnabled, r.Privacy,
             r.PasswordProtected, r.ExpiresAt, r.InviteeCount, r.AssetCount, r.UpdatedAt)).ToList();
-        await Send.OkAsync(new Page<SharedWithOthersItem>(items, rows.Count > limit ? TimelineCursor.Of(page[^1].UpdatedAt, page[^1].SortId) : null), ct);
+        await Send.OkAsync(new Page<SharedWithOthersItem>(items, next), ct);
     }
 }
