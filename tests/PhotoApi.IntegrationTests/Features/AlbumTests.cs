@@ -247,4 +247,38 @@ public sealed class AlbumTests(ApiFactory api)
         await partner.Client.DeleteAsync($"/api/v1/partners/{sharer.UserId}?direction=shared-with").ShouldBe(204);
         await partner.Client.GetAsync($"/api/v1/assets/{kept}").ShouldBe(404);
     }
+
+    [Fact]
+    public async Task The_sharing_pages_page_through_newest_first_without_gaps_or_repeats()
+    {
+        var owner = await api.NewUserAsync();
+        var friend = await api.NewUserAsync();
+        var shares = new List<Share>();
+        for (var i = 0; i < 3; i++)
+            shares.Add(await owner.ShareAlbumAsync((await owner.CreateAlbumAsync($"Album {i}")).Id, (friend, "viewer")));
+        // Changing a share's settings moves it to the top of "Shared With Others".
+        await owner.Client.PatchAsJsonAsync($"/api/v1/shares/{shares[0].Id}", new { description = "updated" }).ShouldBe(200);
+
+        var seen = new List<Guid?>();
+        string? cursor = null;
+        do
+        {
+            var page = await owner.Client.GetAsync($"/api/v1/sharing/with-others?limit=2{(cursor is null ? "" : "&cursor=" + cursor)}").Json<Page<SharedWithOthersItem>>();
+            seen.AddRange(page.Items.Select(i => i.ShareId));
+            cursor = page.NextCursor;
+        } while (cursor is not null);
+        Assert.Equal([shares[0].Id, shares[2].Id, shares[1].Id], seen);
+
+        var mine = new List<Guid?>();
+        cursor = null;
+        do
+        {
+            var page = await friend.Client.GetAsync($"/api/v1/sharing/with-me?limit=2{(cursor is null ? "" : "&cursor=" + cursor)}").Json<SharedWithMePage>();
+            mine.AddRange(page.Groups.SelectMany(g => g.Items).Select(i => i.ShareId));
+            cursor = page.NextCursor;
+        } while (cursor is not null);
+        Assert.Equal([shares[2].Id, shares[1].Id, shares[0].Id], mine);
+
+        await friend.Client.GetAsync("/api/v1/sharing/with-me?cursor=not-ours").ShouldBeProblem(400, "validation.failed");
+    }
 }
