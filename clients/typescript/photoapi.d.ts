@@ -453,10 +453,13 @@ export interface paths {
         /**
          * List assets (timeline)
          * @description The timeline, newest first by the time taken (`takenAt`, then `id`), with keyset pagination. Without
-         *     `folderId` it is the caller's own library: every asset the caller uploaded, in whatever folder. With
-         *     `folderId` it is the files directly in that folder (not in its subfolders), whoever uploaded them, as far as
-         *     the caller may view the folder. `trashed=true` lists the trash instead. The filters combine (AND).
-         *     Each item carries short-lived signed media URLs (`urls`).
+         *     `folderId` and `albumId` it is the caller's own library — every asset the caller uploaded, in whatever folder —
+         *     plus the Personal Spaces of partners who share with the caller and whom the caller chose to show there
+         *     (`updatePartner`, `inTimeline`; never their trash). With `folderId` it is the files directly in that folder (not
+         *     in its subfolders), whoever uploaded them, as far as the caller may view the folder. With `albumId` it is what
+         *     the album shows (any role will do; never the trash). `trashed=true` lists the trash instead. The
+         *     filters combine (AND). Each item carries short-lived signed media URLs (`urls`); `urls.original` is `null` where
+         *     the caller may view but not download the asset (e.g. as an album's Viewer).
          */
         get: operations["listAssets"];
         put?: never;
@@ -523,8 +526,9 @@ export interface paths {
         };
         /**
          * Get an asset
-         * @description One asset with its metadata, processing status and short-lived signed media URLs. An asset the caller may not
-         *     view answers 404, like an unknown one. Trashed assets can still be read.
+         * @description One asset with its metadata, processing status and short-lived signed media URLs. The caller may view their own
+         *     assets, those of partners who share their library with them and those the albums they may see show; an asset
+         *     the caller may not view answers 404, like an unknown one. Trashed assets can still be read (by their owner).
          */
         get: operations["getAsset"];
         put?: never;
@@ -729,11 +733,16 @@ export interface paths {
         put?: never;
         /**
          * Download many assets as a zip
-         * @description The originals of up to 10,000 assets as one zip file (`Content-Disposition: attachment`), streamed while it is
-         *     built, so there is no size limit and no waiting for the archive to be prepared. Entries are stored
-         *     uncompressed (media is compressed already), ordered by time taken, named by their original file names (made
-         *     unique with ` (2)`, ` (3)` …) and dated by the time taken. All or nothing: if the caller may not download one
-         *     of the assets (or it does not exist), the answer is 404 before any byte is sent.
+         * @description The originals of up to 10,000 assets (`assetIds`), or of everything an album shows (`albumId`), as one zip file
+         *     (`Content-Disposition: attachment`), streamed while it is built, so there is no size limit and no waiting for
+         *     the archive to be prepared. Give exactly one of `assetIds` and `albumId`. Entries are stored uncompressed (media
+         *     is compressed already), ordered by time taken, named by their original file names (made unique with ` (2)`,
+         *     ` (3)` …) and dated by the time taken.
+         *
+         *     - `assetIds`: all or nothing — if the caller may not download one of the assets (or it does not exist), the
+         *       answer is 404 before any byte is sent.
+         *     - `albumId`: the album's owner, Downloaders and Providers may; a Viewer gets 403 `share.role_insufficient`, and
+         *       an album the caller may not see answers 404.
          */
         post: operations["downloadArchive"];
         delete?: never;
@@ -876,6 +885,296 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/albums": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List albums
+         * @description The albums the caller owns and those shared with them (directly or through a group), oldest first, each with the
+         *     caller's `role` on it. The hidden albums behind selection shares are not listed here (they appear in
+         *     `listSharedWithMe`).
+         */
+        get: operations["listAlbums"];
+        put?: never;
+        /**
+         * Create an album
+         * @description Creates an album owned by the caller:
+         *
+         *     - `manual` (the default): a list of entries. `assetIds` may name first entries — the caller's own assets, not
+         *       in the trash — each remembered as added by the caller.
+         *     - `conditional`: a saved filter (`conditions`, at least one) over the caller's own assets, evaluated each time
+         *       the album is read; it takes no entries. Folders named in the conditions must be ones the caller may view.
+         *
+         *     All or nothing: if one of `assetIds` or of the condition folders is not the caller's to use, nothing is created
+         *     and the answer is 404.
+         */
+        post: operations["createAlbum"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/albums/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get an album
+         * @description One album with the caller's `role` on it and the number of assets it shows now. Any role will do (owner,
+         *     Provider, Downloader, Viewer); an album the caller may not see answers 404, like an unknown one. The hidden
+         *     album behind a selection share (`kind: selection`) can be read by its id too.
+         */
+        get: operations["getAlbum"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete an album
+         * @description Deletes the album and its share, if it has one: invitees lose access at once. The assets stay where they are.
+         *     Its owner only: an invitee gets 403 `share.role_insufficient`; someone who may not see the album gets 404.
+         */
+        delete: operations["deleteAlbum"];
+        options?: never;
+        head?: never;
+        /**
+         * Update an album
+         * @description Changes the album's name, description, sort order, cover or (conditional albums only) conditions. Its owner
+         *     only: an invitee, whatever their role, gets 403 `share.role_insufficient`; someone who may not see the album gets
+         *     404. Absent or `null` fields are left unchanged; `conditions` replaces the whole filter. The cover must be an
+         *     asset the album shows; `clearCover: true` removes it.
+         */
+        patch: operations["updateAlbum"];
+        trace?: never;
+    };
+    "/api/v1/albums/{id}/assets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List what an album shows
+         * @description What the album shows, in its `sortOrder` (by the time taken, then id), with keyset pagination: the entries of a
+         *     manual or selection album, or for a conditional album the owner's assets its conditions match now. Never the
+         *     trash. Any role may list. Each item is the asset, with signed media URLs (`urls.original` is `null` where the
+         *     caller may not download it, e.g. as a Viewer), and for entries who added it and when.
+         */
+        get: operations["listAlbumAssets"];
+        /**
+         * Add assets to an album
+         * @description Adds the caller's own assets (not in the trash) to a manual album or a selection: the album's owner or a
+         *     Provider may; a Viewer or Downloader gets 403 `share.role_insufficient`. Each new entry remembers who added it
+         *     and when; assets that are entries already are reported in `alreadyInAlbum`, not added twice. Conditional albums
+         *     are filled by their conditions and take no entries (409 `album.not_manual`). All or nothing: if one asset does
+         *     not exist, is not the caller's own or is in the trash, nothing is added and the answer is 404.
+         */
+        put: operations["addAlbumAssets"];
+        post?: never;
+        /**
+         * Remove assets from an album
+         * @description Removes entries from a manual album or a selection; the assets themselves stay where they are (a removed cover
+         *     is cleared). The album's owner removes any entry, a Provider only the entries they added; a Viewer or Downloader
+         *     none (403 `share.role_insufficient`). The asset ids travel in a JSON body. All or nothing: an asset that is not
+         *     an entry answers 404 `album.entry_missing`, one the caller may not remove 403; nothing is removed then.
+         */
+        delete: operations["removeAlbumAssets"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/shares": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Share an album or a selection
+         * @description Shares `target` with invitees (users, or every member of a group, each with a role) and/or a link:
+         *
+         *     - `album`: an album the caller owns (an invitee of it gets 403 `share.role_insufficient`). One share per album: a
+         *       second one answers 409 `share.already_shared` — change the existing share, named by the album's `shareId`.
+         *     - `selection`: some of the caller's own assets (not in the trash). They become a hidden album (`kind:
+         *       selection`, named by `target.name` or "N items") that the share's invitees reach through `listSharedWithMe`.
+         *
+         *     Roles: `viewer` (see), `downloader` (see and download) or `provider` (see, download, add their own assets and
+         *     remove what they added); a conditional album takes Viewers and Downloaders only (`share.role_not_allowed`).
+         *     Invitees must be active users or existing groups (`share.unknown_invitee`), never the owner
+         *     (`share.invitee_is_owner`). Defaults: `linkEnabled: false`, `privacy: private`, `allowDownload: true`,
+         *     `allowUpload: false`, `showMetadata: true`.
+         */
+        post: operations["createShare"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/shares/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a share
+         * @description One share with its link settings and invitees. Only its owner may read it; for invitees and everyone else it
+         *     answers 404, like an unknown one. The password is never returned, only `passwordProtected`.
+         */
+        get: operations["getShare"];
+        put?: never;
+        post?: never;
+        /**
+         * Stop sharing
+         * @description Deletes the share: invitees and guests lose access at once. An album stays, unshared; a selection's hidden album
+         *     goes with its share (the assets stay where they are). Its owner only; for anyone else the share answers 404.
+         */
+        delete: operations["deleteShare"];
+        options?: never;
+        head?: never;
+        /**
+         * Update a share
+         * @description Changes the link settings and the invitees. Its owner only (invitees cannot change roles, their own included:
+         *     for them the share answers 404). Absent or `null` fields are left unchanged. `invitees`, when present, replaces
+         *     the whole list; an invitee who stays keeps the date they were first shared with. The same invitee rules as for
+         *     `createShare` apply (`share.invitee_is_owner`, `share.unknown_invitee`, `share.role_not_allowed`). A new
+         *     `password` locks out guests who unlocked with the old one; `clearPassword` and `clearExpiry` remove the password
+         *     and the expiry.
+         */
+        patch: operations["updateShare"];
+        trace?: never;
+    };
+    "/api/v1/shares/{id}/rotate-key": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Give the link a new key
+         * @description Replaces the link key (and so `key` and `url`): the old link stops working at once. No request body. Its owner
+         *     only; for anyone else the share answers 404.
+         */
+        post: operations["rotateShareKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/partners": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List partners
+         * @description With `direction=shared-by` (the default), the users the caller shares their library with; with `shared-with`, the
+         *     users who share theirs with the caller. Ordered by the partner's user id.
+         */
+        get: operations["listPartners"];
+        put?: never;
+        /**
+         * Share my library with a partner
+         * @description Starts sharing the caller's whole Personal Space with another active user, one way: the partner sees and
+         *     downloads it (never the trash, never the Shared Space). The partner decides with `updatePartner` whether those
+         *     photos show in their own timeline (off at first).
+         */
+        post: operations["createPartner"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/partners/{userId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * End a partnership
+         * @description Ends a partnership from either side: with `direction=shared-by` (the default) the caller stops sharing their
+         *     library with this user; with `shared-with` the caller stops receiving this user's library.
+         */
+        delete: operations["deletePartner"];
+        options?: never;
+        head?: never;
+        /**
+         * Show a partner's photos in my timeline
+         * @description The recipient's choice: whether the library of a partner who shares with the caller shows in the caller's own
+         *     timeline (`listAssets` without `folderId` or `albumId`).
+         */
+        patch: operations["updatePartner"];
+        trace?: never;
+    };
+    "/api/v1/sharing/with-me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Shared with me
+         * @description The Sharing page's "Shared With Me": albums and selections other users share with the caller (directly or
+         *     through a group), with the caller's role, and the libraries of partners who share with the caller. Newest first
+         *     by `sharedAt`, grouped by day (UTC) — unlike other lists the page is `{ "groups": [...], "nextCursor" }`. A day
+         *     may continue on the next page, whose first group then has the same `date`.
+         */
+        get: operations["listSharedWithMe"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sharing/with-others": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Shared with others
+         * @description The Sharing page's "Shared With Others": the caller's shares (albums and selections) and the partners the
+         *     caller shares their library with, most recently changed first.
+         */
+        get: operations["listSharedWithOthers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -941,6 +1240,15 @@ export interface components {
              *     - `asset.not_ready` — the asset is still being processed; try again shortly.
              *     - `asset.no_derivative` — the asset has no thumbnail (not an image, or it could not be decoded).
              *     - `media.link_invalid` — a signed media URL is invalid or has expired.
+             *     - `share.role_insufficient` — the caller sees the album but their role (Viewer, Downloader, Provider) does not allow this.
+             *     - `share.invitee_is_owner` — an album or selection cannot be shared with its owner.
+             *     - `share.unknown_invitee` — an invitee is not an active user or an existing group.
+             *     - `share.role_not_allowed` — the role cannot be given on this target (conditional albums: Viewer and Downloader only).
+             *     - `share.already_shared` — the album is already shared; change its share instead.
+             *     - `album.not_manual` — a conditional album is filled by its conditions; entries cannot be added or removed.
+             *     - `album.entry_missing` — an asset named is not in the album.
+             *     - `partner.self` — a user cannot be their own partner.
+             *     - `partner.exists` — the caller already shares their library with this user.
              * @example validation.failed
              */
             code: string;
@@ -1321,9 +1629,9 @@ export interface components {
             preview: string | null;
             /**
              * Format: uri-reference
-             * @description The original file (`downloadAsset`).
+             * @description The original file (`downloadAsset`); `null` where the caller may view the asset but not download it (e.g. as an album's Viewer).
              */
-            original: string;
+            original: string | null;
         };
         AssetResponsePage: {
             items: components["schemas"]["AssetResponse"][];
@@ -1424,9 +1732,15 @@ export interface components {
              */
             purged: number;
         };
+        /** @description Exactly one of `assetIds` and `albumId`. */
         DownloadArchiveRequest: {
-            /** @description The assets whose originals go into the zip. */
-            assetIds: string[];
+            /** @description The assets whose originals go into the zip; the caller must be allowed to download each. */
+            assetIds?: string[] | null;
+            /**
+             * Format: uuid
+             * @description An album whose assets (everything it shows) go into the zip; the caller must be its owner, a Downloader or a Provider.
+             */
+            albumId?: string | null;
         };
         /** @description One device's backup as the caller's library sees it. */
         BackupStatusResponse: {
@@ -1581,6 +1895,483 @@ export interface components {
              */
             parentId: string | null;
         };
+        /** @description The user who owns an album (or shares something with the caller). */
+        AlbumOwner: {
+            /** Format: uuid */
+            id: string;
+            username: string;
+            displayName: string;
+        };
+        /**
+         * @description The saved filter of a conditional album: every condition given must hold, and at least one must be given. It
+         *     collects the album owner's own assets (never the trash), evaluated each time the album is read. `null` for manual
+         *     and selection albums.
+         */
+        AlbumConditions: {
+            /** @description In one of these folders or any folder below them. The caller must be able to view each. */
+            folderIds?: string[] | null;
+            /**
+             * Format: date-time
+             * @description Taken at or after.
+             */
+            from?: string | null;
+            /**
+             * Format: date-time
+             * @description Taken before; must be after `from`.
+             */
+            to?: string | null;
+            /**
+             * @description Carries any of these tags, compared case-insensitively (stored in lower case).
+             * @example [
+             *       "beach",
+             *       "holiday"
+             *     ]
+             */
+            tags?: string[] | null;
+            /**
+             * Format: int32
+             * @description Rated at least this.
+             */
+            minRating?: number | null;
+            /**
+             * @description Only this kind of file.
+             * @enum {string|null}
+             */
+            mediaType?: "image" | "video" | "other" | null;
+            /** @description Found in the camera make or model, case-insensitively (e.g. `iPhone`). */
+            camera?: string | null;
+            /** @description Computed by the server, not a condition — whether no condition is given. Always `false` in answers; ignored in requests. */
+            readonly isEmpty?: boolean;
+        } | null;
+        /** @description An album as the caller sees it, with the caller's role on it. */
+        AlbumResponse: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * @description `manual`: a list of entries; `conditional`: a saved filter; `selection`: the hidden album behind a selection share.
+             * @enum {string}
+             */
+            kind: "manual" | "conditional" | "selection";
+            /** @description The album's name, or the selection's title. */
+            name: string;
+            /** @description Empty when none was given. */
+            description: string;
+            owner: components["schemas"]["AlbumOwner"];
+            /**
+             * @description The caller's role: `owner` does everything; `provider` sees, downloads, adds their own assets and removes what
+             *     they added; `downloader` sees and downloads; `viewer` sees. Through a group too; the highest role wins.
+             * @enum {string}
+             */
+            role: "owner" | "provider" | "downloader" | "viewer";
+            /**
+             * Format: uuid
+             * @description The asset shown as the album's cover; `null` when none was chosen.
+             */
+            coverAssetId: string | null;
+            /**
+             * @description Newest or oldest first, by the time taken.
+             * @enum {string}
+             */
+            sortOrder: "newest" | "oldest";
+            conditions: components["schemas"]["AlbumConditions"];
+            /**
+             * Format: int32
+             * @description How many assets the album shows now (the trash never counts).
+             */
+            assetCount: number;
+            /**
+             * Format: uuid
+             * @description The album's share, for its owner; `null` when it is not shared or the caller is an invitee.
+             */
+            shareId: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        AlbumResponsePage: {
+            items: components["schemas"]["AlbumResponse"][];
+            /** @description Pass as `cursor` to get the next page; `null` on the last page. */
+            nextCursor: string | null;
+        };
+        /** @description `conditions` is required for, and only for, a conditional album; `assetIds` only for a manual one. */
+        CreateAlbumRequest: {
+            /**
+             * @description Trimmed; at least one non-blank character, at most 255.
+             * @example Summer 2024
+             */
+            name: string;
+            description?: string | null;
+            /**
+             * @description `manual` (the default) or `conditional`.
+             * @enum {string|null}
+             */
+            kind?: "manual" | "conditional" | null;
+            /**
+             * @description `newest` (the default) or `oldest` first, by the time taken.
+             * @enum {string|null}
+             */
+            sortOrder?: "newest" | "oldest" | null;
+            conditions?: components["schemas"]["AlbumConditions"];
+            /** @description First entries of a manual album — the caller's own assets, not in the trash. */
+            assetIds?: string[] | null;
+        };
+        /** @description Absent or `null` fields are left unchanged. */
+        UpdateAlbumRequest: {
+            /** @description Trimmed; at least one non-blank character, at most 255. */
+            name?: string | null;
+            /** @description `""` clears it. */
+            description?: string | null;
+            /** @enum {string|null} */
+            sortOrder?: "newest" | "oldest" | null;
+            /**
+             * Format: uuid
+             * @description Makes this asset the cover; it must be one the album shows.
+             */
+            coverAssetId?: string | null;
+            /** @description `true` removes the cover. Cannot be combined with `coverAssetId`. */
+            clearCover?: boolean | null;
+            conditions?: components["schemas"]["AlbumConditions"];
+        };
+        AlbumAssetsRequest: {
+            /** @description The assets' ids. */
+            assetIds: string[];
+        };
+        AddAlbumAssetsResponse: {
+            /** @description The assets that became entries now. */
+            added: string[];
+            /** @description The assets that were entries already (an album holds an asset once). */
+            alreadyInAlbum: string[];
+        };
+        RemoveAlbumAssetsResponse: {
+            /** @description The assets that are no longer entries. */
+            removed: string[];
+        };
+        /** @description One thing an album shows — the asset, and for entries of manual and selection albums who added it and when. */
+        AlbumEntryResponse: {
+            asset: components["schemas"]["AssetResponse"];
+            /**
+             * Format: uuid
+             * @description The user who added the entry; `null` in a conditional album or if that account was deleted.
+             */
+            addedBy: string | null;
+            /**
+             * Format: date-time
+             * @description When the entry was added; `null` in a conditional album.
+             */
+            addedAt: string | null;
+        };
+        AlbumEntryResponsePage: {
+            items: components["schemas"]["AlbumEntryResponse"][];
+            /** @description Pass as `cursor` to get the next page; `null` on the last page. */
+            nextCursor: string | null;
+        };
+        /** @description What to share. */
+        ShareTargetRequest: {
+            /**
+             * @description `album`: an album the caller owns (`id`); `selection`: some of the caller's own assets (`assetIds`).
+             * @enum {string}
+             */
+            type: "selection" | "album";
+            /**
+             * Format: uuid
+             * @description The album (`type: album` only).
+             */
+            id?: string | null;
+            /** @description The assets (`type: selection` only) — the caller's own, not in the trash. */
+            assetIds?: string[] | null;
+            /** @description A title for the selection (default "N items"). */
+            name?: string | null;
+        };
+        /** @description Someone to share with — a user, or every member of a group — and their role. */
+        InviteeRequest: {
+            /** @enum {string} */
+            principalType: "user" | "group";
+            /**
+             * Format: uuid
+             * @description The user's or group's id (see `searchPrincipals`). Users must be active.
+             */
+            principalId: string;
+            /**
+             * @description `viewer` sees; `downloader` also downloads; `provider` also adds their own assets and removes what they added. Conditional albums: `viewer` or `downloader`.
+             * @enum {string}
+             */
+            role: "viewer" | "downloader" | "provider";
+        };
+        CreateShareRequest: {
+            target: components["schemas"]["ShareTargetRequest"];
+            /** @description Whether the link works for guests (default `false`, shared with the invitees only). */
+            linkEnabled?: boolean | null;
+            /**
+             * @description `private` (the default): invitees, signed in; `public`: anyone with the link.
+             * @enum {string|null}
+             */
+            privacy?: "public" | "private" | null;
+            /**
+             * Format: password
+             * @description A password guests must enter; stored as a slow hash, never returned.
+             */
+            password?: string | null;
+            /**
+             * Format: date-time
+             * @description When the link stops working; must be in the future.
+             */
+            expiresAt?: string | null;
+            /** @description Default `true`. */
+            allowDownload?: boolean | null;
+            /** @description Default `false`. */
+            allowUpload?: boolean | null;
+            /** @description Default `true`. */
+            showMetadata?: boolean | null;
+            description?: string | null;
+            /** @description Each user or group at most once. */
+            invitees?: components["schemas"]["InviteeRequest"][] | null;
+        };
+        /** @description Absent or `null` fields are left unchanged. */
+        UpdateShareRequest: {
+            /** @description Whether the link works for guests. */
+            linkEnabled?: boolean | null;
+            /**
+             * @description `private`: invitees, signed in; `public`: anyone with the link.
+             * @enum {string|null}
+             */
+            privacy?: "public" | "private" | null;
+            /**
+             * Format: password
+             * @description Sets a new password (guests unlocked with the old one must unlock again). Cannot be combined with `clearPassword`.
+             */
+            password?: string | null;
+            /** @description `true` removes the password. */
+            clearPassword?: boolean | null;
+            /**
+             * Format: date-time
+             * @description When the link stops working; must be in the future. Cannot be combined with `clearExpiry`.
+             */
+            expiresAt?: string | null;
+            /** @description `true` removes the expiry. */
+            clearExpiry?: boolean | null;
+            allowDownload?: boolean | null;
+            allowUpload?: boolean | null;
+            showMetadata?: boolean | null;
+            /** @description `""` clears it. */
+            description?: string | null;
+            /** @description When present, replaces the invitee list (each kept invitee keeps the date first shared). Each user or group at most once. */
+            invitees?: components["schemas"]["InviteeRequest"][] | null;
+        };
+        ShareTargetResponse: {
+            /** @enum {string} */
+            type: "selection" | "album";
+            /**
+             * Format: uuid
+             * @description The album; for a selection, the hidden album that holds it (list it with `listAlbumAssets`).
+             */
+            albumId: string;
+            /** @description The album's name, or the selection's title. */
+            name: string;
+        };
+        InviteeResponse: {
+            /** @enum {string} */
+            principalType: "user" | "group";
+            /** Format: uuid */
+            principalId: string;
+            /** @description The username, or the group's name. */
+            name: string;
+            /** @description The user's display name, or the group's name. */
+            displayName: string;
+            /** @enum {string} */
+            role: "viewer" | "downloader" | "provider";
+            /**
+             * Format: date-time
+             * @description When the share was first shared with this invitee.
+             */
+            sharedAt: string;
+        };
+        /** @description A share as its owner sees it. The password is never returned, only whether there is one. */
+        ShareResponse: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            ownerId: string;
+            target: components["schemas"]["ShareTargetResponse"];
+            /** @description Whether the link works for guests. */
+            linkEnabled: boolean;
+            /** @description The link key (256 random bits, base64url). */
+            key: string;
+            /**
+             * Format: uri
+             * @description The guest address of the link (`<PublicUrl or this server>/api/v1/s/<key>`); it answers only while the link
+             *     is enabled. Guest access is not served by this version of the API yet.
+             */
+            url: string;
+            /**
+             * @description `public`: anyone with the link; `private`: invitees, signed in.
+             * @enum {string}
+             */
+            privacy: "public" | "private";
+            passwordProtected: boolean;
+            /**
+             * Format: date-time
+             * @description When the link stops working; `null` if never.
+             */
+            expiresAt: string | null;
+            allowDownload: boolean;
+            allowUpload: boolean;
+            showMetadata: boolean;
+            /** @description Empty when none was given. */
+            description: string;
+            /** @description Users first, then groups, each by name. */
+            invitees: components["schemas"]["InviteeResponse"][];
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        /** @description One partnership, seen from the caller's side. */
+        PartnerResponse: {
+            /**
+             * Format: uuid
+             * @description The other user of the partnership.
+             */
+            userId: string;
+            username: string;
+            displayName: string;
+            /**
+             * @description `shared-by`: the caller shares their library with this user; `shared-with`: this user shares theirs with the caller.
+             * @enum {string}
+             */
+            direction: "shared-by" | "shared-with";
+            /** @description Whether the recipient shows the sharer's photos in their own timeline (the recipient's choice). */
+            inTimeline: boolean;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        PartnerResponsePage: {
+            items: components["schemas"]["PartnerResponse"][];
+            /** @description Pass as `cursor` to get the next page; `null` on the last page. */
+            nextCursor: string | null;
+        };
+        CreatePartnerRequest: {
+            /**
+             * Format: uuid
+             * @description The active user to share the caller's whole Personal Space with (they see and download it; never the trash).
+             */
+            userId: string;
+        };
+        UpdatePartnerRequest: {
+            /** @description Show that partner's photos in the caller's own timeline. */
+            inTimeline: boolean;
+        };
+        /** @description Something another user shares with the caller. */
+        SharedWithMeItem: {
+            /**
+             * @description `album`, `selection`, or `partner` (their whole library).
+             * @enum {string}
+             */
+            kind: "album" | "selection" | "partner";
+            /**
+             * Format: uuid
+             * @description The share; `null` for a partner.
+             */
+            shareId: string | null;
+            /**
+             * Format: uuid
+             * @description Open it with `getAlbum` / `listAlbumAssets`. `null` for a partner: their photos appear in the caller's timeline
+             *     (`listAssets`) once the caller turns `inTimeline` on with `updatePartner`.
+             */
+            albumId: string | null;
+            /** @description The album's name, the selection's title, or the partner's display name. */
+            name: string;
+            owner: components["schemas"]["AlbumOwner"];
+            /**
+             * @description The caller's role; `partner` sees and downloads.
+             * @enum {string}
+             */
+            role: "viewer" | "downloader" | "provider" | "partner";
+            /**
+             * Format: date-time
+             * @description When it was first shared with the caller.
+             */
+            sharedAt: string;
+            /**
+             * Format: int32
+             * @description How many assets it shows now (the trash never counts).
+             */
+            assetCount: number;
+            /**
+             * Format: uuid
+             * @description The album's cover; `null` when none was chosen and for a partner.
+             */
+            coverAssetId: string | null;
+        };
+        SharedWithMeGroup: {
+            /**
+             * Format: date
+             * @description The day (UTC) these were shared with the caller.
+             */
+            date: string;
+            items: components["schemas"]["SharedWithMeItem"][];
+        };
+        /** @description A page of the Shared With Me view, newest first, grouped by day; a day may continue on the next page. */
+        SharedWithMePage: {
+            groups: components["schemas"]["SharedWithMeGroup"][];
+            /** @description Pass as `cursor` to get the next page; `null` on the last page. */
+            nextCursor: string | null;
+        };
+        /** @description Something the caller shares. */
+        SharedWithOthersItem: {
+            /** @enum {string} */
+            kind: "album" | "selection" | "partner";
+            /**
+             * Format: uuid
+             * @description Manage it with `getShare` / `updateShare`; `null` for a partner.
+             */
+            shareId: string | null;
+            /**
+             * Format: uuid
+             * @description The album shared (for a selection, its hidden album); `null` for a partner.
+             */
+            albumId: string | null;
+            /**
+             * Format: uuid
+             * @description The partner (`kind: partner` only).
+             */
+            partnerId: string | null;
+            /** @description The album's name, the selection's title, or the partner's display name. */
+            name: string;
+            /** @description Whether the link works for guests (`false` for a partner). */
+            linkEnabled: boolean;
+            /**
+             * @description The link's privacy; `null` for a partner.
+             * @enum {string|null}
+             */
+            privacy: "public" | "private" | null;
+            passwordProtected: boolean;
+            /**
+             * Format: date-time
+             * @description When the link stops working; `null` if never.
+             */
+            expiresAt: string | null;
+            /**
+             * Format: int32
+             * @description Users and groups invited (1 for a partner).
+             */
+            inviteeCount: number;
+            /**
+             * Format: int32
+             * @description How many assets it shows now (the trash never counts).
+             */
+            assetCount: number;
+            /**
+             * Format: date-time
+             * @description When its settings were last changed.
+             */
+            updatedAt: string;
+        };
+        SharedWithOthersItemPage: {
+            items: components["schemas"]["SharedWithOthersItem"][];
+            /** @description Pass as `cursor` to get the next page; `null` on the last page. */
+            nextCursor: string | null;
+        };
     };
     responses: {
         /**
@@ -1625,7 +2416,8 @@ export interface components {
          * @description The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,
          *     `auth.session_required` when it manages credentials and was called with an API key instead of a Bearer
          *     access token, `auth.photo_library_denied` on library operations (assets, folders, trash, archives, backup
-         *     status) when an admin has not granted the user the photo library (or denied it to one of their groups).
+         *     status, albums, shares, partners, the Sharing page) when an admin has not granted the user the photo library (or
+         *     denied it to one of their groups).
          */
         Forbidden: {
             headers: {
@@ -2547,6 +3339,8 @@ export interface operations {
             query?: {
                 /** @description Only the files directly in this folder (which the caller must be allowed to view). */
                 folderId?: string;
+                /** @description Only what this album shows (the caller must be able to see the album). Not with `folderId` or `trashed=true`. */
+                albumId?: string;
                 /** @description Only assets taken at or after this time (RFC 3339). */
                 from?: string;
                 /** @description Only assets taken before this time (RFC 3339); must be after `from`. */
@@ -2583,7 +3377,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            /** @description The folder does not exist or the caller may not view it (`resource.not_found`). */
+            /** @description The folder or the album does not exist or the caller may not view it (`resource.not_found`). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3163,7 +3957,22 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            /** @description At least one asset does not exist or the caller may not download it (`resource.not_found`). */
+            /**
+             * @description The caller sees the album but as a Viewer, who may not download (`share.role_insufficient`), or the user is
+             *     not granted the photo library (`auth.photo_library_denied`).
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            /**
+             * @description At least one asset does not exist or the caller may not download it, or the album does not exist or the
+             *     caller may not see it (`resource.not_found`).
+             */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3516,6 +4325,773 @@ export interface operations {
             };
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    listAlbums: {
+        parameters: {
+            query?: {
+                /** @description `owned`: the caller's own albums; `shared`: albums others share with the caller; `all`: both. */
+                scope?: "owned" | "shared" | "all";
+                /** @description Items per page. */
+                limit?: number;
+                /** @description The `nextCursor` of the previous page; omit for the first page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of albums. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlbumResponsePage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+        };
+    };
+    createAlbum: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateAlbumRequest"];
+            };
+        };
+        responses: {
+            /** @description The album was created; the caller is its `owner`. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlbumResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /**
+             * @description An asset of `assetIds` does not exist, is not the caller's own or is in the trash, or a folder of the
+             *     conditions does not exist or the caller may not view it (`resource.not_found`); nothing was created.
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    getAlbum: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The album's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The album. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlbumResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    deleteAlbum: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The album's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The album was deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /**
+             * @description The caller sees the album as an invitee but only its owner may delete it (`share.role_insufficient`), or the
+             *     user is not granted the photo library (`auth.photo_library_denied`).
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            404: components["responses"]["NotFound"];
+        };
+    };
+    updateAlbum: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The album's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateAlbumRequest"];
+            };
+        };
+        responses: {
+            /** @description The album after the change. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlbumResponse"];
+                };
+            };
+            /**
+             * @description Invalid fields (`validation.failed`), e.g. `conditions` for an album that is not conditional
+             *     (`errors.conditions`) or a cover the album does not show (`errors.coverAssetId`); or a malformed body
+             *     (`request.malformed`).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /**
+             * @description The caller sees the album as an invitee but only its owner may change it (`share.role_insufficient`), or the
+             *     user is not granted the photo library (`auth.photo_library_denied`).
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            /**
+             * @description The album does not exist or the caller may not see it, or a folder of the conditions does not exist or the
+             *     caller may not view it (`resource.not_found`).
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    listAlbumAssets: {
+        parameters: {
+            query?: {
+                /** @description Items per page. */
+                limit?: number;
+                /** @description The `nextCursor` of the previous page; omit for the first page. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The album's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the album's assets. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlbumEntryResponsePage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    addAlbumAssets: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The album's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AlbumAssetsRequest"];
+            };
+        };
+        responses: {
+            /** @description The assets that became entries, and those that were entries already. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AddAlbumAssetsResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /**
+             * @description The caller sees the album but is a Viewer or Downloader, who may not add (`share.role_insufficient`), or the
+             *     user is not granted the photo library (`auth.photo_library_denied`).
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            /**
+             * @description The album does not exist or the caller may not see it, or an asset does not exist, is not the caller's own or
+             *     is in the trash (`resource.not_found`); nothing was added.
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            /** @description The album is conditional, filled by its conditions (`album.not_manual`); change its conditions instead. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    removeAlbumAssets: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The album's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AlbumAssetsRequest"];
+            };
+        };
+        responses: {
+            /** @description The assets that are no longer entries. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RemoveAlbumAssetsResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /**
+             * @description The caller sees the album but may not remove one of the entries — a Viewer or Downloader removes none, a
+             *     Provider only those they added (`share.role_insufficient`) — or the user is not granted the photo library
+             *     (`auth.photo_library_denied`). Nothing was removed.
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            /**
+             * @description The album does not exist or the caller may not see it (`resource.not_found`), or an asset named is not an entry
+             *     of the album (`album.entry_missing`). Nothing was removed.
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            /** @description The album is conditional, filled by its conditions (`album.not_manual`); change its conditions instead. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    createShare: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateShareRequest"];
+            };
+        };
+        responses: {
+            /** @description The share was created. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShareResponse"];
+                };
+            };
+            /**
+             * @description Invalid fields (`validation.failed`, e.g. `errors["target.assetIds"]`), a malformed body
+             *     (`request.malformed`), or invitees that cannot be invited (with `errors.invitees`): the owner
+             *     (`share.invitee_is_owner`), an unknown or inactive user or an unknown group (`share.unknown_invitee`), or a
+             *     Provider on a conditional album (`share.role_not_allowed`).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /**
+             * @description The caller sees the album as an invitee but only its owner may share it (`share.role_insufficient`), or the
+             *     user is not granted the photo library (`auth.photo_library_denied`).
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            /**
+             * @description The album does not exist, the caller may not see it, or it is the hidden album of a selection; or an asset of
+             *     the selection does not exist, is not the caller's own or is in the trash (`resource.not_found`).
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            /** @description The album is shared already (`share.already_shared`); change its share instead. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    getShare: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The share's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The share. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShareResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    deleteShare: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The share's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The share was deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    updateShare: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The share's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateShareRequest"];
+            };
+        };
+        responses: {
+            /** @description The share after the change. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShareResponse"];
+                };
+            };
+            /**
+             * @description Invalid fields (`validation.failed`), a malformed body (`request.malformed`), or invitees that cannot be
+             *     invited (with `errors.invitees`): the owner (`share.invitee_is_owner`), an unknown or inactive user or an
+             *     unknown group (`share.unknown_invitee`), or a Provider on a conditional album (`share.role_not_allowed`).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    rotateShareKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The share's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The share with its new key. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShareResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    listPartners: {
+        parameters: {
+            query?: {
+                /** @description `shared-by`: whom the caller shares their library with; `shared-with`: who shares theirs with the caller. */
+                direction?: "shared-by" | "shared-with";
+                /** @description Items per page. */
+                limit?: number;
+                /** @description The `nextCursor` of the previous page; omit for the first page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of partners. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PartnerResponsePage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+        };
+    };
+    createPartner: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreatePartnerRequest"];
+            };
+        };
+        responses: {
+            /** @description The partnership, as the caller sees it (`direction: shared-by`). */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PartnerResponse"];
+                };
+            };
+            /**
+             * @description Invalid fields (`validation.failed`), a malformed body (`request.malformed`), or the caller's own id
+             *     (`partner.self`, with `errors.userId`).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description There is no active user with this id (`resource.not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            /** @description The caller already shares their library with this user (`partner.exists`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    deletePartner: {
+        parameters: {
+            query?: {
+                /** @description `shared-by`: stop sharing the caller's library with this user; `shared-with`: stop receiving theirs. */
+                direction?: "shared-by" | "shared-with";
+            };
+            header?: never;
+            path: {
+                /** @description The other user of the partnership. */
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The partnership was ended. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description There is no such partnership in that direction (`resource.not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+        };
+    };
+    updatePartner: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The partner who shares their library with the caller. */
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdatePartnerRequest"];
+            };
+        };
+        responses: {
+            /** @description The partnership, as the caller sees it (`direction: shared-with`). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PartnerResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description This user does not share their library with the caller (`resource.not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    listSharedWithMe: {
+        parameters: {
+            query?: {
+                /** @description Items per page (counted over all groups). */
+                limit?: number;
+                /** @description The `nextCursor` of the previous page; omit for the first page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of what is shared with the caller, grouped by day. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SharedWithMePage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+        };
+    };
+    listSharedWithOthers: {
+        parameters: {
+            query?: {
+                /** @description Items per page. */
+                limit?: number;
+                /** @description The `nextCursor` of the previous page; omit for the first page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of what the caller shares. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SharedWithOthersItemPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
         };
     };
 }

@@ -406,12 +406,16 @@ namespace PhotoApi.Client
         /// </summary>
         /// <remarks>
         /// The timeline, newest first by the time taken (`takenAt`, then `id`), with keyset pagination. Without
-        /// <br/>`folderId` it is the caller's own library: every asset the caller uploaded, in whatever folder. With
-        /// <br/>`folderId` it is the files directly in that folder (not in its subfolders), whoever uploaded them, as far as
-        /// <br/>the caller may view the folder. `trashed=true` lists the trash instead. The filters combine (AND).
-        /// <br/>Each item carries short-lived signed media URLs (`urls`).
+        /// <br/>`folderId` and `albumId` it is the caller's own library — every asset the caller uploaded, in whatever folder —
+        /// <br/>plus the Personal Spaces of partners who share with the caller and whom the caller chose to show there
+        /// <br/>(`updatePartner`, `inTimeline`; never their trash). With `folderId` it is the files directly in that folder (not
+        /// <br/>in its subfolders), whoever uploaded them, as far as the caller may view the folder. With `albumId` it is what
+        /// <br/>the album shows (any role will do; never the trash). `trashed=true` lists the trash instead. The
+        /// <br/>filters combine (AND). Each item carries short-lived signed media URLs (`urls`); `urls.original` is `null` where
+        /// <br/>the caller may view but not download the asset (e.g. as an album's Viewer).
         /// </remarks>
         /// <param name="folderId">Only the files directly in this folder (which the caller must be allowed to view).</param>
+        /// <param name="albumId">Only what this album shows (the caller must be able to see the album). Not with `folderId` or `trashed=true`.</param>
         /// <param name="from">Only assets taken at or after this time (RFC 3339).</param>
         /// <param name="to">Only assets taken before this time (RFC 3339); must be after `from`.</param>
         /// <param name="type">Only this kind of file.</param>
@@ -423,7 +427,7 @@ namespace PhotoApi.Client
         /// <param name="cursor">The `nextCursor` of the previous page; omit for the first page.</param>
         /// <returns>A page of assets.</returns>
         /// <exception cref="PhotoApiException">A server side error occurred.</exception>
-        System.Threading.Tasks.Task<AssetResponsePage> ListAssetsAsync(System.Guid? folderId = null, System.DateTimeOffset? from = null, System.DateTimeOffset? to = null, Type2? type = null, int? minRating = null, string? tag = null, string? q = null, bool? trashed = null, int? limit = null, string? cursor = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+        System.Threading.Tasks.Task<AssetResponsePage> ListAssetsAsync(System.Guid? folderId = null, System.Guid? albumId = null, System.DateTimeOffset? from = null, System.DateTimeOffset? to = null, Type2? type = null, int? minRating = null, string? tag = null, string? q = null, bool? trashed = null, int? limit = null, string? cursor = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
         /// <summary>
@@ -444,8 +448,9 @@ namespace PhotoApi.Client
         /// Get an asset
         /// </summary>
         /// <remarks>
-        /// One asset with its metadata, processing status and short-lived signed media URLs. An asset the caller may not
-        /// <br/>view answers 404, like an unknown one. Trashed assets can still be read.
+        /// One asset with its metadata, processing status and short-lived signed media URLs. The caller may view their own
+        /// <br/>assets, those of partners who share their library with them and those the albums they may see show; an asset
+        /// <br/>the caller may not view answers 404, like an unknown one. Trashed assets can still be read (by their owner).
         /// </remarks>
         /// <param name="id">The asset's id.</param>
         /// <returns>The asset.</returns>
@@ -592,11 +597,16 @@ namespace PhotoApi.Client
         /// Download many assets as a zip
         /// </summary>
         /// <remarks>
-        /// The originals of up to 10,000 assets as one zip file (`Content-Disposition: attachment`), streamed while it is
-        /// <br/>built, so there is no size limit and no waiting for the archive to be prepared. Entries are stored
-        /// <br/>uncompressed (media is compressed already), ordered by time taken, named by their original file names (made
-        /// <br/>unique with ` (2)`, ` (3)` …) and dated by the time taken. All or nothing: if the caller may not download one
-        /// <br/>of the assets (or it does not exist), the answer is 404 before any byte is sent.
+        /// The originals of up to 10,000 assets (`assetIds`), or of everything an album shows (`albumId`), as one zip file
+        /// <br/>(`Content-Disposition: attachment`), streamed while it is built, so there is no size limit and no waiting for
+        /// <br/>the archive to be prepared. Give exactly one of `assetIds` and `albumId`. Entries are stored uncompressed (media
+        /// <br/>is compressed already), ordered by time taken, named by their original file names (made unique with ` (2)`,
+        /// <br/>` (3)` …) and dated by the time taken.
+        /// <br/>
+        /// <br/>- `assetIds`: all or nothing — if the caller may not download one of the assets (or it does not exist), the
+        /// <br/>  answer is 404 before any byte is sent.
+        /// <br/>- `albumId`: the album's owner, Downloaders and Providers may; a Viewer gets 403 `share.role_insufficient`, and
+        /// <br/>  an album the caller may not see answers 404.
         /// </remarks>
         /// <returns>The zip file.</returns>
         /// <exception cref="PhotoApiException">A server side error occurred.</exception>
@@ -721,6 +731,294 @@ namespace PhotoApi.Client
         /// <returns>The copy (the new top folder of the copied subtree).</returns>
         /// <exception cref="PhotoApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<FolderResponse> CopyFolderAsync(System.Guid id, CopyFolderRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// List albums
+        /// </summary>
+        /// <remarks>
+        /// The albums the caller owns and those shared with them (directly or through a group), oldest first, each with the
+        /// <br/>caller's `role` on it. The hidden albums behind selection shares are not listed here (they appear in
+        /// <br/>`listSharedWithMe`).
+        /// </remarks>
+        /// <param name="scope">`owned`: the caller's own albums; `shared`: albums others share with the caller; `all`: both.</param>
+        /// <param name="limit">Items per page.</param>
+        /// <param name="cursor">The `nextCursor` of the previous page; omit for the first page.</param>
+        /// <returns>A page of albums.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task<AlbumResponsePage> ListAlbumsAsync(Scope? scope = null, int? limit = null, string? cursor = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Create an album
+        /// </summary>
+        /// <remarks>
+        /// Creates an album owned by the caller:
+        /// <br/>
+        /// <br/>- `manual` (the default): a list of entries. `assetIds` may name first entries — the caller's own assets, not
+        /// <br/>  in the trash — each remembered as added by the caller.
+        /// <br/>- `conditional`: a saved filter (`conditions`, at least one) over the caller's own assets, evaluated each time
+        /// <br/>  the album is read; it takes no entries. Folders named in the conditions must be ones the caller may view.
+        /// <br/>
+        /// <br/>All or nothing: if one of `assetIds` or of the condition folders is not the caller's to use, nothing is created
+        /// <br/>and the answer is 404.
+        /// </remarks>
+        /// <returns>The album was created; the caller is its `owner`.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task<AlbumResponse> CreateAlbumAsync(CreateAlbumRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Get an album
+        /// </summary>
+        /// <remarks>
+        /// One album with the caller's `role` on it and the number of assets it shows now. Any role will do (owner,
+        /// <br/>Provider, Downloader, Viewer); an album the caller may not see answers 404, like an unknown one. The hidden
+        /// <br/>album behind a selection share (`kind: selection`) can be read by its id too.
+        /// </remarks>
+        /// <param name="id">The album's id.</param>
+        /// <returns>The album.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task<AlbumResponse> GetAlbumAsync(System.Guid id, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Update an album
+        /// </summary>
+        /// <remarks>
+        /// Changes the album's name, description, sort order, cover or (conditional albums only) conditions. Its owner
+        /// <br/>only: an invitee, whatever their role, gets 403 `share.role_insufficient`; someone who may not see the album gets
+        /// <br/>404. Absent or `null` fields are left unchanged; `conditions` replaces the whole filter. The cover must be an
+        /// <br/>asset the album shows; `clearCover: true` removes it.
+        /// </remarks>
+        /// <param name="id">The album's id.</param>
+        /// <returns>The album after the change.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task<AlbumResponse> UpdateAlbumAsync(System.Guid id, UpdateAlbumRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Delete an album
+        /// </summary>
+        /// <remarks>
+        /// Deletes the album and its share, if it has one: invitees lose access at once. The assets stay where they are.
+        /// <br/>Its owner only: an invitee gets 403 `share.role_insufficient`; someone who may not see the album gets 404.
+        /// </remarks>
+        /// <param name="id">The album's id.</param>
+        /// <returns>The album was deleted.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task DeleteAlbumAsync(System.Guid id, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// List what an album shows
+        /// </summary>
+        /// <remarks>
+        /// What the album shows, in its `sortOrder` (by the time taken, then id), with keyset pagination: the entries of a
+        /// <br/>manual or selection album, or for a conditional album the owner's assets its conditions match now. Never the
+        /// <br/>trash. Any role may list. Each item is the asset, with signed media URLs (`urls.original` is `null` where the
+        /// <br/>caller may not download it, e.g. as a Viewer), and for entries who added it and when.
+        /// </remarks>
+        /// <param name="id">The album's id.</param>
+        /// <param name="limit">Items per page.</param>
+        /// <param name="cursor">The `nextCursor` of the previous page; omit for the first page.</param>
+        /// <returns>A page of the album's assets.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task<AlbumEntryResponsePage> ListAlbumAssetsAsync(System.Guid id, int? limit = null, string? cursor = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Add assets to an album
+        /// </summary>
+        /// <remarks>
+        /// Adds the caller's own assets (not in the trash) to a manual album or a selection: the album's owner or a
+        /// <br/>Provider may; a Viewer or Downloader gets 403 `share.role_insufficient`. Each new entry remembers who added it
+        /// <br/>and when; assets that are entries already are reported in `alreadyInAlbum`, not added twice. Conditional albums
+        /// <br/>are filled by their conditions and take no entries (409 `album.not_manual`). All or nothing: if one asset does
+        /// <br/>not exist, is not the caller's own or is in the trash, nothing is added and the answer is 404.
+        /// </remarks>
+        /// <param name="id">The album's id.</param>
+        /// <returns>The assets that became entries, and those that were entries already.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task<AddAlbumAssetsResponse> AddAlbumAssetsAsync(System.Guid id, AlbumAssetsRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Remove assets from an album
+        /// </summary>
+        /// <remarks>
+        /// Removes entries from a manual album or a selection; the assets themselves stay where they are (a removed cover
+        /// <br/>is cleared). The album's owner removes any entry, a Provider only the entries they added; a Viewer or Downloader
+        /// <br/>none (403 `share.role_insufficient`). The asset ids travel in a JSON body. All or nothing: an asset that is not
+        /// <br/>an entry answers 404 `album.entry_missing`, one the caller may not remove 403; nothing is removed then.
+        /// </remarks>
+        /// <param name="id">The album's id.</param>
+        /// <returns>The assets that are no longer entries.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task<RemoveAlbumAssetsResponse> RemoveAlbumAssetsAsync(System.Guid id, AlbumAssetsRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Share an album or a selection
+        /// </summary>
+        /// <remarks>
+        /// Shares `target` with invitees (users, or every member of a group, each with a role) and/or a link:
+        /// <br/>
+        /// <br/>- `album`: an album the caller owns (an invitee of it gets 403 `share.role_insufficient`). One share per album: a
+        /// <br/>  second one answers 409 `share.already_shared` — change the existing share, named by the album's `shareId`.
+        /// <br/>- `selection`: some of the caller's own assets (not in the trash). They become a hidden album (`kind:
+        /// <br/>  selection`, named by `target.name` or "N items") that the share's invitees reach through `listSharedWithMe`.
+        /// <br/>
+        /// <br/>Roles: `viewer` (see), `downloader` (see and download) or `provider` (see, download, add their own assets and
+        /// <br/>remove what they added); a conditional album takes Viewers and Downloaders only (`share.role_not_allowed`).
+        /// <br/>Invitees must be active users or existing groups (`share.unknown_invitee`), never the owner
+        /// <br/>(`share.invitee_is_owner`). Defaults: `linkEnabled: false`, `privacy: private`, `allowDownload: true`,
+        /// <br/>`allowUpload: false`, `showMetadata: true`.
+        /// </remarks>
+        /// <returns>The share was created.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task<ShareResponse> CreateShareAsync(CreateShareRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Get a share
+        /// </summary>
+        /// <remarks>
+        /// One share with its link settings and invitees. Only its owner may read it; for invitees and everyone else it
+        /// <br/>answers 404, like an unknown one. The password is never returned, only `passwordProtected`.
+        /// </remarks>
+        /// <param name="id">The share's id.</param>
+        /// <returns>The share.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task<ShareResponse> GetShareAsync(System.Guid id, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Update a share
+        /// </summary>
+        /// <remarks>
+        /// Changes the link settings and the invitees. Its owner only (invitees cannot change roles, their own included:
+        /// <br/>for them the share answers 404). Absent or `null` fields are left unchanged. `invitees`, when present, replaces
+        /// <br/>the whole list; an invitee who stays keeps the date they were first shared with. The same invitee rules as for
+        /// <br/>`createShare` apply (`share.invitee_is_owner`, `share.unknown_invitee`, `share.role_not_allowed`). A new
+        /// <br/>`password` locks out guests who unlocked with the old one; `clearPassword` and `clearExpiry` remove the password
+        /// <br/>and the expiry.
+        /// </remarks>
+        /// <param name="id">The share's id.</param>
+        /// <returns>The share after the change.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task<ShareResponse> UpdateShareAsync(System.Guid id, UpdateShareRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Stop sharing
+        /// </summary>
+        /// <remarks>
+        /// Deletes the share: invitees and guests lose access at once. An album stays, unshared; a selection's hidden album
+        /// <br/>goes with its share (the assets stay where they are). Its owner only; for anyone else the share answers 404.
+        /// </remarks>
+        /// <param name="id">The share's id.</param>
+        /// <returns>The share was deleted.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task DeleteShareAsync(System.Guid id, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Give the link a new key
+        /// </summary>
+        /// <remarks>
+        /// Replaces the link key (and so `key` and `url`): the old link stops working at once. No request body. Its owner
+        /// <br/>only; for anyone else the share answers 404.
+        /// </remarks>
+        /// <param name="id">The share's id.</param>
+        /// <returns>The share with its new key.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task<ShareResponse> RotateShareKeyAsync(System.Guid id, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// List partners
+        /// </summary>
+        /// <remarks>
+        /// With `direction=shared-by` (the default), the users the caller shares their library with; with `shared-with`, the
+        /// <br/>users who share theirs with the caller. Ordered by the partner's user id.
+        /// </remarks>
+        /// <param name="direction">`shared-by`: whom the caller shares their library with; `shared-with`: who shares theirs with the caller.</param>
+        /// <param name="limit">Items per page.</param>
+        /// <param name="cursor">The `nextCursor` of the previous page; omit for the first page.</param>
+        /// <returns>A page of partners.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task<PartnerResponsePage> ListPartnersAsync(Direction? direction = null, int? limit = null, string? cursor = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Share my library with a partner
+        /// </summary>
+        /// <remarks>
+        /// Starts sharing the caller's whole Personal Space with another active user, one way: the partner sees and
+        /// <br/>downloads it (never the trash, never the Shared Space). The partner decides with `updatePartner` whether those
+        /// <br/>photos show in their own timeline (off at first).
+        /// </remarks>
+        /// <returns>The partnership, as the caller sees it (`direction: shared-by`).</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task<PartnerResponse> CreatePartnerAsync(CreatePartnerRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Show a partner's photos in my timeline
+        /// </summary>
+        /// <remarks>
+        /// The recipient's choice: whether the library of a partner who shares with the caller shows in the caller's own
+        /// <br/>timeline (`listAssets` without `folderId` or `albumId`).
+        /// </remarks>
+        /// <param name="userId">The partner who shares their library with the caller.</param>
+        /// <returns>The partnership, as the caller sees it (`direction: shared-with`).</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task<PartnerResponse> UpdatePartnerAsync(System.Guid userId, UpdatePartnerRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// End a partnership
+        /// </summary>
+        /// <remarks>
+        /// Ends a partnership from either side: with `direction=shared-by` (the default) the caller stops sharing their
+        /// <br/>library with this user; with `shared-with` the caller stops receiving this user's library.
+        /// </remarks>
+        /// <param name="userId">The other user of the partnership.</param>
+        /// <param name="direction">`shared-by`: stop sharing the caller's library with this user; `shared-with`: stop receiving theirs.</param>
+        /// <returns>The partnership was ended.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task DeletePartnerAsync(System.Guid userId, Direction2? direction = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Shared with me
+        /// </summary>
+        /// <remarks>
+        /// The Sharing page's "Shared With Me": albums and selections other users share with the caller (directly or
+        /// <br/>through a group), with the caller's role, and the libraries of partners who share with the caller. Newest first
+        /// <br/>by `sharedAt`, grouped by day (UTC) — unlike other lists the page is `{ "groups": [...], "nextCursor" }`. A day
+        /// <br/>may continue on the next page, whose first group then has the same `date`.
+        /// </remarks>
+        /// <param name="limit">Items per page (counted over all groups).</param>
+        /// <param name="cursor">The `nextCursor` of the previous page; omit for the first page.</param>
+        /// <returns>A page of what is shared with the caller, grouped by day.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task<SharedWithMePage> ListSharedWithMeAsync(int? limit = null, string? cursor = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Shared with others
+        /// </summary>
+        /// <remarks>
+        /// The Sharing page's "Shared With Others": the caller's shares (albums and selections) and the partners the
+        /// <br/>caller shares their library with, most recently changed first.
+        /// </remarks>
+        /// <param name="limit">Items per page.</param>
+        /// <param name="cursor">The `nextCursor` of the previous page; omit for the first page.</param>
+        /// <returns>A page of what the caller shares.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task<SharedWithOthersItemPage> ListSharedWithOthersAsync(int? limit = null, string? cursor = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
 
     }
 
@@ -1238,7 +1536,7 @@ namespace PhotoApi.Client
                             {
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token, `auth.photo_library_denied` on library operations (assets, folders, trash, archives, backup\nstatus) when an admin has not granted the user the photo library (or denied it to one of their groups).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token, `auth.photo_library_denied` on library operations (assets, folders, trash, archives, backup\nstatus, albums, shares, partners, the Sharing page) when an admin has not granted the user the photo library (or\ndenied it to one of their groups).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         {
@@ -1435,7 +1733,7 @@ namespace PhotoApi.Client
                             {
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token, `auth.photo_library_denied` on library operations (assets, folders, trash, archives, backup\nstatus) when an admin has not granted the user the photo library (or denied it to one of their groups).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token, `auth.photo_library_denied` on library operations (assets, folders, trash, archives, backup\nstatus, albums, shares, partners, the Sharing page) when an admin has not granted the user the photo library (or\ndenied it to one of their groups).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 413)
@@ -1565,7 +1863,7 @@ namespace PhotoApi.Client
                             {
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token, `auth.photo_library_denied` on library operations (assets, folders, trash, archives, backup\nstatus) when an admin has not granted the user the photo library (or denied it to one of their groups).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token, `auth.photo_library_denied` on library operations (assets, folders, trash, archives, backup\nstatus, albums, shares, partners, the Sharing page) when an admin has not granted the user the photo library (or\ndenied it to one of their groups).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 409)
@@ -1684,7 +1982,7 @@ namespace PhotoApi.Client
                             {
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token, `auth.photo_library_denied` on library operations (assets, folders, trash, archives, backup\nstatus) when an admin has not granted the user the photo library (or denied it to one of their groups).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token, `auth.photo_library_denied` on library operations (assets, folders, trash, archives, backup\nstatus, albums, shares, partners, the Sharing page) when an admin has not granted the user the photo library (or\ndenied it to one of their groups).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 409)
@@ -1813,7 +2111,7 @@ namespace PhotoApi.Client
                             {
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token, `auth.photo_library_denied` on library operations (assets, folders, trash, archives, backup\nstatus) when an admin has not granted the user the photo library (or denied it to one of their groups).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token, `auth.photo_library_denied` on library operations (assets, folders, trash, archives, backup\nstatus, albums, shares, partners, the Sharing page) when an admin has not granted the user the photo library (or\ndenied it to one of their groups).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 409)
@@ -1959,7 +2257,7 @@ namespace PhotoApi.Client
                             {
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token, `auth.photo_library_denied` on library operations (assets, folders, trash, archives, backup\nstatus) when an admin has not granted the user the photo library (or denied it to one of their groups).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token, `auth.photo_library_denied` on library operations (assets, folders, trash, archives, backup\nstatus, albums, shares, partners, the Sharing page) when an admin has not granted the user the photo library (or\ndenied it to one of their groups).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 413)
@@ -2195,7 +2493,7 @@ namespace PhotoApi.Client
                             {
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token, `auth.photo_library_denied` on library operations (assets, folders, trash, archives, backup\nstatus) when an admin has not granted the user the photo library (or denied it to one of their groups).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token, `auth.photo_library_denied` on library operations (assets, folders, trash, archives, backup\nstatus, albums, shares, partners, the Sharing page) when an admin has not granted the user the photo library (or\ndenied it to one of their groups).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 404)
@@ -2334,7 +2632,7 @@ namespace PhotoApi.Client
                             {
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token, `auth.photo_library_denied` on library operations (assets, folders, trash, archives, backup\nstatus) when an admin has not granted the user the photo library (or denied it to one of their groups).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token, `auth.photo_library_denied` on library operations (assets, folders, trash, archives, backup\nstatus, albums, shares, partners, the Sharing page) when an admin has not granted the user the photo library (or\ndenied it to one of their groups).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         {
@@ -2451,7 +2749,7 @@ namespace PhotoApi.Client
                             {
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token, `auth.photo_library_denied` on library operations (assets, folders, trash, archives, backup\nstatus) when an admin has not granted the user the photo library (or denied it to one of their groups).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token, `auth.photo_library_denied` on library operations (assets, folders, trash, archives, backup\nstatus, albums, shares, partners, the Sharing page) when an admin has not granted the user the photo library (or\ndenied it to one of their groups).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 409)
@@ -2603,7 +2901,7 @@ namespace PhotoApi.Client
                             {
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token, `auth.photo_library_denied` on library operations (assets, folders, trash, archives, backup\nstatus) when an admin has not granted the user the photo library (or denied it to one of their groups).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token, `auth.photo_library_denied` on library operations (assets, folders, trash, archives, backup\nstatus, albums, shares, partners, the Sharing page) when an admin has not granted the user the photo library (or\ndenied it to one of their groups).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 404)
@@ -2758,7 +3056,7 @@ namespace PhotoApi.Client
                             {
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token, `auth.photo_library_denied` on library operations (assets, folders, trash, archives, backup\nstatus) when an admin has not granted the user the photo library (or denied it to one of their groups).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token, `auth.photo_library_denied` on library operations (assets, folders, trash, archives, backup\nstatus, albums, shares, partners, the Sharing page) when an admin has not granted the user the photo library (or\ndenied it to one of their groups).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 404)
@@ -2885,7 +3183,7 @@ namespace PhotoApi.Client
                             {
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token, `auth.photo_library_denied` on library operations (assets, folders, trash, archives, backup\nstatus) when an admin has not granted the user the photo library (or denied it to one of their groups).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token, `auth.photo_library_denied` on library operations (assets, folders, trash, archives, backup\nstatus, albums, shares, partners, the Sharing page) when an admin has not granted the user the photo library (or\ndenied it to one of their groups).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         {
@@ -2999,7 +3297,7 @@ namespace PhotoApi.Client
                             {
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token, `auth.photo_library_denied` on library operations (assets, folders, trash, archives, backup\nstatus) when an admin has not granted the user the photo library (or denied it to one of their groups).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token, `auth.photo_library_denied` on library operations (assets, folders, trash, archives, backup\nstatus, albums, shares, partners, the Sharing page) when an admin has not granted the user the photo library (or\ndenied it to one of their groups).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 413)
@@ -3134,7 +3432,7 @@ namespace PhotoApi.Client
                             {
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token, `auth.photo_library_denied` on library operations (assets, folders, trash, archives, backup\nstatus) when an admin has not granted the user the photo library (or denied it to one of their groups).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token, `auth.photo_library_denied` on library operations (assets, folders, trash, archives, backup\nstatus, albums, shares, partners, the Sharing page) when an admin has not granted the user the photo library (or\ndenied it to one of their groups).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 409)
@@ -3506,7 +3804,7 @@ namespace PhotoApi.Client
                             {
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token, `auth.photo_library_denied` on library operations (assets, folders, trash, archives, backup\nstatus) when an admin has not granted the user the photo library (or denied it to one of their groups).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token, `auth.photo_library_denied` on library operations (assets, folders, trash, archives, backup\nstatus, albums, shares, partners, the Sharing page) when an admin has not granted the user the photo library (or\ndenied it to one of their groups).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 404)
@@ -3652,7 +3950,7 @@ namespace PhotoApi.Client
                             {
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token, `auth.photo_library_denied` on library operations (assets, folders, trash, archives, backup\nstatus) when an admin has not granted the user the photo library (or denied it to one of their groups).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token, `auth.photo_library_denied` on library operations (assets, folders, trash, archives, backup\nstatus, albums, shares, partners, the Sharing page) when an admin has not granted the user the photo library (or\ndenied it to one of their groups).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 404)
@@ -4167,12 +4465,16 @@ namespace PhotoApi.Client
         /// </summary>
         /// <remarks>
         /// The timeline, newest first by the time taken (`takenAt`, then `id`), with keyset pagination. Without
-        /// <br/>`folderId` it is the caller's own library: every asset the caller uploaded, in whatever folder. With
-        /// <br/>`folderId` it is the files directly in that folder (not in its subfolders), whoever uploaded them, as far as
-        /// <br/>the caller may view the folder. `trashed=true` lists the trash instead. The filters combine (AND).
-        /// <br/>Each item carries short-lived signed media URLs (`urls`).
+        /// <br/>`folderId` and `albumId` it is the caller's own library — every asset the caller uploaded, in whatever folder —
+        /// <br/>plus the Personal Spaces of partners who share with the caller and whom the caller chose to show there
+        /// <br/>(`updatePartner`, `inTimeline`; never their trash). With `folderId` it is the files directly in that folder (not
+        /// <br/>in its subfolders), whoever uploaded them, as far as the caller may view the folder. With `albumId` it is what
+        /// <br/>the album shows (any role will do; never the trash). `trashed=true` lists the trash instead. The
+        /// <br/>filters combine (AND). Each item carries short-lived signed media URLs (`urls`); `urls.original` is `null` where
+        /// <br/>the caller may view but not download the asset (e.g. as an album's Viewer).
         /// </remarks>
         /// <param name="folderId">Only the files directly in this folder (which the caller must be allowed to view).</param>
+        /// <param name="albumId">Only what this album shows (the caller must be able to see the album). Not with `folderId` or `trashed=true`.</param>
         /// <param name="from">Only assets taken at or after this time (RFC 3339).</param>
         /// <param name="to">Only assets taken before this time (RFC 3339); must be after `from`.</param>
         /// <param name="type">Only this kind of file.</param>
@@ -4184,7 +4486,7 @@ namespace PhotoApi.Client
         /// <param name="cursor">The `nextCursor` of the previous page; omit for the first page.</param>
         /// <returns>A page of assets.</returns>
         /// <exception cref="PhotoApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<AssetResponsePage> ListAssetsAsync(System.Guid? folderId = null, System.DateTimeOffset? from = null, System.DateTimeOffset? to = null, Type2? type = null, int? minRating = null, string? tag = null, string? q = null, bool? trashed = null, int? limit = null, string? cursor = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<AssetResponsePage> ListAssetsAsync(System.Guid? folderId = null, System.Guid? albumId = null, System.DateTimeOffset? from = null, System.DateTimeOffset? to = null, Type2? type = null, int? minRating = null, string? tag = null, string? q = null, bool? trashed = null, int? limit = null, string? cursor = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             var client_ = _httpClient;
             var disposeClient_ = false;
@@ -4203,6 +4505,10 @@ namespace PhotoApi.Client
                     if (folderId != null)
                     {
                         urlBuilder_.Append(System.Uri.EscapeDataString("folderId")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(folderId, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (albumId != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("albumId")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(albumId, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
                     }
                     if (from != null)
                     {
@@ -4302,7 +4608,7 @@ namespace PhotoApi.Client
                             {
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new PhotoApiException<ApiProblem>("The folder does not exist or the caller may not view it (`resource.not_found`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new PhotoApiException<ApiProblem>("The folder or the album does not exist or the caller may not view it (`resource.not_found`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         {
@@ -4456,8 +4762,9 @@ namespace PhotoApi.Client
         /// Get an asset
         /// </summary>
         /// <remarks>
-        /// One asset with its metadata, processing status and short-lived signed media URLs. An asset the caller may not
-        /// <br/>view answers 404, like an unknown one. Trashed assets can still be read.
+        /// One asset with its metadata, processing status and short-lived signed media URLs. The caller may view their own
+        /// <br/>assets, those of partners who share their library with them and those the albums they may see show; an asset
+        /// <br/>the caller may not view answers 404, like an unknown one. Trashed assets can still be read (by their owner).
         /// </remarks>
         /// <param name="id">The asset's id.</param>
         /// <returns>The asset.</returns>
@@ -5692,11 +5999,16 @@ namespace PhotoApi.Client
         /// Download many assets as a zip
         /// </summary>
         /// <remarks>
-        /// The originals of up to 10,000 assets as one zip file (`Content-Disposition: attachment`), streamed while it is
-        /// <br/>built, so there is no size limit and no waiting for the archive to be prepared. Entries are stored
-        /// <br/>uncompressed (media is compressed already), ordered by time taken, named by their original file names (made
-        /// <br/>unique with ` (2)`, ` (3)` …) and dated by the time taken. All or nothing: if the caller may not download one
-        /// <br/>of the assets (or it does not exist), the answer is 404 before any byte is sent.
+        /// The originals of up to 10,000 assets (`assetIds`), or of everything an album shows (`albumId`), as one zip file
+        /// <br/>(`Content-Disposition: attachment`), streamed while it is built, so there is no size limit and no waiting for
+        /// <br/>the archive to be prepared. Give exactly one of `assetIds` and `albumId`. Entries are stored uncompressed (media
+        /// <br/>is compressed already), ordered by time taken, named by their original file names (made unique with ` (2)`,
+        /// <br/>` (3)` …) and dated by the time taken.
+        /// <br/>
+        /// <br/>- `assetIds`: all or nothing — if the caller may not download one of the assets (or it does not exist), the
+        /// <br/>  answer is 404 before any byte is sent.
+        /// <br/>- `albumId`: the album's owner, Downloaders and Providers may; a Viewer gets 403 `share.role_insufficient`, and
+        /// <br/>  an album the caller may not see answers 404.
         /// </remarks>
         /// <returns>The zip file.</returns>
         /// <exception cref="PhotoApiException">A server side error occurred.</exception>
@@ -5774,6 +6086,16 @@ namespace PhotoApi.Client
                             throw new PhotoApiException<ApiProblem>("No valid credentials were sent, or they expired or were revoked (`auth.unauthenticated`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
+                        if (status_ == 403)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The caller sees the album but as a Viewer, who may not download (`share.role_insufficient`), or the user is\nnot granted the photo library (`auth.photo_library_denied`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
                         if (status_ == 404)
                         {
                             var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
@@ -5781,7 +6103,7 @@ namespace PhotoApi.Client
                             {
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new PhotoApiException<ApiProblem>("At least one asset does not exist or the caller may not download it (`resource.not_found`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new PhotoApiException<ApiProblem>("At least one asset does not exist or the caller may not download it, or the album does not exist or the\ncaller may not see it (`resource.not_found`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 413)
@@ -6888,6 +7210,2483 @@ namespace PhotoApi.Client
             }
         }
 
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// List albums
+        /// </summary>
+        /// <remarks>
+        /// The albums the caller owns and those shared with them (directly or through a group), oldest first, each with the
+        /// <br/>caller's `role` on it. The hidden albums behind selection shares are not listed here (they appear in
+        /// <br/>`listSharedWithMe`).
+        /// </remarks>
+        /// <param name="scope">`owned`: the caller's own albums; `shared`: albums others share with the caller; `all`: both.</param>
+        /// <param name="limit">Items per page.</param>
+        /// <param name="cursor">The `nextCursor` of the previous page; omit for the first page.</param>
+        /// <returns>A page of albums.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<AlbumResponsePage> ListAlbumsAsync(Scope? scope = null, int? limit = null, string? cursor = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+                    request_.Method = new System.Net.Http.HttpMethod("GET");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/v1/albums"
+                    urlBuilder_.Append("api/v1/albums");
+                    urlBuilder_.Append('?');
+                    if (scope != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("scope")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(scope, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (limit != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("limit")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(limit, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (cursor != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("cursor")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(cursor, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    urlBuilder_.Length--;
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 200)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<AlbumResponsePage>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            return objectResponse_.Object;
+                        }
+                        else
+                        if (status_ == 400)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The request is invalid: a field breaks a rule (`validation.failed`, with `errors` per field), or\nthe body is not valid JSON for this operation \u2014 syntax, wrong types or unknown members\n(`request.malformed`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("No valid credentials were sent, or they expired or were revoked (`auth.unauthenticated`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new PhotoApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Create an album
+        /// </summary>
+        /// <remarks>
+        /// Creates an album owned by the caller:
+        /// <br/>
+        /// <br/>- `manual` (the default): a list of entries. `assetIds` may name first entries — the caller's own assets, not
+        /// <br/>  in the trash — each remembered as added by the caller.
+        /// <br/>- `conditional`: a saved filter (`conditions`, at least one) over the caller's own assets, evaluated each time
+        /// <br/>  the album is read; it takes no entries. Folders named in the conditions must be ones the caller may view.
+        /// <br/>
+        /// <br/>All or nothing: if one of `assetIds` or of the condition folders is not the caller's to use, nothing is created
+        /// <br/>and the answer is 404.
+        /// </remarks>
+        /// <returns>The album was created; the caller is its `owner`.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<AlbumResponse> CreateAlbumAsync(CreateAlbumRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            if (body == null)
+                throw new System.ArgumentNullException("body");
+
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+                    var json_ = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(body, JsonSerializerSettings);
+                    var content_ = new System.Net.Http.ByteArrayContent(json_);
+                    content_.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse("application/json");
+                    request_.Content = content_;
+                    request_.Method = new System.Net.Http.HttpMethod("POST");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/v1/albums"
+                    urlBuilder_.Append("api/v1/albums");
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 201)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<AlbumResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            return objectResponse_.Object;
+                        }
+                        else
+                        if (status_ == 400)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The request is invalid: a field breaks a rule (`validation.failed`, with `errors` per field), or\nthe body is not valid JSON for this operation \u2014 syntax, wrong types or unknown members\n(`request.malformed`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("No valid credentials were sent, or they expired or were revoked (`auth.unauthenticated`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 404)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("An asset of `assetIds` does not exist, is not the caller\'s own or is in the trash, or a folder of the\nconditions does not exist or the caller may not view it (`resource.not_found`); nothing was created.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 413)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The request body is larger than the server accepts (`request.too_large`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 415)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The body was not sent as `application/json` (`request.unsupported_media_type`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new PhotoApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Get an album
+        /// </summary>
+        /// <remarks>
+        /// One album with the caller's `role` on it and the number of assets it shows now. Any role will do (owner,
+        /// <br/>Provider, Downloader, Viewer); an album the caller may not see answers 404, like an unknown one. The hidden
+        /// <br/>album behind a selection share (`kind: selection`) can be read by its id too.
+        /// </remarks>
+        /// <param name="id">The album's id.</param>
+        /// <returns>The album.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<AlbumResponse> GetAlbumAsync(System.Guid id, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            if (id == null)
+                throw new System.ArgumentNullException("id");
+
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+                    request_.Method = new System.Net.Http.HttpMethod("GET");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/v1/albums/{id}"
+                    urlBuilder_.Append("api/v1/albums/");
+                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(id, System.Globalization.CultureInfo.InvariantCulture)));
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 200)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<AlbumResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            return objectResponse_.Object;
+                        }
+                        else
+                        if (status_ == 400)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The request is invalid: a field breaks a rule (`validation.failed`, with `errors` per field), or\nthe body is not valid JSON for this operation \u2014 syntax, wrong types or unknown members\n(`request.malformed`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("No valid credentials were sent, or they expired or were revoked (`auth.unauthenticated`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 404)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("Nothing with this id exists, or the caller may not know that it does (`resource.not_found`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new PhotoApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Update an album
+        /// </summary>
+        /// <remarks>
+        /// Changes the album's name, description, sort order, cover or (conditional albums only) conditions. Its owner
+        /// <br/>only: an invitee, whatever their role, gets 403 `share.role_insufficient`; someone who may not see the album gets
+        /// <br/>404. Absent or `null` fields are left unchanged; `conditions` replaces the whole filter. The cover must be an
+        /// <br/>asset the album shows; `clearCover: true` removes it.
+        /// </remarks>
+        /// <param name="id">The album's id.</param>
+        /// <returns>The album after the change.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<AlbumResponse> UpdateAlbumAsync(System.Guid id, UpdateAlbumRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            if (id == null)
+                throw new System.ArgumentNullException("id");
+
+            if (body == null)
+                throw new System.ArgumentNullException("body");
+
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+                    var json_ = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(body, JsonSerializerSettings);
+                    var content_ = new System.Net.Http.ByteArrayContent(json_);
+                    content_.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse("application/json");
+                    request_.Content = content_;
+                    request_.Method = new System.Net.Http.HttpMethod("PATCH");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/v1/albums/{id}"
+                    urlBuilder_.Append("api/v1/albums/");
+                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(id, System.Globalization.CultureInfo.InvariantCulture)));
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 200)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<AlbumResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            return objectResponse_.Object;
+                        }
+                        else
+                        if (status_ == 400)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("Invalid fields (`validation.failed`), e.g. `conditions` for an album that is not conditional\n(`errors.conditions`) or a cover the album does not show (`errors.coverAssetId`); or a malformed body\n(`request.malformed`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("No valid credentials were sent, or they expired or were revoked (`auth.unauthenticated`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 403)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The caller sees the album as an invitee but only its owner may change it (`share.role_insufficient`), or the\nuser is not granted the photo library (`auth.photo_library_denied`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 404)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The album does not exist or the caller may not see it, or a folder of the conditions does not exist or the\ncaller may not view it (`resource.not_found`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 413)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The request body is larger than the server accepts (`request.too_large`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 415)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The body was not sent as `application/json` (`request.unsupported_media_type`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new PhotoApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Delete an album
+        /// </summary>
+        /// <remarks>
+        /// Deletes the album and its share, if it has one: invitees lose access at once. The assets stay where they are.
+        /// <br/>Its owner only: an invitee gets 403 `share.role_insufficient`; someone who may not see the album gets 404.
+        /// </remarks>
+        /// <param name="id">The album's id.</param>
+        /// <returns>The album was deleted.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task DeleteAlbumAsync(System.Guid id, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            if (id == null)
+                throw new System.ArgumentNullException("id");
+
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+                    request_.Method = new System.Net.Http.HttpMethod("DELETE");
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/v1/albums/{id}"
+                    urlBuilder_.Append("api/v1/albums/");
+                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(id, System.Globalization.CultureInfo.InvariantCulture)));
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 204)
+                        {
+                            return;
+                        }
+                        else
+                        if (status_ == 400)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The request is invalid: a field breaks a rule (`validation.failed`, with `errors` per field), or\nthe body is not valid JSON for this operation \u2014 syntax, wrong types or unknown members\n(`request.malformed`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("No valid credentials were sent, or they expired or were revoked (`auth.unauthenticated`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 403)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The caller sees the album as an invitee but only its owner may delete it (`share.role_insufficient`), or the\nuser is not granted the photo library (`auth.photo_library_denied`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 404)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("Nothing with this id exists, or the caller may not know that it does (`resource.not_found`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new PhotoApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// List what an album shows
+        /// </summary>
+        /// <remarks>
+        /// What the album shows, in its `sortOrder` (by the time taken, then id), with keyset pagination: the entries of a
+        /// <br/>manual or selection album, or for a conditional album the owner's assets its conditions match now. Never the
+        /// <br/>trash. Any role may list. Each item is the asset, with signed media URLs (`urls.original` is `null` where the
+        /// <br/>caller may not download it, e.g. as a Viewer), and for entries who added it and when.
+        /// </remarks>
+        /// <param name="id">The album's id.</param>
+        /// <param name="limit">Items per page.</param>
+        /// <param name="cursor">The `nextCursor` of the previous page; omit for the first page.</param>
+        /// <returns>A page of the album's assets.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<AlbumEntryResponsePage> ListAlbumAssetsAsync(System.Guid id, int? limit = null, string? cursor = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            if (id == null)
+                throw new System.ArgumentNullException("id");
+
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+                    request_.Method = new System.Net.Http.HttpMethod("GET");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/v1/albums/{id}/assets"
+                    urlBuilder_.Append("api/v1/albums/");
+                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(id, System.Globalization.CultureInfo.InvariantCulture)));
+                    urlBuilder_.Append("/assets");
+                    urlBuilder_.Append('?');
+                    if (limit != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("limit")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(limit, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (cursor != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("cursor")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(cursor, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    urlBuilder_.Length--;
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 200)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<AlbumEntryResponsePage>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            return objectResponse_.Object;
+                        }
+                        else
+                        if (status_ == 400)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The request is invalid: a field breaks a rule (`validation.failed`, with `errors` per field), or\nthe body is not valid JSON for this operation \u2014 syntax, wrong types or unknown members\n(`request.malformed`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("No valid credentials were sent, or they expired or were revoked (`auth.unauthenticated`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 404)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("Nothing with this id exists, or the caller may not know that it does (`resource.not_found`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new PhotoApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Add assets to an album
+        /// </summary>
+        /// <remarks>
+        /// Adds the caller's own assets (not in the trash) to a manual album or a selection: the album's owner or a
+        /// <br/>Provider may; a Viewer or Downloader gets 403 `share.role_insufficient`. Each new entry remembers who added it
+        /// <br/>and when; assets that are entries already are reported in `alreadyInAlbum`, not added twice. Conditional albums
+        /// <br/>are filled by their conditions and take no entries (409 `album.not_manual`). All or nothing: if one asset does
+        /// <br/>not exist, is not the caller's own or is in the trash, nothing is added and the answer is 404.
+        /// </remarks>
+        /// <param name="id">The album's id.</param>
+        /// <returns>The assets that became entries, and those that were entries already.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<AddAlbumAssetsResponse> AddAlbumAssetsAsync(System.Guid id, AlbumAssetsRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            if (id == null)
+                throw new System.ArgumentNullException("id");
+
+            if (body == null)
+                throw new System.ArgumentNullException("body");
+
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+                    var json_ = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(body, JsonSerializerSettings);
+                    var content_ = new System.Net.Http.ByteArrayContent(json_);
+                    content_.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse("application/json");
+                    request_.Content = content_;
+                    request_.Method = new System.Net.Http.HttpMethod("PUT");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/v1/albums/{id}/assets"
+                    urlBuilder_.Append("api/v1/albums/");
+                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(id, System.Globalization.CultureInfo.InvariantCulture)));
+                    urlBuilder_.Append("/assets");
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 200)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<AddAlbumAssetsResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            return objectResponse_.Object;
+                        }
+                        else
+                        if (status_ == 400)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The request is invalid: a field breaks a rule (`validation.failed`, with `errors` per field), or\nthe body is not valid JSON for this operation \u2014 syntax, wrong types or unknown members\n(`request.malformed`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("No valid credentials were sent, or they expired or were revoked (`auth.unauthenticated`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 403)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The caller sees the album but is a Viewer or Downloader, who may not add (`share.role_insufficient`), or the\nuser is not granted the photo library (`auth.photo_library_denied`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 404)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The album does not exist or the caller may not see it, or an asset does not exist, is not the caller\'s own or\nis in the trash (`resource.not_found`); nothing was added.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 409)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The album is conditional, filled by its conditions (`album.not_manual`); change its conditions instead.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 413)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The request body is larger than the server accepts (`request.too_large`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 415)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The body was not sent as `application/json` (`request.unsupported_media_type`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new PhotoApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Remove assets from an album
+        /// </summary>
+        /// <remarks>
+        /// Removes entries from a manual album or a selection; the assets themselves stay where they are (a removed cover
+        /// <br/>is cleared). The album's owner removes any entry, a Provider only the entries they added; a Viewer or Downloader
+        /// <br/>none (403 `share.role_insufficient`). The asset ids travel in a JSON body. All or nothing: an asset that is not
+        /// <br/>an entry answers 404 `album.entry_missing`, one the caller may not remove 403; nothing is removed then.
+        /// </remarks>
+        /// <param name="id">The album's id.</param>
+        /// <returns>The assets that are no longer entries.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<RemoveAlbumAssetsResponse> RemoveAlbumAssetsAsync(System.Guid id, AlbumAssetsRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            if (id == null)
+                throw new System.ArgumentNullException("id");
+
+            if (body == null)
+                throw new System.ArgumentNullException("body");
+
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+                    var json_ = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(body, JsonSerializerSettings);
+                    var content_ = new System.Net.Http.ByteArrayContent(json_);
+                    content_.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse("application/json");
+                    request_.Content = content_;
+                    request_.Method = new System.Net.Http.HttpMethod("DELETE");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/v1/albums/{id}/assets"
+                    urlBuilder_.Append("api/v1/albums/");
+                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(id, System.Globalization.CultureInfo.InvariantCulture)));
+                    urlBuilder_.Append("/assets");
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 200)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<RemoveAlbumAssetsResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            return objectResponse_.Object;
+                        }
+                        else
+                        if (status_ == 400)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The request is invalid: a field breaks a rule (`validation.failed`, with `errors` per field), or\nthe body is not valid JSON for this operation \u2014 syntax, wrong types or unknown members\n(`request.malformed`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("No valid credentials were sent, or they expired or were revoked (`auth.unauthenticated`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 403)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The caller sees the album but may not remove one of the entries \u2014 a Viewer or Downloader removes none, a\nProvider only those they added (`share.role_insufficient`) \u2014 or the user is not granted the photo library\n(`auth.photo_library_denied`). Nothing was removed.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 404)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The album does not exist or the caller may not see it (`resource.not_found`), or an asset named is not an entry\nof the album (`album.entry_missing`). Nothing was removed.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 409)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The album is conditional, filled by its conditions (`album.not_manual`); change its conditions instead.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 413)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The request body is larger than the server accepts (`request.too_large`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 415)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The body was not sent as `application/json` (`request.unsupported_media_type`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new PhotoApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Share an album or a selection
+        /// </summary>
+        /// <remarks>
+        /// Shares `target` with invitees (users, or every member of a group, each with a role) and/or a link:
+        /// <br/>
+        /// <br/>- `album`: an album the caller owns (an invitee of it gets 403 `share.role_insufficient`). One share per album: a
+        /// <br/>  second one answers 409 `share.already_shared` — change the existing share, named by the album's `shareId`.
+        /// <br/>- `selection`: some of the caller's own assets (not in the trash). They become a hidden album (`kind:
+        /// <br/>  selection`, named by `target.name` or "N items") that the share's invitees reach through `listSharedWithMe`.
+        /// <br/>
+        /// <br/>Roles: `viewer` (see), `downloader` (see and download) or `provider` (see, download, add their own assets and
+        /// <br/>remove what they added); a conditional album takes Viewers and Downloaders only (`share.role_not_allowed`).
+        /// <br/>Invitees must be active users or existing groups (`share.unknown_invitee`), never the owner
+        /// <br/>(`share.invitee_is_owner`). Defaults: `linkEnabled: false`, `privacy: private`, `allowDownload: true`,
+        /// <br/>`allowUpload: false`, `showMetadata: true`.
+        /// </remarks>
+        /// <returns>The share was created.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<ShareResponse> CreateShareAsync(CreateShareRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            if (body == null)
+                throw new System.ArgumentNullException("body");
+
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+                    var json_ = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(body, JsonSerializerSettings);
+                    var content_ = new System.Net.Http.ByteArrayContent(json_);
+                    content_.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse("application/json");
+                    request_.Content = content_;
+                    request_.Method = new System.Net.Http.HttpMethod("POST");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/v1/shares"
+                    urlBuilder_.Append("api/v1/shares");
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 201)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ShareResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            return objectResponse_.Object;
+                        }
+                        else
+                        if (status_ == 400)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("Invalid fields (`validation.failed`, e.g. `errors[\"target.assetIds\"]`), a malformed body\n(`request.malformed`), or invitees that cannot be invited (with `errors.invitees`): the owner\n(`share.invitee_is_owner`), an unknown or inactive user or an unknown group (`share.unknown_invitee`), or a\nProvider on a conditional album (`share.role_not_allowed`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("No valid credentials were sent, or they expired or were revoked (`auth.unauthenticated`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 403)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The caller sees the album as an invitee but only its owner may share it (`share.role_insufficient`), or the\nuser is not granted the photo library (`auth.photo_library_denied`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 404)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The album does not exist, the caller may not see it, or it is the hidden album of a selection; or an asset of\nthe selection does not exist, is not the caller\'s own or is in the trash (`resource.not_found`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 409)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The album is shared already (`share.already_shared`); change its share instead.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 413)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The request body is larger than the server accepts (`request.too_large`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 415)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The body was not sent as `application/json` (`request.unsupported_media_type`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new PhotoApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Get a share
+        /// </summary>
+        /// <remarks>
+        /// One share with its link settings and invitees. Only its owner may read it; for invitees and everyone else it
+        /// <br/>answers 404, like an unknown one. The password is never returned, only `passwordProtected`.
+        /// </remarks>
+        /// <param name="id">The share's id.</param>
+        /// <returns>The share.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<ShareResponse> GetShareAsync(System.Guid id, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            if (id == null)
+                throw new System.ArgumentNullException("id");
+
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+                    request_.Method = new System.Net.Http.HttpMethod("GET");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/v1/shares/{id}"
+                    urlBuilder_.Append("api/v1/shares/");
+                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(id, System.Globalization.CultureInfo.InvariantCulture)));
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 200)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ShareResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            return objectResponse_.Object;
+                        }
+                        else
+                        if (status_ == 400)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The request is invalid: a field breaks a rule (`validation.failed`, with `errors` per field), or\nthe body is not valid JSON for this operation \u2014 syntax, wrong types or unknown members\n(`request.malformed`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("No valid credentials were sent, or they expired or were revoked (`auth.unauthenticated`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 404)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("Nothing with this id exists, or the caller may not know that it does (`resource.not_found`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new PhotoApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Update a share
+        /// </summary>
+        /// <remarks>
+        /// Changes the link settings and the invitees. Its owner only (invitees cannot change roles, their own included:
+        /// <br/>for them the share answers 404). Absent or `null` fields are left unchanged. `invitees`, when present, replaces
+        /// <br/>the whole list; an invitee who stays keeps the date they were first shared with. The same invitee rules as for
+        /// <br/>`createShare` apply (`share.invitee_is_owner`, `share.unknown_invitee`, `share.role_not_allowed`). A new
+        /// <br/>`password` locks out guests who unlocked with the old one; `clearPassword` and `clearExpiry` remove the password
+        /// <br/>and the expiry.
+        /// </remarks>
+        /// <param name="id">The share's id.</param>
+        /// <returns>The share after the change.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<ShareResponse> UpdateShareAsync(System.Guid id, UpdateShareRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            if (id == null)
+                throw new System.ArgumentNullException("id");
+
+            if (body == null)
+                throw new System.ArgumentNullException("body");
+
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+                    var json_ = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(body, JsonSerializerSettings);
+                    var content_ = new System.Net.Http.ByteArrayContent(json_);
+                    content_.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse("application/json");
+                    request_.Content = content_;
+                    request_.Method = new System.Net.Http.HttpMethod("PATCH");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/v1/shares/{id}"
+                    urlBuilder_.Append("api/v1/shares/");
+                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(id, System.Globalization.CultureInfo.InvariantCulture)));
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 200)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ShareResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            return objectResponse_.Object;
+                        }
+                        else
+                        if (status_ == 400)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("Invalid fields (`validation.failed`), a malformed body (`request.malformed`), or invitees that cannot be\ninvited (with `errors.invitees`): the owner (`share.invitee_is_owner`), an unknown or inactive user or an\nunknown group (`share.unknown_invitee`), or a Provider on a conditional album (`share.role_not_allowed`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("No valid credentials were sent, or they expired or were revoked (`auth.unauthenticated`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 404)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("Nothing with this id exists, or the caller may not know that it does (`resource.not_found`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 413)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The request body is larger than the server accepts (`request.too_large`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 415)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The body was not sent as `application/json` (`request.unsupported_media_type`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new PhotoApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Stop sharing
+        /// </summary>
+        /// <remarks>
+        /// Deletes the share: invitees and guests lose access at once. An album stays, unshared; a selection's hidden album
+        /// <br/>goes with its share (the assets stay where they are). Its owner only; for anyone else the share answers 404.
+        /// </remarks>
+        /// <param name="id">The share's id.</param>
+        /// <returns>The share was deleted.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task DeleteShareAsync(System.Guid id, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            if (id == null)
+                throw new System.ArgumentNullException("id");
+
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+                    request_.Method = new System.Net.Http.HttpMethod("DELETE");
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/v1/shares/{id}"
+                    urlBuilder_.Append("api/v1/shares/");
+                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(id, System.Globalization.CultureInfo.InvariantCulture)));
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 204)
+                        {
+                            return;
+                        }
+                        else
+                        if (status_ == 400)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The request is invalid: a field breaks a rule (`validation.failed`, with `errors` per field), or\nthe body is not valid JSON for this operation \u2014 syntax, wrong types or unknown members\n(`request.malformed`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("No valid credentials were sent, or they expired or were revoked (`auth.unauthenticated`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 404)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("Nothing with this id exists, or the caller may not know that it does (`resource.not_found`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new PhotoApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Give the link a new key
+        /// </summary>
+        /// <remarks>
+        /// Replaces the link key (and so `key` and `url`): the old link stops working at once. No request body. Its owner
+        /// <br/>only; for anyone else the share answers 404.
+        /// </remarks>
+        /// <param name="id">The share's id.</param>
+        /// <returns>The share with its new key.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<ShareResponse> RotateShareKeyAsync(System.Guid id, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            if (id == null)
+                throw new System.ArgumentNullException("id");
+
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+                    request_.Content = new System.Net.Http.StringContent(string.Empty, System.Text.Encoding.UTF8, "application/json");
+                    request_.Method = new System.Net.Http.HttpMethod("POST");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/v1/shares/{id}/rotate-key"
+                    urlBuilder_.Append("api/v1/shares/");
+                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(id, System.Globalization.CultureInfo.InvariantCulture)));
+                    urlBuilder_.Append("/rotate-key");
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 200)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ShareResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            return objectResponse_.Object;
+                        }
+                        else
+                        if (status_ == 400)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The request is invalid: a field breaks a rule (`validation.failed`, with `errors` per field), or\nthe body is not valid JSON for this operation \u2014 syntax, wrong types or unknown members\n(`request.malformed`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("No valid credentials were sent, or they expired or were revoked (`auth.unauthenticated`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 404)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("Nothing with this id exists, or the caller may not know that it does (`resource.not_found`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new PhotoApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// List partners
+        /// </summary>
+        /// <remarks>
+        /// With `direction=shared-by` (the default), the users the caller shares their library with; with `shared-with`, the
+        /// <br/>users who share theirs with the caller. Ordered by the partner's user id.
+        /// </remarks>
+        /// <param name="direction">`shared-by`: whom the caller shares their library with; `shared-with`: who shares theirs with the caller.</param>
+        /// <param name="limit">Items per page.</param>
+        /// <param name="cursor">The `nextCursor` of the previous page; omit for the first page.</param>
+        /// <returns>A page of partners.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<PartnerResponsePage> ListPartnersAsync(Direction? direction = null, int? limit = null, string? cursor = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+                    request_.Method = new System.Net.Http.HttpMethod("GET");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/v1/partners"
+                    urlBuilder_.Append("api/v1/partners");
+                    urlBuilder_.Append('?');
+                    if (direction != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("direction")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(direction, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (limit != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("limit")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(limit, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (cursor != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("cursor")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(cursor, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    urlBuilder_.Length--;
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 200)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<PartnerResponsePage>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            return objectResponse_.Object;
+                        }
+                        else
+                        if (status_ == 400)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The request is invalid: a field breaks a rule (`validation.failed`, with `errors` per field), or\nthe body is not valid JSON for this operation \u2014 syntax, wrong types or unknown members\n(`request.malformed`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("No valid credentials were sent, or they expired or were revoked (`auth.unauthenticated`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new PhotoApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Share my library with a partner
+        /// </summary>
+        /// <remarks>
+        /// Starts sharing the caller's whole Personal Space with another active user, one way: the partner sees and
+        /// <br/>downloads it (never the trash, never the Shared Space). The partner decides with `updatePartner` whether those
+        /// <br/>photos show in their own timeline (off at first).
+        /// </remarks>
+        /// <returns>The partnership, as the caller sees it (`direction: shared-by`).</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<PartnerResponse> CreatePartnerAsync(CreatePartnerRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            if (body == null)
+                throw new System.ArgumentNullException("body");
+
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+                    var json_ = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(body, JsonSerializerSettings);
+                    var content_ = new System.Net.Http.ByteArrayContent(json_);
+                    content_.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse("application/json");
+                    request_.Content = content_;
+                    request_.Method = new System.Net.Http.HttpMethod("POST");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/v1/partners"
+                    urlBuilder_.Append("api/v1/partners");
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 201)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<PartnerResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            return objectResponse_.Object;
+                        }
+                        else
+                        if (status_ == 400)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("Invalid fields (`validation.failed`), a malformed body (`request.malformed`), or the caller\'s own id\n(`partner.self`, with `errors.userId`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("No valid credentials were sent, or they expired or were revoked (`auth.unauthenticated`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 404)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("There is no active user with this id (`resource.not_found`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 409)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The caller already shares their library with this user (`partner.exists`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 413)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The request body is larger than the server accepts (`request.too_large`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 415)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The body was not sent as `application/json` (`request.unsupported_media_type`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new PhotoApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Show a partner's photos in my timeline
+        /// </summary>
+        /// <remarks>
+        /// The recipient's choice: whether the library of a partner who shares with the caller shows in the caller's own
+        /// <br/>timeline (`listAssets` without `folderId` or `albumId`).
+        /// </remarks>
+        /// <param name="userId">The partner who shares their library with the caller.</param>
+        /// <returns>The partnership, as the caller sees it (`direction: shared-with`).</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<PartnerResponse> UpdatePartnerAsync(System.Guid userId, UpdatePartnerRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            if (userId == null)
+                throw new System.ArgumentNullException("userId");
+
+            if (body == null)
+                throw new System.ArgumentNullException("body");
+
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+                    var json_ = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(body, JsonSerializerSettings);
+                    var content_ = new System.Net.Http.ByteArrayContent(json_);
+                    content_.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse("application/json");
+                    request_.Content = content_;
+                    request_.Method = new System.Net.Http.HttpMethod("PATCH");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/v1/partners/{userId}"
+                    urlBuilder_.Append("api/v1/partners/");
+                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(userId, System.Globalization.CultureInfo.InvariantCulture)));
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 200)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<PartnerResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            return objectResponse_.Object;
+                        }
+                        else
+                        if (status_ == 400)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The request is invalid: a field breaks a rule (`validation.failed`, with `errors` per field), or\nthe body is not valid JSON for this operation \u2014 syntax, wrong types or unknown members\n(`request.malformed`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("No valid credentials were sent, or they expired or were revoked (`auth.unauthenticated`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 404)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("This user does not share their library with the caller (`resource.not_found`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 413)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The request body is larger than the server accepts (`request.too_large`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 415)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The body was not sent as `application/json` (`request.unsupported_media_type`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new PhotoApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// End a partnership
+        /// </summary>
+        /// <remarks>
+        /// Ends a partnership from either side: with `direction=shared-by` (the default) the caller stops sharing their
+        /// <br/>library with this user; with `shared-with` the caller stops receiving this user's library.
+        /// </remarks>
+        /// <param name="userId">The other user of the partnership.</param>
+        /// <param name="direction">`shared-by`: stop sharing the caller's library with this user; `shared-with`: stop receiving theirs.</param>
+        /// <returns>The partnership was ended.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task DeletePartnerAsync(System.Guid userId, Direction2? direction = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            if (userId == null)
+                throw new System.ArgumentNullException("userId");
+
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+                    request_.Method = new System.Net.Http.HttpMethod("DELETE");
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/v1/partners/{userId}"
+                    urlBuilder_.Append("api/v1/partners/");
+                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(userId, System.Globalization.CultureInfo.InvariantCulture)));
+                    urlBuilder_.Append('?');
+                    if (direction != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("direction")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(direction, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    urlBuilder_.Length--;
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 204)
+                        {
+                            return;
+                        }
+                        else
+                        if (status_ == 400)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The request is invalid: a field breaks a rule (`validation.failed`, with `errors` per field), or\nthe body is not valid JSON for this operation \u2014 syntax, wrong types or unknown members\n(`request.malformed`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("No valid credentials were sent, or they expired or were revoked (`auth.unauthenticated`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 404)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("There is no such partnership in that direction (`resource.not_found`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new PhotoApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Shared with me
+        /// </summary>
+        /// <remarks>
+        /// The Sharing page's "Shared With Me": albums and selections other users share with the caller (directly or
+        /// <br/>through a group), with the caller's role, and the libraries of partners who share with the caller. Newest first
+        /// <br/>by `sharedAt`, grouped by day (UTC) — unlike other lists the page is `{ "groups": [...], "nextCursor" }`. A day
+        /// <br/>may continue on the next page, whose first group then has the same `date`.
+        /// </remarks>
+        /// <param name="limit">Items per page (counted over all groups).</param>
+        /// <param name="cursor">The `nextCursor` of the previous page; omit for the first page.</param>
+        /// <returns>A page of what is shared with the caller, grouped by day.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<SharedWithMePage> ListSharedWithMeAsync(int? limit = null, string? cursor = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+                    request_.Method = new System.Net.Http.HttpMethod("GET");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/v1/sharing/with-me"
+                    urlBuilder_.Append("api/v1/sharing/with-me");
+                    urlBuilder_.Append('?');
+                    if (limit != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("limit")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(limit, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (cursor != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("cursor")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(cursor, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    urlBuilder_.Length--;
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 200)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<SharedWithMePage>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            return objectResponse_.Object;
+                        }
+                        else
+                        if (status_ == 400)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The request is invalid: a field breaks a rule (`validation.failed`, with `errors` per field), or\nthe body is not valid JSON for this operation \u2014 syntax, wrong types or unknown members\n(`request.malformed`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("No valid credentials were sent, or they expired or were revoked (`auth.unauthenticated`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new PhotoApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Shared with others
+        /// </summary>
+        /// <remarks>
+        /// The Sharing page's "Shared With Others": the caller's shares (albums and selections) and the partners the
+        /// <br/>caller shares their library with, most recently changed first.
+        /// </remarks>
+        /// <param name="limit">Items per page.</param>
+        /// <param name="cursor">The `nextCursor` of the previous page; omit for the first page.</param>
+        /// <returns>A page of what the caller shares.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<SharedWithOthersItemPage> ListSharedWithOthersAsync(int? limit = null, string? cursor = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+                    request_.Method = new System.Net.Http.HttpMethod("GET");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/v1/sharing/with-others"
+                    urlBuilder_.Append("api/v1/sharing/with-others");
+                    urlBuilder_.Append('?');
+                    if (limit != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("limit")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(limit, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (cursor != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("cursor")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(cursor, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    urlBuilder_.Length--;
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 200)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<SharedWithOthersItemPage>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            return objectResponse_.Object;
+                        }
+                        else
+                        if (status_ == 400)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The request is invalid: a field breaks a rule (`validation.failed`, with `errors` per field), or\nthe body is not valid JSON for this operation \u2014 syntax, wrong types or unknown members\n(`request.malformed`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("No valid credentials were sent, or they expired or were revoked (`auth.unauthenticated`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new PhotoApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
         protected struct ObjectResponseResult<T>
         {
             public ObjectResponseResult(T responseObject, string responseText)
@@ -7097,6 +9896,15 @@ namespace PhotoApi.Client
         /// <br/>- `asset.not_ready` — the asset is still being processed; try again shortly.
         /// <br/>- `asset.no_derivative` — the asset has no thumbnail (not an image, or it could not be decoded).
         /// <br/>- `media.link_invalid` — a signed media URL is invalid or has expired.
+        /// <br/>- `share.role_insufficient` — the caller sees the album but their role (Viewer, Downloader, Provider) does not allow this.
+        /// <br/>- `share.invitee_is_owner` — an album or selection cannot be shared with its owner.
+        /// <br/>- `share.unknown_invitee` — an invitee is not an active user or an existing group.
+        /// <br/>- `share.role_not_allowed` — the role cannot be given on this target (conditional albums: Viewer and Downloader only).
+        /// <br/>- `share.already_shared` — the album is already shared; change its share instead.
+        /// <br/>- `album.not_manual` — a conditional album is filled by its conditions; entries cannot be added or removed.
+        /// <br/>- `album.entry_missing` — an asset named is not in the album.
+        /// <br/>- `partner.self` — a user cannot be their own partner.
+        /// <br/>- `partner.exists` — the caller already shares their library with this user.
         /// <br/>
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("code")]
@@ -7982,10 +10790,10 @@ namespace PhotoApi.Client
         public string? Preview { get; set; } = default!;
 
         /// <summary>
-        /// The original file (`downloadAsset`).
+        /// The original file (`downloadAsset`); `null` where the caller may view the asset but not download it (e.g. as an album's Viewer).
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("original")]
-        public string Original { get; set; } = default!;
+        public string? Original { get; set; } = default!;
 
         private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
 
@@ -8259,15 +11067,24 @@ namespace PhotoApi.Client
 
     }
 
+    /// <summary>
+    /// Exactly one of `assetIds` and `albumId`.
+    /// </summary>
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
     public partial class DownloadArchiveRequest
     {
 
         /// <summary>
-        /// The assets whose originals go into the zip.
+        /// The assets whose originals go into the zip; the caller must be allowed to download each.
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("assetIds")]
-        public System.Collections.Generic.ICollection<System.Guid> AssetIds { get; set; } = new System.Collections.ObjectModel.Collection<System.Guid>();
+        public System.Collections.Generic.ICollection<System.Guid>? AssetIds { get; set; } = default!;
+
+        /// <summary>
+        /// An album whose assets (everything it shows) go into the zip; the caller must be its owner, a Downloader or a Provider.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("albumId")]
+        public System.Guid? AlbumId { get; set; } = default!;
 
     }
 
@@ -8572,6 +11389,1084 @@ namespace PhotoApi.Client
 
     }
 
+    /// <summary>
+    /// The user who owns an album (or shares something with the caller).
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class AlbumOwner
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("id")]
+        public System.Guid Id { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("username")]
+        public string Username { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("displayName")]
+        public string DisplayName { get; set; } = default!;
+
+        private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    /// <summary>
+    /// The saved filter of a conditional album: every condition given must hold, and at least one must be given. It
+    /// <br/>collects the album owner's own assets (never the trash), evaluated each time the album is read. `null` for manual
+    /// <br/>and selection albums.
+    /// <br/>
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class AlbumConditions
+    {
+
+        /// <summary>
+        /// In one of these folders or any folder below them. The caller must be able to view each.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("folderIds")]
+        public System.Collections.Generic.ICollection<System.Guid>? FolderIds { get; set; } = default!;
+
+        /// <summary>
+        /// Taken at or after.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("from")]
+        public System.DateTimeOffset? From { get; set; } = default!;
+
+        /// <summary>
+        /// Taken before; must be after `from`.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("to")]
+        public System.DateTimeOffset? To { get; set; } = default!;
+
+        /// <summary>
+        /// Carries any of these tags, compared case-insensitively (stored in lower case).
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("tags")]
+        public System.Collections.Generic.ICollection<string>? Tags { get; set; } = default!;
+
+        /// <summary>
+        /// Rated at least this.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("minRating")]
+        public int? MinRating { get; set; } = default!;
+
+        /// <summary>
+        /// Only this kind of file.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("mediaType")]
+        [System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<AlbumConditionsMediaType>))]
+        public AlbumConditionsMediaType? MediaType { get; set; } = default!;
+
+        /// <summary>
+        /// Found in the camera make or model, case-insensitively (e.g. `iPhone`).
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("camera")]
+        public string? Camera { get; set; } = default!;
+
+        /// <summary>
+        /// Computed by the server, not a condition — whether no condition is given. Always `false` in answers; ignored in requests.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("isEmpty")]
+        public bool? IsEmpty { get; set; } = default!;
+
+    }
+
+    /// <summary>
+    /// An album as the caller sees it, with the caller's role on it.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class AlbumResponse
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("id")]
+        public System.Guid Id { get; set; } = default!;
+
+        /// <summary>
+        /// `manual`: a list of entries; `conditional`: a saved filter; `selection`: the hidden album behind a selection share.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("kind")]
+        [System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<AlbumResponseKind>))]
+        public AlbumResponseKind Kind { get; set; } = default!;
+
+        /// <summary>
+        /// The album's name, or the selection's title.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("name")]
+        public string Name { get; set; } = default!;
+
+        /// <summary>
+        /// Empty when none was given.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("description")]
+        public string Description { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("owner")]
+        public AlbumOwner Owner { get; set; } = new AlbumOwner();
+
+        /// <summary>
+        /// The caller's role: `owner` does everything; `provider` sees, downloads, adds their own assets and removes what
+        /// <br/>they added; `downloader` sees and downloads; `viewer` sees. Through a group too; the highest role wins.
+        /// <br/>
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("role")]
+        [System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<AlbumResponseRole>))]
+        public AlbumResponseRole Role { get; set; } = default!;
+
+        /// <summary>
+        /// The asset shown as the album's cover; `null` when none was chosen.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("coverAssetId")]
+        public System.Guid? CoverAssetId { get; set; } = default!;
+
+        /// <summary>
+        /// Newest or oldest first, by the time taken.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("sortOrder")]
+        [System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<AlbumResponseSortOrder>))]
+        public AlbumResponseSortOrder SortOrder { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("conditions")]
+        public AlbumConditions? Conditions { get; set; } = default!;
+
+        /// <summary>
+        /// How many assets the album shows now (the trash never counts).
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("assetCount")]
+        public int AssetCount { get; set; } = default!;
+
+        /// <summary>
+        /// The album's share, for its owner; `null` when it is not shared or the caller is an invitee.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("shareId")]
+        public System.Guid? ShareId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("createdAt")]
+        public System.DateTimeOffset CreatedAt { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("updatedAt")]
+        public System.DateTimeOffset UpdatedAt { get; set; } = default!;
+
+        private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class AlbumResponsePage
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("items")]
+        public System.Collections.Generic.ICollection<AlbumResponse> Items { get; set; } = new System.Collections.ObjectModel.Collection<AlbumResponse>();
+
+        /// <summary>
+        /// Pass as `cursor` to get the next page; `null` on the last page.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("nextCursor")]
+        public string? NextCursor { get; set; } = default!;
+
+        private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    /// <summary>
+    /// `conditions` is required for, and only for, a conditional album; `assetIds` only for a manual one.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class CreateAlbumRequest
+    {
+
+        /// <summary>
+        /// Trimmed; at least one non-blank character, at most 255.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("name")]
+        public string Name { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("description")]
+        public string? Description { get; set; } = default!;
+
+        /// <summary>
+        /// `manual` (the default) or `conditional`.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("kind")]
+        [System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<CreateAlbumRequestKind>))]
+        public CreateAlbumRequestKind? Kind { get; set; } = default!;
+
+        /// <summary>
+        /// `newest` (the default) or `oldest` first, by the time taken.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("sortOrder")]
+        [System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<CreateAlbumRequestSortOrder>))]
+        public CreateAlbumRequestSortOrder? SortOrder { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("conditions")]
+        public AlbumConditions? Conditions { get; set; } = default!;
+
+        /// <summary>
+        /// First entries of a manual album — the caller's own assets, not in the trash.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("assetIds")]
+        public System.Collections.Generic.ICollection<System.Guid>? AssetIds { get; set; } = default!;
+
+    }
+
+    /// <summary>
+    /// Absent or `null` fields are left unchanged.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class UpdateAlbumRequest
+    {
+
+        /// <summary>
+        /// Trimmed; at least one non-blank character, at most 255.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("name")]
+        public string? Name { get; set; } = default!;
+
+        /// <summary>
+        /// `""` clears it.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("description")]
+        public string? Description { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("sortOrder")]
+        [System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<UpdateAlbumRequestSortOrder>))]
+        public UpdateAlbumRequestSortOrder? SortOrder { get; set; } = default!;
+
+        /// <summary>
+        /// Makes this asset the cover; it must be one the album shows.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("coverAssetId")]
+        public System.Guid? CoverAssetId { get; set; } = default!;
+
+        /// <summary>
+        /// `true` removes the cover. Cannot be combined with `coverAssetId`.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("clearCover")]
+        public bool? ClearCover { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("conditions")]
+        public AlbumConditions? Conditions { get; set; } = default!;
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class AlbumAssetsRequest
+    {
+
+        /// <summary>
+        /// The assets' ids.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("assetIds")]
+        public System.Collections.Generic.ICollection<System.Guid> AssetIds { get; set; } = new System.Collections.ObjectModel.Collection<System.Guid>();
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class AddAlbumAssetsResponse
+    {
+
+        /// <summary>
+        /// The assets that became entries now.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("added")]
+        public System.Collections.Generic.ICollection<System.Guid> Added { get; set; } = new System.Collections.ObjectModel.Collection<System.Guid>();
+
+        /// <summary>
+        /// The assets that were entries already (an album holds an asset once).
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("alreadyInAlbum")]
+        public System.Collections.Generic.ICollection<System.Guid> AlreadyInAlbum { get; set; } = new System.Collections.ObjectModel.Collection<System.Guid>();
+
+        private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class RemoveAlbumAssetsResponse
+    {
+
+        /// <summary>
+        /// The assets that are no longer entries.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("removed")]
+        public System.Collections.Generic.ICollection<System.Guid> Removed { get; set; } = new System.Collections.ObjectModel.Collection<System.Guid>();
+
+        private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    /// <summary>
+    /// One thing an album shows — the asset, and for entries of manual and selection albums who added it and when.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class AlbumEntryResponse
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("asset")]
+        public AssetResponse Asset { get; set; } = new AssetResponse();
+
+        /// <summary>
+        /// The user who added the entry; `null` in a conditional album or if that account was deleted.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("addedBy")]
+        public System.Guid? AddedBy { get; set; } = default!;
+
+        /// <summary>
+        /// When the entry was added; `null` in a conditional album.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("addedAt")]
+        public System.DateTimeOffset? AddedAt { get; set; } = default!;
+
+        private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class AlbumEntryResponsePage
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("items")]
+        public System.Collections.Generic.ICollection<AlbumEntryResponse> Items { get; set; } = new System.Collections.ObjectModel.Collection<AlbumEntryResponse>();
+
+        /// <summary>
+        /// Pass as `cursor` to get the next page; `null` on the last page.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("nextCursor")]
+        public string? NextCursor { get; set; } = default!;
+
+        private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    /// <summary>
+    /// What to share.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class ShareTargetRequest
+    {
+
+        /// <summary>
+        /// `album`: an album the caller owns (`id`); `selection`: some of the caller's own assets (`assetIds`).
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("type")]
+        [System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<ShareTargetRequestType>))]
+        public ShareTargetRequestType Type { get; set; } = default!;
+
+        /// <summary>
+        /// The album (`type: album` only).
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("id")]
+        public System.Guid? Id { get; set; } = default!;
+
+        /// <summary>
+        /// The assets (`type: selection` only) — the caller's own, not in the trash.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("assetIds")]
+        public System.Collections.Generic.ICollection<System.Guid>? AssetIds { get; set; } = default!;
+
+        /// <summary>
+        /// A title for the selection (default "N items").
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("name")]
+        public string? Name { get; set; } = default!;
+
+    }
+
+    /// <summary>
+    /// Someone to share with — a user, or every member of a group — and their role.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class InviteeRequest
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("principalType")]
+        [System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<InviteeRequestPrincipalType>))]
+        public InviteeRequestPrincipalType PrincipalType { get; set; } = default!;
+
+        /// <summary>
+        /// The user's or group's id (see `searchPrincipals`). Users must be active.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("principalId")]
+        public System.Guid PrincipalId { get; set; } = default!;
+
+        /// <summary>
+        /// `viewer` sees; `downloader` also downloads; `provider` also adds their own assets and removes what they added. Conditional albums: `viewer` or `downloader`.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("role")]
+        [System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<InviteeRequestRole>))]
+        public InviteeRequestRole Role { get; set; } = default!;
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class CreateShareRequest
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("target")]
+        public ShareTargetRequest Target { get; set; } = new ShareTargetRequest();
+
+        /// <summary>
+        /// Whether the link works for guests (default `false`, shared with the invitees only).
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("linkEnabled")]
+        public bool? LinkEnabled { get; set; } = default!;
+
+        /// <summary>
+        /// `private` (the default): invitees, signed in; `public`: anyone with the link.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("privacy")]
+        [System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<CreateShareRequestPrivacy>))]
+        public CreateShareRequestPrivacy? Privacy { get; set; } = default!;
+
+        /// <summary>
+        /// A password guests must enter; stored as a slow hash, never returned.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("password")]
+        public string? Password { get; set; } = default!;
+
+        /// <summary>
+        /// When the link stops working; must be in the future.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("expiresAt")]
+        public System.DateTimeOffset? ExpiresAt { get; set; } = default!;
+
+        /// <summary>
+        /// Default `true`.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("allowDownload")]
+        public bool? AllowDownload { get; set; } = default!;
+
+        /// <summary>
+        /// Default `false`.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("allowUpload")]
+        public bool? AllowUpload { get; set; } = default!;
+
+        /// <summary>
+        /// Default `true`.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("showMetadata")]
+        public bool? ShowMetadata { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("description")]
+        public string? Description { get; set; } = default!;
+
+        /// <summary>
+        /// Each user or group at most once.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("invitees")]
+        public System.Collections.Generic.ICollection<InviteeRequest>? Invitees { get; set; } = default!;
+
+    }
+
+    /// <summary>
+    /// Absent or `null` fields are left unchanged.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class UpdateShareRequest
+    {
+
+        /// <summary>
+        /// Whether the link works for guests.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("linkEnabled")]
+        public bool? LinkEnabled { get; set; } = default!;
+
+        /// <summary>
+        /// `private`: invitees, signed in; `public`: anyone with the link.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("privacy")]
+        [System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<UpdateShareRequestPrivacy>))]
+        public UpdateShareRequestPrivacy? Privacy { get; set; } = default!;
+
+        /// <summary>
+        /// Sets a new password (guests unlocked with the old one must unlock again). Cannot be combined with `clearPassword`.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("password")]
+        public string? Password { get; set; } = default!;
+
+        /// <summary>
+        /// `true` removes the password.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("clearPassword")]
+        public bool? ClearPassword { get; set; } = default!;
+
+        /// <summary>
+        /// When the link stops working; must be in the future. Cannot be combined with `clearExpiry`.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("expiresAt")]
+        public System.DateTimeOffset? ExpiresAt { get; set; } = default!;
+
+        /// <summary>
+        /// `true` removes the expiry.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("clearExpiry")]
+        public bool? ClearExpiry { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("allowDownload")]
+        public bool? AllowDownload { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("allowUpload")]
+        public bool? AllowUpload { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("showMetadata")]
+        public bool? ShowMetadata { get; set; } = default!;
+
+        /// <summary>
+        /// `""` clears it.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("description")]
+        public string? Description { get; set; } = default!;
+
+        /// <summary>
+        /// When present, replaces the invitee list (each kept invitee keeps the date first shared). Each user or group at most once.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("invitees")]
+        public System.Collections.Generic.ICollection<InviteeRequest>? Invitees { get; set; } = default!;
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class ShareTargetResponse
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("type")]
+        [System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<ShareTargetResponseType>))]
+        public ShareTargetResponseType Type { get; set; } = default!;
+
+        /// <summary>
+        /// The album; for a selection, the hidden album that holds it (list it with `listAlbumAssets`).
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("albumId")]
+        public System.Guid AlbumId { get; set; } = default!;
+
+        /// <summary>
+        /// The album's name, or the selection's title.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("name")]
+        public string Name { get; set; } = default!;
+
+        private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class InviteeResponse
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("principalType")]
+        [System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<InviteeResponsePrincipalType>))]
+        public InviteeResponsePrincipalType PrincipalType { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("principalId")]
+        public System.Guid PrincipalId { get; set; } = default!;
+
+        /// <summary>
+        /// The username, or the group's name.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("name")]
+        public string Name { get; set; } = default!;
+
+        /// <summary>
+        /// The user's display name, or the group's name.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("displayName")]
+        public string DisplayName { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("role")]
+        [System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<InviteeResponseRole>))]
+        public InviteeResponseRole Role { get; set; } = default!;
+
+        /// <summary>
+        /// When the share was first shared with this invitee.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("sharedAt")]
+        public System.DateTimeOffset SharedAt { get; set; } = default!;
+
+        private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    /// <summary>
+    /// A share as its owner sees it. The password is never returned, only whether there is one.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class ShareResponse
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("id")]
+        public System.Guid Id { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("ownerId")]
+        public System.Guid OwnerId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("target")]
+        public ShareTargetResponse Target { get; set; } = new ShareTargetResponse();
+
+        /// <summary>
+        /// Whether the link works for guests.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("linkEnabled")]
+        public bool LinkEnabled { get; set; } = default!;
+
+        /// <summary>
+        /// The link key (256 random bits, base64url).
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("key")]
+        public string Key { get; set; } = default!;
+
+        /// <summary>
+        /// The guest address of the link (`&lt;PublicUrl or this server&gt;/api/v1/s/&lt;key&gt;`); it answers only while the link
+        /// <br/>is enabled. Guest access is not served by this version of the API yet.
+        /// <br/>
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("url")]
+        public System.Uri Url { get; set; } = default!;
+
+        /// <summary>
+        /// `public`: anyone with the link; `private`: invitees, signed in.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("privacy")]
+        [System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<ShareResponsePrivacy>))]
+        public ShareResponsePrivacy Privacy { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("passwordProtected")]
+        public bool PasswordProtected { get; set; } = default!;
+
+        /// <summary>
+        /// When the link stops working; `null` if never.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("expiresAt")]
+        public System.DateTimeOffset? ExpiresAt { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("allowDownload")]
+        public bool AllowDownload { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("allowUpload")]
+        public bool AllowUpload { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("showMetadata")]
+        public bool ShowMetadata { get; set; } = default!;
+
+        /// <summary>
+        /// Empty when none was given.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("description")]
+        public string Description { get; set; } = default!;
+
+        /// <summary>
+        /// Users first, then groups, each by name.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("invitees")]
+        public System.Collections.Generic.ICollection<InviteeResponse> Invitees { get; set; } = new System.Collections.ObjectModel.Collection<InviteeResponse>();
+
+        [System.Text.Json.Serialization.JsonPropertyName("createdAt")]
+        public System.DateTimeOffset CreatedAt { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("updatedAt")]
+        public System.DateTimeOffset UpdatedAt { get; set; } = default!;
+
+        private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    /// <summary>
+    /// One partnership, seen from the caller's side.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class PartnerResponse
+    {
+
+        /// <summary>
+        /// The other user of the partnership.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("userId")]
+        public System.Guid UserId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("username")]
+        public string Username { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("displayName")]
+        public string DisplayName { get; set; } = default!;
+
+        /// <summary>
+        /// `shared-by`: the caller shares their library with this user; `shared-with`: this user shares theirs with the caller.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("direction")]
+        [System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<PartnerResponseDirection>))]
+        public PartnerResponseDirection Direction { get; set; } = default!;
+
+        /// <summary>
+        /// Whether the recipient shows the sharer's photos in their own timeline (the recipient's choice).
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("inTimeline")]
+        public bool InTimeline { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("createdAt")]
+        public System.DateTimeOffset CreatedAt { get; set; } = default!;
+
+        private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class PartnerResponsePage
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("items")]
+        public System.Collections.Generic.ICollection<PartnerResponse> Items { get; set; } = new System.Collections.ObjectModel.Collection<PartnerResponse>();
+
+        /// <summary>
+        /// Pass as `cursor` to get the next page; `null` on the last page.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("nextCursor")]
+        public string? NextCursor { get; set; } = default!;
+
+        private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class CreatePartnerRequest
+    {
+
+        /// <summary>
+        /// The active user to share the caller's whole Personal Space with (they see and download it; never the trash).
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("userId")]
+        public System.Guid UserId { get; set; } = default!;
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class UpdatePartnerRequest
+    {
+
+        /// <summary>
+        /// Show that partner's photos in the caller's own timeline.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("inTimeline")]
+        public bool InTimeline { get; set; } = default!;
+
+    }
+
+    /// <summary>
+    /// Something another user shares with the caller.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class SharedWithMeItem
+    {
+
+        /// <summary>
+        /// `album`, `selection`, or `partner` (their whole library).
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("kind")]
+        [System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<SharedWithMeItemKind>))]
+        public SharedWithMeItemKind Kind { get; set; } = default!;
+
+        /// <summary>
+        /// The share; `null` for a partner.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("shareId")]
+        public System.Guid? ShareId { get; set; } = default!;
+
+        /// <summary>
+        /// Open it with `getAlbum` / `listAlbumAssets`. `null` for a partner: their photos appear in the caller's timeline
+        /// <br/>(`listAssets`) once the caller turns `inTimeline` on with `updatePartner`.
+        /// <br/>
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("albumId")]
+        public System.Guid? AlbumId { get; set; } = default!;
+
+        /// <summary>
+        /// The album's name, the selection's title, or the partner's display name.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("name")]
+        public string Name { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("owner")]
+        public AlbumOwner Owner { get; set; } = new AlbumOwner();
+
+        /// <summary>
+        /// The caller's role; `partner` sees and downloads.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("role")]
+        [System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<SharedWithMeItemRole>))]
+        public SharedWithMeItemRole Role { get; set; } = default!;
+
+        /// <summary>
+        /// When it was first shared with the caller.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("sharedAt")]
+        public System.DateTimeOffset SharedAt { get; set; } = default!;
+
+        /// <summary>
+        /// How many assets it shows now (the trash never counts).
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("assetCount")]
+        public int AssetCount { get; set; } = default!;
+
+        /// <summary>
+        /// The album's cover; `null` when none was chosen and for a partner.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("coverAssetId")]
+        public System.Guid? CoverAssetId { get; set; } = default!;
+
+        private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class SharedWithMeGroup
+    {
+
+        /// <summary>
+        /// The day (UTC) these were shared with the caller.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("date")]
+        [System.Text.Json.Serialization.JsonConverter(typeof(DateFormatConverter))]
+        public System.DateTimeOffset Date { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("items")]
+        public System.Collections.Generic.ICollection<SharedWithMeItem> Items { get; set; } = new System.Collections.ObjectModel.Collection<SharedWithMeItem>();
+
+        private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    /// <summary>
+    /// A page of the Shared With Me view, newest first, grouped by day; a day may continue on the next page.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class SharedWithMePage
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("groups")]
+        public System.Collections.Generic.ICollection<SharedWithMeGroup> Groups { get; set; } = new System.Collections.ObjectModel.Collection<SharedWithMeGroup>();
+
+        /// <summary>
+        /// Pass as `cursor` to get the next page; `null` on the last page.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("nextCursor")]
+        public string? NextCursor { get; set; } = default!;
+
+        private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    /// <summary>
+    /// Something the caller shares.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class SharedWithOthersItem
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("kind")]
+        [System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<SharedWithOthersItemKind>))]
+        public SharedWithOthersItemKind Kind { get; set; } = default!;
+
+        /// <summary>
+        /// Manage it with `getShare` / `updateShare`; `null` for a partner.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("shareId")]
+        public System.Guid? ShareId { get; set; } = default!;
+
+        /// <summary>
+        /// The album shared (for a selection, its hidden album); `null` for a partner.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("albumId")]
+        public System.Guid? AlbumId { get; set; } = default!;
+
+        /// <summary>
+        /// The partner (`kind: partner` only).
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("partnerId")]
+        public System.Guid? PartnerId { get; set; } = default!;
+
+        /// <summary>
+        /// The album's name, the selection's title, or the partner's display name.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("name")]
+        public string Name { get; set; } = default!;
+
+        /// <summary>
+        /// Whether the link works for guests (`false` for a partner).
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("linkEnabled")]
+        public bool LinkEnabled { get; set; } = default!;
+
+        /// <summary>
+        /// The link's privacy; `null` for a partner.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("privacy")]
+        [System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<SharedWithOthersItemPrivacy>))]
+        public SharedWithOthersItemPrivacy? Privacy { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("passwordProtected")]
+        public bool PasswordProtected { get; set; } = default!;
+
+        /// <summary>
+        /// When the link stops working; `null` if never.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("expiresAt")]
+        public System.DateTimeOffset? ExpiresAt { get; set; } = default!;
+
+        /// <summary>
+        /// Users and groups invited (1 for a partner).
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("inviteeCount")]
+        public int InviteeCount { get; set; } = default!;
+
+        /// <summary>
+        /// How many assets it shows now (the trash never counts).
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("assetCount")]
+        public int AssetCount { get; set; } = default!;
+
+        /// <summary>
+        /// When its settings were last changed.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("updatedAt")]
+        public System.DateTimeOffset UpdatedAt { get; set; } = default!;
+
+        private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class SharedWithOthersItemPage
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("items")]
+        public System.Collections.Generic.ICollection<SharedWithOthersItem> Items { get; set; } = new System.Collections.ObjectModel.Collection<SharedWithOthersItem>();
+
+        /// <summary>
+        /// Pass as `cursor` to get the next page; `null` on the last page.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("nextCursor")]
+        public string? NextCursor { get; set; } = default!;
+
+        private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
     public enum Status
     {
@@ -8635,6 +12530,45 @@ namespace PhotoApi.Client
 
         [System.Runtime.Serialization.EnumMember(Value = @"shared")]
         Shared = 1,
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public enum Scope
+    {
+
+        [System.Runtime.Serialization.EnumMember(Value = @"owned")]
+        Owned = 0,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"shared")]
+        Shared = 1,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"all")]
+        All = 2,
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public enum Direction
+    {
+
+        [System.Runtime.Serialization.EnumMember(Value = @"shared-by")]
+        SharedBy = 0,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"shared-with")]
+        SharedWith = 1,
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public enum Direction2
+    {
+
+        [System.Runtime.Serialization.EnumMember(Value = @"shared-by")]
+        SharedBy = 0,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"shared-with")]
+        SharedWith = 1,
 
     }
 
@@ -8837,6 +12771,308 @@ namespace PhotoApi.Client
         [System.Runtime.Serialization.EnumMember(Value = @"shared")]
         Shared = 1,
 
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public enum AlbumConditionsMediaType
+    {
+
+        [System.Runtime.Serialization.EnumMember(Value = @"image")]
+        Image = 0,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"video")]
+        Video = 1,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"other")]
+        Other = 2,
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public enum AlbumResponseKind
+    {
+
+        [System.Runtime.Serialization.EnumMember(Value = @"manual")]
+        Manual = 0,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"conditional")]
+        Conditional = 1,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"selection")]
+        Selection = 2,
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public enum AlbumResponseRole
+    {
+
+        [System.Runtime.Serialization.EnumMember(Value = @"owner")]
+        Owner = 0,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"provider")]
+        Provider = 1,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"downloader")]
+        Downloader = 2,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"viewer")]
+        Viewer = 3,
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public enum AlbumResponseSortOrder
+    {
+
+        [System.Runtime.Serialization.EnumMember(Value = @"newest")]
+        Newest = 0,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"oldest")]
+        Oldest = 1,
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public enum CreateAlbumRequestKind
+    {
+
+        [System.Runtime.Serialization.EnumMember(Value = @"manual")]
+        Manual = 0,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"conditional")]
+        Conditional = 1,
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public enum CreateAlbumRequestSortOrder
+    {
+
+        [System.Runtime.Serialization.EnumMember(Value = @"newest")]
+        Newest = 0,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"oldest")]
+        Oldest = 1,
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public enum UpdateAlbumRequestSortOrder
+    {
+
+        [System.Runtime.Serialization.EnumMember(Value = @"newest")]
+        Newest = 0,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"oldest")]
+        Oldest = 1,
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public enum ShareTargetRequestType
+    {
+
+        [System.Runtime.Serialization.EnumMember(Value = @"selection")]
+        Selection = 0,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"album")]
+        Album = 1,
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public enum InviteeRequestPrincipalType
+    {
+
+        [System.Runtime.Serialization.EnumMember(Value = @"user")]
+        User = 0,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"group")]
+        Group = 1,
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public enum InviteeRequestRole
+    {
+
+        [System.Runtime.Serialization.EnumMember(Value = @"viewer")]
+        Viewer = 0,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"downloader")]
+        Downloader = 1,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"provider")]
+        Provider = 2,
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public enum CreateShareRequestPrivacy
+    {
+
+        [System.Runtime.Serialization.EnumMember(Value = @"public")]
+        Public = 0,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"private")]
+        Private = 1,
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public enum UpdateShareRequestPrivacy
+    {
+
+        [System.Runtime.Serialization.EnumMember(Value = @"public")]
+        Public = 0,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"private")]
+        Private = 1,
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public enum ShareTargetResponseType
+    {
+
+        [System.Runtime.Serialization.EnumMember(Value = @"selection")]
+        Selection = 0,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"album")]
+        Album = 1,
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public enum InviteeResponsePrincipalType
+    {
+
+        [System.Runtime.Serialization.EnumMember(Value = @"user")]
+        User = 0,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"group")]
+        Group = 1,
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public enum InviteeResponseRole
+    {
+
+        [System.Runtime.Serialization.EnumMember(Value = @"viewer")]
+        Viewer = 0,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"downloader")]
+        Downloader = 1,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"provider")]
+        Provider = 2,
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public enum ShareResponsePrivacy
+    {
+
+        [System.Runtime.Serialization.EnumMember(Value = @"public")]
+        Public = 0,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"private")]
+        Private = 1,
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public enum PartnerResponseDirection
+    {
+
+        [System.Runtime.Serialization.EnumMember(Value = @"shared-by")]
+        SharedBy = 0,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"shared-with")]
+        SharedWith = 1,
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public enum SharedWithMeItemKind
+    {
+
+        [System.Runtime.Serialization.EnumMember(Value = @"album")]
+        Album = 0,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"selection")]
+        Selection = 1,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"partner")]
+        Partner = 2,
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public enum SharedWithMeItemRole
+    {
+
+        [System.Runtime.Serialization.EnumMember(Value = @"viewer")]
+        Viewer = 0,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"downloader")]
+        Downloader = 1,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"provider")]
+        Provider = 2,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"partner")]
+        Partner = 3,
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public enum SharedWithOthersItemKind
+    {
+
+        [System.Runtime.Serialization.EnumMember(Value = @"album")]
+        Album = 0,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"selection")]
+        Selection = 1,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"partner")]
+        Partner = 2,
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public enum SharedWithOthersItemPrivacy
+    {
+
+        [System.Runtime.Serialization.EnumMember(Value = @"public")]
+        Public = 0,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"private")]
+        Private = 1,
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    internal class DateFormatConverter : System.Text.Json.Serialization.JsonConverter<System.DateTimeOffset>
+    {
+        public override System.DateTimeOffset Read(ref System.Text.Json.Utf8JsonReader reader, System.Type typeToConvert, System.Text.Json.JsonSerializerOptions options)
+        {
+            var dateTime = reader.GetString();
+            if (dateTime == null)
+            {
+                throw new System.Text.Json.JsonException("Unexpected JsonTokenType.Null");
+            }
+
+            return System.DateTimeOffset.Parse(dateTime);
+        }
+
+        public override void Write(System.Text.Json.Utf8JsonWriter writer, System.DateTimeOffset value, System.Text.Json.JsonSerializerOptions options)
+        {
+            writer.WriteStringValue(value.ToString("yyyy-MM-dd"));
+        }
     }
 
     [System.CodeDom.Compiler.GeneratedCode("NSwag", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]

@@ -207,7 +207,7 @@ public sealed class ContractTests(ApiFactory api)
     }
 
     private static string JsonType(Type t) =>
-        t == typeof(string) || t == typeof(Guid) || t == typeof(DateTime) || t == typeof(DateTimeOffset) || t.IsEnum ? "string"
+        t == typeof(string) || t == typeof(Guid) || t == typeof(DateTime) || t == typeof(DateTimeOffset) || t == typeof(DateOnly) || t == typeof(TimeOnly) || t.IsEnum ? "string"
         : t == typeof(IFormFile) ? "string"
         : t == typeof(bool) ? "boolean"
         : t == typeof(int) || t == typeof(long) || t == typeof(short) ? "integer"
