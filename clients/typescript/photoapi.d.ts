@@ -739,8 +739,9 @@ export interface paths {
          *     is compressed already), ordered by time taken, named by their original file names (made unique with ` (2)`,
          *     ` (3)` …) and dated by the time taken.
          *
-         *     - `assetIds`: all or nothing — if the caller may not download one of the assets (or it does not exist), the
-         *       answer is 404 before any byte is sent.
+         *     - `assetIds`: all or nothing, before any byte is sent — an asset that does not exist or that the caller may not
+         *       see answers 404; one the caller sees but may not download (an album Viewer's) answers 403
+         *       `share.role_insufficient`.
          *     - `albumId`: the album's owner, Downloaders and Providers may; a Viewer gets 403 `share.role_insufficient`, and
          *       an album the caller may not see answers 404.
          */
@@ -1247,7 +1248,7 @@ export interface components {
              *     - `share.already_shared` — the album is already shared; change its share instead.
              *     - `album.not_manual` — a conditional album is filled by its conditions; entries cannot be added or removed.
              *     - `album.entry_missing` — an asset named is not in the album.
-             *     - `partner.self` — a user cannot be their own partner.
+             *     - `partner.is_self` — a user cannot be their own partner.
              *     - `partner.exists` — the caller already shares their library with this user.
              * @example validation.failed
              */
@@ -1940,8 +1941,6 @@ export interface components {
             mediaType?: "image" | "video" | "other" | null;
             /** @description Found in the camera make or model, case-insensitively (e.g. `iPhone`). */
             camera?: string | null;
-            /** @description Computed by the server, not a condition — whether no condition is given. Always `false` in answers; ignored in requests. */
-            readonly isEmpty?: boolean;
         } | null;
         /** @description An album as the caller sees it, with the caller's role on it. */
         AlbumResponse: {
@@ -2275,8 +2274,8 @@ export interface components {
             shareId: string | null;
             /**
              * Format: uuid
-             * @description Open it with `getAlbum` / `listAlbumAssets`. `null` for a partner: their photos appear in the caller's timeline
-             *     (`listAssets`) once the caller turns `inTimeline` on with `updatePartner`.
+             * @description Open it with `getAlbum` / `listAlbumAssets`. `null` for a partner: browse their library with
+             *     `listAssets?partnerId=`, or show it in the caller's timeline by turning `inTimeline` on with `updatePartner`.
              */
             albumId: string | null;
             /** @description The album's name, the selection's title, or the partner's display name. */
@@ -3339,8 +3338,10 @@ export interface operations {
             query?: {
                 /** @description Only the files directly in this folder (which the caller must be allowed to view). */
                 folderId?: string;
-                /** @description Only what this album shows (the caller must be able to see the album). Not with `folderId` or `trashed=true`. */
+                /** @description Only what this album shows (the caller must be able to see the album). Not with `folderId`, `partnerId` or `trashed=true`. */
                 albumId?: string;
+                /** @description The library of this partner (a user who shares their Personal Space with the caller): never its trash. Not with `folderId`, `albumId` or `trashed=true`; 404 when that user does not share with the caller. */
+                partnerId?: string;
                 /** @description Only assets taken at or after this time (RFC 3339). */
                 from?: string;
                 /** @description Only assets taken before this time (RFC 3339); must be after `from`. */
@@ -3629,7 +3630,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ApiProblem"];
                 };
             };
-            /** @description The signed URL is invalid, incomplete, for another asset or variant, or has expired (`media.link_invalid`). Ask the API for a fresh one. */
+            /**
+             * @description The signed URL is invalid, incomplete, for another asset or variant, or has expired (`media.link_invalid`;
+             *     ask the API for a fresh one), or the caller sees the asset but may not download it — an album Viewer
+             *     (`share.role_insufficient`), or a user not granted the photo library (`auth.photo_library_denied`).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3958,8 +3963,8 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             /**
-             * @description The caller sees the album but as a Viewer, who may not download (`share.role_insufficient`), or the user is
-             *     not granted the photo library (`auth.photo_library_denied`).
+             * @description The caller sees the album or an asset but as a Viewer, who may not download (`share.role_insufficient`), or
+             *     the user is not granted the photo library (`auth.photo_library_denied`).
              */
             403: {
                 headers: {
@@ -4932,7 +4937,7 @@ export interface operations {
             };
             /**
              * @description Invalid fields (`validation.failed`), a malformed body (`request.malformed`), or the caller's own id
-             *     (`partner.self`, with `errors.userId`).
+             *     (`partner.is_self`, with `errors.userId`).
              */
             400: {
                 headers: {

@@ -67,6 +67,7 @@ public static class ErrorCodes
     /// <summary>The album is already shared; change its share instead.</summary>
     public const string AlreadyShared = "share.already_shared";
     /// <summary>A user cannot be their own partner.</summary>
-    public const string PartnerIsSelf = "partner.self";
+    public const string PartnerIsSelf = "partner.is_self";
+    /// <summary>The caller already shares their library with this user.</summary>
     public const string PartnerExists = "partner.exists";
 }

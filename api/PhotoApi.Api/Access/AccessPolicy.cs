@@ -91,20 +91,25 @@ public sealed class AccessPolicy(NpgsqlDataSource db)
             ORDER BY array_position(ARRAY['provider', 'downloader', 'viewer'], si.role) LIMIT 1) END)
         """;
 
+    /// <summary>What of an owner's library their partners see: the Personal Space, never the trash.</summary>
+    public static string PartnerShows(string a) => $"""
+        ({a}.trashed_at IS NULL
+         AND ({a}.folder_id IS NULL OR EXISTS (SELECT 1 FROM folders pf WHERE pf.id = {a}.folder_id AND pf.space = 'personal')))
+        """;
+
     /// <summary>
     /// Asset <paramref name="a"/> belongs in the caller's timeline: their own, or a partner's Personal Space (not trashed)
     /// that the caller chose to show there. Parameter: <c>@userId</c>; the caller filters the trash.
     /// </summary>
     public static string InTimeline(string a) => $"""
         ({a}.owner_id = @userId
-         OR {a}.trashed_at IS NULL AND {a}.owner_id IN (SELECT p.owner_id FROM partners p WHERE p.partner_id = @userId AND p.in_timeline)
-            AND ({a}.folder_id IS NULL OR EXISTS (SELECT 1 FROM folders pf WHERE pf.id = {a}.folder_id AND pf.space = 'personal')))
+         OR {a}.owner_id IN (SELECT p.owner_id FROM partners p WHERE p.partner_id = @userId AND p.in_timeline) AND {PartnerShows(a)})
         """;
 
     /// <summary>Assets reached through sharing: a partner's Personal Space, or an album (owned, or invited with one of the roles).</summary>
     private static string SharedAsset(string roles) => $"""
         (a.trashed_at IS NULL AND (
-            (f.id IS NULL OR f.space = 'personal') AND EXISTS (SELECT 1 FROM partners p WHERE p.owner_id = a.owner_id AND p.partner_id = @userId)
+            EXISTS (SELECT 1 FROM partners p WHERE p.owner_id = a.owner_id AND p.partner_id = @userId) AND {PartnerShows("a")}
             OR EXISTS (SELECT 1 FROM album_assets aa JOIN albums al ON al.id = aa.album_id
                        WHERE aa.asset_id = a.id AND (al.owner_id = @userId OR {InvitedAs("al", roles)}))
             OR EXISTS (SELECT 1 FROM albums al WHERE al.kind = 'conditional' AND al.owner_id = a.owner_id
@@ -154,6 +159,7 @@ public sealed class AccessPolicy(NpgsqlDataSource db)
         [Permission.AlbumDelete] = OwnAlbumsSql,
         [Permission.AlbumShare] = OwnAlbumsSql,
         [Permission.ShareManage] = "SELECT id FROM shares WHERE id = ANY(@ids) AND owner_id = @userId",
+        [Permission.PartnerLibraryView] = "SELECT p.owner_id FROM partners p WHERE p.owner_id = ANY(@ids) AND p.partner_id = @userId",
     };
 
     /// <summary>Every permission the policy has a rule for (tests check that no operation lacks one).</summary>
@@ -185,10 +191,15 @@ public sealed class AccessPolicy(NpgsqlDataSource db)
     /// Throws unless the principal may act on <paramref name="id"/>: 404 when they may not even see it
     /// (<paramref name="seenWith"/>), 403 <c>share.role_insufficient</c> when they see it but their role does not allow this.
     /// </summary>
-    public async Task EnsureRoleAsync(Principal principal, Permission permission, Guid id, Permission seenWith, string what, CancellationToken ct)
+    public Task EnsureRoleAsync(Principal principal, Permission permission, Guid id, Permission seenWith, string what, CancellationToken ct) =>
+        EnsureRoleAsync(principal, permission, [id], seenWith, what, ct);
+
+    /// <summary>The batch form: 404 if any id is not even seen, else 403 if any is not allowed.</summary>
+    public async Task EnsureRoleAsync(Principal principal, Permission permission, IReadOnlyCollection<Guid> ids, Permission seenWith, string what, CancellationToken ct)
     {
-        if ((await AllowedAsync(principal, permission, [id], ct)).Contains(id)) return;
-        await EnsureAsync(principal, seenWith, id, ct, what);
+        var allowed = await AllowedAsync(principal, permission, ids, ct);
+        if (ids.All(allowed.Contains)) return;
+        await EnsureAsync(principal, seenWith, ids.Where(id => !allowed.Contains(id)).ToList(), ct, what);
         throw RoleInsufficient(what);
     }
 

@@ -44,6 +44,9 @@ public enum Permission
 
     /// <summary>Read and change a share's settings, invitees and key; delete it.</summary>
     ShareManage,
+
+    /// <summary>Browse a partner's library; ids are the ids of the users who share it.</summary>
+    PartnerLibraryView,
 }
 
 /// <summary>Who is asking. Built from the authenticated request; guests come with the links issue.</summary>

@@ -415,7 +415,8 @@ namespace PhotoApi.Client
         /// <br/>the caller may view but not download the asset (e.g. as an album's Viewer).
         /// </remarks>
         /// <param name="folderId">Only the files directly in this folder (which the caller must be allowed to view).</param>
-        /// <param name="albumId">Only what this album shows (the caller must be able to see the album). Not with `folderId` or `trashed=true`.</param>
+        /// <param name="albumId">Only what this album shows (the caller must be able to see the album). Not with `folderId`, `partnerId` or `trashed=true`.</param>
+        /// <param name="partnerId">The library of this partner (a user who shares their Personal Space with the caller): never its trash. Not with `folderId`, `albumId` or `trashed=true`; 404 when that user does not share with the caller.</param>
         /// <param name="from">Only assets taken at or after this time (RFC 3339).</param>
         /// <param name="to">Only assets taken before this time (RFC 3339); must be after `from`.</param>
         /// <param name="type">Only this kind of file.</param>
@@ -427,7 +428,7 @@ namespace PhotoApi.Client
         /// <param name="cursor">The `nextCursor` of the previous page; omit for the first page.</param>
         /// <returns>A page of assets.</returns>
         /// <exception cref="PhotoApiException">A server side error occurred.</exception>
-        System.Threading.Tasks.Task<AssetResponsePage> ListAssetsAsync(System.Guid? folderId = null, System.Guid? albumId = null, System.DateTimeOffset? from = null, System.DateTimeOffset? to = null, Type2? type = null, int? minRating = null, string? tag = null, string? q = null, bool? trashed = null, int? limit = null, string? cursor = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+        System.Threading.Tasks.Task<AssetResponsePage> ListAssetsAsync(System.Guid? folderId = null, System.Guid? albumId = null, System.Guid? partnerId = null, System.DateTimeOffset? from = null, System.DateTimeOffset? to = null, Type2? type = null, int? minRating = null, string? tag = null, string? q = null, bool? trashed = null, int? limit = null, string? cursor = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
         /// <summary>
@@ -603,8 +604,9 @@ namespace PhotoApi.Client
         /// <br/>is compressed already), ordered by time taken, named by their original file names (made unique with ` (2)`,
         /// <br/>` (3)` …) and dated by the time taken.
         /// <br/>
-        /// <br/>- `assetIds`: all or nothing — if the caller may not download one of the assets (or it does not exist), the
-        /// <br/>  answer is 404 before any byte is sent.
+        /// <br/>- `assetIds`: all or nothing, before any byte is sent — an asset that does not exist or that the caller may not
+        /// <br/>  see answers 404; one the caller sees but may not download (an album Viewer's) answers 403
+        /// <br/>  `share.role_insufficient`.
         /// <br/>- `albumId`: the album's owner, Downloaders and Providers may; a Viewer gets 403 `share.role_insufficient`, and
         /// <br/>  an album the caller may not see answers 404.
         /// </remarks>
@@ -4474,7 +4476,8 @@ namespace PhotoApi.Client
         /// <br/>the caller may view but not download the asset (e.g. as an album's Viewer).
         /// </remarks>
         /// <param name="folderId">Only the files directly in this folder (which the caller must be allowed to view).</param>
-        /// <param name="albumId">Only what this album shows (the caller must be able to see the album). Not with `folderId` or `trashed=true`.</param>
+        /// <param name="albumId">Only what this album shows (the caller must be able to see the album). Not with `folderId`, `partnerId` or `trashed=true`.</param>
+        /// <param name="partnerId">The library of this partner (a user who shares their Personal Space with the caller): never its trash. Not with `folderId`, `albumId` or `trashed=true`; 404 when that user does not share with the caller.</param>
         /// <param name="from">Only assets taken at or after this time (RFC 3339).</param>
         /// <param name="to">Only assets taken before this time (RFC 3339); must be after `from`.</param>
         /// <param name="type">Only this kind of file.</param>
@@ -4486,7 +4489,7 @@ namespace PhotoApi.Client
         /// <param name="cursor">The `nextCursor` of the previous page; omit for the first page.</param>
         /// <returns>A page of assets.</returns>
         /// <exception cref="PhotoApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<AssetResponsePage> ListAssetsAsync(System.Guid? folderId = null, System.Guid? albumId = null, System.DateTimeOffset? from = null, System.DateTimeOffset? to = null, Type2? type = null, int? minRating = null, string? tag = null, string? q = null, bool? trashed = null, int? limit = null, string? cursor = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<AssetResponsePage> ListAssetsAsync(System.Guid? folderId = null, System.Guid? albumId = null, System.Guid? partnerId = null, System.DateTimeOffset? from = null, System.DateTimeOffset? to = null, Type2? type = null, int? minRating = null, string? tag = null, string? q = null, bool? trashed = null, int? limit = null, string? cursor = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             var client_ = _httpClient;
             var disposeClient_ = false;
@@ -4509,6 +4512,10 @@ namespace PhotoApi.Client
                     if (albumId != null)
                     {
                         urlBuilder_.Append(System.Uri.EscapeDataString("albumId")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(albumId, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (partnerId != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("partnerId")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(partnerId, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
                     }
                     if (from != null)
                     {
@@ -5142,7 +5149,7 @@ namespace PhotoApi.Client
                             {
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new PhotoApiException<ApiProblem>("The signed URL is invalid, incomplete, for another asset or variant, or has expired (`media.link_invalid`). Ask the API for a fresh one.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new PhotoApiException<ApiProblem>("The signed URL is invalid, incomplete, for another asset or variant, or has expired (`media.link_invalid`;\nask the API for a fresh one), or the caller sees the asset but may not download it \u2014 an album Viewer\n(`share.role_insufficient`), or a user not granted the photo library (`auth.photo_library_denied`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 404)
@@ -6005,8 +6012,9 @@ namespace PhotoApi.Client
         /// <br/>is compressed already), ordered by time taken, named by their original file names (made unique with ` (2)`,
         /// <br/>` (3)` …) and dated by the time taken.
         /// <br/>
-        /// <br/>- `assetIds`: all or nothing — if the caller may not download one of the assets (or it does not exist), the
-        /// <br/>  answer is 404 before any byte is sent.
+        /// <br/>- `assetIds`: all or nothing, before any byte is sent — an asset that does not exist or that the caller may not
+        /// <br/>  see answers 404; one the caller sees but may not download (an album Viewer's) answers 403
+        /// <br/>  `share.role_insufficient`.
         /// <br/>- `albumId`: the album's owner, Downloaders and Providers may; a Viewer gets 403 `share.role_insufficient`, and
         /// <br/>  an album the caller may not see answers 404.
         /// </remarks>
@@ -6093,7 +6101,7 @@ namespace PhotoApi.Client
                             {
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new PhotoApiException<ApiProblem>("The caller sees the album but as a Viewer, who may not download (`share.role_insufficient`), or the user is\nnot granted the photo library (`auth.photo_library_denied`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new PhotoApiException<ApiProblem>("The caller sees the album or an asset but as a Viewer, who may not download (`share.role_insufficient`), or\nthe user is not granted the photo library (`auth.photo_library_denied`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 404)
@@ -9139,7 +9147,7 @@ namespace PhotoApi.Client
                             {
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new PhotoApiException<ApiProblem>("Invalid fields (`validation.failed`), a malformed body (`request.malformed`), or the caller\'s own id\n(`partner.self`, with `errors.userId`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new PhotoApiException<ApiProblem>("Invalid fields (`validation.failed`), a malformed body (`request.malformed`), or the caller\'s own id\n(`partner.is_self`, with `errors.userId`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 401)
@@ -9903,7 +9911,7 @@ namespace PhotoApi.Client
         /// <br/>- `share.already_shared` — the album is already shared; change its share instead.
         /// <br/>- `album.not_manual` — a conditional album is filled by its conditions; entries cannot be added or removed.
         /// <br/>- `album.entry_missing` — an asset named is not in the album.
-        /// <br/>- `partner.self` — a user cannot be their own partner.
+        /// <br/>- `partner.is_self` — a user cannot be their own partner.
         /// <br/>- `partner.exists` — the caller already shares their library with this user.
         /// <br/>
         /// </summary>
@@ -11469,12 +11477,6 @@ namespace PhotoApi.Client
         [System.Text.Json.Serialization.JsonPropertyName("camera")]
         public string? Camera { get; set; } = default!;
 
-        /// <summary>
-        /// Computed by the server, not a condition — whether no condition is given. Always `false` in answers; ignored in requests.
-        /// </summary>
-        [System.Text.Json.Serialization.JsonPropertyName("isEmpty")]
-        public bool? IsEmpty { get; set; } = default!;
-
     }
 
     /// <summary>
@@ -12253,8 +12255,8 @@ namespace PhotoApi.Client
         public System.Guid? ShareId { get; set; } = default!;
 
         /// <summary>
-        /// Open it with `getAlbum` / `listAlbumAssets`. `null` for a partner: their photos appear in the caller's timeline
-        /// <br/>(`listAssets`) once the caller turns `inTimeline` on with `updatePartner`.
+        /// Open it with `getAlbum` / `listAlbumAssets`. `null` for a partner: browse their library with
+        /// <br/>`listAssets?partnerId=`, or show it in the caller's timeline by turning `inTimeline` on with `updatePartner`.
         /// <br/>
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("albumId")]

@@ -45,7 +45,7 @@ CREATE TABLE shares (
     link_enabled   boolean NOT NULL DEFAULT false,
     link_key       text NOT NULL,    -- 256 random bits, base64url; guests present it in the link address
     link_key_hash  bytea NOT NULL,   -- SHA-256 of the key: guest lookups go by it, never comparing the key itself
-    privacy        text NOT NULL DEFAULT 'public' CHECK (privacy IN ('public', 'private')),
+    privacy        text NOT NULL DEFAULT 'private' CHECK (privacy IN ('public', 'private')),
     password_hash  text,             -- slow hash; NULL: no password
     expires_at     timestamptz,
     allow_download boolean NOT NULL DEFAULT true,

@@ -220,7 +220,7 @@ public sealed class AlbumTests(ApiFactory api)
         var created = await sharer.Client.PostAsJsonAsync("/api/v1/partners", new { userId = partner.UserId }).Json<Partner>(201);
         Assert.Equal(("shared-by", false), (created.Direction, created.InTimeline));
         await sharer.Client.PostAsJsonAsync("/api/v1/partners", new { userId = partner.UserId }).ShouldBeProblem(409, "partner.exists");
-        await sharer.Client.PostAsJsonAsync("/api/v1/partners", new { userId = sharer.UserId }).ShouldBeProblem(400, "partner.self");
+        await sharer.Client.PostAsJsonAsync("/api/v1/partners", new { userId = sharer.UserId }).ShouldBeProblem(400, "partner.is_self");
 
         await partner.Client.GetAsync($"/api/v1/assets/{kept}/original").ShouldBe(200);
         await partner.Client.GetAsync($"/api/v1/assets/{trashed}").ShouldBe(404);
@@ -228,6 +228,12 @@ public sealed class AlbumTests(ApiFactory api)
         await partner.Client.PatchAsJsonAsync($"/api/v1/assets/{kept}", new { rating = 1 }).ShouldBe(404);
         await partner.Client.PostAsJsonAsync("/api/v1/assets/delete", new { ids = new[] { kept } }).ShouldBe(404);
         await partner.Client.PostAsJsonAsync("/api/v1/albums", new { name = "mine now", assetIds = new[] { kept } }).ShouldBe(404);
+
+        // The partner browses the library (never its trash); a stranger cannot.
+        var browsed = await partner.Client.GetAsync($"/api/v1/assets?partnerId={sharer.UserId}").Json<Page<Asset>>();
+        Assert.Equal([kept], browsed.Items.Select(i => i.Id));
+        await (await api.NewUserAsync()).Client.GetAsync($"/api/v1/assets?partnerId={sharer.UserId}").ShouldBeProblem(404, "resource.not_found");
+        await partner.Client.PatchAsJsonAsync($"/api/v1/partners/{sharer.UserId}", new { }).ShouldBeProblem(400, "validation.failed");
 
         // Not in the partner's timeline until they choose so; the sharer cannot choose for them.
         async Task<List<Guid>> Timeline() => (await partner.Client.GetAsync("/api/v1/assets").Json<Page<Asset>>()).Items.Select(a => a.Id).ToList();

@@ -133,7 +133,7 @@ public sealed record AlbumEntryResponse(AssetResponse Asset, Guid? AddedBy, Date
 public sealed class ListAlbumAssetsEndpoint(NpgsqlDataSource db, AccessPolicy policy, AssetViews views) : Endpoint<ListAlbumAssetsRequest, Page<AlbumEntryResponse>>
 {
     private static string Sql(string order, string after) => $"""
-        SELECT {AssetQueries.Columns}, aa.added_by, aa.added_at FROM assets a
+        SELECT {AssetQueries.Columns}, aa.added_at, aa.added_by FROM assets a
         LEFT JOIN album_assets aa ON aa.album_id = @albumId AND aa.asset_id = a.id
         WHERE a.id IN ({AccessPolicy.AlbumMembers("@albumId")})
           AND (@afterTakenAt::timestamptz IS NULL OR (a.taken_at, a.id) {after} (@afterTakenAt, @afterId))
@@ -167,7 +167,7 @@ public sealed class ListAlbumAssetsEndpoint(NpgsqlDataSource db, AccessPolicy po
         var order = await conn.ExecuteScalarAsync<string>(new CommandDefinition("SELECT sort_order FROM albums WHERE id = @id", new { id = req.Id }, cancellationToken: ct));
         var rows = (await conn.QueryAsync<AssetRow, EntryAdded, EntryRow>(new CommandDefinition(order == "oldest" ? OldestSql : NewestSql,
             new { albumId = req.Id, afterTakenAt, afterId, take = limit + 1 }, cancellationToken: ct),
-            (asset, added) => new EntryRow { Asset = asset, AddedBy = added?.AddedBy, AddedAt = added?.AddedAt }, splitOn: "added_by")).AsList();
+            (asset, added) => new EntryRow { Asset = asset, AddedBy = added?.AddedBy, AddedAt = added?.AddedAt }, splitOn: "added_at")).AsList();
         var page = rows.Take(limit).ToList();
         var assets = await views.ForAsync(principal, page.Select(r => r.Asset).ToList(), ct);
         var items = page.Zip(assets, (r, a) => new AlbumEntryResponse(a, r.AddedBy, r.AddedAt)).ToList();

@@ -35,6 +35,7 @@ public sealed class AlbumConditions
     /// <summary>Found in the camera make or model, case-insensitive (e.g. "iPhone").</summary>
     public string? Camera { get; set; }
 
+    [System.Text.Json.Serialization.JsonIgnore]
     public bool IsEmpty => (FolderIds is null || FolderIds.Length == 0) && From is null && To is null && (Tags is null || Tags.Length == 0)
                            && MinRating is null && MediaType is null && string.IsNullOrWhiteSpace(Camera);
 }

@@ -30,7 +30,7 @@ public sealed class DownloadArchiveValidator : Validator<DownloadArchiveRequest>
 /// buffer, whatever the total size. Media is stored, not deflated (it is compressed already). All or nothing: one asset
 /// the caller may not download and the answer is 404 before a byte is sent.
 /// </summary>
-[Access(Permission.AlbumDownload, Permission.AlbumView, Permission.AssetDownload)]
+[Access(Permission.AlbumDownload, Permission.AlbumView, Permission.AssetDownload, Permission.AssetView)]
 public sealed class DownloadArchiveEndpoint(NpgsqlDataSource db, IBlobStore blobs, AccessPolicy policy) : Endpoint<DownloadArchiveRequest>
 {
     public override void Configure()
@@ -54,7 +54,7 @@ public sealed class DownloadArchiveEndpoint(NpgsqlDataSource db, IBlobStore blob
         else
         {
             var ids = req.AssetIds!.Distinct().ToArray();
-            await policy.EnsureAsync(principal, Permission.AssetDownload, ids, ct, "An asset");
+            await policy.EnsureRoleAsync(principal, Permission.AssetDownload, ids, Permission.AssetView, "An asset", ct);
             await using var conn = await db.OpenConnectionAsync(ct);
             assets = await AssetQueries.GetAsync(conn, ids, ct);
         }

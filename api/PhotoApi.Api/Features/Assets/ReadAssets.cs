@@ -60,6 +60,8 @@ public sealed class ListAssetsRequest : IPagedRequest
     [QueryParam] public Guid? FolderId { get; set; }
     /// <summary>What that album shows (AlbumView on it) instead of the timeline.</summary>
     [QueryParam] public Guid? AlbumId { get; set; }
+    /// <summary>The library of that partner (a user who shares theirs with the caller) instead of the timeline.</summary>
+    [QueryParam] public Guid? PartnerId { get; set; }
     /// <summary>Taken at or after.</summary>
     [QueryParam] public DateTime? From { get; set; }
     /// <summary>Taken before.</summary>
@@ -84,8 +86,10 @@ public sealed class ListAssetsValidator : Validator<ListAssetsRequest>
         RuleFor(x => x.Tag).MaximumLength(100);
         RuleFor(x => x.Q).MaximumLength(200);
         this.AddPagingRules(maxCursorLength: 200);
-        RuleFor(x => x.AlbumId).Null().When(x => x.FolderId is not null).WithMessage("Give folderId or albumId, not both.");
-        RuleFor(x => x.Trashed).Must(t => t != true).When(x => x.AlbumId is not null).WithMessage("Albums never show the trash.");
+        RuleFor(x => x).Must(x => new[] { x.FolderId, x.AlbumId, x.PartnerId }.Count(i => i is not null) <= 1)
+            .OverridePropertyName("folderId").WithMessage("Give at most one of folderId, albumId, partnerId.");
+        RuleFor(x => x.Trashed).Must(t => t != true).When(x => x.AlbumId is not null || x.PartnerId is not null)
+            .WithMessage("Albums and partners' libraries never show the trash.");
         RuleFor(x => x.To).GreaterThan(x => x.From).When(x => x.From is not null && x.To is not null).WithMessage("'to' must be after 'from'.");
     }
 }
@@ -93,15 +97,16 @@ public sealed class ListAssetsValidator : Validator<ListAssetsRequest>
 /// <summary>
 /// The timeline: newest first by the time taken, with keyset pagination on (takenAt, id). Without a folder it is the
 /// caller's own library plus the partners' libraries they chose to show there; with a folder, that folder's files as far
-/// as the caller may view the folder; with an album, what the album shows.
+/// as the caller may view the folder; with an album, what the album shows; with a partner, that partner's library.
 /// </summary>
-[Access(Permission.AlbumView, Permission.FolderView)]
+[Access(Permission.AlbumView, Permission.FolderView, Permission.PartnerLibraryView)]
 public sealed class ListAssetsEndpoint(NpgsqlDataSource db, AccessPolicy policy, AssetViews views) : Endpoint<ListAssetsRequest, Page<AssetResponse>>
 {
     private static readonly string ListSql = $"""
         SELECT {AssetQueries.Columns} FROM assets a
         WHERE (CASE WHEN @folderId::uuid IS NOT NULL THEN a.folder_id = @folderId
                     WHEN @albumId::uuid IS NOT NULL THEN a.id IN ({AccessPolicy.AlbumMembers("@albumId")})
+                    WHEN @partnerId::uuid IS NOT NULL THEN a.owner_id = @partnerId AND {AccessPolicy.PartnerShows("a")}
                     ELSE {AccessPolicy.InTimeline("a")} END)
           AND (a.trashed_at IS NOT NULL) = @trashed
           AND (@from::timestamptz IS NULL OR a.taken_at >= @from)
@@ -126,12 +131,13 @@ public sealed class ListAssetsEndpoint(NpgsqlDataSource db, AccessPolicy policy,
         var principal = Principal.Of(User);
         if (req.FolderId is { } folderId) await policy.EnsureAsync(principal, Permission.FolderView, folderId, ct, "The folder");
         if (req.AlbumId is { } albumId) await policy.EnsureAsync(principal, Permission.AlbumView, albumId, ct, "The album");
+        if (req.PartnerId is { } partnerId) await policy.EnsureAsync(principal, Permission.PartnerLibraryView, partnerId, ct, "The partner");
         var (afterTakenAt, afterId) = TimelineCursor.Parse(req.Cursor);
         var limit = req.Limit();
         await using var conn = await db.OpenConnectionAsync(ct);
         var rows = (await conn.QueryAsync<AssetRow>(new CommandDefinition(ListSql, new
         {
-            userId = principal.UserId, folderId = req.FolderId, albumId = req.AlbumId, trashed = req.Trashed ?? false,
+            userId = principal.UserId, folderId = req.FolderId, albumId = req.AlbumId, partnerId = req.PartnerId, trashed = req.Trashed ?? false,
             from = req.From, to = req.To, type = req.Type, minRating = req.MinRating, tag = req.Tag,
             q = Like.Contains(string.IsNullOrWhiteSpace(req.Q) ? null : req.Q.Trim()),
             afterTakenAt, afterId, take = limit + 1,

@@ -130,8 +130,13 @@ public sealed class UpdatePartnerRequest
 {
     /// <summary>The partner who shares their library with the caller.</summary>
     public Guid UserId { get; set; }
-    /// <summary>Show that partner's photos in the caller's own timeline.</summary>
-    public bool InTimeline { get; set; }
+    /// <summary>Show that partner's photos in the caller's own timeline. Required.</summary>
+    public bool? InTimeline { get; set; }
+}
+
+public sealed class UpdatePartnerValidator : Validator<UpdatePartnerRequest>
+{
+    public UpdatePartnerValidator() => RuleFor(x => x.InTimeline).NotNull().WithMessage("Say whether to show this partner's photos in your timeline.");
 }
 
 /// <summary>The recipient's choice: show a partner's library in their own timeline or not.</summary>
@@ -149,7 +154,7 @@ public sealed class UpdatePartnerEndpoint(NpgsqlDataSource db) : Endpoint<Update
         var userId = Principal.Of(User).UserId;
         await using var conn = await db.OpenConnectionAsync(ct);
         var updated = await conn.ExecuteAsync(new CommandDefinition(
-            "UPDATE partners SET in_timeline = @inTimeline, updated_at = now() WHERE owner_id = @ownerId AND partner_id = @userId",
+            "UPDATE partners SET in_timeline = @inTimeline WHERE owner_id = @ownerId AND partner_id = @userId",
             new { ownerId = req.UserId, userId, inTimeline = req.InTimeline }, cancellationToken: ct));
         if (updated == 0) throw ApiException.NotFound("The partner");
         await Send.OkAsync(await PartnerStore.GetAsync(conn, userId, PartnerDirections.SharedWith, req.UserId, ct), ct);

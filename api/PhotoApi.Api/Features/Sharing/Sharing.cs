@@ -44,7 +44,7 @@ internal static class SharingPages
 /// <summary>Something another user shares with the caller.</summary>
 /// <param name="Kind"><c>album</c>, <c>selection</c> or <c>partner</c> (their whole library).</param>
 /// <param name="ShareId">The share (null for a partner).</param>
-/// <param name="AlbumId">Open it with getAlbum / listAlbumAssets (null for a partner: use listAssets on their photos via the timeline).</param>
+/// <param name="AlbumId">Open it with getAlbum / listAlbumAssets (null for a partner: browse with listAssets?partnerId=).</param>
 /// <param name="Name">The album's name, the selection's title, or the partner's display name.</param>
 /// <param name="Role">The caller's role: <c>viewer</c>, <c>downloader</c>, <c>provider</c>, or <c>partner</c> (see and download).</param>
 /// <param name="SharedAt">When it was first shared with the caller.</param>
@@ -72,8 +72,7 @@ public sealed class ListSharedWithMeEndpoint(NpgsqlDataSource db) : Endpoint<Sha
             WHERE al.owner_id <> @userId AND {AccessPolicy.AlbumVisible("al")}
             UNION ALL
             SELECT 'partner', NULL, NULL, u.display_name, u.id, u.username, u.display_name, 'partner', p.created_at,
-                   (SELECT count(*) FROM assets a LEFT JOIN folders f ON f.id = a.folder_id
-                    WHERE a.owner_id = p.owner_id AND a.trashed_at IS NULL AND (f.id IS NULL OR f.space = 'personal'))::int,
+                   (SELECT count(*) FROM assets a WHERE a.owner_id = p.owner_id AND {AccessPolicy.PartnerShows("a")})::int,
                    NULL, u.id
             FROM partners p JOIN users u ON u.id = p.owner_id
             WHERE p.partner_id = @userId
@@ -122,6 +121,7 @@ public sealed class ListSharedWithMeEndpoint(NpgsqlDataSource db) : Endpoint<Sha
 /// <summary>Something the caller shares.</summary>
 /// <param name="Kind"><c>album</c>, <c>selection</c> or <c>partner</c>.</param>
 /// <param name="ShareId">Manage it with getShare / updateShare (null for a partner).</param>
+/// <param name="AlbumId">The album or the selection's hidden album (null for a partner).</param>
 /// <param name="Name">The album's name, the selection's title, or the partner's display name.</param>
 /// <param name="PartnerId">The partner (kind partner only).</param>
 /// <param name="InviteeCount">Users and groups invited (1 for a partner).</param>
@@ -144,8 +144,7 @@ public sealed class ListSharedWithOthersEndpoint(NpgsqlDataSource db) : Endpoint
             WHERE s.owner_id = @userId
             UNION ALL
             SELECT 'partner', NULL, NULL, u.id, u.display_name, false, NULL, false, NULL, 1,
-                   (SELECT count(*) FROM assets a LEFT JOIN folders f ON f.id = a.folder_id
-                    WHERE a.owner_id = @userId AND a.trashed_at IS NULL AND (f.id IS NULL OR f.space = 'personal'))::int,
+                   (SELECT count(*) FROM assets a WHERE a.owner_id = @userId AND {AccessPolicy.PartnerShows("a")})::int,
                    p.updated_at, u.id
             FROM partners p JOIN users u ON u.id = p.partner_id
             WHERE p.owner_id = @userId
