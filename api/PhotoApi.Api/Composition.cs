@@ -18,7 +18,7 @@ public static class Composition
     public const string CorsPolicy = "spa";
 
     /// <summary>The feature areas that make up the photo library: all of them need the photo-library privilege.</summary>
-    public static readonly HashSet<string> LibraryAreas = new[] { "Assets", "Folders", "Albums", "Shares", "Partners", "Sharing" }
+    public static readonly HashSet<string> LibraryAreas = new[] { "Assets", "Folders", "Albums", "Shares", "Partners", "Sharing", "PhotoRequests" }
         .Select(area => $"PhotoApi.Api.Features.{area}").ToHashSet(StringComparer.Ordinal);
 
     public static void AddPhotoApi(this WebApplicationBuilder builder)
@@ -38,6 +38,7 @@ public static class Composition
         services.AddSingleton<SessionTokens>();
         services.AddSingleton<IJobQueue, HangfireJobQueue>();
         services.AddSingleton<Access.AccessPolicy>();
+        services.AddSingleton<Access.GuestLinks>();
         services.AddSingleton<Features.Assets.MediaSigner>();
         services.AddSingleton<Features.Assets.MediaAccess>();
         services.AddSingleton<Features.Assets.AssetViews>();

@@ -70,4 +70,15 @@ public static class ErrorCodes
     public const string PartnerIsSelf = "partner.is_self";
     /// <summary>The caller already shares their library with this user.</summary>
     public const string PartnerExists = "partner.exists";
+
+    /// <summary>No photo request has this link (or it was deleted).</summary>
+    public const string RequestNotFound = "request.not_found";
+    /// <summary>The photo request's expiry date has passed.</summary>
+    public const string RequestExpired = "request.expired";
+    /// <summary>The photo request's owner has disabled it.</summary>
+    public const string RequestDisabled = "request.disabled";
+    /// <summary>A photo request takes photos only (not videos, not other files).</summary>
+    public const string UploadUnsupportedType = "upload.unsupported_type";
+    /// <summary>The album chosen for a photo request must be a manual album the creator owns or is a Provider of.</summary>
+    public const string RequestAlbumInvalid = "request.album_invalid";
 }

@@ -28,6 +28,16 @@ public interface IProcessAssetJob
     Task ProcessAsync(Guid assetId, CancellationToken ct);
 }
 
+/// <summary>
+/// Turns one file a guest sent to a photo request into a clean asset of the request's owner: a new JPEG with the
+/// orientation applied, in sRGB, without any metadata, placed in the request's folder and album; then deletes the
+/// guest's file. Idempotent like <see cref="IProcessAssetJob"/>.
+/// </summary>
+public interface IProcessRequestUploadJob
+{
+    Task ProcessAsync(Guid uploadId, CancellationToken ct);
+}
+
 /// <summary>Finds assets whose processing never finished (a worker died, an enqueue was lost) and enqueues them again.</summary>
 public interface IStuckAssetSweeperJob
 {

@@ -33,6 +33,7 @@ public static class WorkerHost
 
         services.AddScoped<IAccountsMaintenanceJob, AccountsMaintenanceJob>();
         services.AddScoped<IProcessAssetJob, ProcessAssetJob>();
+        services.AddScoped<IProcessRequestUploadJob, Jobs.RequestUploads.ProcessRequestUploadJob>();
         services.AddScoped<IStuckAssetSweeperJob, StuckAssetSweeperJob>();
         services.AddScoped<IBlobCollectorJob, BlobCollectorJob>();
         services.Configure<ImagingOptions>(config.GetSection("Imaging"));

@@ -11,6 +11,8 @@ public enum AccessScope
     Admin,
     /// <summary>Anyone: service routes and the steps of signing in.</summary>
     Anonymous,
+    /// <summary>Holders of a link key: <see cref="GuestLinks"/> resolves the key and says what the link allows.</summary>
+    Guest,
 }
 
 /// <summary>

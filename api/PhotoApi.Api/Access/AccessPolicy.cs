@@ -159,6 +159,7 @@ public sealed class AccessPolicy(NpgsqlDataSource db)
         [Permission.AlbumDelete] = OwnAlbumsSql,
         [Permission.AlbumShare] = OwnAlbumsSql,
         [Permission.ShareManage] = "SELECT id FROM shares WHERE id = ANY(@ids) AND owner_id = @userId",
+        [Permission.PhotoRequestManage] = "SELECT id FROM photo_requests WHERE id = ANY(@ids) AND owner_id = @userId",
         [Permission.PartnerLibraryView] = "SELECT p.owner_id FROM partners p WHERE p.owner_id = ANY(@ids) AND p.partner_id = @userId",
     };
 

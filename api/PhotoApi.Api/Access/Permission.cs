@@ -47,6 +47,9 @@ public enum Permission
 
     /// <summary>Browse a partner's library; ids are the ids of the users who share it.</summary>
     PartnerLibraryView,
+
+    /// <summary>Read and change a photo request, list what guests sent to it; delete it.</summary>
+    PhotoRequestManage,
 }
 
 /// <summary>Who is asking. Built from the authenticated request; guests come with the links issue.</summary>

@@ -50,6 +50,9 @@ public static class BlobKeys
 
     public static string Preview(byte[] sha256) => Fanned("previews", Convert.ToHexStringLower(sha256)) + ".jpg";
 
+    /// <summary>A guest's file sent to a photo request, kept (never served) until its clean copy is stored.</summary>
+    public static string RequestUpload(Guid uploadId) => $"request-uploads/{uploadId:N}";
+
     private static string Fanned(string area, string hex) => $"{area}/{hex[..2]}/{hex[2..4]}/{hex}";
 }
 

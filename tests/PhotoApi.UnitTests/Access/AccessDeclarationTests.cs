@@ -42,7 +42,7 @@ public sealed partial class AccessDeclarationTests
     }
 
     [Fact]
-    public void Admin_endpoints_require_the_admin_role_and_anonymous_ones_are_only_service_and_sign_in_routes()
+    public void Admin_guest_and_anonymous_declarations_match_how_the_routes_are_set_up()
     {
         foreach (var type in Endpoints)
         {
@@ -57,6 +57,12 @@ public sealed partial class AccessDeclarationTests
                 case AccessScope.Anonymous:
                     Assert.True(anonymous, $"{type.Name} is declared Anonymous but does not allow anonymous callers.");
                     Assert.Matches("Features\\.(Auth|Health)$", type.Namespace);
+                    break;
+                case AccessScope.Guest:
+                    // Link guests have no account: the route is anonymous and the link key, resolved by GuestLinks, decides.
+                    Assert.True(anonymous, $"{type.Name} is declared Guest but does not allow anonymous callers.");
+                    Assert.True(source.Contains("links.", StringComparison.Ordinal), $"{type.Name} is declared Guest but never asks GuestLinks.");
+                    Assert.Matches("Features\\.Public\\w+$", type.Namespace);
                     break;
                 default:
                     // Anonymous routes that are not service/sign-in routes must check a permission themselves (signed media URLs).

@@ -1,8 +1,6 @@
-using System.Buffers;
 using System.Globalization;
 using Dapper;
 using FastEndpoints;
-using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Net.Http.Headers;
 using Npgsql;
 using PhotoApi.Api.Access;
@@ -38,8 +36,6 @@ public sealed record UploadAssetResponse(Guid Id, bool Duplicate, string Status)
 public sealed class UploadAssetEndpoint(NpgsqlDataSource db, IBlobStore blobs, AccessPolicy policy, IJobQueue jobs, IConfiguration configuration)
     : EndpointWithoutRequest<UploadAssetResponse>
 {
-    private const int MaxFieldBytes = 1024;
-
     private const string LockSql = "SELECT pg_advisory_xact_lock(hashtextextended(@key, 0))";
     private const string ExistingSql = """
         SELECT id, status FROM assets WHERE owner_id = @ownerId AND checksum = @checksum ORDER BY created_at LIMIT 1
@@ -78,7 +74,7 @@ public sealed class UploadAssetEndpoint(NpgsqlDataSource db, IBlobStore blobs, A
         string? deviceId = null;
         try
         {
-            var reader = new MultipartReader(Boundary(), HttpContext.Request.Body) { HeadersLengthLimit = 16 * 1024 };
+            var reader = MultipartStreaming.Reader(HttpContext);
             await using var upload = await blobs.BeginUploadAsync(ct);
             string? fileName = null, declaredType = null;
             var head = new byte[MediaTypes.SniffBytes];
@@ -92,15 +88,15 @@ public sealed class UploadAssetEndpoint(NpgsqlDataSource db, IBlobStore blobs, A
                 {
                     if (name != "file") throw ApiException.Validation(name, "Only one file part, named 'file', is accepted.");
                     if (fileName is not null) throw ApiException.Validation("file", "Send one file per request.");
-                    fileName = SafeFileName(disposition.FileNameStar.Value ?? disposition.FileName.Value);
+                    fileName = MultipartStreaming.SafeFileName(disposition.FileNameStar.Value ?? disposition.FileName.Value);
                     declaredType = section.ContentType;
                     // The folder, when named first, is checked before a byte is stored.
                     if (fields.TryGetValue("folderId", out var early) && early.Length > 0) await CheckFolderAsync(principal, ParseFolder(early), ct);
-                    headLength = await StreamAsync(section.Body, upload.Content, head, ct);
+                    headLength = await MultipartStreaming.CopyAsync(section.Body, upload.Content, head, null, ct);
                 }
                 else
                 {
-                    var value = await ReadFieldAsync(section.Body, name, ct);
+                    var value = await MultipartStreaming.ReadFieldAsync(section.Body, name, ct);
                     if (name == "deviceId" && value.Length > 0) deviceId = value;
                     fields[name] = value;
                 }
@@ -117,10 +113,10 @@ public sealed class UploadAssetEndpoint(NpgsqlDataSource db, IBlobStore blobs, A
         catch (Exception e) when (deviceId is not null && e is not ApiException { Status: 401 or 403 or 404 })
         {
             await RecordDeviceFailureAsync(principal.UserId, deviceId, e);
-            if (Translate(e) is { } problem) throw problem;
+            if (MultipartStreaming.Translate(HttpContext, e) is { } problem) throw problem;
             throw;
         }
-        catch (Exception e) when (Translate(e) is { } problem)
+        catch (Exception e) when (MultipartStreaming.Translate(HttpContext, e) is { } problem)
         {
             throw problem;
         }
@@ -162,16 +158,6 @@ public sealed class UploadAssetEndpoint(NpgsqlDataSource db, IBlobStore blobs, A
         return new UploadAssetResponse(id, false, "pending");
     }
 
-    /// <summary>Reading failures that are the request's fault, as the problem the client should see.</summary>
-    private ApiException? Translate(Exception e) => e switch
-    {
-        BadHttpRequestException { StatusCode: 413 } => new ApiException(413, ErrorCodes.UploadTooLarge, "The file is larger than this server accepts."),
-        // A body that is not valid multipart (missing boundary, too many part headers); a vanished client is not answered.
-        IOException or InvalidDataException when !HttpContext.RequestAborted.IsCancellationRequested && e is not BadHttpRequestException =>
-            new ApiException(400, ErrorCodes.MalformedRequest, "The multipart body could not be read: " + e.Message),
-        _ => null,
-    };
-
     private static Task RecordDeviceAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid userId, string deviceId, bool duplicate, CancellationToken ct) =>
         conn.ExecuteAsync(new CommandDefinition(DeviceSql, new { userId, deviceId, duplicate }, tx, cancellationToken: ct));
 
@@ -197,54 +183,6 @@ public sealed class UploadAssetEndpoint(NpgsqlDataSource db, IBlobStore blobs, A
 
     private Task CheckFolderAsync(Principal principal, Guid folderId, CancellationToken ct) =>
         policy.EnsureAsync(principal, Permission.FolderUpload, folderId, ct, "The folder");
-
-    private string Boundary()
-    {
-        var type = HttpContext.Request.ContentType;
-        if (type is null || !MediaTypeHeaderValue.TryParse(type, out var media) ||
-            !media.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase))
-            throw new ApiException(415, ErrorCodes.UploadNotMultipart, "Send the file as multipart/form-data with a part named 'file'.");
-        var boundary = HeaderUtilities.RemoveQuotes(media.Boundary).Value;
-        if (string.IsNullOrWhiteSpace(boundary) || boundary.Length > 200)
-            throw new ApiException(415, ErrorCodes.UploadNotMultipart, "The multipart boundary is missing or too long.");
-        return boundary;
-    }
-
-    /// <summary>Copies the part to the store through a pooled buffer, keeping its first bytes for type sniffing.</summary>
-    private static async Task<int> StreamAsync(Stream source, Stream target, byte[] head, CancellationToken ct)
-    {
-        var buffer = ArrayPool<byte>.Shared.Rent(128 * 1024);
-        try
-        {
-            var headLength = 0;
-            int read;
-            while ((read = await source.ReadAsync(buffer, ct)) > 0)
-            {
-                if (headLength < head.Length)
-                {
-                    var take = Math.Min(head.Length - headLength, read);
-                    buffer.AsSpan(0, take).CopyTo(head.AsSpan(headLength));
-                    headLength += take;
-                }
-                await target.WriteAsync(buffer.AsMemory(0, read), ct);
-            }
-            return headLength;
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-    }
-
-    private static async Task<string> ReadFieldAsync(Stream body, string name, CancellationToken ct)
-    {
-        var buffer = new byte[MaxFieldBytes + 1];
-        var total = 0;
-        int read;
-        while (total < buffer.Length && (read = await body.ReadAsync(buffer.AsMemory(total), ct)) > 0) total += read;
-        if (total > MaxFieldBytes) throw ApiException.Validation(name, $"At most {MaxFieldBytes} bytes.");
-        return System.Text.Encoding.UTF8.GetString(buffer, 0, total).Trim();
-    }
 
     private sealed record ParsedFields(Guid? FolderId, string? DeviceId, string? DeviceAssetId, DateTime? TakenAt);
 
@@ -280,13 +218,4 @@ public sealed class UploadAssetEndpoint(NpgsqlDataSource db, IBlobStore blobs, A
 
     private static Guid ParseFolder(string value) =>
         Guid.TryParse(value, out var id) ? id : throw ApiException.Validation("folderId", "Not a folder id.");
-
-    /// <summary>The name as shown to users; never used on disk.</summary>
-    private static string SafeFileName(string? name)
-    {
-        var file = Path.GetFileName((name ?? "").Replace('\\', '/').Trim().Trim('"'));
-        file = new string(file.Where(c => !char.IsControl(c)).ToArray());
-        if (file.Length > 255) file = file[..255];
-        return file.Length == 0 ? "unnamed" : file;
-    }
 }

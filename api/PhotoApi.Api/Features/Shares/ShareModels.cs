@@ -150,12 +150,14 @@ internal static class ShareStore
         };
     }
 
-    /// <summary>The guest address of a link: <c>PublicUrl</c> from configuration, else the address this request came to.</summary>
-    public static string LinkUrl(HttpRequest request, string key)
+    /// <summary>The guest address of a link.</summary>
+    public static string LinkUrl(HttpRequest request, string key) => $"{Origin(request)}/api/v1/s/{key}";
+
+    /// <summary>Where guests reach this API: <c>PublicUrl</c> from configuration, else the address this request came to.</summary>
+    public static string Origin(HttpRequest request)
     {
         var configured = request.HttpContext.RequestServices.GetRequiredService<IConfiguration>()["PublicUrl"];
-        var origin = string.IsNullOrEmpty(configured) ? $"{request.Scheme}://{request.Host}" : configured.TrimEnd('/');
-        return $"{origin}/api/v1/s/{key}";
+        return string.IsNullOrEmpty(configured) ? $"{request.Scheme}://{request.Host}" : configured.TrimEnd('/');
     }
 
     /// <summary>A fresh link key (256 random bits, base64url) and the SHA-256 that guest lookups go by.</summary>

@@ -14,6 +14,10 @@ public sealed class ThrottlingOptions
     public int LoginFailuresPerIp { get; set; } = 30;
     /// <summary>Registrations (successful or not) allowed per client IP within the window.</summary>
     public int RegistrationsPerIp { get; set; } = 20;
+    /// <summary>Link keys that match nothing (unknown, malformed) allowed per client IP within the window.</summary>
+    public int LinkMissesPerIp { get; set; } = 30;
+    /// <summary>Files guests may send to photo requests per client IP within the window.</summary>
+    public int RequestUploadsPerIp { get; set; } = 200;
     public TimeSpan Window { get; set; } = TimeSpan.FromMinutes(15);
 }
 

@@ -71,7 +71,7 @@ public sealed class ProcessAssetJob(NpgsqlDataSource db, IBlobStore blobs, IImag
         Directory.CreateDirectory(work);
         try
         {
-            var source = await LocalSourceAsync(claimed.BlobKey, work, ct);
+            var source = await blobs.LocalPathAsync(claimed.BlobKey, work, ct);
             var thumbnail = Path.Combine(work, "thumbnail.webp");
             var preview = Path.Combine(work, "preview.jpg");
             ImageInfo info;
@@ -87,8 +87,8 @@ public sealed class ProcessAssetJob(NpgsqlDataSource db, IBlobStore blobs, IImag
             }
             var thumbnailKey = BlobKeys.Thumbnail(claimed.Checksum);
             var previewKey = BlobKeys.Preview(claimed.Checksum);
-            await StoreAsync(thumbnail, thumbnailKey, ct);
-            await StoreAsync(preview, previewKey, ct);
+            await blobs.StoreFileAsync(thumbnail, thumbnailKey, ct);
+            await blobs.StoreFileAsync(preview, previewKey, ct);
 
             await using var conn = await db.OpenConnectionAsync(ct);
             await conn.ExecuteAsync(new CommandDefinition(ReadySql, new
@@ -110,24 +110,6 @@ public sealed class ProcessAssetJob(NpgsqlDataSource db, IBlobStore blobs, IImag
     {
         await using var conn = await db.OpenConnectionAsync(ct);
         await conn.ExecuteAsync(new CommandDefinition(FailedSql, new { id = assetId, reason = Clip(reason, 500) }, cancellationToken: ct));
-    }
-
-    /// <summary>libvips wants a file: the blob itself on the local store, else a copy in the work folder.</summary>
-    private async Task<string> LocalSourceAsync(string key, string work, CancellationToken ct)
-    {
-        if (blobs.LocalPath(key) is { } local && File.Exists(local)) return local;
-        var copy = Path.Combine(work, "source");
-        await using var from = await blobs.OpenReadAsync(key, ct);
-        await using var to = File.Create(copy);
-        await from.CopyToAsync(to, ct);
-        return copy;
-    }
-
-    private async Task StoreAsync(string path, string key, CancellationToken ct)
-    {
-        await using var upload = await blobs.BeginUploadAsync(ct);
-        await using (var file = File.OpenRead(path)) await file.CopyToAsync(upload.Content, ct);
-        await upload.CommitAsync(key, ct);
     }
 
     private static string? Clip(string? text, int max = 200) => text is null ? null : text.Length <= max ? text : text[..max];

@@ -9,7 +9,7 @@ namespace PhotoApi.Workers.Jobs.Sweeper;
 /// <summary>
 /// Every few minutes: enqueues assets whose processing never finished (an enqueue lost after the upload committed, a
 /// worker that died mid-job), deletes staged uploads a crashed process left behind, and starts the blob collector when
-/// there is garbage. Safe to run on several workers: a doubly enqueued asset is processed once (the job claims it).
+/// there is garbage; likewise for photo-request uploads. Safe to run on several workers: a doubly enqueued asset is processed once (the job claims it).
 /// </summary>
 public sealed class StuckAssetSweeperJob(NpgsqlDataSource db, IBlobStore blobs, IBackgroundJobClient jobs, ILogger<StuckAssetSweeperJob> logger)
     : IStuckAssetSweeperJob
@@ -24,15 +24,28 @@ public sealed class StuckAssetSweeperJob(NpgsqlDataSource db, IBlobStore blobs, 
         """;
     private const string OrphansSql = "SELECT EXISTS (SELECT 1 FROM orphan_checksums)";
 
+    // Photo-request uploads never finished, or finished with the guest's bytes still stored (a crash between commit and delete).
+    private const string StuckRequestUploadsSql = """
+        SELECT id FROM photo_request_uploads
+        WHERE status = 'pending' AND created_at < now() - interval '2 minutes'
+           OR status = 'processing' AND processing_since < now() - interval '15 minutes'
+           OR status IN ('ready', 'failed') AND raw_blob_key IS NOT NULL AND updated_at < now() - interval '2 minutes'
+        ORDER BY created_at
+        LIMIT 1000
+        """;
+
     public async Task SweepAsync(CancellationToken ct)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
         var stuck = (await conn.QueryAsync<Guid>(new CommandDefinition(StuckSql, cancellationToken: ct))).AsList();
         foreach (var id in stuck) jobs.Enqueue<IProcessAssetJob>(Queues.Media, j => j.ProcessAsync(id, CancellationToken.None));
+        var uploads = (await conn.QueryAsync<Guid>(new CommandDefinition(StuckRequestUploadsSql, cancellationToken: ct))).AsList();
+        foreach (var id in uploads) jobs.Enqueue<IProcessRequestUploadJob>(Queues.Media, j => j.ProcessAsync(id, CancellationToken.None));
         var staged = await blobs.PurgeStaleUploadsAsync(TimeSpan.FromDays(1), ct);
         if (await conn.ExecuteScalarAsync<bool>(new CommandDefinition(OrphansSql, cancellationToken: ct)))
             jobs.Enqueue<IBlobCollectorJob>(Queues.Maintenance, j => j.CollectAsync(CancellationToken.None));
-        if (stuck.Count > 0 || staged > 0) logger.LogInformation("Re-enqueued {Stuck} assets, deleted {Staged} stale staged uploads", stuck.Count, staged);
+        if (stuck.Count > 0 || uploads.Count > 0 || staged > 0)
+            logger.LogInformation("Re-enqueued {Stuck} assets and {Uploads} photo-request uploads, deleted {Staged} stale staged uploads", stuck.Count, uploads.Count, staged);
     }
 }
 
