@@ -42,6 +42,7 @@ public static class Composition
         services.AddSingleton<Features.Assets.MediaSigner>();
         services.AddSingleton<Features.Assets.MediaAccess>();
         services.AddSingleton<Features.Assets.AssetViews>();
+        services.AddSingleton<Features.Assets.AssetIngest>();
 
         services.AddAuthentication(PhotoApiAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, PhotoApiAuthenticationHandler>(PhotoApiAuthenticationHandler.SchemeName, null);

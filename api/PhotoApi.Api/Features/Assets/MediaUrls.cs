@@ -33,6 +33,10 @@ public sealed class MediaSigner(NpgsqlDataSource db, IConfiguration configuratio
         return CryptographicOperations.FixedTimeEquals(expected, Encoding.ASCII.GetBytes(sig));
     }
 
+    /// <summary>An HMAC-SHA256 (base64url) of <paramref name="message"/> under the same node-shared key (share unlock tokens).</summary>
+    public async Task<string> MacAsync(string message, CancellationToken ct) =>
+        Secrets.Base64Url(HMACSHA256.HashData(await KeyAsync(ct), Encoding.UTF8.GetBytes(message)));
+
     internal static string Sign(byte[] key, Guid assetId, string variant, long exp) =>
         Secrets.Base64Url(HMACSHA256.HashData(key, Encoding.ASCII.GetBytes($"{assetId:N}:{variant}:{exp.ToString(CultureInfo.InvariantCulture)}")));
 

@@ -33,24 +33,9 @@ public sealed record UploadAssetResponse(Guid Id, bool Duplicate, string Status)
 /// uploading the same bytes again gets 200 with <c>duplicate: true</c> and the existing id.
 /// </summary>
 [Access(Permission.FolderUpload)]
-public sealed class UploadAssetEndpoint(NpgsqlDataSource db, IBlobStore blobs, AccessPolicy policy, IJobQueue jobs, IConfiguration configuration)
+public sealed class UploadAssetEndpoint(NpgsqlDataSource db, IBlobStore blobs, AccessPolicy policy, AssetIngest ingest, IConfiguration configuration)
     : EndpointWithoutRequest<UploadAssetResponse>
 {
-    private const string LockSql = "SELECT pg_advisory_xact_lock(hashtextextended(@key, 0))";
-    private const string ExistingSql = """
-        SELECT id, status FROM assets WHERE owner_id = @ownerId AND checksum = @checksum ORDER BY created_at LIMIT 1
-        """;
-    private const string InsertSql = """
-        INSERT INTO assets (id, owner_id, folder_id, checksum, blob_key, size_bytes, media_type, content_type, original_file_name,
-                            taken_at, taken_at_source, status, device_id, device_asset_id)
-        VALUES (@id, @ownerId, @folderId, @checksum, @blobKey, @size, @mediaType, @contentType, @fileName,
-                @takenAt, @takenAtSource, 'pending', @deviceId, @deviceAssetId)
-        """;
-    private const string DeviceSql = """
-        INSERT INTO device_backups AS d (user_id, device_id, last_backup_at, duplicates)
-        VALUES (@userId, @deviceId, now(), @duplicate::int)
-        ON CONFLICT (user_id, device_id) DO UPDATE SET last_backup_at = now(), duplicates = d.duplicates + @duplicate::int
-        """;
     private const string DeviceFailureSql = """
         INSERT INTO device_backups AS d (user_id, device_id, upload_failures, last_failure_at, last_failure_reason)
         VALUES (@userId, @deviceId, 1, now(), @reason)
@@ -107,7 +92,8 @@ public sealed class UploadAssetEndpoint(NpgsqlDataSource db, IBlobStore blobs, A
             var form = ParseFields(fields);
             if (form.FolderId is { } folderId) await CheckFolderAsync(principal, folderId, ct);
             var (mediaType, contentType) = MediaTypes.Detect(head.AsSpan(0, headLength), fileName, declaredType);
-            var response = await StoreAsync(principal.UserId, upload, form, fileName, mediaType, contentType, ct);
+            var response = await ingest.StoreAsync(new IncomingAsset(principal.UserId, form.FolderId, fileName, mediaType, contentType, form.TakenAt,
+                form.DeviceId, form.DeviceAssetId), upload, ct);
             await Send.ResponseAsync(response, response.Duplicate ? 200 : 201, ct);
         }
         catch (Exception e) when (deviceId is not null && e is not ApiException { Status: 401 or 403 or 404 })
@@ -121,45 +107,6 @@ public sealed class UploadAssetEndpoint(NpgsqlDataSource db, IBlobStore blobs, A
             throw problem;
         }
     }
-
-    private async Task<UploadAssetResponse> StoreAsync(Guid ownerId, IBlobUpload upload, ParsedFields form, string fileName, string mediaType,
-        string contentType, CancellationToken ct)
-    {
-        var checksum = upload.Sha256();
-        var hex = Convert.ToHexStringLower(checksum);
-        await using var conn = await db.OpenConnectionAsync(ct);
-        await using var tx = await conn.BeginTransactionAsync(ct);
-        // One upload of given bytes per owner at a time; and no purge of these bytes while we commit them.
-        await conn.ExecuteAsync(new CommandDefinition(LockSql, new { key = $"asset:{ownerId:N}:{hex}" }, tx, cancellationToken: ct));
-        var existing = await conn.QuerySingleOrDefaultAsync<(Guid Id, string Status)?>(new CommandDefinition(ExistingSql,
-            new { ownerId, checksum }, tx, cancellationToken: ct));
-        if (existing is { } found)
-        {
-            if (form.DeviceId is not null) await RecordDeviceAsync(conn, tx, ownerId, form.DeviceId, duplicate: true, ct);
-            await tx.CommitAsync(ct);
-            return new UploadAssetResponse(found.Id, true, found.Status);
-        }
-
-        await conn.ExecuteAsync(new CommandDefinition(LockSql, new { key = $"blob:{hex}" }, tx, cancellationToken: ct));
-        var blobKey = BlobKeys.Original(checksum);
-        await upload.CommitAsync(blobKey, ct);
-        var id = Guid.CreateVersion7();
-        await conn.ExecuteAsync(new CommandDefinition(InsertSql, new
-        {
-            id, ownerId, folderId = form.FolderId, checksum, blobKey, size = upload.Length, mediaType, contentType, fileName,
-            takenAt = form.TakenAt ?? DateTime.UtcNow, takenAtSource = form.TakenAt is null ? "upload" : "client",
-            deviceId = form.DeviceId, deviceAssetId = form.DeviceAssetId,
-        }, tx, cancellationToken: ct));
-        if (form.DeviceId is not null) await RecordDeviceAsync(conn, tx, ownerId, form.DeviceId, duplicate: false, ct);
-        await tx.CommitAsync(ct);
-
-        // After the commit: the job re-reads the row. Should this enqueue be lost, the sweeper finds the pending asset.
-        jobs.Enqueue<IProcessAssetJob>(Queues.Media, j => j.ProcessAsync(id, CancellationToken.None));
-        return new UploadAssetResponse(id, false, "pending");
-    }
-
-    private static Task RecordDeviceAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid userId, string deviceId, bool duplicate, CancellationToken ct) =>
-        conn.ExecuteAsync(new CommandDefinition(DeviceSql, new { userId, deviceId, duplicate }, tx, cancellationToken: ct));
 
     private async Task RecordDeviceFailureAsync(Guid userId, string deviceId, Exception e)
     {

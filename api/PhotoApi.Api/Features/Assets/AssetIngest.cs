@@ -1,0 +1,77 @@
+using Dapper;
+using Npgsql;
+using PhotoApi.Api.Infrastructure.Jobs;
+using PhotoApi.Contracts;
+using PhotoApi.Persistence.Blobs;
+
+namespace PhotoApi.Api.Features.Assets;
+
+/// <summary>What is known of an upload whose bytes have been streamed to staging.</summary>
+/// <param name="OwnerId">Who the asset belongs to (the uploader; for a share-link guest, the link's owner).</param>
+/// <param name="FolderId">Null: the top of the owner's Personal Space.</param>
+public sealed record IncomingAsset(Guid OwnerId, Guid? FolderId, string FileName, string MediaType, string ContentType, DateTime? TakenAt,
+    string? DeviceId = null, string? DeviceAssetId = null);
+
+/// <summary>
+/// Turns streamed bytes into an asset: the blob is committed content-addressed and the row inserted in one transaction,
+/// under a per-owner-and-checksum lock (the same owner sending the same bytes gets the existing asset back, marked
+/// duplicate) and the per-checksum lock the blob collector takes; then the processing job is enqueued. Used by every
+/// upload route.
+/// </summary>
+public sealed class AssetIngest(NpgsqlDataSource db, IJobQueue jobs)
+{
+    private const string LockSql = "SELECT pg_advisory_xact_lock(hashtextextended(@key, 0))";
+    private const string ExistingSql = """
+        SELECT id, status FROM assets WHERE owner_id = @ownerId AND checksum = @checksum ORDER BY created_at LIMIT 1
+        """;
+    private const string InsertSql = """
+        INSERT INTO assets (id, owner_id, folder_id, checksum, blob_key, size_bytes, media_type, content_type, original_file_name,
+                            taken_at, taken_at_source, status, device_id, device_asset_id)
+        VALUES (@id, @ownerId, @folderId, @checksum, @blobKey, @size, @mediaType, @contentType, @fileName,
+                @takenAt, @takenAtSource, 'pending', @deviceId, @deviceAssetId)
+        """;
+    private const string DeviceSql = """
+        INSERT INTO device_backups AS d (user_id, device_id, last_backup_at, duplicates)
+        VALUES (@userId, @deviceId, now(), @duplicate::int)
+        ON CONFLICT (user_id, device_id) DO UPDATE SET last_backup_at = now(), duplicates = d.duplicates + @duplicate::int
+        """;
+    public async Task<UploadAssetResponse> StoreAsync(IncomingAsset form, IBlobUpload upload, CancellationToken ct)
+    {
+        var checksum = upload.Sha256();
+        var hex = Convert.ToHexStringLower(checksum);
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        // One upload of given bytes per owner at a time; and no purge of these bytes while we commit them.
+        await conn.ExecuteAsync(new CommandDefinition(LockSql, new { key = $"asset:{form.OwnerId:N}:{hex}" }, tx, cancellationToken: ct));
+        var existing = await conn.QuerySingleOrDefaultAsync<(Guid Id, string Status)?>(new CommandDefinition(ExistingSql,
+            new { ownerId = form.OwnerId, checksum }, tx, cancellationToken: ct));
+        if (existing is { } found)
+        {
+            if (form.DeviceId is not null) await RecordDeviceAsync(conn, tx, form.OwnerId, form.DeviceId, duplicate: true, ct);
+            await tx.CommitAsync(ct);
+            return new UploadAssetResponse(found.Id, true, found.Status);
+        }
+
+        await conn.ExecuteAsync(new CommandDefinition(LockSql, new { key = $"blob:{hex}" }, tx, cancellationToken: ct));
+        var blobKey = BlobKeys.Original(checksum);
+        await upload.CommitAsync(blobKey, ct);
+        var id = Guid.CreateVersion7();
+        await conn.ExecuteAsync(new CommandDefinition(InsertSql, new
+        {
+            id, ownerId = form.OwnerId, folderId = form.FolderId, checksum, blobKey, size = upload.Length, mediaType = form.MediaType,
+            contentType = form.ContentType, fileName = form.FileName,
+            takenAt = form.TakenAt ?? DateTime.UtcNow, takenAtSource = form.TakenAt is null ? "upload" : "client",
+            deviceId = form.DeviceId, deviceAssetId = form.DeviceAssetId,
+        }, tx, cancellationToken: ct));
+        if (form.DeviceId is not null) await RecordDeviceAsync(conn, tx, form.OwnerId, form.DeviceId, duplicate: false, ct);
+        await tx.CommitAsync(ct);
+
+        // After the commit: the job re-reads the row. Should this enqueue be lost, the sweeper finds the pending asset.
+        jobs.Enqueue<IProcessAssetJob>(Queues.Media, j => j.ProcessAsync(id, CancellationToken.None));
+        return new UploadAssetResponse(id, false, "pending");
+    }
+
+    private static Task RecordDeviceAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid userId, string deviceId, bool duplicate, CancellationToken ct) =>
+        conn.ExecuteAsync(new CommandDefinition(DeviceSql, new { userId, deviceId, duplicate }, tx, cancellationToken: ct));
+
+}
