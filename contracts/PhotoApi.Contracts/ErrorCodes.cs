@@ -71,6 +71,17 @@ public static class ErrorCodes
     /// <summary>The caller already shares their library with this user.</summary>
     public const string PartnerExists = "partner.exists";
 
+    /// <summary>The share link does not exist, is turned off or has expired (or is private and the caller not invited).</summary>
+    public const string ShareLinkInvalid = "share.link_invalid";
+    /// <summary>The link has a password: unlock it, then present the token.</summary>
+    public const string SharePasswordRequired = "share.password_required";
+    /// <summary>Unlocking failed: the link or the password is not valid (answered alike).</summary>
+    public const string ShareUnlockFailed = "share.unlock_failed";
+    /// <summary>The link's owner does not allow downloads.</summary>
+    public const string ShareDownloadDisabled = "share.download_disabled";
+    /// <summary>The link's owner does not allow uploads.</summary>
+    public const string ShareUploadDisabled = "share.upload_disabled";
+
     /// <summary>No photo request has this link (or it was deleted).</summary>
     public const string RequestNotFound = "request.not_found";
     /// <summary>The photo request's expiry date has passed.</summary>

@@ -8,6 +8,13 @@ using PhotoApi.Contracts;
 
 namespace PhotoApi.Api.Access;
 
+/// <summary>A share as its link lets a guest use it.</summary>
+public sealed record ShareLink(Guid Id, Guid OwnerId, string OwnerDisplayName, string TargetType, Guid AlbumId, string Title, string Description,
+    string Privacy, string? PasswordHash, byte[] LinkKeyHash, DateTime? ExpiresAt, bool AllowDownload, bool AllowUpload, bool ShowMetadata)
+{
+    public bool PasswordRequired => PasswordHash is not null;
+}
+
 /// <summary>A photo request as its link lets a guest use it.</summary>
 public sealed record PhotoRequestLink(Guid Id, Guid OwnerId, string OwnerDisplayName, string Subject, string Description, Guid? FolderId,
     Guid? AlbumId, int? MaxFileSizeMb, DateTime? ExpiresAt, bool Enabled);
@@ -17,8 +24,139 @@ public sealed record PhotoRequestLink(Guid Id, Guid OwnerId, string OwnerDisplay
 /// their SHA-256 (the key itself is never compared), and a key that opens nothing — unknown or malformed — is answered
 /// with one 404 and counted per client IP; past the limit the IP gets 429 for a while.
 /// </summary>
-public sealed partial class GuestLinks(NpgsqlDataSource db, Throttle throttle, IOptions<ThrottlingOptions> throttling)
+public sealed partial class GuestLinks(NpgsqlDataSource db, Throttle throttle, IOptions<ThrottlingOptions> throttling, AccessPolicy policy,
+    PasswordHasher hasher, Features.Assets.MediaSigner signer, IConfiguration configuration)
 {
+    /// <summary>Where a guest presents the token <see cref="UnlockAsync"/> returned: this header, the cookie, or <c>?token=</c>.</summary>
+    public const string TokenHeader = "X-Share-Token";
+    public const string TokenCookie = "photoapi_share";
+
+    private const string ShareSql = """
+        SELECT s.id, s.owner_id, u.display_name AS owner_display_name, s.target_type, s.album_id, al.name AS title, s.description,
+               s.privacy, s.password_hash, s.link_key_hash, s.expires_at, s.allow_download, s.allow_upload, s.show_metadata
+        FROM shares s JOIN albums al ON al.id = s.album_id JOIN users u ON u.id = s.owner_id
+        WHERE s.link_key_hash = @hash AND s.link_enabled AND (s.expires_at IS NULL OR s.expires_at > now()) AND u.status = 'active'
+        """;
+
+    private static readonly string ShowsSql = $"SELECT @assetId IN ({AccessPolicy.AlbumMembers("@albumId")})";
+
+    private const string RecordSql = """
+        UPDATE shares SET view_count = view_count + CASE WHEN @download THEN 0 ELSE 1 END,
+                          download_count = download_count + CASE WHEN @download THEN 1 ELSE 0 END,
+                          last_accessed_at = now()
+        WHERE id = @id
+        """;
+
+    /// <summary>How long an unlock lasts (<c>Links:UnlockLifetime</c>); it ends sooner if the password, key or link changes.</summary>
+    private TimeSpan UnlockLifetime => configuration.GetValue<TimeSpan?>("Links:UnlockLifetime") ?? TimeSpan.FromHours(2);
+
+    /// <summary>
+    /// The share behind <paramref name="key"/>, as far as the caller may open it. Unknown, malformed, disabled and expired
+    /// keys — and private links opened by anyone but the owner or an invitee — get one and the same 404
+    /// <c>share.link_invalid</c>, counted per IP. The password is not checked here: see <see cref="UnlockedShareAsync"/>.
+    /// </summary>
+    public async Task<ShareLink> ShareAsync(HttpContext context, string key, CancellationToken ct)
+    {
+        var link = await FindShareAsync(key, ct);
+        if (link is not null && link.Privacy == "private")
+        {
+            var invited = context.User.Identity?.IsAuthenticated == true &&
+                          (await policy.AllowedAsync(Principal.Of(context.User), Permission.AlbumView, [link.AlbumId], ct)).Contains(link.AlbumId);
+            if (!invited) link = null;
+        }
+        if (link is null)
+        {
+            await CountMissAsync(context, ct);
+            throw LinkInvalid();
+        }
+        return link;
+    }
+
+    /// <summary>
+    /// <see cref="ShareAsync"/>, and for a password-protected link a valid unlock token too (401
+    /// <c>share.password_required</c> without one). Every guest route that shows or takes anything goes through here.
+    /// </summary>
+    public async Task<(ShareLink Link, string? Token)> UnlockedShareAsync(HttpContext context, string key, CancellationToken ct)
+    {
+        var link = await ShareAsync(context, key, ct);
+        // Invitees of a private link have signed in as themselves: the password is for guests.
+        if (!link.PasswordRequired || link.Privacy == "private") return (link, null);
+        var token = PresentedToken(context);
+        if (token is null || !await TokenValidAsync(link, token, ct))
+            throw new ApiException(401, ErrorCodes.SharePasswordRequired, "This link is protected by a password. Unlock it first.");
+        return (link, token);
+    }
+
+    /// <summary>
+    /// Checks a link password and returns an unlock token. A wrong password and a key that opens nothing get the same 401
+    /// <c>share.unlock_failed</c> after the same slow hash; attempts are counted per link and per IP before the hash runs.
+    /// </summary>
+    public async Task<(string Token, DateTime ExpiresAt)> UnlockAsync(HttpContext context, string key, string password, CancellationToken ct)
+    {
+        var link = await FindShareAsync(key, ct);
+        var o = throttling.Value;
+        var ipBucket = $"unlock:ip:{ClientAddress.Of(context)}";
+        var linkBucket = link is null ? null : $"unlock:share:{link.Id:N}";
+        await throttle.AttemptAsync(linkBucket is null ? [new(ipBucket, o.LinkMissesPerIp)]
+            : [new(ipBucket, o.LinkMissesPerIp), new(linkBucket, o.UnlockFailuresPerLink)], o.Window, ct);
+        var ok = hasher.Verify(password, link?.PasswordHash);
+        if (link is null || link.Privacy == "private" || (link.PasswordRequired && !ok))
+            throw new ApiException(401, ErrorCodes.ShareUnlockFailed, "The link or the password is not valid.");
+        await throttle.ForgiveAsync(ipBucket, ct);
+        await throttle.ForgiveAsync(linkBucket!, ct);
+        var expires = DateTime.UtcNow.Add(UnlockLifetime);
+        var exp = new DateTimeOffset(expires).ToUnixTimeSeconds();
+        return ($"{exp}.{await TokenMacAsync(link, exp, ct)}", DateTimeOffset.FromUnixTimeSeconds(exp).UtcDateTime);
+    }
+
+    /// <summary>Whether the share shows the asset (its album's contents, never the trash).</summary>
+    public async Task<bool> ShowsAsync(ShareLink link, Guid assetId, CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        return await conn.ExecuteScalarAsync<bool>(new CommandDefinition(ShowsSql, new { assetId, albumId = link.AlbumId }, cancellationToken: ct));
+    }
+
+    /// <summary>Counts a view or a download of the link, for its owner.</summary>
+    public async Task RecordAsync(ShareLink link, bool download, CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await conn.ExecuteAsync(new CommandDefinition(RecordSql, new { id = link.Id, download }, cancellationToken: ct));
+    }
+
+    public static ApiException LinkInvalid() =>
+        new(404, ErrorCodes.ShareLinkInvalid, "This link does not exist, has been turned off, or has expired.");
+
+    private async Task<ShareLink?> FindShareAsync(string key, CancellationToken ct)
+    {
+        if (!WellFormed(key)) return null;
+        await using var conn = await db.OpenConnectionAsync(ct);
+        return await conn.QuerySingleOrDefaultAsync<ShareLink>(new CommandDefinition(ShareSql, new { hash = Secrets.Hash(key) }, cancellationToken: ct));
+    }
+
+    private async Task CountMissAsync(HttpContext context, CancellationToken ct)
+    {
+        var o = throttling.Value;
+        await throttle.AttemptAsync([new($"link-miss:ip:{ClientAddress.Of(context)}", o.LinkMissesPerIp)], o.Window, ct);
+    }
+
+    private static string? PresentedToken(HttpContext context) =>
+        context.Request.Headers[TokenHeader].FirstOrDefault() is { Length: > 0 } header ? header
+        : context.Request.Query["token"].FirstOrDefault() is { Length: > 0 } query ? query
+        : context.Request.Cookies[TokenCookie];
+
+    /// <summary>A token names its expiry and MACs it with the share's id, password hash and key hash: a new password, a rotated key or an expiry ends it.</summary>
+    private async Task<bool> TokenValidAsync(ShareLink link, string token, CancellationToken ct)
+    {
+        var dot = token.IndexOf('.', StringComparison.Ordinal);
+        if (dot <= 0 || !long.TryParse(token.AsSpan(0, dot), System.Globalization.CultureInfo.InvariantCulture, out var exp)) return false;
+        if (exp < DateTimeOffset.UtcNow.ToUnixTimeSeconds()) return false;
+        var expected = System.Text.Encoding.ASCII.GetBytes(await TokenMacAsync(link, exp, ct));
+        return System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(expected, System.Text.Encoding.ASCII.GetBytes(token[(dot + 1)..]));
+    }
+
+    private Task<string> TokenMacAsync(ShareLink link, long exp, CancellationToken ct) =>
+        signer.MacAsync($"share-unlock:{link.Id:N}:{exp}:{link.PasswordHash}:{Convert.ToHexStringLower(link.LinkKeyHash)}", ct);
+
     private const string PhotoRequestSql = """
         SELECT r.id, r.owner_id, u.display_name AS owner_display_name, r.subject, r.description, r.folder_id, r.album_id,
                r.max_file_size_mb, r.expires_at, r.enabled
@@ -41,8 +179,7 @@ public sealed partial class GuestLinks(NpgsqlDataSource db, Throttle throttle, I
         }
         if (link is null)
         {
-            var o = throttling.Value;
-            await throttle.AttemptAsync([new($"link-miss:ip:{ClientAddress.Of(context)}", o.LinkMissesPerIp)], o.Window, ct);
+            await CountMissAsync(context, ct);
             throw new ApiException(404, ErrorCodes.RequestNotFound, "This photo request link does not exist. Check the address you were sent.");
         }
         if (open && !link.Enabled)

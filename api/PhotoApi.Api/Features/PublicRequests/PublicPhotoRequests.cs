@@ -143,7 +143,7 @@ public sealed class UploadToPhotoRequestEndpoint(NpgsqlDataSource db, IBlobStore
                     throw ApiException.Validation("files", "Send photos as file parts named 'files'; no other fields are taken.");
                 if (received.Count == PublicRequestLimits.MaxFiles)
                     throw ApiException.Validation("files", $"At most {PublicRequestLimits.MaxFiles} files per request; send the rest in another.");
-                await throttle.AttemptAsync([new($"request-upload:ip:{ClientAddress.Of(HttpContext)}", o.RequestUploadsPerIp)], o.Window, ct);
+                await throttle.AttemptAsync([new($"request-upload:ip:{ClientAddress.Of(HttpContext)}", o.GuestUploadsPerIp)], o.Window, ct);
 
                 var fileName = MultipartStreaming.SafeFileName(disposition.FileNameStar.Value ?? disposition.FileName.Value);
                 var upload = await blobs.BeginUploadAsync(ct);

@@ -89,6 +89,11 @@ public sealed record ShareResponse
     public bool ShowMetadata { get; init; }
     public string Description { get; init; } = "";
     public IReadOnlyList<InviteeResponse> Invitees { get; init; } = [];
+    /// <summary>How often guests opened the link's page, and downloaded an original through it.</summary>
+    public long ViewCount { get; init; }
+    public long DownloadCount { get; init; }
+    /// <summary>The last time a guest used the link.</summary>
+    public DateTime? LastAccessedAt { get; init; }
     public DateTime CreatedAt { get; init; }
     public DateTime UpdatedAt { get; init; }
 }
@@ -98,7 +103,7 @@ internal static class ShareStore
     private const string ShareSql = """
         SELECT s.id, s.owner_id, s.target_type, s.album_id, al.name AS album_name, al.kind AS album_kind, s.link_enabled, s.link_key,
                s.privacy, s.password_hash IS NOT NULL AS password_protected, s.expires_at, s.allow_download, s.allow_upload,
-               s.show_metadata, s.description, s.created_at, s.updated_at
+               s.show_metadata, s.description, s.view_count, s.download_count, s.last_accessed_at, s.created_at, s.updated_at
         FROM shares s JOIN albums al ON al.id = s.album_id
         WHERE s.id = @id
         """;
@@ -129,6 +134,9 @@ internal static class ShareStore
         public bool AllowUpload { get; init; }
         public bool ShowMetadata { get; init; }
         public string Description { get; init; } = "";
+        public long ViewCount { get; init; }
+        public long DownloadCount { get; init; }
+        public DateTime? LastAccessedAt { get; init; }
         public DateTime CreatedAt { get; init; }
         public DateTime UpdatedAt { get; init; }
     }
@@ -146,7 +154,8 @@ internal static class ShareStore
             Id = s.Id, OwnerId = s.OwnerId, Target = new ShareTargetResponse(s.TargetType, s.AlbumId, s.AlbumName),
             LinkEnabled = s.LinkEnabled, Key = s.LinkKey, Url = LinkUrl(request, s.LinkKey), Privacy = s.Privacy,
             PasswordProtected = s.PasswordProtected, ExpiresAt = s.ExpiresAt, AllowDownload = s.AllowDownload, AllowUpload = s.AllowUpload,
-            ShowMetadata = s.ShowMetadata, Description = s.Description, Invitees = invitees, CreatedAt = s.CreatedAt, UpdatedAt = s.UpdatedAt,
+            ShowMetadata = s.ShowMetadata, Description = s.Description, Invitees = invitees, ViewCount = s.ViewCount, DownloadCount = s.DownloadCount,
+            LastAccessedAt = s.LastAccessedAt, CreatedAt = s.CreatedAt, UpdatedAt = s.UpdatedAt,
         };
     }
 

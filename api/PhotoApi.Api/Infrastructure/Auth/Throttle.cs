@@ -16,8 +16,10 @@ public sealed class ThrottlingOptions
     public int RegistrationsPerIp { get; set; } = 20;
     /// <summary>Link keys that match nothing (unknown, malformed) allowed per client IP within the window.</summary>
     public int LinkMissesPerIp { get; set; } = 30;
-    /// <summary>Files guests may send to photo requests per client IP within the window.</summary>
-    public int RequestUploadsPerIp { get; set; } = 200;
+    /// <summary>Files guests may send (photo requests, share links) per client IP within the window.</summary>
+    public int GuestUploadsPerIp { get; set; } = 200;
+    /// <summary>Wrong passwords allowed per share link within the window (all IPs together).</summary>
+    public int UnlockFailuresPerLink { get; set; } = 10;
     public TimeSpan Window { get; set; } = TimeSpan.FromMinutes(15);
 }
 

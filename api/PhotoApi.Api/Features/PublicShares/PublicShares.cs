@@ -1,0 +1,316 @@
+using System.Globalization;
+using Dapper;
+using FastEndpoints;
+using FluentValidation;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+using Npgsql;
+using PhotoApi.Api.Access;
+using PhotoApi.Api.Features.Assets;
+using PhotoApi.Api.Features.Common;
+using PhotoApi.Api.Infrastructure.Auth;
+using PhotoApi.Api.Infrastructure.Errors;
+using PhotoApi.Api.Infrastructure.Uploads;
+using PhotoApi.Contracts;
+using PhotoApi.Persistence.Blobs;
+
+namespace PhotoApi.Api.Features.PublicShares;
+
+public sealed class PublicShareKey
+{
+    public string Key { get; set; } = "";
+}
+
+/// <summary>
+/// A share link's public page. For a password-protected link that is not unlocked yet, only <c>passwordRequired</c>
+/// is told: everything else is null until the guest unlocks it.
+/// </summary>
+/// <param name="Type"><c>album</c> or <c>selection</c>.</param>
+/// <param name="Unlocked">Whether the caller may see the contents now (no password, or a valid unlock token).</param>
+public sealed record PublicShareResponse(bool PasswordRequired, bool Unlocked, string? Type, string? Title, string? Description,
+    string? OwnerDisplayName, int? AssetCount, bool? AllowDownload, bool? AllowUpload, bool? ShowMetadata, DateTime? ExpiresAt);
+
+/// <summary>The public page of a share link; counts a view for the owner once the contents are shown.</summary>
+[Access(AccessScope.Guest)]
+public sealed class GetPublicShareEndpoint(NpgsqlDataSource db, GuestLinks links) : Endpoint<PublicShareKey, PublicShareResponse>
+{
+    private static readonly string CountSql = $"SELECT count(*)::int FROM ({AccessPolicy.AlbumMembers("@albumId")}) m";
+
+    public override void Configure()
+    {
+        Get("/api/v1/s/{key}");
+        AllowAnonymous();
+        Description(d => d.WithName("getPublicShare"));
+    }
+
+    public override async Task HandleAsync(PublicShareKey req, CancellationToken ct)
+    {
+        ShareLink link;
+        try
+        {
+            (link, _) = await links.UnlockedShareAsync(HttpContext, req.Key, ct);
+        }
+        catch (ApiException e) when (e.Code == ErrorCodes.SharePasswordRequired)
+        {
+            await Send.OkAsync(new PublicShareResponse(true, false, null, null, null, null, null, null, null, null, null), ct);
+            return;
+        }
+        int count;
+        await using (var conn = await db.OpenConnectionAsync(ct))
+            count = await conn.ExecuteScalarAsync<int>(new CommandDefinition(CountSql, new { albumId = link.AlbumId }, cancellationToken: ct));
+        await links.RecordAsync(link, download: false, ct);
+        await Send.OkAsync(new PublicShareResponse(link.PasswordRequired, true, link.TargetType, link.Title, link.Description, link.OwnerDisplayName,
+            count, link.AllowDownload, link.AllowUpload, link.ShowMetadata, link.ExpiresAt), ct);
+    }
+}
+
+public sealed class UnlockPublicShareRequest
+{
+    public string Key { get; set; } = "";
+    public string Password { get; set; } = "";
+}
+
+public sealed class UnlockPublicShareValidator : Validator<UnlockPublicShareRequest>
+{
+    public UnlockPublicShareValidator() => RuleFor(x => x.Password).NotEmpty().MaximumLength(256);
+}
+
+/// <param name="ShareToken">Present it as the <c>X-Share-Token</c> header (or <c>?token=</c>) on the link's other routes; a cookie is set too.</param>
+public sealed record UnlockPublicShareResponse(string ShareToken, DateTime ExpiresAt);
+
+/// <summary>
+/// Unlocks a password-protected link. A wrong password and a link that opens nothing are answered alike (401
+/// <c>share.unlock_failed</c>, after the same slow hash); attempts are throttled per link and per IP.
+/// </summary>
+[Access(AccessScope.Guest)]
+public sealed class UnlockPublicShareEndpoint(GuestLinks links) : Endpoint<UnlockPublicShareRequest, UnlockPublicShareResponse>
+{
+    public override void Configure()
+    {
+        Post("/api/v1/s/{key}/unlock");
+        AllowAnonymous();
+        Description(d => d.WithName("unlockPublicShare"));
+    }
+
+    public override async Task HandleAsync(UnlockPublicShareRequest req, CancellationToken ct)
+    {
+        var (token, expires) = await links.UnlockAsync(HttpContext, req.Key, req.Password, ct);
+        HttpContext.Response.Cookies.Append(GuestLinks.TokenCookie, token, new CookieOptions
+        {
+            HttpOnly = true, Secure = HttpContext.Request.IsHttps, SameSite = Microsoft.AspNetCore.Http.SameSiteMode.Lax, Path = $"/api/v1/s/{req.Key}", Expires = expires,
+        });
+        await Send.OkAsync(new UnlockPublicShareResponse(token, expires), ct);
+    }
+}
+
+/// <summary>Media of a shared asset, through the link: thumbnail, preview and (where downloads are allowed) original.</summary>
+/// <param name="Original">Null when the link does not allow downloads.</param>
+public sealed record PublicAssetUrls(string? Thumbnail, string? Preview, string? Original);
+
+/// <summary>
+/// An asset as a link guest sees it. With <c>showMetadata</c> off, nothing but the picture: no file name, date, camera,
+/// place or description.
+/// </summary>
+public sealed record PublicAssetResponse(Guid Id, string MediaType, int? Width, int? Height, string? OriginalFileName, DateTime? TakenAt,
+    string? CameraMake, string? CameraModel, double? Latitude, double? Longitude, string? Description, PublicAssetUrls Urls);
+
+public sealed class ListPublicShareAssetsRequest : IPagedRequest
+{
+    public string Key { get; set; } = "";
+    [QueryParam] public int? Limit { get; set; }
+    [QueryParam] public string? Cursor { get; set; }
+}
+
+public sealed class ListPublicShareAssetsValidator : Validator<ListPublicShareAssetsRequest>
+{
+    public ListPublicShareAssetsValidator() => this.AddPagingRules(maxCursorLength: 200);
+}
+
+/// <summary>What the link shows, newest first (never the trash).</summary>
+[Access(AccessScope.Guest)]
+public sealed class ListPublicShareAssetsEndpoint(NpgsqlDataSource db, GuestLinks links) : Endpoint<ListPublicShareAssetsRequest, Page<PublicAssetResponse>>
+{
+    private static readonly string ListSql = $"""
+        SELECT {AssetQueries.Columns} FROM assets a
+        WHERE a.id IN ({AccessPolicy.AlbumMembers("@albumId")})
+          AND (@afterTakenAt::timestamptz IS NULL OR (a.taken_at, a.id) < (@afterTakenAt, @afterId))
+        ORDER BY a.taken_at DESC, a.id DESC
+        LIMIT @take
+        """;
+
+    public override void Configure()
+    {
+        Get("/api/v1/s/{key}/assets");
+        AllowAnonymous();
+        Description(d => d.WithName("listPublicShareAssets"));
+    }
+
+    public override async Task HandleAsync(ListPublicShareAssetsRequest req, CancellationToken ct)
+    {
+        var (link, token) = await links.UnlockedShareAsync(HttpContext, req.Key, ct);
+        var (afterTakenAt, afterId) = TimelineCursor.Parse(req.Cursor);
+        var limit = req.Limit();
+        await using var conn = await db.OpenConnectionAsync(ct);
+        var rows = (await conn.QueryAsync<AssetRow>(new CommandDefinition(ListSql,
+            new { albumId = link.AlbumId, afterTakenAt, afterId, take = limit + 1 }, cancellationToken: ct))).AsList();
+        var items = rows.Take(limit).Select(a => PublicAssets.View(a, link, req.Key, token)).ToList();
+        await Send.OkAsync(new Page<PublicAssetResponse>(items, rows.Count > limit ? TimelineCursor.Of(rows[limit - 1].TakenAt, rows[limit - 1].Id) : null), ct);
+    }
+}
+
+internal static class PublicAssets
+{
+    public static PublicAssetResponse View(AssetRow a, ShareLink link, string key, string? token)
+    {
+        var suffix = token is null ? "" : "token=" + Uri.EscapeDataString(token);
+        var baseUrl = $"/api/v1/s/{key}/assets/{a.Id}";
+        var urls = new PublicAssetUrls(
+            a.ThumbnailKey is null ? null : $"{baseUrl}/thumbnail?size=small{(suffix.Length > 0 ? "&" + suffix : "")}",
+            a.PreviewKey is null ? null : $"{baseUrl}/thumbnail?size=preview{(suffix.Length > 0 ? "&" + suffix : "")}",
+            link.AllowDownload ? $"{baseUrl}/original{(suffix.Length > 0 ? "?" + suffix : "")}" : null);
+        return link.ShowMetadata
+            ? new PublicAssetResponse(a.Id, a.MediaType, a.Width, a.Height, a.OriginalFileName, a.TakenAt, a.CameraMake, a.CameraModel,
+                a.Latitude, a.Longitude, a.Description, urls)
+            : new PublicAssetResponse(a.Id, a.MediaType, a.Width, a.Height, null, null, null, null, null, null, null, urls);
+    }
+
+    /// <summary>The asset, if the link shows it; else the same 404 as for any asset the link does not show.</summary>
+    public static async Task<AssetRow> RequireAsync(NpgsqlDataSource db, GuestLinks links, ShareLink link, Guid assetId, CancellationToken ct)
+    {
+        if (!await links.ShowsAsync(link, assetId, ct)) throw ApiException.NotFound("The asset");
+        await using var conn = await db.OpenConnectionAsync(ct);
+        return await AssetQueries.GetOneAsync(conn, assetId, ct);
+    }
+}
+
+public sealed class PublicShareAssetRequest
+{
+    public string Key { get; set; } = "";
+    public Guid AssetId { get; set; }
+    /// <summary><c>small</c> (default) or <c>preview</c>.</summary>
+    [QueryParam] public string? Size { get; set; }
+    /// <summary>The unlock token, for an <c>&lt;img src&gt;</c> that cannot send the header.</summary>
+    [QueryParam] public string? Token { get; set; }
+}
+
+public sealed class PublicShareAssetValidator : Validator<PublicShareAssetRequest>
+{
+    public PublicShareAssetValidator() =>
+        RuleFor(x => x.Size).Must(s => s is null or "small" or "preview").WithMessage("One of: small, preview.");
+}
+
+/// <summary>A shared asset's thumbnail or preview (made without metadata), through the link.</summary>
+[Access(AccessScope.Guest)]
+public sealed class GetPublicShareThumbnailEndpoint(NpgsqlDataSource db, IBlobStore blobs, GuestLinks links) : Endpoint<PublicShareAssetRequest>
+{
+    public override void Configure()
+    {
+        Get("/api/v1/s/{key}/assets/{assetId}/thumbnail");
+        AllowAnonymous();
+        Description(d => d.WithName("getPublicShareThumbnail").ClearDefaultProduces(200).Produces<Stream>(200, "image/webp", "image/jpeg"));
+    }
+
+    public override async Task HandleAsync(PublicShareAssetRequest req, CancellationToken ct)
+    {
+        var (link, _) = await links.UnlockedShareAsync(HttpContext, req.Key, ct);
+        var asset = await PublicAssets.RequireAsync(db, links, link, req.AssetId, ct);
+        var preview = req.Size == "preview";
+        var key = (preview ? asset.PreviewKey : asset.ThumbnailKey)
+                  ?? throw new ApiException(404, ErrorCodes.AssetNoDerivative, "This asset has no thumbnail (yet).");
+        HttpContext.Response.Headers.CacheControl = "private, max-age=3600";
+        await Send.ResultAsync(TypedResults.File(await blobs.OpenReadAsync(key, ct), preview ? "image/jpeg" : "image/webp"));
+    }
+}
+
+/// <summary>A shared asset's original, through the link, where the owner allows downloads (HTTP Range supported).</summary>
+[Access(AccessScope.Guest)]
+public sealed class DownloadPublicShareAssetEndpoint(NpgsqlDataSource db, IBlobStore blobs, GuestLinks links) : Endpoint<PublicShareAssetRequest>
+{
+    public override void Configure()
+    {
+        Get("/api/v1/s/{key}/assets/{assetId}/original");
+        AllowAnonymous();
+        Description(d => d.WithName("downloadPublicShareAsset").ClearDefaultProduces(200).Produces<Stream>(200, "application/octet-stream")
+            .Produces<Stream>(206, "application/octet-stream"));
+    }
+
+    public override async Task HandleAsync(PublicShareAssetRequest req, CancellationToken ct)
+    {
+        var (link, _) = await links.UnlockedShareAsync(HttpContext, req.Key, ct);
+        var asset = await PublicAssets.RequireAsync(db, links, link, req.AssetId, ct);
+        if (!link.AllowDownload)
+            throw new ApiException(403, ErrorCodes.ShareDownloadDisabled, "The owner of this link does not allow downloads.");
+        await links.RecordAsync(link, download: true, ct);
+        // Without metadata the file name is not shown either.
+        var name = link.ShowMetadata ? asset.OriginalFileName : $"{asset.Id:N}{Path.GetExtension(asset.OriginalFileName)}";
+        var etag = new EntityTagHeaderValue($"\"{Convert.ToHexStringLower(asset.Checksum)}\"");
+        await Send.ResultAsync(TypedResults.File(await blobs.OpenReadAsync(asset.BlobKey, ct), asset.ContentType, name,
+            entityTag: etag, enableRangeProcessing: true));
+    }
+}
+
+/// <summary>The multipart form of <c>uploadToPublicShare</c> (documentation and the contract test; the endpoint streams it).</summary>
+public sealed class UploadToPublicShareForm
+{
+    /// <summary>The file.</summary>
+    public IFormFile File { get; set; } = null!;
+}
+
+/// <summary>
+/// A guest adds a file to a link that allows uploads: streamed like any upload, owned by (and counted against) the
+/// link's owner, added to the shared album or selection, and processed by the worker like any upload.
+/// </summary>
+[Access(AccessScope.Guest)]
+public sealed class UploadToPublicShareEndpoint(NpgsqlDataSource db, IBlobStore blobs, GuestLinks links, AssetIngest ingest, Throttle throttle,
+    IOptions<ThrottlingOptions> throttling, IConfiguration configuration) : Endpoint<PublicShareKey, UploadAssetResponse>
+{
+    private const string EntrySql = """
+        INSERT INTO album_assets (album_id, asset_id, added_by) VALUES (@albumId, @assetId, @ownerId) ON CONFLICT DO NOTHING
+        """;
+
+    public override void Configure()
+    {
+        Post("/api/v1/s/{key}/assets");
+        AllowAnonymous();
+        AllowFileUploads(dontAutoBindFormData: true);
+        Options(b => b.WithMetadata(new UploadSizeLimit(configuration.GetValue<long?>("Uploads:MaxBytes") ?? 64L * 1024 * 1024 * 1024),
+            new MultipartForm(typeof(UploadToPublicShareForm))));
+        Description(d => d.WithName("uploadToPublicShare").ClearDefaultProduces(200).Produces<UploadAssetResponse>(201).Produces<UploadAssetResponse>(200));
+    }
+
+    public override async Task HandleAsync(PublicShareKey req, CancellationToken ct)
+    {
+        var (link, _) = await links.UnlockedShareAsync(HttpContext, req.Key, ct);
+        if (!link.AllowUpload) throw new ApiException(403, ErrorCodes.ShareUploadDisabled, "The owner of this link does not allow uploads.");
+        var o = throttling.Value;
+        await throttle.AttemptAsync([new($"guest-upload:ip:{ClientAddress.Of(HttpContext)}", o.GuestUploadsPerIp)], o.Window, ct);
+        try
+        {
+            var reader = MultipartStreaming.Reader(HttpContext);
+            await using var upload = await blobs.BeginUploadAsync(ct);
+            string? fileName = null, declaredType = null;
+            var head = new byte[MediaTypes.SniffBytes];
+            var headLength = 0;
+            while (await reader.ReadNextSectionAsync(ct) is { } section)
+            {
+                if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition) || disposition.Name.Value != "file" ||
+                    !(disposition.FileName.HasValue || disposition.FileNameStar.HasValue) || fileName is not null)
+                    throw ApiException.Validation("file", "Send one file in a part named 'file'; no other fields are taken.");
+                fileName = MultipartStreaming.SafeFileName(disposition.FileNameStar.Value ?? disposition.FileName.Value);
+                declaredType = section.ContentType;
+                headLength = await MultipartStreaming.CopyAsync(section.Body, upload.Content, head, null, ct);
+            }
+            if (fileName is null) throw new ApiException(400, ErrorCodes.UploadMissingFile, "The form has no part named 'file'.",
+                new() { ["file"] = ["A file is required."] });
+            var (mediaType, contentType) = MediaTypes.Detect(head.AsSpan(0, headLength), fileName, declaredType);
+            var stored = await ingest.StoreAsync(new IncomingAsset(link.OwnerId, null, fileName, mediaType, contentType, null), upload, ct);
+            await using (var conn = await db.OpenConnectionAsync(ct))
+                await conn.ExecuteAsync(new CommandDefinition(EntrySql, new { albumId = link.AlbumId, assetId = stored.Id, ownerId = link.OwnerId }, cancellationToken: ct));
+            await Send.ResponseAsync(stored, stored.Duplicate ? 200 : 201, ct);
+        }
+        catch (Exception e) when (MultipartStreaming.Translate(HttpContext, e) is { } problem)
+        {
+            throw problem;
+        }
+    }
+}
