@@ -1176,6 +1176,191 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/photo-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List my photo requests
+         * @description The Sharing page's "Photo Requests": the caller's own photo requests, oldest first, each with its link (`key`,
+         *     `url`) and how many files guests sent.
+         */
+        get: operations["listPhotoRequests"];
+        put?: never;
+        /**
+         * Create a photo request
+         * @description Creates a photo request owned by the caller: a link (`url`, carrying the secret `key`) that anyone who has it can
+         *     use to send photos, without an account (`getPublicPhotoRequest`, `uploadToPhotoRequest`). Created from a folder,
+         *     from an album or from the Sharing page:
+         *
+         *     - `folderId`: where the files go — a folder the caller may upload to; absent, the top of the caller's Personal
+         *       Space.
+         *     - `albumId`: a manual album the caller owns or is a Provider of; every file is added to it too. A conditional
+         *       album, a selection, or an album the caller only views or downloads answers 400 `request.album_invalid`. If the
+         *       album is shared, guests of the request see its photos.
+         *     - `maxFileSizeMb`: the largest file accepted (1 to 3,000 MB); absent, the server's upload limit.
+         *     - `expiresAt`: when the link stops taking files; absent, never. `enabled` (default `true`) turns it off and on.
+         *
+         *     Whatever guests send is never stored as sent: each file becomes a new JPEG without any metadata, owned by the
+         *     caller (see `uploadToPhotoRequest`).
+         */
+        post: operations["createPhotoRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/photo-requests/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a photo request
+         * @description One photo request with its link and how many files guests sent, by status. Its owner only; for anyone else it
+         *     answers 404, like an unknown one.
+         */
+        get: operations["getPhotoRequest"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a photo request
+         * @description Deletes the photo request: its link stops working at once (guests get 404 `request.not_found`, also when
+         *     following what they sent). Files already stored stay in the owner's library; files still waiting to be processed
+         *     are discarded. Its owner only; for anyone else it answers 404.
+         */
+        delete: operations["deletePhotoRequest"];
+        options?: never;
+        head?: never;
+        /**
+         * Update a photo request
+         * @description Changes the subject, description, destination, size limit, expiry or whether the link takes files. Its owner
+         *     only; for anyone else it answers 404. Absent or `null` fields are left unchanged; `clearAlbum`,
+         *     `clearMaxFileSize` and `clearExpiry` remove the album, the size limit and the expiry (not combined with a new
+         *     value for the same setting). A new `folderId` or `albumId` is checked as on creation (404, 400
+         *     `request.album_invalid`) and applies to files processed from then on. The link (`key`) does not change; a
+         *     disabled or expired request refuses new files with 410, and guests can still follow what they sent.
+         */
+        patch: operations["updatePhotoRequest"];
+        trace?: never;
+    };
+    "/api/v1/photo-requests/{id}/uploads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List what guests sent
+         * @description Every file guests sent to the request, oldest first, with its status (`pending` → `processing` → `ready` or
+         *     `failed` with `failureReason`) and, once `ready`, the asset it became (`assetId`): a new JPEG without any
+         *     metadata, in the request's folder and album. The guest's own bytes are never kept. Its owner only; for anyone
+         *     else it answers 404.
+         */
+        get: operations["listPhotoRequestUploads"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/r/{key}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Open a photo request link
+         * @description What a guest with the link sees, without an account (the link key is the credential): the subject, the
+         *     description, who asks, the largest file accepted and what may be sent (photos only). When the request's album is
+         *     shared (with invitees or by link), also that album's newest photos (up to 200) — thumbnails and previews only,
+         *     through signed URLs, with no file names, dates, camera or location; an album that is not shared stays private.
+         *
+         *     An unknown or malformed key answers 404 `request.not_found`; those misses are counted per client address, and
+         *     past the limit the address gets 429 `auth.throttled` for a while. A disabled or expired request answers 410 with
+         *     its reason (`request.disabled`, `request.expired`), so the guest knows not to send files.
+         */
+        get: operations["getPublicPhotoRequest"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/r/{key}/uploads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send photos to a photo request
+         * @description A guest sends one or more photos (up to 100 per request) as `multipart/form-data` (schema
+         *     `UploadToPhotoRequestForm`): each file is a part named `files` with a file name; no other parts are taken. No
+         *     account is needed: the link key is the credential.
+         *
+         *     The body is streamed: each file goes straight to the blob store's staging area, and a file is refused the
+         *     moment it passes the request's size limit (`maxFileSizeMb`, else the server's upload limit; 413
+         *     `upload.too_large`), the partial file discarded. Only photos are taken (JPEG, HEIC, PNG, WebP, …), detected from
+         *     their first bytes, not from the file name or the part's `Content-Type`: anything else answers 415
+         *     `upload.unsupported_type`. All or nothing: the files are recorded only once the whole body has arrived and every
+         *     file passed; a refusal, or a client that disconnects, leaves nothing behind. Files sent are counted per client
+         *     address (429 `auth.throttled` past the limit).
+         *
+         *     The answer is 202 with an id per file, status `pending`; follow each with `getPhotoRequestUploadStatus`. A
+         *     worker then stores a **new** file, never the guest's: it decodes the photo, applies its orientation, converts it
+         *     to sRGB and writes a JPEG without any metadata (no EXIF, GPS, XMP, IPTC or ICC profile; HEIC, PNG and WebP all
+         *     become JPEG). That clean file (and the thumbnail and preview made from it) becomes an asset of the request's
+         *     owner, named as sent with `.jpg`, taken at the time of the upload, in the request's folder (the top of the
+         *     owner's Personal Space if that folder is gone) and album. The guest's bytes are deleted once the clean asset is
+         *     stored, and also when the file cannot be read as a photo (`failed`, with a reason).
+         */
+        post: operations["uploadToPhotoRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/r/{key}/uploads/{uploadId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Follow a file sent to a photo request
+         * @description The status of one file a guest sent, for them to poll: `pending` → `processing` → `ready` (stored as a clean
+         *     photo) or `failed` with `failureReason` (e.g. it could not be read as a photo; its bytes were deleted). No
+         *     account is needed: the link key is the credential. Works while the request exists, also once it is disabled or
+         *     expired; a deleted request answers 404 `request.not_found`.
+         */
+        get: operations["getPhotoRequestUploadStatus"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1187,7 +1372,7 @@ export interface components {
              * @description A URI identifying the problem type, `https://photoapi.dev/problems/{code}`.
              */
             type: string;
-            /** @description A short summary of the HTTP status, e.g. `Bad Request`. */
+            /** @description A short summary of the HTTP status, e.g. `Bad Request`, `Gone`. */
             title: string;
             /**
              * Format: int32
@@ -1222,7 +1407,7 @@ export interface components {
              *     - `auth.totp_already_enabled` — two-step verification is already on.
              *     - `auth.totp_not_enabled` — two-step verification is not on.
              *     - `auth.totp_not_enrolled` — no two-step enrollment is pending.
-             *     - `auth.throttled` — too many failed attempts; see `Retry-After`.
+             *     - `auth.throttled` — too many failed attempts (or unknown link keys, or files sent to photo requests) from this client; see `Retry-After`.
              *     - `auth.invalid_refresh_token` — the refresh token is unknown or its session has ended.
              *     - `auth.refresh_token_reused` — a spent refresh token was presented again; the session was revoked.
              *     - `auth.registration_closed` — self-registration is closed.
@@ -1235,9 +1420,10 @@ export interface components {
              *     - `folder.cycle` — a folder cannot be moved or copied into itself or one of its subfolders.
              *     - `folder.cross_space` — folders and files move only within their space; a Personal Space holds only its owner's files.
              *     - `space.unavailable` — the Shared Space is not enabled, or the caller has no access to it.
-             *     - `upload.missing_file` — the multipart form has no part named `file`.
+             *     - `upload.missing_file` — the multipart form has no file part (named `file`; `files` for photo requests).
              *     - `upload.not_multipart` — the body is not multipart/form-data with a boundary.
-             *     - `upload.too_large` — the file is larger than this server accepts.
+             *     - `upload.too_large` — the file is larger than this server (or the photo request) accepts.
+             *     - `upload.unsupported_type` — a photo request takes photos only; this file is not one.
              *     - `asset.not_ready` — the asset is still being processed; try again shortly.
              *     - `asset.no_derivative` — the asset has no thumbnail (not an image, or it could not be decoded).
              *     - `media.link_invalid` — a signed media URL is invalid or has expired.
@@ -1250,6 +1436,10 @@ export interface components {
              *     - `album.entry_missing` — an asset named is not in the album.
              *     - `partner.is_self` — a user cannot be their own partner.
              *     - `partner.exists` — the caller already shares their library with this user.
+             *     - `request.not_found` — no photo request has this link key (or it was deleted).
+             *     - `request.expired` — the photo request's expiry date has passed; it takes no more files.
+             *     - `request.disabled` — the photo request's owner has turned it off; it takes no files now.
+             *     - `request.album_invalid` — a photo request's album must be a manual album the creator owns or is a Provider of.
              * @example validation.failed
              */
             code: string;
@@ -2371,6 +2561,263 @@ export interface components {
             /** @description Pass as `cursor` to get the next page; `null` on the last page. */
             nextCursor: string | null;
         };
+        /** @description A photo request as its owner sees it, with its link. */
+        PhotoRequestResponse: {
+            /** Format: uuid */
+            id: string;
+            /** @description What the request asks for; shown to guests. */
+            subject: string;
+            /** @description Shown to guests. Empty when none was given. */
+            description: string;
+            /**
+             * Format: uuid
+             * @description Where the files go; `null` for the top of the owner's Personal Space (also once the folder was deleted).
+             */
+            folderId: string | null;
+            /**
+             * Format: uuid
+             * @description The manual album the files are also added to; `null` when none (also once the album was deleted).
+             */
+            albumId: string | null;
+            /**
+             * Format: int32
+             * @description The largest file accepted, in MB; `null` for the server's upload limit.
+             */
+            maxFileSizeMb: number | null;
+            /**
+             * Format: date-time
+             * @description When the link stops taking files; `null` if never.
+             */
+            expiresAt: string | null;
+            /** @description Whether the link takes files (while it has not expired). */
+            enabled: boolean;
+            /** @description The link key (256 random bits, base64url). Anyone who has it can send files; keep it to the people you ask. */
+            key: string;
+            /**
+             * Format: uri
+             * @description The guest address of the request (`<PublicUrl or this server>/api/v1/r/<key>`, `getPublicPhotoRequest`).
+             */
+            url: string;
+            /**
+             * Format: int32
+             * @description Files guests sent, whatever their status.
+             */
+            uploadCount: number;
+            /**
+             * Format: int32
+             * @description Files stored as clean assets.
+             */
+            readyCount: number;
+            /**
+             * Format: int32
+             * @description Files that could not be stored (`listPhotoRequestUploads` says why).
+             */
+            failedCount: number;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        PhotoRequestResponsePage: {
+            items: components["schemas"]["PhotoRequestResponse"][];
+            /** @description Pass as `cursor` to get the next page; `null` on the last page. */
+            nextCursor: string | null;
+        };
+        CreatePhotoRequestRequest: {
+            /**
+             * @description Trimmed; at least one non-blank character, at most 200. Shown to guests.
+             * @example Photos from Saturday's party
+             */
+            subject: string;
+            /** @description Shown to guests. */
+            description?: string | null;
+            /**
+             * Format: uuid
+             * @description Where the files go — a folder the caller may upload to; absent for the top of the caller's Personal Space.
+             */
+            folderId?: string | null;
+            /**
+             * Format: uuid
+             * @description A manual album the caller owns or is a Provider of; every file is added to it too. Guests see its photos when
+             *     it is shared.
+             */
+            albumId?: string | null;
+            /**
+             * Format: int32
+             * @description The largest file accepted, in MB; absent for the server's upload limit.
+             */
+            maxFileSizeMb?: number | null;
+            /**
+             * Format: date-time
+             * @description When the link stops taking files; must be in the future. Absent for never.
+             */
+            expiresAt?: string | null;
+            /** @description Whether the link takes files (default `true`). */
+            enabled?: boolean | null;
+        };
+        /** @description Absent or `null` fields are left unchanged. */
+        UpdatePhotoRequestRequest: {
+            /** @description Trimmed; at least one non-blank character, at most 200. */
+            subject?: string | null;
+            /** @description `""` clears it. */
+            description?: string | null;
+            /**
+             * Format: uuid
+             * @description Where files go from now on — a folder the caller may upload to.
+             */
+            folderId?: string | null;
+            /**
+             * Format: uuid
+             * @description A manual album the caller owns or is a Provider of. Cannot be combined with `clearAlbum`.
+             */
+            albumId?: string | null;
+            /** @description `true`: files are no longer added to an album. */
+            clearAlbum?: boolean | null;
+            /**
+             * Format: int32
+             * @description The largest file accepted, in MB. Cannot be combined with `clearMaxFileSize`.
+             */
+            maxFileSizeMb?: number | null;
+            /** @description `true`: no limit but the server's upload limit. */
+            clearMaxFileSize?: boolean | null;
+            /**
+             * Format: date-time
+             * @description When the link stops taking files; must be in the future. Cannot be combined with `clearExpiry`.
+             */
+            expiresAt?: string | null;
+            /** @description `true`: the request no longer expires. */
+            clearExpiry?: boolean | null;
+            /** @description Whether the link takes files. */
+            enabled?: boolean | null;
+        };
+        /** @description One file a guest sent, as the request's owner sees it. */
+        PhotoRequestUploadResponse: {
+            /** Format: uuid */
+            id: string;
+            /** @description The file name the guest sent (without any directory). The stored asset is named the same with `.jpg`. */
+            fileName: string;
+            /**
+             * Format: int64
+             * @description The size of the file the guest sent, in bytes.
+             */
+            sizeBytes: number;
+            /**
+             * @description `pending` → `processing` → `ready` (see `assetId`) or `failed` (see `failureReason`).
+             * @enum {string}
+             */
+            status: "pending" | "processing" | "ready" | "failed";
+            /** @description Why the file could not be stored; `null` unless `status` is `failed`. */
+            failureReason: string | null;
+            /**
+             * Format: uuid
+             * @description The clean asset stored in the owner's library; `null` until `ready`, and once that asset is purged.
+             */
+            assetId: string | null;
+            /**
+             * Format: date-time
+             * @description When the guest sent it.
+             */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        PhotoRequestUploadResponsePage: {
+            items: components["schemas"]["PhotoRequestUploadResponse"][];
+            /** @description Pass as `cursor` to get the next page; `null` on the last page. */
+            nextCursor: string | null;
+        };
+        /** @description A photo request as a guest with its link sees it. */
+        PublicPhotoRequestResponse: {
+            subject: string;
+            /** @description Empty when none was given. */
+            description: string;
+            /** @description The display name of the user who asks. */
+            ownerDisplayName: string;
+            /**
+             * Format: int32
+             * @description The largest file accepted, in MB (the request's limit, or else the server's upload limit, shown at most 3,000).
+             */
+            maxFileSizeMb: number;
+            /**
+             * Format: date-time
+             * @description When the link stops taking files; `null` if never.
+             */
+            expiresAt: string | null;
+            /** @description What may be sent; photos only (`image`). */
+            acceptedMediaTypes: "image"[];
+            album: components["schemas"]["PublicRequestAlbum"];
+        };
+        /**
+         * @description The request's album, shown to guests only when its owner shares that album (with invitees or by link); `null`
+         *     otherwise, and when the request has no album.
+         */
+        PublicRequestAlbum: {
+            /** @description The album's name. */
+            name: string;
+            /**
+             * Format: int32
+             * @description How many assets the album shows now, videos and other files included (the trash never counts); `photos` lists photos only.
+             */
+            photoCount: number;
+            /** @description The album's newest photos by the time taken, up to 200. */
+            photos: components["schemas"]["PublicAlbumPhoto"][];
+        } | null;
+        /** @description A photo of the request's album as a guest sees it — an image and its size, no file name, dates, camera or location. */
+        PublicAlbumPhoto: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * Format: int32
+             * @description Width in pixels as displayed; `null` until processed.
+             */
+            width: number | null;
+            /**
+             * Format: int32
+             * @description Height in pixels as displayed; `null` until processed.
+             */
+            height: number | null;
+            /**
+             * Format: uri-reference
+             * @description A signed URL of the 250 px WebP thumbnail (no credentials needed; expires after 30 to 60 minutes); `null` while there is none.
+             */
+            thumbnailUrl: string | null;
+            /**
+             * Format: uri-reference
+             * @description A signed URL of the 1440 px JPEG preview (likewise); `null` while there is none.
+             */
+            previewUrl: string | null;
+        };
+        /** @description The parts of an `uploadToPhotoRequest` form. No fields; every part is a photo named `files`. */
+        UploadToPhotoRequestForm: {
+            /** @description One or more photos, each in a part named `files` with a file name (up to 100 per request). */
+            files: string[];
+        };
+        /** @description One file a guest sent, as the guest follows it. */
+        PhotoRequestUploadStatus: {
+            /**
+             * Format: uuid
+             * @description Follow it with `getPhotoRequestUploadStatus`.
+             */
+            id: string;
+            /** @description The file name as sent (without any directory). */
+            fileName: string;
+            /**
+             * Format: int64
+             * @description The size of the file as sent, in bytes.
+             */
+            sizeBytes: number;
+            /**
+             * @description `pending` → `processing` → `ready` (stored as a clean photo) or `failed` (see `failureReason`).
+             * @enum {string}
+             */
+            status: "pending" | "processing" | "ready" | "failed";
+            /** @description Why the file could not be stored; `null` unless `status` is `failed`. */
+            failureReason: string | null;
+        };
+        UploadToPhotoRequestResponse: {
+            /** @description One entry per file, in the order sent, each `pending`. */
+            uploads: components["schemas"]["PhotoRequestUploadStatus"][];
+        };
     };
     responses: {
         /**
@@ -2415,7 +2862,7 @@ export interface components {
          * @description The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,
          *     `auth.session_required` when it manages credentials and was called with an API key instead of a Bearer
          *     access token, `auth.photo_library_denied` on library operations (assets, folders, trash, archives, backup
-         *     status, albums, shares, partners, the Sharing page) when an admin has not granted the user the photo library (or
+         *     status, albums, shares, partners, the Sharing page, photo requests) when an admin has not granted the user the photo library (or
          *     denied it to one of their groups).
          */
         Forbidden: {
@@ -2468,6 +2915,55 @@ export interface components {
         };
         /** @description Too many failed attempts (`auth.throttled`). Wait for `Retry-After` seconds and try again. */
         TooManyRequests: {
+            headers: {
+                /** @description Seconds to wait before trying again. */
+                "Retry-After"?: number;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["ApiProblem"];
+            };
+        };
+        /**
+         * @description No photo request has this link key, or it was deleted (`request.not_found`). Unknown and malformed keys are
+         *     answered alike and counted per client address (see 429).
+         */
+        PhotoRequestNotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["ApiProblem"];
+            };
+        };
+        /**
+         * @description The photo request takes no files now: its owner turned it off (`request.disabled`) or it has expired
+         *     (`request.expired`). Guests can still follow what they sent (`getPhotoRequestUploadStatus`).
+         */
+        PhotoRequestGone: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://photoapi.dev/problems/request.expired",
+                 *       "title": "Gone",
+                 *       "status": 410,
+                 *       "detail": "This photo request has expired.",
+                 *       "instance": "/api/v1/r/2oGnTr0Hk5m3Qf6xZ1bYw8pL4sVd9cEuJqAaN7iKtRh",
+                 *       "code": "request.expired",
+                 *       "traceId": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["ApiProblem"];
+            };
+        };
+        /**
+         * @description Too many unknown link keys were tried from this client address (`auth.throttled`). Wait for `Retry-After`
+         *     seconds and try again.
+         */
+        LinkThrottled: {
             headers: {
                 /** @description Seconds to wait before trying again. */
                 "Retry-After"?: number;
@@ -5097,6 +5593,368 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+        };
+    };
+    listPhotoRequests: {
+        parameters: {
+            query?: {
+                /** @description Items per page. */
+                limit?: number;
+                /** @description The `nextCursor` of the previous page; omit for the first page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of photo requests. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PhotoRequestResponsePage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+        };
+    };
+    createPhotoRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreatePhotoRequestRequest"];
+            };
+        };
+        responses: {
+            /** @description The photo request was created; share its `url` with the people who should send photos. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PhotoRequestResponse"];
+                };
+            };
+            /**
+             * @description Invalid fields (`validation.failed`, with `errors` per field), a malformed body (`request.malformed`), or an
+             *     album that is not a manual album the caller owns or is a Provider of (`request.album_invalid`, with
+             *     `errors.albumId`).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /**
+             * @description The folder does not exist or the caller may not upload into it, or the album does not exist or the caller may
+             *     not see it (`resource.not_found`); nothing was created.
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    getPhotoRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The photo request's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The photo request. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PhotoRequestResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    deletePhotoRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The photo request's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The photo request was deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    updatePhotoRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The photo request's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdatePhotoRequestRequest"];
+            };
+        };
+        responses: {
+            /** @description The photo request after the change. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PhotoRequestResponse"];
+                };
+            };
+            /**
+             * @description Invalid fields (`validation.failed`, e.g. `expiresAt` in the past, or `albumId` with `clearAlbum: true`), a
+             *     malformed body (`request.malformed`), or an album that is not a manual album the caller owns or is a
+             *     Provider of (`request.album_invalid`, with `errors.albumId`).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /**
+             * @description The photo request does not exist or is not the caller's, the folder does not exist or the caller may not
+             *     upload into it, or the album does not exist or the caller may not see it (`resource.not_found`).
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    listPhotoRequestUploads: {
+        parameters: {
+            query?: {
+                /** @description Items per page. */
+                limit?: number;
+                /** @description The `nextCursor` of the previous page; omit for the first page. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The photo request's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the files guests sent. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PhotoRequestUploadResponsePage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    getPublicPhotoRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The link key from the photo request's `url` (base64url, 43 characters); it is the guest's credential. */
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The photo request as a guest sees it. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicPhotoRequestResponse"];
+                };
+            };
+            404: components["responses"]["PhotoRequestNotFound"];
+            410: components["responses"]["PhotoRequestGone"];
+            429: components["responses"]["LinkThrottled"];
+        };
+    };
+    uploadToPhotoRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The link key from the photo request's `url` (base64url, 43 characters); it is the guest's credential. */
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["UploadToPhotoRequestForm"];
+            };
+        };
+        responses: {
+            /** @description Every file was received and waits to be processed (`status: pending`), in the order sent. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UploadToPhotoRequestResponse"];
+                };
+            };
+            /**
+             * @description The form has no file part named `files` (`upload.missing_file`, with `errors.files`); it has another part, a
+             *     part without a file name or more than 100 files (`validation.failed`, with `errors.files`); or the body could
+             *     not be read as multipart (`request.malformed`). Nothing was kept.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            404: components["responses"]["PhotoRequestNotFound"];
+            410: components["responses"]["PhotoRequestGone"];
+            /**
+             * @description A file is larger than the request accepts per file, or than the server's upload limit (`upload.too_large`):
+             *     refused as soon as the limit is passed while streaming. A body whose `Content-Length` is over the server's
+             *     upload limit is refused at once (`request.too_large`). Nothing was kept.
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            /**
+             * @description A file is not a photo (`upload.unsupported_type`); the body is not `multipart/form-data`
+             *     (`request.unsupported_media_type`), or its multipart boundary is missing or longer than 200 characters
+             *     (`upload.not_multipart`). Nothing was kept.
+             */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            /**
+             * @description Too many files were sent from this client address, or too many unknown link keys were tried from it
+             *     (`auth.throttled`); nothing was kept. Wait for `Retry-After` seconds and try again.
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+        };
+    };
+    getPhotoRequestUploadStatus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The link key from the photo request's `url` (base64url, 43 characters); it is the guest's credential. */
+                key: string;
+                /** @description The file's id, from the `uploadToPhotoRequest` answer. */
+                uploadId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file's status. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PhotoRequestUploadStatus"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            /**
+             * @description No photo request has this link (`request.not_found`, counted per client address like on
+             *     `getPublicPhotoRequest`), or the request has no file with this id (`resource.not_found`).
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            429: components["responses"]["LinkThrottled"];
         };
     };
 }

@@ -1022,6 +1022,171 @@ namespace PhotoApi.Client
         /// <exception cref="PhotoApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<SharedWithOthersItemPage> ListSharedWithOthersAsync(int? limit = null, string? cursor = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
 
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// List my photo requests
+        /// </summary>
+        /// <remarks>
+        /// The Sharing page's "Photo Requests": the caller's own photo requests, oldest first, each with its link (`key`,
+        /// <br/>`url`) and how many files guests sent.
+        /// </remarks>
+        /// <param name="limit">Items per page.</param>
+        /// <param name="cursor">The `nextCursor` of the previous page; omit for the first page.</param>
+        /// <returns>A page of photo requests.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task<PhotoRequestResponsePage> ListPhotoRequestsAsync(int? limit = null, string? cursor = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Create a photo request
+        /// </summary>
+        /// <remarks>
+        /// Creates a photo request owned by the caller: a link (`url`, carrying the secret `key`) that anyone who has it can
+        /// <br/>use to send photos, without an account (`getPublicPhotoRequest`, `uploadToPhotoRequest`). Created from a folder,
+        /// <br/>from an album or from the Sharing page:
+        /// <br/>
+        /// <br/>- `folderId`: where the files go — a folder the caller may upload to; absent, the top of the caller's Personal
+        /// <br/>  Space.
+        /// <br/>- `albumId`: a manual album the caller owns or is a Provider of; every file is added to it too. A conditional
+        /// <br/>  album, a selection, or an album the caller only views or downloads answers 400 `request.album_invalid`. If the
+        /// <br/>  album is shared, guests of the request see its photos.
+        /// <br/>- `maxFileSizeMb`: the largest file accepted (1 to 3,000 MB); absent, the server's upload limit.
+        /// <br/>- `expiresAt`: when the link stops taking files; absent, never. `enabled` (default `true`) turns it off and on.
+        /// <br/>
+        /// <br/>Whatever guests send is never stored as sent: each file becomes a new JPEG without any metadata, owned by the
+        /// <br/>caller (see `uploadToPhotoRequest`).
+        /// </remarks>
+        /// <returns>The photo request was created; share its `url` with the people who should send photos.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task<PhotoRequestResponse> CreatePhotoRequestAsync(CreatePhotoRequestRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Get a photo request
+        /// </summary>
+        /// <remarks>
+        /// One photo request with its link and how many files guests sent, by status. Its owner only; for anyone else it
+        /// <br/>answers 404, like an unknown one.
+        /// </remarks>
+        /// <param name="id">The photo request's id.</param>
+        /// <returns>The photo request.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task<PhotoRequestResponse> GetPhotoRequestAsync(System.Guid id, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Update a photo request
+        /// </summary>
+        /// <remarks>
+        /// Changes the subject, description, destination, size limit, expiry or whether the link takes files. Its owner
+        /// <br/>only; for anyone else it answers 404. Absent or `null` fields are left unchanged; `clearAlbum`,
+        /// <br/>`clearMaxFileSize` and `clearExpiry` remove the album, the size limit and the expiry (not combined with a new
+        /// <br/>value for the same setting). A new `folderId` or `albumId` is checked as on creation (404, 400
+        /// <br/>`request.album_invalid`) and applies to files processed from then on. The link (`key`) does not change; a
+        /// <br/>disabled or expired request refuses new files with 410, and guests can still follow what they sent.
+        /// </remarks>
+        /// <param name="id">The photo request's id.</param>
+        /// <returns>The photo request after the change.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task<PhotoRequestResponse> UpdatePhotoRequestAsync(System.Guid id, UpdatePhotoRequestRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Delete a photo request
+        /// </summary>
+        /// <remarks>
+        /// Deletes the photo request: its link stops working at once (guests get 404 `request.not_found`, also when
+        /// <br/>following what they sent). Files already stored stay in the owner's library; files still waiting to be processed
+        /// <br/>are discarded. Its owner only; for anyone else it answers 404.
+        /// </remarks>
+        /// <param name="id">The photo request's id.</param>
+        /// <returns>The photo request was deleted.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task DeletePhotoRequestAsync(System.Guid id, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// List what guests sent
+        /// </summary>
+        /// <remarks>
+        /// Every file guests sent to the request, oldest first, with its status (`pending` → `processing` → `ready` or
+        /// <br/>`failed` with `failureReason`) and, once `ready`, the asset it became (`assetId`): a new JPEG without any
+        /// <br/>metadata, in the request's folder and album. The guest's own bytes are never kept. Its owner only; for anyone
+        /// <br/>else it answers 404.
+        /// </remarks>
+        /// <param name="id">The photo request's id.</param>
+        /// <param name="limit">Items per page.</param>
+        /// <param name="cursor">The `nextCursor` of the previous page; omit for the first page.</param>
+        /// <returns>A page of the files guests sent.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task<PhotoRequestUploadResponsePage> ListPhotoRequestUploadsAsync(System.Guid id, int? limit = null, string? cursor = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Open a photo request link
+        /// </summary>
+        /// <remarks>
+        /// What a guest with the link sees, without an account (the link key is the credential): the subject, the
+        /// <br/>description, who asks, the largest file accepted and what may be sent (photos only). When the request's album is
+        /// <br/>shared (with invitees or by link), also that album's newest photos (up to 200) — thumbnails and previews only,
+        /// <br/>through signed URLs, with no file names, dates, camera or location; an album that is not shared stays private.
+        /// <br/>
+        /// <br/>An unknown or malformed key answers 404 `request.not_found`; those misses are counted per client address, and
+        /// <br/>past the limit the address gets 429 `auth.throttled` for a while. A disabled or expired request answers 410 with
+        /// <br/>its reason (`request.disabled`, `request.expired`), so the guest knows not to send files.
+        /// </remarks>
+        /// <param name="key">The link key from the photo request's `url` (base64url, 43 characters); it is the guest's credential.</param>
+        /// <returns>The photo request as a guest sees it.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task<PublicPhotoRequestResponse> GetPublicPhotoRequestAsync(string key, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Send photos to a photo request
+        /// </summary>
+        /// <remarks>
+        /// A guest sends one or more photos (up to 100 per request) as `multipart/form-data` (schema
+        /// <br/>`UploadToPhotoRequestForm`): each file is a part named `files` with a file name; no other parts are taken. No
+        /// <br/>account is needed: the link key is the credential.
+        /// <br/>
+        /// <br/>The body is streamed: each file goes straight to the blob store's staging area, and a file is refused the
+        /// <br/>moment it passes the request's size limit (`maxFileSizeMb`, else the server's upload limit; 413
+        /// <br/>`upload.too_large`), the partial file discarded. Only photos are taken (JPEG, HEIC, PNG, WebP, …), detected from
+        /// <br/>their first bytes, not from the file name or the part's `Content-Type`: anything else answers 415
+        /// <br/>`upload.unsupported_type`. All or nothing: the files are recorded only once the whole body has arrived and every
+        /// <br/>file passed; a refusal, or a client that disconnects, leaves nothing behind. Files sent are counted per client
+        /// <br/>address (429 `auth.throttled` past the limit).
+        /// <br/>
+        /// <br/>The answer is 202 with an id per file, status `pending`; follow each with `getPhotoRequestUploadStatus`. A
+        /// <br/>worker then stores a **new** file, never the guest's: it decodes the photo, applies its orientation, converts it
+        /// <br/>to sRGB and writes a JPEG without any metadata (no EXIF, GPS, XMP, IPTC or ICC profile; HEIC, PNG and WebP all
+        /// <br/>become JPEG). That clean file (and the thumbnail and preview made from it) becomes an asset of the request's
+        /// <br/>owner, named as sent with `.jpg`, taken at the time of the upload, in the request's folder (the top of the
+        /// <br/>owner's Personal Space if that folder is gone) and album. The guest's bytes are deleted once the clean asset is
+        /// <br/>stored, and also when the file cannot be read as a photo (`failed`, with a reason).
+        /// </remarks>
+        /// <param name="key">The link key from the photo request's `url` (base64url, 43 characters); it is the guest's credential.</param>
+        /// <param name="files">One or more photos, each in a part named `files` with a file name (up to 100 per request).</param>
+        /// <returns>Every file was received and waits to be processed (`status: pending`), in the order sent.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task<UploadToPhotoRequestResponse> UploadToPhotoRequestAsync(string key, System.Collections.Generic.IEnumerable<FileParameter> files = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Follow a file sent to a photo request
+        /// </summary>
+        /// <remarks>
+        /// The status of one file a guest sent, for them to poll: `pending` → `processing` → `ready` (stored as a clean
+        /// <br/>photo) or `failed` with `failureReason` (e.g. it could not be read as a photo; its bytes were deleted). No
+        /// <br/>account is needed: the link key is the credential. Works while the request exists, also once it is disabled or
+        /// <br/>expired; a deleted request answers 404 `request.not_found`.
+        /// </remarks>
+        /// <param name="key">The link key from the photo request's `url` (base64url, 43 characters); it is the guest's credential.</param>
+        /// <param name="uploadId">The file's id, from the `uploadToPhotoRequest` answer.</param>
+        /// <returns>The file's status.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task<PhotoRequestUploadStatus> GetPhotoRequestUploadStatusAsync(string key, System.Guid uploadId, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+
     }
 
     [System.CodeDom.Compiler.GeneratedCode("NSwag", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
@@ -1538,7 +1703,7 @@ namespace PhotoApi.Client
                             {
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token, `auth.photo_library_denied` on library operations (assets, folders, trash, archives, backup\nstatus, albums, shares, partners, the Sharing page) when an admin has not granted the user the photo library (or\ndenied it to one of their groups).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token, `auth.photo_library_denied` on library operations (assets, folders, trash, archives, backup\nstatus, albums, shares, partners, the Sharing page, photo requests) when an admin has not granted the user the photo library (or\ndenied it to one of their groups).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         {
@@ -1735,7 +1900,7 @@ namespace PhotoApi.Client
                             {
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token, `auth.photo_library_denied` on library operations (assets, folders, trash, archives, backup\nstatus, albums, shares, partners, the Sharing page) when an admin has not granted the user the photo library (or\ndenied it to one of their groups).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token, `auth.photo_library_denied` on library operations (assets, folders, trash, archives, backup\nstatus, albums, shares, partners, the Sharing page, photo requests) when an admin has not granted the user the photo library (or\ndenied it to one of their groups).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 413)
@@ -1865,7 +2030,7 @@ namespace PhotoApi.Client
                             {
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token, `auth.photo_library_denied` on library operations (assets, folders, trash, archives, backup\nstatus, albums, shares, partners, the Sharing page) when an admin has not granted the user the photo library (or\ndenied it to one of their groups).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token, `auth.photo_library_denied` on library operations (assets, folders, trash, archives, backup\nstatus, albums, shares, partners, the Sharing page, photo requests) when an admin has not granted the user the photo library (or\ndenied it to one of their groups).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 409)
@@ -1984,7 +2149,7 @@ namespace PhotoApi.Client
                             {
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token, `auth.photo_library_denied` on library operations (assets, folders, trash, archives, backup\nstatus, albums, shares, partners, the Sharing page) when an admin has not granted the user the photo library (or\ndenied it to one of their groups).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token, `auth.photo_library_denied` on library operations (assets, folders, trash, archives, backup\nstatus, albums, shares, partners, the Sharing page, photo requests) when an admin has not granted the user the photo library (or\ndenied it to one of their groups).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 409)
@@ -2113,7 +2278,7 @@ namespace PhotoApi.Client
                             {
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token, `auth.photo_library_denied` on library operations (assets, folders, trash, archives, backup\nstatus, albums, shares, partners, the Sharing page) when an admin has not granted the user the photo library (or\ndenied it to one of their groups).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token, `auth.photo_library_denied` on library operations (assets, folders, trash, archives, backup\nstatus, albums, shares, partners, the Sharing page, photo requests) when an admin has not granted the user the photo library (or\ndenied it to one of their groups).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 409)
@@ -2259,7 +2424,7 @@ namespace PhotoApi.Client
                             {
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token, `auth.photo_library_denied` on library operations (assets, folders, trash, archives, backup\nstatus, albums, shares, partners, the Sharing page) when an admin has not granted the user the photo library (or\ndenied it to one of their groups).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token, `auth.photo_library_denied` on library operations (assets, folders, trash, archives, backup\nstatus, albums, shares, partners, the Sharing page, photo requests) when an admin has not granted the user the photo library (or\ndenied it to one of their groups).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 413)
@@ -2495,7 +2660,7 @@ namespace PhotoApi.Client
                             {
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token, `auth.photo_library_denied` on library operations (assets, folders, trash, archives, backup\nstatus, albums, shares, partners, the Sharing page) when an admin has not granted the user the photo library (or\ndenied it to one of their groups).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token, `auth.photo_library_denied` on library operations (assets, folders, trash, archives, backup\nstatus, albums, shares, partners, the Sharing page, photo requests) when an admin has not granted the user the photo library (or\ndenied it to one of their groups).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 404)
@@ -2634,7 +2799,7 @@ namespace PhotoApi.Client
                             {
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token, `auth.photo_library_denied` on library operations (assets, folders, trash, archives, backup\nstatus, albums, shares, partners, the Sharing page) when an admin has not granted the user the photo library (or\ndenied it to one of their groups).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token, `auth.photo_library_denied` on library operations (assets, folders, trash, archives, backup\nstatus, albums, shares, partners, the Sharing page, photo requests) when an admin has not granted the user the photo library (or\ndenied it to one of their groups).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         {
@@ -2751,7 +2916,7 @@ namespace PhotoApi.Client
                             {
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token, `auth.photo_library_denied` on library operations (assets, folders, trash, archives, backup\nstatus, albums, shares, partners, the Sharing page) when an admin has not granted the user the photo library (or\ndenied it to one of their groups).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token, `auth.photo_library_denied` on library operations (assets, folders, trash, archives, backup\nstatus, albums, shares, partners, the Sharing page, photo requests) when an admin has not granted the user the photo library (or\ndenied it to one of their groups).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 409)
@@ -2903,7 +3068,7 @@ namespace PhotoApi.Client
                             {
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token, `auth.photo_library_denied` on library operations (assets, folders, trash, archives, backup\nstatus, albums, shares, partners, the Sharing page) when an admin has not granted the user the photo library (or\ndenied it to one of their groups).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token, `auth.photo_library_denied` on library operations (assets, folders, trash, archives, backup\nstatus, albums, shares, partners, the Sharing page, photo requests) when an admin has not granted the user the photo library (or\ndenied it to one of their groups).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 404)
@@ -3058,7 +3223,7 @@ namespace PhotoApi.Client
                             {
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token, `auth.photo_library_denied` on library operations (assets, folders, trash, archives, backup\nstatus, albums, shares, partners, the Sharing page) when an admin has not granted the user the photo library (or\ndenied it to one of their groups).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token, `auth.photo_library_denied` on library operations (assets, folders, trash, archives, backup\nstatus, albums, shares, partners, the Sharing page, photo requests) when an admin has not granted the user the photo library (or\ndenied it to one of their groups).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 404)
@@ -3185,7 +3350,7 @@ namespace PhotoApi.Client
                             {
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token, `auth.photo_library_denied` on library operations (assets, folders, trash, archives, backup\nstatus, albums, shares, partners, the Sharing page) when an admin has not granted the user the photo library (or\ndenied it to one of their groups).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token, `auth.photo_library_denied` on library operations (assets, folders, trash, archives, backup\nstatus, albums, shares, partners, the Sharing page, photo requests) when an admin has not granted the user the photo library (or\ndenied it to one of their groups).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         {
@@ -3299,7 +3464,7 @@ namespace PhotoApi.Client
                             {
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token, `auth.photo_library_denied` on library operations (assets, folders, trash, archives, backup\nstatus, albums, shares, partners, the Sharing page) when an admin has not granted the user the photo library (or\ndenied it to one of their groups).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token, `auth.photo_library_denied` on library operations (assets, folders, trash, archives, backup\nstatus, albums, shares, partners, the Sharing page, photo requests) when an admin has not granted the user the photo library (or\ndenied it to one of their groups).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 413)
@@ -3434,7 +3599,7 @@ namespace PhotoApi.Client
                             {
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token, `auth.photo_library_denied` on library operations (assets, folders, trash, archives, backup\nstatus, albums, shares, partners, the Sharing page) when an admin has not granted the user the photo library (or\ndenied it to one of their groups).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token, `auth.photo_library_denied` on library operations (assets, folders, trash, archives, backup\nstatus, albums, shares, partners, the Sharing page, photo requests) when an admin has not granted the user the photo library (or\ndenied it to one of their groups).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 409)
@@ -3806,7 +3971,7 @@ namespace PhotoApi.Client
                             {
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token, `auth.photo_library_denied` on library operations (assets, folders, trash, archives, backup\nstatus, albums, shares, partners, the Sharing page) when an admin has not granted the user the photo library (or\ndenied it to one of their groups).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token, `auth.photo_library_denied` on library operations (assets, folders, trash, archives, backup\nstatus, albums, shares, partners, the Sharing page, photo requests) when an admin has not granted the user the photo library (or\ndenied it to one of their groups).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 404)
@@ -3952,7 +4117,7 @@ namespace PhotoApi.Client
                             {
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token, `auth.photo_library_denied` on library operations (assets, folders, trash, archives, backup\nstatus, albums, shares, partners, the Sharing page) when an admin has not granted the user the photo library (or\ndenied it to one of their groups).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token, `auth.photo_library_denied` on library operations (assets, folders, trash, archives, backup\nstatus, albums, shares, partners, the Sharing page, photo requests) when an admin has not granted the user the photo library (or\ndenied it to one of their groups).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 404)
@@ -9695,6 +9860,1176 @@ namespace PhotoApi.Client
             }
         }
 
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// List my photo requests
+        /// </summary>
+        /// <remarks>
+        /// The Sharing page's "Photo Requests": the caller's own photo requests, oldest first, each with its link (`key`,
+        /// <br/>`url`) and how many files guests sent.
+        /// </remarks>
+        /// <param name="limit">Items per page.</param>
+        /// <param name="cursor">The `nextCursor` of the previous page; omit for the first page.</param>
+        /// <returns>A page of photo requests.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<PhotoRequestResponsePage> ListPhotoRequestsAsync(int? limit = null, string? cursor = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+                    request_.Method = new System.Net.Http.HttpMethod("GET");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/v1/photo-requests"
+                    urlBuilder_.Append("api/v1/photo-requests");
+                    urlBuilder_.Append('?');
+                    if (limit != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("limit")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(limit, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (cursor != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("cursor")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(cursor, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    urlBuilder_.Length--;
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 200)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<PhotoRequestResponsePage>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            return objectResponse_.Object;
+                        }
+                        else
+                        if (status_ == 400)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The request is invalid: a field breaks a rule (`validation.failed`, with `errors` per field), or\nthe body is not valid JSON for this operation \u2014 syntax, wrong types or unknown members\n(`request.malformed`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("No valid credentials were sent, or they expired or were revoked (`auth.unauthenticated`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new PhotoApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Create a photo request
+        /// </summary>
+        /// <remarks>
+        /// Creates a photo request owned by the caller: a link (`url`, carrying the secret `key`) that anyone who has it can
+        /// <br/>use to send photos, without an account (`getPublicPhotoRequest`, `uploadToPhotoRequest`). Created from a folder,
+        /// <br/>from an album or from the Sharing page:
+        /// <br/>
+        /// <br/>- `folderId`: where the files go — a folder the caller may upload to; absent, the top of the caller's Personal
+        /// <br/>  Space.
+        /// <br/>- `albumId`: a manual album the caller owns or is a Provider of; every file is added to it too. A conditional
+        /// <br/>  album, a selection, or an album the caller only views or downloads answers 400 `request.album_invalid`. If the
+        /// <br/>  album is shared, guests of the request see its photos.
+        /// <br/>- `maxFileSizeMb`: the largest file accepted (1 to 3,000 MB); absent, the server's upload limit.
+        /// <br/>- `expiresAt`: when the link stops taking files; absent, never. `enabled` (default `true`) turns it off and on.
+        /// <br/>
+        /// <br/>Whatever guests send is never stored as sent: each file becomes a new JPEG without any metadata, owned by the
+        /// <br/>caller (see `uploadToPhotoRequest`).
+        /// </remarks>
+        /// <returns>The photo request was created; share its `url` with the people who should send photos.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<PhotoRequestResponse> CreatePhotoRequestAsync(CreatePhotoRequestRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            if (body == null)
+                throw new System.ArgumentNullException("body");
+
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+                    var json_ = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(body, JsonSerializerSettings);
+                    var content_ = new System.Net.Http.ByteArrayContent(json_);
+                    content_.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse("application/json");
+                    request_.Content = content_;
+                    request_.Method = new System.Net.Http.HttpMethod("POST");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/v1/photo-requests"
+                    urlBuilder_.Append("api/v1/photo-requests");
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 201)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<PhotoRequestResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            return objectResponse_.Object;
+                        }
+                        else
+                        if (status_ == 400)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("Invalid fields (`validation.failed`, with `errors` per field), a malformed body (`request.malformed`), or an\nalbum that is not a manual album the caller owns or is a Provider of (`request.album_invalid`, with\n`errors.albumId`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("No valid credentials were sent, or they expired or were revoked (`auth.unauthenticated`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 404)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The folder does not exist or the caller may not upload into it, or the album does not exist or the caller may\nnot see it (`resource.not_found`); nothing was created.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 413)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The request body is larger than the server accepts (`request.too_large`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 415)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The body was not sent as `application/json` (`request.unsupported_media_type`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new PhotoApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Get a photo request
+        /// </summary>
+        /// <remarks>
+        /// One photo request with its link and how many files guests sent, by status. Its owner only; for anyone else it
+        /// <br/>answers 404, like an unknown one.
+        /// </remarks>
+        /// <param name="id">The photo request's id.</param>
+        /// <returns>The photo request.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<PhotoRequestResponse> GetPhotoRequestAsync(System.Guid id, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            if (id == null)
+                throw new System.ArgumentNullException("id");
+
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+                    request_.Method = new System.Net.Http.HttpMethod("GET");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/v1/photo-requests/{id}"
+                    urlBuilder_.Append("api/v1/photo-requests/");
+                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(id, System.Globalization.CultureInfo.InvariantCulture)));
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 200)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<PhotoRequestResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            return objectResponse_.Object;
+                        }
+                        else
+                        if (status_ == 400)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The request is invalid: a field breaks a rule (`validation.failed`, with `errors` per field), or\nthe body is not valid JSON for this operation \u2014 syntax, wrong types or unknown members\n(`request.malformed`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("No valid credentials were sent, or they expired or were revoked (`auth.unauthenticated`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 404)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("Nothing with this id exists, or the caller may not know that it does (`resource.not_found`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new PhotoApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Update a photo request
+        /// </summary>
+        /// <remarks>
+        /// Changes the subject, description, destination, size limit, expiry or whether the link takes files. Its owner
+        /// <br/>only; for anyone else it answers 404. Absent or `null` fields are left unchanged; `clearAlbum`,
+        /// <br/>`clearMaxFileSize` and `clearExpiry` remove the album, the size limit and the expiry (not combined with a new
+        /// <br/>value for the same setting). A new `folderId` or `albumId` is checked as on creation (404, 400
+        /// <br/>`request.album_invalid`) and applies to files processed from then on. The link (`key`) does not change; a
+        /// <br/>disabled or expired request refuses new files with 410, and guests can still follow what they sent.
+        /// </remarks>
+        /// <param name="id">The photo request's id.</param>
+        /// <returns>The photo request after the change.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<PhotoRequestResponse> UpdatePhotoRequestAsync(System.Guid id, UpdatePhotoRequestRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            if (id == null)
+                throw new System.ArgumentNullException("id");
+
+            if (body == null)
+                throw new System.ArgumentNullException("body");
+
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+                    var json_ = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(body, JsonSerializerSettings);
+                    var content_ = new System.Net.Http.ByteArrayContent(json_);
+                    content_.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse("application/json");
+                    request_.Content = content_;
+                    request_.Method = new System.Net.Http.HttpMethod("PATCH");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/v1/photo-requests/{id}"
+                    urlBuilder_.Append("api/v1/photo-requests/");
+                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(id, System.Globalization.CultureInfo.InvariantCulture)));
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 200)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<PhotoRequestResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            return objectResponse_.Object;
+                        }
+                        else
+                        if (status_ == 400)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("Invalid fields (`validation.failed`, e.g. `expiresAt` in the past, or `albumId` with `clearAlbum: true`), a\nmalformed body (`request.malformed`), or an album that is not a manual album the caller owns or is a\nProvider of (`request.album_invalid`, with `errors.albumId`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("No valid credentials were sent, or they expired or were revoked (`auth.unauthenticated`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 404)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The photo request does not exist or is not the caller\'s, the folder does not exist or the caller may not\nupload into it, or the album does not exist or the caller may not see it (`resource.not_found`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 413)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The request body is larger than the server accepts (`request.too_large`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 415)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The body was not sent as `application/json` (`request.unsupported_media_type`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new PhotoApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Delete a photo request
+        /// </summary>
+        /// <remarks>
+        /// Deletes the photo request: its link stops working at once (guests get 404 `request.not_found`, also when
+        /// <br/>following what they sent). Files already stored stay in the owner's library; files still waiting to be processed
+        /// <br/>are discarded. Its owner only; for anyone else it answers 404.
+        /// </remarks>
+        /// <param name="id">The photo request's id.</param>
+        /// <returns>The photo request was deleted.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task DeletePhotoRequestAsync(System.Guid id, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            if (id == null)
+                throw new System.ArgumentNullException("id");
+
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+                    request_.Method = new System.Net.Http.HttpMethod("DELETE");
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/v1/photo-requests/{id}"
+                    urlBuilder_.Append("api/v1/photo-requests/");
+                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(id, System.Globalization.CultureInfo.InvariantCulture)));
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 204)
+                        {
+                            return;
+                        }
+                        else
+                        if (status_ == 400)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The request is invalid: a field breaks a rule (`validation.failed`, with `errors` per field), or\nthe body is not valid JSON for this operation \u2014 syntax, wrong types or unknown members\n(`request.malformed`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("No valid credentials were sent, or they expired or were revoked (`auth.unauthenticated`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 404)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("Nothing with this id exists, or the caller may not know that it does (`resource.not_found`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new PhotoApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// List what guests sent
+        /// </summary>
+        /// <remarks>
+        /// Every file guests sent to the request, oldest first, with its status (`pending` → `processing` → `ready` or
+        /// <br/>`failed` with `failureReason`) and, once `ready`, the asset it became (`assetId`): a new JPEG without any
+        /// <br/>metadata, in the request's folder and album. The guest's own bytes are never kept. Its owner only; for anyone
+        /// <br/>else it answers 404.
+        /// </remarks>
+        /// <param name="id">The photo request's id.</param>
+        /// <param name="limit">Items per page.</param>
+        /// <param name="cursor">The `nextCursor` of the previous page; omit for the first page.</param>
+        /// <returns>A page of the files guests sent.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<PhotoRequestUploadResponsePage> ListPhotoRequestUploadsAsync(System.Guid id, int? limit = null, string? cursor = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            if (id == null)
+                throw new System.ArgumentNullException("id");
+
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+                    request_.Method = new System.Net.Http.HttpMethod("GET");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/v1/photo-requests/{id}/uploads"
+                    urlBuilder_.Append("api/v1/photo-requests/");
+                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(id, System.Globalization.CultureInfo.InvariantCulture)));
+                    urlBuilder_.Append("/uploads");
+                    urlBuilder_.Append('?');
+                    if (limit != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("limit")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(limit, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (cursor != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("cursor")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(cursor, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    urlBuilder_.Length--;
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 200)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<PhotoRequestUploadResponsePage>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            return objectResponse_.Object;
+                        }
+                        else
+                        if (status_ == 400)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The request is invalid: a field breaks a rule (`validation.failed`, with `errors` per field), or\nthe body is not valid JSON for this operation \u2014 syntax, wrong types or unknown members\n(`request.malformed`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("No valid credentials were sent, or they expired or were revoked (`auth.unauthenticated`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 404)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("Nothing with this id exists, or the caller may not know that it does (`resource.not_found`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new PhotoApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Open a photo request link
+        /// </summary>
+        /// <remarks>
+        /// What a guest with the link sees, without an account (the link key is the credential): the subject, the
+        /// <br/>description, who asks, the largest file accepted and what may be sent (photos only). When the request's album is
+        /// <br/>shared (with invitees or by link), also that album's newest photos (up to 200) — thumbnails and previews only,
+        /// <br/>through signed URLs, with no file names, dates, camera or location; an album that is not shared stays private.
+        /// <br/>
+        /// <br/>An unknown or malformed key answers 404 `request.not_found`; those misses are counted per client address, and
+        /// <br/>past the limit the address gets 429 `auth.throttled` for a while. A disabled or expired request answers 410 with
+        /// <br/>its reason (`request.disabled`, `request.expired`), so the guest knows not to send files.
+        /// </remarks>
+        /// <param name="key">The link key from the photo request's `url` (base64url, 43 characters); it is the guest's credential.</param>
+        /// <returns>The photo request as a guest sees it.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<PublicPhotoRequestResponse> GetPublicPhotoRequestAsync(string key, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            if (key == null)
+                throw new System.ArgumentNullException("key");
+
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+                    request_.Method = new System.Net.Http.HttpMethod("GET");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/v1/r/{key}"
+                    urlBuilder_.Append("api/v1/r/");
+                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(key, System.Globalization.CultureInfo.InvariantCulture)));
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 200)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<PublicPhotoRequestResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            return objectResponse_.Object;
+                        }
+                        else
+                        if (status_ == 404)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("No photo request has this link key, or it was deleted (`request.not_found`). Unknown and malformed keys are\nanswered alike and counted per client address (see 429).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 410)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The photo request takes no files now: its owner turned it off (`request.disabled`) or it has expired\n(`request.expired`). Guests can still follow what they sent (`getPhotoRequestUploadStatus`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 429)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("Too many unknown link keys were tried from this client address (`auth.throttled`). Wait for `Retry-After`\nseconds and try again.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new PhotoApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Send photos to a photo request
+        /// </summary>
+        /// <remarks>
+        /// A guest sends one or more photos (up to 100 per request) as `multipart/form-data` (schema
+        /// <br/>`UploadToPhotoRequestForm`): each file is a part named `files` with a file name; no other parts are taken. No
+        /// <br/>account is needed: the link key is the credential.
+        /// <br/>
+        /// <br/>The body is streamed: each file goes straight to the blob store's staging area, and a file is refused the
+        /// <br/>moment it passes the request's size limit (`maxFileSizeMb`, else the server's upload limit; 413
+        /// <br/>`upload.too_large`), the partial file discarded. Only photos are taken (JPEG, HEIC, PNG, WebP, …), detected from
+        /// <br/>their first bytes, not from the file name or the part's `Content-Type`: anything else answers 415
+        /// <br/>`upload.unsupported_type`. All or nothing: the files are recorded only once the whole body has arrived and every
+        /// <br/>file passed; a refusal, or a client that disconnects, leaves nothing behind. Files sent are counted per client
+        /// <br/>address (429 `auth.throttled` past the limit).
+        /// <br/>
+        /// <br/>The answer is 202 with an id per file, status `pending`; follow each with `getPhotoRequestUploadStatus`. A
+        /// <br/>worker then stores a **new** file, never the guest's: it decodes the photo, applies its orientation, converts it
+        /// <br/>to sRGB and writes a JPEG without any metadata (no EXIF, GPS, XMP, IPTC or ICC profile; HEIC, PNG and WebP all
+        /// <br/>become JPEG). That clean file (and the thumbnail and preview made from it) becomes an asset of the request's
+        /// <br/>owner, named as sent with `.jpg`, taken at the time of the upload, in the request's folder (the top of the
+        /// <br/>owner's Personal Space if that folder is gone) and album. The guest's bytes are deleted once the clean asset is
+        /// <br/>stored, and also when the file cannot be read as a photo (`failed`, with a reason).
+        /// </remarks>
+        /// <param name="key">The link key from the photo request's `url` (base64url, 43 characters); it is the guest's credential.</param>
+        /// <param name="files">One or more photos, each in a part named `files` with a file name (up to 100 per request).</param>
+        /// <returns>Every file was received and waits to be processed (`status: pending`), in the order sent.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<UploadToPhotoRequestResponse> UploadToPhotoRequestAsync(string key, System.Collections.Generic.IEnumerable<FileParameter> files = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            if (key == null)
+                throw new System.ArgumentNullException("key");
+
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+                    var boundary_ = System.Guid.NewGuid().ToString();
+                    var content_ = new System.Net.Http.MultipartFormDataContent(boundary_);
+                    content_.Headers.Remove("Content-Type");
+                    content_.Headers.TryAddWithoutValidation("Content-Type", "multipart/form-data; boundary=" + boundary_);
+
+                    if (files == null)
+                        throw new System.ArgumentNullException("files");
+                    else
+                    {
+                        foreach (var item_ in files)
+                        {
+                            var content_files_ = new System.Net.Http.StreamContent(item_.Data);
+                            if (!string.IsNullOrEmpty(item_.ContentType))
+                                content_files_.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse(item_.ContentType);
+                            content_.Add(content_files_, "files", item_.FileName ?? "files");
+                        }
+                    }
+                    request_.Content = content_;
+                    request_.Method = new System.Net.Http.HttpMethod("POST");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/v1/r/{key}/uploads"
+                    urlBuilder_.Append("api/v1/r/");
+                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(key, System.Globalization.CultureInfo.InvariantCulture)));
+                    urlBuilder_.Append("/uploads");
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 202)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<UploadToPhotoRequestResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            return objectResponse_.Object;
+                        }
+                        else
+                        if (status_ == 400)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The form has no file part named `files` (`upload.missing_file`, with `errors.files`); it has another part, a\npart without a file name or more than 100 files (`validation.failed`, with `errors.files`); or the body could\nnot be read as multipart (`request.malformed`). Nothing was kept.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 404)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("No photo request has this link key, or it was deleted (`request.not_found`). Unknown and malformed keys are\nanswered alike and counted per client address (see 429).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 410)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The photo request takes no files now: its owner turned it off (`request.disabled`) or it has expired\n(`request.expired`). Guests can still follow what they sent (`getPhotoRequestUploadStatus`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 413)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("A file is larger than the request accepts per file, or than the server\'s upload limit (`upload.too_large`):\nrefused as soon as the limit is passed while streaming. A body whose `Content-Length` is over the server\'s\nupload limit is refused at once (`request.too_large`). Nothing was kept.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 415)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("A file is not a photo (`upload.unsupported_type`); the body is not `multipart/form-data`\n(`request.unsupported_media_type`), or its multipart boundary is missing or longer than 200 characters\n(`upload.not_multipart`). Nothing was kept.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 429)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("Too many files were sent from this client address, or too many unknown link keys were tried from it\n(`auth.throttled`); nothing was kept. Wait for `Retry-After` seconds and try again.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new PhotoApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Follow a file sent to a photo request
+        /// </summary>
+        /// <remarks>
+        /// The status of one file a guest sent, for them to poll: `pending` → `processing` → `ready` (stored as a clean
+        /// <br/>photo) or `failed` with `failureReason` (e.g. it could not be read as a photo; its bytes were deleted). No
+        /// <br/>account is needed: the link key is the credential. Works while the request exists, also once it is disabled or
+        /// <br/>expired; a deleted request answers 404 `request.not_found`.
+        /// </remarks>
+        /// <param name="key">The link key from the photo request's `url` (base64url, 43 characters); it is the guest's credential.</param>
+        /// <param name="uploadId">The file's id, from the `uploadToPhotoRequest` answer.</param>
+        /// <returns>The file's status.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<PhotoRequestUploadStatus> GetPhotoRequestUploadStatusAsync(string key, System.Guid uploadId, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            if (key == null)
+                throw new System.ArgumentNullException("key");
+
+            if (uploadId == null)
+                throw new System.ArgumentNullException("uploadId");
+
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+                    request_.Method = new System.Net.Http.HttpMethod("GET");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/v1/r/{key}/uploads/{uploadId}"
+                    urlBuilder_.Append("api/v1/r/");
+                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(key, System.Globalization.CultureInfo.InvariantCulture)));
+                    urlBuilder_.Append("/uploads/");
+                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(uploadId, System.Globalization.CultureInfo.InvariantCulture)));
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 200)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<PhotoRequestUploadStatus>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            return objectResponse_.Object;
+                        }
+                        else
+                        if (status_ == 400)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The request is invalid: a field breaks a rule (`validation.failed`, with `errors` per field), or\nthe body is not valid JSON for this operation \u2014 syntax, wrong types or unknown members\n(`request.malformed`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 404)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("No photo request has this link (`request.not_found`, counted per client address like on\n`getPublicPhotoRequest`), or the request has no file with this id (`resource.not_found`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 429)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("Too many unknown link keys were tried from this client address (`auth.throttled`). Wait for `Retry-After`\nseconds and try again.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new PhotoApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
         protected struct ObjectResponseResult<T>
         {
             public ObjectResponseResult(T responseObject, string responseText)
@@ -9838,7 +11173,7 @@ namespace PhotoApi.Client
         public string Type { get; set; } = default!;
 
         /// <summary>
-        /// A short summary of the HTTP status, e.g. `Bad Request`.
+        /// A short summary of the HTTP status, e.g. `Bad Request`, `Gone`.
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("title")]
         public string Title { get; set; } = default!;
@@ -9885,7 +11220,7 @@ namespace PhotoApi.Client
         /// <br/>- `auth.totp_already_enabled` — two-step verification is already on.
         /// <br/>- `auth.totp_not_enabled` — two-step verification is not on.
         /// <br/>- `auth.totp_not_enrolled` — no two-step enrollment is pending.
-        /// <br/>- `auth.throttled` — too many failed attempts; see `Retry-After`.
+        /// <br/>- `auth.throttled` — too many failed attempts (or unknown link keys, or files sent to photo requests) from this client; see `Retry-After`.
         /// <br/>- `auth.invalid_refresh_token` — the refresh token is unknown or its session has ended.
         /// <br/>- `auth.refresh_token_reused` — a spent refresh token was presented again; the session was revoked.
         /// <br/>- `auth.registration_closed` — self-registration is closed.
@@ -9898,9 +11233,10 @@ namespace PhotoApi.Client
         /// <br/>- `folder.cycle` — a folder cannot be moved or copied into itself or one of its subfolders.
         /// <br/>- `folder.cross_space` — folders and files move only within their space; a Personal Space holds only its owner's files.
         /// <br/>- `space.unavailable` — the Shared Space is not enabled, or the caller has no access to it.
-        /// <br/>- `upload.missing_file` — the multipart form has no part named `file`.
+        /// <br/>- `upload.missing_file` — the multipart form has no file part (named `file`; `files` for photo requests).
         /// <br/>- `upload.not_multipart` — the body is not multipart/form-data with a boundary.
-        /// <br/>- `upload.too_large` — the file is larger than this server accepts.
+        /// <br/>- `upload.too_large` — the file is larger than this server (or the photo request) accepts.
+        /// <br/>- `upload.unsupported_type` — a photo request takes photos only; this file is not one.
         /// <br/>- `asset.not_ready` — the asset is still being processed; try again shortly.
         /// <br/>- `asset.no_derivative` — the asset has no thumbnail (not an image, or it could not be decoded).
         /// <br/>- `media.link_invalid` — a signed media URL is invalid or has expired.
@@ -9913,6 +11249,10 @@ namespace PhotoApi.Client
         /// <br/>- `album.entry_missing` — an asset named is not in the album.
         /// <br/>- `partner.is_self` — a user cannot be their own partner.
         /// <br/>- `partner.exists` — the caller already shares their library with this user.
+        /// <br/>- `request.not_found` — no photo request has this link key (or it was deleted).
+        /// <br/>- `request.expired` — the photo request's expiry date has passed; it takes no more files.
+        /// <br/>- `request.disabled` — the photo request's owner has turned it off; it takes no files now.
+        /// <br/>- `request.album_invalid` — a photo request's album must be a manual album the creator owns or is a Provider of.
         /// <br/>
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("code")]
@@ -12469,6 +13809,556 @@ namespace PhotoApi.Client
 
     }
 
+    /// <summary>
+    /// A photo request as its owner sees it, with its link.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class PhotoRequestResponse
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("id")]
+        public System.Guid Id { get; set; } = default!;
+
+        /// <summary>
+        /// What the request asks for; shown to guests.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("subject")]
+        public string Subject { get; set; } = default!;
+
+        /// <summary>
+        /// Shown to guests. Empty when none was given.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("description")]
+        public string Description { get; set; } = default!;
+
+        /// <summary>
+        /// Where the files go; `null` for the top of the owner's Personal Space (also once the folder was deleted).
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("folderId")]
+        public System.Guid? FolderId { get; set; } = default!;
+
+        /// <summary>
+        /// The manual album the files are also added to; `null` when none (also once the album was deleted).
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("albumId")]
+        public System.Guid? AlbumId { get; set; } = default!;
+
+        /// <summary>
+        /// The largest file accepted, in MB; `null` for the server's upload limit.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("maxFileSizeMb")]
+        public int? MaxFileSizeMb { get; set; } = default!;
+
+        /// <summary>
+        /// When the link stops taking files; `null` if never.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("expiresAt")]
+        public System.DateTimeOffset? ExpiresAt { get; set; } = default!;
+
+        /// <summary>
+        /// Whether the link takes files (while it has not expired).
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("enabled")]
+        public bool Enabled { get; set; } = default!;
+
+        /// <summary>
+        /// The link key (256 random bits, base64url). Anyone who has it can send files; keep it to the people you ask.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("key")]
+        public string Key { get; set; } = default!;
+
+        /// <summary>
+        /// The guest address of the request (`&lt;PublicUrl or this server&gt;/api/v1/r/&lt;key&gt;`, `getPublicPhotoRequest`).
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("url")]
+        public System.Uri Url { get; set; } = default!;
+
+        /// <summary>
+        /// Files guests sent, whatever their status.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("uploadCount")]
+        public int UploadCount { get; set; } = default!;
+
+        /// <summary>
+        /// Files stored as clean assets.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("readyCount")]
+        public int ReadyCount { get; set; } = default!;
+
+        /// <summary>
+        /// Files that could not be stored (`listPhotoRequestUploads` says why).
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("failedCount")]
+        public int FailedCount { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("createdAt")]
+        public System.DateTimeOffset CreatedAt { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("updatedAt")]
+        public System.DateTimeOffset UpdatedAt { get; set; } = default!;
+
+        private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class PhotoRequestResponsePage
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("items")]
+        public System.Collections.Generic.ICollection<PhotoRequestResponse> Items { get; set; } = new System.Collections.ObjectModel.Collection<PhotoRequestResponse>();
+
+        /// <summary>
+        /// Pass as `cursor` to get the next page; `null` on the last page.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("nextCursor")]
+        public string? NextCursor { get; set; } = default!;
+
+        private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class CreatePhotoRequestRequest
+    {
+
+        /// <summary>
+        /// Trimmed; at least one non-blank character, at most 200. Shown to guests.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("subject")]
+        public string Subject { get; set; } = default!;
+
+        /// <summary>
+        /// Shown to guests.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("description")]
+        public string? Description { get; set; } = default!;
+
+        /// <summary>
+        /// Where the files go — a folder the caller may upload to; absent for the top of the caller's Personal Space.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("folderId")]
+        public System.Guid? FolderId { get; set; } = default!;
+
+        /// <summary>
+        /// A manual album the caller owns or is a Provider of; every file is added to it too. Guests see its photos when
+        /// <br/>it is shared.
+        /// <br/>
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("albumId")]
+        public System.Guid? AlbumId { get; set; } = default!;
+
+        /// <summary>
+        /// The largest file accepted, in MB; absent for the server's upload limit.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("maxFileSizeMb")]
+        public int? MaxFileSizeMb { get; set; } = default!;
+
+        /// <summary>
+        /// When the link stops taking files; must be in the future. Absent for never.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("expiresAt")]
+        public System.DateTimeOffset? ExpiresAt { get; set; } = default!;
+
+        /// <summary>
+        /// Whether the link takes files (default `true`).
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("enabled")]
+        public bool? Enabled { get; set; } = default!;
+
+    }
+
+    /// <summary>
+    /// Absent or `null` fields are left unchanged.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class UpdatePhotoRequestRequest
+    {
+
+        /// <summary>
+        /// Trimmed; at least one non-blank character, at most 200.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("subject")]
+        public string? Subject { get; set; } = default!;
+
+        /// <summary>
+        /// `""` clears it.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("description")]
+        public string? Description { get; set; } = default!;
+
+        /// <summary>
+        /// Where files go from now on — a folder the caller may upload to.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("folderId")]
+        public System.Guid? FolderId { get; set; } = default!;
+
+        /// <summary>
+        /// A manual album the caller owns or is a Provider of. Cannot be combined with `clearAlbum`.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("albumId")]
+        public System.Guid? AlbumId { get; set; } = default!;
+
+        /// <summary>
+        /// `true`: files are no longer added to an album.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("clearAlbum")]
+        public bool? ClearAlbum { get; set; } = default!;
+
+        /// <summary>
+        /// The largest file accepted, in MB. Cannot be combined with `clearMaxFileSize`.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("maxFileSizeMb")]
+        public int? MaxFileSizeMb { get; set; } = default!;
+
+        /// <summary>
+        /// `true`: no limit but the server's upload limit.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("clearMaxFileSize")]
+        public bool? ClearMaxFileSize { get; set; } = default!;
+
+        /// <summary>
+        /// When the link stops taking files; must be in the future. Cannot be combined with `clearExpiry`.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("expiresAt")]
+        public System.DateTimeOffset? ExpiresAt { get; set; } = default!;
+
+        /// <summary>
+        /// `true`: the request no longer expires.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("clearExpiry")]
+        public bool? ClearExpiry { get; set; } = default!;
+
+        /// <summary>
+        /// Whether the link takes files.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("enabled")]
+        public bool? Enabled { get; set; } = default!;
+
+    }
+
+    /// <summary>
+    /// One file a guest sent, as the request's owner sees it.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class PhotoRequestUploadResponse
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("id")]
+        public System.Guid Id { get; set; } = default!;
+
+        /// <summary>
+        /// The file name the guest sent (without any directory). The stored asset is named the same with `.jpg`.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("fileName")]
+        public string FileName { get; set; } = default!;
+
+        /// <summary>
+        /// The size of the file the guest sent, in bytes.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("sizeBytes")]
+        public long SizeBytes { get; set; } = default!;
+
+        /// <summary>
+        /// `pending` → `processing` → `ready` (see `assetId`) or `failed` (see `failureReason`).
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("status")]
+        [System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<PhotoRequestUploadResponseStatus>))]
+        public PhotoRequestUploadResponseStatus Status { get; set; } = default!;
+
+        /// <summary>
+        /// Why the file could not be stored; `null` unless `status` is `failed`.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("failureReason")]
+        public string? FailureReason { get; set; } = default!;
+
+        /// <summary>
+        /// The clean asset stored in the owner's library; `null` until `ready`, and once that asset is purged.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("assetId")]
+        public System.Guid? AssetId { get; set; } = default!;
+
+        /// <summary>
+        /// When the guest sent it.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("createdAt")]
+        public System.DateTimeOffset CreatedAt { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("updatedAt")]
+        public System.DateTimeOffset UpdatedAt { get; set; } = default!;
+
+        private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class PhotoRequestUploadResponsePage
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("items")]
+        public System.Collections.Generic.ICollection<PhotoRequestUploadResponse> Items { get; set; } = new System.Collections.ObjectModel.Collection<PhotoRequestUploadResponse>();
+
+        /// <summary>
+        /// Pass as `cursor` to get the next page; `null` on the last page.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("nextCursor")]
+        public string? NextCursor { get; set; } = default!;
+
+        private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    /// <summary>
+    /// A photo request as a guest with its link sees it.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class PublicPhotoRequestResponse
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("subject")]
+        public string Subject { get; set; } = default!;
+
+        /// <summary>
+        /// Empty when none was given.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("description")]
+        public string Description { get; set; } = default!;
+
+        /// <summary>
+        /// The display name of the user who asks.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("ownerDisplayName")]
+        public string OwnerDisplayName { get; set; } = default!;
+
+        /// <summary>
+        /// The largest file accepted, in MB (the request's limit, or else the server's upload limit, shown at most 3,000).
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("maxFileSizeMb")]
+        public int MaxFileSizeMb { get; set; } = default!;
+
+        /// <summary>
+        /// When the link stops taking files; `null` if never.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("expiresAt")]
+        public System.DateTimeOffset? ExpiresAt { get; set; } = default!;
+
+        /// <summary>
+        /// What may be sent; photos only (`image`).
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("acceptedMediaTypes")]
+        // TODO(system.text.json): Add ItemConverterType with enum converter when supported
+        public System.Collections.Generic.ICollection<AcceptedMediaTypes> AcceptedMediaTypes { get; set; } = new System.Collections.ObjectModel.Collection<AcceptedMediaTypes>();
+
+        [System.Text.Json.Serialization.JsonPropertyName("album")]
+        public PublicRequestAlbum? Album { get; set; } = default!;
+
+        private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    /// <summary>
+    /// The request's album, shown to guests only when its owner shares that album (with invitees or by link); `null`
+    /// <br/>otherwise, and when the request has no album.
+    /// <br/>
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class PublicRequestAlbum
+    {
+
+        /// <summary>
+        /// The album's name.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("name")]
+        public string Name { get; set; } = default!;
+
+        /// <summary>
+        /// How many assets the album shows now, videos and other files included (the trash never counts); `photos` lists photos only.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("photoCount")]
+        public int PhotoCount { get; set; } = default!;
+
+        /// <summary>
+        /// The album's newest photos by the time taken, up to 200.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("photos")]
+        public System.Collections.Generic.ICollection<PublicAlbumPhoto> Photos { get; set; } = new System.Collections.ObjectModel.Collection<PublicAlbumPhoto>();
+
+        private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    /// <summary>
+    /// A photo of the request's album as a guest sees it — an image and its size, no file name, dates, camera or location.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class PublicAlbumPhoto
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("id")]
+        public System.Guid Id { get; set; } = default!;
+
+        /// <summary>
+        /// Width in pixels as displayed; `null` until processed.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("width")]
+        public int? Width { get; set; } = default!;
+
+        /// <summary>
+        /// Height in pixels as displayed; `null` until processed.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("height")]
+        public int? Height { get; set; } = default!;
+
+        /// <summary>
+        /// A signed URL of the 250 px WebP thumbnail (no credentials needed; expires after 30 to 60 minutes); `null` while there is none.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("thumbnailUrl")]
+        public string? ThumbnailUrl { get; set; } = default!;
+
+        /// <summary>
+        /// A signed URL of the 1440 px JPEG preview (likewise); `null` while there is none.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("previewUrl")]
+        public string? PreviewUrl { get; set; } = default!;
+
+        private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    /// <summary>
+    /// The parts of an `uploadToPhotoRequest` form. No fields; every part is a photo named `files`.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class UploadToPhotoRequestForm
+    {
+
+        /// <summary>
+        /// One or more photos, each in a part named `files` with a file name (up to 100 per request).
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("files")]
+        public System.Collections.Generic.ICollection<byte[]> Files { get; set; } = new System.Collections.ObjectModel.Collection<byte[]>();
+
+    }
+
+    /// <summary>
+    /// One file a guest sent, as the guest follows it.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class PhotoRequestUploadStatus
+    {
+
+        /// <summary>
+        /// Follow it with `getPhotoRequestUploadStatus`.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("id")]
+        public System.Guid Id { get; set; } = default!;
+
+        /// <summary>
+        /// The file name as sent (without any directory).
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("fileName")]
+        public string FileName { get; set; } = default!;
+
+        /// <summary>
+        /// The size of the file as sent, in bytes.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("sizeBytes")]
+        public long SizeBytes { get; set; } = default!;
+
+        /// <summary>
+        /// `pending` → `processing` → `ready` (stored as a clean photo) or `failed` (see `failureReason`).
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("status")]
+        [System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<PhotoRequestUploadStatusStatus>))]
+        public PhotoRequestUploadStatusStatus Status { get; set; } = default!;
+
+        /// <summary>
+        /// Why the file could not be stored; `null` unless `status` is `failed`.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("failureReason")]
+        public string? FailureReason { get; set; } = default!;
+
+        private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class UploadToPhotoRequestResponse
+    {
+
+        /// <summary>
+        /// One entry per file, in the order sent, each `pending`.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("uploads")]
+        public System.Collections.Generic.ICollection<PhotoRequestUploadStatus> Uploads { get; set; } = new System.Collections.ObjectModel.Collection<PhotoRequestUploadStatus>();
+
+        private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
     public enum Status
     {
@@ -13054,6 +14944,51 @@ namespace PhotoApi.Client
 
         [System.Runtime.Serialization.EnumMember(Value = @"private")]
         Private = 1,
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public enum PhotoRequestUploadResponseStatus
+    {
+
+        [System.Runtime.Serialization.EnumMember(Value = @"pending")]
+        Pending = 0,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"processing")]
+        Processing = 1,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"ready")]
+        Ready = 2,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"failed")]
+        Failed = 3,
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public enum AcceptedMediaTypes
+    {
+
+        [System.Runtime.Serialization.EnumMember(Value = @"image")]
+        Image = 0,
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public enum PhotoRequestUploadStatusStatus
+    {
+
+        [System.Runtime.Serialization.EnumMember(Value = @"pending")]
+        Pending = 0,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"processing")]
+        Processing = 1,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"ready")]
+        Ready = 2,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"failed")]
+        Failed = 3,
 
     }
 
