@@ -16,8 +16,8 @@ public sealed record ShareLink(Guid Id, Guid OwnerId, string OwnerDisplayName, s
 }
 
 /// <summary>A photo request as its link lets a guest use it.</summary>
-public sealed record PhotoRequestLink(Guid Id, Guid OwnerId, string OwnerDisplayName, string Subject, string Description, Guid? FolderId,
-    Guid? AlbumId, int? MaxFileSizeMb, DateTime? ExpiresAt, bool Enabled);
+public sealed record PhotoRequestLink(Guid Id, Guid OwnerId, bool OwnerIsAdmin, string OwnerDisplayName, string Subject, string Description,
+    Guid? FolderId, Guid? AlbumId, int? MaxFileSizeMb, DateTime? ExpiresAt, bool Enabled);
 
 /// <summary>
 /// The access policy for link guests: resolves a key presented in a link address to what it opens. Keys are looked up by
@@ -31,11 +31,12 @@ public sealed partial class GuestLinks(NpgsqlDataSource db, Throttle throttle, I
     public const string TokenHeader = "X-Share-Token";
     public const string TokenCookie = "photoapi_share";
 
-    private const string ShareSql = """
+    private const string ShareSql = $"""
         SELECT s.id, s.owner_id, u.display_name AS owner_display_name, s.target_type, s.album_id, al.name AS title, s.description,
                s.privacy, s.password_hash, s.link_key_hash, s.expires_at, s.allow_download, s.allow_upload, s.show_metadata
         FROM shares s JOIN albums al ON al.id = s.album_id JOIN users u ON u.id = s.owner_id
         WHERE s.link_key_hash = @hash AND s.link_enabled AND (s.expires_at IS NULL OR s.expires_at > now()) AND u.status = 'active'
+          AND {PhotoApiAuthenticationHandler.PhotoLibrarySql}
         """;
 
     private static readonly string ShowsSql = $"SELECT @assetId IN ({AccessPolicy.AlbumMembers("@albumId")})";
@@ -157,11 +158,11 @@ public sealed partial class GuestLinks(NpgsqlDataSource db, Throttle throttle, I
     private Task<string> TokenMacAsync(ShareLink link, long exp, CancellationToken ct) =>
         signer.MacAsync($"share-unlock:{link.Id:N}:{exp}:{link.PasswordHash}:{Convert.ToHexStringLower(link.LinkKeyHash)}", ct);
 
-    private const string PhotoRequestSql = """
-        SELECT r.id, r.owner_id, u.display_name AS owner_display_name, r.subject, r.description, r.folder_id, r.album_id,
-               r.max_file_size_mb, r.expires_at, r.enabled
+    private const string PhotoRequestSql = $"""
+        SELECT r.id, r.owner_id, u.role = 'admin' AS owner_is_admin, u.display_name AS owner_display_name, r.subject, r.description,
+               r.folder_id, r.album_id, r.max_file_size_mb, r.expires_at, r.enabled
         FROM photo_requests r JOIN users u ON u.id = r.owner_id
-        WHERE r.link_key_hash = @hash AND u.status = 'active'
+        WHERE r.link_key_hash = @hash AND u.status = 'active' AND {PhotoApiAuthenticationHandler.PhotoLibrarySql}
         """;
 
     /// <summary>
@@ -187,6 +188,20 @@ public sealed partial class GuestLinks(NpgsqlDataSource db, Throttle throttle, I
         if (open && link.ExpiresAt is { } expires && expires <= DateTime.UtcNow)
             throw new ApiException(410, ErrorCodes.RequestExpired, "This photo request has expired.");
         return link;
+    }
+
+    /// <summary>
+    /// Where a guest's files go now: the request's folder and album, as far as the request's owner still may upload there
+    /// and add to that album (rights change after a request is made). A folder they lost closes the request (410
+    /// <c>request.disabled</c>); an album they lost is skipped.
+    /// </summary>
+    public async Task<(Guid? FolderId, Guid? AlbumId)> RequestTargetsAsync(PhotoRequestLink link, CancellationToken ct)
+    {
+        var owner = new Principal(link.OwnerId, link.OwnerIsAdmin);
+        if (link.FolderId is { } folder && !(await policy.AllowedAsync(owner, Permission.FolderUpload, [folder], ct)).Contains(folder))
+            throw new ApiException(410, ErrorCodes.RequestDisabled, "This photo request is not accepting files right now.");
+        var album = link.AlbumId is { } a && (await policy.AllowedAsync(owner, Permission.AlbumAddAssets, [a], ct)).Contains(a) ? a : (Guid?)null;
+        return (link.FolderId, album);
     }
 
     private const string SharedAlbumSql = """

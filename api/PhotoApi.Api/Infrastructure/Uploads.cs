@@ -28,7 +28,7 @@ public static class MultipartStreaming
         var type = context.Request.ContentType;
         if (type is null || !Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(type, out var media) ||
             !media.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase))
-            throw new Errors.ApiException(415, Contracts.ErrorCodes.UploadNotMultipart, "Send the file as multipart/form-data with a part named 'file'.");
+            throw new Errors.ApiException(415, Contracts.ErrorCodes.UploadNotMultipart, "Send the file(s) as multipart/form-data.");
         var boundary = Microsoft.Net.Http.Headers.HeaderUtilities.RemoveQuotes(media.Boundary).Value;
         if (string.IsNullOrWhiteSpace(boundary) || boundary.Length > 200)
             throw new Errors.ApiException(415, Contracts.ErrorCodes.UploadNotMultipart, "The multipart boundary is missing or too long.");

@@ -29,6 +29,9 @@ CREATE TABLE photo_request_uploads (
     file_name          text NOT NULL,   -- as the guest named it (shown to the owner; the asset gets it with .jpg)
     size_bytes         bigint NOT NULL,
     raw_blob_key       text,            -- NULL once deleted
+    -- Where the clean file goes, fixed when the guest sent it (the owner's rights were checked then).
+    folder_id          uuid REFERENCES folders (id) ON DELETE SET NULL,
+    album_id           uuid REFERENCES albums (id) ON DELETE SET NULL,
     asset_id           uuid REFERENCES assets (id) ON DELETE SET NULL,
     attempts           integer NOT NULL DEFAULT 0,
     processing_since   timestamptz,

@@ -239,6 +239,31 @@ public sealed class PhotoRequestTests(ApiFactory api)
         await guest.GetAsync($"/api/v1/r/{created.Key}/uploads/{Guid.CreateVersion7()}").ShouldBeProblem(404, "resource.not_found");
     }
 
+    [Fact]
+    public async Task A_request_follows_its_owners_rights_as_they_change()
+    {
+        var owner = await api.NewUserAsync();
+        var albumOwner = await api.NewUserAsync();
+        var album = await albumOwner.CreateAlbumAsync("Shared box");
+        var share = await albumOwner.ShareAlbumAsync(album.Id, (owner, "provider"));
+        var request = await owner.Client.PostAsJsonAsync("/api/v1/photo-requests", new { subject = "Into their album", albumId = album.Id }).Json<PhotoRequest>(201);
+        var guest = api.NewClient();
+
+        // The owner is no longer a Provider: guests' photos still arrive, but not in that album.
+        await albumOwner.Client.PatchAsJsonAsync($"/api/v1/shares/{share.Id}", new
+        {
+            invitees = new[] { new { principalType = "user", principalId = owner.UserId, role = "viewer" } },
+        }).ShouldBe(200);
+        var sent = await guest.PostAsync($"/api/v1/r/{request.Key}/uploads", Files((Fixture("grey.jpg"), "late.jpg"))).Json<Sent>(202);
+        Assert.Equal("ready", (await WaitAsync(guest, request.Key, sent.Uploads[0].Id)).Status);
+        Assert.Empty(await albumOwner.AlbumAssetIdsAsync(album.Id));
+        Assert.Single((await owner.Client.GetAsync("/api/v1/assets").Json<Page<Asset>>()).Items);
+
+        // An admin takes the photo library away from the owner: the link stops working like an unknown one.
+        await api.Admin.Client.PatchAsJsonAsync($"/api/v1/admin/users/{owner.UserId}", new { photoLibraryAllowed = false }).ShouldBe(200);
+        await guest.GetAsync($"/api/v1/r/{request.Key}").ShouldBeProblem(404, "request.not_found");
+    }
+
     /// <summary>exiftool's view of some bytes: the family-0 groups present and every Group:Tag.</summary>
     private static async Task<(HashSet<string> Groups, List<string> Keys)> ExifToolAsync(byte[] bytes)
     {

@@ -219,6 +219,8 @@ public sealed class UpdatePhotoRequestRequest : IPhotoRequestFields
     public string? Subject { get; set; }
     public string? Description { get; set; }
     public Guid? FolderId { get; set; }
+    /// <summary><c>true</c>: files go to the top of the owner's Personal Space.</summary>
+    public bool? ClearFolder { get; set; }
     public Guid? AlbumId { get; set; }
     /// <summary><c>true</c>: files no longer go to an album.</summary>
     public bool? ClearAlbum { get; set; }
@@ -236,6 +238,7 @@ public sealed class UpdatePhotoRequestValidator : Validator<UpdatePhotoRequestRe
     public UpdatePhotoRequestValidator()
     {
         this.AddPhotoRequestRules();
+        RuleFor(x => x.ClearFolder).Must(c => c != true).When(x => x.FolderId is not null).WithMessage("Either set a folder or clear it, not both.");
         RuleFor(x => x.ClearAlbum).Must(c => c != true).When(x => x.AlbumId is not null).WithMessage("Either set an album or clear it, not both.");
         RuleFor(x => x.ClearMaxFileSize).Must(c => c != true).When(x => x.MaxFileSizeMb is not null).WithMessage("Either set a size limit or clear it, not both.");
         RuleFor(x => x.ClearExpiry).Must(c => c != true).When(x => x.ExpiresAt is not null).WithMessage("Either set an expiry or clear it, not both.");
@@ -250,7 +253,7 @@ public sealed class UpdatePhotoRequestEndpoint(NpgsqlDataSource db, AccessPolicy
         UPDATE photo_requests SET
             subject = coalesce(@subject, subject),
             description = coalesce(@description, description),
-            folder_id = coalesce(@folderId, folder_id),
+            folder_id = CASE WHEN @clearFolder THEN NULL ELSE coalesce(@folderId, folder_id) END,
             album_id = CASE WHEN @clearAlbum THEN NULL ELSE coalesce(@albumId, album_id) END,
             max_file_size_mb = CASE WHEN @clearMaxFileSize THEN NULL ELSE coalesce(@maxFileSizeMb, max_file_size_mb) END,
             expires_at = CASE WHEN @clearExpiry THEN NULL ELSE coalesce(@expiresAt, expires_at) END,
@@ -273,7 +276,8 @@ public sealed class UpdatePhotoRequestEndpoint(NpgsqlDataSource db, AccessPolicy
         await PhotoRequestStore.EnsureTargetsAsync(conn, policy, principal, req.FolderId, req.AlbumId, ct);
         await conn.ExecuteAsync(new CommandDefinition(UpdateSql, new
         {
-            id = req.Id, subject = req.Subject?.Trim(), description = req.Description?.Trim(), folderId = req.FolderId, albumId = req.AlbumId,
+            id = req.Id, subject = req.Subject?.Trim(), description = req.Description?.Trim(), folderId = req.FolderId,
+            clearFolder = req.ClearFolder == true, albumId = req.AlbumId,
             clearAlbum = req.ClearAlbum == true, maxFileSizeMb = req.MaxFileSizeMb, clearMaxFileSize = req.ClearMaxFileSize == true,
             expiresAt = req.ExpiresAt, clearExpiry = req.ClearExpiry == true, enabled = req.Enabled,
         }, cancellationToken: ct));

@@ -46,7 +46,9 @@ public sealed class GetPublicPhotoRequestEndpoint(NpgsqlDataSource db, GuestLink
         ORDER BY a.taken_at DESC, a.id DESC LIMIT 200
         """;
 
-    private static readonly string CountSql = $"SELECT count(*)::int FROM ({AccessPolicy.AlbumMembers("@albumId")}) m";
+    private static readonly string CountSql = $"""
+        SELECT count(*)::int FROM assets a WHERE a.id IN ({AccessPolicy.AlbumMembers("@albumId")}) AND a.media_type = 'image'
+        """;
 
     public override void Configure()
     {
@@ -111,8 +113,8 @@ public sealed class UploadToPhotoRequestEndpoint(NpgsqlDataSource db, IBlobStore
     IOptions<ThrottlingOptions> throttling, IConfiguration configuration) : Endpoint<PublicPhotoRequestKey, UploadToPhotoRequestResponse>
 {
     private const string InsertSql = """
-        INSERT INTO photo_request_uploads (id, request_id, status, file_name, size_bytes, raw_blob_key)
-        VALUES (@id, @requestId, 'pending', @fileName, @size, @rawKey)
+        INSERT INTO photo_request_uploads (id, request_id, status, file_name, size_bytes, raw_blob_key, folder_id, album_id)
+        VALUES (@id, @requestId, 'pending', @fileName, @size, @rawKey, @folderId, @albumId)
         """;
 
     private sealed record Received(Guid Id, string FileName, IBlobUpload Upload);
@@ -129,7 +131,8 @@ public sealed class UploadToPhotoRequestEndpoint(NpgsqlDataSource db, IBlobStore
     public override async Task HandleAsync(PublicPhotoRequestKey req, CancellationToken ct)
     {
         var link = await links.PhotoRequestAsync(HttpContext, req.Key, open: true, ct);
-        var maxBytes = link.MaxFileSizeMb is { } mb ? mb * 1024L * 1024 : PublicRequestLimits.ServerMaxBytes(configuration);
+        var (folderId, albumId) = await links.RequestTargetsAsync(link, ct);
+        var maxBytes = (link.MaxFileSizeMb ?? PublicRequestLimits.ServerMaxMb(configuration)) * 1024L * 1024;
         var received = new List<Received>();
         try
         {
@@ -165,7 +168,7 @@ public sealed class UploadToPhotoRequestEndpoint(NpgsqlDataSource db, IBlobStore
                 {
                     var rawKey = BlobKeys.RequestUpload(r.Id);
                     await conn.ExecuteAsync(new CommandDefinition(InsertSql,
-                        new { id = r.Id, requestId = link.Id, fileName = r.FileName, size = r.Upload.Length, rawKey }, tx, cancellationToken: ct));
+                        new { id = r.Id, requestId = link.Id, fileName = r.FileName, size = r.Upload.Length, rawKey, folderId, albumId }, tx, cancellationToken: ct));
                     await r.Upload.CommitAsync(rawKey, ct);
                 }
                 await tx.CommitAsync(ct);

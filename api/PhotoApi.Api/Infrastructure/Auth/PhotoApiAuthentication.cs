@@ -38,7 +38,7 @@ public sealed class PhotoApiAuthenticationHandler(
     /// The photo-library privilege: the user's own flag, and no group of theirs denies it (deny wins, as in DSM's
     /// application privileges).
     /// </summary>
-    private const string PhotoLibrarySql = """
+    internal const string PhotoLibrarySql = """
         (u.photo_library_allowed AND NOT EXISTS (
             SELECT 1 FROM group_members gm JOIN groups g ON g.id = gm.group_id WHERE gm.user_id = u.id AND NOT g.photo_library_allowed))
         """;

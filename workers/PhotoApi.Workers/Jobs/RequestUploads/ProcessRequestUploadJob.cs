@@ -27,15 +27,15 @@ public sealed class ProcessRequestUploadJob(NpgsqlDataSource db, IBlobStore blob
         UPDATE photo_request_uploads u SET status = 'processing', attempts = attempts + 1, processing_since = now(), updated_at = now()
         FROM photo_requests r
         WHERE u.id = @id AND r.id = u.request_id AND u.status IN ('pending', 'processing')
-        RETURNING u.raw_blob_key, u.file_name, u.attempts, u.created_at, r.id AS request_id, r.owner_id, r.folder_id, r.album_id
+        RETURNING u.raw_blob_key, u.file_name, u.attempts, u.created_at, r.id AS request_id, r.owner_id, u.folder_id, u.album_id
         """;
 
     private const string LeftoverSql = "SELECT raw_blob_key FROM photo_request_uploads WHERE id = @id AND status IN ('ready', 'failed')";
     private const string RawGoneSql = "UPDATE photo_request_uploads SET raw_blob_key = NULL WHERE id = @id";
     private const string LockSql = "SELECT pg_advisory_xact_lock(hashtextextended(@key, 0))";
 
-    // The folder may have been deleted or the album unshared since the request was made: the file then lands at the top
-    // of the owner's Personal Space and/or outside the album rather than being lost.
+    // The target was checked against the owner's rights when the guest sent the file; a folder deleted since then puts the
+    // file at the top of the owner's Personal Space rather than losing it.
     private const string InsertAssetSql = """
         INSERT INTO assets (id, owner_id, folder_id, checksum, blob_key, size_bytes, media_type, content_type, original_file_name,
                             taken_at, taken_at_source, status, width, height, orientation, thumbnail_key, preview_key, photo_request_id)
