@@ -1069,10 +1069,168 @@ export interface paths {
         put?: never;
         /**
          * Give the link a new key
-         * @description Replaces the link key (and so `key` and `url`): the old link stops working at once. No request body. Its owner
-         *     only; for anyone else the share answers 404.
+         * @description Replaces the link key (and so `key` and `url`): the old link stops working at once (it answers 404
+         *     `share.link_invalid`, like one that never existed), and guests' unlock tokens do not carry over to the new one.
+         *     No request body. Its owner only; for anyone else the share answers 404.
          */
         post: operations["rotateShareKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/s/{key}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Open a share link
+         * @description The public page of a share link: the album's or selection's title, the description, the owner's display name,
+         *     how many assets it shows, its options and its expiry. For a password-protected link that is not unlocked yet,
+         *     the answer is still 200 but tells only `passwordRequired: true` and `unlocked: false`, every other field `null`:
+         *     unlock it with `unlockPublicShare`, then send the token (`X-Share-Token`, `?token=` or the cookie the unlock
+         *     sets). Each answer that shows the contents counts one view for the owner (`viewCount`, `lastAccessedAt`).
+         *
+         *     An unknown, malformed, turned-off or expired key, and a private link opened by anyone but its owner or an
+         *     invitee, answer the same 404 `share.link_invalid`; those misses are counted per client address, and past the
+         *     limit the address gets 429 `auth.throttled` for a while.
+         */
+        get: operations["getPublicShare"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/s/{key}/unlock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Unlock a password-protected link
+         * @description Checks the link's password and returns a `shareToken` that opens the link's other routes: send it as the
+         *     `X-Share-Token` header, or as `?token=` (e.g. in an `<img src>`). The answer also sets the `photoapi_share`
+         *     cookie (HttpOnly, SameSite=Lax, scoped to `/api/v1/s/<key>`), so a browser needs neither. The token lasts as long
+         *     as the server's `Links:UnlockLifetime` (2 hours by default; see `expiresAt`) and ends sooner when the owner sets a
+         *     new password, rotates the key, turns the link off or deletes the share.
+         *
+         *     A wrong password and a key that opens nothing (unknown, turned off, expired or private) are answered alike, 401
+         *     `share.unlock_failed`, after the same slow hash. Attempts are counted per link (all addresses together) and per
+         *     client address; past either limit the answer is 429 `auth.throttled` — even for the right password — until the
+         *     window ends. A link without a password unlocks with any password.
+         */
+        post: operations["unlockPublicShare"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/s/{key}/assets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List what a share link shows
+         * @description The assets the link shows, newest first by the time taken (`takenAt`, then `id`), with keyset pagination; never
+         *     the trash. With the link's `showMetadata` off, each asset is only its picture: `originalFileName`, `takenAt`,
+         *     `cameraMake`, `cameraModel`, `latitude`, `longitude` and `description` are `null` (the order stays the same).
+         *     `urls` are addresses on this link (thumbnail, preview and — only where the link allows downloads — original); for
+         *     a password-protected link they carry the unlock token as `?token=`, so they work in an `<img src>` as they are.
+         *     A password-protected link needs the unlock token (`X-Share-Token`, `?token=` or the cookie).
+         */
+        get: operations["listPublicShareAssets"];
+        put?: never;
+        /**
+         * Add a file through a share link
+         * @description Where the link allows uploads (`allowUpload`), a guest adds one photo, video or other file as
+         *     `multipart/form-data` (schema `UploadToPublicShareForm`): exactly one part, named `file`, with a file name; no
+         *     other parts are taken. A password-protected link needs the unlock token (`X-Share-Token`, `?token=` or the
+         *     cookie).
+         *
+         *     The body is streamed like `uploadAsset`'s, up to the server's upload limit (64 GiB by default): the bytes go
+         *     straight to the blob store's staging area, and only when the whole body has arrived is the file committed. The
+         *     kind of file (`mediaType`) and its `contentType` are detected from its first bytes. The new asset belongs to (and
+         *     counts against) the link's owner, lands at the top of the owner's Personal Space, is added to the shared album or
+         *     selection, and is processed by the worker like any upload (`pending` → `processing` → `ready` or `failed`). The
+         *     file is stored as sent, metadata included. A failure at any point, or a client that disconnects, leaves nothing
+         *     behind. Files sent are counted per client address (429 `auth.throttled` past the limit).
+         *
+         *     **Duplicates:** when the owner already has an asset with the same bytes (same SHA-256, trashed assets
+         *     included), nothing is stored: that asset is added to the album instead and the answer is 200 with
+         *     `duplicate: true` and its id and status. A new asset answers 201.
+         */
+        post: operations["uploadToPublicShare"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/s/{key}/assets/{assetId}/thumbnail": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a thumbnail or preview through a share link
+         * @description A derivative of an asset the link shows, made by the worker with no metadata in it: `size=small` (default) is the
+         *     thumbnail, a WebP at most 250 pixels on its longest side (`image/webp`); `size=preview` is the preview, a JPEG at
+         *     most 1440 pixels on its longest side (`image/jpeg`). Cacheable privately for an hour
+         *     (`Cache-Control: private, max-age=3600`). Only processed images have derivatives: for videos, documents, images
+         *     that could not be decoded and assets still being processed the answer is 404 `asset.no_derivative`. An asset the
+         *     link does not show answers 404 `resource.not_found`, like an unknown one. A password-protected link needs the
+         *     unlock token (`X-Share-Token`, `?token=` or the cookie); the `urls` of `listPublicShareAssets` carry it already.
+         */
+        get: operations["getPublicShareThumbnail"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/s/{key}/assets/{assetId}/original": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download an original through a share link
+         * @description The original bytes of an asset the link shows, where the link allows downloads (else 403
+         *     `share.download_disabled`), as an attachment: named as uploaded where the link shows metadata, else by the
+         *     asset's id with the original extension. The `Content-Type` sent is the asset's content type; treat the body as
+         *     opaque bytes. Each answer counts one download for the owner (`downloadCount`, `lastAccessedAt`). An asset the
+         *     link does not show answers 404 `resource.not_found`, like an unknown one. A password-protected link needs the
+         *     unlock token (`X-Share-Token`, `?token=` or the cookie); `urls.original` of `listPublicShareAssets` carries it
+         *     already.
+         *
+         *     - **Range requests:** `Range: bytes=…` answers 206 with `Content-Range`; `If-Range` is honoured. A range outside
+         *       the file answers 416 with `Content-Range: bytes *\/<size>`.
+         *     - **Caching:** the `ETag` is strong — the file's SHA-256 in quotes; `If-None-Match` answers 304.
+         */
+        get: operations["downloadPublicShareAsset"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1241,9 +1399,9 @@ export interface paths {
         /**
          * Update a photo request
          * @description Changes the subject, description, destination, size limit, expiry or whether the link takes files. Its owner
-         *     only; for anyone else it answers 404. Absent or `null` fields are left unchanged; `clearAlbum`,
-         *     `clearMaxFileSize` and `clearExpiry` remove the album, the size limit and the expiry (not combined with a new
-         *     value for the same setting). A new `folderId` or `albumId` is checked as on creation (404, 400
+         *     only; for anyone else it answers 404. Absent or `null` fields are left unchanged; `clearFolder`, `clearAlbum`,
+         *     `clearMaxFileSize` and `clearExpiry` send files to the top of the owner's Personal Space and remove the album,
+         *     the size limit and the expiry (not combined with a new value for the same setting). A new `folderId` or `albumId` is checked as on creation (404, 400
          *     `request.album_invalid`) and applies to files processed from then on. The link (`key`) does not change; a
          *     disabled or expired request refuses new files with 410, and guests can still follow what they sent.
          */
@@ -1407,7 +1565,7 @@ export interface components {
              *     - `auth.totp_already_enabled` — two-step verification is already on.
              *     - `auth.totp_not_enabled` — two-step verification is not on.
              *     - `auth.totp_not_enrolled` — no two-step enrollment is pending.
-             *     - `auth.throttled` — too many failed attempts (or unknown link keys, or files sent to photo requests) from this client; see `Retry-After`.
+             *     - `auth.throttled` — too many failed attempts (or unknown link keys, wrong link passwords, or files sent through links) from this client or for this link; see `Retry-After`.
              *     - `auth.invalid_refresh_token` — the refresh token is unknown or its session has ended.
              *     - `auth.refresh_token_reused` — a spent refresh token was presented again; the session was revoked.
              *     - `auth.registration_closed` — self-registration is closed.
@@ -1432,6 +1590,11 @@ export interface components {
              *     - `share.unknown_invitee` — an invitee is not an active user or an existing group.
              *     - `share.role_not_allowed` — the role cannot be given on this target (conditional albums: Viewer and Downloader only).
              *     - `share.already_shared` — the album is already shared; change its share instead.
+             *     - `share.link_invalid` — the share link does not exist, is turned off or has expired (or is private and the caller not invited).
+             *     - `share.password_required` — the share link has a password: unlock it (`unlockPublicShare`), then send the token.
+             *     - `share.unlock_failed` — unlocking failed: the link or the password is not valid (answered alike).
+             *     - `share.download_disabled` — the share link's owner does not allow downloads.
+             *     - `share.upload_disabled` — the share link's owner does not allow uploads.
              *     - `album.not_manual` — a conditional album is filled by its conditions; entries cannot be added or removed.
              *     - `album.entry_missing` — an asset named is not in the album.
              *     - `partner.is_self` — a user cannot be their own partner.
@@ -2388,8 +2551,8 @@ export interface components {
             key: string;
             /**
              * Format: uri
-             * @description The guest address of the link (`<PublicUrl or this server>/api/v1/s/<key>`); it answers only while the link
-             *     is enabled. Guest access is not served by this version of the API yet.
+             * @description The guest address of the link (`<PublicUrl or this server>/api/v1/s/<key>`, `getPublicShare`); it answers
+             *     only while the link is enabled and has not expired.
              */
             url: string;
             /**
@@ -2410,10 +2573,165 @@ export interface components {
             description: string;
             /** @description Users first, then groups, each by name. */
             invitees: components["schemas"]["InviteeResponse"][];
+            /**
+             * Format: int64
+             * @description How often guests opened the link's page with its contents shown (`getPublicShare`).
+             */
+            viewCount: number;
+            /**
+             * Format: int64
+             * @description How often guests downloaded an original through the link (`downloadPublicShareAsset`).
+             */
+            downloadCount: number;
+            /**
+             * Format: date-time
+             * @description The last time a guest opened the link's page or downloaded through it; `null` if never.
+             */
+            lastAccessedAt: string | null;
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
             updatedAt: string;
+        };
+        /**
+         * @description A share link's public page. For a password-protected link that is not unlocked yet, only `passwordRequired`
+         *     (`true`) and `unlocked` (`false`) are told: every other field is `null` until the guest unlocks it.
+         */
+        PublicShareResponse: {
+            /** @description Whether the link has a password (invitees of a private link never need it). */
+            passwordRequired: boolean;
+            /** @description Whether the caller may see the contents now (no password, a valid unlock token, or an invitee of a private link). */
+            unlocked: boolean;
+            /**
+             * @description What is shared; `null` while locked.
+             * @enum {string|null}
+             */
+            type: "album" | "selection" | null;
+            /** @description The album's name, or the selection's title; `null` while locked. */
+            title: string | null;
+            /** @description The link's description (empty when none was given); `null` while locked. */
+            description: string | null;
+            /** @description The display name of the user who shares; `null` while locked. */
+            ownerDisplayName: string | null;
+            /**
+             * Format: int32
+             * @description How many assets the link shows now (the trash never counts); `null` while locked.
+             */
+            assetCount: number | null;
+            /** @description Whether originals may be downloaded (`downloadPublicShareAsset`); `null` while locked. */
+            allowDownload: boolean | null;
+            /** @description Whether guests may add files (`uploadToPublicShare`); `null` while locked. */
+            allowUpload: boolean | null;
+            /** @description Whether file names, dates, camera, place and descriptions are shown; `null` while locked. */
+            showMetadata: boolean | null;
+            /**
+             * Format: date-time
+             * @description When the link stops working; `null` if never, and while locked.
+             */
+            expiresAt: string | null;
+        };
+        UnlockPublicShareRequest: {
+            /**
+             * Format: password
+             * @description The link's password.
+             */
+            password: string;
+        };
+        UnlockPublicShareResponse: {
+            /**
+             * @description Opens the link's other routes: send it as the `X-Share-Token` header or as `?token=`. The answer also sets it
+             *     as the `photoapi_share` cookie, scoped to the link's path.
+             */
+            shareToken: string;
+            /**
+             * Format: date-time
+             * @description When the token stops working (`Links:UnlockLifetime` after the unlock, 2 hours by default).
+             */
+            expiresAt: string;
+        };
+        /**
+         * @description An asset as a guest of a share link sees it. Where the link does not show metadata, only the picture: no file name,
+         *     date, camera, place or description (those fields are `null`).
+         */
+        PublicAssetResponse: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            mediaType: "image" | "video" | "other";
+            /**
+             * Format: int32
+             * @description Width in pixels as displayed; `null` until processed and for non-images.
+             */
+            width: number | null;
+            /**
+             * Format: int32
+             * @description Height in pixels as displayed; `null` until processed and for non-images.
+             */
+            height: number | null;
+            /** @description The file name as uploaded; `null` where the link hides metadata. */
+            originalFileName: string | null;
+            /**
+             * Format: date-time
+             * @description When it was taken; `null` where the link hides metadata.
+             */
+            takenAt: string | null;
+            /** @description `null` where the link hides metadata, or when the file names none. */
+            cameraMake: string | null;
+            /** @description `null` where the link hides metadata, or when the file names none. */
+            cameraModel: string | null;
+            /**
+             * Format: double
+             * @description GPS latitude in degrees; `null` where the link hides metadata, or when the file has none.
+             */
+            latitude: number | null;
+            /**
+             * Format: double
+             * @description GPS longitude in degrees; `null` where the link hides metadata, or when the file has none.
+             */
+            longitude: number | null;
+            /** @description The asset's description (empty when none was given); `null` where the link hides metadata. */
+            description: string | null;
+            urls: components["schemas"]["PublicAssetUrls"];
+        };
+        /**
+         * @description The asset's media through the link (relative to the server). They do not expire on their own; for a
+         *     password-protected link they carry the unlock token (`?token=`) and work as long as it does.
+         */
+        PublicAssetUrls: {
+            /**
+             * Format: uri-reference
+             * @description The 250 px WebP thumbnail (`getPublicShareThumbnail?size=small`); `null` while there is none.
+             */
+            thumbnail: string | null;
+            /**
+             * Format: uri-reference
+             * @description The 1440 px JPEG preview (`getPublicShareThumbnail?size=preview`); `null` while there is none.
+             */
+            preview: string | null;
+            /**
+             * Format: uri-reference
+             * @description The original file (`downloadPublicShareAsset`); `null` where the link does not allow downloads.
+             */
+            original: string | null;
+        };
+        PublicAssetResponsePage: {
+            items: components["schemas"]["PublicAssetResponse"][];
+            /** @description Pass as `cursor` to get the next page; `null` on the last page. */
+            nextCursor: string | null;
+        };
+        /**
+         * @description `small`: the 250 px WebP thumbnail; `preview`: the 1440 px JPEG preview.
+         * @default small
+         * @enum {string}
+         */
+        PublicThumbnailSize: "small" | "preview";
+        /** @description The parts of an `uploadToPublicShare` form. No fields; one file part named `file`. */
+        UploadToPublicShareForm: {
+            /**
+             * Format: binary
+             * @description The file, as one part with a file name.
+             */
+            file: string;
         };
         /** @description One partnership, seen from the caller's side. */
         PartnerResponse: {
@@ -2663,9 +2981,11 @@ export interface components {
             description?: string | null;
             /**
              * Format: uuid
-             * @description Where files go from now on — a folder the caller may upload to.
+             * @description Where files go from now on — a folder the caller may upload to. Cannot be combined with `clearFolder`.
              */
             folderId?: string | null;
+            /** @description `true`: files go to the top of the caller's Personal Space. */
+            clearFolder?: boolean | null;
             /**
              * Format: uuid
              * @description A manual album the caller owns or is a Provider of. Cannot be combined with `clearAlbum`.
@@ -2756,7 +3076,7 @@ export interface components {
             name: string;
             /**
              * Format: int32
-             * @description How many assets the album shows now, videos and other files included (the trash never counts); `photos` lists photos only.
+             * @description How many photos the album shows now (the trash never counts); `photos` lists the newest of them.
              */
             photoCount: number;
             /** @description The album's newest photos by the time taken, up to 200. */
@@ -2925,8 +3245,8 @@ export interface components {
             };
         };
         /**
-         * @description No photo request has this link key, or it was deleted (`request.not_found`). Unknown and malformed keys are
-         *     answered alike and counted per client address (see 429).
+         * @description No photo request has this link key, it was deleted, or its owner is no longer granted the photo library
+         *     (`request.not_found`). Unknown and malformed keys are answered alike and counted per client address (see 429).
          */
         PhotoRequestNotFound: {
             headers: {
@@ -2937,8 +3257,8 @@ export interface components {
             };
         };
         /**
-         * @description The photo request takes no files now: its owner turned it off (`request.disabled`) or it has expired
-         *     (`request.expired`). Guests can still follow what they sent (`getPhotoRequestUploadStatus`).
+         * @description The photo request takes no files now: its owner turned it off, or may no longer upload to its folder
+         *     (`request.disabled`), or it has expired (`request.expired`). Guests can still follow what they sent (`getPhotoRequestUploadStatus`).
          */
         PhotoRequestGone: {
             headers: {
@@ -2967,6 +3287,43 @@ export interface components {
             headers: {
                 /** @description Seconds to wait before trying again. */
                 "Retry-After"?: number;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["ApiProblem"];
+            };
+        };
+        /**
+         * @description The link opens nothing (`share.link_invalid`): no share has this key, the key is malformed, the link is turned
+         *     off or has expired, or it is private and the caller is not its owner or an invitee — all answered alike. These
+         *     misses are counted per client address (see 429).
+         */
+        ShareLinkInvalid: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://photoapi.dev/problems/share.link_invalid",
+                 *       "title": "Not Found",
+                 *       "status": 404,
+                 *       "detail": "This link does not exist, has been turned off, or has expired.",
+                 *       "instance": "/api/v1/s/2oGnTr0Hk5m3Qf6xZ1bYw8pL4sVd9cEuJqAaN7iKtRh/assets",
+                 *       "code": "share.link_invalid",
+                 *       "traceId": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["ApiProblem"];
+            };
+        };
+        /**
+         * @description The link is protected by a password and no valid unlock token was sent (`share.password_required`): unlock it with
+         *     `unlockPublicShare` and send the token as `X-Share-Token`, `?token=` or the `photoapi_share` cookie. A token ends
+         *     when it expires, when the owner sets a new password or rotates the key.
+         */
+        SharePasswordRequired: {
+            headers: {
                 [name: string]: unknown;
             };
             content: {
@@ -5378,6 +5735,373 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+        };
+    };
+    getPublicShare: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The `shareToken` of `unlockPublicShare`, for a password-protected link (or send `?token=`, or the cookie). */
+                "X-Share-Token"?: string;
+            };
+            path: {
+                /** @description The link key from the share's `url` (base64url, 43 characters); it is the guest's credential. */
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The link's page as the caller may see it. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicShareResponse"];
+                };
+            };
+            404: components["responses"]["ShareLinkInvalid"];
+            429: components["responses"]["LinkThrottled"];
+        };
+    };
+    unlockPublicShare: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The link key from the share's `url` (base64url, 43 characters); it is the guest's credential. */
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UnlockPublicShareRequest"];
+            };
+        };
+        responses: {
+            /** @description The link is unlocked; the token is returned and set as the `photoapi_share` cookie. */
+            200: {
+                headers: {
+                    /** @description `photoapi_share=<shareToken>`, HttpOnly, SameSite=Lax, `Path=/api/v1/s/<key>`, expiring with the token (Secure over HTTPS). */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnlockPublicShareResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description The link or the password is not valid (`share.unlock_failed`); the two are answered alike. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /**
+             * @description Too many attempts to unlock this link, or from this client address (`auth.throttled`). Wait for
+             *     `Retry-After` seconds and try again.
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+        };
+    };
+    listPublicShareAssets: {
+        parameters: {
+            query?: {
+                /** @description Items per page. */
+                limit?: number;
+                /** @description The `nextCursor` of the previous page; omit for the first page. */
+                cursor?: string;
+            };
+            header?: {
+                /** @description The `shareToken` of `unlockPublicShare`, for a password-protected link (or send `?token=`, or the cookie). */
+                "X-Share-Token"?: string;
+            };
+            path: {
+                /** @description The link key from the share's `url` (base64url, 43 characters); it is the guest's credential. */
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the link's assets. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicAssetResponsePage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["SharePasswordRequired"];
+            404: components["responses"]["ShareLinkInvalid"];
+            429: components["responses"]["LinkThrottled"];
+        };
+    };
+    uploadToPublicShare: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The `shareToken` of `unlockPublicShare`, for a password-protected link (or send `?token=`, or the cookie). */
+                "X-Share-Token"?: string;
+            };
+            path: {
+                /** @description The link key from the share's `url` (base64url, 43 characters); it is the guest's credential. */
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["UploadToPublicShareForm"];
+            };
+        };
+        responses: {
+            /** @description The link's owner already has this file (`duplicate: true`); the existing asset's id and status. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UploadAssetResponse"];
+                };
+            };
+            /** @description The file was stored as a new asset of the owner (`duplicate: false`, status `pending`) and added to the album. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UploadAssetResponse"];
+                };
+            };
+            /**
+             * @description The form has no part named `file` (`upload.missing_file`, with `errors.file`); it has another part, a part
+             *     without a file name or more than one file (`validation.failed`, with `errors.file`); or the body could not be
+             *     read as multipart (`request.malformed`). Nothing was kept.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            401: components["responses"]["SharePasswordRequired"];
+            /** @description The link's owner does not allow uploads (`share.upload_disabled`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            404: components["responses"]["ShareLinkInvalid"];
+            /**
+             * @description The file is larger than the server's upload limit: refused at once when `Content-Length` says so
+             *     (`request.too_large`), otherwise as soon as the limit is passed while streaming (`upload.too_large`).
+             *     Nothing was kept.
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            /**
+             * @description The body is not `multipart/form-data` (`request.unsupported_media_type`), or its multipart boundary is
+             *     missing or longer than 200 characters (`upload.not_multipart`). Nothing was kept.
+             */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            /**
+             * @description Too many files were sent from this client address, or too many unknown link keys were tried from it
+             *     (`auth.throttled`); nothing was kept. Wait for `Retry-After` seconds and try again.
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+        };
+    };
+    getPublicShareThumbnail: {
+        parameters: {
+            query?: {
+                /** @description `small`: the 250 px WebP thumbnail; `preview`: the 1440 px JPEG preview. */
+                size?: components["schemas"]["PublicThumbnailSize"];
+                /** @description The `shareToken` of `unlockPublicShare`, for an `<img src>` that cannot send the `X-Share-Token` header. */
+                token?: string;
+            };
+            header?: {
+                /** @description The `shareToken` of `unlockPublicShare`, for a password-protected link (or send `?token=`, or the cookie). */
+                "X-Share-Token"?: string;
+            };
+            path: {
+                /** @description The link key from the share's `url` (base64url, 43 characters); it is the guest's credential. */
+                key: string;
+                /** @description The asset's id. */
+                assetId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The thumbnail (`image/webp`) or the preview (`image/jpeg`). */
+            200: {
+                headers: {
+                    /** @description `private, max-age=3600`. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/webp": string;
+                    "image/jpeg": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["SharePasswordRequired"];
+            /**
+             * @description The link opens nothing (`share.link_invalid`, counted per client address); the link does not show an asset
+             *     with this id (`resource.not_found`); or the asset has no such derivative (`asset.no_derivative`).
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            429: components["responses"]["LinkThrottled"];
+        };
+    };
+    downloadPublicShareAsset: {
+        parameters: {
+            query?: {
+                /** @description The `shareToken` of `unlockPublicShare`, for a link or `<video src>` that cannot send the `X-Share-Token` header. */
+                token?: string;
+                /** @description Not used here (the original is always sent); if present it must still be `small` or `preview`. */
+                size?: components["schemas"]["PublicThumbnailSize"];
+            };
+            header?: {
+                /** @description The `shareToken` of `unlockPublicShare`, for a password-protected link (or send `?token=`, or the cookie). */
+                "X-Share-Token"?: string;
+            };
+            path: {
+                /** @description The link key from the share's `url` (base64url, 43 characters); it is the guest's credential. */
+                key: string;
+                /** @description The asset's id. */
+                assetId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The whole file, sent with the asset's content type. */
+            200: {
+                headers: {
+                    /** @description The strong entity tag, the file's SHA-256 in lower-case hex, quoted. */
+                    ETag?: string;
+                    /** @description Always `bytes`. */
+                    "Accept-Ranges"?: "bytes";
+                    /** @description `attachment` with the original file name, or the asset id and extension where the link hides metadata. */
+                    "Content-Disposition"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description The requested byte range of the file. */
+            206: {
+                headers: {
+                    /** @description The range sent and the file's full size, e.g. `bytes 0-1023/4096`. */
+                    "Content-Range"?: string;
+                    /** @description The strong entity tag, the file's SHA-256 in lower-case hex, quoted. */
+                    ETag?: string;
+                    /** @description Always `bytes`. */
+                    "Accept-Ranges"?: "bytes";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description Not modified; the copy the client has (`If-None-Match`) is current. */
+            304: {
+                headers: {
+                    /** @description The strong entity tag, the file's SHA-256 in lower-case hex, quoted. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["SharePasswordRequired"];
+            /** @description The link's owner does not allow downloads (`share.download_disabled`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            /**
+             * @description The link opens nothing (`share.link_invalid`, counted per client address), or the link does not show an asset
+             *     with this id (`resource.not_found`).
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            /** @description An `If-Match` precondition failed (`request.malformed`). */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            429: components["responses"]["LinkThrottled"];
         };
     };
     listPartners: {

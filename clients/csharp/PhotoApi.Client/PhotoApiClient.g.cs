@@ -929,13 +929,153 @@ namespace PhotoApi.Client
         /// Give the link a new key
         /// </summary>
         /// <remarks>
-        /// Replaces the link key (and so `key` and `url`): the old link stops working at once. No request body. Its owner
-        /// <br/>only; for anyone else the share answers 404.
+        /// Replaces the link key (and so `key` and `url`): the old link stops working at once (it answers 404
+        /// <br/>`share.link_invalid`, like one that never existed), and guests' unlock tokens do not carry over to the new one.
+        /// <br/>No request body. Its owner only; for anyone else the share answers 404.
         /// </remarks>
         /// <param name="id">The share's id.</param>
         /// <returns>The share with its new key.</returns>
         /// <exception cref="PhotoApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<ShareResponse> RotateShareKeyAsync(System.Guid id, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Open a share link
+        /// </summary>
+        /// <remarks>
+        /// The public page of a share link: the album's or selection's title, the description, the owner's display name,
+        /// <br/>how many assets it shows, its options and its expiry. For a password-protected link that is not unlocked yet,
+        /// <br/>the answer is still 200 but tells only `passwordRequired: true` and `unlocked: false`, every other field `null`:
+        /// <br/>unlock it with `unlockPublicShare`, then send the token (`X-Share-Token`, `?token=` or the cookie the unlock
+        /// <br/>sets). Each answer that shows the contents counts one view for the owner (`viewCount`, `lastAccessedAt`).
+        /// <br/>
+        /// <br/>An unknown, malformed, turned-off or expired key, and a private link opened by anyone but its owner or an
+        /// <br/>invitee, answer the same 404 `share.link_invalid`; those misses are counted per client address, and past the
+        /// <br/>limit the address gets 429 `auth.throttled` for a while.
+        /// </remarks>
+        /// <param name="key">The link key from the share's `url` (base64url, 43 characters); it is the guest's credential.</param>
+        /// <param name="x_Share_Token">The `shareToken` of `unlockPublicShare`, for a password-protected link (or send `?token=`, or the cookie).</param>
+        /// <returns>The link's page as the caller may see it.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task<PublicShareResponse> GetPublicShareAsync(string key, string? x_Share_Token = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Unlock a password-protected link
+        /// </summary>
+        /// <remarks>
+        /// Checks the link's password and returns a `shareToken` that opens the link's other routes: send it as the
+        /// <br/>`X-Share-Token` header, or as `?token=` (e.g. in an `&lt;img src&gt;`). The answer also sets the `photoapi_share`
+        /// <br/>cookie (HttpOnly, SameSite=Lax, scoped to `/api/v1/s/&lt;key&gt;`), so a browser needs neither. The token lasts as long
+        /// <br/>as the server's `Links:UnlockLifetime` (2 hours by default; see `expiresAt`) and ends sooner when the owner sets a
+        /// <br/>new password, rotates the key, turns the link off or deletes the share.
+        /// <br/>
+        /// <br/>A wrong password and a key that opens nothing (unknown, turned off, expired or private) are answered alike, 401
+        /// <br/>`share.unlock_failed`, after the same slow hash. Attempts are counted per link (all addresses together) and per
+        /// <br/>client address; past either limit the answer is 429 `auth.throttled` — even for the right password — until the
+        /// <br/>window ends. A link without a password unlocks with any password.
+        /// </remarks>
+        /// <param name="key">The link key from the share's `url` (base64url, 43 characters); it is the guest's credential.</param>
+        /// <returns>The link is unlocked; the token is returned and set as the `photoapi_share` cookie.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task<UnlockPublicShareResponse> UnlockPublicShareAsync(string key, UnlockPublicShareRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// List what a share link shows
+        /// </summary>
+        /// <remarks>
+        /// The assets the link shows, newest first by the time taken (`takenAt`, then `id`), with keyset pagination; never
+        /// <br/>the trash. With the link's `showMetadata` off, each asset is only its picture: `originalFileName`, `takenAt`,
+        /// <br/>`cameraMake`, `cameraModel`, `latitude`, `longitude` and `description` are `null` (the order stays the same).
+        /// <br/>`urls` are addresses on this link (thumbnail, preview and — only where the link allows downloads — original); for
+        /// <br/>a password-protected link they carry the unlock token as `?token=`, so they work in an `&lt;img src&gt;` as they are.
+        /// <br/>A password-protected link needs the unlock token (`X-Share-Token`, `?token=` or the cookie).
+        /// </remarks>
+        /// <param name="key">The link key from the share's `url` (base64url, 43 characters); it is the guest's credential.</param>
+        /// <param name="x_Share_Token">The `shareToken` of `unlockPublicShare`, for a password-protected link (or send `?token=`, or the cookie).</param>
+        /// <param name="limit">Items per page.</param>
+        /// <param name="cursor">The `nextCursor` of the previous page; omit for the first page.</param>
+        /// <returns>A page of the link's assets.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task<PublicAssetResponsePage> ListPublicShareAssetsAsync(string key, string? x_Share_Token = null, int? limit = null, string? cursor = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Add a file through a share link
+        /// </summary>
+        /// <remarks>
+        /// Where the link allows uploads (`allowUpload`), a guest adds one photo, video or other file as
+        /// <br/>`multipart/form-data` (schema `UploadToPublicShareForm`): exactly one part, named `file`, with a file name; no
+        /// <br/>other parts are taken. A password-protected link needs the unlock token (`X-Share-Token`, `?token=` or the
+        /// <br/>cookie).
+        /// <br/>
+        /// <br/>The body is streamed like `uploadAsset`'s, up to the server's upload limit (64 GiB by default): the bytes go
+        /// <br/>straight to the blob store's staging area, and only when the whole body has arrived is the file committed. The
+        /// <br/>kind of file (`mediaType`) and its `contentType` are detected from its first bytes. The new asset belongs to (and
+        /// <br/>counts against) the link's owner, lands at the top of the owner's Personal Space, is added to the shared album or
+        /// <br/>selection, and is processed by the worker like any upload (`pending` → `processing` → `ready` or `failed`). The
+        /// <br/>file is stored as sent, metadata included. A failure at any point, or a client that disconnects, leaves nothing
+        /// <br/>behind. Files sent are counted per client address (429 `auth.throttled` past the limit).
+        /// <br/>
+        /// <br/>**Duplicates:** when the owner already has an asset with the same bytes (same SHA-256, trashed assets
+        /// <br/>included), nothing is stored: that asset is added to the album instead and the answer is 200 with
+        /// <br/>`duplicate: true` and its id and status. A new asset answers 201.
+        /// </remarks>
+        /// <param name="key">The link key from the share's `url` (base64url, 43 characters); it is the guest's credential.</param>
+        /// <param name="x_Share_Token">The `shareToken` of `unlockPublicShare`, for a password-protected link (or send `?token=`, or the cookie).</param>
+        /// <param name="file">The file, as one part with a file name.</param>
+        /// <returns>The link's owner already has this file (`duplicate: true`); the existing asset's id and status.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task<UploadAssetResponse> UploadToPublicShareAsync(string key, string? x_Share_Token = null, FileParameter file = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Get a thumbnail or preview through a share link
+        /// </summary>
+        /// <remarks>
+        /// A derivative of an asset the link shows, made by the worker with no metadata in it: `size=small` (default) is the
+        /// <br/>thumbnail, a WebP at most 250 pixels on its longest side (`image/webp`); `size=preview` is the preview, a JPEG at
+        /// <br/>most 1440 pixels on its longest side (`image/jpeg`). Cacheable privately for an hour
+        /// <br/>(`Cache-Control: private, max-age=3600`). Only processed images have derivatives: for videos, documents, images
+        /// <br/>that could not be decoded and assets still being processed the answer is 404 `asset.no_derivative`. An asset the
+        /// <br/>link does not show answers 404 `resource.not_found`, like an unknown one. A password-protected link needs the
+        /// <br/>unlock token (`X-Share-Token`, `?token=` or the cookie); the `urls` of `listPublicShareAssets` carry it already.
+        /// </remarks>
+        /// <param name="key">The link key from the share's `url` (base64url, 43 characters); it is the guest's credential.</param>
+        /// <param name="assetId">The asset's id.</param>
+        /// <param name="x_Share_Token">The `shareToken` of `unlockPublicShare`, for a password-protected link (or send `?token=`, or the cookie).</param>
+        /// <param name="size">`small`: the 250 px WebP thumbnail; `preview`: the 1440 px JPEG preview.</param>
+        /// <param name="token">The `shareToken` of `unlockPublicShare`, for an `&lt;img src&gt;` that cannot send the `X-Share-Token` header.</param>
+        /// <returns>The thumbnail (`image/webp`) or the preview (`image/jpeg`).</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task<FileResponse> GetPublicShareThumbnailAsync(string key, System.Guid assetId, string? x_Share_Token = null, PublicThumbnailSize? size = null, string? token = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Download an original through a share link
+        /// </summary>
+        /// <remarks>
+        /// The original bytes of an asset the link shows, where the link allows downloads (else 403
+        /// <br/>`share.download_disabled`), as an attachment: named as uploaded where the link shows metadata, else by the
+        /// <br/>asset's id with the original extension. The `Content-Type` sent is the asset's content type; treat the body as
+        /// <br/>opaque bytes. Each answer counts one download for the owner (`downloadCount`, `lastAccessedAt`). An asset the
+        /// <br/>link does not show answers 404 `resource.not_found`, like an unknown one. A password-protected link needs the
+        /// <br/>unlock token (`X-Share-Token`, `?token=` or the cookie); `urls.original` of `listPublicShareAssets` carries it
+        /// <br/>already.
+        /// <br/>
+        /// <br/>- **Range requests:** `Range: bytes=…` answers 206 with `Content-Range`; `If-Range` is honoured. A range outside
+        /// <br/>  the file answers 416 with `Content-Range: bytes */&lt;size&gt;`.
+        /// <br/>- **Caching:** the `ETag` is strong — the file's SHA-256 in quotes; `If-None-Match` answers 304.
+        /// </remarks>
+        /// <param name="key">The link key from the share's `url` (base64url, 43 characters); it is the guest's credential.</param>
+        /// <param name="assetId">The asset's id.</param>
+        /// <param name="x_Share_Token">The `shareToken` of `unlockPublicShare`, for a password-protected link (or send `?token=`, or the cookie).</param>
+        /// <param name="token">The `shareToken` of `unlockPublicShare`, for a link or `&lt;video src&gt;` that cannot send the `X-Share-Token` header.</param>
+        /// <param name="size">Not used here (the original is always sent); if present it must still be `small` or `preview`.</param>
+        /// <returns>The whole file, sent with the asset's content type.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task<FileResponse> DownloadPublicShareAssetAsync(string key, System.Guid assetId, string? x_Share_Token = null, string? token = null, PublicThumbnailSize? size = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
         /// <summary>
@@ -1079,9 +1219,9 @@ namespace PhotoApi.Client
         /// </summary>
         /// <remarks>
         /// Changes the subject, description, destination, size limit, expiry or whether the link takes files. Its owner
-        /// <br/>only; for anyone else it answers 404. Absent or `null` fields are left unchanged; `clearAlbum`,
-        /// <br/>`clearMaxFileSize` and `clearExpiry` remove the album, the size limit and the expiry (not combined with a new
-        /// <br/>value for the same setting). A new `folderId` or `albumId` is checked as on creation (404, 400
+        /// <br/>only; for anyone else it answers 404. Absent or `null` fields are left unchanged; `clearFolder`, `clearAlbum`,
+        /// <br/>`clearMaxFileSize` and `clearExpiry` send files to the top of the owner's Personal Space and remove the album,
+        /// <br/>the size limit and the expiry (not combined with a new value for the same setting). A new `folderId` or `albumId` is checked as on creation (404, 400
         /// <br/>`request.album_invalid`) and applies to files processed from then on. The link (`key`) does not change; a
         /// <br/>disabled or expired request refuses new files with 410, and guests can still follow what they sent.
         /// </remarks>
@@ -9013,8 +9153,9 @@ namespace PhotoApi.Client
         /// Give the link a new key
         /// </summary>
         /// <remarks>
-        /// Replaces the link key (and so `key` and `url`): the old link stops working at once. No request body. Its owner
-        /// <br/>only; for anyone else the share answers 404.
+        /// Replaces the link key (and so `key` and `url`): the old link stops working at once (it answers 404
+        /// <br/>`share.link_invalid`, like one that never existed), and guests' unlock tokens do not carry over to the new one.
+        /// <br/>No request body. Its owner only; for anyone else the share answers 404.
         /// </remarks>
         /// <param name="id">The share's id.</param>
         /// <returns>The share with its new key.</returns>
@@ -9102,6 +9243,947 @@ namespace PhotoApi.Client
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
                             throw new PhotoApiException<ApiProblem>("Nothing with this id exists, or the caller may not know that it does (`resource.not_found`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new PhotoApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Open a share link
+        /// </summary>
+        /// <remarks>
+        /// The public page of a share link: the album's or selection's title, the description, the owner's display name,
+        /// <br/>how many assets it shows, its options and its expiry. For a password-protected link that is not unlocked yet,
+        /// <br/>the answer is still 200 but tells only `passwordRequired: true` and `unlocked: false`, every other field `null`:
+        /// <br/>unlock it with `unlockPublicShare`, then send the token (`X-Share-Token`, `?token=` or the cookie the unlock
+        /// <br/>sets). Each answer that shows the contents counts one view for the owner (`viewCount`, `lastAccessedAt`).
+        /// <br/>
+        /// <br/>An unknown, malformed, turned-off or expired key, and a private link opened by anyone but its owner or an
+        /// <br/>invitee, answer the same 404 `share.link_invalid`; those misses are counted per client address, and past the
+        /// <br/>limit the address gets 429 `auth.throttled` for a while.
+        /// </remarks>
+        /// <param name="key">The link key from the share's `url` (base64url, 43 characters); it is the guest's credential.</param>
+        /// <param name="x_Share_Token">The `shareToken` of `unlockPublicShare`, for a password-protected link (or send `?token=`, or the cookie).</param>
+        /// <returns>The link's page as the caller may see it.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<PublicShareResponse> GetPublicShareAsync(string key, string? x_Share_Token = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            if (key == null)
+                throw new System.ArgumentNullException("key");
+
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+
+                    if (x_Share_Token != null)
+                        request_.Headers.TryAddWithoutValidation("X-Share-Token", ConvertToString(x_Share_Token, System.Globalization.CultureInfo.InvariantCulture));
+                    request_.Method = new System.Net.Http.HttpMethod("GET");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/v1/s/{key}"
+                    urlBuilder_.Append("api/v1/s/");
+                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(key, System.Globalization.CultureInfo.InvariantCulture)));
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 200)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<PublicShareResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            return objectResponse_.Object;
+                        }
+                        else
+                        if (status_ == 404)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The link opens nothing (`share.link_invalid`): no share has this key, the key is malformed, the link is turned\noff or has expired, or it is private and the caller is not its owner or an invitee \u2014 all answered alike. These\nmisses are counted per client address (see 429).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 429)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("Too many unknown link keys were tried from this client address (`auth.throttled`). Wait for `Retry-After`\nseconds and try again.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new PhotoApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Unlock a password-protected link
+        /// </summary>
+        /// <remarks>
+        /// Checks the link's password and returns a `shareToken` that opens the link's other routes: send it as the
+        /// <br/>`X-Share-Token` header, or as `?token=` (e.g. in an `&lt;img src&gt;`). The answer also sets the `photoapi_share`
+        /// <br/>cookie (HttpOnly, SameSite=Lax, scoped to `/api/v1/s/&lt;key&gt;`), so a browser needs neither. The token lasts as long
+        /// <br/>as the server's `Links:UnlockLifetime` (2 hours by default; see `expiresAt`) and ends sooner when the owner sets a
+        /// <br/>new password, rotates the key, turns the link off or deletes the share.
+        /// <br/>
+        /// <br/>A wrong password and a key that opens nothing (unknown, turned off, expired or private) are answered alike, 401
+        /// <br/>`share.unlock_failed`, after the same slow hash. Attempts are counted per link (all addresses together) and per
+        /// <br/>client address; past either limit the answer is 429 `auth.throttled` — even for the right password — until the
+        /// <br/>window ends. A link without a password unlocks with any password.
+        /// </remarks>
+        /// <param name="key">The link key from the share's `url` (base64url, 43 characters); it is the guest's credential.</param>
+        /// <returns>The link is unlocked; the token is returned and set as the `photoapi_share` cookie.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<UnlockPublicShareResponse> UnlockPublicShareAsync(string key, UnlockPublicShareRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            if (key == null)
+                throw new System.ArgumentNullException("key");
+
+            if (body == null)
+                throw new System.ArgumentNullException("body");
+
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+                    var json_ = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(body, JsonSerializerSettings);
+                    var content_ = new System.Net.Http.ByteArrayContent(json_);
+                    content_.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse("application/json");
+                    request_.Content = content_;
+                    request_.Method = new System.Net.Http.HttpMethod("POST");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/v1/s/{key}/unlock"
+                    urlBuilder_.Append("api/v1/s/");
+                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(key, System.Globalization.CultureInfo.InvariantCulture)));
+                    urlBuilder_.Append("/unlock");
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 200)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<UnlockPublicShareResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            return objectResponse_.Object;
+                        }
+                        else
+                        if (status_ == 400)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The request is invalid: a field breaks a rule (`validation.failed`, with `errors` per field), or\nthe body is not valid JSON for this operation \u2014 syntax, wrong types or unknown members\n(`request.malformed`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The link or the password is not valid (`share.unlock_failed`); the two are answered alike.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 413)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The request body is larger than the server accepts (`request.too_large`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 415)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The body was not sent as `application/json` (`request.unsupported_media_type`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 429)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("Too many attempts to unlock this link, or from this client address (`auth.throttled`). Wait for\n`Retry-After` seconds and try again.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new PhotoApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// List what a share link shows
+        /// </summary>
+        /// <remarks>
+        /// The assets the link shows, newest first by the time taken (`takenAt`, then `id`), with keyset pagination; never
+        /// <br/>the trash. With the link's `showMetadata` off, each asset is only its picture: `originalFileName`, `takenAt`,
+        /// <br/>`cameraMake`, `cameraModel`, `latitude`, `longitude` and `description` are `null` (the order stays the same).
+        /// <br/>`urls` are addresses on this link (thumbnail, preview and — only where the link allows downloads — original); for
+        /// <br/>a password-protected link they carry the unlock token as `?token=`, so they work in an `&lt;img src&gt;` as they are.
+        /// <br/>A password-protected link needs the unlock token (`X-Share-Token`, `?token=` or the cookie).
+        /// </remarks>
+        /// <param name="key">The link key from the share's `url` (base64url, 43 characters); it is the guest's credential.</param>
+        /// <param name="x_Share_Token">The `shareToken` of `unlockPublicShare`, for a password-protected link (or send `?token=`, or the cookie).</param>
+        /// <param name="limit">Items per page.</param>
+        /// <param name="cursor">The `nextCursor` of the previous page; omit for the first page.</param>
+        /// <returns>A page of the link's assets.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<PublicAssetResponsePage> ListPublicShareAssetsAsync(string key, string? x_Share_Token = null, int? limit = null, string? cursor = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            if (key == null)
+                throw new System.ArgumentNullException("key");
+
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+
+                    if (x_Share_Token != null)
+                        request_.Headers.TryAddWithoutValidation("X-Share-Token", ConvertToString(x_Share_Token, System.Globalization.CultureInfo.InvariantCulture));
+                    request_.Method = new System.Net.Http.HttpMethod("GET");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/v1/s/{key}/assets"
+                    urlBuilder_.Append("api/v1/s/");
+                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(key, System.Globalization.CultureInfo.InvariantCulture)));
+                    urlBuilder_.Append("/assets");
+                    urlBuilder_.Append('?');
+                    if (limit != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("limit")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(limit, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (cursor != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("cursor")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(cursor, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    urlBuilder_.Length--;
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 200)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<PublicAssetResponsePage>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            return objectResponse_.Object;
+                        }
+                        else
+                        if (status_ == 400)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The request is invalid: a field breaks a rule (`validation.failed`, with `errors` per field), or\nthe body is not valid JSON for this operation \u2014 syntax, wrong types or unknown members\n(`request.malformed`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The link is protected by a password and no valid unlock token was sent (`share.password_required`): unlock it with\n`unlockPublicShare` and send the token as `X-Share-Token`, `?token=` or the `photoapi_share` cookie. A token ends\nwhen it expires, when the owner sets a new password or rotates the key.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 404)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The link opens nothing (`share.link_invalid`): no share has this key, the key is malformed, the link is turned\noff or has expired, or it is private and the caller is not its owner or an invitee \u2014 all answered alike. These\nmisses are counted per client address (see 429).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 429)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("Too many unknown link keys were tried from this client address (`auth.throttled`). Wait for `Retry-After`\nseconds and try again.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new PhotoApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Add a file through a share link
+        /// </summary>
+        /// <remarks>
+        /// Where the link allows uploads (`allowUpload`), a guest adds one photo, video or other file as
+        /// <br/>`multipart/form-data` (schema `UploadToPublicShareForm`): exactly one part, named `file`, with a file name; no
+        /// <br/>other parts are taken. A password-protected link needs the unlock token (`X-Share-Token`, `?token=` or the
+        /// <br/>cookie).
+        /// <br/>
+        /// <br/>The body is streamed like `uploadAsset`'s, up to the server's upload limit (64 GiB by default): the bytes go
+        /// <br/>straight to the blob store's staging area, and only when the whole body has arrived is the file committed. The
+        /// <br/>kind of file (`mediaType`) and its `contentType` are detected from its first bytes. The new asset belongs to (and
+        /// <br/>counts against) the link's owner, lands at the top of the owner's Personal Space, is added to the shared album or
+        /// <br/>selection, and is processed by the worker like any upload (`pending` → `processing` → `ready` or `failed`). The
+        /// <br/>file is stored as sent, metadata included. A failure at any point, or a client that disconnects, leaves nothing
+        /// <br/>behind. Files sent are counted per client address (429 `auth.throttled` past the limit).
+        /// <br/>
+        /// <br/>**Duplicates:** when the owner already has an asset with the same bytes (same SHA-256, trashed assets
+        /// <br/>included), nothing is stored: that asset is added to the album instead and the answer is 200 with
+        /// <br/>`duplicate: true` and its id and status. A new asset answers 201.
+        /// </remarks>
+        /// <param name="key">The link key from the share's `url` (base64url, 43 characters); it is the guest's credential.</param>
+        /// <param name="x_Share_Token">The `shareToken` of `unlockPublicShare`, for a password-protected link (or send `?token=`, or the cookie).</param>
+        /// <param name="file">The file, as one part with a file name.</param>
+        /// <returns>The link's owner already has this file (`duplicate: true`); the existing asset's id and status.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<UploadAssetResponse> UploadToPublicShareAsync(string key, string? x_Share_Token = null, FileParameter file = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            if (key == null)
+                throw new System.ArgumentNullException("key");
+
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+
+                    if (x_Share_Token != null)
+                        request_.Headers.TryAddWithoutValidation("X-Share-Token", ConvertToString(x_Share_Token, System.Globalization.CultureInfo.InvariantCulture));
+                    var boundary_ = System.Guid.NewGuid().ToString();
+                    var content_ = new System.Net.Http.MultipartFormDataContent(boundary_);
+                    content_.Headers.Remove("Content-Type");
+                    content_.Headers.TryAddWithoutValidation("Content-Type", "multipart/form-data; boundary=" + boundary_);
+
+                    if (file == null)
+                        throw new System.ArgumentNullException("file");
+                    else
+                    {
+                        var content_file_ = new System.Net.Http.StreamContent(file.Data);
+                        if (!string.IsNullOrEmpty(file.ContentType))
+                            content_file_.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse(file.ContentType);
+                        content_.Add(content_file_, "file", file.FileName ?? "file");
+                    }
+                    request_.Content = content_;
+                    request_.Method = new System.Net.Http.HttpMethod("POST");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/v1/s/{key}/assets"
+                    urlBuilder_.Append("api/v1/s/");
+                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(key, System.Globalization.CultureInfo.InvariantCulture)));
+                    urlBuilder_.Append("/assets");
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 200)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<UploadAssetResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            return objectResponse_.Object;
+                        }
+                        else
+                        if (status_ == 201)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<UploadAssetResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            return objectResponse_.Object;
+                        }
+                        else
+                        if (status_ == 400)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The form has no part named `file` (`upload.missing_file`, with `errors.file`); it has another part, a part\nwithout a file name or more than one file (`validation.failed`, with `errors.file`); or the body could not be\nread as multipart (`request.malformed`). Nothing was kept.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The link is protected by a password and no valid unlock token was sent (`share.password_required`): unlock it with\n`unlockPublicShare` and send the token as `X-Share-Token`, `?token=` or the `photoapi_share` cookie. A token ends\nwhen it expires, when the owner sets a new password or rotates the key.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 403)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The link\'s owner does not allow uploads (`share.upload_disabled`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 404)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The link opens nothing (`share.link_invalid`): no share has this key, the key is malformed, the link is turned\noff or has expired, or it is private and the caller is not its owner or an invitee \u2014 all answered alike. These\nmisses are counted per client address (see 429).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 413)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The file is larger than the server\'s upload limit: refused at once when `Content-Length` says so\n(`request.too_large`), otherwise as soon as the limit is passed while streaming (`upload.too_large`).\nNothing was kept.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 415)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The body is not `multipart/form-data` (`request.unsupported_media_type`), or its multipart boundary is\nmissing or longer than 200 characters (`upload.not_multipart`). Nothing was kept.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 429)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("Too many files were sent from this client address, or too many unknown link keys were tried from it\n(`auth.throttled`); nothing was kept. Wait for `Retry-After` seconds and try again.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new PhotoApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Get a thumbnail or preview through a share link
+        /// </summary>
+        /// <remarks>
+        /// A derivative of an asset the link shows, made by the worker with no metadata in it: `size=small` (default) is the
+        /// <br/>thumbnail, a WebP at most 250 pixels on its longest side (`image/webp`); `size=preview` is the preview, a JPEG at
+        /// <br/>most 1440 pixels on its longest side (`image/jpeg`). Cacheable privately for an hour
+        /// <br/>(`Cache-Control: private, max-age=3600`). Only processed images have derivatives: for videos, documents, images
+        /// <br/>that could not be decoded and assets still being processed the answer is 404 `asset.no_derivative`. An asset the
+        /// <br/>link does not show answers 404 `resource.not_found`, like an unknown one. A password-protected link needs the
+        /// <br/>unlock token (`X-Share-Token`, `?token=` or the cookie); the `urls` of `listPublicShareAssets` carry it already.
+        /// </remarks>
+        /// <param name="key">The link key from the share's `url` (base64url, 43 characters); it is the guest's credential.</param>
+        /// <param name="assetId">The asset's id.</param>
+        /// <param name="x_Share_Token">The `shareToken` of `unlockPublicShare`, for a password-protected link (or send `?token=`, or the cookie).</param>
+        /// <param name="size">`small`: the 250 px WebP thumbnail; `preview`: the 1440 px JPEG preview.</param>
+        /// <param name="token">The `shareToken` of `unlockPublicShare`, for an `&lt;img src&gt;` that cannot send the `X-Share-Token` header.</param>
+        /// <returns>The thumbnail (`image/webp`) or the preview (`image/jpeg`).</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<FileResponse> GetPublicShareThumbnailAsync(string key, System.Guid assetId, string? x_Share_Token = null, PublicThumbnailSize? size = null, string? token = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            if (key == null)
+                throw new System.ArgumentNullException("key");
+
+            if (assetId == null)
+                throw new System.ArgumentNullException("assetId");
+
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+
+                    if (x_Share_Token != null)
+                        request_.Headers.TryAddWithoutValidation("X-Share-Token", ConvertToString(x_Share_Token, System.Globalization.CultureInfo.InvariantCulture));
+                    request_.Method = new System.Net.Http.HttpMethod("GET");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("image/webp"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/v1/s/{key}/assets/{assetId}/thumbnail"
+                    urlBuilder_.Append("api/v1/s/");
+                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(key, System.Globalization.CultureInfo.InvariantCulture)));
+                    urlBuilder_.Append("/assets/");
+                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(assetId, System.Globalization.CultureInfo.InvariantCulture)));
+                    urlBuilder_.Append("/thumbnail");
+                    urlBuilder_.Append('?');
+                    if (size != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("size")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(size, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (token != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("token")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(token, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    urlBuilder_.Length--;
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 200 || status_ == 206)
+                        {
+                            var responseStream_ = response_.Content == null ? System.IO.Stream.Null : await ReadAsStreamAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            var fileResponse_ = new FileResponse(status_, headers_, responseStream_, null, response_);
+                            disposeClient_ = false; disposeResponse_ = false; // response and client are disposed by FileResponse
+                            return fileResponse_;
+                        }
+                        else
+                        if (status_ == 400)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The request is invalid: a field breaks a rule (`validation.failed`, with `errors` per field), or\nthe body is not valid JSON for this operation \u2014 syntax, wrong types or unknown members\n(`request.malformed`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The link is protected by a password and no valid unlock token was sent (`share.password_required`): unlock it with\n`unlockPublicShare` and send the token as `X-Share-Token`, `?token=` or the `photoapi_share` cookie. A token ends\nwhen it expires, when the owner sets a new password or rotates the key.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 404)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The link opens nothing (`share.link_invalid`, counted per client address); the link does not show an asset\nwith this id (`resource.not_found`); or the asset has no such derivative (`asset.no_derivative`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 429)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("Too many unknown link keys were tried from this client address (`auth.throttled`). Wait for `Retry-After`\nseconds and try again.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new PhotoApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Download an original through a share link
+        /// </summary>
+        /// <remarks>
+        /// The original bytes of an asset the link shows, where the link allows downloads (else 403
+        /// <br/>`share.download_disabled`), as an attachment: named as uploaded where the link shows metadata, else by the
+        /// <br/>asset's id with the original extension. The `Content-Type` sent is the asset's content type; treat the body as
+        /// <br/>opaque bytes. Each answer counts one download for the owner (`downloadCount`, `lastAccessedAt`). An asset the
+        /// <br/>link does not show answers 404 `resource.not_found`, like an unknown one. A password-protected link needs the
+        /// <br/>unlock token (`X-Share-Token`, `?token=` or the cookie); `urls.original` of `listPublicShareAssets` carries it
+        /// <br/>already.
+        /// <br/>
+        /// <br/>- **Range requests:** `Range: bytes=…` answers 206 with `Content-Range`; `If-Range` is honoured. A range outside
+        /// <br/>  the file answers 416 with `Content-Range: bytes */&lt;size&gt;`.
+        /// <br/>- **Caching:** the `ETag` is strong — the file's SHA-256 in quotes; `If-None-Match` answers 304.
+        /// </remarks>
+        /// <param name="key">The link key from the share's `url` (base64url, 43 characters); it is the guest's credential.</param>
+        /// <param name="assetId">The asset's id.</param>
+        /// <param name="x_Share_Token">The `shareToken` of `unlockPublicShare`, for a password-protected link (or send `?token=`, or the cookie).</param>
+        /// <param name="token">The `shareToken` of `unlockPublicShare`, for a link or `&lt;video src&gt;` that cannot send the `X-Share-Token` header.</param>
+        /// <param name="size">Not used here (the original is always sent); if present it must still be `small` or `preview`.</param>
+        /// <returns>The whole file, sent with the asset's content type.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<FileResponse> DownloadPublicShareAssetAsync(string key, System.Guid assetId, string? x_Share_Token = null, string? token = null, PublicThumbnailSize? size = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            if (key == null)
+                throw new System.ArgumentNullException("key");
+
+            if (assetId == null)
+                throw new System.ArgumentNullException("assetId");
+
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+
+                    if (x_Share_Token != null)
+                        request_.Headers.TryAddWithoutValidation("X-Share-Token", ConvertToString(x_Share_Token, System.Globalization.CultureInfo.InvariantCulture));
+                    request_.Method = new System.Net.Http.HttpMethod("GET");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/octet-stream"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/v1/s/{key}/assets/{assetId}/original"
+                    urlBuilder_.Append("api/v1/s/");
+                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(key, System.Globalization.CultureInfo.InvariantCulture)));
+                    urlBuilder_.Append("/assets/");
+                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(assetId, System.Globalization.CultureInfo.InvariantCulture)));
+                    urlBuilder_.Append("/original");
+                    urlBuilder_.Append('?');
+                    if (token != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("token")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(token, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (size != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("size")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(size, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    urlBuilder_.Length--;
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 200 || status_ == 206)
+                        {
+                            var responseStream_ = response_.Content == null ? System.IO.Stream.Null : await ReadAsStreamAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            var fileResponse_ = new FileResponse(status_, headers_, responseStream_, null, response_);
+                            disposeClient_ = false; disposeResponse_ = false; // response and client are disposed by FileResponse
+                            return fileResponse_;
+                        }
+                        else
+                        if (status_ == 206)
+                        {
+                            var responseStream_ = response_.Content == null ? System.IO.Stream.Null : await ReadAsStreamAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            var fileResponse_ = new FileResponse(status_, headers_, responseStream_, null, response_);
+                            disposeClient_ = false; disposeResponse_ = false; // response and client are disposed by FileResponse
+                            return fileResponse_;
+                        }
+                        else
+                        if (status_ == 304)
+                        {
+                            string responseText_ = ( response_.Content == null ) ? string.Empty : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new PhotoApiException("Not modified; the copy the client has (`If-None-Match`) is current.", status_, responseText_, headers_, null);
+                        }
+                        else
+                        if (status_ == 400)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The request is invalid: a field breaks a rule (`validation.failed`, with `errors` per field), or\nthe body is not valid JSON for this operation \u2014 syntax, wrong types or unknown members\n(`request.malformed`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The link is protected by a password and no valid unlock token was sent (`share.password_required`): unlock it with\n`unlockPublicShare` and send the token as `X-Share-Token`, `?token=` or the `photoapi_share` cookie. A token ends\nwhen it expires, when the owner sets a new password or rotates the key.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 403)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The link\'s owner does not allow downloads (`share.download_disabled`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 404)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The link opens nothing (`share.link_invalid`, counted per client address), or the link does not show an asset\nwith this id (`resource.not_found`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 412)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("An `If-Match` precondition failed (`request.malformed`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 429)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("Too many unknown link keys were tried from this client address (`auth.throttled`). Wait for `Retry-After`\nseconds and try again.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         {
@@ -10236,9 +11318,9 @@ namespace PhotoApi.Client
         /// </summary>
         /// <remarks>
         /// Changes the subject, description, destination, size limit, expiry or whether the link takes files. Its owner
-        /// <br/>only; for anyone else it answers 404. Absent or `null` fields are left unchanged; `clearAlbum`,
-        /// <br/>`clearMaxFileSize` and `clearExpiry` remove the album, the size limit and the expiry (not combined with a new
-        /// <br/>value for the same setting). A new `folderId` or `albumId` is checked as on creation (404, 400
+        /// <br/>only; for anyone else it answers 404. Absent or `null` fields are left unchanged; `clearFolder`, `clearAlbum`,
+        /// <br/>`clearMaxFileSize` and `clearExpiry` send files to the top of the owner's Personal Space and remove the album,
+        /// <br/>the size limit and the expiry (not combined with a new value for the same setting). A new `folderId` or `albumId` is checked as on creation (404, 400
         /// <br/>`request.album_invalid`) and applies to files processed from then on. The link (`key`) does not change; a
         /// <br/>disabled or expired request refuses new files with 410, and guests can still follow what they sent.
         /// </remarks>
@@ -10687,7 +11769,7 @@ namespace PhotoApi.Client
                             {
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new PhotoApiException<ApiProblem>("No photo request has this link key, or it was deleted (`request.not_found`). Unknown and malformed keys are\nanswered alike and counted per client address (see 429).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new PhotoApiException<ApiProblem>("No photo request has this link key, it was deleted, or its owner is no longer granted the photo library\n(`request.not_found`). Unknown and malformed keys are answered alike and counted per client address (see 429).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 410)
@@ -10697,7 +11779,7 @@ namespace PhotoApi.Client
                             {
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new PhotoApiException<ApiProblem>("The photo request takes no files now: its owner turned it off (`request.disabled`) or it has expired\n(`request.expired`). Guests can still follow what they sent (`getPhotoRequestUploadStatus`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new PhotoApiException<ApiProblem>("The photo request takes no files now: its owner turned it off, or may no longer upload to its folder\n(`request.disabled`), or it has expired (`request.expired`). Guests can still follow what they sent (`getPhotoRequestUploadStatus`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 429)
@@ -10847,7 +11929,7 @@ namespace PhotoApi.Client
                             {
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new PhotoApiException<ApiProblem>("No photo request has this link key, or it was deleted (`request.not_found`). Unknown and malformed keys are\nanswered alike and counted per client address (see 429).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new PhotoApiException<ApiProblem>("No photo request has this link key, it was deleted, or its owner is no longer granted the photo library\n(`request.not_found`). Unknown and malformed keys are answered alike and counted per client address (see 429).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 410)
@@ -10857,7 +11939,7 @@ namespace PhotoApi.Client
                             {
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new PhotoApiException<ApiProblem>("The photo request takes no files now: its owner turned it off (`request.disabled`) or it has expired\n(`request.expired`). Guests can still follow what they sent (`getPhotoRequestUploadStatus`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new PhotoApiException<ApiProblem>("The photo request takes no files now: its owner turned it off, or may no longer upload to its folder\n(`request.disabled`), or it has expired (`request.expired`). Guests can still follow what they sent (`getPhotoRequestUploadStatus`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 413)
@@ -11220,7 +12302,7 @@ namespace PhotoApi.Client
         /// <br/>- `auth.totp_already_enabled` — two-step verification is already on.
         /// <br/>- `auth.totp_not_enabled` — two-step verification is not on.
         /// <br/>- `auth.totp_not_enrolled` — no two-step enrollment is pending.
-        /// <br/>- `auth.throttled` — too many failed attempts (or unknown link keys, or files sent to photo requests) from this client; see `Retry-After`.
+        /// <br/>- `auth.throttled` — too many failed attempts (or unknown link keys, wrong link passwords, or files sent through links) from this client or for this link; see `Retry-After`.
         /// <br/>- `auth.invalid_refresh_token` — the refresh token is unknown or its session has ended.
         /// <br/>- `auth.refresh_token_reused` — a spent refresh token was presented again; the session was revoked.
         /// <br/>- `auth.registration_closed` — self-registration is closed.
@@ -11245,6 +12327,11 @@ namespace PhotoApi.Client
         /// <br/>- `share.unknown_invitee` — an invitee is not an active user or an existing group.
         /// <br/>- `share.role_not_allowed` — the role cannot be given on this target (conditional albums: Viewer and Downloader only).
         /// <br/>- `share.already_shared` — the album is already shared; change its share instead.
+        /// <br/>- `share.link_invalid` — the share link does not exist, is turned off or has expired (or is private and the caller not invited).
+        /// <br/>- `share.password_required` — the share link has a password: unlock it (`unlockPublicShare`), then send the token.
+        /// <br/>- `share.unlock_failed` — unlocking failed: the link or the password is not valid (answered alike).
+        /// <br/>- `share.download_disabled` — the share link's owner does not allow downloads.
+        /// <br/>- `share.upload_disabled` — the share link's owner does not allow uploads.
         /// <br/>- `album.not_manual` — a conditional album is filled by its conditions; entries cannot be added or removed.
         /// <br/>- `album.entry_missing` — an asset named is not in the album.
         /// <br/>- `partner.is_self` — a user cannot be their own partner.
@@ -13419,8 +14506,8 @@ namespace PhotoApi.Client
         public string Key { get; set; } = default!;
 
         /// <summary>
-        /// The guest address of the link (`&lt;PublicUrl or this server&gt;/api/v1/s/&lt;key&gt;`); it answers only while the link
-        /// <br/>is enabled. Guest access is not served by this version of the API yet.
+        /// The guest address of the link (`&lt;PublicUrl or this server&gt;/api/v1/s/&lt;key&gt;`, `getPublicShare`); it answers
+        /// <br/>only while the link is enabled and has not expired.
         /// <br/>
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("url")]
@@ -13463,6 +14550,24 @@ namespace PhotoApi.Client
         [System.Text.Json.Serialization.JsonPropertyName("invitees")]
         public System.Collections.Generic.ICollection<InviteeResponse> Invitees { get; set; } = new System.Collections.ObjectModel.Collection<InviteeResponse>();
 
+        /// <summary>
+        /// How often guests opened the link's page with its contents shown (`getPublicShare`).
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("viewCount")]
+        public long ViewCount { get; set; } = default!;
+
+        /// <summary>
+        /// How often guests downloaded an original through the link (`downloadPublicShareAsset`).
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("downloadCount")]
+        public long DownloadCount { get; set; } = default!;
+
+        /// <summary>
+        /// The last time a guest opened the link's page or downloaded through it; `null` if never.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("lastAccessedAt")]
+        public System.DateTimeOffset? LastAccessedAt { get; set; } = default!;
+
         [System.Text.Json.Serialization.JsonPropertyName("createdAt")]
         public System.DateTimeOffset CreatedAt { get; set; } = default!;
 
@@ -13477,6 +14582,310 @@ namespace PhotoApi.Client
             get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
             set { _additionalProperties = value; }
         }
+
+    }
+
+    /// <summary>
+    /// A share link's public page. For a password-protected link that is not unlocked yet, only `passwordRequired`
+    /// <br/>(`true`) and `unlocked` (`false`) are told: every other field is `null` until the guest unlocks it.
+    /// <br/>
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class PublicShareResponse
+    {
+
+        /// <summary>
+        /// Whether the link has a password (invitees of a private link never need it).
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("passwordRequired")]
+        public bool PasswordRequired { get; set; } = default!;
+
+        /// <summary>
+        /// Whether the caller may see the contents now (no password, a valid unlock token, or an invitee of a private link).
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("unlocked")]
+        public bool Unlocked { get; set; } = default!;
+
+        /// <summary>
+        /// What is shared; `null` while locked.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("type")]
+        [System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<PublicShareResponseType>))]
+        public PublicShareResponseType? Type { get; set; } = default!;
+
+        /// <summary>
+        /// The album's name, or the selection's title; `null` while locked.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("title")]
+        public string? Title { get; set; } = default!;
+
+        /// <summary>
+        /// The link's description (empty when none was given); `null` while locked.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("description")]
+        public string? Description { get; set; } = default!;
+
+        /// <summary>
+        /// The display name of the user who shares; `null` while locked.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("ownerDisplayName")]
+        public string? OwnerDisplayName { get; set; } = default!;
+
+        /// <summary>
+        /// How many assets the link shows now (the trash never counts); `null` while locked.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("assetCount")]
+        public int? AssetCount { get; set; } = default!;
+
+        /// <summary>
+        /// Whether originals may be downloaded (`downloadPublicShareAsset`); `null` while locked.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("allowDownload")]
+        public bool? AllowDownload { get; set; } = default!;
+
+        /// <summary>
+        /// Whether guests may add files (`uploadToPublicShare`); `null` while locked.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("allowUpload")]
+        public bool? AllowUpload { get; set; } = default!;
+
+        /// <summary>
+        /// Whether file names, dates, camera, place and descriptions are shown; `null` while locked.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("showMetadata")]
+        public bool? ShowMetadata { get; set; } = default!;
+
+        /// <summary>
+        /// When the link stops working; `null` if never, and while locked.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("expiresAt")]
+        public System.DateTimeOffset? ExpiresAt { get; set; } = default!;
+
+        private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class UnlockPublicShareRequest
+    {
+
+        /// <summary>
+        /// The link's password.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("password")]
+        public string Password { get; set; } = default!;
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class UnlockPublicShareResponse
+    {
+
+        /// <summary>
+        /// Opens the link's other routes: send it as the `X-Share-Token` header or as `?token=`. The answer also sets it
+        /// <br/>as the `photoapi_share` cookie, scoped to the link's path.
+        /// <br/>
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("shareToken")]
+        public string ShareToken { get; set; } = default!;
+
+        /// <summary>
+        /// When the token stops working (`Links:UnlockLifetime` after the unlock, 2 hours by default).
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("expiresAt")]
+        public System.DateTimeOffset ExpiresAt { get; set; } = default!;
+
+        private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    /// <summary>
+    /// An asset as a guest of a share link sees it. Where the link does not show metadata, only the picture: no file name,
+    /// <br/>date, camera, place or description (those fields are `null`).
+    /// <br/>
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class PublicAssetResponse
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("id")]
+        public System.Guid Id { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("mediaType")]
+        [System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<PublicAssetResponseMediaType>))]
+        public PublicAssetResponseMediaType MediaType { get; set; } = default!;
+
+        /// <summary>
+        /// Width in pixels as displayed; `null` until processed and for non-images.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("width")]
+        public int? Width { get; set; } = default!;
+
+        /// <summary>
+        /// Height in pixels as displayed; `null` until processed and for non-images.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("height")]
+        public int? Height { get; set; } = default!;
+
+        /// <summary>
+        /// The file name as uploaded; `null` where the link hides metadata.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("originalFileName")]
+        public string? OriginalFileName { get; set; } = default!;
+
+        /// <summary>
+        /// When it was taken; `null` where the link hides metadata.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("takenAt")]
+        public System.DateTimeOffset? TakenAt { get; set; } = default!;
+
+        /// <summary>
+        /// `null` where the link hides metadata, or when the file names none.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("cameraMake")]
+        public string? CameraMake { get; set; } = default!;
+
+        /// <summary>
+        /// `null` where the link hides metadata, or when the file names none.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("cameraModel")]
+        public string? CameraModel { get; set; } = default!;
+
+        /// <summary>
+        /// GPS latitude in degrees; `null` where the link hides metadata, or when the file has none.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("latitude")]
+        public double? Latitude { get; set; } = default!;
+
+        /// <summary>
+        /// GPS longitude in degrees; `null` where the link hides metadata, or when the file has none.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("longitude")]
+        public double? Longitude { get; set; } = default!;
+
+        /// <summary>
+        /// The asset's description (empty when none was given); `null` where the link hides metadata.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("description")]
+        public string? Description { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("urls")]
+        public PublicAssetUrls Urls { get; set; } = new PublicAssetUrls();
+
+        private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    /// <summary>
+    /// The asset's media through the link (relative to the server). They do not expire on their own; for a
+    /// <br/>password-protected link they carry the unlock token (`?token=`) and work as long as it does.
+    /// <br/>
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class PublicAssetUrls
+    {
+
+        /// <summary>
+        /// The 250 px WebP thumbnail (`getPublicShareThumbnail?size=small`); `null` while there is none.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("thumbnail")]
+        public string? Thumbnail { get; set; } = default!;
+
+        /// <summary>
+        /// The 1440 px JPEG preview (`getPublicShareThumbnail?size=preview`); `null` while there is none.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("preview")]
+        public string? Preview { get; set; } = default!;
+
+        /// <summary>
+        /// The original file (`downloadPublicShareAsset`); `null` where the link does not allow downloads.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("original")]
+        public string? Original { get; set; } = default!;
+
+        private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class PublicAssetResponsePage
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("items")]
+        public System.Collections.Generic.ICollection<PublicAssetResponse> Items { get; set; } = new System.Collections.ObjectModel.Collection<PublicAssetResponse>();
+
+        /// <summary>
+        /// Pass as `cursor` to get the next page; `null` on the last page.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("nextCursor")]
+        public string? NextCursor { get; set; } = default!;
+
+        private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    /// <summary>
+    /// `small`: the 250 px WebP thumbnail; `preview`: the 1440 px JPEG preview.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public enum PublicThumbnailSize
+    {
+
+        [System.Runtime.Serialization.EnumMember(Value = @"small")]
+        Small = 0,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"preview")]
+        Preview = 1,
+
+    }
+
+    /// <summary>
+    /// The parts of an `uploadToPublicShare` form. No fields; one file part named `file`.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class UploadToPublicShareForm
+    {
+
+        /// <summary>
+        /// The file, as one part with a file name.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("file")]
+        public byte[] File { get; set; } = default!;
 
     }
 
@@ -14002,10 +15411,16 @@ namespace PhotoApi.Client
         public string? Description { get; set; } = default!;
 
         /// <summary>
-        /// Where files go from now on — a folder the caller may upload to.
+        /// Where files go from now on — a folder the caller may upload to. Cannot be combined with `clearFolder`.
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("folderId")]
         public System.Guid? FolderId { get; set; } = default!;
+
+        /// <summary>
+        /// `true`: files go to the top of the caller's Personal Space.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("clearFolder")]
+        public bool? ClearFolder { get; set; } = default!;
 
         /// <summary>
         /// A manual album the caller owns or is a Provider of. Cannot be combined with `clearAlbum`.
@@ -14207,7 +15622,7 @@ namespace PhotoApi.Client
         public string Name { get; set; } = default!;
 
         /// <summary>
-        /// How many assets the album shows now, videos and other files included (the trash never counts); `photos` lists photos only.
+        /// How many photos the album shows now (the trash never counts); `photos` lists the newest of them.
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("photoCount")]
         public int PhotoCount { get; set; } = default!;
@@ -14872,6 +16287,33 @@ namespace PhotoApi.Client
 
         [System.Runtime.Serialization.EnumMember(Value = @"private")]
         Private = 1,
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public enum PublicShareResponseType
+    {
+
+        [System.Runtime.Serialization.EnumMember(Value = @"album")]
+        Album = 0,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"selection")]
+        Selection = 1,
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public enum PublicAssetResponseMediaType
+    {
+
+        [System.Runtime.Serialization.EnumMember(Value = @"image")]
+        Image = 0,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"video")]
+        Video = 1,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"other")]
+        Other = 2,
 
     }
 
