@@ -12,7 +12,9 @@ namespace PhotoApi.Api.Access;
 /// </summary>
 /// <remarks>
 /// <para>Personal Space (folders and the assets in them) is its user's alone, for every operation. Shared Space exists
-/// only while an admin has enabled it and, until folder permissions arrive, is reached by admins.</para>
+/// only while an admin has enabled it: users with Full Access (admins always) do everything there; Custom users do what
+/// the folder permissions allow them (ACL entries for them or their groups, inherited down the tree, deny wins); others
+/// nothing.</para>
 /// <para>Albums: the owner does everything. Invitees of the album's share (a user directly, or a member of an invited
 /// group; the highest role wins) are Viewers (see), Downloaders (see, download) or Providers (see, download, add, remove
 /// what they added). What an album shows (never the trash) is visible to its owner and invitees at their role. A
@@ -22,13 +24,52 @@ namespace PhotoApi.Api.Access;
 /// </remarks>
 public sealed class AccessPolicy(NpgsqlDataSource db)
 {
-    private const string SharedSpaceOpen = "(SELECT shared_space_enabled FROM settings) AND @isAdmin";
-
     private const string MyGroups = "SELECT gm.group_id FROM group_members gm WHERE gm.user_id = @userId";
 
-    /// <summary>The caller's own assets: Personal Space, or Shared Space while they may use it.</summary>
-    private const string OwnAsset = $"""
-        ((f.id IS NULL OR f.space = 'personal') AND a.owner_id = @userId OR f.space = 'shared' AND {SharedSpaceOpen})
+    /// <summary>
+    /// The caller's Shared Space access: <c>full</c>, <c>custom</c> or <c>none</c>. Admins have Full Access; otherwise the
+    /// user's own setting, else the widest of their groups' settings, else none. Parameters <c>@userId</c>, <c>@isAdmin</c>.
+    /// </summary>
+    public const string SharedSpaceLevel = $"""
+        (CASE WHEN @isAdmin THEN 'full' ELSE coalesce(
+            (SELECT ssa.level FROM shared_space_access ssa WHERE ssa.user_id = @userId),
+            (SELECT ssa.level FROM shared_space_access ssa WHERE ssa.group_id IN ({MyGroups})
+             ORDER BY array_position(ARRAY['full', 'custom', 'none'], ssa.level) LIMIT 1),
+            'none') END)
+        """;
+
+    private const string SharedSpaceEnabled = "(SELECT shared_space_enabled FROM settings)";
+
+    /// <summary>
+    /// The caller's folder-permission entries that reach a folder (<paramref name="kind"/> <c>folder</c>) or the files
+    /// directly in it (<c>file</c>): explicit ones on it, and inherited ones from its ancestors as their applies-to says.
+    /// </summary>
+    private static string AclEntries(string folder, string kind) => $"""
+        SELECT fp.effect, fp.operations FROM folder_permissions fp
+        JOIN (WITH RECURSIVE chain(id, parent_id, depth) AS (
+                  SELECT cf.id, cf.parent_id, 0 FROM folders cf WHERE cf.id = {folder}
+                  UNION ALL SELECT pf.id, pf.parent_id, c.depth + 1 FROM folders pf JOIN chain c ON pf.id = c.parent_id)
+              SELECT id, depth FROM chain) ch ON ch.id = fp.folder_id
+        WHERE (fp.user_id = @userId OR fp.group_id IN ({MyGroups}))
+          AND {(kind == "folder"
+              ? "CASE WHEN ch.depth = 0 THEN 'this_folder' = ANY(fp.applies_to) WHEN ch.depth = 1 THEN 'subfolders' = ANY(fp.applies_to) ELSE 'subfolders' = ANY(fp.applies_to) AND 'descendants' = ANY(fp.applies_to) END"
+              : "'files' = ANY(fp.applies_to) AND (ch.depth = 0 OR 'descendants' = ANY(fp.applies_to))")}
+        """;
+
+    /// <summary>An allow entry grants <paramref name="operation"/> and no deny entry takes it away (deny wins).</summary>
+    private static string AclAllows(string folder, string kind, string operation) => $"""
+        (EXISTS (SELECT 1 FROM ({AclEntries(folder, kind)}) e WHERE e.effect = 'allow' AND '{operation}' = ANY(e.operations))
+         AND NOT EXISTS (SELECT 1 FROM ({AclEntries(folder, kind)}) e WHERE e.effect = 'deny' AND '{operation}' = ANY(e.operations)))
+        """;
+
+    /// <summary>In Shared Space (while enabled): Full Access does everything; Custom does what the folder permissions allow.</summary>
+    private static string SharedSpaceAllows(string folder, string kind, string operation) => $"""
+        ({SharedSpaceEnabled} AND ({SharedSpaceLevel} = 'full' OR {SharedSpaceLevel} = 'custom' AND {AclAllows(folder, kind, operation)}))
+        """;
+
+    /// <summary>The caller may do <paramref name="operation"/> on asset <c>a</c> (in folder <c>f</c>) as its owner or through Shared Space.</summary>
+    private static string OwnAsset(string operation) => $"""
+        ((f.id IS NULL OR f.space = 'personal') AND a.owner_id = @userId OR f.space = 'shared' AND {SharedSpaceAllows("a.folder_id", "file", operation)})
         """;
 
     private const string AllRoles = "'viewer', 'downloader', 'provider'";
@@ -118,13 +159,13 @@ public sealed class AccessPolicy(NpgsqlDataSource db)
 
     private const string AssetsFrom = "SELECT a.id FROM assets a LEFT JOIN folders f ON f.id = a.folder_id WHERE a.id = ANY(@ids)";
 
-    private const string OwnAssetsSql = $"{AssetsFrom} AND {OwnAsset}";
+    private static string OwnAssetsSql(string operation) => $"{AssetsFrom} AND {OwnAsset(operation)}";
 
-    private const string FoldersSql = $"""
-        SELECT id FROM folders
-        WHERE id = ANY(@ids)
-          AND (space = 'personal' AND owner_id = @userId
-               OR space = 'shared' AND {SharedSpaceOpen})
+    private static string FoldersSql(string operation) => $"""
+        SELECT f.id FROM folders f
+        WHERE f.id = ANY(@ids)
+          AND (f.space = 'personal' AND f.owner_id = @userId
+               OR f.space = 'shared' AND {SharedSpaceAllows("f.id", "folder", operation)})
         """;
 
     private const string AlbumsFrom = "SELECT al.id FROM albums al WHERE al.id = ANY(@ids)";
@@ -132,21 +173,25 @@ public sealed class AccessPolicy(NpgsqlDataSource db)
 
     private static readonly Dictionary<Permission, string> Rules = new()
     {
-        [Permission.AssetView] = $"{AssetsFrom} AND ({OwnAsset} OR {SharedAsset(AllRoles)})",
-        [Permission.AssetDownload] = $"{AssetsFrom} AND ({OwnAsset} OR {SharedAsset(DownloadRoles)})",
-        [Permission.AssetEdit] = OwnAssetsSql,
-        [Permission.AssetDelete] = OwnAssetsSql,
-        [Permission.AssetMove] = OwnAssetsSql,
-        [Permission.AssetCopy] = OwnAssetsSql,
-        [Permission.AssetShare] = $"{OwnAssetsSql} AND a.trashed_at IS NULL",
-        [Permission.FolderView] = FoldersSql,
-        [Permission.FolderUpload] = FoldersSql,
-        [Permission.FolderCreate] = FoldersSql,
-        [Permission.FolderRename] = FoldersSql,
-        [Permission.FolderCover] = FoldersSql,
-        [Permission.FolderDelete] = FoldersSql,
-        [Permission.FolderMove] = FoldersSql,
-        [Permission.FolderCopy] = FoldersSql,
+        [Permission.AssetView] = $"{AssetsFrom} AND ({OwnAsset(FolderOperations.View)} OR {SharedAsset(AllRoles)})",
+        [Permission.AssetDownload] = $"{AssetsFrom} AND ({OwnAsset(FolderOperations.Download)} OR {SharedAsset(DownloadRoles)})",
+        [Permission.AssetEdit] = OwnAssetsSql(FolderOperations.Edit),
+        [Permission.AssetDelete] = OwnAssetsSql(FolderOperations.Delete),
+        [Permission.AssetMove] = OwnAssetsSql(FolderOperations.Move),
+        [Permission.AssetCopy] = OwnAssetsSql(FolderOperations.Copy),
+        [Permission.AssetShare] = $"{OwnAssetsSql(FolderOperations.AddToAlbum)} AND a.trashed_at IS NULL",
+        [Permission.FolderView] = FoldersSql(FolderOperations.View),
+        [Permission.FolderUpload] = FoldersSql(FolderOperations.Upload),
+        [Permission.FolderCreate] = FoldersSql(FolderOperations.CreateFolder),
+        [Permission.FolderPhotoRequest] = FoldersSql(FolderOperations.PhotoRequest),
+        [Permission.FolderRename] = FoldersSql(FolderOperations.Rename),
+        [Permission.FolderCover] = FoldersSql(FolderOperations.Cover),
+        [Permission.FolderDelete] = FoldersSql(FolderOperations.Delete),
+        [Permission.FolderMove] = FoldersSql(FolderOperations.Move),
+        [Permission.FolderCopy] = FoldersSql(FolderOperations.Copy),
+        [Permission.FolderManagePermissions] = $"""
+            SELECT f.id FROM folders f WHERE f.id = ANY(@ids) AND f.space = 'shared' AND @isAdmin AND {SharedSpaceEnabled}
+            """,
         [Permission.AlbumView] = $"{AlbumsFrom} AND {AlbumVisible("al")}",
         [Permission.AlbumDownload] = $"{AlbumsFrom} AND (al.owner_id = @userId OR {InvitedAs("al", DownloadRoles)})",
         [Permission.AlbumAddAssets] = $"{AlbumsFrom} AND al.kind <> 'conditional' AND (al.owner_id = @userId OR {InvitedAs("al", "'provider'")})",
@@ -208,11 +253,41 @@ public sealed class AccessPolicy(NpgsqlDataSource db)
         new(403, Contracts.ErrorCodes.RoleInsufficient, $"Your role on {what.ToLowerInvariant()} does not allow this.");
 
     /// <summary>May the principal use this space at all (create top-level folders there, list its top level)?</summary>
-    public async Task<bool> CanUseSpaceAsync(Principal principal, string space, CancellationToken ct)
+    /// <remarks>
+    /// Shared Space: listing its top level needs Full Access or Custom (Custom users then see the folders their permissions
+    /// let them view); creating, moving or copying folders into its top level needs Full Access.
+    /// </remarks>
+    public async Task<bool> CanUseSpaceAsync(Principal principal, string space, CancellationToken ct, bool write = true)
     {
         if (space == "personal") return true;
-        if (space != "shared" || !principal.IsAdmin) return false;
+        if (space != "shared") return false;
+        var level = await SharedSpaceLevelAsync(principal, ct);
+        return level == "full" || level == "custom" && !write;
+    }
+
+    /// <summary>
+    /// What the principal may do on a Shared Space folder itself and on the files directly in it, operation by operation
+    /// (<see cref="FolderOperations"/>), with the same rules as every other answer of this policy.
+    /// </summary>
+    public async Task<(string[] Folder, string[] Files)> EffectiveOperationsAsync(Principal principal, Guid folderId, CancellationToken ct)
+    {
+        var columns = string.Join(",\n", FolderOperations.All.SelectMany(op => new[]
+        {
+            $"{SharedSpaceAllows("@folderId", "folder", op)} AS \"folder:{op}\"",
+            $"{SharedSpaceAllows("@folderId", "file", op)} AS \"file:{op}\"",
+        }));
         await using var conn = await db.OpenConnectionAsync(ct);
-        return await conn.ExecuteScalarAsync<bool>(new CommandDefinition("SELECT shared_space_enabled FROM settings", cancellationToken: ct));
+        var row = (IDictionary<string, object>)await conn.QuerySingleAsync(new CommandDefinition($"SELECT {columns}",
+            new { folderId, userId = principal.UserId, isAdmin = principal.IsAdmin }, cancellationToken: ct));
+        string[] Allowed(string kind) => FolderOperations.All.Where(op => row[$"{kind}:{op}"] is true).ToArray();
+        return (Allowed("folder"), Allowed("file"));
+    }
+
+    /// <summary>The principal's Shared Space access: <c>full</c>, <c>custom</c> or <c>none</c> (also none while Shared Space is disabled).</summary>
+    public async Task<string> SharedSpaceLevelAsync(Principal principal, CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        return await conn.ExecuteScalarAsync<string>(new CommandDefinition($"SELECT CASE WHEN {SharedSpaceEnabled} THEN {SharedSpaceLevel} ELSE 'none' END",
+            new { userId = principal.UserId, isAdmin = principal.IsAdmin }, cancellationToken: ct)) ?? "none";
     }
 }

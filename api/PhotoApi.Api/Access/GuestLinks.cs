@@ -198,7 +198,7 @@ public sealed partial class GuestLinks(NpgsqlDataSource db, Throttle throttle, I
     public async Task<(Guid? FolderId, Guid? AlbumId)> RequestTargetsAsync(PhotoRequestLink link, CancellationToken ct)
     {
         var owner = new Principal(link.OwnerId, link.OwnerIsAdmin);
-        if (link.FolderId is { } folder && !(await policy.AllowedAsync(owner, Permission.FolderUpload, [folder], ct)).Contains(folder))
+        if (link.FolderId is { } folder && !(await policy.AllowedAsync(owner, Permission.FolderPhotoRequest, [folder], ct)).Contains(folder))
             throw new ApiException(410, ErrorCodes.RequestDisabled, "This photo request is not accepting files right now.");
         var album = link.AlbumId is { } a && (await policy.AllowedAsync(owner, Permission.AlbumAddAssets, [a], ct)).Contains(a) ? a : (Guid?)null;
         return (link.FolderId, album);

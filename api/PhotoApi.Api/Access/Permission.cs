@@ -20,11 +20,15 @@ public enum Permission
     FolderUpload,
     /// <summary>Create a subfolder in the folder.</summary>
     FolderCreate,
+    /// <summary>Create a photo request whose files go into the folder (and keep it collecting).</summary>
+    FolderPhotoRequest,
     FolderRename,
     FolderCover,
     FolderDelete,
     FolderMove,
     FolderCopy,
+    /// <summary>Read and set a Shared Space folder's permission entries (admins).</summary>
+    FolderManagePermissions,
 
     /// <summary>Put the asset in an album or a selection share: the caller's own assets (and Shared Space ones they reach).</summary>
     AssetShare,

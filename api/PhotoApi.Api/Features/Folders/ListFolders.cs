@@ -75,7 +75,7 @@ public sealed class ListFoldersEndpoint(NpgsqlDataSource db, AccessPolicy policy
         else
         {
             space = req.Space ?? Spaces.Personal;
-            if (!await policy.CanUseSpaceAsync(principal, space, ct)) throw FolderStore.SpaceUnavailable(space);
+            if (!await policy.CanUseSpaceAsync(principal, space, ct, write: false)) throw FolderStore.SpaceUnavailable(space);
             ownerId = space == Spaces.Personal ? principal.UserId : null;
             path = [];
         }

@@ -66,7 +66,7 @@ internal static class PhotoRequestStore
     /// </summary>
     public static async Task EnsureTargetsAsync(NpgsqlConnection conn, AccessPolicy policy, Principal principal, Guid? folderId, Guid? albumId, CancellationToken ct)
     {
-        if (folderId is { } folder) await policy.EnsureAsync(principal, Permission.FolderUpload, folder, ct, "The folder");
+        if (folderId is { } folder) await policy.EnsureAsync(principal, Permission.FolderPhotoRequest, folder, ct, "The folder");
         if (albumId is not { } album) return;
         await policy.EnsureAsync(principal, Permission.AlbumView, album, ct, "The album");
         if (await AlbumStore.KindAsync(conn, album, ct) != AlbumKinds.Manual ||
@@ -102,7 +102,7 @@ public sealed class CreatePhotoRequestRequest : IPhotoRequestFields
 {
     public string? Subject { get; set; }
     public string? Description { get; set; }
-    /// <summary>Where the files go (the creator must be allowed to upload there); absent: the top of their Personal Space.</summary>
+    /// <summary>Where the files go (the creator needs the photo-request right there); absent: the top of their Personal Space.</summary>
     public Guid? FolderId { get; set; }
     /// <summary>A manual album the creator owns or is a Provider of; files are added to it too.</summary>
     public Guid? AlbumId { get; set; }
@@ -123,7 +123,7 @@ public sealed class CreatePhotoRequestValidator : Validator<CreatePhotoRequestRe
 }
 
 /// <summary>Creates a photo request: a link anyone can use to send photos into the creator's folder (and album).</summary>
-[Access(Permission.AlbumAddAssets, Permission.AlbumView, Permission.FolderUpload)]
+[Access(Permission.AlbumAddAssets, Permission.AlbumView, Permission.FolderPhotoRequest)]
 public sealed class CreatePhotoRequestEndpoint(NpgsqlDataSource db, AccessPolicy policy) : Endpoint<CreatePhotoRequestRequest, PhotoRequestResponse>
 {
     private const string InsertSql = """
@@ -246,7 +246,7 @@ public sealed class UpdatePhotoRequestValidator : Validator<UpdatePhotoRequestRe
 }
 
 /// <summary>Changes a photo request (its owner only); a new folder or album is checked like on creation.</summary>
-[Access(Permission.AlbumAddAssets, Permission.AlbumView, Permission.FolderUpload, Permission.PhotoRequestManage)]
+[Access(Permission.AlbumAddAssets, Permission.AlbumView, Permission.FolderPhotoRequest, Permission.PhotoRequestManage)]
 public sealed class UpdatePhotoRequestEndpoint(NpgsqlDataSource db, AccessPolicy policy) : Endpoint<UpdatePhotoRequestRequest, PhotoRequestResponse>
 {
     private const string UpdateSql = """

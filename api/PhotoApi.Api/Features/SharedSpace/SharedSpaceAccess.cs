@@ -1,0 +1,116 @@
+using Dapper;
+using FastEndpoints;
+using FluentValidation;
+using Npgsql;
+using PhotoApi.Api.Access;
+using PhotoApi.Api.Features.Common;
+using PhotoApi.Api.Infrastructure.Errors;
+using PhotoApi.Contracts;
+
+namespace PhotoApi.Api.Features.SharedSpace;
+
+/// <param name="Level"><c>full</c> (every folder, every operation), <c>custom</c> (what folder permissions allow) or <c>none</c>.</param>
+public sealed record SharedSpaceAccessEntry(string PrincipalType, Guid PrincipalId, string Name, string Level);
+
+public sealed record SharedSpaceAccessResponse(IReadOnlyList<SharedSpaceAccessEntry> Entries);
+
+internal static class SharedSpaceAccessStore
+{
+    private const string ListSql = """
+        SELECT 'user' AS principal_type, u.id AS principal_id, u.username AS name, s.level
+        FROM shared_space_access s JOIN users u ON u.id = s.user_id
+        UNION ALL
+        SELECT 'group', g.id, g.name, s.level FROM shared_space_access s JOIN groups g ON g.id = s.group_id
+        ORDER BY principal_type DESC, name
+        """;
+
+    public static async Task<SharedSpaceAccessResponse> GetAsync(NpgsqlConnection conn, CancellationToken ct, NpgsqlTransaction? tx = null) =>
+        new((await conn.QueryAsync<SharedSpaceAccessEntry>(new CommandDefinition(ListSql, transaction: tx, cancellationToken: ct))).AsList());
+}
+
+/// <summary>Who has which Shared Space access (admins). A user's own setting wins over their groups'; among groups the widest wins; admins always have Full Access.</summary>
+[Access(AccessScope.Admin)]
+public sealed class GetSharedSpaceAccessEndpoint(NpgsqlDataSource db) : EndpointWithoutRequest<SharedSpaceAccessResponse>
+{
+    public override void Configure()
+    {
+        Get("/api/v1/shared-space/access");
+        Roles(Infrastructure.Auth.UserRoles.Admin);
+        Description(d => d.WithName("getSharedSpaceAccess"));
+    }
+
+    public override async Task HandleAsync(CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await Send.OkAsync(await SharedSpaceAccessStore.GetAsync(conn, ct), ct);
+    }
+}
+
+public sealed class SharedSpaceAccessEntryRequest
+{
+    /// <summary><c>user</c> or <c>group</c>.</summary>
+    public string PrincipalType { get; set; } = "";
+    public Guid PrincipalId { get; set; }
+    /// <summary><c>full</c>, <c>custom</c> or <c>none</c>.</summary>
+    public string Level { get; set; } = "";
+}
+
+public sealed class SetSharedSpaceAccessRequest
+{
+    /// <summary>Replaces every setting; users and groups not named have no access (unless a group of theirs has).</summary>
+    public SharedSpaceAccessEntryRequest[] Entries { get; set; } = [];
+}
+
+public sealed class SetSharedSpaceAccessValidator : Validator<SetSharedSpaceAccessRequest>
+{
+    public SetSharedSpaceAccessValidator()
+    {
+        RuleFor(x => x.Entries).NotNull().Must(e => e.Length <= 10_000).WithMessage("At most 10,000 entries.");
+        RuleFor(x => x.Entries).Must(e => e.DistinctBy(i => (i.PrincipalType, i.PrincipalId)).Count() == e.Length).WithMessage("Each user or group once.");
+        RuleForEach(x => x.Entries).ChildRules(e =>
+        {
+            e.RuleFor(i => i.PrincipalType).Must(t => t.IsOneOf("user", "group")).WithMessage("One of: user, group.");
+            e.RuleFor(i => i.PrincipalId).NotEmpty();
+            e.RuleFor(i => i.Level).Must(l => l.IsOneOf("full", "custom", "none")).WithMessage("One of: full, custom, none.");
+        });
+    }
+}
+
+/// <summary>Sets Shared Space access per user and group (admins). Changes apply to the next request of everyone concerned.</summary>
+[Access(AccessScope.Admin)]
+public sealed class SetSharedSpaceAccessEndpoint(NpgsqlDataSource db) : Endpoint<SetSharedSpaceAccessRequest, SharedSpaceAccessResponse>
+{
+    private const string KnownSql = "SELECT (SELECT count(*) FROM users WHERE id = ANY(@users)) + (SELECT count(*) FROM groups WHERE id = ANY(@groups))";
+    private const string InsertSql = """
+        INSERT INTO shared_space_access (user_id, group_id, level)
+        SELECT CASE WHEN t = 'user' THEN id END, CASE WHEN t = 'group' THEN id END, level
+        FROM unnest(@types, @ids, @levels) AS x(t, id, level)
+        """;
+
+    public override void Configure()
+    {
+        Put("/api/v1/shared-space/access");
+        Roles(Infrastructure.Auth.UserRoles.Admin);
+        Description(d => d.WithName("setSharedSpaceAccess"));
+    }
+
+    public override async Task HandleAsync(SetSharedSpaceAccessRequest req, CancellationToken ct)
+    {
+        var users = req.Entries.Where(e => e.PrincipalType == "user").Select(e => e.PrincipalId).ToArray();
+        var groups = req.Entries.Where(e => e.PrincipalType == "group").Select(e => e.PrincipalId).ToArray();
+        await using var conn = await db.OpenConnectionAsync(ct);
+        if (await conn.ExecuteScalarAsync<long>(new CommandDefinition(KnownSql, new { users, groups }, cancellationToken: ct)) != req.Entries.Length)
+            throw new ApiException(400, ErrorCodes.UnknownInvitee, "An entry names a user or group that does not exist.",
+                new() { ["entries"] = ["Unknown user or group."] });
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        await conn.ExecuteAsync(new CommandDefinition("DELETE FROM shared_space_access", transaction: tx, cancellationToken: ct));
+        await conn.ExecuteAsync(new CommandDefinition(InsertSql, new
+        {
+            types = req.Entries.Select(e => e.PrincipalType).ToArray(), ids = req.Entries.Select(e => e.PrincipalId).ToArray(),
+            levels = req.Entries.Select(e => e.Level).ToArray(),
+        }, tx, cancellationToken: ct));
+        var result = await SharedSpaceAccessStore.GetAsync(conn, ct, tx);
+        await tx.CommitAsync(ct);
+        await Send.OkAsync(result, ct);
+    }
+}

@@ -1,0 +1,140 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using PhotoApi.IntegrationTests.Infrastructure;
+
+namespace PhotoApi.IntegrationTests.Features;
+
+/// <summary>Shared Space access and folder permissions through HTTP: access levels, inheritance, deny wins, explanations.</summary>
+[Collection(ApiCollection.Name)]
+public sealed class FolderPermissionTests(ApiFactory api)
+{
+    private sealed record Effective(Guid FolderId, Guid PrincipalId, string Access, string[] FolderOperations, string[] FileOperations, List<JsonElement> Entries);
+
+    private async Task<Guid> SharedFolderAsync(string name, Guid? parentId = null) =>
+        (await api.Admin.Client.PostAsJsonAsync("/api/v1/folders", new { name = name + "-" + Guid.NewGuid().ToString("N")[..6], space = "shared", parentId })
+            .Json(201)).GetProperty("id").GetGuid();
+
+    private async Task SetAccessAsync(params (string Type, Guid Id, string Level)[] entries)
+    {
+        // Keep other tests' settings: read, merge, write.
+        var current = (await api.Admin.Client.GetAsync("/api/v1/shared-space/access").Json()).GetProperty("entries").EnumerateArray()
+            .Select(e => (Type: e.GetProperty("principalType").GetString()!, Id: e.GetProperty("principalId").GetGuid(), Level: e.GetProperty("level").GetString()!))
+            .Where(e => !entries.Any(n => n.Id == e.Id)).ToList();
+        current.AddRange(entries);
+        await api.Admin.Client.PutAsJsonAsync("/api/v1/shared-space/access",
+            new { entries = current.Select(e => new { principalType = e.Type, principalId = e.Id, level = e.Level }) }).ShouldBe(200);
+    }
+
+    private async Task EnableSharedSpaceAsync() =>
+        await api.Admin.Client.PatchAsJsonAsync("/api/v1/admin/settings", new { sharedSpaceEnabled = true }).ShouldBe(200);
+
+    [Fact]
+    public async Task Access_levels_decide_who_reaches_shared_space_at_all()
+    {
+        await EnableSharedSpaceAsync();
+        var top = await SharedFolderAsync("Team");
+        var full = await api.NewUserAsync("full");
+        var custom = await api.NewUserAsync("custom");
+        var none = await api.NewUserAsync("none");
+        await SetAccessAsync(("user", full.UserId, "full"), ("user", custom.UserId, "custom"));
+
+        // Full Access: everything, including new top-level folders.
+        await full.Client.GetAsync($"/api/v1/folders/{top}").ShouldBe(200);
+        await full.Client.PostAsJsonAsync("/api/v1/folders", new { name = "by-full-" + Guid.NewGuid().ToString("N")[..6], space = "shared" }).ShouldBe(201);
+        // Custom without entries: the space lists, but shows nothing, and nothing can be made at its top.
+        await custom.Client.GetAsync($"/api/v1/folders/{top}").ShouldBe(404);
+        var listed = await custom.Client.GetAsync("/api/v1/folders?space=shared").Json();
+        Assert.DoesNotContain(listed.GetProperty("items").EnumerateArray(), f => f.GetProperty("id").GetGuid() == top);
+        await custom.Client.PostAsJsonAsync("/api/v1/folders", new { name = "nope", space = "shared" }).ShouldBeProblem(404, "space.unavailable");
+        // None: not even the space.
+        await none.Client.GetAsync("/api/v1/folders?space=shared").ShouldBeProblem(404, "space.unavailable");
+        await none.Client.GetAsync($"/api/v1/folders/{top}").ShouldBe(404);
+    }
+
+    [Fact]
+    public async Task Entries_are_inherited_down_the_tree_and_deny_wins()
+    {
+        await EnableSharedSpaceAsync();
+        var top = await SharedFolderAsync("Projects");
+        var child = await SharedFolderAsync("Alpha", top);
+        var grandchild = await SharedFolderAsync("Drafts", child);
+        var user = await api.NewUserAsync("custom");
+        var group = (await api.Admin.Client.PostAsJsonAsync("/api/v1/groups",
+            new { name = "acl-" + Guid.NewGuid().ToString("N")[..8], memberIds = new[] { user.UserId } }).Json(201)).GetProperty("id").GetGuid();
+        await SetAccessAsync(("user", user.UserId, "custom"));
+
+        // The group may upload (Uploader) everywhere below "Projects"; the user is denied uploads in "Drafts" only.
+        await api.Admin.Client.PutAsJsonAsync($"/api/v1/folders/{top}/permissions", new
+        {
+            entries = new[] { new { principalType = "group", principalId = group, role = "uploader" } },
+        }).ShouldBe(200);
+        var denied = await api.Admin.Client.PutAsJsonAsync($"/api/v1/folders/{grandchild}/permissions", new
+        {
+            entries = new object[] { new { principalType = "user", principalId = user.UserId, effect = "deny", operations = new[] { "upload" } } },
+        }).Json();
+        var shown = denied.GetProperty("entries").EnumerateArray().ToList();
+        Assert.Equal([false, true], shown.Select(e => e.GetProperty("inherited").GetBoolean()));
+        Assert.Equal(top, shown[1].GetProperty("fromFolderId").GetGuid());
+
+        await user.UploadAsync("grey.jpg", new Dictionary<string, string> { ["folderId"] = child.ToString() });
+        var refused = await user.Client.PostAsync("/api/v1/assets", Library.Form(await File.ReadAllBytesAsync(Library.Fixture("p3.jpg")), "p3.jpg",
+            new Dictionary<string, string> { ["folderId"] = grandchild.ToString() }));
+        await refused.ShouldBeProblem(404, "resource.not_found");
+        // Uploaders neither rename nor delete.
+        await user.Client.PatchAsJsonAsync($"/api/v1/folders/{child}", new { name = "Renamed" }).ShouldBe(404);
+
+        var effective = await api.Admin.Client.GetAsync($"/api/v1/folders/{grandchild}/effective-permissions?principalId={user.UserId}").Json<Effective>();
+        Assert.Equal("custom", effective.Access);
+        Assert.Equal(["view", "download", "create_folder", "photo_request", "add_to_album", "copy"], effective.FolderOperations);
+        Assert.Contains("upload", (await api.Admin.Client.GetAsync($"/api/v1/folders/{child}/effective-permissions?principalId={user.UserId}").Json<Effective>()).FolderOperations);
+        Assert.Equal(2, effective.Entries.Count);
+
+        // Admins only; and not on Personal Space folders.
+        await user.Client.GetAsync($"/api/v1/folders/{top}/permissions").ShouldBe(404);
+        var personal = (await user.Client.PostAsJsonAsync("/api/v1/folders", new { name = "Mine" }).Json(201)).GetProperty("id").GetGuid();
+        await api.Admin.Client.GetAsync($"/api/v1/folders/{personal}/permissions").ShouldBe(404);
+    }
+
+    [Fact]
+    public async Task Applies_to_limits_how_far_an_entry_reaches()
+    {
+        await EnableSharedSpaceAsync();
+        var top = await SharedFolderAsync("Archive");
+        var child = await SharedFolderAsync("2024", top);
+        var grandchild = await SharedFolderAsync("Q1", child);
+        var user = await api.NewUserAsync();
+        await SetAccessAsync(("user", user.UserId, "custom"));
+        await api.Admin.Client.PutAsJsonAsync($"/api/v1/folders/{top}/permissions", new
+        {
+            entries = new[] { new { principalType = "user", principalId = user.UserId, role = "viewer", appliesTo = new[] { "this_folder", "subfolders" } } },
+        }).ShouldBe(200);
+        await user.Client.GetAsync($"/api/v1/folders/{top}").ShouldBe(200);
+        await user.Client.GetAsync($"/api/v1/folders/{child}").ShouldBe(200);
+        await user.Client.GetAsync($"/api/v1/folders/{grandchild}").ShouldBe(404); // "descendants" not given
+        var effective = await api.Admin.Client.GetAsync($"/api/v1/folders/{top}/effective-permissions?principalId={user.UserId}").Json<Effective>();
+        Assert.Equal(["view"], effective.FolderOperations);
+        Assert.Empty(effective.FileOperations); // "files" not given
+
+        // Limits and checks.
+        var tooMany = Enumerable.Range(0, 201).Select(_ => new { principalType = "user", principalId = user.UserId, role = "viewer" });
+        await api.Admin.Client.PutAsJsonAsync($"/api/v1/folders/{top}/permissions", new { entries = tooMany }).ShouldBeProblem(400, "validation.failed");
+        await api.Admin.Client.PutAsJsonAsync($"/api/v1/folders/{top}/permissions", new
+        {
+            entries = new[] { new { principalType = "user", principalId = user.UserId, role = "viewer", operations = new[] { "view" } } },
+        }).ShouldBeProblem(400, "validation.failed");
+        await api.Admin.Client.PutAsJsonAsync($"/api/v1/folders/{child}/permissions", new { entries = Array.Empty<object>(), applyToSubfolders = true })
+            .ShouldBeProblem(400, "validation.failed");
+
+        // "Apply to all subfolders" on a first-level folder clears what is set below it.
+        await api.Admin.Client.PutAsJsonAsync($"/api/v1/folders/{grandchild}/permissions", new
+        {
+            entries = new[] { new { principalType = "user", principalId = user.UserId, role = "manager" } },
+        }).ShouldBe(200);
+        await api.Admin.Client.PutAsJsonAsync($"/api/v1/folders/{top}/permissions", new
+        {
+            entries = new[] { new { principalType = "user", principalId = user.UserId, role = "viewer" } }, applyToSubfolders = true,
+        }).ShouldBe(200);
+        var below = await api.Admin.Client.GetAsync($"/api/v1/folders/{grandchild}/permissions").Json();
+        Assert.All(below.GetProperty("entries").EnumerateArray(), e => Assert.True(e.GetProperty("inherited").GetBoolean()));
+    }
+}
