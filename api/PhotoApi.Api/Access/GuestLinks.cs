@@ -9,7 +9,7 @@ using PhotoApi.Contracts;
 namespace PhotoApi.Api.Access;
 
 /// <summary>A share as its link lets a guest use it.</summary>
-public sealed record ShareLink(Guid Id, Guid OwnerId, string OwnerDisplayName, string TargetType, Guid AlbumId, string Title, string Description,
+public sealed record ShareLink(Guid Id, Guid OwnerId, string OwnerDisplayName, string TargetType, Guid AlbumId, string AlbumKind, string Title, string Description,
     string Privacy, string? PasswordHash, byte[] LinkKeyHash, DateTime? ExpiresAt, bool AllowDownload, bool AllowUpload, bool ShowMetadata)
 {
     public bool PasswordRequired => PasswordHash is not null;
@@ -32,7 +32,7 @@ public sealed partial class GuestLinks(NpgsqlDataSource db, Throttle throttle, I
     public const string TokenCookie = "photoapi_share";
 
     private const string ShareSql = $"""
-        SELECT s.id, s.owner_id, u.display_name AS owner_display_name, s.target_type, s.album_id, al.name AS title, s.description,
+        SELECT s.id, s.owner_id, u.display_name AS owner_display_name, s.target_type, s.album_id, al.kind AS album_kind, al.name AS title, s.description,
                s.privacy, s.password_hash, s.link_key_hash, s.expires_at, s.allow_download, s.allow_upload, s.show_metadata
         FROM shares s JOIN albums al ON al.id = s.album_id JOIN users u ON u.id = s.owner_id
         WHERE s.link_key_hash = @hash AND s.link_enabled AND (s.expires_at IS NULL OR s.expires_at > now()) AND u.status = 'active'

@@ -191,4 +191,24 @@ public sealed class ShareLinkTests(ApiFactory api)
         Assert.Equal(3, (await guest.GetAsync($"/api/v1/s/{share.Key}/assets").Json<Page<PublicAsset>>()).Items.Count);
         Assert.Empty(api.StagedFiles());
     }
+
+    [Fact]
+    public async Task A_guest_upload_reveals_nothing_of_what_the_owner_already_has()
+    {
+        var (owner, album, _, share) = await SharedAsync(new { linkEnabled = true, privacy = "public", allowUpload = true });
+        var bytes = await File.ReadAllBytesAsync(Library.Fixture("large-orient6.jpg"));
+        var private_ = (await owner.UploadBytesAsync(bytes, "my-private-copy.jpg")).Id;
+        var sent = await api.NewClient().PostAsync($"/api/v1/s/{share.Key}/assets", OneFile(bytes, "guest.jpg")).Json<Uploaded>(201);
+        Assert.False(sent.Duplicate);
+        Assert.NotEqual(private_, sent.Id);
+        Assert.DoesNotContain(private_, await owner.AlbumAssetIdsAsync(album));
+
+        // A conditional album takes no files, from guests neither.
+        var conditional = await owner.Client.PostAsJsonAsync("/api/v1/albums", new { name = "c", kind = "conditional", conditions = new { minRating = 5 } }).Json<Album>(201);
+        var link = await owner.Client.PostAsJsonAsync("/api/v1/shares", new
+        {
+            target = new { type = "album", id = conditional.Id }, linkEnabled = true, privacy = "public", allowUpload = true,
+        }).Json<Share>(201);
+        await api.NewClient().PostAsync($"/api/v1/s/{link.Key}/assets", OneFile(bytes, "guest.jpg")).ShouldBeProblem(409, "album.not_manual");
+    }
 }

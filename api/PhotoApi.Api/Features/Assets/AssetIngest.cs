@@ -9,8 +9,10 @@ namespace PhotoApi.Api.Features.Assets;
 /// <summary>What is known of an upload whose bytes have been streamed to staging.</summary>
 /// <param name="OwnerId">Who the asset belongs to (the uploader; for a share-link guest, the link's owner).</param>
 /// <param name="FolderId">Null: the top of the owner's Personal Space.</param>
+/// <param name="Deduplicate">Return the owner's existing asset for bytes they already have (uploads by the owner); false
+/// always makes a new asset (guests must not learn what the owner has).</param>
 public sealed record IncomingAsset(Guid OwnerId, Guid? FolderId, string FileName, string MediaType, string ContentType, DateTime? TakenAt,
-    string? DeviceId = null, string? DeviceAssetId = null);
+    string? DeviceId = null, string? DeviceAssetId = null, bool Deduplicate = true);
 
 /// <summary>
 /// Turns streamed bytes into an asset: the blob is committed content-addressed and the row inserted in one transaction,
@@ -43,7 +45,7 @@ public sealed class AssetIngest(NpgsqlDataSource db, IJobQueue jobs)
         await using var tx = await conn.BeginTransactionAsync(ct);
         // One upload of given bytes per owner at a time; and no purge of these bytes while we commit them.
         await conn.ExecuteAsync(new CommandDefinition(LockSql, new { key = $"asset:{form.OwnerId:N}:{hex}" }, tx, cancellationToken: ct));
-        var existing = await conn.QuerySingleOrDefaultAsync<(Guid Id, string Status)?>(new CommandDefinition(ExistingSql,
+        var existing = !form.Deduplicate ? null : await conn.QuerySingleOrDefaultAsync<(Guid Id, string Status)?>(new CommandDefinition(ExistingSql,
             new { ownerId = form.OwnerId, checksum }, tx, cancellationToken: ct));
         if (existing is { } found)
         {

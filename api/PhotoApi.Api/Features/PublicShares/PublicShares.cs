@@ -59,7 +59,8 @@ public sealed class GetPublicShareEndpoint(NpgsqlDataSource db, GuestLinks links
         await using (var conn = await db.OpenConnectionAsync(ct))
             count = await conn.ExecuteScalarAsync<int>(new CommandDefinition(CountSql, new { albumId = link.AlbumId }, cancellationToken: ct));
         await links.RecordAsync(link, download: false, ct);
-        await Send.OkAsync(new PublicShareResponse(link.PasswordRequired, true, link.TargetType, link.Title, link.Description, link.OwnerDisplayName,
+        // Invitees of a private link never need its password.
+        await Send.OkAsync(new PublicShareResponse(link.PasswordRequired && link.Privacy != "private", true, link.TargetType, link.Title, link.Description, link.OwnerDisplayName,
             count, link.AllowDownload, link.AllowUpload, link.ShowMetadata, link.ExpiresAt), ct);
     }
 }
@@ -183,7 +184,15 @@ internal static class PublicAssets
     }
 }
 
-public sealed class PublicShareAssetRequest
+public sealed class PublicShareOriginalRequest
+{
+    public string Key { get; set; } = "";
+    public Guid AssetId { get; set; }
+    /// <summary>The unlock token, for a link or <c>&lt;video src&gt;</c> that cannot send the header.</summary>
+    [QueryParam] public string? Token { get; set; }
+}
+
+public sealed class PublicShareThumbnailRequest
 {
     public string Key { get; set; } = "";
     public Guid AssetId { get; set; }
@@ -193,15 +202,15 @@ public sealed class PublicShareAssetRequest
     [QueryParam] public string? Token { get; set; }
 }
 
-public sealed class PublicShareAssetValidator : Validator<PublicShareAssetRequest>
+public sealed class PublicShareThumbnailValidator : Validator<PublicShareThumbnailRequest>
 {
-    public PublicShareAssetValidator() =>
+    public PublicShareThumbnailValidator() =>
         RuleFor(x => x.Size).Must(s => s is null or "small" or "preview").WithMessage("One of: small, preview.");
 }
 
 /// <summary>A shared asset's thumbnail or preview (made without metadata), through the link.</summary>
 [Access(AccessScope.Guest)]
-public sealed class GetPublicShareThumbnailEndpoint(NpgsqlDataSource db, IBlobStore blobs, GuestLinks links) : Endpoint<PublicShareAssetRequest>
+public sealed class GetPublicShareThumbnailEndpoint(NpgsqlDataSource db, IBlobStore blobs, GuestLinks links) : Endpoint<PublicShareThumbnailRequest>
 {
     public override void Configure()
     {
@@ -210,13 +219,15 @@ public sealed class GetPublicShareThumbnailEndpoint(NpgsqlDataSource db, IBlobSt
         Description(d => d.WithName("getPublicShareThumbnail").ClearDefaultProduces(200).Produces<Stream>(200, "image/webp", "image/jpeg"));
     }
 
-    public override async Task HandleAsync(PublicShareAssetRequest req, CancellationToken ct)
+    public override async Task HandleAsync(PublicShareThumbnailRequest req, CancellationToken ct)
     {
         var (link, _) = await links.UnlockedShareAsync(HttpContext, req.Key, ct);
         var asset = await PublicAssets.RequireAsync(db, links, link, req.AssetId, ct);
         var preview = req.Size == "preview";
         var key = (preview ? asset.PreviewKey : asset.ThumbnailKey)
-                  ?? throw new ApiException(404, ErrorCodes.AssetNoDerivative, "This asset has no thumbnail (yet).");
+                  ?? throw (asset.Status is "pending" or "processing"
+                      ? new ApiException(409, ErrorCodes.AssetNotReady, "The asset is still being processed; try again shortly.")
+                      : new ApiException(404, ErrorCodes.AssetNoDerivative, "This asset has no thumbnail (it is not an image, or it could not be decoded)."));
         HttpContext.Response.Headers.CacheControl = "private, max-age=3600";
         await Send.ResultAsync(TypedResults.File(await blobs.OpenReadAsync(key, ct), preview ? "image/jpeg" : "image/webp"));
     }
@@ -224,7 +235,7 @@ public sealed class GetPublicShareThumbnailEndpoint(NpgsqlDataSource db, IBlobSt
 
 /// <summary>A shared asset's original, through the link, where the owner allows downloads (HTTP Range supported).</summary>
 [Access(AccessScope.Guest)]
-public sealed class DownloadPublicShareAssetEndpoint(NpgsqlDataSource db, IBlobStore blobs, GuestLinks links) : Endpoint<PublicShareAssetRequest>
+public sealed class DownloadPublicShareAssetEndpoint(NpgsqlDataSource db, IBlobStore blobs, GuestLinks links) : Endpoint<PublicShareOriginalRequest>
 {
     public override void Configure()
     {
@@ -234,13 +245,15 @@ public sealed class DownloadPublicShareAssetEndpoint(NpgsqlDataSource db, IBlobS
             .Produces<Stream>(206, "application/octet-stream"));
     }
 
-    public override async Task HandleAsync(PublicShareAssetRequest req, CancellationToken ct)
+    public override async Task HandleAsync(PublicShareOriginalRequest req, CancellationToken ct)
     {
         var (link, _) = await links.UnlockedShareAsync(HttpContext, req.Key, ct);
         var asset = await PublicAssets.RequireAsync(db, links, link, req.AssetId, ct);
         if (!link.AllowDownload)
             throw new ApiException(403, ErrorCodes.ShareDownloadDisabled, "The owner of this link does not allow downloads.");
-        await links.RecordAsync(link, download: true, ct);
+        // One download is counted once: not again for each later range of it (video players fetch many).
+        var range = HttpContext.Request.Headers.Range.ToString();
+        if (range.Length == 0 || range.StartsWith("bytes=0-", StringComparison.Ordinal)) await links.RecordAsync(link, download: true, ct);
         // Without metadata the file name is not shown either.
         var name = link.ShowMetadata ? asset.OriginalFileName : $"{asset.Id:N}{Path.GetExtension(asset.OriginalFileName)}";
         var etag = new EntityTagHeaderValue($"\"{Convert.ToHexStringLower(asset.Checksum)}\"");
@@ -282,6 +295,8 @@ public sealed class UploadToPublicShareEndpoint(NpgsqlDataSource db, IBlobStore 
     {
         var (link, _) = await links.UnlockedShareAsync(HttpContext, req.Key, ct);
         if (!link.AllowUpload) throw new ApiException(403, ErrorCodes.ShareUploadDisabled, "The owner of this link does not allow uploads.");
+        if (link.AlbumKind == Albums.AlbumKinds.Conditional)
+            throw new ApiException(409, ErrorCodes.AlbumNotManual, "This album is filled by its conditions; files cannot be added to it.");
         var o = throttling.Value;
         await throttle.AttemptAsync([new($"guest-upload:ip:{ClientAddress.Of(HttpContext)}", o.GuestUploadsPerIp)], o.Window, ct);
         try
@@ -303,7 +318,8 @@ public sealed class UploadToPublicShareEndpoint(NpgsqlDataSource db, IBlobStore 
             if (fileName is null) throw new ApiException(400, ErrorCodes.UploadMissingFile, "The form has no part named 'file'.",
                 new() { ["file"] = ["A file is required."] });
             var (mediaType, contentType) = MediaTypes.Detect(head.AsSpan(0, headLength), fileName, declaredType);
-            var stored = await ingest.StoreAsync(new IncomingAsset(link.OwnerId, null, fileName, mediaType, contentType, null), upload, ct);
+            // Never matched against the owner's library: a guest learns nothing of what the owner already has.
+            var stored = await ingest.StoreAsync(new IncomingAsset(link.OwnerId, null, fileName, mediaType, contentType, null, Deduplicate: false), upload, ct);
             await using (var conn = await db.OpenConnectionAsync(ct))
                 await conn.ExecuteAsync(new CommandDefinition(EntrySql, new { albumId = link.AlbumId, assetId = stored.Id, ownerId = link.OwnerId }, cancellationToken: ct));
             await Send.ResponseAsync(stored, stored.Duplicate ? 200 : 201, ct);
