@@ -43,23 +43,38 @@ public sealed class AccessPolicy(NpgsqlDataSource db)
     /// <summary>
     /// The caller's folder-permission entries that reach a folder (<paramref name="kind"/> <c>folder</c>) or the files
     /// directly in it (<c>file</c>): explicit ones on it, and inherited ones from its ancestors as their applies-to says.
+    /// A folder share's invitees count as allow entries of their role on the shared folder and its files (and, applied to
+    /// subfolders, everything below).
     /// </summary>
     private static string AclEntries(string folder, string kind) => $"""
-        SELECT fp.effect, fp.operations FROM folder_permissions fp
-        JOIN (WITH RECURSIVE chain(id, parent_id, depth) AS (
-                  SELECT cf.id, cf.parent_id, 0 FROM folders cf WHERE cf.id = {folder}
-                  UNION ALL SELECT pf.id, pf.parent_id, c.depth + 1 FROM folders pf JOIN chain c ON pf.id = c.parent_id)
-              SELECT id, depth FROM chain) ch ON ch.id = fp.folder_id
-        WHERE (fp.user_id = @userId OR fp.group_id IN ({MyGroups}))
-          AND {(kind == "folder"
-              ? "CASE WHEN ch.depth = 0 THEN 'this_folder' = ANY(fp.applies_to) WHEN ch.depth = 1 THEN 'subfolders' = ANY(fp.applies_to) ELSE 'subfolders' = ANY(fp.applies_to) AND 'descendants' = ANY(fp.applies_to) END"
-              : "'files' = ANY(fp.applies_to) AND (ch.depth = 0 OR 'descendants' = ANY(fp.applies_to))")}
+        WITH RECURSIVE chain(id, parent_id, depth) AS (
+            SELECT cf.id, cf.parent_id, 0 FROM folders cf WHERE cf.id = {folder}
+            UNION ALL SELECT pf.id, pf.parent_id, c.depth + 1 FROM folders pf JOIN chain c ON pf.id = c.parent_id)
+        SELECT e.effect, e.operations FROM (
+            SELECT fp.effect, fp.operations, fp.applies_to, ch.depth
+            FROM folder_permissions fp JOIN chain ch ON ch.id = fp.folder_id
+            WHERE fp.user_id = @userId OR fp.group_id IN ({MyGroups})
+            UNION ALL
+            SELECT 'allow', {FolderRoleOperations("si.role")},
+                   CASE WHEN s.apply_to_subfolders THEN ARRAY['this_folder', 'files', 'subfolders', 'descendants'] ELSE ARRAY['this_folder', 'files'] END,
+                   ch.depth
+            FROM shares s JOIN share_invitees si ON si.share_id = s.id JOIN chain ch ON ch.id = s.folder_id
+            WHERE si.user_id = @userId OR si.group_id IN ({MyGroups})
+        ) e
+        WHERE {(kind == "folder"
+            ? "CASE WHEN e.depth = 0 THEN 'this_folder' = ANY(e.applies_to) WHEN e.depth = 1 THEN 'subfolders' = ANY(e.applies_to) ELSE 'subfolders' = ANY(e.applies_to) AND 'descendants' = ANY(e.applies_to) END"
+            : "'files' = ANY(e.applies_to) AND (e.depth = 0 OR 'descendants' = ANY(e.applies_to))")}
         """;
+
+    /// <summary>The operations of a folder role (an SQL expression naming the role), as a text[].</summary>
+    private static string FolderRoleOperations(string role) =>
+        "(CASE " + string.Join(" ", FolderOperations.Roles.Select(r =>
+            $"WHEN {role} = '{r.Key}' THEN ARRAY[{string.Join(", ", r.Value.Select(op => $"'{op}'"))}]")) + " ELSE ARRAY[]::text[] END)";
 
     /// <summary>An allow entry grants <paramref name="operation"/> and no deny entry takes it away (deny wins).</summary>
     private static string AclAllows(string folder, string kind, string operation) => $"""
-        (EXISTS (SELECT 1 FROM ({AclEntries(folder, kind)}) e WHERE e.effect = 'allow' AND '{operation}' = ANY(e.operations))
-         AND NOT EXISTS (SELECT 1 FROM ({AclEntries(folder, kind)}) e WHERE e.effect = 'deny' AND '{operation}' = ANY(e.operations)))
+        (EXISTS (SELECT 1 FROM ({AclEntries(folder, kind)}) acl WHERE acl.effect = 'allow' AND '{operation}' = ANY(acl.operations))
+         AND NOT EXISTS (SELECT 1 FROM ({AclEntries(folder, kind)}) acl WHERE acl.effect = 'deny' AND '{operation}' = ANY(acl.operations)))
         """;
 
     /// <summary>In Shared Space (while enabled): Full Access does everything; Custom does what the folder permissions allow.</summary>

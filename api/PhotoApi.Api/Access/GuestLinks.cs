@@ -9,7 +9,8 @@ using PhotoApi.Contracts;
 namespace PhotoApi.Api.Access;
 
 /// <summary>A share as its link lets a guest use it.</summary>
-public sealed record ShareLink(Guid Id, Guid OwnerId, string OwnerDisplayName, string TargetType, Guid AlbumId, string AlbumKind, string Title, string Description,
+public sealed record ShareLink(Guid Id, Guid OwnerId, string OwnerDisplayName, string TargetType, Guid? AlbumId, Guid? FolderId, bool ApplyToSubfolders,
+    string AlbumKind, string Title, string Description,
     string Privacy, string? PasswordHash, byte[] LinkKeyHash, DateTime? ExpiresAt, bool AllowDownload, bool AllowUpload, bool ShowMetadata)
 {
     public bool PasswordRequired => PasswordHash is not null;
@@ -32,14 +33,31 @@ public sealed partial class GuestLinks(NpgsqlDataSource db, Throttle throttle, I
     public const string TokenCookie = "photoapi_share";
 
     private const string ShareSql = $"""
-        SELECT s.id, s.owner_id, u.display_name AS owner_display_name, s.target_type, s.album_id, al.kind AS album_kind, al.name AS title, s.description,
+        SELECT s.id, s.owner_id, u.display_name AS owner_display_name, s.target_type, s.album_id, s.folder_id, s.apply_to_subfolders,
+               coalesce(al.kind, 'folder') AS album_kind, coalesce(al.name, f.name) AS title, s.description,
                s.privacy, s.password_hash, s.link_key_hash, s.expires_at, s.allow_download, s.allow_upload, s.show_metadata
-        FROM shares s JOIN albums al ON al.id = s.album_id JOIN users u ON u.id = s.owner_id
+        FROM shares s LEFT JOIN albums al ON al.id = s.album_id LEFT JOIN folders f ON f.id = s.folder_id JOIN users u ON u.id = s.owner_id
         WHERE s.link_key_hash = @hash AND s.link_enabled AND (s.expires_at IS NULL OR s.expires_at > now()) AND u.status = 'active'
           AND {PhotoApiAuthenticationHandler.PhotoLibrarySql}
         """;
 
-    private static readonly string ShowsSql = $"SELECT @assetId IN ({AccessPolicy.AlbumMembers("@albumId")})";
+    /// <summary>
+    /// The ids of what a link shows (never the trash): its album's contents, or the files of its folder (and of every
+    /// folder below when the share applies to subfolders). Parameters <c>@albumId</c>, <c>@folderId</c>, <c>@below</c>:
+    /// see <see cref="MemberArgs"/>.
+    /// </summary>
+    public static readonly string LinkMembers = $"""
+        {AccessPolicy.AlbumMembers("@albumId")}
+        UNION ALL
+        SELECT fa.id FROM assets fa WHERE fa.trashed_at IS NULL AND fa.folder_id IN (
+            WITH RECURSIVE t(id) AS (SELECT @folderId::uuid UNION ALL SELECT sf.id FROM folders sf JOIN t ON sf.parent_id = t.id WHERE @below)
+            SELECT id FROM t)
+        """;
+
+    public static DynamicParameters MemberArgs(ShareLink link) =>
+        new(new { albumId = link.AlbumId, folderId = link.FolderId, below = link.ApplyToSubfolders });
+
+    private static readonly string ShowsSql = $"SELECT @assetId IN ({LinkMembers})";
 
     private const string RecordSql = """
         UPDATE shares SET view_count = view_count + CASE WHEN @download THEN 0 ELSE 1 END,
@@ -59,12 +77,7 @@ public sealed partial class GuestLinks(NpgsqlDataSource db, Throttle throttle, I
     public async Task<ShareLink> ShareAsync(HttpContext context, string key, CancellationToken ct)
     {
         var link = await FindShareAsync(key, ct);
-        if (link is not null && link.Privacy == "private")
-        {
-            var invited = context.User.Identity?.IsAuthenticated == true &&
-                          (await policy.AllowedAsync(Principal.Of(context.User), Permission.AlbumView, [link.AlbumId], ct)).Contains(link.AlbumId);
-            if (!invited) link = null;
-        }
+        if (link is not null && link.Privacy != "public" && !await SignedInMayOpenAsync(context, link, ct)) link = null;
         if (link is null)
         {
             await CountMissAsync(context, ct);
@@ -80,8 +93,8 @@ public sealed partial class GuestLinks(NpgsqlDataSource db, Throttle throttle, I
     public async Task<(ShareLink Link, string? Token)> UnlockedShareAsync(HttpContext context, string key, CancellationToken ct)
     {
         var link = await ShareAsync(context, key, ct);
-        // Invitees of a private link have signed in as themselves: the password is for guests.
-        if (!link.PasswordRequired || link.Privacy == "private") return (link, null);
+        // Invitees of a private link and Full Access users have signed in as themselves: the password is for guests.
+        if (!link.PasswordRequired || link.Privacy != "public") return (link, null);
         var token = PresentedToken(context);
         if (token is null || !await TokenValidAsync(link, token, ct))
             throw new ApiException(401, ErrorCodes.SharePasswordRequired, "This link is protected by a password. Unlock it first.");
@@ -101,7 +114,7 @@ public sealed partial class GuestLinks(NpgsqlDataSource db, Throttle throttle, I
         await throttle.AttemptAsync(linkBucket is null ? [new(ipBucket, o.LinkMissesPerIp)]
             : [new(ipBucket, o.LinkMissesPerIp), new(linkBucket, o.UnlockFailuresPerLink)], o.Window, ct);
         var ok = hasher.Verify(password, link?.PasswordHash);
-        if (link is null || link.Privacy == "private" || (link.PasswordRequired && !ok))
+        if (link is null || link.Privacy != "public" || (link.PasswordRequired && !ok))
             throw new ApiException(401, ErrorCodes.ShareUnlockFailed, "The link or the password is not valid.");
         await throttle.ForgiveAsync(ipBucket, ct);
         await throttle.ForgiveAsync(linkBucket!, ct);
@@ -113,8 +126,10 @@ public sealed partial class GuestLinks(NpgsqlDataSource db, Throttle throttle, I
     /// <summary>Whether the share shows the asset (its album's contents, never the trash).</summary>
     public async Task<bool> ShowsAsync(ShareLink link, Guid assetId, CancellationToken ct)
     {
+        var args = MemberArgs(link);
+        args.Add("assetId", assetId);
         await using var conn = await db.OpenConnectionAsync(ct);
-        return await conn.ExecuteScalarAsync<bool>(new CommandDefinition(ShowsSql, new { assetId, albumId = link.AlbumId }, cancellationToken: ct));
+        return await conn.ExecuteScalarAsync<bool>(new CommandDefinition(ShowsSql, args, cancellationToken: ct));
     }
 
     /// <summary>Counts a view or a download of the link, for its owner.</summary>
@@ -122,6 +137,19 @@ public sealed partial class GuestLinks(NpgsqlDataSource db, Throttle throttle, I
     {
         await using var conn = await db.OpenConnectionAsync(ct);
         await conn.ExecuteAsync(new CommandDefinition(RecordSql, new { id = link.Id, download }, cancellationToken: ct));
+    }
+
+    /// <summary>
+    /// A non-public link opens for signed-in users only: <c>private</c> for those who see the album or folder (its owner and
+    /// invitees), <c>full_access_only</c> for users with Full Access to Shared Space.
+    /// </summary>
+    private async Task<bool> SignedInMayOpenAsync(HttpContext context, ShareLink link, CancellationToken ct)
+    {
+        if (context.User.Identity?.IsAuthenticated != true) return false;
+        var principal = Principal.Of(context.User);
+        if (link.Privacy == "full_access_only") return await policy.SharedSpaceLevelAsync(principal, ct) == "full";
+        var (permission, id) = link.FolderId is { } folder ? (Permission.FolderView, folder) : (Permission.AlbumView, link.AlbumId!.Value);
+        return (await policy.AllowedAsync(principal, permission, [id], ct)).Contains(id);
     }
 
     public static ApiException LinkInvalid() =>

@@ -137,4 +137,58 @@ public sealed class FolderPermissionTests(ApiFactory api)
         var below = await api.Admin.Client.GetAsync($"/api/v1/folders/{grandchild}/permissions").Json();
         Assert.All(below.GetProperty("entries").EnumerateArray(), e => Assert.True(e.GetProperty("inherited").GetBoolean()));
     }
+
+    [Fact]
+    public async Task A_folder_share_grants_its_invitees_like_permissions_and_its_link_follows_its_privacy()
+    {
+        await EnableSharedSpaceAsync();
+        var top = await SharedFolderAsync("Events");
+        var child = await SharedFolderAsync("Gala", top);
+        var invitee = await api.NewUserAsync("invitee");
+        var outsider = await api.NewUserAsync("outsider");
+        var full = await api.NewUserAsync("full");
+        await SetAccessAsync(("user", invitee.UserId, "custom"), ("user", outsider.UserId, "custom"), ("user", full.UserId, "full"));
+        var photo = await api.Admin.UploadAsync("grey.jpg", new Dictionary<string, string> { ["folderId"] = child.ToString() });
+
+        var share = await api.Admin.Client.PostAsJsonAsync("/api/v1/shares", new
+        {
+            target = new { type = "folder", id = top }, linkEnabled = true, applyToSubfolders = true,
+            invitees = new[] { new { principalType = "user", principalId = invitee.UserId, role = "uploader" } },
+        }).Json(201);
+        Assert.Equal("full_access_only", share.GetProperty("privacy").GetString());
+        var key = share.GetProperty("key").GetString();
+
+        // Invitees (Custom users) get the role, here and below (applied to subfolders); others do not.
+        await invitee.Client.GetAsync($"/api/v1/folders/{child}").ShouldBe(200);
+        await invitee.UploadAsync("p3.jpg", new Dictionary<string, string> { ["folderId"] = child.ToString() });
+        await invitee.Client.PatchAsJsonAsync($"/api/v1/folders/{child}", new { name = "Renamed" }).ShouldBe(404);
+        await outsider.Client.GetAsync($"/api/v1/folders/{child}").ShouldBe(404);
+        var withMe = await invitee.Client.GetAsync("/api/v1/sharing/with-me").Json();
+        var item = withMe.GetProperty("groups")[0].GetProperty("items")[0];
+        Assert.Equal(("folder", "uploader"), (item.GetProperty("kind").GetString(), item.GetProperty("role").GetString()));
+
+        // full_access_only: the link opens for Full Access users only, signed in.
+        await api.NewClient().GetAsync($"/api/v1/s/{key}").ShouldBeProblem(404, "share.link_invalid");
+        await invitee.Client.GetAsync($"/api/v1/s/{key}").ShouldBeProblem(404, "share.link_invalid");
+        var listed = await full.Client.GetAsync($"/api/v1/s/{key}/assets").Json();
+        Assert.Contains(listed.GetProperty("items").EnumerateArray(), a => a.GetProperty("id").GetGuid() == photo.Id);
+
+        // Public: guests see the folder's files (subfolders included, as applied).
+        await api.Admin.Client.PatchAsJsonAsync($"/api/v1/shares/{share.GetProperty("id").GetGuid()}", new { privacy = "public" }).ShouldBe(200);
+        var guest = await api.NewClient().GetAsync($"/api/v1/s/{key}/assets").Json();
+        Assert.Equal(2, guest.GetProperty("items").GetArrayLength());
+
+        // Only admins share Shared Space folders; roles and options are checked.
+        await full.Client.PostAsJsonAsync("/api/v1/shares", new { target = new { type = "folder", id = child } }).ShouldBe(404);
+        await api.Admin.Client.PostAsJsonAsync("/api/v1/shares", new { target = new { type = "folder", id = child }, applyToSubfolders = true })
+            .ShouldBeProblem(400, "validation.failed");
+        await api.Admin.Client.PostAsJsonAsync("/api/v1/shares", new
+        {
+            target = new { type = "folder", id = child },
+            invitees = new[] { new { principalType = "user", principalId = invitee.UserId, role = "provider" } },
+        }).ShouldBeProblem(400, "share.role_not_allowed");
+        var album = await invitee.CreateAlbumAsync("a");
+        await invitee.Client.PostAsJsonAsync("/api/v1/shares", new { target = new { type = "album", id = album.Id }, privacy = "full_access_only" })
+            .ShouldBeProblem(400, "validation.failed");
+    }
 }

@@ -34,7 +34,7 @@ public sealed record PublicShareResponse(bool PasswordRequired, bool Unlocked, s
 [Access(AccessScope.Guest)]
 public sealed class GetPublicShareEndpoint(NpgsqlDataSource db, GuestLinks links) : Endpoint<PublicShareKey, PublicShareResponse>
 {
-    private static readonly string CountSql = $"SELECT count(*)::int FROM ({AccessPolicy.AlbumMembers("@albumId")}) m";
+    private static readonly string CountSql = $"SELECT count(*)::int FROM ({GuestLinks.LinkMembers}) m";
 
     public override void Configure()
     {
@@ -57,7 +57,7 @@ public sealed class GetPublicShareEndpoint(NpgsqlDataSource db, GuestLinks links
         }
         int count;
         await using (var conn = await db.OpenConnectionAsync(ct))
-            count = await conn.ExecuteScalarAsync<int>(new CommandDefinition(CountSql, new { albumId = link.AlbumId }, cancellationToken: ct));
+            count = await conn.ExecuteScalarAsync<int>(new CommandDefinition(CountSql, GuestLinks.MemberArgs(link), cancellationToken: ct));
         await links.RecordAsync(link, download: false, ct);
         // Invitees of a private link never need its password.
         await Send.OkAsync(new PublicShareResponse(link.PasswordRequired && link.Privacy != "private", true, link.TargetType, link.Title, link.Description, link.OwnerDisplayName,
@@ -133,7 +133,7 @@ public sealed class ListPublicShareAssetsEndpoint(NpgsqlDataSource db, GuestLink
 {
     private static readonly string ListSql = $"""
         SELECT {AssetQueries.Columns} FROM assets a
-        WHERE a.id IN ({AccessPolicy.AlbumMembers("@albumId")})
+        WHERE a.id IN ({GuestLinks.LinkMembers})
           AND (@afterTakenAt::timestamptz IS NULL OR (a.taken_at, a.id) < (@afterTakenAt, @afterId))
         ORDER BY a.taken_at DESC, a.id DESC
         LIMIT @take
@@ -152,8 +152,9 @@ public sealed class ListPublicShareAssetsEndpoint(NpgsqlDataSource db, GuestLink
         var (afterTakenAt, afterId) = TimelineCursor.Parse(req.Cursor);
         var limit = req.Limit();
         await using var conn = await db.OpenConnectionAsync(ct);
-        var rows = (await conn.QueryAsync<AssetRow>(new CommandDefinition(ListSql,
-            new { albumId = link.AlbumId, afterTakenAt, afterId, take = limit + 1 }, cancellationToken: ct))).AsList();
+        var args = GuestLinks.MemberArgs(link);
+        args.AddDynamicParams(new { afterTakenAt, afterId, take = limit + 1 });
+        var rows = (await conn.QueryAsync<AssetRow>(new CommandDefinition(ListSql, args, cancellationToken: ct))).AsList();
         var items = rows.Take(limit).Select(a => PublicAssets.View(a, link, req.Key, token)).ToList();
         await Send.OkAsync(new Page<PublicAssetResponse>(items, rows.Count > limit ? TimelineCursor.Of(rows[limit - 1].TakenAt, rows[limit - 1].Id) : null), ct);
     }
@@ -319,9 +320,13 @@ public sealed class UploadToPublicShareEndpoint(NpgsqlDataSource db, IBlobStore 
                 new() { ["file"] = ["A file is required."] });
             var (mediaType, contentType) = MediaTypes.Detect(head.AsSpan(0, headLength), fileName, declaredType);
             // Never matched against the owner's library: a guest learns nothing of what the owner already has.
-            var stored = await ingest.StoreAsync(new IncomingAsset(link.OwnerId, null, fileName, mediaType, contentType, null, Deduplicate: false), upload, ct);
-            await using (var conn = await db.OpenConnectionAsync(ct))
-                await conn.ExecuteAsync(new CommandDefinition(EntrySql, new { albumId = link.AlbumId, assetId = stored.Id, ownerId = link.OwnerId }, cancellationToken: ct));
+            // Into the shared folder, or the owner's Personal Space and the shared album.
+            var stored = await ingest.StoreAsync(new IncomingAsset(link.OwnerId, link.FolderId, fileName, mediaType, contentType, null, Deduplicate: false), upload, ct);
+            if (link.AlbumId is { } albumId)
+            {
+                await using var conn = await db.OpenConnectionAsync(ct);
+                await conn.ExecuteAsync(new CommandDefinition(EntrySql, new { albumId, assetId = stored.Id, ownerId = link.OwnerId }, cancellationToken: ct));
+            }
             await Send.ResponseAsync(stored, stored.Duplicate ? 200 : 201, ct);
         }
         catch (Exception e) when (MultipartStreaming.Translate(HttpContext, e) is { } problem)

@@ -14,7 +14,11 @@ public static class ShareRoles
     public const string Viewer = "viewer";
     public const string Downloader = "downloader";
     public const string Provider = "provider";
-    public static readonly string[] All = [Viewer, Downloader, Provider];
+    /// <summary>The roles of selection and album shares.</summary>
+    public static readonly string[] Album = [Viewer, Downloader, Provider];
+    /// <summary>The roles of Shared Space folder shares (as folder permissions: <see cref="Access.FolderOperations.Roles"/>).</summary>
+    public static readonly string[] Folder = [.. Access.FolderOperations.Roles.Keys];
+    public static readonly string[] All = [.. Album.Union(Folder)];
 }
 
 /// <summary>Someone a share is shared with: a user, or every member of a group.</summary>
@@ -23,7 +27,10 @@ public sealed class InviteeRequest
     /// <summary><c>user</c> or <c>group</c>.</summary>
     public string PrincipalType { get; set; } = "";
     public Guid PrincipalId { get; set; }
-    /// <summary><c>viewer</c>, <c>downloader</c> or <c>provider</c> (conditional albums: viewer or downloader).</summary>
+    /// <summary>
+    /// Selections and albums: <c>viewer</c>, <c>downloader</c> or <c>provider</c> (conditional albums: viewer or
+    /// downloader). Shared Space folders: <c>viewer</c>, <c>downloader</c>, <c>uploader</c> or <c>manager</c>.
+    /// </summary>
     public string Role { get; set; } = "";
 }
 
@@ -33,7 +40,7 @@ public sealed class InviteeValidator : AbstractValidator<InviteeRequest>
     {
         RuleFor(x => x.PrincipalType).Must(t => t.IsOneOf("user", "group")).WithMessage("One of: user, group.");
         RuleFor(x => x.PrincipalId).NotEmpty();
-        RuleFor(x => x.Role).Must(r => r.IsOneOf(ShareRoles.All)).WithMessage("One of: viewer, downloader, provider.");
+        RuleFor(x => x.Role).Must(r => r.IsOneOf(ShareRoles.All)).WithMessage("One of: viewer, downloader, provider (albums), uploader, manager (folders).");
     }
 }
 
@@ -51,7 +58,8 @@ public static class ShareSettingRules
 {
     public static void AddShareSettingRules<T>(this AbstractValidator<T> v) where T : IShareSettings
     {
-        v.RuleFor(x => x.Privacy).Must(p => p.IsOneOf("public", "private")).When(x => x.Privacy is not null).WithMessage("One of: public, private.");
+        v.RuleFor(x => x.Privacy).Must(p => p.IsOneOf("public", "private", "full_access_only")).When(x => x.Privacy is not null)
+            .WithMessage("One of: public, private, full_access_only (folders).");
         v.RuleFor(x => x.Password).Length(4, 256).When(x => x.Password is not null).WithMessage("A link password has 4 to 256 characters.");
         v.RuleFor(x => x.ExpiresAt).Must(e => e > DateTime.UtcNow).When(x => x.ExpiresAt is not null).WithMessage("The expiry must be in the future.");
         v.RuleFor(x => x.Description).MaximumLength(2000);
@@ -62,10 +70,12 @@ public static class ShareSettingRules
     }
 }
 
-/// <param name="Type"><c>selection</c> or <c>album</c>.</param>
-/// <param name="AlbumId">The album; for a selection, the hidden album that holds it (list it with listAlbumAssets).</param>
-/// <param name="Name">The album's name, or the selection's title.</param>
-public sealed record ShareTargetResponse(string Type, Guid AlbumId, string Name);
+/// <param name="Type"><c>selection</c>, <c>album</c> or <c>folder</c>.</param>
+/// <param name="AlbumId">The album; for a selection, the hidden album that holds it (list it with listAlbumAssets); null for a folder.</param>
+/// <param name="FolderId">The Shared Space folder (folder shares only).</param>
+/// <param name="Name">The album's or folder's name, or the selection's title.</param>
+/// <param name="ApplyToSubfolders">Folder shares: the invitees and privacy reach every folder below too.</param>
+public sealed record ShareTargetResponse(string Type, Guid? AlbumId, Guid? FolderId, string Name, bool ApplyToSubfolders);
 
 public sealed record InviteeResponse(string PrincipalType, Guid PrincipalId, string Name, string DisplayName, string Role, DateTime SharedAt);
 
@@ -101,10 +111,11 @@ public sealed record ShareResponse
 internal static class ShareStore
 {
     private const string ShareSql = """
-        SELECT s.id, s.owner_id, s.target_type, s.album_id, al.name AS album_name, al.kind AS album_kind, s.link_enabled, s.link_key,
+        SELECT s.id, s.owner_id, s.target_type, s.album_id, s.folder_id, s.apply_to_subfolders, coalesce(al.name, f.name) AS target_name,
+               coalesce(al.kind, 'folder') AS target_kind, s.link_enabled, s.link_key,
                s.privacy, s.password_hash IS NOT NULL AS password_protected, s.expires_at, s.allow_download, s.allow_upload,
                s.show_metadata, s.description, s.view_count, s.download_count, s.last_accessed_at, s.created_at, s.updated_at
-        FROM shares s JOIN albums al ON al.id = s.album_id
+        FROM shares s LEFT JOIN albums al ON al.id = s.album_id LEFT JOIN folders f ON f.id = s.folder_id
         WHERE s.id = @id
         """;
 
@@ -122,9 +133,12 @@ internal static class ShareStore
         public Guid Id { get; init; }
         public Guid OwnerId { get; init; }
         public string TargetType { get; init; } = "";
-        public Guid AlbumId { get; init; }
-        public string AlbumName { get; init; } = "";
-        public string AlbumKind { get; init; } = "";
+        public Guid? AlbumId { get; init; }
+        public Guid? FolderId { get; init; }
+        public bool ApplyToSubfolders { get; init; }
+        public string TargetName { get; init; } = "";
+        /// <summary>The album's kind, or <c>folder</c>.</summary>
+        public string TargetKind { get; init; } = "";
         public bool LinkEnabled { get; init; }
         public string LinkKey { get; init; } = "";
         public string Privacy { get; init; } = "";
@@ -151,7 +165,7 @@ internal static class ShareStore
         var invitees = (await conn.QueryAsync<InviteeResponse>(new CommandDefinition(InviteesSql, new { id }, tx, cancellationToken: ct))).AsList();
         return new ShareResponse
         {
-            Id = s.Id, OwnerId = s.OwnerId, Target = new ShareTargetResponse(s.TargetType, s.AlbumId, s.AlbumName),
+            Id = s.Id, OwnerId = s.OwnerId, Target = new ShareTargetResponse(s.TargetType, s.AlbumId, s.FolderId, s.TargetName, s.ApplyToSubfolders),
             LinkEnabled = s.LinkEnabled, Key = s.LinkKey, Url = LinkUrl(request, s.LinkKey), Privacy = s.Privacy,
             PasswordProtected = s.PasswordProtected, ExpiresAt = s.ExpiresAt, AllowDownload = s.AllowDownload, AllowUpload = s.AllowUpload,
             ShowMetadata = s.ShowMetadata, Description = s.Description, Invitees = invitees, ViewCount = s.ViewCount, DownloadCount = s.DownloadCount,
@@ -183,7 +197,7 @@ internal static class ShareStore
     /// Replaces a share's invitees, keeping the date each kept invitee was first shared with. Refuses the owner, unknown
     /// or inactive users, unknown groups, and Provider on a conditional album.
     /// </summary>
-    public static async Task SetInviteesAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid shareId, Guid ownerId, string albumKind,
+    public static async Task SetInviteesAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid shareId, Guid ownerId, string targetKind,
         IReadOnlyList<InviteeRequest> invitees, CancellationToken ct)
     {
         var users = invitees.Where(i => i.PrincipalType == "user").ToList();
@@ -191,7 +205,11 @@ internal static class ShareStore
         if (users.Any(u => u.PrincipalId == ownerId))
             throw new ApiException(400, ErrorCodes.InviteeIsOwner, "A share cannot be shared with its owner.",
                 new() { ["invitees"] = ["The owner cannot be an invitee."] });
-        if (albumKind == AlbumKinds.Conditional && invitees.Any(i => i.Role == ShareRoles.Provider))
+        if (targetKind == "folder" && invitees.Any(i => !ShareRoles.Folder.Contains(i.Role)) ||
+            targetKind != "folder" && invitees.Any(i => !ShareRoles.Album.Contains(i.Role)))
+            throw new ApiException(400, ErrorCodes.RoleNotAllowed, "Folders take the roles viewer, downloader, uploader and manager; selections and albums viewer, downloader and provider.",
+                new() { ["invitees"] = ["This role does not exist for this kind of share."] });
+        if (targetKind == AlbumKinds.Conditional && invitees.Any(i => i.Role == ShareRoles.Provider))
             throw new ApiException(400, ErrorCodes.RoleNotAllowed, "A conditional album is filled by its conditions: its invitees are Viewers or Downloaders.",
                 new() { ["invitees"] = ["Provider is not a role on a conditional album."] });
         var knownUsers = (await conn.QueryAsync<Guid>(new CommandDefinition(KnownUsersSql, new { ids = users.Select(u => u.PrincipalId).ToArray() }, tx, cancellationToken: ct))).ToHashSet();

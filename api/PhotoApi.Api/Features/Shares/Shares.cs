@@ -13,9 +13,9 @@ namespace PhotoApi.Api.Features.Shares;
 
 public sealed class ShareTargetRequest
 {
-    /// <summary><c>selection</c> (a set of the caller's assets) or <c>album</c> (one the caller owns).</summary>
+    /// <summary><c>selection</c> (a set of the caller's assets), <c>album</c> (one the caller owns) or <c>folder</c> (a Shared Space folder; admins).</summary>
     public string Type { get; set; } = "";
-    /// <summary>The album (type album).</summary>
+    /// <summary>The album or folder.</summary>
     public Guid? Id { get; set; }
     /// <summary>The assets (type selection).</summary>
     public Guid[]? AssetIds { get; set; }
@@ -41,6 +41,8 @@ public sealed class CreateShareRequest : IShareSettings
     public bool? ShowMetadata { get; set; }
     public string? Description { get; set; }
     public InviteeRequest[]? Invitees { get; set; }
+    /// <summary>Folder shares of first-level folders: the invitees and privacy reach every folder below too.</summary>
+    public bool? ApplyToSubfolders { get; set; }
 }
 
 public sealed class CreateShareValidator : Validator<CreateShareRequest>
@@ -48,9 +50,13 @@ public sealed class CreateShareValidator : Validator<CreateShareRequest>
     public CreateShareValidator()
     {
         RuleFor(x => x.Target).NotNull().WithMessage("A target is required.");
-        RuleFor(x => x.Target.Type).Must(t => t.IsOneOf("selection", "album")).When(x => x.Target is not null)
-            .OverridePropertyName("target.type").WithMessage("One of: selection, album.");
-        RuleFor(x => x.Target.Id).NotNull().When(x => x.Target is { Type: "album" }).OverridePropertyName("target.id").WithMessage("The album to share.");
+        RuleFor(x => x.Target.Type).Must(t => t.IsOneOf("selection", "album", "folder")).When(x => x.Target is not null)
+            .OverridePropertyName("target.type").WithMessage("One of: selection, album, folder.");
+        RuleFor(x => x.Target.Id).NotNull().When(x => x.Target is { Type: "album" or "folder" }).OverridePropertyName("target.id").WithMessage("The album or folder to share.");
+        RuleFor(x => x.Target.AssetIds).Null().When(x => x.Target is { Type: "folder" }).OverridePropertyName("target.assetIds").WithMessage("A folder share names the folder, not assets.");
+        RuleFor(x => x.Privacy).Must(p => p != "full_access_only").When(x => x.Target is not { Type: "folder" })
+            .WithMessage("full_access_only is for Shared Space folders.");
+        RuleFor(x => x.ApplyToSubfolders).Null().When(x => x.Target is not { Type: "folder" }).WithMessage("Only folder shares apply to subfolders.");
         RuleFor(x => x.Target.AssetIds).NotEmpty().Must(a => a!.Length <= 10_000).When(x => x.Target is { Type: "selection" })
             .OverridePropertyName("target.assetIds").WithMessage("Between 1 and 10,000 assets.");
         RuleFor(x => x.Target.AssetIds).Null().When(x => x.Target is { Type: "album" }).OverridePropertyName("target.assetIds").WithMessage("An album share names the album, not assets.");
@@ -64,7 +70,7 @@ public sealed class CreateShareValidator : Validator<CreateShareRequest>
 /// Shares an album the caller owns, or a selection of their assets (which becomes a hidden album holding them), with
 /// invitees and/or a link. One share per album: a second one is 409 <c>share.already_shared</c>.
 /// </summary>
-[Access(Permission.AlbumShare, Permission.AlbumView, Permission.AssetShare)]
+[Access(Permission.AlbumShare, Permission.AlbumView, Permission.AssetShare, Permission.FolderManagePermissions)]
 public sealed class CreateShareEndpoint(NpgsqlDataSource db, AccessPolicy policy, PasswordHasher hasher) : Endpoint<CreateShareRequest, ShareResponse>
 {
     private const string InsertSelectionSql = """
@@ -72,10 +78,10 @@ public sealed class CreateShareEndpoint(NpgsqlDataSource db, AccessPolicy policy
         """;
 
     private const string InsertShareSql = """
-        INSERT INTO shares (id, owner_id, target_type, album_id, link_enabled, link_key, link_key_hash, privacy, password_hash,
-                            expires_at, allow_download, allow_upload, show_metadata, description)
-        VALUES (@id, @ownerId, @targetType, @albumId, @linkEnabled, @key, @keyHash, @privacy, @passwordHash,
-                @expiresAt, @allowDownload, @allowUpload, @showMetadata, @description)
+        INSERT INTO shares (id, owner_id, target_type, album_id, folder_id, apply_to_subfolders, link_enabled, link_key, link_key_hash, privacy,
+                            password_hash, expires_at, allow_download, allow_upload, show_metadata, description)
+        VALUES (@id, @ownerId, @targetType, @albumId, @folderId, @applyToSubfolders, @linkEnabled, @key, @keyHash, @privacy,
+                @passwordHash, @expiresAt, @allowDownload, @allowUpload, @showMetadata, @description)
         """;
 
     public override void Configure()
@@ -88,13 +94,22 @@ public sealed class CreateShareEndpoint(NpgsqlDataSource db, AccessPolicy policy
     {
         var principal = Principal.Of(User);
         await using var conn = await db.OpenConnectionAsync(ct);
-        Guid albumId;
+        Guid? albumId = null, folderId = null;
         string albumKind;
-        if (req.Target.Type == "album")
+        if (req.Target.Type == "folder")
+        {
+            // Folder share invitees act as folder permissions: who may set those may share the folder.
+            folderId = req.Target.Id!.Value;
+            await policy.EnsureAsync(principal, Permission.FolderManagePermissions, folderId.Value, ct, "The folder");
+            if (req.ApplyToSubfolders == true && (await Folders.FolderStore.RequireAsync(conn, folderId.Value, ct)).ParentId is not null)
+                throw ApiException.Validation("applyToSubfolders", "Only a first-level folder's share applies to all subfolders.");
+            albumKind = "folder";
+        }
+        else if (req.Target.Type == "album")
         {
             albumId = req.Target.Id!.Value;
-            await policy.EnsureRoleAsync(principal, Permission.AlbumShare, albumId, Permission.AlbumView, "The album", ct);
-            albumKind = await AlbumStore.KindAsync(conn, albumId, ct);
+            await policy.EnsureRoleAsync(principal, Permission.AlbumShare, albumId.Value, Permission.AlbumView, "The album", ct);
+            albumKind = await AlbumStore.KindAsync(conn, albumId.Value, ct);
             if (albumKind == AlbumKinds.Selection) throw ApiException.NotFound("The album");
         }
         else
@@ -111,7 +126,7 @@ public sealed class CreateShareEndpoint(NpgsqlDataSource db, AccessPolicy policy
             var assetIds = req.Target.AssetIds!.Distinct().ToArray();
             var name = string.IsNullOrWhiteSpace(req.Target.Name) ? $"{assetIds.Length} item{(assetIds.Length == 1 ? "" : "s")}" : req.Target.Name.Trim();
             await conn.ExecuteAsync(new CommandDefinition(InsertSelectionSql, new { id = albumId, ownerId = principal.UserId, name }, tx, cancellationToken: ct));
-            await AlbumStore.AddEntriesAsync(conn, tx, albumId, assetIds, principal.UserId, ct);
+            await AlbumStore.AddEntriesAsync(conn, tx, albumId!.Value, assetIds, principal.UserId, ct);
         }
         var id = Guid.CreateVersion7();
         var (key, keyHash) = ShareStore.NewKey();
@@ -119,14 +134,14 @@ public sealed class CreateShareEndpoint(NpgsqlDataSource db, AccessPolicy policy
         {
             await conn.ExecuteAsync(new CommandDefinition(InsertShareSql, new
             {
-                id, ownerId = principal.UserId, targetType = req.Target.Type, albumId, linkEnabled = req.LinkEnabled ?? false, key, keyHash,
-                privacy = req.Privacy ?? "private", passwordHash, expiresAt = req.ExpiresAt, allowDownload = req.AllowDownload ?? true,
+                id, ownerId = principal.UserId, targetType = req.Target.Type, albumId, folderId, applyToSubfolders = req.ApplyToSubfolders == true,
+                linkEnabled = req.LinkEnabled ?? false, key, keyHash, privacy = req.Privacy ?? (folderId is null ? "private" : "full_access_only"), passwordHash, expiresAt = req.ExpiresAt, allowDownload = req.AllowDownload ?? true,
                 allowUpload = req.AllowUpload ?? false, showMetadata = req.ShowMetadata ?? true, description = req.Description?.Trim() ?? "",
             }, tx, cancellationToken: ct));
         }
-        catch (PostgresException e) when (e is { SqlState: PostgresErrorCodes.UniqueViolation, ConstraintName: "shares_album_id_key" })
+        catch (PostgresException e) when (e is { SqlState: PostgresErrorCodes.UniqueViolation, ConstraintName: "shares_album_id_key" or "shares_folder_id_key" })
         {
-            throw new ApiException(409, ErrorCodes.AlreadyShared, "The album is shared already; change its share instead (the album's shareId names it).");
+            throw new ApiException(409, ErrorCodes.AlreadyShared, "This album or folder is shared already; change its share instead.");
         }
         await ShareStore.SetInviteesAsync(conn, tx, id, principal.UserId, albumKind, req.Invitees ?? [], ct);
         var share = await ShareStore.GetAsync(conn, HttpContext.Request, id, ct, tx);
@@ -176,6 +191,8 @@ public sealed class UpdateShareRequest : IShareSettings
     public string? Description { get; set; }
     /// <summary>Replaces the invitee list (each kept invitee keeps the date first shared).</summary>
     public InviteeRequest[]? Invitees { get; set; }
+    /// <summary>Folder shares of first-level folders: the invitees and privacy reach every folder below too.</summary>
+    public bool? ApplyToSubfolders { get; set; }
 }
 
 public sealed class UpdateShareValidator : Validator<UpdateShareRequest>
@@ -202,6 +219,7 @@ public sealed class UpdateShareEndpoint(NpgsqlDataSource db, AccessPolicy policy
             allow_upload = coalesce(@allowUpload, allow_upload),
             show_metadata = coalesce(@showMetadata, show_metadata),
             description = coalesce(@description, description),
+            apply_to_subfolders = coalesce(@applyToSubfolders, apply_to_subfolders),
             updated_at = now()
         WHERE id = @id
         """;
@@ -220,14 +238,18 @@ public sealed class UpdateShareEndpoint(NpgsqlDataSource db, AccessPolicy policy
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
         var current = await ShareStore.FindAsync(conn, req.Id, ct, tx) ?? throw ApiException.NotFound("The share");
+        if (current.TargetKind != "folder" && (req.Privacy == "full_access_only" || req.ApplyToSubfolders is not null))
+            throw ApiException.Validation(req.Privacy == "full_access_only" ? "privacy" : "applyToSubfolders", "Only Shared Space folder shares have this setting.");
+        if (req.ApplyToSubfolders == true && (await Folders.FolderStore.RequireAsync(conn, current.FolderId!.Value, ct, tx)).ParentId is not null)
+            throw ApiException.Validation("applyToSubfolders", "Only a first-level folder's share applies to all subfolders.");
         await conn.ExecuteAsync(new CommandDefinition(UpdateSql, new
         {
             id = req.Id, linkEnabled = req.LinkEnabled, privacy = req.Privacy, passwordHash, clearPassword = req.ClearPassword == true,
             expiresAt = req.ExpiresAt, clearExpiry = req.ClearExpiry == true, allowDownload = req.AllowDownload, allowUpload = req.AllowUpload,
-            showMetadata = req.ShowMetadata, description = req.Description?.Trim(),
+            showMetadata = req.ShowMetadata, description = req.Description?.Trim(), applyToSubfolders = req.ApplyToSubfolders,
         }, tx, cancellationToken: ct));
         if (req.Invitees is not null)
-            await ShareStore.SetInviteesAsync(conn, tx, req.Id, principal.UserId, current.AlbumKind, req.Invitees, ct);
+            await ShareStore.SetInviteesAsync(conn, tx, req.Id, principal.UserId, current.TargetKind, req.Invitees, ct);
         var share = await ShareStore.GetAsync(conn, HttpContext.Request, req.Id, ct, tx);
         await tx.CommitAsync(ct);
         await Send.OkAsync(share, ct);

@@ -42,14 +42,15 @@ internal static class SharingPages
 }
 
 /// <summary>Something another user shares with the caller.</summary>
-/// <param name="Kind"><c>album</c>, <c>selection</c> or <c>partner</c> (their whole library).</param>
+/// <param name="Kind"><c>album</c>, <c>selection</c>, <c>folder</c> (of Shared Space) or <c>partner</c> (their whole library).</param>
 /// <param name="ShareId">The share (null for a partner).</param>
-/// <param name="AlbumId">Open it with getAlbum / listAlbumAssets (null for a partner: browse with listAssets?partnerId=).</param>
-/// <param name="Name">The album's name, the selection's title, or the partner's display name.</param>
-/// <param name="Role">The caller's role: <c>viewer</c>, <c>downloader</c>, <c>provider</c>, or <c>partner</c> (see and download).</param>
+/// <param name="AlbumId">Open it with getAlbum / listAlbumAssets (null for a folder or partner: browse a partner with listAssets?partnerId=).</param>
+/// <param name="FolderId">Open it with getFolder / listAssets?folderId= (folder shares only).</param>
+/// <param name="Name">The album's or folder's name, the selection's title, or the partner's display name.</param>
+/// <param name="Role">The caller's role: <c>viewer</c>, <c>downloader</c>, <c>provider</c>, <c>uploader</c>, <c>manager</c>, or <c>partner</c> (see and download).</param>
 /// <param name="SharedAt">When it was first shared with the caller.</param>
 public sealed record SharedWithMeItem(
-    string Kind, Guid? ShareId, Guid? AlbumId, string Name, AlbumOwner Owner, string Role, DateTime SharedAt, int AssetCount, Guid? CoverAssetId);
+    string Kind, Guid? ShareId, Guid? AlbumId, Guid? FolderId, string Name, AlbumOwner Owner, string Role, DateTime SharedAt, int AssetCount, Guid? CoverAssetId);
 
 /// <param name="Date">The day (UTC) these were shared with the caller.</param>
 public sealed record SharedWithMeGroup(DateOnly Date, IReadOnlyList<SharedWithMeItem> Items);
@@ -63,7 +64,7 @@ public sealed class ListSharedWithMeEndpoint(NpgsqlDataSource db) : Endpoint<Sha
 {
     private static readonly string ListSql = $"""
         SELECT * FROM (
-            SELECT s.target_type AS kind, s.id AS share_id, al.id AS album_id, al.name, u.id AS owner_id, u.username AS owner_username,
+            SELECT s.target_type AS kind, s.id AS share_id, al.id AS album_id, NULL::uuid AS folder_id, al.name, u.id AS owner_id, u.username AS owner_username,
                    u.display_name AS owner_display_name, {AccessPolicy.AlbumRole("al")} AS role,
                    (SELECT min(si.created_at) FROM share_invitees si
                     WHERE si.share_id = s.id AND (si.user_id = @userId OR si.group_id IN (SELECT group_id FROM group_members WHERE user_id = @userId))) AS shared_at,
@@ -71,11 +72,21 @@ public sealed class ListSharedWithMeEndpoint(NpgsqlDataSource db) : Endpoint<Sha
             FROM shares s JOIN albums al ON al.id = s.album_id JOIN users u ON u.id = al.owner_id
             WHERE al.owner_id <> @userId AND {AccessPolicy.AlbumVisible("al")}
             UNION ALL
-            SELECT 'partner', NULL, NULL, u.display_name, u.id, u.username, u.display_name, 'partner', p.created_at,
+            SELECT 'partner', NULL, NULL, NULL, u.display_name, u.id, u.username, u.display_name, 'partner', p.created_at,
                    (SELECT count(*) FROM assets a WHERE a.owner_id = p.owner_id AND {AccessPolicy.PartnerShows("a")})::int,
                    NULL, u.id
             FROM partners p JOIN users u ON u.id = p.owner_id
             WHERE p.partner_id = @userId
+            UNION ALL
+            SELECT 'folder', s.id, NULL, f.id, f.name, u.id, u.username, u.display_name,
+                   (SELECT si.role FROM share_invitees si
+                    WHERE si.share_id = s.id AND (si.user_id = @userId OR si.group_id IN (SELECT group_id FROM group_members WHERE user_id = @userId))
+                    ORDER BY array_position(ARRAY['manager', 'uploader', 'downloader', 'viewer'], si.role) LIMIT 1),
+                   (SELECT min(si.created_at) FROM share_invitees si
+                    WHERE si.share_id = s.id AND (si.user_id = @userId OR si.group_id IN (SELECT group_id FROM group_members WHERE user_id = @userId))),
+                   (SELECT count(*) FROM assets fa WHERE fa.folder_id = f.id AND fa.trashed_at IS NULL)::int, f.cover_asset_id, s.id
+            FROM shares s JOIN folders f ON f.id = s.folder_id JOIN users u ON u.id = s.owner_id
+            WHERE s.owner_id <> @userId
         ) shared
         WHERE role IS NOT NULL
           AND (@afterAt::timestamptz IS NULL OR (shared_at, sort_id) < (@afterAt, @afterId))
@@ -88,6 +99,7 @@ public sealed class ListSharedWithMeEndpoint(NpgsqlDataSource db) : Endpoint<Sha
         public string Kind { get; init; } = "";
         public Guid? ShareId { get; init; }
         public Guid? AlbumId { get; init; }
+        public Guid? FolderId { get; init; }
         public string Name { get; init; } = "";
         public Guid OwnerId { get; init; }
         public string OwnerUsername { get; init; } = "";
@@ -111,7 +123,7 @@ public sealed class ListSharedWithMeEndpoint(NpgsqlDataSource db) : Endpoint<Sha
         var (page, next) = await SharingPages.FetchAsync<Row>(db, ListSql, req, Principal.Of(User).UserId, ct);
         var groups = page
             .GroupBy(r => DateOnly.FromDateTime(r.SharedAt))
-            .Select(g => new SharedWithMeGroup(g.Key, g.Select(r => new SharedWithMeItem(r.Kind, r.ShareId, r.AlbumId, r.Name,
+            .Select(g => new SharedWithMeGroup(g.Key, g.Select(r => new SharedWithMeItem(r.Kind, r.ShareId, r.AlbumId, r.FolderId, r.Name,
                 new AlbumOwner(r.OwnerId, r.OwnerUsername, r.OwnerDisplayName), r.Role, r.SharedAt, r.AssetCount, r.CoverAssetId)).ToList()))
             .ToList();
         await Send.OkAsync(new SharedWithMePage(groups, next), ct);
@@ -122,12 +134,13 @@ public sealed class ListSharedWithMeEndpoint(NpgsqlDataSource db) : Endpoint<Sha
 /// <param name="Kind"><c>album</c>, <c>selection</c> or <c>partner</c>.</param>
 /// <param name="ShareId">Manage it with getShare / updateShare (null for a partner).</param>
 /// <param name="AlbumId">The album or the selection's hidden album (null for a partner).</param>
-/// <param name="Name">The album's name, the selection's title, or the partner's display name.</param>
+/// <param name="Name">The album's or folder's name, the selection's title, or the partner's display name.</param>
+/// <param name="FolderId">The Shared Space folder (kind folder only).</param>
 /// <param name="PartnerId">The partner (kind partner only).</param>
 /// <param name="InviteeCount">Users and groups invited (1 for a partner).</param>
 /// <param name="UpdatedAt">When its settings were last changed.</param>
 public sealed record SharedWithOthersItem(
-    string Kind, Guid? ShareId, Guid? AlbumId, Guid? PartnerId, string Name, bool LinkEnabled, string? Privacy, bool PasswordProtected,
+    string Kind, Guid? ShareId, Guid? AlbumId, Guid? FolderId, Guid? PartnerId, string Name, bool LinkEnabled, string? Privacy, bool PasswordProtected,
     DateTime? ExpiresAt, int InviteeCount, int AssetCount, DateTime UpdatedAt);
 
 /// <summary>The Sharing page's "Shared With Others": the caller's shares and partners, most recently changed first.</summary>
@@ -136,14 +149,16 @@ public sealed class ListSharedWithOthersEndpoint(NpgsqlDataSource db) : Endpoint
 {
     private static readonly string ListSql = $"""
         SELECT * FROM (
-            SELECT s.target_type AS kind, s.id AS share_id, s.album_id, NULL::uuid AS partner_id, al.name, s.link_enabled, s.privacy,
-                   s.password_hash IS NOT NULL AS password_protected, s.expires_at,
+            SELECT s.target_type AS kind, s.id AS share_id, s.album_id, s.folder_id, NULL::uuid AS partner_id, coalesce(al.name, f.name) AS name,
+                   s.link_enabled, s.privacy, s.password_hash IS NOT NULL AS password_protected, s.expires_at,
                    (SELECT count(*) FROM share_invitees si WHERE si.share_id = s.id)::int AS invitee_count,
-                   (SELECT count(*) FROM ({AccessPolicy.AlbumMembers("al.id")}) members)::int AS asset_count, s.updated_at, s.id AS sort_id
-            FROM shares s JOIN albums al ON al.id = s.album_id
+                   (CASE WHEN s.folder_id IS NULL THEN (SELECT count(*) FROM ({AccessPolicy.AlbumMembers("al.id")}) members)
+                         ELSE (SELECT count(*) FROM assets fa WHERE fa.folder_id = s.folder_id AND fa.trashed_at IS NULL) END)::int AS asset_count,
+                   s.updated_at, s.id AS sort_id
+            FROM shares s LEFT JOIN albums al ON al.id = s.album_id LEFT JOIN folders f ON f.id = s.folder_id
             WHERE s.owner_id = @userId
             UNION ALL
-            SELECT 'partner', NULL, NULL, u.id, u.display_name, false, NULL, false, NULL, 1,
+            SELECT 'partner', NULL, NULL, NULL, u.id, u.display_name, false, NULL, false, NULL, 1,
                    (SELECT count(*) FROM assets a WHERE a.owner_id = @userId AND {AccessPolicy.PartnerShows("a")})::int,
                    p.updated_at, u.id
             FROM partners p JOIN users u ON u.id = p.partner_id
@@ -159,6 +174,7 @@ public sealed class ListSharedWithOthersEndpoint(NpgsqlDataSource db) : Endpoint
         public string Kind { get; init; } = "";
         public Guid? ShareId { get; init; }
         public Guid? AlbumId { get; init; }
+        public Guid? FolderId { get; init; }
         public Guid? PartnerId { get; init; }
         public string Name { get; init; } = "";
         public bool LinkEnabled { get; init; }
@@ -181,7 +197,7 @@ public sealed class ListSharedWithOthersEndpoint(NpgsqlDataSource db) : Endpoint
     public override async Task HandleAsync(SharingPageRequest req, CancellationToken ct)
     {
         var (page, next) = await SharingPages.FetchAsync<Row>(db, ListSql, req, Principal.Of(User).UserId, ct);
-        var items = page.Select(r => new SharedWithOthersItem(r.Kind, r.ShareId, r.AlbumId, r.PartnerId, r.Name, r.LinkEnabled, r.Privacy,
+        var items = page.Select(r => new SharedWithOthersItem(r.Kind, r.ShareId, r.AlbumId, r.FolderId, r.PartnerId, r.Name, r.LinkEnabled, r.Privacy,
             r.PasswordProtected, r.ExpiresAt, r.InviteeCount, r.AssetCount, r.UpdatedAt)).ToList();
         await Send.OkAsync(new Page<SharedWithOthersItem>(items, next), ct);
     }
