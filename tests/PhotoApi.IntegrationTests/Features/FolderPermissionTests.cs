@@ -148,7 +148,7 @@ public sealed class FolderPermissionTests(ApiFactory api)
         var outsider = await api.NewUserAsync("outsider");
         var full = await api.NewUserAsync("full");
         await SetAccessAsync(("user", invitee.UserId, "custom"), ("user", outsider.UserId, "custom"), ("user", full.UserId, "full"));
-        var photo = await api.Admin.UploadAsync("grey.jpg", new Dictionary<string, string> { ["folderId"] = child.ToString() });
+        var photo = await api.Admin.UploadUniqueAsync(folderId: child);
 
         var share = await api.Admin.Client.PostAsJsonAsync("/api/v1/shares", new
         {
@@ -171,7 +171,7 @@ public sealed class FolderPermissionTests(ApiFactory api)
         await api.NewClient().GetAsync($"/api/v1/s/{key}").ShouldBeProblem(404, "share.link_invalid");
         await invitee.Client.GetAsync($"/api/v1/s/{key}").ShouldBeProblem(404, "share.link_invalid");
         var listed = await full.Client.GetAsync($"/api/v1/s/{key}/assets").Json();
-        Assert.Contains(listed.GetProperty("items").EnumerateArray(), a => a.GetProperty("id").GetGuid() == photo.Id);
+        Assert.Contains(listed.GetProperty("items").EnumerateArray(), a => a.GetProperty("id").GetGuid() == photo);
 
         // Public: guests see the folder's files (subfolders included, as applied).
         await api.Admin.Client.PatchAsJsonAsync($"/api/v1/shares/{share.GetProperty("id").GetGuid()}", new { privacy = "public" }).ShouldBe(200);
@@ -190,5 +190,31 @@ public sealed class FolderPermissionTests(ApiFactory api)
         var album = await invitee.CreateAlbumAsync("a");
         await invitee.Client.PostAsJsonAsync("/api/v1/shares", new { target = new { type = "album", id = album.Id }, privacy = "full_access_only" })
             .ShouldBeProblem(400, "validation.failed");
+    }
+
+    [Fact]
+    public async Task A_deny_below_protects_what_it_covers_from_deleting_the_folder_above()
+    {
+        await EnableSharedSpaceAsync();
+        var top = await SharedFolderAsync("Cleanup");
+        var keep = await SharedFolderAsync("Keep", top);
+        var manager = await api.NewUserAsync("manager");
+        await SetAccessAsync(("user", manager.UserId, "custom"));
+        await api.Admin.Client.PutAsJsonAsync($"/api/v1/folders/{top}/permissions", new
+        {
+            entries = new[] { new { principalType = "user", principalId = manager.UserId, role = "manager" } },
+        }).ShouldBe(200);
+        await api.Admin.Client.PutAsJsonAsync($"/api/v1/folders/{keep}/permissions", new
+        {
+            entries = new[] { new { principalType = "user", principalId = manager.UserId, effect = "deny", operations = new[] { "delete" } } },
+        }).ShouldBe(200);
+        var photo = await api.Admin.UploadUniqueAsync(folderId: keep);
+
+        await manager.Client.DeleteAsync($"/api/v1/folders/{top}").ShouldBeProblem(403, "share.role_insufficient");
+        await api.Admin.Client.GetAsync($"/api/v1/folders/{keep}").ShouldBe(200);
+        Assert.Null((await api.Admin.Client.GetAsync($"/api/v1/assets/{photo}").Json<Asset>()).TrashedAt);
+        // Without the deny the manager may.
+        await api.Admin.Client.PutAsJsonAsync($"/api/v1/folders/{keep}/permissions", new { entries = Array.Empty<object>() }).ShouldBe(200);
+        await manager.Client.DeleteAsync($"/api/v1/folders/{top}").ShouldBe(204);
     }
 }

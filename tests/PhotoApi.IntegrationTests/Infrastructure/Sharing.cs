@@ -6,10 +6,11 @@ namespace PhotoApi.IntegrationTests.Infrastructure;
 public static class Sharing
 {
     /// <summary>Uploads a small JPEG no other upload of this user has (random bytes after the image's end keep it decodable).</summary>
-    public static async Task<Guid> UploadUniqueAsync(this Session session, string fixture = "grey.jpg")
+    public static async Task<Guid> UploadUniqueAsync(this Session session, string fixture = "grey.jpg", Guid? folderId = null)
     {
         var bytes = (await File.ReadAllBytesAsync(Library.Fixture(fixture))).Concat(Guid.NewGuid().ToByteArray()).ToArray();
-        return (await session.UploadBytesAsync(bytes, $"{Guid.NewGuid():N}.jpg")).Id;
+        var fields = folderId is null ? null : new Dictionary<string, string> { ["folderId"] = folderId.Value.ToString() };
+        return (await session.UploadBytesAsync(bytes, $"{Guid.NewGuid():N}.jpg", fields)).Id;
     }
 
     public static async Task<Album> CreateAlbumAsync(this Session session, string name = "Holidays", params Guid[] assetIds) =>

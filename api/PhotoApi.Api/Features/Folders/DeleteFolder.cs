@@ -7,10 +7,12 @@ using PhotoApi.Api.Infrastructure.Errors;
 namespace PhotoApi.Api.Features.Folders;
 
 /// <summary>
-/// Deletes a folder and everything below it (FolderDelete), in one transaction: the non-trashed assets of the whole
-/// subtree go to their owners' trash, then the folders are deleted.
+/// Deletes a folder and everything below it, in one transaction: the non-trashed assets of the whole subtree go to their
+/// owners' trash, then the folders are deleted. All or nothing: the caller needs FolderDelete on every folder of the
+/// subtree and AssetDelete on every file in it (a deny entry further down protects what it covers: 403
+/// <c>share.role_insufficient</c>, nothing deleted).
 /// </summary>
-[Access(Permission.FolderDelete)]
+[Access(Permission.FolderDelete, Permission.AssetDelete)]
 public sealed class DeleteFolderEndpoint(NpgsqlDataSource db, AccessPolicy policy) : Endpoint<FolderIdRequest>
 {
     // Rows are locked so that no upload can land in one of these folders between the trashing and the delete.
@@ -24,6 +26,8 @@ public sealed class DeleteFolderEndpoint(NpgsqlDataSource db, AccessPolicy polic
         """;
 
     private const string DeleteFoldersSql = "DELETE FROM folders WHERE id = ANY(@ids)";
+
+    private const string FilesSql = "SELECT id FROM assets WHERE folder_id = ANY(@ids) AND trashed_at IS NULL";
 
     public override void Configure()
     {
@@ -43,6 +47,10 @@ public sealed class DeleteFolderEndpoint(NpgsqlDataSource db, AccessPolicy polic
         var ids = (await FolderStore.SubtreeAsync(conn, tx, req.Id, ct)).ToArray();
         if (ids.Length == 0) throw ApiException.NotFound("The folder");
         await conn.ExecuteAsync(new CommandDefinition(LockFoldersSql, new { ids }, tx, cancellationToken: ct));
+        var files = (await conn.QueryAsync<Guid>(new CommandDefinition(FilesSql, new { ids }, tx, cancellationToken: ct))).AsList();
+        if ((await policy.AllowedAsync(principal, Permission.FolderDelete, ids, ct)).Count != ids.Length ||
+            (await policy.AllowedAsync(principal, Permission.AssetDelete, files, ct)).Count != files.Count)
+            throw new ApiException(403, Contracts.ErrorCodes.RoleInsufficient, "Some folders or files inside this folder may not be deleted by you; nothing was deleted.");
         await conn.ExecuteAsync(new CommandDefinition(TrashAssetsSql, new { ids }, tx, cancellationToken: ct));
         await conn.ExecuteAsync(new CommandDefinition(DeleteFoldersSql, new { ids }, tx, cancellationToken: ct));
         await tx.CommitAsync(ct);
