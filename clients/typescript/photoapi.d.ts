@@ -527,8 +527,10 @@ export interface paths {
         /**
          * Get an asset
          * @description One asset with its metadata, processing status and short-lived signed media URLs. The caller may view their own
-         *     assets, those of partners who share their library with them and those the albums they may see show; an asset
-         *     the caller may not view answers 404, like an unknown one. Trashed assets can still be read (by their owner).
+         *     assets outside the Shared Space, the Shared Space files their access lets them view (see `Folders`), those of
+         *     partners who share their library with them and those the albums they may see show; an asset the caller may not
+         *     view answers 404, like an unknown one. Trashed assets can still be read (by their owner, and in the Shared
+         *     Space by whoever may view them).
          */
         get: operations["getAsset"];
         put?: never;
@@ -740,8 +742,8 @@ export interface paths {
          *     ` (3)` …) and dated by the time taken.
          *
          *     - `assetIds`: all or nothing, before any byte is sent — an asset that does not exist or that the caller may not
-         *       see answers 404; one the caller sees but may not download (an album Viewer's) answers 403
-         *       `share.role_insufficient`.
+         *       see answers 404; one the caller sees but may not download (an album Viewer's, or a Shared Space file without
+         *       the `download` operation) answers 403 `share.role_insufficient`.
          *     - `albumId`: the album's owner, Downloaders and Providers may; a Viewer gets 403 `share.role_insufficient`, and
          *       an album the caller may not see answers 404.
          */
@@ -785,18 +787,21 @@ export interface paths {
         /**
          * List folders
          * @description The subfolders of `parentId` (the caller must be able to view it), or, without `parentId`, the top level of
-         *     `space`: the caller's own Personal Space (`personal`, the default) or the Shared Space (`shared`; 404
-         *     `space.unavailable` when it is disabled or the caller has no access). Ordered by name, case-insensitively.
-         *     Only folders the caller may see are listed, so a page can hold fewer than `limit` items: continue while
-         *     `nextCursor` is not `null`.
+         *     `space`: the caller's own Personal Space (`personal`, the default) or the Shared Space (`shared`; for users with
+         *     Full Access or Custom access, else 404 `space.unavailable`, as while it is disabled). Ordered by name,
+         *     case-insensitively. Only folders the caller may see are listed (with Custom access, those their folder
+         *     permissions let them `view`), so a page can hold fewer than `limit` items: continue while `nextCursor` is not
+         *     `null`.
          */
         get: operations["listFolders"];
         put?: never;
         /**
          * Create a folder
-         * @description Creates a folder inside `parentId` (needs the right to create folders there; the new folder joins the parent's
-         *     space and owner) or at the top level of `space`: a personal folder belongs to the caller, a shared one to
-         *     nobody (`ownerId: null`). Names are trimmed; sibling names are unique case-insensitively (409 `folder.name_taken`).
+         * @description Creates a folder inside `parentId` (needs the right to create folders there — in the Shared Space the
+         *     `create_folder` operation; the new folder joins the parent's space and owner) or at the top level of `space`: a
+         *     personal folder belongs to the caller, a shared one to nobody (`ownerId: null`). Only users with Full Access
+         *     create folders at the top level of the Shared Space (else 404 `space.unavailable`). Names are trimmed; sibling
+         *     names are unique case-insensitively (409 `folder.name_taken`).
          */
         post: operations["createFolder"];
         delete?: never;
@@ -823,15 +828,19 @@ export interface paths {
          * Delete a folder
          * @description Deletes the folder and every folder below it, in one transaction. Every asset of the subtree that is not already
          *     in the trash goes to its owner's trash, out of any folder: restoring it later puts it at the top of the owner's
-         *     Personal Space.
+         *     Personal Space. All or nothing: in the Shared Space the caller needs the `delete` operation on every folder of
+         *     the subtree and on every file in it (not in the trash). A folder they may not delete answers 404; one whose
+         *     subtree holds a folder or file they may not delete (a deny entry further down, say) answers 403
+         *     `share.role_insufficient`, and nothing is deleted.
          */
         delete: operations["deleteFolder"];
         options?: never;
         head?: never;
         /**
          * Rename a folder or change its cover
-         * @description Renames the folder (`name`, needs the rename right) and/or changes its cover (needs the cover right): `coverAssetId`
-         *     makes an asset the caller can view, and that is not in the trash, the cover; `clearCover: true` removes the cover.
+         * @description Renames the folder (`name`, needs the rename right — in the Shared Space the `rename` operation) and/or changes
+         *     its cover (needs the cover right — `cover`): `coverAssetId` makes an asset the caller can view, and that is not
+         *     in the trash, the cover; `clearCover: true` removes the cover.
          *     Absent or `null` fields are left unchanged (an empty body changes nothing and answers the folder). Sibling names
          *     are unique case-insensitively (409 `folder.name_taken`).
          */
@@ -850,7 +859,9 @@ export interface paths {
         /**
          * Move a folder
          * @description Moves the folder, with everything below it, under `parentId` (needs the right to create folders there) or, for
-         *     `parentId: null`, to the top level of its space. Folders stay in their space and Personal Space (400
+         *     `parentId: null`, to the top level of its space (in the Shared Space: Full Access only, else 404
+         *     `space.unavailable`). In the Shared Space the caller needs the `move` operation on the folder and
+         *     `create_folder` on the new parent. Folders stay in their space and Personal Space (400
          *     `folder.cross_space`); a folder cannot go into itself or one of its subfolders (400 `folder.cycle`); sibling names
          *     are unique case-insensitively (409 `folder.name_taken`).
          */
@@ -873,13 +884,116 @@ export interface paths {
         /**
          * Copy a folder
          * @description Copies the folder and everything below it under `parentId` (needs the right to create folders there) or, for
-         *     `parentId: null`, to the top level of its space, in one transaction. Every folder of the copy gets a new id; every
-         *     asset not in the trash is copied as a new asset owned by the caller that shares the original's stored file and
-         *     derivatives (nothing is uploaded or stored again). A cover carries over to the copy of its asset. Same target rules
+         *     `parentId: null`, to the top level of its space (in the Shared Space: Full Access only, else 404
+         *     `space.unavailable`), in one transaction. Every folder of the copy gets a new id; every asset not in the trash is
+         *     copied as a new asset owned by the caller that shares the original's stored file and derivatives (nothing is
+         *     uploaded or stored again). In the Shared Space the caller needs the `copy` operation on the folder and
+         *     `create_folder` on the target; subfolders and files below that they may not copy are left out (a subfolder with
+         *     everything below it). A cover carries over to the copy of its asset. Same target rules
          *     as `moveFolder`: 400 `folder.cross_space`, 400 `folder.cycle` (a copy into the folder itself or one of its
          *     subfolders), 409 `folder.name_taken`.
          */
         post: operations["copyFolder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/folders/{id}/permissions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a folder's permissions
+         * @description The permission entries of a Shared Space folder: first its explicit entries (`inherited: false`), in the order
+         *     they were set, then the entries it inherits from its ancestors (`inherited: true`), nearest ancestor first, each
+         *     naming the folder it is set on (`fromFolderId`, `fromFolderName`). An ancestor's entry is inherited when its
+         *     `appliesTo` carries it here: the parent's entries with `subfolders`, or with `files` and `descendants`; the entries
+         *     of folders further up with `descendants`.
+         *
+         *     Admins only, and only on Shared Space folders while the Shared Space is enabled: otherwise it answers 404
+         *     `resource.not_found`, like an unknown folder.
+         */
+        get: operations["getFolderPermissions"];
+        /**
+         * Set a folder's permissions
+         * @description Replaces the explicit permission entries of a Shared Space folder with `entries` (at most 200; `[]` removes them
+         *     all), in one transaction. Each entry names a user or a group (`principalType`, `principalId`), whether it allows
+         *     (`allow`, the default) or denies (`deny`), either a `role` or a list of `operations` (exactly one of the two; a
+         *     role is stored as its operations, see `FolderRole`), and what it applies to (`appliesTo`, default all four of
+         *     `this_folder`, `files`, `subfolders`, `descendants`). Several entries may name the same user or group.
+         *
+         *     The entries decide for users with Custom access (Full Access users do everything in the Shared Space anyway) and
+         *     are inherited by the folders and files below as their `appliesTo` says. For each operation a user gets the
+         *     allows of their own entries and their groups' entries, explicit or inherited, minus every deny among them: a deny
+         *     always wins (No access > Read/Write > Read only). With `applyToSubfolders: true` (first-level folders only) the
+         *     explicit entries of every folder below are removed as well, so that the whole tree follows this folder's.
+         *     Changes apply from the next request of everyone concerned; the entries get new ids.
+         *
+         *     Admins only, and only on Shared Space folders while the Shared Space is enabled: otherwise it answers 404
+         *     `resource.not_found`, like an unknown folder.
+         */
+        put: operations["setFolderPermissions"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/folders/{id}/effective-permissions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Explain a user's permissions on a folder
+         * @description What a user may do on a Shared Space folder itself (`folderOperations`) and on the files directly in it
+         *     (`fileOperations`), and why: their Shared Space access (`access`) and the permission entries — their own and
+         *     their groups', explicit and inherited — that reach the folder or its files (`entries`, ordered as in
+         *     `getFolderPermissions`). With `full` access (admins always) every operation is allowed and with `none` none is,
+         *     whatever the entries; with `custom` an operation is allowed when one of the entries allows it and none denies it.
+         *
+         *     Admins only, and only on Shared Space folders while the Shared Space is enabled: otherwise it answers 404
+         *     `resource.not_found`, like an unknown folder.
+         */
+        get: operations["getEffectivePermissions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/shared-space/access": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Shared Space access
+         * @description Every Shared Space access setting, users first, then groups, each by name. A user or group that is not listed
+         *     has no setting of its own. Admins only.
+         */
+        get: operations["getSharedSpaceAccess"];
+        /**
+         * Set Shared Space access
+         * @description Replaces every Shared Space access setting with `entries`, in one transaction: each names a user or a group once,
+         *     with the level `full`, `custom` or `none`. Users and groups not named have no setting of their own, so `[]` takes
+         *     the Shared Space away from everyone but admins. Which level a user gets: see `SharedSpace`. Changes apply from the
+         *     next request of everyone concerned. Admins only.
+         */
+        put: operations["setSharedSpaceAccess"];
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1219,7 +1333,8 @@ export interface paths {
          * @description The original bytes of an asset the link shows, where the link allows downloads (else 403
          *     `share.download_disabled`), as an attachment: named as uploaded where the link shows metadata, else by the
          *     asset's id with the original extension. The `Content-Type` sent is the asset's content type; treat the body as
-         *     opaque bytes. Each answer counts one download for the owner (`downloadCount`, `lastAccessedAt`). An asset the
+         *     opaque bytes. Each download counts once for the owner (`downloadCount`, `lastAccessedAt`): a request without
+         *     `Range` or with a range from the first byte (`bytes=0-…`) counts, later ranges do not. An asset the
          *     link does not show answers 404 `resource.not_found`, like an unknown one. A password-protected link needs the
          *     unlock token (`X-Share-Token`, `?token=` or the cookie); `urls.original` of `listPublicShareAssets` carries it
          *     already.
@@ -1354,8 +1469,10 @@ export interface paths {
          *     use to send photos, without an account (`getPublicPhotoRequest`, `uploadToPhotoRequest`). Created from a folder,
          *     from an album or from the Sharing page:
          *
-         *     - `folderId`: where the files go — a folder the caller may upload to; absent, the top of the caller's Personal
-         *       Space.
+         *     - `folderId`: where the files go — a folder of the caller's Personal Space, or a Shared Space folder where the
+         *       caller has the `photo_request` operation (Full Access, or a folder permission such as Uploader or Manager);
+         *       absent, the top of the caller's Personal Space. If the caller loses that right later, the request stops taking
+         *       files (410 `request.disabled`).
          *     - `albumId`: a manual album the caller owns or is a Provider of; every file is added to it too. A conditional
          *       album, a selection, or an album the caller only views or downloads answers 400 `request.album_invalid`. If the
          *       album is shared, guests of the request see its photos.
@@ -1577,7 +1694,7 @@ export interface components {
              *     - `folder.name_taken` — a folder with that name already exists in the same parent.
              *     - `folder.cycle` — a folder cannot be moved or copied into itself or one of its subfolders.
              *     - `folder.cross_space` — folders and files move only within their space; a Personal Space holds only its owner's files.
-             *     - `space.unavailable` — the Shared Space is not enabled, or the caller has no access to it.
+             *     - `space.unavailable` — the Shared Space is not enabled, or the caller has no access to it (at its top level, creating, moving and copying folders needs Full Access).
              *     - `upload.missing_file` — the multipart form has no file part (named `file`; `files` for photo requests).
              *     - `upload.not_multipart` — the body is not multipart/form-data with a boundary.
              *     - `upload.too_large` — the file is larger than this server (or the photo request) accepts.
@@ -1585,9 +1702,9 @@ export interface components {
              *     - `asset.not_ready` — the asset is still being processed; try again shortly.
              *     - `asset.no_derivative` — the asset has no thumbnail (not an image, or it could not be decoded).
              *     - `media.link_invalid` — a signed media URL is invalid or has expired.
-             *     - `share.role_insufficient` — the caller sees the album but their role (Viewer, Downloader, Provider) does not allow this.
+             *     - `share.role_insufficient` — the caller sees the album but their role (Viewer, Downloader, Provider) does not allow this; or sees a Shared Space file they may not download, or deletes a folder holding something they may not delete.
              *     - `share.invitee_is_owner` — an album or selection cannot be shared with its owner.
-             *     - `share.unknown_invitee` — an invitee is not an active user or an existing group.
+             *     - `share.unknown_invitee` — an invitee is not an active user or an existing group; or a folder permission or Shared Space access entry names a user or group that does not exist.
              *     - `share.role_not_allowed` — the role cannot be given on this target (conditional albums: Viewer and Downloader only).
              *     - `share.already_shared` — the album is already shared; change its share instead.
              *     - `share.link_invalid` — the share link does not exist, is turned off or has expired (or is private and the caller not invited).
@@ -1601,7 +1718,7 @@ export interface components {
              *     - `partner.exists` — the caller already shares their library with this user.
              *     - `request.not_found` — no photo request has this link key (or it was deleted).
              *     - `request.expired` — the photo request's expiry date has passed; it takes no more files.
-             *     - `request.disabled` — the photo request's owner has turned it off; it takes no files now.
+             *     - `request.disabled` — the photo request's owner has turned it off, or may no longer send files to its folder; it takes no files now.
              *     - `request.album_invalid` — a photo request's album must be a manual album the creator owns or is a Provider of.
              * @example validation.failed
              */
@@ -1794,6 +1911,7 @@ export interface components {
              * @enum {string}
              */
             registrationMode: "open" | "approval" | "closed";
+            /** @description Whether the Shared Space exists; who reaches it is set with `setSharedSpaceAccess`. */
             sharedSpaceEnabled: boolean;
             /** Format: date-time */
             updatedAt: string;
@@ -2248,6 +2366,151 @@ export interface components {
              * @description The folder to copy into, or `null` for the top level of the folder's space. Required.
              */
             parentId: string | null;
+        };
+        /**
+         * @description One operation on a Shared Space folder or its files that a folder permission allows or denies (what each one
+         *     allows: see the `Folders` tag): `view`, `download`, `upload`, `edit` (dates, times, ratings, tags, descriptions),
+         *     `rename`, `cover`, `create_folder`, `photo_request`, `add_to_album`, `delete`, `copy`, `move`.
+         * @enum {string}
+         */
+        FolderOperation: "view" | "download" | "upload" | "edit" | "rename" | "cover" | "create_folder" | "photo_request" | "add_to_album" | "delete" | "copy" | "move";
+        /**
+         * @description A named set of folder operations (`FolderOperation`), or `null` for an entry that lists its operations itself:
+         *     - `viewer`: `view`;
+         *     - `downloader`: `view`, `download`, `add_to_album`, `copy`;
+         *     - `uploader`: `view`, `download`, `upload`, `create_folder`, `photo_request`, `add_to_album`, `copy`;
+         *     - `manager`: all twelve.
+         * @enum {string|null}
+         */
+        FolderRole: "viewer" | "downloader" | "uploader" | "manager" | null;
+        /**
+         * @description What a folder permission entry reaches: `this_folder` (the folder itself), `files` (the files directly in it),
+         *     `subfolders` (its direct subfolders), `descendants` (carries `files` and `subfolders` to every level below instead
+         *     of the first only: with `subfolders` every folder below, with `files` the files of every folder below; without
+         *     either of them it reaches nothing below).
+         * @enum {string}
+         */
+        FolderAppliesTo: "this_folder" | "files" | "subfolders" | "descendants";
+        /**
+         * @description A user's or group's access to the Shared Space: `full` (Full Access: every folder, every operation), `custom` (what
+         *     folder permissions allow) or `none` (no Shared Space at all).
+         * @enum {string}
+         */
+        SharedSpaceAccessLevel: "full" | "custom" | "none";
+        /** @description One permission entry that reaches a Shared Space folder, set on the folder itself (explicit) or on an ancestor (inherited). */
+        FolderPermissionEntry: {
+            /**
+             * Format: uuid
+             * @description The entry. `setFolderPermissions` replaces a folder's explicit entries, with new ids.
+             */
+            id: string;
+            /** @enum {string} */
+            principalType: "user" | "group";
+            /** Format: uuid */
+            principalId: string;
+            /** @description The username, or the group's name. */
+            name: string;
+            /**
+             * @description `deny` takes the operations away whatever allows them (deny wins).
+             * @enum {string}
+             */
+            effect: "allow" | "deny";
+            role: components["schemas"]["FolderRole"];
+            /** @description The operations allowed or denied (for a role, its operations). */
+            operations: components["schemas"]["FolderOperation"][];
+            /** @description What the entry reaches, from the folder it is set on. */
+            appliesTo: components["schemas"]["FolderAppliesTo"][];
+            /** @description `false`: set on this folder; `true`: set on an ancestor and inherited. */
+            inherited: boolean;
+            /**
+             * Format: uuid
+             * @description The folder the entry is set on (this folder for an explicit entry).
+             */
+            fromFolderId: string;
+            /** @description That folder's name. */
+            fromFolderName: string;
+        };
+        FolderPermissionsResponse: {
+            /** Format: uuid */
+            folderId: string;
+            /** @description The explicit entries in the order they were set, then the inherited ones, nearest ancestor first. */
+            entries: components["schemas"]["FolderPermissionEntry"][];
+        };
+        /** @description One explicit entry. Give exactly one of `role` and `operations`. */
+        FolderPermissionEntryRequest: {
+            /** @enum {string} */
+            principalType: "user" | "group";
+            /**
+             * Format: uuid
+             * @description The user's or group's id (see `searchPrincipals`).
+             */
+            principalId: string;
+            /**
+             * @description `allow` (the default) or `deny`; a deny takes the operations away whatever allows them.
+             * @enum {string|null}
+             */
+            effect?: "allow" | "deny" | null;
+            role?: components["schemas"]["FolderRole"];
+            /** @description Explicit operations (duplicates are ignored). Cannot be combined with `role`. */
+            operations?: components["schemas"]["FolderOperation"][] | null;
+            /** @description What the entry reaches (duplicates are ignored); absent or `null` for all four. */
+            appliesTo?: components["schemas"]["FolderAppliesTo"][] | null;
+        };
+        SetFolderPermissionsRequest: {
+            /** @description The folder's explicit entries, in order, replacing the current ones; `[]` removes them all. */
+            entries: components["schemas"]["FolderPermissionEntryRequest"][];
+            /**
+             * @description `true` (first-level folders only): also remove the explicit entries of every folder below, so that the whole
+             *     tree follows these. Default `false`.
+             */
+            applyToSubfolders?: boolean | null;
+        };
+        EffectivePermissionsResponse: {
+            /** Format: uuid */
+            folderId: string;
+            /**
+             * Format: uuid
+             * @description The user explained.
+             */
+            principalId: string;
+            access: components["schemas"]["SharedSpaceAccessLevel"];
+            /** @description What the user may do on the folder itself, in the order of `FolderOperation`. */
+            folderOperations: components["schemas"]["FolderOperation"][];
+            /** @description What the user may do on the files directly in the folder, in the order of `FolderOperation`. */
+            fileOperations: components["schemas"]["FolderOperation"][];
+            /**
+             * @description The entries of the user and of their groups, explicit then inherited, that reach the folder or its files. They
+             *     decide only when `access` is `custom`.
+             */
+            entries: components["schemas"]["FolderPermissionEntry"][];
+        };
+        /** @description The Shared Space access set for one user or group. */
+        SharedSpaceAccessEntry: {
+            /** @enum {string} */
+            principalType: "user" | "group";
+            /** Format: uuid */
+            principalId: string;
+            /** @description The username, or the group's name. */
+            name: string;
+            level: components["schemas"]["SharedSpaceAccessLevel"];
+        };
+        SharedSpaceAccessResponse: {
+            /** @description Users first, then groups, each by name. */
+            entries: components["schemas"]["SharedSpaceAccessEntry"][];
+        };
+        SharedSpaceAccessEntryRequest: {
+            /** @enum {string} */
+            principalType: "user" | "group";
+            /**
+             * Format: uuid
+             * @description The user's or group's id (see `searchPrincipals`).
+             */
+            principalId: string;
+            level: components["schemas"]["SharedSpaceAccessLevel"];
+        };
+        SetSharedSpaceAccessRequest: {
+            /** @description Every setting, replacing the current ones; each user or group at most once. */
+            entries: components["schemas"]["SharedSpaceAccessEntryRequest"][];
         };
         /** @description The user who owns an album (or shares something with the caller). */
         AlbumOwner: {
@@ -2951,7 +3214,8 @@ export interface components {
             description?: string | null;
             /**
              * Format: uuid
-             * @description Where the files go — a folder the caller may upload to; absent for the top of the caller's Personal Space.
+             * @description Where the files go — a folder of the caller's Personal Space, or a Shared Space folder where the caller has the
+             *     `photo_request` operation; absent for the top of the caller's Personal Space.
              */
             folderId?: string | null;
             /**
@@ -2981,7 +3245,8 @@ export interface components {
             description?: string | null;
             /**
              * Format: uuid
-             * @description Where files go from now on — a folder the caller may upload to. Cannot be combined with `clearFolder`.
+             * @description Where files go from now on — a folder of the caller's Personal Space, or a Shared Space folder where the caller
+             *     has the `photo_request` operation. Cannot be combined with `clearFolder`.
              */
             folderId?: string | null;
             /** @description `true`: files go to the top of the caller's Personal Space. */
@@ -3257,8 +3522,8 @@ export interface components {
             };
         };
         /**
-         * @description The photo request takes no files now: its owner turned it off, or may no longer upload to its folder
-         *     (`request.disabled`), or it has expired (`request.expired`). Guests can still follow what they sent (`getPhotoRequestUploadStatus`).
+         * @description The photo request takes no files now: its owner turned it off, or no longer has the `photo_request` operation on
+         *     its Shared Space folder (`request.disabled`), or it has expired (`request.expired`). Guests can still follow what they sent (`getPhotoRequestUploadStatus`).
          */
         PhotoRequestGone: {
             headers: {
@@ -4485,8 +4750,9 @@ export interface operations {
             };
             /**
              * @description The signed URL is invalid, incomplete, for another asset or variant, or has expired (`media.link_invalid`;
-             *     ask the API for a fresh one), or the caller sees the asset but may not download it — an album Viewer
-             *     (`share.role_insufficient`), or a user not granted the photo library (`auth.photo_library_denied`).
+             *     ask the API for a fresh one), or the caller sees the asset but may not download it — an album Viewer, or a
+             *     Shared Space file without the `download` operation (`share.role_insufficient`) — or a user not granted the
+             *     photo library (`auth.photo_library_denied`).
              */
             403: {
                 headers: {
@@ -4816,8 +5082,9 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             /**
-             * @description The caller sees the album or an asset but as a Viewer, who may not download (`share.role_insufficient`), or
-             *     the user is not granted the photo library (`auth.photo_library_denied`).
+             * @description The caller sees the album or an asset but as a Viewer, who may not download, or sees a Shared Space file
+             *     without the `download` operation (`share.role_insufficient`); or the user is not granted the photo library
+             *     (`auth.photo_library_denied`).
              */
             403: {
                 headers: {
@@ -4937,7 +5204,8 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             /**
              * @description The parent folder does not exist or the caller may not create folders in it (`resource.not_found`), or the
-             *     Shared Space is disabled or out of the caller's reach (`space.unavailable`).
+             *     Shared Space is disabled or out of the caller's reach — its top level takes new folders from Full Access
+             *     users only (`space.unavailable`).
              */
             404: {
                 headers: {
@@ -5007,6 +5275,18 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            /**
+             * @description A folder or file below the folder may not be deleted by the caller (`share.role_insufficient`); nothing was
+             *     deleted. Or the user is not granted the photo library (`auth.photo_library_denied`).
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
             404: components["responses"]["NotFound"];
         };
     };
@@ -5181,6 +5461,204 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ApiProblem"];
                 };
             };
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    getFolderPermissions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The folder's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The folder's explicit and inherited entries. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FolderPermissionsResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /**
+             * @description The folder does not exist, is not in the Shared Space, the Shared Space is disabled, or the caller is not an
+             *     admin (`resource.not_found`); all answered alike.
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+        };
+    };
+    setFolderPermissions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The folder's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetFolderPermissionsRequest"];
+            };
+        };
+        responses: {
+            /** @description The folder's entries after the change, explicit and inherited (as `getFolderPermissions`). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FolderPermissionsResponse"];
+                };
+            };
+            /**
+             * @description Invalid fields (`validation.failed`, with `errors` per field): more than 200 entries, an unknown
+             *     `principalType`, `effect`, `role`, operation or `appliesTo` value, an entry with both or neither of `role` and
+             *     `operations` (`errors` names `role`), an empty `operations` or `appliesTo`, or `applyToSubfolders: true` on a
+             *     folder that is not at the top level of the Shared Space (`errors.applyToSubfolders`); a malformed body
+             *     (`request.malformed`); or an entry naming a user or group that does not exist (`share.unknown_invitee`, with
+             *     `errors.entries`). Nothing was changed.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /**
+             * @description The folder does not exist, is not in the Shared Space, the Shared Space is disabled, or the caller is not an
+             *     admin (`resource.not_found`); all answered alike.
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    getEffectivePermissions: {
+        parameters: {
+            query?: {
+                /** @description The user to explain (a user's id; groups are not accepted). Default the caller. */
+                principalId?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The folder's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The user's access, operations and the entries they come from. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EffectivePermissionsResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /**
+             * @description The folder does not exist, is not in the Shared Space, the Shared Space is disabled, or the caller is not an
+             *     admin; or no user has the id `principalId` (`resource.not_found`).
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+        };
+    };
+    getSharedSpaceAccess: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The settings. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SharedSpaceAccessResponse"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    setSharedSpaceAccess: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetSharedSpaceAccessRequest"];
+            };
+        };
+        responses: {
+            /** @description The settings after the change (as `getSharedSpaceAccess`). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SharedSpaceAccessResponse"];
+                };
+            };
+            /**
+             * @description Invalid fields (`validation.failed`, with `errors` per field): more than 10,000 entries, a user or group named
+             *     twice, an unknown `principalType` or `level`; a malformed body (`request.malformed`); or an entry naming a user
+             *     or group that does not exist (`share.unknown_invitee`, with `errors.entries`). Nothing was changed.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
         };
@@ -6013,8 +6491,6 @@ export interface operations {
             query?: {
                 /** @description The `shareToken` of `unlockPublicShare`, for a link or `<video src>` that cannot send the `X-Share-Token` header. */
                 token?: string;
-                /** @description Not used here (the original is always sent); if present it must still be `small` or `preview`. */
-                size?: components["schemas"]["PublicThumbnailSize"];
             };
             header?: {
                 /** @description The `shareToken` of `unlockPublicShare`, for a password-protected link (or send `?token=`, or the cookie). */
@@ -6383,8 +6859,8 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             /**
-             * @description The folder does not exist or the caller may not upload into it, or the album does not exist or the caller may
-             *     not see it (`resource.not_found`); nothing was created.
+             * @description The folder does not exist or the caller may not make it a photo request's folder (`photo_request`), or the
+             *     album does not exist or the caller may not see it (`resource.not_found`); nothing was created.
              */
             404: {
                 headers: {
@@ -6488,8 +6964,9 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             /**
-             * @description The photo request does not exist or is not the caller's, the folder does not exist or the caller may not
-             *     upload into it, or the album does not exist or the caller may not see it (`resource.not_found`).
+             * @description The photo request does not exist or is not the caller's, the folder does not exist or the caller may not make
+             *     it a photo request's folder (`photo_request`), or the album does not exist or the caller may not see it
+             *     (`resource.not_found`).
              */
             404: {
                 headers: {

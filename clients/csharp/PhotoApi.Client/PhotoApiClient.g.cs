@@ -450,8 +450,10 @@ namespace PhotoApi.Client
         /// </summary>
         /// <remarks>
         /// One asset with its metadata, processing status and short-lived signed media URLs. The caller may view their own
-        /// <br/>assets, those of partners who share their library with them and those the albums they may see show; an asset
-        /// <br/>the caller may not view answers 404, like an unknown one. Trashed assets can still be read (by their owner).
+        /// <br/>assets outside the Shared Space, the Shared Space files their access lets them view (see `Folders`), those of
+        /// <br/>partners who share their library with them and those the albums they may see show; an asset the caller may not
+        /// <br/>view answers 404, like an unknown one. Trashed assets can still be read (by their owner, and in the Shared
+        /// <br/>Space by whoever may view them).
         /// </remarks>
         /// <param name="id">The asset's id.</param>
         /// <returns>The asset.</returns>
@@ -605,8 +607,8 @@ namespace PhotoApi.Client
         /// <br/>` (3)` …) and dated by the time taken.
         /// <br/>
         /// <br/>- `assetIds`: all or nothing, before any byte is sent — an asset that does not exist or that the caller may not
-        /// <br/>  see answers 404; one the caller sees but may not download (an album Viewer's) answers 403
-        /// <br/>  `share.role_insufficient`.
+        /// <br/>  see answers 404; one the caller sees but may not download (an album Viewer's, or a Shared Space file without
+        /// <br/>  the `download` operation) answers 403 `share.role_insufficient`.
         /// <br/>- `albumId`: the album's owner, Downloaders and Providers may; a Viewer gets 403 `share.role_insufficient`, and
         /// <br/>  an album the caller may not see answers 404.
         /// </remarks>
@@ -635,10 +637,11 @@ namespace PhotoApi.Client
         /// </summary>
         /// <remarks>
         /// The subfolders of `parentId` (the caller must be able to view it), or, without `parentId`, the top level of
-        /// <br/>`space`: the caller's own Personal Space (`personal`, the default) or the Shared Space (`shared`; 404
-        /// <br/>`space.unavailable` when it is disabled or the caller has no access). Ordered by name, case-insensitively.
-        /// <br/>Only folders the caller may see are listed, so a page can hold fewer than `limit` items: continue while
-        /// <br/>`nextCursor` is not `null`.
+        /// <br/>`space`: the caller's own Personal Space (`personal`, the default) or the Shared Space (`shared`; for users with
+        /// <br/>Full Access or Custom access, else 404 `space.unavailable`, as while it is disabled). Ordered by name,
+        /// <br/>case-insensitively. Only folders the caller may see are listed (with Custom access, those their folder
+        /// <br/>permissions let them `view`), so a page can hold fewer than `limit` items: continue while `nextCursor` is not
+        /// <br/>`null`.
         /// </remarks>
         /// <param name="space">Whose top level to list when `parentId` is absent. With `parentId` it may be omitted; if given it must be the parent's space.</param>
         /// <param name="parentId">List the subfolders of this folder.</param>
@@ -653,9 +656,11 @@ namespace PhotoApi.Client
         /// Create a folder
         /// </summary>
         /// <remarks>
-        /// Creates a folder inside `parentId` (needs the right to create folders there; the new folder joins the parent's
-        /// <br/>space and owner) or at the top level of `space`: a personal folder belongs to the caller, a shared one to
-        /// <br/>nobody (`ownerId: null`). Names are trimmed; sibling names are unique case-insensitively (409 `folder.name_taken`).
+        /// Creates a folder inside `parentId` (needs the right to create folders there — in the Shared Space the
+        /// <br/>`create_folder` operation; the new folder joins the parent's space and owner) or at the top level of `space`: a
+        /// <br/>personal folder belongs to the caller, a shared one to nobody (`ownerId: null`). Only users with Full Access
+        /// <br/>create folders at the top level of the Shared Space (else 404 `space.unavailable`). Names are trimmed; sibling
+        /// <br/>names are unique case-insensitively (409 `folder.name_taken`).
         /// </remarks>
         /// <returns>The folder was created.</returns>
         /// <exception cref="PhotoApiException">A server side error occurred.</exception>
@@ -678,8 +683,9 @@ namespace PhotoApi.Client
         /// Rename a folder or change its cover
         /// </summary>
         /// <remarks>
-        /// Renames the folder (`name`, needs the rename right) and/or changes its cover (needs the cover right): `coverAssetId`
-        /// <br/>makes an asset the caller can view, and that is not in the trash, the cover; `clearCover: true` removes the cover.
+        /// Renames the folder (`name`, needs the rename right — in the Shared Space the `rename` operation) and/or changes
+        /// <br/>its cover (needs the cover right — `cover`): `coverAssetId` makes an asset the caller can view, and that is not
+        /// <br/>in the trash, the cover; `clearCover: true` removes the cover.
         /// <br/>Absent or `null` fields are left unchanged (an empty body changes nothing and answers the folder). Sibling names
         /// <br/>are unique case-insensitively (409 `folder.name_taken`).
         /// </remarks>
@@ -695,7 +701,10 @@ namespace PhotoApi.Client
         /// <remarks>
         /// Deletes the folder and every folder below it, in one transaction. Every asset of the subtree that is not already
         /// <br/>in the trash goes to its owner's trash, out of any folder: restoring it later puts it at the top of the owner's
-        /// <br/>Personal Space.
+        /// <br/>Personal Space. All or nothing: in the Shared Space the caller needs the `delete` operation on every folder of
+        /// <br/>the subtree and on every file in it (not in the trash). A folder they may not delete answers 404; one whose
+        /// <br/>subtree holds a folder or file they may not delete (a deny entry further down, say) answers 403
+        /// <br/>`share.role_insufficient`, and nothing is deleted.
         /// </remarks>
         /// <param name="id">The folder's id.</param>
         /// <returns>The folder and its subfolders were deleted; their assets are in the trash.</returns>
@@ -708,7 +717,9 @@ namespace PhotoApi.Client
         /// </summary>
         /// <remarks>
         /// Moves the folder, with everything below it, under `parentId` (needs the right to create folders there) or, for
-        /// <br/>`parentId: null`, to the top level of its space. Folders stay in their space and Personal Space (400
+        /// <br/>`parentId: null`, to the top level of its space (in the Shared Space: Full Access only, else 404
+        /// <br/>`space.unavailable`). In the Shared Space the caller needs the `move` operation on the folder and
+        /// <br/>`create_folder` on the new parent. Folders stay in their space and Personal Space (400
         /// <br/>`folder.cross_space`); a folder cannot go into itself or one of its subfolders (400 `folder.cycle`); sibling names
         /// <br/>are unique case-insensitively (409 `folder.name_taken`).
         /// </remarks>
@@ -723,9 +734,12 @@ namespace PhotoApi.Client
         /// </summary>
         /// <remarks>
         /// Copies the folder and everything below it under `parentId` (needs the right to create folders there) or, for
-        /// <br/>`parentId: null`, to the top level of its space, in one transaction. Every folder of the copy gets a new id; every
-        /// <br/>asset not in the trash is copied as a new asset owned by the caller that shares the original's stored file and
-        /// <br/>derivatives (nothing is uploaded or stored again). A cover carries over to the copy of its asset. Same target rules
+        /// <br/>`parentId: null`, to the top level of its space (in the Shared Space: Full Access only, else 404
+        /// <br/>`space.unavailable`), in one transaction. Every folder of the copy gets a new id; every asset not in the trash is
+        /// <br/>copied as a new asset owned by the caller that shares the original's stored file and derivatives (nothing is
+        /// <br/>uploaded or stored again). In the Shared Space the caller needs the `copy` operation on the folder and
+        /// <br/>`create_folder` on the target; subfolders and files below that they may not copy are left out (a subfolder with
+        /// <br/>everything below it). A cover carries over to the copy of its asset. Same target rules
         /// <br/>as `moveFolder`: 400 `folder.cross_space`, 400 `folder.cycle` (a copy into the folder itself or one of its
         /// <br/>subfolders), 409 `folder.name_taken`.
         /// </remarks>
@@ -733,6 +747,97 @@ namespace PhotoApi.Client
         /// <returns>The copy (the new top folder of the copied subtree).</returns>
         /// <exception cref="PhotoApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<FolderResponse> CopyFolderAsync(System.Guid id, CopyFolderRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Get a folder's permissions
+        /// </summary>
+        /// <remarks>
+        /// The permission entries of a Shared Space folder: first its explicit entries (`inherited: false`), in the order
+        /// <br/>they were set, then the entries it inherits from its ancestors (`inherited: true`), nearest ancestor first, each
+        /// <br/>naming the folder it is set on (`fromFolderId`, `fromFolderName`). An ancestor's entry is inherited when its
+        /// <br/>`appliesTo` carries it here: the parent's entries with `subfolders`, or with `files` and `descendants`; the entries
+        /// <br/>of folders further up with `descendants`.
+        /// <br/>
+        /// <br/>Admins only, and only on Shared Space folders while the Shared Space is enabled: otherwise it answers 404
+        /// <br/>`resource.not_found`, like an unknown folder.
+        /// </remarks>
+        /// <param name="id">The folder's id.</param>
+        /// <returns>The folder's explicit and inherited entries.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task<FolderPermissionsResponse> GetFolderPermissionsAsync(System.Guid id, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Set a folder's permissions
+        /// </summary>
+        /// <remarks>
+        /// Replaces the explicit permission entries of a Shared Space folder with `entries` (at most 200; `[]` removes them
+        /// <br/>all), in one transaction. Each entry names a user or a group (`principalType`, `principalId`), whether it allows
+        /// <br/>(`allow`, the default) or denies (`deny`), either a `role` or a list of `operations` (exactly one of the two; a
+        /// <br/>role is stored as its operations, see `FolderRole`), and what it applies to (`appliesTo`, default all four of
+        /// <br/>`this_folder`, `files`, `subfolders`, `descendants`). Several entries may name the same user or group.
+        /// <br/>
+        /// <br/>The entries decide for users with Custom access (Full Access users do everything in the Shared Space anyway) and
+        /// <br/>are inherited by the folders and files below as their `appliesTo` says. For each operation a user gets the
+        /// <br/>allows of their own entries and their groups' entries, explicit or inherited, minus every deny among them: a deny
+        /// <br/>always wins (No access &gt; Read/Write &gt; Read only). With `applyToSubfolders: true` (first-level folders only) the
+        /// <br/>explicit entries of every folder below are removed as well, so that the whole tree follows this folder's.
+        /// <br/>Changes apply from the next request of everyone concerned; the entries get new ids.
+        /// <br/>
+        /// <br/>Admins only, and only on Shared Space folders while the Shared Space is enabled: otherwise it answers 404
+        /// <br/>`resource.not_found`, like an unknown folder.
+        /// </remarks>
+        /// <param name="id">The folder's id.</param>
+        /// <returns>The folder's entries after the change, explicit and inherited (as `getFolderPermissions`).</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task<FolderPermissionsResponse> SetFolderPermissionsAsync(System.Guid id, SetFolderPermissionsRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Explain a user's permissions on a folder
+        /// </summary>
+        /// <remarks>
+        /// What a user may do on a Shared Space folder itself (`folderOperations`) and on the files directly in it
+        /// <br/>(`fileOperations`), and why: their Shared Space access (`access`) and the permission entries — their own and
+        /// <br/>their groups', explicit and inherited — that reach the folder or its files (`entries`, ordered as in
+        /// <br/>`getFolderPermissions`). With `full` access (admins always) every operation is allowed and with `none` none is,
+        /// <br/>whatever the entries; with `custom` an operation is allowed when one of the entries allows it and none denies it.
+        /// <br/>
+        /// <br/>Admins only, and only on Shared Space folders while the Shared Space is enabled: otherwise it answers 404
+        /// <br/>`resource.not_found`, like an unknown folder.
+        /// </remarks>
+        /// <param name="id">The folder's id.</param>
+        /// <param name="principalId">The user to explain (a user's id; groups are not accepted). Default the caller.</param>
+        /// <returns>The user's access, operations and the entries they come from.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task<EffectivePermissionsResponse> GetEffectivePermissionsAsync(System.Guid id, System.Guid? principalId = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Get Shared Space access
+        /// </summary>
+        /// <remarks>
+        /// Every Shared Space access setting, users first, then groups, each by name. A user or group that is not listed
+        /// <br/>has no setting of its own. Admins only.
+        /// </remarks>
+        /// <returns>The settings.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task<SharedSpaceAccessResponse> GetSharedSpaceAccessAsync(System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Set Shared Space access
+        /// </summary>
+        /// <remarks>
+        /// Replaces every Shared Space access setting with `entries`, in one transaction: each names a user or a group once,
+        /// <br/>with the level `full`, `custom` or `none`. Users and groups not named have no setting of their own, so `[]` takes
+        /// <br/>the Shared Space away from everyone but admins. Which level a user gets: see `SharedSpace`. Changes apply from the
+        /// <br/>next request of everyone concerned. Admins only.
+        /// </remarks>
+        /// <returns>The settings after the change (as `getSharedSpaceAccess`).</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task<SharedSpaceAccessResponse> SetSharedSpaceAccessAsync(SetSharedSpaceAccessRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
         /// <summary>
@@ -1059,7 +1164,8 @@ namespace PhotoApi.Client
         /// The original bytes of an asset the link shows, where the link allows downloads (else 403
         /// <br/>`share.download_disabled`), as an attachment: named as uploaded where the link shows metadata, else by the
         /// <br/>asset's id with the original extension. The `Content-Type` sent is the asset's content type; treat the body as
-        /// <br/>opaque bytes. Each answer counts one download for the owner (`downloadCount`, `lastAccessedAt`). An asset the
+        /// <br/>opaque bytes. Each download counts once for the owner (`downloadCount`, `lastAccessedAt`): a request without
+        /// <br/>`Range` or with a range from the first byte (`bytes=0-…`) counts, later ranges do not. An asset the
         /// <br/>link does not show answers 404 `resource.not_found`, like an unknown one. A password-protected link needs the
         /// <br/>unlock token (`X-Share-Token`, `?token=` or the cookie); `urls.original` of `listPublicShareAssets` carries it
         /// <br/>already.
@@ -1072,10 +1178,9 @@ namespace PhotoApi.Client
         /// <param name="assetId">The asset's id.</param>
         /// <param name="x_Share_Token">The `shareToken` of `unlockPublicShare`, for a password-protected link (or send `?token=`, or the cookie).</param>
         /// <param name="token">The `shareToken` of `unlockPublicShare`, for a link or `&lt;video src&gt;` that cannot send the `X-Share-Token` header.</param>
-        /// <param name="size">Not used here (the original is always sent); if present it must still be `small` or `preview`.</param>
         /// <returns>The whole file, sent with the asset's content type.</returns>
         /// <exception cref="PhotoApiException">A server side error occurred.</exception>
-        System.Threading.Tasks.Task<FileResponse> DownloadPublicShareAssetAsync(string key, System.Guid assetId, string? x_Share_Token = null, string? token = null, PublicThumbnailSize? size = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+        System.Threading.Tasks.Task<FileResponse> DownloadPublicShareAssetAsync(string key, System.Guid assetId, string? x_Share_Token = null, string? token = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
         /// <summary>
@@ -1185,8 +1290,10 @@ namespace PhotoApi.Client
         /// <br/>use to send photos, without an account (`getPublicPhotoRequest`, `uploadToPhotoRequest`). Created from a folder,
         /// <br/>from an album or from the Sharing page:
         /// <br/>
-        /// <br/>- `folderId`: where the files go — a folder the caller may upload to; absent, the top of the caller's Personal
-        /// <br/>  Space.
+        /// <br/>- `folderId`: where the files go — a folder of the caller's Personal Space, or a Shared Space folder where the
+        /// <br/>  caller has the `photo_request` operation (Full Access, or a folder permission such as Uploader or Manager);
+        /// <br/>  absent, the top of the caller's Personal Space. If the caller loses that right later, the request stops taking
+        /// <br/>  files (410 `request.disabled`).
         /// <br/>- `albumId`: a manual album the caller owns or is a Provider of; every file is added to it too. A conditional
         /// <br/>  album, a selection, or an album the caller only views or downloads answers 400 `request.album_invalid`. If the
         /// <br/>  album is shared, guests of the request see its photos.
@@ -5075,8 +5182,10 @@ namespace PhotoApi.Client
         /// </summary>
         /// <remarks>
         /// One asset with its metadata, processing status and short-lived signed media URLs. The caller may view their own
-        /// <br/>assets, those of partners who share their library with them and those the albums they may see show; an asset
-        /// <br/>the caller may not view answers 404, like an unknown one. Trashed assets can still be read (by their owner).
+        /// <br/>assets outside the Shared Space, the Shared Space files their access lets them view (see `Folders`), those of
+        /// <br/>partners who share their library with them and those the albums they may see show; an asset the caller may not
+        /// <br/>view answers 404, like an unknown one. Trashed assets can still be read (by their owner, and in the Shared
+        /// <br/>Space by whoever may view them).
         /// </remarks>
         /// <param name="id">The asset's id.</param>
         /// <returns>The asset.</returns>
@@ -5454,7 +5563,7 @@ namespace PhotoApi.Client
                             {
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new PhotoApiException<ApiProblem>("The signed URL is invalid, incomplete, for another asset or variant, or has expired (`media.link_invalid`;\nask the API for a fresh one), or the caller sees the asset but may not download it \u2014 an album Viewer\n(`share.role_insufficient`), or a user not granted the photo library (`auth.photo_library_denied`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new PhotoApiException<ApiProblem>("The signed URL is invalid, incomplete, for another asset or variant, or has expired (`media.link_invalid`;\nask the API for a fresh one), or the caller sees the asset but may not download it \u2014 an album Viewer, or a\nShared Space file without the `download` operation (`share.role_insufficient`) \u2014 or a user not granted the\nphoto library (`auth.photo_library_denied`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 404)
@@ -6318,8 +6427,8 @@ namespace PhotoApi.Client
         /// <br/>` (3)` …) and dated by the time taken.
         /// <br/>
         /// <br/>- `assetIds`: all or nothing, before any byte is sent — an asset that does not exist or that the caller may not
-        /// <br/>  see answers 404; one the caller sees but may not download (an album Viewer's) answers 403
-        /// <br/>  `share.role_insufficient`.
+        /// <br/>  see answers 404; one the caller sees but may not download (an album Viewer's, or a Shared Space file without
+        /// <br/>  the `download` operation) answers 403 `share.role_insufficient`.
         /// <br/>- `albumId`: the album's owner, Downloaders and Providers may; a Viewer gets 403 `share.role_insufficient`, and
         /// <br/>  an album the caller may not see answers 404.
         /// </remarks>
@@ -6406,7 +6515,7 @@ namespace PhotoApi.Client
                             {
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new PhotoApiException<ApiProblem>("The caller sees the album or an asset but as a Viewer, who may not download (`share.role_insufficient`), or\nthe user is not granted the photo library (`auth.photo_library_denied`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new PhotoApiException<ApiProblem>("The caller sees the album or an asset but as a Viewer, who may not download, or sees a Shared Space file\nwithout the `download` operation (`share.role_insufficient`); or the user is not granted the photo library\n(`auth.photo_library_denied`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 404)
@@ -6570,10 +6679,11 @@ namespace PhotoApi.Client
         /// </summary>
         /// <remarks>
         /// The subfolders of `parentId` (the caller must be able to view it), or, without `parentId`, the top level of
-        /// <br/>`space`: the caller's own Personal Space (`personal`, the default) or the Shared Space (`shared`; 404
-        /// <br/>`space.unavailable` when it is disabled or the caller has no access). Ordered by name, case-insensitively.
-        /// <br/>Only folders the caller may see are listed, so a page can hold fewer than `limit` items: continue while
-        /// <br/>`nextCursor` is not `null`.
+        /// <br/>`space`: the caller's own Personal Space (`personal`, the default) or the Shared Space (`shared`; for users with
+        /// <br/>Full Access or Custom access, else 404 `space.unavailable`, as while it is disabled). Ordered by name,
+        /// <br/>case-insensitively. Only folders the caller may see are listed (with Custom access, those their folder
+        /// <br/>permissions let them `view`), so a page can hold fewer than `limit` items: continue while `nextCursor` is not
+        /// <br/>`null`.
         /// </remarks>
         /// <param name="space">Whose top level to list when `parentId` is absent. With `parentId` it may be omitted; if given it must be the parent's space.</param>
         /// <param name="parentId">List the subfolders of this folder.</param>
@@ -6702,9 +6812,11 @@ namespace PhotoApi.Client
         /// Create a folder
         /// </summary>
         /// <remarks>
-        /// Creates a folder inside `parentId` (needs the right to create folders there; the new folder joins the parent's
-        /// <br/>space and owner) or at the top level of `space`: a personal folder belongs to the caller, a shared one to
-        /// <br/>nobody (`ownerId: null`). Names are trimmed; sibling names are unique case-insensitively (409 `folder.name_taken`).
+        /// Creates a folder inside `parentId` (needs the right to create folders there — in the Shared Space the
+        /// <br/>`create_folder` operation; the new folder joins the parent's space and owner) or at the top level of `space`: a
+        /// <br/>personal folder belongs to the caller, a shared one to nobody (`ownerId: null`). Only users with Full Access
+        /// <br/>create folders at the top level of the Shared Space (else 404 `space.unavailable`). Names are trimmed; sibling
+        /// <br/>names are unique case-insensitively (409 `folder.name_taken`).
         /// </remarks>
         /// <returns>The folder was created.</returns>
         /// <exception cref="PhotoApiException">A server side error occurred.</exception>
@@ -6791,7 +6903,7 @@ namespace PhotoApi.Client
                             {
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new PhotoApiException<ApiProblem>("The parent folder does not exist or the caller may not create folders in it (`resource.not_found`), or the\nShared Space is disabled or out of the caller\'s reach (`space.unavailable`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new PhotoApiException<ApiProblem>("The parent folder does not exist or the caller may not create folders in it (`resource.not_found`), or the\nShared Space is disabled or out of the caller\'s reach \u2014 its top level takes new folders from Full Access\nusers only (`space.unavailable`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 409)
@@ -6960,8 +7072,9 @@ namespace PhotoApi.Client
         /// Rename a folder or change its cover
         /// </summary>
         /// <remarks>
-        /// Renames the folder (`name`, needs the rename right) and/or changes its cover (needs the cover right): `coverAssetId`
-        /// <br/>makes an asset the caller can view, and that is not in the trash, the cover; `clearCover: true` removes the cover.
+        /// Renames the folder (`name`, needs the rename right — in the Shared Space the `rename` operation) and/or changes
+        /// <br/>its cover (needs the cover right — `cover`): `coverAssetId` makes an asset the caller can view, and that is not
+        /// <br/>in the trash, the cover; `clearCover: true` removes the cover.
         /// <br/>Absent or `null` fields are left unchanged (an empty body changes nothing and answers the folder). Sibling names
         /// <br/>are unique case-insensitively (409 `folder.name_taken`).
         /// </remarks>
@@ -7114,7 +7227,10 @@ namespace PhotoApi.Client
         /// <remarks>
         /// Deletes the folder and every folder below it, in one transaction. Every asset of the subtree that is not already
         /// <br/>in the trash goes to its owner's trash, out of any folder: restoring it later puts it at the top of the owner's
-        /// <br/>Personal Space.
+        /// <br/>Personal Space. All or nothing: in the Shared Space the caller needs the `delete` operation on every folder of
+        /// <br/>the subtree and on every file in it (not in the trash). A folder they may not delete answers 404; one whose
+        /// <br/>subtree holds a folder or file they may not delete (a deny entry further down, say) answers 403
+        /// <br/>`share.role_insufficient`, and nothing is deleted.
         /// </remarks>
         /// <param name="id">The folder's id.</param>
         /// <returns>The folder and its subfolders were deleted; their assets are in the trash.</returns>
@@ -7186,6 +7302,16 @@ namespace PhotoApi.Client
                             throw new PhotoApiException<ApiProblem>("No valid credentials were sent, or they expired or were revoked (`auth.unauthenticated`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
+                        if (status_ == 403)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("A folder or file below the folder may not be deleted by the caller (`share.role_insufficient`); nothing was\ndeleted. Or the user is not granted the photo library (`auth.photo_library_denied`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
                         if (status_ == 404)
                         {
                             var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
@@ -7221,7 +7347,9 @@ namespace PhotoApi.Client
         /// </summary>
         /// <remarks>
         /// Moves the folder, with everything below it, under `parentId` (needs the right to create folders there) or, for
-        /// <br/>`parentId: null`, to the top level of its space. Folders stay in their space and Personal Space (400
+        /// <br/>`parentId: null`, to the top level of its space (in the Shared Space: Full Access only, else 404
+        /// <br/>`space.unavailable`). In the Shared Space the caller needs the `move` operation on the folder and
+        /// <br/>`create_folder` on the new parent. Folders stay in their space and Personal Space (400
         /// <br/>`folder.cross_space`); a folder cannot go into itself or one of its subfolders (400 `folder.cycle`); sibling names
         /// <br/>are unique case-insensitively (409 `folder.name_taken`).
         /// </remarks>
@@ -7374,9 +7502,12 @@ namespace PhotoApi.Client
         /// </summary>
         /// <remarks>
         /// Copies the folder and everything below it under `parentId` (needs the right to create folders there) or, for
-        /// <br/>`parentId: null`, to the top level of its space, in one transaction. Every folder of the copy gets a new id; every
-        /// <br/>asset not in the trash is copied as a new asset owned by the caller that shares the original's stored file and
-        /// <br/>derivatives (nothing is uploaded or stored again). A cover carries over to the copy of its asset. Same target rules
+        /// <br/>`parentId: null`, to the top level of its space (in the Shared Space: Full Access only, else 404
+        /// <br/>`space.unavailable`), in one transaction. Every folder of the copy gets a new id; every asset not in the trash is
+        /// <br/>copied as a new asset owned by the caller that shares the original's stored file and derivatives (nothing is
+        /// <br/>uploaded or stored again). In the Shared Space the caller needs the `copy` operation on the folder and
+        /// <br/>`create_folder` on the target; subfolders and files below that they may not copy are left out (a subfolder with
+        /// <br/>everything below it). A cover carries over to the copy of its asset. Same target rules
         /// <br/>as `moveFolder`: 400 `folder.cross_space`, 400 `folder.cycle` (a copy into the folder itself or one of its
         /// <br/>subfolders), 409 `folder.name_taken`.
         /// </remarks>
@@ -7482,6 +7613,642 @@ namespace PhotoApi.Client
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
                             throw new PhotoApiException<ApiProblem>("A folder with that name already exists in the target (`folder.name_taken`, with `errors.name`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 413)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The request body is larger than the server accepts (`request.too_large`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 415)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The body was not sent as `application/json` (`request.unsupported_media_type`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new PhotoApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Get a folder's permissions
+        /// </summary>
+        /// <remarks>
+        /// The permission entries of a Shared Space folder: first its explicit entries (`inherited: false`), in the order
+        /// <br/>they were set, then the entries it inherits from its ancestors (`inherited: true`), nearest ancestor first, each
+        /// <br/>naming the folder it is set on (`fromFolderId`, `fromFolderName`). An ancestor's entry is inherited when its
+        /// <br/>`appliesTo` carries it here: the parent's entries with `subfolders`, or with `files` and `descendants`; the entries
+        /// <br/>of folders further up with `descendants`.
+        /// <br/>
+        /// <br/>Admins only, and only on Shared Space folders while the Shared Space is enabled: otherwise it answers 404
+        /// <br/>`resource.not_found`, like an unknown folder.
+        /// </remarks>
+        /// <param name="id">The folder's id.</param>
+        /// <returns>The folder's explicit and inherited entries.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<FolderPermissionsResponse> GetFolderPermissionsAsync(System.Guid id, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            if (id == null)
+                throw new System.ArgumentNullException("id");
+
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+                    request_.Method = new System.Net.Http.HttpMethod("GET");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/v1/folders/{id}/permissions"
+                    urlBuilder_.Append("api/v1/folders/");
+                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(id, System.Globalization.CultureInfo.InvariantCulture)));
+                    urlBuilder_.Append("/permissions");
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 200)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<FolderPermissionsResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            return objectResponse_.Object;
+                        }
+                        else
+                        if (status_ == 400)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The request is invalid: a field breaks a rule (`validation.failed`, with `errors` per field), or\nthe body is not valid JSON for this operation \u2014 syntax, wrong types or unknown members\n(`request.malformed`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("No valid credentials were sent, or they expired or were revoked (`auth.unauthenticated`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 404)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The folder does not exist, is not in the Shared Space, the Shared Space is disabled, or the caller is not an\nadmin (`resource.not_found`); all answered alike.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new PhotoApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Set a folder's permissions
+        /// </summary>
+        /// <remarks>
+        /// Replaces the explicit permission entries of a Shared Space folder with `entries` (at most 200; `[]` removes them
+        /// <br/>all), in one transaction. Each entry names a user or a group (`principalType`, `principalId`), whether it allows
+        /// <br/>(`allow`, the default) or denies (`deny`), either a `role` or a list of `operations` (exactly one of the two; a
+        /// <br/>role is stored as its operations, see `FolderRole`), and what it applies to (`appliesTo`, default all four of
+        /// <br/>`this_folder`, `files`, `subfolders`, `descendants`). Several entries may name the same user or group.
+        /// <br/>
+        /// <br/>The entries decide for users with Custom access (Full Access users do everything in the Shared Space anyway) and
+        /// <br/>are inherited by the folders and files below as their `appliesTo` says. For each operation a user gets the
+        /// <br/>allows of their own entries and their groups' entries, explicit or inherited, minus every deny among them: a deny
+        /// <br/>always wins (No access &gt; Read/Write &gt; Read only). With `applyToSubfolders: true` (first-level folders only) the
+        /// <br/>explicit entries of every folder below are removed as well, so that the whole tree follows this folder's.
+        /// <br/>Changes apply from the next request of everyone concerned; the entries get new ids.
+        /// <br/>
+        /// <br/>Admins only, and only on Shared Space folders while the Shared Space is enabled: otherwise it answers 404
+        /// <br/>`resource.not_found`, like an unknown folder.
+        /// </remarks>
+        /// <param name="id">The folder's id.</param>
+        /// <returns>The folder's entries after the change, explicit and inherited (as `getFolderPermissions`).</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<FolderPermissionsResponse> SetFolderPermissionsAsync(System.Guid id, SetFolderPermissionsRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            if (id == null)
+                throw new System.ArgumentNullException("id");
+
+            if (body == null)
+                throw new System.ArgumentNullException("body");
+
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+                    var json_ = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(body, JsonSerializerSettings);
+                    var content_ = new System.Net.Http.ByteArrayContent(json_);
+                    content_.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse("application/json");
+                    request_.Content = content_;
+                    request_.Method = new System.Net.Http.HttpMethod("PUT");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/v1/folders/{id}/permissions"
+                    urlBuilder_.Append("api/v1/folders/");
+                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(id, System.Globalization.CultureInfo.InvariantCulture)));
+                    urlBuilder_.Append("/permissions");
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 200)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<FolderPermissionsResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            return objectResponse_.Object;
+                        }
+                        else
+                        if (status_ == 400)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("Invalid fields (`validation.failed`, with `errors` per field): more than 200 entries, an unknown\n`principalType`, `effect`, `role`, operation or `appliesTo` value, an entry with both or neither of `role` and\n`operations` (`errors` names `role`), an empty `operations` or `appliesTo`, or `applyToSubfolders: true` on a\nfolder that is not at the top level of the Shared Space (`errors.applyToSubfolders`); a malformed body\n(`request.malformed`); or an entry naming a user or group that does not exist (`share.unknown_invitee`, with\n`errors.entries`). Nothing was changed.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("No valid credentials were sent, or they expired or were revoked (`auth.unauthenticated`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 404)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The folder does not exist, is not in the Shared Space, the Shared Space is disabled, or the caller is not an\nadmin (`resource.not_found`); all answered alike.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 413)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The request body is larger than the server accepts (`request.too_large`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 415)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The body was not sent as `application/json` (`request.unsupported_media_type`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new PhotoApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Explain a user's permissions on a folder
+        /// </summary>
+        /// <remarks>
+        /// What a user may do on a Shared Space folder itself (`folderOperations`) and on the files directly in it
+        /// <br/>(`fileOperations`), and why: their Shared Space access (`access`) and the permission entries — their own and
+        /// <br/>their groups', explicit and inherited — that reach the folder or its files (`entries`, ordered as in
+        /// <br/>`getFolderPermissions`). With `full` access (admins always) every operation is allowed and with `none` none is,
+        /// <br/>whatever the entries; with `custom` an operation is allowed when one of the entries allows it and none denies it.
+        /// <br/>
+        /// <br/>Admins only, and only on Shared Space folders while the Shared Space is enabled: otherwise it answers 404
+        /// <br/>`resource.not_found`, like an unknown folder.
+        /// </remarks>
+        /// <param name="id">The folder's id.</param>
+        /// <param name="principalId">The user to explain (a user's id; groups are not accepted). Default the caller.</param>
+        /// <returns>The user's access, operations and the entries they come from.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<EffectivePermissionsResponse> GetEffectivePermissionsAsync(System.Guid id, System.Guid? principalId = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            if (id == null)
+                throw new System.ArgumentNullException("id");
+
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+                    request_.Method = new System.Net.Http.HttpMethod("GET");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/v1/folders/{id}/effective-permissions"
+                    urlBuilder_.Append("api/v1/folders/");
+                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(id, System.Globalization.CultureInfo.InvariantCulture)));
+                    urlBuilder_.Append("/effective-permissions");
+                    urlBuilder_.Append('?');
+                    if (principalId != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("principalId")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(principalId, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    urlBuilder_.Length--;
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 200)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<EffectivePermissionsResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            return objectResponse_.Object;
+                        }
+                        else
+                        if (status_ == 400)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The request is invalid: a field breaks a rule (`validation.failed`, with `errors` per field), or\nthe body is not valid JSON for this operation \u2014 syntax, wrong types or unknown members\n(`request.malformed`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("No valid credentials were sent, or they expired or were revoked (`auth.unauthenticated`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 404)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The folder does not exist, is not in the Shared Space, the Shared Space is disabled, or the caller is not an\nadmin; or no user has the id `principalId` (`resource.not_found`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new PhotoApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Get Shared Space access
+        /// </summary>
+        /// <remarks>
+        /// Every Shared Space access setting, users first, then groups, each by name. A user or group that is not listed
+        /// <br/>has no setting of its own. Admins only.
+        /// </remarks>
+        /// <returns>The settings.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<SharedSpaceAccessResponse> GetSharedSpaceAccessAsync(System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+                    request_.Method = new System.Net.Http.HttpMethod("GET");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/v1/shared-space/access"
+                    urlBuilder_.Append("api/v1/shared-space/access");
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 200)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<SharedSpaceAccessResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            return objectResponse_.Object;
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("No valid credentials were sent, or they expired or were revoked (`auth.unauthenticated`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 403)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token, `auth.photo_library_denied` on library operations (assets, folders, trash, archives, backup\nstatus, albums, shares, partners, the Sharing page, photo requests) when an admin has not granted the user the photo library (or\ndenied it to one of their groups).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new PhotoApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Set Shared Space access
+        /// </summary>
+        /// <remarks>
+        /// Replaces every Shared Space access setting with `entries`, in one transaction: each names a user or a group once,
+        /// <br/>with the level `full`, `custom` or `none`. Users and groups not named have no setting of their own, so `[]` takes
+        /// <br/>the Shared Space away from everyone but admins. Which level a user gets: see `SharedSpace`. Changes apply from the
+        /// <br/>next request of everyone concerned. Admins only.
+        /// </remarks>
+        /// <returns>The settings after the change (as `getSharedSpaceAccess`).</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<SharedSpaceAccessResponse> SetSharedSpaceAccessAsync(SetSharedSpaceAccessRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            if (body == null)
+                throw new System.ArgumentNullException("body");
+
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+                    var json_ = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(body, JsonSerializerSettings);
+                    var content_ = new System.Net.Http.ByteArrayContent(json_);
+                    content_.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse("application/json");
+                    request_.Content = content_;
+                    request_.Method = new System.Net.Http.HttpMethod("PUT");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/v1/shared-space/access"
+                    urlBuilder_.Append("api/v1/shared-space/access");
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 200)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<SharedSpaceAccessResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            return objectResponse_.Object;
+                        }
+                        else
+                        if (status_ == 400)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("Invalid fields (`validation.failed`, with `errors` per field): more than 10,000 entries, a user or group named\ntwice, an unknown `principalType` or `level`; a malformed body (`request.malformed`); or an entry naming a user\nor group that does not exist (`share.unknown_invitee`, with `errors.entries`). Nothing was changed.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("No valid credentials were sent, or they expired or were revoked (`auth.unauthenticated`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 403)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token, `auth.photo_library_denied` on library operations (assets, folders, trash, archives, backup\nstatus, albums, shares, partners, the Sharing page, photo requests) when an admin has not granted the user the photo library (or\ndenied it to one of their groups).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 413)
@@ -10026,7 +10793,8 @@ namespace PhotoApi.Client
         /// The original bytes of an asset the link shows, where the link allows downloads (else 403
         /// <br/>`share.download_disabled`), as an attachment: named as uploaded where the link shows metadata, else by the
         /// <br/>asset's id with the original extension. The `Content-Type` sent is the asset's content type; treat the body as
-        /// <br/>opaque bytes. Each answer counts one download for the owner (`downloadCount`, `lastAccessedAt`). An asset the
+        /// <br/>opaque bytes. Each download counts once for the owner (`downloadCount`, `lastAccessedAt`): a request without
+        /// <br/>`Range` or with a range from the first byte (`bytes=0-…`) counts, later ranges do not. An asset the
         /// <br/>link does not show answers 404 `resource.not_found`, like an unknown one. A password-protected link needs the
         /// <br/>unlock token (`X-Share-Token`, `?token=` or the cookie); `urls.original` of `listPublicShareAssets` carries it
         /// <br/>already.
@@ -10039,10 +10807,9 @@ namespace PhotoApi.Client
         /// <param name="assetId">The asset's id.</param>
         /// <param name="x_Share_Token">The `shareToken` of `unlockPublicShare`, for a password-protected link (or send `?token=`, or the cookie).</param>
         /// <param name="token">The `shareToken` of `unlockPublicShare`, for a link or `&lt;video src&gt;` that cannot send the `X-Share-Token` header.</param>
-        /// <param name="size">Not used here (the original is always sent); if present it must still be `small` or `preview`.</param>
         /// <returns>The whole file, sent with the asset's content type.</returns>
         /// <exception cref="PhotoApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<FileResponse> DownloadPublicShareAssetAsync(string key, System.Guid assetId, string? x_Share_Token = null, string? token = null, PublicThumbnailSize? size = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<FileResponse> DownloadPublicShareAssetAsync(string key, System.Guid assetId, string? x_Share_Token = null, string? token = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             if (key == null)
                 throw new System.ArgumentNullException("key");
@@ -10074,10 +10841,6 @@ namespace PhotoApi.Client
                     if (token != null)
                     {
                         urlBuilder_.Append(System.Uri.EscapeDataString("token")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(token, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
-                    }
-                    if (size != null)
-                    {
-                        urlBuilder_.Append(System.Uri.EscapeDataString("size")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(size, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
                     }
                     urlBuilder_.Length--;
 
@@ -11061,8 +11824,10 @@ namespace PhotoApi.Client
         /// <br/>use to send photos, without an account (`getPublicPhotoRequest`, `uploadToPhotoRequest`). Created from a folder,
         /// <br/>from an album or from the Sharing page:
         /// <br/>
-        /// <br/>- `folderId`: where the files go — a folder the caller may upload to; absent, the top of the caller's Personal
-        /// <br/>  Space.
+        /// <br/>- `folderId`: where the files go — a folder of the caller's Personal Space, or a Shared Space folder where the
+        /// <br/>  caller has the `photo_request` operation (Full Access, or a folder permission such as Uploader or Manager);
+        /// <br/>  absent, the top of the caller's Personal Space. If the caller loses that right later, the request stops taking
+        /// <br/>  files (410 `request.disabled`).
         /// <br/>- `albumId`: a manual album the caller owns or is a Provider of; every file is added to it too. A conditional
         /// <br/>  album, a selection, or an album the caller only views or downloads answers 400 `request.album_invalid`. If the
         /// <br/>  album is shared, guests of the request see its photos.
@@ -11157,7 +11922,7 @@ namespace PhotoApi.Client
                             {
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new PhotoApiException<ApiProblem>("The folder does not exist or the caller may not upload into it, or the album does not exist or the caller may\nnot see it (`resource.not_found`); nothing was created.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new PhotoApiException<ApiProblem>("The folder does not exist or the caller may not make it a photo request\'s folder (`photo_request`), or the\nalbum does not exist or the caller may not see it (`resource.not_found`); nothing was created.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 413)
@@ -11414,7 +12179,7 @@ namespace PhotoApi.Client
                             {
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new PhotoApiException<ApiProblem>("The photo request does not exist or is not the caller\'s, the folder does not exist or the caller may not\nupload into it, or the album does not exist or the caller may not see it (`resource.not_found`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new PhotoApiException<ApiProblem>("The photo request does not exist or is not the caller\'s, the folder does not exist or the caller may not make\nit a photo request\'s folder (`photo_request`), or the album does not exist or the caller may not see it\n(`resource.not_found`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 413)
@@ -11779,7 +12544,7 @@ namespace PhotoApi.Client
                             {
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new PhotoApiException<ApiProblem>("The photo request takes no files now: its owner turned it off, or may no longer upload to its folder\n(`request.disabled`), or it has expired (`request.expired`). Guests can still follow what they sent (`getPhotoRequestUploadStatus`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new PhotoApiException<ApiProblem>("The photo request takes no files now: its owner turned it off, or no longer has the `photo_request` operation on\nits Shared Space folder (`request.disabled`), or it has expired (`request.expired`). Guests can still follow what they sent (`getPhotoRequestUploadStatus`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 429)
@@ -11939,7 +12704,7 @@ namespace PhotoApi.Client
                             {
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new PhotoApiException<ApiProblem>("The photo request takes no files now: its owner turned it off, or may no longer upload to its folder\n(`request.disabled`), or it has expired (`request.expired`). Guests can still follow what they sent (`getPhotoRequestUploadStatus`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new PhotoApiException<ApiProblem>("The photo request takes no files now: its owner turned it off, or no longer has the `photo_request` operation on\nits Shared Space folder (`request.disabled`), or it has expired (`request.expired`). Guests can still follow what they sent (`getPhotoRequestUploadStatus`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 413)
@@ -12314,7 +13079,7 @@ namespace PhotoApi.Client
         /// <br/>- `folder.name_taken` — a folder with that name already exists in the same parent.
         /// <br/>- `folder.cycle` — a folder cannot be moved or copied into itself or one of its subfolders.
         /// <br/>- `folder.cross_space` — folders and files move only within their space; a Personal Space holds only its owner's files.
-        /// <br/>- `space.unavailable` — the Shared Space is not enabled, or the caller has no access to it.
+        /// <br/>- `space.unavailable` — the Shared Space is not enabled, or the caller has no access to it (at its top level, creating, moving and copying folders needs Full Access).
         /// <br/>- `upload.missing_file` — the multipart form has no file part (named `file`; `files` for photo requests).
         /// <br/>- `upload.not_multipart` — the body is not multipart/form-data with a boundary.
         /// <br/>- `upload.too_large` — the file is larger than this server (or the photo request) accepts.
@@ -12322,9 +13087,9 @@ namespace PhotoApi.Client
         /// <br/>- `asset.not_ready` — the asset is still being processed; try again shortly.
         /// <br/>- `asset.no_derivative` — the asset has no thumbnail (not an image, or it could not be decoded).
         /// <br/>- `media.link_invalid` — a signed media URL is invalid or has expired.
-        /// <br/>- `share.role_insufficient` — the caller sees the album but their role (Viewer, Downloader, Provider) does not allow this.
+        /// <br/>- `share.role_insufficient` — the caller sees the album but their role (Viewer, Downloader, Provider) does not allow this; or sees a Shared Space file they may not download, or deletes a folder holding something they may not delete.
         /// <br/>- `share.invitee_is_owner` — an album or selection cannot be shared with its owner.
-        /// <br/>- `share.unknown_invitee` — an invitee is not an active user or an existing group.
+        /// <br/>- `share.unknown_invitee` — an invitee is not an active user or an existing group; or a folder permission or Shared Space access entry names a user or group that does not exist.
         /// <br/>- `share.role_not_allowed` — the role cannot be given on this target (conditional albums: Viewer and Downloader only).
         /// <br/>- `share.already_shared` — the album is already shared; change its share instead.
         /// <br/>- `share.link_invalid` — the share link does not exist, is turned off or has expired (or is private and the caller not invited).
@@ -12338,7 +13103,7 @@ namespace PhotoApi.Client
         /// <br/>- `partner.exists` — the caller already shares their library with this user.
         /// <br/>- `request.not_found` — no photo request has this link key (or it was deleted).
         /// <br/>- `request.expired` — the photo request's expiry date has passed; it takes no more files.
-        /// <br/>- `request.disabled` — the photo request's owner has turned it off; it takes no files now.
+        /// <br/>- `request.disabled` — the photo request's owner has turned it off, or may no longer send files to its folder; it takes no files now.
         /// <br/>- `request.album_invalid` — a photo request's album must be a manual album the creator owns or is a Provider of.
         /// <br/>
         /// </summary>
@@ -12802,6 +13567,9 @@ namespace PhotoApi.Client
         [System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<SettingsResponseRegistrationMode>))]
         public SettingsResponseRegistrationMode RegistrationMode { get; set; } = default!;
 
+        /// <summary>
+        /// Whether the Shared Space exists; who reaches it is set with `setSharedSpaceAccess`.
+        /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("sharedSpaceEnabled")]
         public bool SharedSpaceEnabled { get; set; } = default!;
 
@@ -13821,6 +14589,431 @@ namespace PhotoApi.Client
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("parentId")]
         public System.Guid? ParentId { get; set; } = default!;
+
+    }
+
+    /// <summary>
+    /// One operation on a Shared Space folder or its files that a folder permission allows or denies (what each one
+    /// <br/>allows: see the `Folders` tag): `view`, `download`, `upload`, `edit` (dates, times, ratings, tags, descriptions),
+    /// <br/>`rename`, `cover`, `create_folder`, `photo_request`, `add_to_album`, `delete`, `copy`, `move`.
+    /// <br/>
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public enum FolderOperation
+    {
+
+        [System.Runtime.Serialization.EnumMember(Value = @"view")]
+        View = 0,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"download")]
+        Download = 1,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"upload")]
+        Upload = 2,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"edit")]
+        Edit = 3,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"rename")]
+        Rename = 4,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"cover")]
+        Cover = 5,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"create_folder")]
+        Create_folder = 6,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"photo_request")]
+        Photo_request = 7,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"add_to_album")]
+        Add_to_album = 8,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"delete")]
+        Delete = 9,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"copy")]
+        Copy = 10,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"move")]
+        Move = 11,
+
+    }
+
+    /// <summary>
+    /// A named set of folder operations (`FolderOperation`), or `null` for an entry that lists its operations itself:
+    /// <br/>- `viewer`: `view`;
+    /// <br/>- `downloader`: `view`, `download`, `add_to_album`, `copy`;
+    /// <br/>- `uploader`: `view`, `download`, `upload`, `create_folder`, `photo_request`, `add_to_album`, `copy`;
+    /// <br/>- `manager`: all twelve.
+    /// <br/>
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public enum FolderRole
+    {
+
+        [System.Runtime.Serialization.EnumMember(Value = @"viewer")]
+        Viewer = 0,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"downloader")]
+        Downloader = 1,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"uploader")]
+        Uploader = 2,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"manager")]
+        Manager = 3,
+
+    }
+
+    /// <summary>
+    /// What a folder permission entry reaches: `this_folder` (the folder itself), `files` (the files directly in it),
+    /// <br/>`subfolders` (its direct subfolders), `descendants` (carries `files` and `subfolders` to every level below instead
+    /// <br/>of the first only: with `subfolders` every folder below, with `files` the files of every folder below; without
+    /// <br/>either of them it reaches nothing below).
+    /// <br/>
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public enum FolderAppliesTo
+    {
+
+        [System.Runtime.Serialization.EnumMember(Value = @"this_folder")]
+        This_folder = 0,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"files")]
+        Files = 1,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"subfolders")]
+        Subfolders = 2,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"descendants")]
+        Descendants = 3,
+
+    }
+
+    /// <summary>
+    /// A user's or group's access to the Shared Space: `full` (Full Access: every folder, every operation), `custom` (what
+    /// <br/>folder permissions allow) or `none` (no Shared Space at all).
+    /// <br/>
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public enum SharedSpaceAccessLevel
+    {
+
+        [System.Runtime.Serialization.EnumMember(Value = @"full")]
+        Full = 0,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"custom")]
+        Custom = 1,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"none")]
+        None = 2,
+
+    }
+
+    /// <summary>
+    /// One permission entry that reaches a Shared Space folder, set on the folder itself (explicit) or on an ancestor (inherited).
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class FolderPermissionEntry
+    {
+
+        /// <summary>
+        /// The entry. `setFolderPermissions` replaces a folder's explicit entries, with new ids.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("id")]
+        public System.Guid Id { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("principalType")]
+        [System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<FolderPermissionEntryPrincipalType>))]
+        public FolderPermissionEntryPrincipalType PrincipalType { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("principalId")]
+        public System.Guid PrincipalId { get; set; } = default!;
+
+        /// <summary>
+        /// The username, or the group's name.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("name")]
+        public string Name { get; set; } = default!;
+
+        /// <summary>
+        /// `deny` takes the operations away whatever allows them (deny wins).
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("effect")]
+        [System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<FolderPermissionEntryEffect>))]
+        public FolderPermissionEntryEffect Effect { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("role")]
+        [System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<FolderRole>))]
+        public FolderRole? Role { get; set; } = default!;
+
+        /// <summary>
+        /// The operations allowed or denied (for a role, its operations).
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("operations")]
+        // TODO(system.text.json): Add ItemConverterType with enum converter when supported
+        public System.Collections.Generic.ICollection<FolderOperation> Operations { get; set; } = new System.Collections.ObjectModel.Collection<FolderOperation>();
+
+        /// <summary>
+        /// What the entry reaches, from the folder it is set on.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("appliesTo")]
+        // TODO(system.text.json): Add ItemConverterType with enum converter when supported
+        public System.Collections.Generic.ICollection<FolderAppliesTo> AppliesTo { get; set; } = new System.Collections.ObjectModel.Collection<FolderAppliesTo>();
+
+        /// <summary>
+        /// `false`: set on this folder; `true`: set on an ancestor and inherited.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("inherited")]
+        public bool Inherited { get; set; } = default!;
+
+        /// <summary>
+        /// The folder the entry is set on (this folder for an explicit entry).
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("fromFolderId")]
+        public System.Guid FromFolderId { get; set; } = default!;
+
+        /// <summary>
+        /// That folder's name.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("fromFolderName")]
+        public string FromFolderName { get; set; } = default!;
+
+        private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class FolderPermissionsResponse
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("folderId")]
+        public System.Guid FolderId { get; set; } = default!;
+
+        /// <summary>
+        /// The explicit entries in the order they were set, then the inherited ones, nearest ancestor first.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("entries")]
+        public System.Collections.Generic.ICollection<FolderPermissionEntry> Entries { get; set; } = new System.Collections.ObjectModel.Collection<FolderPermissionEntry>();
+
+        private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    /// <summary>
+    /// One explicit entry. Give exactly one of `role` and `operations`.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class FolderPermissionEntryRequest
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("principalType")]
+        [System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<FolderPermissionEntryRequestPrincipalType>))]
+        public FolderPermissionEntryRequestPrincipalType PrincipalType { get; set; } = default!;
+
+        /// <summary>
+        /// The user's or group's id (see `searchPrincipals`).
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("principalId")]
+        public System.Guid PrincipalId { get; set; } = default!;
+
+        /// <summary>
+        /// `allow` (the default) or `deny`; a deny takes the operations away whatever allows them.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("effect")]
+        [System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<FolderPermissionEntryRequestEffect>))]
+        public FolderPermissionEntryRequestEffect? Effect { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("role")]
+        [System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<FolderRole>))]
+        public FolderRole? Role { get; set; } = default!;
+
+        /// <summary>
+        /// Explicit operations (duplicates are ignored). Cannot be combined with `role`.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("operations")]
+        // TODO(system.text.json): Add ItemConverterType with enum converter when supported
+        public System.Collections.Generic.ICollection<FolderOperation>? Operations { get; set; } = default!;
+
+        /// <summary>
+        /// What the entry reaches (duplicates are ignored); absent or `null` for all four.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("appliesTo")]
+        // TODO(system.text.json): Add ItemConverterType with enum converter when supported
+        public System.Collections.Generic.ICollection<FolderAppliesTo>? AppliesTo { get; set; } = default!;
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class SetFolderPermissionsRequest
+    {
+
+        /// <summary>
+        /// The folder's explicit entries, in order, replacing the current ones; `[]` removes them all.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("entries")]
+        public System.Collections.Generic.ICollection<FolderPermissionEntryRequest> Entries { get; set; } = new System.Collections.ObjectModel.Collection<FolderPermissionEntryRequest>();
+
+        /// <summary>
+        /// `true` (first-level folders only): also remove the explicit entries of every folder below, so that the whole
+        /// <br/>tree follows these. Default `false`.
+        /// <br/>
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("applyToSubfolders")]
+        public bool? ApplyToSubfolders { get; set; } = default!;
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class EffectivePermissionsResponse
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("folderId")]
+        public System.Guid FolderId { get; set; } = default!;
+
+        /// <summary>
+        /// The user explained.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("principalId")]
+        public System.Guid PrincipalId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("access")]
+        [System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<SharedSpaceAccessLevel>))]
+        public SharedSpaceAccessLevel Access { get; set; } = default!;
+
+        /// <summary>
+        /// What the user may do on the folder itself, in the order of `FolderOperation`.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("folderOperations")]
+        // TODO(system.text.json): Add ItemConverterType with enum converter when supported
+        public System.Collections.Generic.ICollection<FolderOperation> FolderOperations { get; set; } = new System.Collections.ObjectModel.Collection<FolderOperation>();
+
+        /// <summary>
+        /// What the user may do on the files directly in the folder, in the order of `FolderOperation`.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("fileOperations")]
+        // TODO(system.text.json): Add ItemConverterType with enum converter when supported
+        public System.Collections.Generic.ICollection<FolderOperation> FileOperations { get; set; } = new System.Collections.ObjectModel.Collection<FolderOperation>();
+
+        /// <summary>
+        /// The entries of the user and of their groups, explicit then inherited, that reach the folder or its files. They
+        /// <br/>decide only when `access` is `custom`.
+        /// <br/>
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("entries")]
+        public System.Collections.Generic.ICollection<FolderPermissionEntry> Entries { get; set; } = new System.Collections.ObjectModel.Collection<FolderPermissionEntry>();
+
+        private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    /// <summary>
+    /// The Shared Space access set for one user or group.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class SharedSpaceAccessEntry
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("principalType")]
+        [System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<SharedSpaceAccessEntryPrincipalType>))]
+        public SharedSpaceAccessEntryPrincipalType PrincipalType { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("principalId")]
+        public System.Guid PrincipalId { get; set; } = default!;
+
+        /// <summary>
+        /// The username, or the group's name.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("name")]
+        public string Name { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("level")]
+        [System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<SharedSpaceAccessLevel>))]
+        public SharedSpaceAccessLevel Level { get; set; } = default!;
+
+        private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class SharedSpaceAccessResponse
+    {
+
+        /// <summary>
+        /// Users first, then groups, each by name.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("entries")]
+        public System.Collections.Generic.ICollection<SharedSpaceAccessEntry> Entries { get; set; } = new System.Collections.ObjectModel.Collection<SharedSpaceAccessEntry>();
+
+        private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class SharedSpaceAccessEntryRequest
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("principalType")]
+        [System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<SharedSpaceAccessEntryRequestPrincipalType>))]
+        public SharedSpaceAccessEntryRequestPrincipalType PrincipalType { get; set; } = default!;
+
+        /// <summary>
+        /// The user's or group's id (see `searchPrincipals`).
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("principalId")]
+        public System.Guid PrincipalId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("level")]
+        [System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<SharedSpaceAccessLevel>))]
+        public SharedSpaceAccessLevel Level { get; set; } = default!;
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class SetSharedSpaceAccessRequest
+    {
+
+        /// <summary>
+        /// Every setting, replacing the current ones; each user or group at most once.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("entries")]
+        public System.Collections.Generic.ICollection<SharedSpaceAccessEntryRequest> Entries { get; set; } = new System.Collections.ObjectModel.Collection<SharedSpaceAccessEntryRequest>();
 
     }
 
@@ -15358,7 +16551,9 @@ namespace PhotoApi.Client
         public string? Description { get; set; } = default!;
 
         /// <summary>
-        /// Where the files go — a folder the caller may upload to; absent for the top of the caller's Personal Space.
+        /// Where the files go — a folder of the caller's Personal Space, or a Shared Space folder where the caller has the
+        /// <br/>`photo_request` operation; absent for the top of the caller's Personal Space.
+        /// <br/>
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("folderId")]
         public System.Guid? FolderId { get; set; } = default!;
@@ -15411,7 +16606,9 @@ namespace PhotoApi.Client
         public string? Description { get; set; } = default!;
 
         /// <summary>
-        /// Where files go from now on — a folder the caller may upload to. Cannot be combined with `clearFolder`.
+        /// Where files go from now on — a folder of the caller's Personal Space, or a Shared Space folder where the caller
+        /// <br/>has the `photo_request` operation. Cannot be combined with `clearFolder`.
+        /// <br/>
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("folderId")]
         public System.Guid? FolderId { get; set; } = default!;
@@ -16077,6 +17274,78 @@ namespace PhotoApi.Client
 
         [System.Runtime.Serialization.EnumMember(Value = @"shared")]
         Shared = 1,
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public enum FolderPermissionEntryPrincipalType
+    {
+
+        [System.Runtime.Serialization.EnumMember(Value = @"user")]
+        User = 0,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"group")]
+        Group = 1,
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public enum FolderPermissionEntryEffect
+    {
+
+        [System.Runtime.Serialization.EnumMember(Value = @"allow")]
+        Allow = 0,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"deny")]
+        Deny = 1,
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public enum FolderPermissionEntryRequestPrincipalType
+    {
+
+        [System.Runtime.Serialization.EnumMember(Value = @"user")]
+        User = 0,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"group")]
+        Group = 1,
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public enum FolderPermissionEntryRequestEffect
+    {
+
+        [System.Runtime.Serialization.EnumMember(Value = @"allow")]
+        Allow = 0,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"deny")]
+        Deny = 1,
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public enum SharedSpaceAccessEntryPrincipalType
+    {
+
+        [System.Runtime.Serialization.EnumMember(Value = @"user")]
+        User = 0,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"group")]
+        Group = 1,
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public enum SharedSpaceAccessEntryRequestPrincipalType
+    {
+
+        [System.Runtime.Serialization.EnumMember(Value = @"user")]
+        User = 0,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"group")]
+        Group = 1,
 
     }
 
