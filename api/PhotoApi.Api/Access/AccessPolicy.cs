@@ -67,7 +67,7 @@ public sealed class AccessPolicy(NpgsqlDataSource db)
         """;
 
     /// <summary>The operations of a folder role (an SQL expression naming the role), as a text[].</summary>
-    private static string FolderRoleOperations(string role) =>
+    public static string FolderRoleOperations(string role) =>
         "(CASE " + string.Join(" ", FolderOperations.Roles.Select(r =>
             $"WHEN {role} = '{r.Key}' THEN ARRAY[{string.Join(", ", r.Value.Select(op => $"'{op}'"))}]")) + " ELSE ARRAY[]::text[] END)";
 

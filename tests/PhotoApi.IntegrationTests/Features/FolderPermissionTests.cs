@@ -114,6 +114,10 @@ public sealed class FolderPermissionTests(ApiFactory api)
         var effective = await api.Admin.Client.GetAsync($"/api/v1/folders/{top}/effective-permissions?principalId={user.UserId}").Json<Effective>();
         Assert.Equal(["view"], effective.FolderOperations);
         Assert.Empty(effective.FileOperations); // "files" not given
+        var file = await api.Admin.UploadUniqueAsync(folderId: top);
+        Assert.Empty((await user.Client.GetAsync($"/api/v1/assets?folderId={top}").Json<Page<Asset>>()).Items);
+        await user.Client.GetAsync($"/api/v1/assets/{file}").ShouldBe(404);
+        Assert.Single((await api.Admin.Client.GetAsync($"/api/v1/assets?folderId={top}").Json<Page<Asset>>()).Items);
 
         // Limits and checks.
         var tooMany = Enumerable.Range(0, 201).Select(_ => new { principalType = "user", principalId = user.UserId, role = "viewer" });

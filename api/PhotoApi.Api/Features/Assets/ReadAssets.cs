@@ -99,7 +99,7 @@ public sealed class ListAssetsValidator : Validator<ListAssetsRequest>
 /// caller's own library plus the partners' libraries they chose to show there; with a folder, that folder's files as far
 /// as the caller may view the folder; with an album, what the album shows; with a partner, that partner's library.
 /// </summary>
-[Access(Permission.AlbumView, Permission.FolderView, Permission.PartnerLibraryView)]
+[Access(Permission.AlbumView, Permission.AssetView, Permission.FolderView, Permission.PartnerLibraryView)]
 public sealed class ListAssetsEndpoint(NpgsqlDataSource db, AccessPolicy policy, AssetViews views) : Endpoint<ListAssetsRequest, Page<AssetResponse>>
 {
     private static readonly string ListSql = $"""
@@ -109,6 +109,7 @@ public sealed class ListAssetsEndpoint(NpgsqlDataSource db, AccessPolicy policy,
                     WHEN @partnerId::uuid IS NOT NULL THEN a.owner_id = @partnerId AND {AccessPolicy.PartnerShows("a")}
                     ELSE {AccessPolicy.InTimeline("a")} END)
           AND (a.trashed_at IS NOT NULL) = @trashed
+          AND (NOT @trashed OR a.owner_id = @userId)
           AND (@from::timestamptz IS NULL OR a.taken_at >= @from)
           AND (@to::timestamptz IS NULL OR a.taken_at < @to)
           AND (@type::text IS NULL OR a.media_type = @type)
@@ -142,8 +143,16 @@ public sealed class ListAssetsEndpoint(NpgsqlDataSource db, AccessPolicy policy,
             q = Like.Contains(string.IsNullOrWhiteSpace(req.Q) ? null : req.Q.Trim()),
             afterTakenAt, afterId, take = limit + 1,
         }, cancellationToken: ct))).AsList();
-        var items = await views.ForAsync(principal, rows.Take(limit).ToList(), ct);
-        await Send.OkAsync(new Page<AssetResponse>(items, rows.Count > limit ? TimelineCursor.Of(items[^1].TakenAt, items[^1].Id) : null), ct);
+        var page = rows.Take(limit).ToList();
+        // In a Shared Space folder, a Custom user sees only the files their permissions let them view (applies-to).
+        if (req.FolderId is not null)
+        {
+            var visible = await policy.AllowedAsync(principal, Permission.AssetView, page.Select(r => r.Id).ToList(), ct);
+            page = page.Where(r => visible.Contains(r.Id)).ToList();
+        }
+        var items = await views.ForAsync(principal, page, ct);
+        var last = rows.Count > limit ? rows[limit - 1] : null;
+        await Send.OkAsync(new Page<AssetResponse>(items, last is null ? null : TimelineCursor.Of(last.TakenAt, last.Id)), ct);
     }
 }
 

@@ -31,6 +31,8 @@ public sealed record FolderPermissionEntry
     public bool Inherited { get; init; }
     public Guid FromFolderId { get; init; }
     public string FromFolderName { get; init; } = "";
+    /// <summary>Set when the entry comes from a folder share's invitee list (that share), not from the folder's permissions.</summary>
+    public Guid? ShareId { get; init; }
 }
 
 public sealed record FolderPermissionsResponse(Guid FolderId, IReadOnlyList<FolderPermissionEntry> Entries);
@@ -43,23 +45,40 @@ internal static class FolderPermissionStore
     /// Entries that reach a folder or its files: its own (explicit), then its ancestors' whose applies-to carries them down
     /// (nearest first). With <c>@principalUserId</c> set, only those of that user and their groups.
     /// </summary>
-    private const string EntriesSql = """
+    private static readonly string EntriesSql = $"""
         WITH RECURSIVE chain(id, parent_id, name, depth) AS (
             SELECT id, parent_id, name, 0 FROM folders WHERE id = @folderId
             UNION ALL SELECT p.id, p.parent_id, p.name, c.depth + 1 FROM folders p JOIN chain c ON p.id = c.parent_id)
-        SELECT fp.id, CASE WHEN fp.user_id IS NOT NULL THEN 'user' ELSE 'group' END AS principal_type,
-               coalesce(fp.user_id, fp.group_id) AS principal_id, coalesce(u.username, g.name) AS name,
-               fp.effect, fp.role, fp.operations, fp.applies_to, c.depth > 0 AS inherited, c.id AS from_folder_id, c.name AS from_folder_name
-        FROM folder_permissions fp
-        JOIN chain c ON c.id = fp.folder_id
-        LEFT JOIN users u ON u.id = fp.user_id
-        LEFT JOIN groups g ON g.id = fp.group_id
-        WHERE (c.depth = 0
-               OR c.depth = 1 AND ('subfolders' = ANY(fp.applies_to) OR 'files' = ANY(fp.applies_to) AND 'descendants' = ANY(fp.applies_to))
-               OR c.depth > 1 AND 'descendants' = ANY(fp.applies_to))
-          AND (@principalUserId::uuid IS NULL OR fp.user_id = @principalUserId
-               OR fp.group_id IN (SELECT group_id FROM group_members WHERE user_id = @principalUserId))
-        ORDER BY c.depth, fp.position
+        SELECT * FROM (
+            SELECT fp.id, CASE WHEN fp.user_id IS NOT NULL THEN 'user' ELSE 'group' END AS principal_type,
+                   coalesce(fp.user_id, fp.group_id) AS principal_id, coalesce(u.username, g.name) AS name,
+                   fp.effect, fp.role, fp.operations, fp.applies_to, c.depth > 0 AS inherited, c.id AS from_folder_id, c.name AS from_folder_name,
+                   NULL::uuid AS share_id, c.depth, fp.position
+            FROM folder_permissions fp
+            JOIN chain c ON c.id = fp.folder_id
+            LEFT JOIN users u ON u.id = fp.user_id
+            LEFT JOIN groups g ON g.id = fp.group_id
+            WHERE @principalUserId::uuid IS NULL OR fp.user_id = @principalUserId
+               OR fp.group_id IN (SELECT group_id FROM group_members WHERE user_id = @principalUserId)
+            UNION ALL
+            SELECT s.id, CASE WHEN si.user_id IS NOT NULL THEN 'user' ELSE 'group' END,
+                   coalesce(si.user_id, si.group_id), coalesce(u.username, g.name),
+                   'allow', si.role, {AccessPolicy.FolderRoleOperations("si.role")},
+                   CASE WHEN s.apply_to_subfolders THEN ARRAY['this_folder', 'files', 'subfolders', 'descendants'] ELSE ARRAY['this_folder', 'files'] END,
+                   c.depth > 0, c.id, c.name, s.id, c.depth, 1000
+            FROM shares s
+            JOIN share_invitees si ON si.share_id = s.id
+            JOIN chain c ON c.id = s.folder_id
+            LEFT JOIN users u ON u.id = si.user_id
+            LEFT JOIN groups g ON g.id = si.group_id
+            WHERE @principalUserId::uuid IS NULL OR si.user_id = @principalUserId
+               OR si.group_id IN (SELECT group_id FROM group_members WHERE user_id = @principalUserId)
+        ) e
+        -- The same reach as the access policy's rule: the folder itself and its files; then down the tree as applies-to says.
+        WHERE e.depth = 0
+           OR e.depth = 1 AND ('subfolders' = ANY(e.applies_to) OR 'files' = ANY(e.applies_to) AND 'descendants' = ANY(e.applies_to))
+           OR e.depth > 1 AND 'descendants' = ANY(e.applies_to) AND ('subfolders' = ANY(e.applies_to) OR 'files' = ANY(e.applies_to))
+        ORDER BY e.depth, e.position, e.name
         """;
 
     public static async Task<List<FolderPermissionEntry>> EntriesAsync(NpgsqlConnection conn, Guid folderId, Guid? principalUserId, CancellationToken ct,
@@ -111,7 +130,7 @@ public sealed class FolderPermissionEntryValidator : AbstractValidator<FolderPer
         RuleFor(x => x.Role).Must(r => r is not null && FolderOperations.Roles.ContainsKey(r)).When(x => x.Role is not null)
             .WithMessage("One of: viewer, downloader, uploader, manager.");
         RuleFor(x => x).Must(x => (x.Role is null) != (x.Operations is null)).OverridePropertyName("role")
-            .WithMessage("Give a role or a list of operations, not both.");
+            .WithMessage("Give either a role or a list of operations.");
         RuleFor(x => x.Operations).Must(o => o!.Length > 0 && o.All(FolderOperations.All.Contains)).When(x => x.Operations is not null)
             .WithMessage($"One or more of: {string.Join(", ", FolderOperations.All)}.");
         RuleFor(x => x.AppliesTo).Must(a => a!.Length > 0 && a.All(FolderOperations.AppliesTo.Contains)).When(x => x.AppliesTo is not null)
@@ -122,8 +141,8 @@ public sealed class FolderPermissionEntryValidator : AbstractValidator<FolderPer
 public sealed class SetFolderPermissionsRequest
 {
     public Guid Id { get; set; }
-    /// <summary>The folder's explicit entries, replacing the current ones (at most 200).</summary>
-    public FolderPermissionEntryRequest[] Entries { get; set; } = [];
+    /// <summary>The folder's explicit entries, replacing the current ones (at most 200; an empty list removes them all). Required.</summary>
+    public FolderPermissionEntryRequest[]? Entries { get; set; }
     /// <summary>
     /// First-level folders only: also clear the explicit entries of every folder below, so the whole tree follows these.
     /// </summary>
@@ -134,7 +153,8 @@ public sealed class SetFolderPermissionsValidator : Validator<SetFolderPermissio
 {
     public SetFolderPermissionsValidator()
     {
-        RuleFor(x => x.Entries).NotNull().Must(e => e.Length <= FolderPermissionStore.MaxExplicitEntries)
+        RuleFor(x => x.Entries).NotNull().WithMessage("List the folder's entries (an empty list removes them all).")
+            .Must(e => e is null || e.Length <= FolderPermissionStore.MaxExplicitEntries)
             .WithMessage($"At most {FolderPermissionStore.MaxExplicitEntries} explicit entries per folder.");
         RuleForEach(x => x.Entries).SetValidator(new FolderPermissionEntryValidator());
     }
@@ -172,8 +192,8 @@ public sealed class SetFolderPermissionsEndpoint(NpgsqlDataSource db, AccessPoli
         var folder = await FolderStore.RequireAsync(conn, req.Id, ct);
         if (req.ApplyToSubfolders == true && folder.ParentId is not null)
             throw ApiException.Validation("applyToSubfolders", "Only a first-level folder applies its permissions to all subfolders.");
-        var userIds = req.Entries.Where(e => e.PrincipalType == "user").Select(e => e.PrincipalId).ToArray();
-        var groupIds = req.Entries.Where(e => e.PrincipalType == "group").Select(e => e.PrincipalId).ToArray();
+        var userIds = req.Entries!.Where(e => e.PrincipalType == "user").Select(e => e.PrincipalId).ToArray();
+        var groupIds = req.Entries!.Where(e => e.PrincipalType == "group").Select(e => e.PrincipalId).ToArray();
         var users = (await conn.QueryAsync<Guid>(new CommandDefinition(KnownUsersSql, new { ids = userIds }, cancellationToken: ct))).ToHashSet();
         var groups = (await conn.QueryAsync<Guid>(new CommandDefinition(KnownGroupsSql, new { ids = groupIds }, cancellationToken: ct))).ToHashSet();
         if (userIds.Any(u => !users.Contains(u)) || groupIds.Any(g => !groups.Contains(g)))
@@ -184,7 +204,7 @@ public sealed class SetFolderPermissionsEndpoint(NpgsqlDataSource db, AccessPoli
         await FolderStore.LockTreeAsync(conn, tx, Spaces.Shared, null, ct);
         await conn.ExecuteAsync(new CommandDefinition("DELETE FROM folder_permissions WHERE folder_id = @folderId", new { folderId = req.Id }, tx, cancellationToken: ct));
         if (req.ApplyToSubfolders == true) await conn.ExecuteAsync(new CommandDefinition(ClearBelowSql, new { folderId = req.Id }, tx, cancellationToken: ct));
-        for (var i = 0; i < req.Entries.Length; i++)
+        for (var i = 0; i < req.Entries!.Length; i++)
         {
             var e = req.Entries[i];
             await conn.ExecuteAsync(new CommandDefinition(InsertSql, new

@@ -57,16 +57,18 @@ public sealed class SharedSpaceAccessEntryRequest
 
 public sealed class SetSharedSpaceAccessRequest
 {
-    /// <summary>Replaces every setting; users and groups not named have no access (unless a group of theirs has).</summary>
-    public SharedSpaceAccessEntryRequest[] Entries { get; set; } = [];
+    /// <summary>Replaces every setting; users and groups not named have no access (unless a group of theirs has). Required.</summary>
+    public SharedSpaceAccessEntryRequest[]? Entries { get; set; }
 }
 
 public sealed class SetSharedSpaceAccessValidator : Validator<SetSharedSpaceAccessRequest>
 {
     public SetSharedSpaceAccessValidator()
     {
-        RuleFor(x => x.Entries).NotNull().Must(e => e.Length <= 10_000).WithMessage("At most 10,000 entries.");
-        RuleFor(x => x.Entries).Must(e => e.DistinctBy(i => (i.PrincipalType, i.PrincipalId)).Count() == e.Length).WithMessage("Each user or group once.");
+        RuleFor(x => x.Entries).NotNull().WithMessage("List every setting (an empty list removes them all).");
+        RuleFor(x => x.Entries).Must(e => e!.Length <= 10_000).When(x => x.Entries is not null).WithMessage("At most 10,000 entries.");
+        RuleFor(x => x.Entries).Must(e => e!.DistinctBy(i => (i.PrincipalType, i.PrincipalId)).Count() == e!.Length).When(x => x.Entries is not null)
+            .WithMessage("Each user or group once.");
         RuleForEach(x => x.Entries).ChildRules(e =>
         {
             e.RuleFor(i => i.PrincipalType).Must(t => t.IsOneOf("user", "group")).WithMessage("One of: user, group.");
@@ -96,18 +98,21 @@ public sealed class SetSharedSpaceAccessEndpoint(NpgsqlDataSource db) : Endpoint
 
     public override async Task HandleAsync(SetSharedSpaceAccessRequest req, CancellationToken ct)
     {
-        var users = req.Entries.Where(e => e.PrincipalType == "user").Select(e => e.PrincipalId).ToArray();
-        var groups = req.Entries.Where(e => e.PrincipalType == "group").Select(e => e.PrincipalId).ToArray();
+        var entries = req.Entries!;
+        var users = entries.Where(e => e.PrincipalType == "user").Select(e => e.PrincipalId).ToArray();
+        var groups = entries.Where(e => e.PrincipalType == "group").Select(e => e.PrincipalId).ToArray();
         await using var conn = await db.OpenConnectionAsync(ct);
-        if (await conn.ExecuteScalarAsync<long>(new CommandDefinition(KnownSql, new { users, groups }, cancellationToken: ct)) != req.Entries.Length)
+        if (await conn.ExecuteScalarAsync<long>(new CommandDefinition(KnownSql, new { users, groups }, cancellationToken: ct)) != entries.Length)
             throw new ApiException(400, ErrorCodes.UnknownInvitee, "An entry names a user or group that does not exist.",
                 new() { ["entries"] = ["Unknown user or group."] });
         await using var tx = await conn.BeginTransactionAsync(ct);
+        // One writer at a time: two replacements at once would collide on the unique indexes.
+        await conn.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_xact_lock(hashtextextended('shared_space_access', 0))", transaction: tx, cancellationToken: ct));
         await conn.ExecuteAsync(new CommandDefinition("DELETE FROM shared_space_access", transaction: tx, cancellationToken: ct));
         await conn.ExecuteAsync(new CommandDefinition(InsertSql, new
         {
-            types = req.Entries.Select(e => e.PrincipalType).ToArray(), ids = req.Entries.Select(e => e.PrincipalId).ToArray(),
-            levels = req.Entries.Select(e => e.Level).ToArray(),
+            types = entries.Select(e => e.PrincipalType).ToArray(), ids = entries.Select(e => e.PrincipalId).ToArray(),
+            levels = entries.Select(e => e.Level).ToArray(),
         }, tx, cancellationToken: ct));
         var result = await SharedSpaceAccessStore.GetAsync(conn, ct, tx);
         await tx.CommitAsync(ct);
