@@ -125,13 +125,8 @@ public sealed class ListAlbumsEndpoint(NpgsqlDataSource db) : Endpoint<ListAlbum
     }
 }
 
-public sealed class AlbumIdRequest
-{
-    public Guid Id { get; set; }
-}
-
 [Access(Permission.AlbumView)]
-public sealed class GetAlbumEndpoint(NpgsqlDataSource db, AccessPolicy policy) : Endpoint<AlbumIdRequest, AlbumResponse>
+public sealed class GetAlbumEndpoint(NpgsqlDataSource db, AccessPolicy policy) : Endpoint<IdRequest, AlbumResponse>
 {
     public override void Configure()
     {
@@ -139,7 +134,7 @@ public sealed class GetAlbumEndpoint(NpgsqlDataSource db, AccessPolicy policy) :
         Description(d => d.WithName("getAlbum"));
     }
 
-    public override async Task HandleAsync(AlbumIdRequest req, CancellationToken ct)
+    public override async Task HandleAsync(IdRequest req, CancellationToken ct)
     {
         var principal = Principal.Of(User);
         await policy.EnsureAsync(principal, Permission.AlbumView, req.Id, ct, "The album");
@@ -236,7 +231,7 @@ public sealed class UpdateAlbumEndpoint(NpgsqlDataSource db, AccessPolicy policy
 
 /// <summary>Deletes an album and its share (its owner only). The assets stay where they are.</summary>
 [Access(Permission.AlbumDelete, Permission.AlbumView)]
-public sealed class DeleteAlbumEndpoint(NpgsqlDataSource db, AccessPolicy policy) : Endpoint<AlbumIdRequest>
+public sealed class DeleteAlbumEndpoint(NpgsqlDataSource db, AccessPolicy policy) : Endpoint<IdRequest>
 {
     public override void Configure()
     {
@@ -244,7 +239,7 @@ public sealed class DeleteAlbumEndpoint(NpgsqlDataSource db, AccessPolicy policy
         Description(d => d.WithName("deleteAlbum").ClearDefaultProduces(200).Produces(204));
     }
 
-    public override async Task HandleAsync(AlbumIdRequest req, CancellationToken ct)
+    public override async Task HandleAsync(IdRequest req, CancellationToken ct)
     {
         await policy.EnsureRoleAsync(Principal.Of(User), Permission.AlbumDelete, req.Id, Permission.AlbumView, "The album", ct);
         await using var conn = await db.OpenConnectionAsync(ct);

@@ -190,13 +190,8 @@ public sealed class ListPhotoRequestsEndpoint(NpgsqlDataSource db) : Endpoint<Li
     }
 }
 
-public sealed class PhotoRequestIdRequest
-{
-    public Guid Id { get; set; }
-}
-
 [Access(Permission.PhotoRequestManage)]
-public sealed class GetPhotoRequestEndpoint(NpgsqlDataSource db, AccessPolicy policy) : Endpoint<PhotoRequestIdRequest, PhotoRequestResponse>
+public sealed class GetPhotoRequestEndpoint(NpgsqlDataSource db, AccessPolicy policy) : Endpoint<IdRequest, PhotoRequestResponse>
 {
     public override void Configure()
     {
@@ -204,7 +199,7 @@ public sealed class GetPhotoRequestEndpoint(NpgsqlDataSource db, AccessPolicy po
         Description(d => d.WithName("getPhotoRequest"));
     }
 
-    public override async Task HandleAsync(PhotoRequestIdRequest req, CancellationToken ct)
+    public override async Task HandleAsync(IdRequest req, CancellationToken ct)
     {
         await policy.EnsureAsync(Principal.Of(User), Permission.PhotoRequestManage, req.Id, ct, "The photo request");
         await using var conn = await db.OpenConnectionAsync(ct);
@@ -290,7 +285,7 @@ public sealed class UpdatePhotoRequestEndpoint(NpgsqlDataSource db, AccessPolicy
 /// still waiting to be processed are discarded.
 /// </summary>
 [Access(Permission.PhotoRequestManage)]
-public sealed class DeletePhotoRequestEndpoint(NpgsqlDataSource db, AccessPolicy policy, IBlobStore blobs) : Endpoint<PhotoRequestIdRequest>
+public sealed class DeletePhotoRequestEndpoint(NpgsqlDataSource db, AccessPolicy policy, IBlobStore blobs) : Endpoint<IdRequest>
 {
     private const string DeleteSql = """
         WITH waiting AS (SELECT raw_blob_key FROM photo_request_uploads WHERE request_id = @id AND raw_blob_key IS NOT NULL),
@@ -304,7 +299,7 @@ public sealed class DeletePhotoRequestEndpoint(NpgsqlDataSource db, AccessPolicy
         Description(d => d.WithName("deletePhotoRequest").ClearDefaultProduces(200).Produces(204));
     }
 
-    public override async Task HandleAsync(PhotoRequestIdRequest req, CancellationToken ct)
+    public override async Task HandleAsync(IdRequest req, CancellationToken ct)
     {
         await policy.EnsureAsync(Principal.Of(User), Permission.PhotoRequestManage, req.Id, ct, "The photo request");
         List<string> raws;

@@ -150,13 +150,8 @@ public sealed class CreateShareEndpoint(NpgsqlDataSource db, AccessPolicy policy
     }
 }
 
-public sealed class ShareIdRequest
-{
-    public Guid Id { get; set; }
-}
-
 [Access(Permission.ShareManage)]
-public sealed class GetShareEndpoint(NpgsqlDataSource db, AccessPolicy policy) : Endpoint<ShareIdRequest, ShareResponse>
+public sealed class GetShareEndpoint(NpgsqlDataSource db, AccessPolicy policy) : Endpoint<IdRequest, ShareResponse>
 {
     public override void Configure()
     {
@@ -164,7 +159,7 @@ public sealed class GetShareEndpoint(NpgsqlDataSource db, AccessPolicy policy) :
         Description(d => d.WithName("getShare"));
     }
 
-    public override async Task HandleAsync(ShareIdRequest req, CancellationToken ct)
+    public override async Task HandleAsync(IdRequest req, CancellationToken ct)
     {
         await policy.EnsureAsync(Principal.Of(User), Permission.ShareManage, req.Id, ct, "The share");
         await using var conn = await db.OpenConnectionAsync(ct);
@@ -258,7 +253,7 @@ public sealed class UpdateShareEndpoint(NpgsqlDataSource db, AccessPolicy policy
 
 /// <summary>A new link key: the old link stops working at once.</summary>
 [Access(Permission.ShareManage)]
-public sealed class RotateShareKeyEndpoint(NpgsqlDataSource db, AccessPolicy policy) : Endpoint<ShareIdRequest, ShareResponse>
+public sealed class RotateShareKeyEndpoint(NpgsqlDataSource db, AccessPolicy policy) : Endpoint<IdRequest, ShareResponse>
 {
     public override void Configure()
     {
@@ -266,7 +261,7 @@ public sealed class RotateShareKeyEndpoint(NpgsqlDataSource db, AccessPolicy pol
         Description(d => d.WithName("rotateShareKey"));
     }
 
-    public override async Task HandleAsync(ShareIdRequest req, CancellationToken ct)
+    public override async Task HandleAsync(IdRequest req, CancellationToken ct)
     {
         await policy.EnsureAsync(Principal.Of(User), Permission.ShareManage, req.Id, ct, "The share");
         var (key, keyHash) = ShareStore.NewKey();
@@ -283,7 +278,7 @@ public sealed class RotateShareKeyEndpoint(NpgsqlDataSource db, AccessPolicy pol
 /// with its share (the assets stay where they are).
 /// </summary>
 [Access(Permission.ShareManage)]
-public sealed class DeleteShareEndpoint(NpgsqlDataSource db, AccessPolicy policy) : Endpoint<ShareIdRequest>
+public sealed class DeleteShareEndpoint(NpgsqlDataSource db, AccessPolicy policy) : Endpoint<IdRequest>
 {
     private const string DeleteSql = """
         DELETE FROM albums WHERE id = (SELECT album_id FROM shares WHERE id = @id AND target_type = 'selection');
@@ -296,7 +291,7 @@ public sealed class DeleteShareEndpoint(NpgsqlDataSource db, AccessPolicy policy
         Description(d => d.WithName("deleteShare").ClearDefaultProduces(200).Produces(204));
     }
 
-    public override async Task HandleAsync(ShareIdRequest req, CancellationToken ct)
+    public override async Task HandleAsync(IdRequest req, CancellationToken ct)
     {
         await policy.EnsureAsync(Principal.Of(User), Permission.ShareManage, req.Id, ct, "The share");
         await using var conn = await db.OpenConnectionAsync(ct);
