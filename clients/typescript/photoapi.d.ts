@@ -452,14 +452,18 @@ export interface paths {
         };
         /**
          * List assets (timeline)
-         * @description The timeline, newest first by the time taken (`takenAt`, then `id`), with keyset pagination. Without
-         *     `folderId` and `albumId` it is the caller's own library — every asset the caller uploaded, in whatever folder —
-         *     plus the Personal Spaces of partners who share with the caller and whom the caller chose to show there
-         *     (`updatePartner`, `inTimeline`; never their trash). With `folderId` it is the files directly in that folder (not
-         *     in its subfolders), whoever uploaded them, as far as the caller may view the folder. With `albumId` it is what
-         *     the album shows (any role will do; never the trash). `trashed=true` lists the trash instead. The
-         *     filters combine (AND). Each item carries short-lived signed media URLs (`urls`); `urls.original` is `null` where
-         *     the caller may view but not download the asset (e.g. as an album's Viewer).
+         * @description The timeline, newest first by the time taken (`takenAt`, then `id`), with keyset pagination. Without `folderId`
+         *     and `albumId` it is the caller's own library — every asset the caller uploaded, in whatever folder — plus the
+         *     Personal Spaces of partners who share with the caller and whom the caller chose to show there (`updatePartner`,
+         *     `inTimeline`; never their trash). With `folderId` it is the files directly in that folder (not in its
+         *     subfolders), whoever uploaded them, that the caller may view: the caller must be allowed to view the folder, and
+         *     in the Shared Space a user with Custom access sees only the files their folder permissions let them view
+         *     (entries that reach the folder's files, `appliesTo`). Because those files are left out after a page is read, a
+         *     page can hold fewer than `limit` items (even none): continue while `nextCursor` is not `null`. With `albumId` it
+         *     is what the album shows (any role will do; never the trash). `trashed=true` lists the trash instead — only the
+         *     caller's own trashed assets, also with `folderId`. The filters combine (AND). Each item carries short-lived
+         *     signed media URLs (`urls`); `urls.original` is `null` where the caller may view but not download the asset (e.g.
+         *     as an album's Viewer).
          */
         get: operations["listAssets"];
         put?: never;
@@ -912,8 +916,14 @@ export interface paths {
          * @description The permission entries of a Shared Space folder: first its explicit entries (`inherited: false`), in the order
          *     they were set, then the entries it inherits from its ancestors (`inherited: true`), nearest ancestor first, each
          *     naming the folder it is set on (`fromFolderId`, `fromFolderName`). An ancestor's entry is inherited when its
-         *     `appliesTo` carries it here: the parent's entries with `subfolders`, or with `files` and `descendants`; the entries
-         *     of folders further up with `descendants`.
+         *     `appliesTo` carries it to this folder or its files — the same reach the access policy gives it: the parent's
+         *     entries with `subfolders`, or with `files` and `descendants`; the entries of folders further up with
+         *     `descendants` and `subfolders` or `files`.
+         *
+         *     The invitees of folder shares (`createShare`, `target.type: folder`) are listed too, as allow entries of their
+         *     role with `shareId` set: those of a share of this folder after its explicit entries (`inherited: false`,
+         *     `appliesTo` `this_folder` and `files`), those of a share of an ancestor that applies to subfolders among the
+         *     inherited ones (`appliesTo` all four). They are changed with `updateShare`, not with `setFolderPermissions`.
          *
          *     Admins only, and only on Shared Space folders while the Shared Space is enabled: otherwise it answers 404
          *     `resource.not_found`, like an unknown folder.
@@ -932,7 +942,9 @@ export interface paths {
          *     allows of their own entries and their groups' entries, explicit or inherited, minus every deny among them: a deny
          *     always wins (No access > Read/Write > Read only). With `applyToSubfolders: true` (first-level folders only) the
          *     explicit entries of every folder below are removed as well, so that the whole tree follows this folder's.
-         *     Changes apply from the next request of everyone concerned; the entries get new ids.
+         *     Changes apply from the next request of everyone concerned; the entries get new ids. Entries that come from folder
+         *     shares (`shareId` set) are not explicit entries: `entries` neither lists nor removes them (see `updateShare`).
+         *     `entries` is required (an absent list is refused with 400 `validation.failed`, `errors.entries`).
          *
          *     Admins only, and only on Shared Space folders while the Shared Space is enabled: otherwise it answers 404
          *     `resource.not_found`, like an unknown folder.
@@ -956,7 +968,8 @@ export interface paths {
          * Explain a user's permissions on a folder
          * @description What a user may do on a Shared Space folder itself (`folderOperations`) and on the files directly in it
          *     (`fileOperations`), and why: their Shared Space access (`access`) and the permission entries — their own and
-         *     their groups', explicit and inherited — that reach the folder or its files (`entries`, ordered as in
+         *     their groups', explicit and inherited, including those that come from folder shares the user or their groups are
+         *     invited to (`shareId` set) — that reach the folder or its files (`entries`, ordered as in
          *     `getFolderPermissions`). With `full` access (admins always) every operation is allowed and with `none` none is,
          *     whatever the entries; with `custom` an operation is allowed when one of the entries allows it and none denies it.
          *
@@ -987,10 +1000,11 @@ export interface paths {
         get: operations["getSharedSpaceAccess"];
         /**
          * Set Shared Space access
-         * @description Replaces every Shared Space access setting with `entries`, in one transaction: each names a user or a group once,
-         *     with the level `full`, `custom` or `none`. Users and groups not named have no setting of their own, so `[]` takes
-         *     the Shared Space away from everyone but admins. Which level a user gets: see `SharedSpace`. Changes apply from the
-         *     next request of everyone concerned. Admins only.
+         * @description Replaces every Shared Space access setting with `entries`, in one transaction: each names a user or a group
+         *     once, with the level `full`, `custom` or `none`. Users and groups not named have no setting of their own, so
+         *     `[]` takes the Shared Space away from everyone but admins; `entries` is required (an absent list is refused,
+         *     nothing is changed). Concurrent replacements are applied one after the other. Which level a user gets: see
+         *     `SharedSpace`. Changes apply from the next request of everyone concerned. Admins only.
          */
         put: operations["setSharedSpaceAccess"];
         post?: never;
@@ -1116,19 +1130,27 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Share an album or a selection
+         * Share an album, a selection or a Shared Space folder
          * @description Shares `target` with invitees (users, or every member of a group, each with a role) and/or a link:
          *
          *     - `album`: an album the caller owns (an invitee of it gets 403 `share.role_insufficient`). One share per album: a
          *       second one answers 409 `share.already_shared` — change the existing share, named by the album's `shareId`.
          *     - `selection`: some of the caller's own assets (not in the trash). They become a hidden album (`kind:
          *       selection`, named by `target.name` or "N items") that the share's invitees reach through `listSharedWithMe`.
+         *     - `folder`: a Shared Space folder (`target.id`), by an admin while the Shared Space is enabled — for anyone else,
+         *       and for a folder that is not in the Shared Space, the answer is 404 `resource.not_found`, like an unknown
+         *       folder. One share per folder (409 `share.already_shared`). Its invitees get their role as folder permissions
+         *       on the folder and its files (see `Folders`); with `applyToSubfolders: true` (first-level folders only, else
+         *       400 with `errors.applyToSubfolders`) on every folder and file below as well, and the link shows those too.
          *
-         *     Roles: `viewer` (see), `downloader` (see and download) or `provider` (see, download, add their own assets and
-         *     remove what they added); a conditional album takes Viewers and Downloaders only (`share.role_not_allowed`).
-         *     Invitees must be active users or existing groups (`share.unknown_invitee`), never the owner
-         *     (`share.invitee_is_owner`). Defaults: `linkEnabled: false`, `privacy: private`, `allowDownload: true`,
-         *     `allowUpload: false`, `showMetadata: true`.
+         *     Roles: for selections and albums `viewer` (see), `downloader` (see and download) or `provider` (see, download,
+         *     add their own assets and remove what they added), and a conditional album takes Viewers and Downloaders only; for
+         *     folders `viewer`, `downloader`, `uploader` or `manager` (`FolderRole`). Any other role answers 400
+         *     `share.role_not_allowed`. Invitees must be active users or existing groups (`share.unknown_invitee`), never the
+         *     owner (`share.invitee_is_owner`). `privacy: full_access_only` and `applyToSubfolders` (even `false`) are for
+         *     folder shares only (400 `validation.failed` on other targets). Defaults: `linkEnabled: false`, `privacy: private`
+         *     (`full_access_only` for a folder), `allowDownload: true`, `allowUpload: false`, `showMetadata: true`,
+         *     `applyToSubfolders: false`.
          */
         post: operations["createShare"];
         delete?: never;
@@ -1154,8 +1176,10 @@ export interface paths {
         post?: never;
         /**
          * Stop sharing
-         * @description Deletes the share: invitees and guests lose access at once. An album stays, unshared; a selection's hidden album
-         *     goes with its share (the assets stay where they are). Its owner only; for anyone else the share answers 404.
+         * @description Deletes the share: invitees and guests lose access at once. An album or folder stays, unshared (a folder's
+         *     invitees lose the permissions the share gave them); a selection's hidden album goes with its share (the assets
+         *     stay where they are). Its owner only; for anyone else the share answers 404. Deleting a shared folder deletes its
+         *     share too.
          */
         delete: operations["deleteShare"];
         options?: never;
@@ -1165,9 +1189,12 @@ export interface paths {
          * @description Changes the link settings and the invitees. Its owner only (invitees cannot change roles, their own included:
          *     for them the share answers 404). Absent or `null` fields are left unchanged. `invitees`, when present, replaces
          *     the whole list; an invitee who stays keeps the date they were first shared with. The same invitee rules as for
-         *     `createShare` apply (`share.invitee_is_owner`, `share.unknown_invitee`, `share.role_not_allowed`). A new
-         *     `password` locks out guests who unlocked with the old one; `clearPassword` and `clearExpiry` remove the password
-         *     and the expiry.
+         *     `createShare` apply (`share.invitee_is_owner`, `share.unknown_invitee`, `share.role_not_allowed`: the folder
+         *     roles for a folder share, `viewer`, `downloader` and `provider` for the others). A new `password` locks out guests
+         *     who unlocked with the old one; `clearPassword` and `clearExpiry` remove the password and the expiry.
+         *     `privacy: full_access_only` and `applyToSubfolders` are for folder shares only (400 `validation.failed`, with
+         *     `errors.privacy` or `errors.applyToSubfolders`, on a selection or album share, even `applyToSubfolders: false`);
+         *     `applyToSubfolders: true` needs a first-level folder.
          */
         patch: operations["updateShare"];
         trace?: never;
@@ -1203,15 +1230,17 @@ export interface paths {
         };
         /**
          * Open a share link
-         * @description The public page of a share link: the album's or selection's title, the description, the owner's display name,
-         *     how many assets it shows, its options and its expiry. For a password-protected link that is not unlocked yet,
-         *     the answer is still 200 but tells only `passwordRequired: true` and `unlocked: false`, every other field `null`:
-         *     unlock it with `unlockPublicShare`, then send the token (`X-Share-Token`, `?token=` or the cookie the unlock
-         *     sets). Each answer that shows the contents counts one view for the owner (`viewCount`, `lastAccessedAt`).
+         * @description The public page of a share link: the album's, selection's or folder's title, the description, the owner's
+         *     display name, how many assets it shows, its options and its expiry. For a password-protected link that is not
+         *     unlocked yet, the answer is still 200 but tells only `passwordRequired: true` and `unlocked: false`, every other
+         *     field `null`: unlock it with `unlockPublicShare`, then send the token (`X-Share-Token`, `?token=` or the cookie
+         *     the unlock sets). Each answer that shows the contents counts one view for the owner (`viewCount`,
+         *     `lastAccessedAt`).
          *
-         *     An unknown, malformed, turned-off or expired key, and a private link opened by anyone but its owner or an
-         *     invitee, answer the same 404 `share.link_invalid`; those misses are counted per client address, and past the
-         *     limit the address gets 429 `auth.throttled` for a while.
+         *     An unknown, malformed, turned-off or expired key, a private link opened by anyone but its owner or an invitee
+         *     (for a folder: anyone who may not view the folder), and a full_access_only link opened by anyone without Full
+         *     Access to the Shared Space, answer the same 404 `share.link_invalid`; those misses are counted per client
+         *     address, and past the limit the address gets 429 `auth.throttled` for a while.
          */
         get: operations["getPublicShare"];
         put?: never;
@@ -1239,10 +1268,11 @@ export interface paths {
          *     as the server's `Links:UnlockLifetime` (2 hours by default; see `expiresAt`) and ends sooner when the owner sets a
          *     new password, rotates the key, turns the link off or deletes the share.
          *
-         *     A wrong password and a key that opens nothing (unknown, turned off, expired or private) are answered alike, 401
-         *     `share.unlock_failed`, after the same slow hash. Attempts are counted per link (all addresses together) and per
-         *     client address; past either limit the answer is 429 `auth.throttled` — even for the right password — until the
-         *     window ends. A link without a password unlocks with any password.
+         *     A wrong password and a key that opens nothing (unknown, turned off, expired, private or full_access_only — only
+         *     public links are unlocked) are answered alike, 401 `share.unlock_failed`, after the same slow hash. Attempts are
+         *     counted per link (all addresses together) and per client address; past either limit the answer is 429
+         *     `auth.throttled` — even for the right password — until the window ends. A link without a password unlocks with
+         *     any password.
          */
         post: operations["unlockPublicShare"];
         delete?: never;
@@ -1260,12 +1290,14 @@ export interface paths {
         };
         /**
          * List what a share link shows
-         * @description The assets the link shows, newest first by the time taken (`takenAt`, then `id`), with keyset pagination; never
-         *     the trash. With the link's `showMetadata` off, each asset is only its picture: `originalFileName`, `takenAt`,
-         *     `cameraMake`, `cameraModel`, `latitude`, `longitude` and `description` are `null` (the order stays the same).
-         *     `urls` are addresses on this link (thumbnail, preview and — only where the link allows downloads — original); for
-         *     a password-protected link they carry the unlock token as `?token=`, so they work in an `<img src>` as they are.
-         *     A password-protected link needs the unlock token (`X-Share-Token`, `?token=` or the cookie).
+         * @description The assets the link shows — the album's contents, the selection, or the files of the shared folder (and of every
+         *     folder below it where the share applies to subfolders) — newest first by the time taken (`takenAt`, then `id`),
+         *     with keyset pagination; never the trash. With the link's `showMetadata` off, each asset is only its picture:
+         *     `originalFileName`, `takenAt`, `cameraMake`, `cameraModel`, `latitude`, `longitude` and `description` are `null`
+         *     (the order stays the same). `urls` are addresses on this link (thumbnail, preview and — only where the link
+         *     allows downloads — original); for a password-protected link they carry the unlock token as `?token=`, so they
+         *     work in an `<img src>` as they are. A password-protected link needs the unlock token (`X-Share-Token`, `?token=`
+         *     or the cookie).
          */
         get: operations["listPublicShareAssets"];
         put?: never;
@@ -1279,14 +1311,15 @@ export interface paths {
          *     The body is streamed like `uploadAsset`'s, up to the server's upload limit (64 GiB by default): the bytes go
          *     straight to the blob store's staging area, and only when the whole body has arrived is the file committed. The
          *     kind of file (`mediaType`) and its `contentType` are detected from its first bytes. The new asset belongs to (and
-         *     counts against) the link's owner, lands at the top of the owner's Personal Space, is added to the shared album or
-         *     selection, and is processed by the worker like any upload (`pending` → `processing` → `ready` or `failed`). The
-         *     file is stored as sent, metadata included. A failure at any point, or a client that disconnects, leaves nothing
-         *     behind. Files sent are counted per client address (429 `auth.throttled` past the limit).
+         *     counts against) the link's owner; through an album or selection link it lands at the top of the owner's Personal
+         *     Space and is added to the shared album or selection, through a folder link it lands in the shared folder itself
+         *     (never in a subfolder). It is processed by the worker like any upload (`pending` → `processing` → `ready` or
+         *     `failed`). The file is stored as sent, metadata included. A failure at any point, or a client that disconnects,
+         *     leaves nothing behind. Files sent are counted per client address (429 `auth.throttled` past the limit). A
+         *     conditional album is filled by its conditions and takes no files (409 `album.not_manual`).
          *
-         *     **Duplicates:** when the owner already has an asset with the same bytes (same SHA-256, trashed assets
-         *     included), nothing is stored: that asset is added to the album instead and the answer is 200 with
-         *     `duplicate: true` and its id and status. A new asset answers 201.
+         *     **No deduplication:** every file sent becomes a new asset (201, `duplicate: false`, a new id), even when the
+         *     owner already has the same bytes — a guest learns nothing of what the owner has.
          */
         post: operations["uploadToPublicShare"];
         delete?: never;
@@ -1304,13 +1337,14 @@ export interface paths {
         };
         /**
          * Get a thumbnail or preview through a share link
-         * @description A derivative of an asset the link shows, made by the worker with no metadata in it: `size=small` (default) is the
-         *     thumbnail, a WebP at most 250 pixels on its longest side (`image/webp`); `size=preview` is the preview, a JPEG at
-         *     most 1440 pixels on its longest side (`image/jpeg`). Cacheable privately for an hour
-         *     (`Cache-Control: private, max-age=3600`). Only processed images have derivatives: for videos, documents, images
-         *     that could not be decoded and assets still being processed the answer is 404 `asset.no_derivative`. An asset the
-         *     link does not show answers 404 `resource.not_found`, like an unknown one. A password-protected link needs the
-         *     unlock token (`X-Share-Token`, `?token=` or the cookie); the `urls` of `listPublicShareAssets` carry it already.
+         * @description A derivative of an asset the link shows, made by the worker with no metadata in it: `size=small` (default) is
+         *     the thumbnail, a WebP at most 250 pixels on its longest side (`image/webp`); `size=preview` is the preview, a
+         *     JPEG at most 1440 pixels on its longest side (`image/jpeg`). Cacheable privately for an hour (`Cache-Control:
+         *     private, max-age=3600`). Only processed images have derivatives: while the asset is still being processed
+         *     (`pending`, `processing`) the answer is 409 `asset.not_ready` (try again shortly); for videos, documents and
+         *     images that could not be decoded it is 404 `asset.no_derivative`. An asset the link does not show answers 404
+         *     `resource.not_found`, like an unknown one. A password-protected link needs the unlock token (`X-Share-Token`,
+         *     `?token=` or the cookie); the `urls` of `listPublicShareAssets` carry it already.
          */
         get: operations["getPublicShareThumbnail"];
         put?: never;
@@ -1414,8 +1448,9 @@ export interface paths {
         };
         /**
          * Shared with me
-         * @description The Sharing page's "Shared With Me": albums and selections other users share with the caller (directly or
-         *     through a group), with the caller's role, and the libraries of partners who share with the caller. Newest first
+         * @description The Sharing page's "Shared With Me": albums, selections and Shared Space folders other users share with the caller
+         *     (directly or through a group), with the caller's role (for a folder, the highest folder role of the caller's
+         *     invitations), and the libraries of partners who share with the caller. Newest first
          *     by `sharedAt`, grouped by day (UTC) — unlike other lists the page is `{ "groups": [...], "nextCursor" }`. A day
          *     may continue on the next page, whose first group then has the same `date`.
          */
@@ -1437,8 +1472,8 @@ export interface paths {
         };
         /**
          * Shared with others
-         * @description The Sharing page's "Shared With Others": the caller's shares (albums and selections) and the partners the
-         *     caller shares their library with, most recently changed first.
+         * @description The Sharing page's "Shared With Others": the caller's shares (albums, selections and, for admins, Shared Space
+         *     folders) and the partners the caller shares their library with, most recently changed first.
          */
         get: operations["listSharedWithOthers"];
         put?: never;
@@ -2397,11 +2432,15 @@ export interface components {
          * @enum {string}
          */
         SharedSpaceAccessLevel: "full" | "custom" | "none";
-        /** @description One permission entry that reaches a Shared Space folder, set on the folder itself (explicit) or on an ancestor (inherited). */
+        /**
+         * @description One permission entry that reaches a Shared Space folder, set on the folder itself (explicit) or on an ancestor
+         *     (inherited); or an invitee of a folder share of the folder or of an ancestor (`shareId` set).
+         */
         FolderPermissionEntry: {
             /**
              * Format: uuid
-             * @description The entry. `setFolderPermissions` replaces a folder's explicit entries, with new ids.
+             * @description The entry. `setFolderPermissions` replaces a folder's explicit entries, with new ids. For an entry that comes
+             *     from a folder share, the share's id (the same as `shareId`, for each of its invitees).
              */
             id: string;
             /** @enum {string} */
@@ -2429,11 +2468,22 @@ export interface components {
             fromFolderId: string;
             /** @description That folder's name. */
             fromFolderName: string;
+            /**
+             * Format: uuid
+             * @description Set when the entry comes from a folder share's invitee list (that share; change it with `updateShare`), not
+             *     from the folder permissions: an `allow` of the invitee's role on the shared folder and its files
+             *     (`this_folder`, `files`), or on everything below too where the share applies to subfolders (all four
+             *     `appliesTo`). `null` for a folder permission entry.
+             */
+            shareId: string | null;
         };
         FolderPermissionsResponse: {
             /** Format: uuid */
             folderId: string;
-            /** @description The explicit entries in the order they were set, then the inherited ones, nearest ancestor first. */
+            /**
+             * @description The explicit entries in the order they were set and the invitees of a share of this folder, then the inherited
+             *     ones (folder permissions, then share invitees), nearest ancestor first.
+             */
             entries: components["schemas"]["FolderPermissionEntry"][];
         };
         /** @description One explicit entry. Give exactly one of `role` and `operations`. */
@@ -2457,7 +2507,10 @@ export interface components {
             appliesTo?: components["schemas"]["FolderAppliesTo"][] | null;
         };
         SetFolderPermissionsRequest: {
-            /** @description The folder's explicit entries, in order, replacing the current ones; `[]` removes them all. */
+            /**
+             * @description Required: the folder's explicit entries, in order, replacing the current ones; `[]` removes them all (entries
+             *     that come from folder shares stay).
+             */
             entries: components["schemas"]["FolderPermissionEntryRequest"][];
             /**
              * @description `true` (first-level folders only): also remove the explicit entries of every folder below, so that the whole
@@ -2509,7 +2562,7 @@ export interface components {
             level: components["schemas"]["SharedSpaceAccessLevel"];
         };
         SetSharedSpaceAccessRequest: {
-            /** @description Every setting, replacing the current ones; each user or group at most once. */
+            /** @description Required: every setting, replacing the current ones; each user or group at most once; `[]` removes them all. */
             entries: components["schemas"]["SharedSpaceAccessEntryRequest"][];
         };
         /** @description The user who owns an album (or shares something with the caller). */
@@ -2684,13 +2737,14 @@ export interface components {
         /** @description What to share. */
         ShareTargetRequest: {
             /**
-             * @description `album`: an album the caller owns (`id`); `selection`: some of the caller's own assets (`assetIds`).
+             * @description `album`: an album the caller owns (`id`); `selection`: some of the caller's own assets (`assetIds`); `folder`:
+             *     a Shared Space folder (`id`; admins only).
              * @enum {string}
              */
-            type: "selection" | "album";
+            type: "selection" | "album" | "folder";
             /**
              * Format: uuid
-             * @description The album (`type: album` only).
+             * @description The album (`type: album`) or the Shared Space folder (`type: folder`); not with `type: selection`.
              */
             id?: string | null;
             /** @description The assets (`type: selection` only) — the caller's own, not in the trash. */
@@ -2708,20 +2762,25 @@ export interface components {
              */
             principalId: string;
             /**
-             * @description `viewer` sees; `downloader` also downloads; `provider` also adds their own assets and removes what they added. Conditional albums: `viewer` or `downloader`.
+             * @description Selections and albums: `viewer` sees; `downloader` also downloads; `provider` also adds their own assets and
+             *     removes what they added (conditional albums: `viewer` or `downloader` only). Shared Space folders: the folder
+             *     roles `viewer`, `downloader`, `uploader` or `manager` (their operations: see `FolderRole`). A role the share
+             *     does not take answers 400 `share.role_not_allowed`.
              * @enum {string}
              */
-            role: "viewer" | "downloader" | "provider";
+            role: "viewer" | "downloader" | "provider" | "uploader" | "manager";
         };
         CreateShareRequest: {
             target: components["schemas"]["ShareTargetRequest"];
             /** @description Whether the link works for guests (default `false`, shared with the invitees only). */
             linkEnabled?: boolean | null;
             /**
-             * @description `private` (the default): invitees, signed in; `public`: anyone with the link.
+             * @description `private` (the default for selections and albums): the owner and invitees, signed in — for a folder, every
+             *     user who may view it; `public`: anyone with the link; `full_access_only` (folder shares only, and their
+             *     default): signed-in users with Full Access to the Shared Space.
              * @enum {string|null}
              */
-            privacy?: "public" | "private" | null;
+            privacy?: "public" | "private" | "full_access_only" | null;
             /**
              * Format: password
              * @description A password guests must enter; stored as a slow hash, never returned.
@@ -2741,16 +2800,23 @@ export interface components {
             description?: string | null;
             /** @description Each user or group at most once. */
             invitees?: components["schemas"]["InviteeRequest"][] | null;
+            /**
+             * @description Folder shares only (any value on another target answers 400): `true` carries the invitees' roles and the
+             *     link's privacy to every folder below — the link then shows their files too. First-level folders only. Default
+             *     `false`.
+             */
+            applyToSubfolders?: boolean | null;
         };
         /** @description Absent or `null` fields are left unchanged. */
         UpdateShareRequest: {
             /** @description Whether the link works for guests. */
             linkEnabled?: boolean | null;
             /**
-             * @description `private`: invitees, signed in; `public`: anyone with the link.
+             * @description `private`: the owner and invitees, signed in (for a folder, every user who may view it); `public`: anyone with
+             *     the link; `full_access_only` (folder shares only): signed-in users with Full Access to the Shared Space.
              * @enum {string|null}
              */
-            privacy?: "public" | "private" | null;
+            privacy?: "public" | "private" | "full_access_only" | null;
             /**
              * Format: password
              * @description Sets a new password (guests unlocked with the old one must unlock again). Cannot be combined with `clearPassword`.
@@ -2772,17 +2838,30 @@ export interface components {
             description?: string | null;
             /** @description When present, replaces the invitee list (each kept invitee keeps the date first shared). Each user or group at most once. */
             invitees?: components["schemas"]["InviteeRequest"][] | null;
+            /**
+             * @description Folder shares only (any value on another share answers 400): `true` carries the invitees' roles and the link's
+             *     privacy to every folder below (first-level folders only); `false` keeps them on the folder itself.
+             */
+            applyToSubfolders?: boolean | null;
         };
         ShareTargetResponse: {
             /** @enum {string} */
-            type: "selection" | "album";
+            type: "selection" | "album" | "folder";
             /**
              * Format: uuid
-             * @description The album; for a selection, the hidden album that holds it (list it with `listAlbumAssets`).
+             * @description The album; for a selection, the hidden album that holds it (list it with `listAlbumAssets`); `null` for a
+             *     folder.
              */
-            albumId: string;
-            /** @description The album's name, or the selection's title. */
+            albumId: string | null;
+            /**
+             * Format: uuid
+             * @description The Shared Space folder (`type: folder` only; open it with `getFolder`, `listAssets?folderId=`).
+             */
+            folderId: string | null;
+            /** @description The album's or folder's name, or the selection's title. */
             name: string;
+            /** @description Folder shares: whether the invitees and the privacy reach every folder below too; always `false` for the others. */
+            applyToSubfolders: boolean;
         };
         InviteeResponse: {
             /** @enum {string} */
@@ -2793,8 +2872,11 @@ export interface components {
             name: string;
             /** @description The user's display name, or the group's name. */
             displayName: string;
-            /** @enum {string} */
-            role: "viewer" | "downloader" | "provider";
+            /**
+             * @description `viewer`, `downloader` or `provider` for selections and albums; `viewer`, `downloader`, `uploader` or `manager` for folders.
+             * @enum {string}
+             */
+            role: "viewer" | "downloader" | "provider" | "uploader" | "manager";
             /**
              * Format: date-time
              * @description When the share was first shared with this invitee.
@@ -2819,10 +2901,11 @@ export interface components {
              */
             url: string;
             /**
-             * @description `public`: anyone with the link; `private`: invitees, signed in.
+             * @description `public`: anyone with the link; `private`: the owner and invitees, signed in (for a folder, every user who may
+             *     view it); `full_access_only` (folder shares only): signed-in users with Full Access to the Shared Space.
              * @enum {string}
              */
-            privacy: "public" | "private";
+            privacy: "public" | "private" | "full_access_only";
             passwordProtected: boolean;
             /**
              * Format: date-time
@@ -2861,16 +2944,23 @@ export interface components {
          *     (`true`) and `unlocked` (`false`) are told: every other field is `null` until the guest unlocks it.
          */
         PublicShareResponse: {
-            /** @description Whether the link has a password (invitees of a private link never need it). */
+            /**
+             * @description Whether the link has a password; `false` on a private link, whose users never need it. (On a
+             *     full_access_only link it tells whether a password is set, although its users never need it either: they see
+             *     the contents, `unlocked: true`.)
+             */
             passwordRequired: boolean;
-            /** @description Whether the caller may see the contents now (no password, a valid unlock token, or an invitee of a private link). */
+            /**
+             * @description Whether the caller may see the contents now (no password, a valid unlock token, or a signed-in user who opens
+             *     a private or full_access_only link).
+             */
             unlocked: boolean;
             /**
              * @description What is shared; `null` while locked.
              * @enum {string|null}
              */
-            type: "album" | "selection" | null;
-            /** @description The album's name, or the selection's title; `null` while locked. */
+            type: "album" | "selection" | "folder" | null;
+            /** @description The album's or folder's name, or the selection's title; `null` while locked. */
             title: string | null;
             /** @description The link's description (empty when none was given); `null` while locked. */
             description: string | null;
@@ -2878,7 +2968,8 @@ export interface components {
             ownerDisplayName: string | null;
             /**
              * Format: int32
-             * @description How many assets the link shows now (the trash never counts); `null` while locked.
+             * @description How many assets the link shows now (the trash never counts; for a folder applied to subfolders, the files of
+             *     the folders below too); `null` while locked.
              */
             assetCount: number | null;
             /** @description Whether originals may be downloaded (`downloadPublicShareAsset`); `null` while locked. */
@@ -3034,10 +3125,10 @@ export interface components {
         /** @description Something another user shares with the caller. */
         SharedWithMeItem: {
             /**
-             * @description `album`, `selection`, or `partner` (their whole library).
+             * @description `album`, `selection`, `folder` (of the Shared Space), or `partner` (their whole library).
              * @enum {string}
              */
-            kind: "album" | "selection" | "partner";
+            kind: "album" | "selection" | "folder" | "partner";
             /**
              * Format: uuid
              * @description The share; `null` for a partner.
@@ -3045,18 +3136,24 @@ export interface components {
             shareId: string | null;
             /**
              * Format: uuid
-             * @description Open it with `getAlbum` / `listAlbumAssets`. `null` for a partner: browse their library with
+             * @description Open it with `getAlbum` / `listAlbumAssets`. `null` for a folder, and for a partner: browse their library with
              *     `listAssets?partnerId=`, or show it in the caller's timeline by turning `inTimeline` on with `updatePartner`.
              */
             albumId: string | null;
-            /** @description The album's name, the selection's title, or the partner's display name. */
+            /**
+             * Format: uuid
+             * @description The Shared Space folder (`kind: folder` only): open it with `getFolder` / `listAssets?folderId=`.
+             */
+            folderId: string | null;
+            /** @description The album's or folder's name, the selection's title, or the partner's display name. */
             name: string;
             owner: components["schemas"]["AlbumOwner"];
             /**
-             * @description The caller's role; `partner` sees and downloads.
+             * @description The caller's role: `viewer`, `downloader` or `provider` on an album or selection; `viewer`, `downloader`,
+             *     `uploader` or `manager` on a folder (the highest of the caller's invitations); `partner` sees and downloads.
              * @enum {string}
              */
-            role: "viewer" | "downloader" | "provider" | "partner";
+            role: "viewer" | "downloader" | "provider" | "uploader" | "manager" | "partner";
             /**
              * Format: date-time
              * @description When it was first shared with the caller.
@@ -3064,12 +3161,12 @@ export interface components {
             sharedAt: string;
             /**
              * Format: int32
-             * @description How many assets it shows now (the trash never counts).
+             * @description How many assets it shows now (the trash never counts; for a folder, the files directly in it).
              */
             assetCount: number;
             /**
              * Format: uuid
-             * @description The album's cover; `null` when none was chosen and for a partner.
+             * @description The album's or folder's cover; `null` when none was chosen and for a partner.
              */
             coverAssetId: string | null;
         };
@@ -3090,7 +3187,7 @@ export interface components {
         /** @description Something the caller shares. */
         SharedWithOthersItem: {
             /** @enum {string} */
-            kind: "album" | "selection" | "partner";
+            kind: "album" | "selection" | "folder" | "partner";
             /**
              * Format: uuid
              * @description Manage it with `getShare` / `updateShare`; `null` for a partner.
@@ -3098,23 +3195,28 @@ export interface components {
             shareId: string | null;
             /**
              * Format: uuid
-             * @description The album shared (for a selection, its hidden album); `null` for a partner.
+             * @description The album shared (for a selection, its hidden album); `null` for a folder and a partner.
              */
             albumId: string | null;
+            /**
+             * Format: uuid
+             * @description The Shared Space folder shared (`kind: folder` only).
+             */
+            folderId: string | null;
             /**
              * Format: uuid
              * @description The partner (`kind: partner` only).
              */
             partnerId: string | null;
-            /** @description The album's name, the selection's title, or the partner's display name. */
+            /** @description The album's or folder's name, the selection's title, or the partner's display name. */
             name: string;
             /** @description Whether the link works for guests (`false` for a partner). */
             linkEnabled: boolean;
             /**
-             * @description The link's privacy; `null` for a partner.
+             * @description The link's privacy (`full_access_only` for folder shares only); `null` for a partner.
              * @enum {string|null}
              */
-            privacy: "public" | "private" | null;
+            privacy: "public" | "private" | "full_access_only" | null;
             passwordProtected: boolean;
             /**
              * Format: date-time
@@ -3128,7 +3230,7 @@ export interface components {
             inviteeCount: number;
             /**
              * Format: int32
-             * @description How many assets it shows now (the trash never counts).
+             * @description How many assets it shows now (the trash never counts; for a folder, the files directly in it).
              */
             assetCount: number;
             /**
@@ -3560,8 +3662,9 @@ export interface components {
         };
         /**
          * @description The link opens nothing (`share.link_invalid`): no share has this key, the key is malformed, the link is turned
-         *     off or has expired, or it is private and the caller is not its owner or an invitee — all answered alike. These
-         *     misses are counted per client address (see 429).
+         *     off or has expired, it is private and the caller is not its owner or an invitee (for a folder: may not view the
+         *     folder), or it is full_access_only and the caller has no Full Access to the Shared Space — all answered alike.
+         *     These misses are counted per client address (see 429).
          */
         ShareLinkInvalid: {
             headers: {
@@ -4454,7 +4557,7 @@ export interface operations {
     listAssets: {
         parameters: {
             query?: {
-                /** @description Only the files directly in this folder (which the caller must be allowed to view). */
+                /** @description Only the files directly in this folder that the caller may view (the caller must be allowed to view the folder itself). */
                 folderId?: string;
                 /** @description Only what this album shows (the caller must be able to see the album). Not with `folderId`, `partnerId` or `trashed=true`. */
                 albumId?: string;
@@ -4472,7 +4575,7 @@ export interface operations {
                 tag?: string;
                 /** @description Text found (case-insensitive, anywhere) in the original file name, the description or a tag. */
                 q?: string;
-                /** @description `true`: list the trash instead of the timeline. */
+                /** @description `true`: list the trash (the caller's own trashed assets only) instead of the timeline. */
                 trashed?: boolean;
                 /** @description Items per page. */
                 limit?: number;
@@ -5528,7 +5631,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Invalid fields (`validation.failed`, with `errors` per field): more than 200 entries, an unknown
+             * @description Invalid fields (`validation.failed`, with `errors` per field): no `entries`, more than 200 entries, an unknown
              *     `principalType`, `effect`, `role`, operation or `appliesTo` value, an entry with both or neither of `role` and
              *     `operations` (`errors` names `role`), an empty `operations` or `appliesTo`, or `applyToSubfolders: true` on a
              *     folder that is not at the top level of the Shared Space (`errors.applyToSubfolders`); a malformed body
@@ -5645,9 +5748,10 @@ export interface operations {
                 };
             };
             /**
-             * @description Invalid fields (`validation.failed`, with `errors` per field): more than 10,000 entries, a user or group named
-             *     twice, an unknown `principalType` or `level`; a malformed body (`request.malformed`); or an entry naming a user
-             *     or group that does not exist (`share.unknown_invitee`, with `errors.entries`). Nothing was changed.
+             * @description Invalid fields (`validation.failed`, with `errors` per field): no `entries`, more than 10,000 entries, a
+             *     user or group named twice, an unknown `principalType` or `level`; a malformed body (`request.malformed`); or
+             *     an entry naming a user or group that does not exist (`share.unknown_invitee`, with `errors.entries`).
+             *     Nothing was changed.
              */
             400: {
                 headers: {
@@ -6044,10 +6148,12 @@ export interface operations {
                 };
             };
             /**
-             * @description Invalid fields (`validation.failed`, e.g. `errors["target.assetIds"]`), a malformed body
-             *     (`request.malformed`), or invitees that cannot be invited (with `errors.invitees`): the owner
+             * @description Invalid fields (`validation.failed`, e.g. `errors["target.assetIds"]`; `privacy: full_access_only` or
+             *     `applyToSubfolders` on a selection or album; `applyToSubfolders: true` on a folder below the first level), a
+             *     malformed body (`request.malformed`), or invitees that cannot be invited (with `errors.invitees`): the owner
              *     (`share.invitee_is_owner`), an unknown or inactive user or an unknown group (`share.unknown_invitee`), or a
-             *     Provider on a conditional album (`share.role_not_allowed`).
+             *     role the target does not take — a folder role on a selection or album, `provider` on a folder or on a
+             *     conditional album (`share.role_not_allowed`).
              */
             400: {
                 headers: {
@@ -6071,8 +6177,9 @@ export interface operations {
                 };
             };
             /**
-             * @description The album does not exist, the caller may not see it, or it is the hidden album of a selection; or an asset of
-             *     the selection does not exist, is not the caller's own or is in the trash (`resource.not_found`).
+             * @description The album does not exist, the caller may not see it, or it is the hidden album of a selection; an asset of
+             *     the selection does not exist, is not the caller's own or is in the trash; or the folder does not exist, is
+             *     not in the Shared Space, the Shared Space is disabled, or the caller is not an admin (`resource.not_found`).
              */
             404: {
                 headers: {
@@ -6082,7 +6189,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ApiProblem"];
                 };
             };
-            /** @description The album is shared already (`share.already_shared`); change its share instead. */
+            /** @description The album or folder is shared already (`share.already_shared`); change its share instead. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6171,9 +6278,12 @@ export interface operations {
                 };
             };
             /**
-             * @description Invalid fields (`validation.failed`), a malformed body (`request.malformed`), or invitees that cannot be
-             *     invited (with `errors.invitees`): the owner (`share.invitee_is_owner`), an unknown or inactive user or an
-             *     unknown group (`share.unknown_invitee`), or a Provider on a conditional album (`share.role_not_allowed`).
+             * @description Invalid fields (`validation.failed`; `privacy: full_access_only` or `applyToSubfolders` on a selection or
+             *     album share; `applyToSubfolders: true` on a folder below the first level), a malformed body
+             *     (`request.malformed`), or invitees that cannot be invited (with `errors.invitees`): the owner
+             *     (`share.invitee_is_owner`), an unknown or inactive user or an unknown group (`share.unknown_invitee`), or a
+             *     role the share does not take — a folder role on a selection or album, `provider` on a folder or on a
+             *     conditional album (`share.role_not_allowed`).
              */
             400: {
                 headers: {
@@ -6352,7 +6462,10 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The link's owner already has this file (`duplicate: true`); the existing asset's id and status. */
+            /**
+             * @description Not answered: guest uploads are never matched against the owner's library, so every file answers 201. (Listed
+             *     because the operation still declares it; treat it like 201.)
+             */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -6361,7 +6474,10 @@ export interface operations {
                     "application/json": components["schemas"]["UploadAssetResponse"];
                 };
             };
-            /** @description The file was stored as a new asset of the owner (`duplicate: false`, status `pending`) and added to the album. */
+            /**
+             * @description The file was stored as a new asset of the owner (`duplicate: false`, status `pending`) and added to the album
+             *     or selection, or put in the shared folder.
+             */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -6394,6 +6510,15 @@ export interface operations {
                 };
             };
             404: components["responses"]["ShareLinkInvalid"];
+            /** @description The shared album is conditional, filled by its conditions, and takes no files (`album.not_manual`); nothing was kept. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
             /**
              * @description The file is larger than the server's upload limit: refused at once when `Content-Length` says so
              *     (`request.too_large`), otherwise as soon as the limit is passed while streaming (`upload.too_large`).
@@ -6473,9 +6598,19 @@ export interface operations {
             401: components["responses"]["SharePasswordRequired"];
             /**
              * @description The link opens nothing (`share.link_invalid`, counted per client address); the link does not show an asset
-             *     with this id (`resource.not_found`); or the asset has no such derivative (`asset.no_derivative`).
+             *     with this id (`resource.not_found`); or the asset has no such derivative — it is not an image, or it could
+             *     not be decoded (`asset.no_derivative`).
              */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            /** @description The asset is still being processed (`asset.not_ready`); try again shortly. */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

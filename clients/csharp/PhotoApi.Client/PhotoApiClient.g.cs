@@ -405,16 +405,20 @@ namespace PhotoApi.Client
         /// List assets (timeline)
         /// </summary>
         /// <remarks>
-        /// The timeline, newest first by the time taken (`takenAt`, then `id`), with keyset pagination. Without
-        /// <br/>`folderId` and `albumId` it is the caller's own library — every asset the caller uploaded, in whatever folder —
-        /// <br/>plus the Personal Spaces of partners who share with the caller and whom the caller chose to show there
-        /// <br/>(`updatePartner`, `inTimeline`; never their trash). With `folderId` it is the files directly in that folder (not
-        /// <br/>in its subfolders), whoever uploaded them, as far as the caller may view the folder. With `albumId` it is what
-        /// <br/>the album shows (any role will do; never the trash). `trashed=true` lists the trash instead. The
-        /// <br/>filters combine (AND). Each item carries short-lived signed media URLs (`urls`); `urls.original` is `null` where
-        /// <br/>the caller may view but not download the asset (e.g. as an album's Viewer).
+        /// The timeline, newest first by the time taken (`takenAt`, then `id`), with keyset pagination. Without `folderId`
+        /// <br/>and `albumId` it is the caller's own library — every asset the caller uploaded, in whatever folder — plus the
+        /// <br/>Personal Spaces of partners who share with the caller and whom the caller chose to show there (`updatePartner`,
+        /// <br/>`inTimeline`; never their trash). With `folderId` it is the files directly in that folder (not in its
+        /// <br/>subfolders), whoever uploaded them, that the caller may view: the caller must be allowed to view the folder, and
+        /// <br/>in the Shared Space a user with Custom access sees only the files their folder permissions let them view
+        /// <br/>(entries that reach the folder's files, `appliesTo`). Because those files are left out after a page is read, a
+        /// <br/>page can hold fewer than `limit` items (even none): continue while `nextCursor` is not `null`. With `albumId` it
+        /// <br/>is what the album shows (any role will do; never the trash). `trashed=true` lists the trash instead — only the
+        /// <br/>caller's own trashed assets, also with `folderId`. The filters combine (AND). Each item carries short-lived
+        /// <br/>signed media URLs (`urls`); `urls.original` is `null` where the caller may view but not download the asset (e.g.
+        /// <br/>as an album's Viewer).
         /// </remarks>
-        /// <param name="folderId">Only the files directly in this folder (which the caller must be allowed to view).</param>
+        /// <param name="folderId">Only the files directly in this folder that the caller may view (the caller must be allowed to view the folder itself).</param>
         /// <param name="albumId">Only what this album shows (the caller must be able to see the album). Not with `folderId`, `partnerId` or `trashed=true`.</param>
         /// <param name="partnerId">The library of this partner (a user who shares their Personal Space with the caller): never its trash. Not with `folderId`, `albumId` or `trashed=true`; 404 when that user does not share with the caller.</param>
         /// <param name="from">Only assets taken at or after this time (RFC 3339).</param>
@@ -423,7 +427,7 @@ namespace PhotoApi.Client
         /// <param name="minRating">Only assets rated at least this.</param>
         /// <param name="tag">Only assets that have this tag (exact, case-sensitive match).</param>
         /// <param name="q">Text found (case-insensitive, anywhere) in the original file name, the description or a tag.</param>
-        /// <param name="trashed">`true`: list the trash instead of the timeline.</param>
+        /// <param name="trashed">`true`: list the trash (the caller's own trashed assets only) instead of the timeline.</param>
         /// <param name="limit">Items per page.</param>
         /// <param name="cursor">The `nextCursor` of the previous page; omit for the first page.</param>
         /// <returns>A page of assets.</returns>
@@ -756,8 +760,14 @@ namespace PhotoApi.Client
         /// The permission entries of a Shared Space folder: first its explicit entries (`inherited: false`), in the order
         /// <br/>they were set, then the entries it inherits from its ancestors (`inherited: true`), nearest ancestor first, each
         /// <br/>naming the folder it is set on (`fromFolderId`, `fromFolderName`). An ancestor's entry is inherited when its
-        /// <br/>`appliesTo` carries it here: the parent's entries with `subfolders`, or with `files` and `descendants`; the entries
-        /// <br/>of folders further up with `descendants`.
+        /// <br/>`appliesTo` carries it to this folder or its files — the same reach the access policy gives it: the parent's
+        /// <br/>entries with `subfolders`, or with `files` and `descendants`; the entries of folders further up with
+        /// <br/>`descendants` and `subfolders` or `files`.
+        /// <br/>
+        /// <br/>The invitees of folder shares (`createShare`, `target.type: folder`) are listed too, as allow entries of their
+        /// <br/>role with `shareId` set: those of a share of this folder after its explicit entries (`inherited: false`,
+        /// <br/>`appliesTo` `this_folder` and `files`), those of a share of an ancestor that applies to subfolders among the
+        /// <br/>inherited ones (`appliesTo` all four). They are changed with `updateShare`, not with `setFolderPermissions`.
         /// <br/>
         /// <br/>Admins only, and only on Shared Space folders while the Shared Space is enabled: otherwise it answers 404
         /// <br/>`resource.not_found`, like an unknown folder.
@@ -783,7 +793,9 @@ namespace PhotoApi.Client
         /// <br/>allows of their own entries and their groups' entries, explicit or inherited, minus every deny among them: a deny
         /// <br/>always wins (No access &gt; Read/Write &gt; Read only). With `applyToSubfolders: true` (first-level folders only) the
         /// <br/>explicit entries of every folder below are removed as well, so that the whole tree follows this folder's.
-        /// <br/>Changes apply from the next request of everyone concerned; the entries get new ids.
+        /// <br/>Changes apply from the next request of everyone concerned; the entries get new ids. Entries that come from folder
+        /// <br/>shares (`shareId` set) are not explicit entries: `entries` neither lists nor removes them (see `updateShare`).
+        /// <br/>`entries` is required (an absent list is refused with 400 `validation.failed`, `errors.entries`).
         /// <br/>
         /// <br/>Admins only, and only on Shared Space folders while the Shared Space is enabled: otherwise it answers 404
         /// <br/>`resource.not_found`, like an unknown folder.
@@ -800,7 +812,8 @@ namespace PhotoApi.Client
         /// <remarks>
         /// What a user may do on a Shared Space folder itself (`folderOperations`) and on the files directly in it
         /// <br/>(`fileOperations`), and why: their Shared Space access (`access`) and the permission entries — their own and
-        /// <br/>their groups', explicit and inherited — that reach the folder or its files (`entries`, ordered as in
+        /// <br/>their groups', explicit and inherited, including those that come from folder shares the user or their groups are
+        /// <br/>invited to (`shareId` set) — that reach the folder or its files (`entries`, ordered as in
         /// <br/>`getFolderPermissions`). With `full` access (admins always) every operation is allowed and with `none` none is,
         /// <br/>whatever the entries; with `custom` an operation is allowed when one of the entries allows it and none denies it.
         /// <br/>
@@ -830,10 +843,11 @@ namespace PhotoApi.Client
         /// Set Shared Space access
         /// </summary>
         /// <remarks>
-        /// Replaces every Shared Space access setting with `entries`, in one transaction: each names a user or a group once,
-        /// <br/>with the level `full`, `custom` or `none`. Users and groups not named have no setting of their own, so `[]` takes
-        /// <br/>the Shared Space away from everyone but admins. Which level a user gets: see `SharedSpace`. Changes apply from the
-        /// <br/>next request of everyone concerned. Admins only.
+        /// Replaces every Shared Space access setting with `entries`, in one transaction: each names a user or a group
+        /// <br/>once, with the level `full`, `custom` or `none`. Users and groups not named have no setting of their own, so
+        /// <br/>`[]` takes the Shared Space away from everyone but admins; `entries` is required (an absent list is refused,
+        /// <br/>nothing is changed). Concurrent replacements are applied one after the other. Which level a user gets: see
+        /// <br/>`SharedSpace`. Changes apply from the next request of everyone concerned. Admins only.
         /// </remarks>
         /// <returns>The settings after the change (as `getSharedSpaceAccess`).</returns>
         /// <exception cref="PhotoApiException">A server side error occurred.</exception>
@@ -966,7 +980,7 @@ namespace PhotoApi.Client
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
         /// <summary>
-        /// Share an album or a selection
+        /// Share an album, a selection or a Shared Space folder
         /// </summary>
         /// <remarks>
         /// Shares `target` with invitees (users, or every member of a group, each with a role) and/or a link:
@@ -975,12 +989,20 @@ namespace PhotoApi.Client
         /// <br/>  second one answers 409 `share.already_shared` — change the existing share, named by the album's `shareId`.
         /// <br/>- `selection`: some of the caller's own assets (not in the trash). They become a hidden album (`kind:
         /// <br/>  selection`, named by `target.name` or "N items") that the share's invitees reach through `listSharedWithMe`.
+        /// <br/>- `folder`: a Shared Space folder (`target.id`), by an admin while the Shared Space is enabled — for anyone else,
+        /// <br/>  and for a folder that is not in the Shared Space, the answer is 404 `resource.not_found`, like an unknown
+        /// <br/>  folder. One share per folder (409 `share.already_shared`). Its invitees get their role as folder permissions
+        /// <br/>  on the folder and its files (see `Folders`); with `applyToSubfolders: true` (first-level folders only, else
+        /// <br/>  400 with `errors.applyToSubfolders`) on every folder and file below as well, and the link shows those too.
         /// <br/>
-        /// <br/>Roles: `viewer` (see), `downloader` (see and download) or `provider` (see, download, add their own assets and
-        /// <br/>remove what they added); a conditional album takes Viewers and Downloaders only (`share.role_not_allowed`).
-        /// <br/>Invitees must be active users or existing groups (`share.unknown_invitee`), never the owner
-        /// <br/>(`share.invitee_is_owner`). Defaults: `linkEnabled: false`, `privacy: private`, `allowDownload: true`,
-        /// <br/>`allowUpload: false`, `showMetadata: true`.
+        /// <br/>Roles: for selections and albums `viewer` (see), `downloader` (see and download) or `provider` (see, download,
+        /// <br/>add their own assets and remove what they added), and a conditional album takes Viewers and Downloaders only; for
+        /// <br/>folders `viewer`, `downloader`, `uploader` or `manager` (`FolderRole`). Any other role answers 400
+        /// <br/>`share.role_not_allowed`. Invitees must be active users or existing groups (`share.unknown_invitee`), never the
+        /// <br/>owner (`share.invitee_is_owner`). `privacy: full_access_only` and `applyToSubfolders` (even `false`) are for
+        /// <br/>folder shares only (400 `validation.failed` on other targets). Defaults: `linkEnabled: false`, `privacy: private`
+        /// <br/>(`full_access_only` for a folder), `allowDownload: true`, `allowUpload: false`, `showMetadata: true`,
+        /// <br/>`applyToSubfolders: false`.
         /// </remarks>
         /// <returns>The share was created.</returns>
         /// <exception cref="PhotoApiException">A server side error occurred.</exception>
@@ -1007,9 +1029,12 @@ namespace PhotoApi.Client
         /// Changes the link settings and the invitees. Its owner only (invitees cannot change roles, their own included:
         /// <br/>for them the share answers 404). Absent or `null` fields are left unchanged. `invitees`, when present, replaces
         /// <br/>the whole list; an invitee who stays keeps the date they were first shared with. The same invitee rules as for
-        /// <br/>`createShare` apply (`share.invitee_is_owner`, `share.unknown_invitee`, `share.role_not_allowed`). A new
-        /// <br/>`password` locks out guests who unlocked with the old one; `clearPassword` and `clearExpiry` remove the password
-        /// <br/>and the expiry.
+        /// <br/>`createShare` apply (`share.invitee_is_owner`, `share.unknown_invitee`, `share.role_not_allowed`: the folder
+        /// <br/>roles for a folder share, `viewer`, `downloader` and `provider` for the others). A new `password` locks out guests
+        /// <br/>who unlocked with the old one; `clearPassword` and `clearExpiry` remove the password and the expiry.
+        /// <br/>`privacy: full_access_only` and `applyToSubfolders` are for folder shares only (400 `validation.failed`, with
+        /// <br/>`errors.privacy` or `errors.applyToSubfolders`, on a selection or album share, even `applyToSubfolders: false`);
+        /// <br/>`applyToSubfolders: true` needs a first-level folder.
         /// </remarks>
         /// <param name="id">The share's id.</param>
         /// <returns>The share after the change.</returns>
@@ -1021,8 +1046,10 @@ namespace PhotoApi.Client
         /// Stop sharing
         /// </summary>
         /// <remarks>
-        /// Deletes the share: invitees and guests lose access at once. An album stays, unshared; a selection's hidden album
-        /// <br/>goes with its share (the assets stay where they are). Its owner only; for anyone else the share answers 404.
+        /// Deletes the share: invitees and guests lose access at once. An album or folder stays, unshared (a folder's
+        /// <br/>invitees lose the permissions the share gave them); a selection's hidden album goes with its share (the assets
+        /// <br/>stay where they are). Its owner only; for anyone else the share answers 404. Deleting a shared folder deletes its
+        /// <br/>share too.
         /// </remarks>
         /// <param name="id">The share's id.</param>
         /// <returns>The share was deleted.</returns>
@@ -1048,15 +1075,17 @@ namespace PhotoApi.Client
         /// Open a share link
         /// </summary>
         /// <remarks>
-        /// The public page of a share link: the album's or selection's title, the description, the owner's display name,
-        /// <br/>how many assets it shows, its options and its expiry. For a password-protected link that is not unlocked yet,
-        /// <br/>the answer is still 200 but tells only `passwordRequired: true` and `unlocked: false`, every other field `null`:
-        /// <br/>unlock it with `unlockPublicShare`, then send the token (`X-Share-Token`, `?token=` or the cookie the unlock
-        /// <br/>sets). Each answer that shows the contents counts one view for the owner (`viewCount`, `lastAccessedAt`).
+        /// The public page of a share link: the album's, selection's or folder's title, the description, the owner's
+        /// <br/>display name, how many assets it shows, its options and its expiry. For a password-protected link that is not
+        /// <br/>unlocked yet, the answer is still 200 but tells only `passwordRequired: true` and `unlocked: false`, every other
+        /// <br/>field `null`: unlock it with `unlockPublicShare`, then send the token (`X-Share-Token`, `?token=` or the cookie
+        /// <br/>the unlock sets). Each answer that shows the contents counts one view for the owner (`viewCount`,
+        /// <br/>`lastAccessedAt`).
         /// <br/>
-        /// <br/>An unknown, malformed, turned-off or expired key, and a private link opened by anyone but its owner or an
-        /// <br/>invitee, answer the same 404 `share.link_invalid`; those misses are counted per client address, and past the
-        /// <br/>limit the address gets 429 `auth.throttled` for a while.
+        /// <br/>An unknown, malformed, turned-off or expired key, a private link opened by anyone but its owner or an invitee
+        /// <br/>(for a folder: anyone who may not view the folder), and a full_access_only link opened by anyone without Full
+        /// <br/>Access to the Shared Space, answer the same 404 `share.link_invalid`; those misses are counted per client
+        /// <br/>address, and past the limit the address gets 429 `auth.throttled` for a while.
         /// </remarks>
         /// <param name="key">The link key from the share's `url` (base64url, 43 characters); it is the guest's credential.</param>
         /// <param name="x_Share_Token">The `shareToken` of `unlockPublicShare`, for a password-protected link (or send `?token=`, or the cookie).</param>
@@ -1075,10 +1104,11 @@ namespace PhotoApi.Client
         /// <br/>as the server's `Links:UnlockLifetime` (2 hours by default; see `expiresAt`) and ends sooner when the owner sets a
         /// <br/>new password, rotates the key, turns the link off or deletes the share.
         /// <br/>
-        /// <br/>A wrong password and a key that opens nothing (unknown, turned off, expired or private) are answered alike, 401
-        /// <br/>`share.unlock_failed`, after the same slow hash. Attempts are counted per link (all addresses together) and per
-        /// <br/>client address; past either limit the answer is 429 `auth.throttled` — even for the right password — until the
-        /// <br/>window ends. A link without a password unlocks with any password.
+        /// <br/>A wrong password and a key that opens nothing (unknown, turned off, expired, private or full_access_only — only
+        /// <br/>public links are unlocked) are answered alike, 401 `share.unlock_failed`, after the same slow hash. Attempts are
+        /// <br/>counted per link (all addresses together) and per client address; past either limit the answer is 429
+        /// <br/>`auth.throttled` — even for the right password — until the window ends. A link without a password unlocks with
+        /// <br/>any password.
         /// </remarks>
         /// <param name="key">The link key from the share's `url` (base64url, 43 characters); it is the guest's credential.</param>
         /// <returns>The link is unlocked; the token is returned and set as the `photoapi_share` cookie.</returns>
@@ -1090,12 +1120,14 @@ namespace PhotoApi.Client
         /// List what a share link shows
         /// </summary>
         /// <remarks>
-        /// The assets the link shows, newest first by the time taken (`takenAt`, then `id`), with keyset pagination; never
-        /// <br/>the trash. With the link's `showMetadata` off, each asset is only its picture: `originalFileName`, `takenAt`,
-        /// <br/>`cameraMake`, `cameraModel`, `latitude`, `longitude` and `description` are `null` (the order stays the same).
-        /// <br/>`urls` are addresses on this link (thumbnail, preview and — only where the link allows downloads — original); for
-        /// <br/>a password-protected link they carry the unlock token as `?token=`, so they work in an `&lt;img src&gt;` as they are.
-        /// <br/>A password-protected link needs the unlock token (`X-Share-Token`, `?token=` or the cookie).
+        /// The assets the link shows — the album's contents, the selection, or the files of the shared folder (and of every
+        /// <br/>folder below it where the share applies to subfolders) — newest first by the time taken (`takenAt`, then `id`),
+        /// <br/>with keyset pagination; never the trash. With the link's `showMetadata` off, each asset is only its picture:
+        /// <br/>`originalFileName`, `takenAt`, `cameraMake`, `cameraModel`, `latitude`, `longitude` and `description` are `null`
+        /// <br/>(the order stays the same). `urls` are addresses on this link (thumbnail, preview and — only where the link
+        /// <br/>allows downloads — original); for a password-protected link they carry the unlock token as `?token=`, so they
+        /// <br/>work in an `&lt;img src&gt;` as they are. A password-protected link needs the unlock token (`X-Share-Token`, `?token=`
+        /// <br/>or the cookie).
         /// </remarks>
         /// <param name="key">The link key from the share's `url` (base64url, 43 characters); it is the guest's credential.</param>
         /// <param name="x_Share_Token">The `shareToken` of `unlockPublicShare`, for a password-protected link (or send `?token=`, or the cookie).</param>
@@ -1118,19 +1150,21 @@ namespace PhotoApi.Client
         /// <br/>The body is streamed like `uploadAsset`'s, up to the server's upload limit (64 GiB by default): the bytes go
         /// <br/>straight to the blob store's staging area, and only when the whole body has arrived is the file committed. The
         /// <br/>kind of file (`mediaType`) and its `contentType` are detected from its first bytes. The new asset belongs to (and
-        /// <br/>counts against) the link's owner, lands at the top of the owner's Personal Space, is added to the shared album or
-        /// <br/>selection, and is processed by the worker like any upload (`pending` → `processing` → `ready` or `failed`). The
-        /// <br/>file is stored as sent, metadata included. A failure at any point, or a client that disconnects, leaves nothing
-        /// <br/>behind. Files sent are counted per client address (429 `auth.throttled` past the limit).
+        /// <br/>counts against) the link's owner; through an album or selection link it lands at the top of the owner's Personal
+        /// <br/>Space and is added to the shared album or selection, through a folder link it lands in the shared folder itself
+        /// <br/>(never in a subfolder). It is processed by the worker like any upload (`pending` → `processing` → `ready` or
+        /// <br/>`failed`). The file is stored as sent, metadata included. A failure at any point, or a client that disconnects,
+        /// <br/>leaves nothing behind. Files sent are counted per client address (429 `auth.throttled` past the limit). A
+        /// <br/>conditional album is filled by its conditions and takes no files (409 `album.not_manual`).
         /// <br/>
-        /// <br/>**Duplicates:** when the owner already has an asset with the same bytes (same SHA-256, trashed assets
-        /// <br/>included), nothing is stored: that asset is added to the album instead and the answer is 200 with
-        /// <br/>`duplicate: true` and its id and status. A new asset answers 201.
+        /// <br/>**No deduplication:** every file sent becomes a new asset (201, `duplicate: false`, a new id), even when the
+        /// <br/>owner already has the same bytes — a guest learns nothing of what the owner has.
         /// </remarks>
         /// <param name="key">The link key from the share's `url` (base64url, 43 characters); it is the guest's credential.</param>
         /// <param name="x_Share_Token">The `shareToken` of `unlockPublicShare`, for a password-protected link (or send `?token=`, or the cookie).</param>
         /// <param name="file">The file, as one part with a file name.</param>
-        /// <returns>The link's owner already has this file (`duplicate: true`); the existing asset's id and status.</returns>
+        /// <returns>Not answered: guest uploads are never matched against the owner's library, so every file answers 201. (Listed
+        /// <br/>because the operation still declares it; treat it like 201.)</returns>
         /// <exception cref="PhotoApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<UploadAssetResponse> UploadToPublicShareAsync(string key, string? x_Share_Token = null, FileParameter file = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
 
@@ -1139,13 +1173,14 @@ namespace PhotoApi.Client
         /// Get a thumbnail or preview through a share link
         /// </summary>
         /// <remarks>
-        /// A derivative of an asset the link shows, made by the worker with no metadata in it: `size=small` (default) is the
-        /// <br/>thumbnail, a WebP at most 250 pixels on its longest side (`image/webp`); `size=preview` is the preview, a JPEG at
-        /// <br/>most 1440 pixels on its longest side (`image/jpeg`). Cacheable privately for an hour
-        /// <br/>(`Cache-Control: private, max-age=3600`). Only processed images have derivatives: for videos, documents, images
-        /// <br/>that could not be decoded and assets still being processed the answer is 404 `asset.no_derivative`. An asset the
-        /// <br/>link does not show answers 404 `resource.not_found`, like an unknown one. A password-protected link needs the
-        /// <br/>unlock token (`X-Share-Token`, `?token=` or the cookie); the `urls` of `listPublicShareAssets` carry it already.
+        /// A derivative of an asset the link shows, made by the worker with no metadata in it: `size=small` (default) is
+        /// <br/>the thumbnail, a WebP at most 250 pixels on its longest side (`image/webp`); `size=preview` is the preview, a
+        /// <br/>JPEG at most 1440 pixels on its longest side (`image/jpeg`). Cacheable privately for an hour (`Cache-Control:
+        /// <br/>private, max-age=3600`). Only processed images have derivatives: while the asset is still being processed
+        /// <br/>(`pending`, `processing`) the answer is 409 `asset.not_ready` (try again shortly); for videos, documents and
+        /// <br/>images that could not be decoded it is 404 `asset.no_derivative`. An asset the link does not show answers 404
+        /// <br/>`resource.not_found`, like an unknown one. A password-protected link needs the unlock token (`X-Share-Token`,
+        /// <br/>`?token=` or the cookie); the `urls` of `listPublicShareAssets` carry it already.
         /// </remarks>
         /// <param name="key">The link key from the share's `url` (base64url, 43 characters); it is the guest's credential.</param>
         /// <param name="assetId">The asset's id.</param>
@@ -1242,8 +1277,9 @@ namespace PhotoApi.Client
         /// Shared with me
         /// </summary>
         /// <remarks>
-        /// The Sharing page's "Shared With Me": albums and selections other users share with the caller (directly or
-        /// <br/>through a group), with the caller's role, and the libraries of partners who share with the caller. Newest first
+        /// The Sharing page's "Shared With Me": albums, selections and Shared Space folders other users share with the caller
+        /// <br/>(directly or through a group), with the caller's role (for a folder, the highest folder role of the caller's
+        /// <br/>invitations), and the libraries of partners who share with the caller. Newest first
         /// <br/>by `sharedAt`, grouped by day (UTC) — unlike other lists the page is `{ "groups": [...], "nextCursor" }`. A day
         /// <br/>may continue on the next page, whose first group then has the same `date`.
         /// </remarks>
@@ -1258,8 +1294,8 @@ namespace PhotoApi.Client
         /// Shared with others
         /// </summary>
         /// <remarks>
-        /// The Sharing page's "Shared With Others": the caller's shares (albums and selections) and the partners the
-        /// <br/>caller shares their library with, most recently changed first.
+        /// The Sharing page's "Shared With Others": the caller's shares (albums, selections and, for admins, Shared Space
+        /// <br/>folders) and the partners the caller shares their library with, most recently changed first.
         /// </remarks>
         /// <param name="limit">Items per page.</param>
         /// <param name="cursor">The `nextCursor` of the previous page; omit for the first page.</param>
@@ -4878,16 +4914,20 @@ namespace PhotoApi.Client
         /// List assets (timeline)
         /// </summary>
         /// <remarks>
-        /// The timeline, newest first by the time taken (`takenAt`, then `id`), with keyset pagination. Without
-        /// <br/>`folderId` and `albumId` it is the caller's own library — every asset the caller uploaded, in whatever folder —
-        /// <br/>plus the Personal Spaces of partners who share with the caller and whom the caller chose to show there
-        /// <br/>(`updatePartner`, `inTimeline`; never their trash). With `folderId` it is the files directly in that folder (not
-        /// <br/>in its subfolders), whoever uploaded them, as far as the caller may view the folder. With `albumId` it is what
-        /// <br/>the album shows (any role will do; never the trash). `trashed=true` lists the trash instead. The
-        /// <br/>filters combine (AND). Each item carries short-lived signed media URLs (`urls`); `urls.original` is `null` where
-        /// <br/>the caller may view but not download the asset (e.g. as an album's Viewer).
+        /// The timeline, newest first by the time taken (`takenAt`, then `id`), with keyset pagination. Without `folderId`
+        /// <br/>and `albumId` it is the caller's own library — every asset the caller uploaded, in whatever folder — plus the
+        /// <br/>Personal Spaces of partners who share with the caller and whom the caller chose to show there (`updatePartner`,
+        /// <br/>`inTimeline`; never their trash). With `folderId` it is the files directly in that folder (not in its
+        /// <br/>subfolders), whoever uploaded them, that the caller may view: the caller must be allowed to view the folder, and
+        /// <br/>in the Shared Space a user with Custom access sees only the files their folder permissions let them view
+        /// <br/>(entries that reach the folder's files, `appliesTo`). Because those files are left out after a page is read, a
+        /// <br/>page can hold fewer than `limit` items (even none): continue while `nextCursor` is not `null`. With `albumId` it
+        /// <br/>is what the album shows (any role will do; never the trash). `trashed=true` lists the trash instead — only the
+        /// <br/>caller's own trashed assets, also with `folderId`. The filters combine (AND). Each item carries short-lived
+        /// <br/>signed media URLs (`urls`); `urls.original` is `null` where the caller may view but not download the asset (e.g.
+        /// <br/>as an album's Viewer).
         /// </remarks>
-        /// <param name="folderId">Only the files directly in this folder (which the caller must be allowed to view).</param>
+        /// <param name="folderId">Only the files directly in this folder that the caller may view (the caller must be allowed to view the folder itself).</param>
         /// <param name="albumId">Only what this album shows (the caller must be able to see the album). Not with `folderId`, `partnerId` or `trashed=true`.</param>
         /// <param name="partnerId">The library of this partner (a user who shares their Personal Space with the caller): never its trash. Not with `folderId`, `albumId` or `trashed=true`; 404 when that user does not share with the caller.</param>
         /// <param name="from">Only assets taken at or after this time (RFC 3339).</param>
@@ -4896,7 +4936,7 @@ namespace PhotoApi.Client
         /// <param name="minRating">Only assets rated at least this.</param>
         /// <param name="tag">Only assets that have this tag (exact, case-sensitive match).</param>
         /// <param name="q">Text found (case-insensitive, anywhere) in the original file name, the description or a tag.</param>
-        /// <param name="trashed">`true`: list the trash instead of the timeline.</param>
+        /// <param name="trashed">`true`: list the trash (the caller's own trashed assets only) instead of the timeline.</param>
         /// <param name="limit">Items per page.</param>
         /// <param name="cursor">The `nextCursor` of the previous page; omit for the first page.</param>
         /// <returns>A page of assets.</returns>
@@ -7662,8 +7702,14 @@ namespace PhotoApi.Client
         /// The permission entries of a Shared Space folder: first its explicit entries (`inherited: false`), in the order
         /// <br/>they were set, then the entries it inherits from its ancestors (`inherited: true`), nearest ancestor first, each
         /// <br/>naming the folder it is set on (`fromFolderId`, `fromFolderName`). An ancestor's entry is inherited when its
-        /// <br/>`appliesTo` carries it here: the parent's entries with `subfolders`, or with `files` and `descendants`; the entries
-        /// <br/>of folders further up with `descendants`.
+        /// <br/>`appliesTo` carries it to this folder or its files — the same reach the access policy gives it: the parent's
+        /// <br/>entries with `subfolders`, or with `files` and `descendants`; the entries of folders further up with
+        /// <br/>`descendants` and `subfolders` or `files`.
+        /// <br/>
+        /// <br/>The invitees of folder shares (`createShare`, `target.type: folder`) are listed too, as allow entries of their
+        /// <br/>role with `shareId` set: those of a share of this folder after its explicit entries (`inherited: false`,
+        /// <br/>`appliesTo` `this_folder` and `files`), those of a share of an ancestor that applies to subfolders among the
+        /// <br/>inherited ones (`appliesTo` all four). They are changed with `updateShare`, not with `setFolderPermissions`.
         /// <br/>
         /// <br/>Admins only, and only on Shared Space folders while the Shared Space is enabled: otherwise it answers 404
         /// <br/>`resource.not_found`, like an unknown folder.
@@ -7790,7 +7836,9 @@ namespace PhotoApi.Client
         /// <br/>allows of their own entries and their groups' entries, explicit or inherited, minus every deny among them: a deny
         /// <br/>always wins (No access &gt; Read/Write &gt; Read only). With `applyToSubfolders: true` (first-level folders only) the
         /// <br/>explicit entries of every folder below are removed as well, so that the whole tree follows this folder's.
-        /// <br/>Changes apply from the next request of everyone concerned; the entries get new ids.
+        /// <br/>Changes apply from the next request of everyone concerned; the entries get new ids. Entries that come from folder
+        /// <br/>shares (`shareId` set) are not explicit entries: `entries` neither lists nor removes them (see `updateShare`).
+        /// <br/>`entries` is required (an absent list is refused with 400 `validation.failed`, `errors.entries`).
         /// <br/>
         /// <br/>Admins only, and only on Shared Space folders while the Shared Space is enabled: otherwise it answers 404
         /// <br/>`resource.not_found`, like an unknown folder.
@@ -7866,7 +7914,7 @@ namespace PhotoApi.Client
                             {
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new PhotoApiException<ApiProblem>("Invalid fields (`validation.failed`, with `errors` per field): more than 200 entries, an unknown\n`principalType`, `effect`, `role`, operation or `appliesTo` value, an entry with both or neither of `role` and\n`operations` (`errors` names `role`), an empty `operations` or `appliesTo`, or `applyToSubfolders: true` on a\nfolder that is not at the top level of the Shared Space (`errors.applyToSubfolders`); a malformed body\n(`request.malformed`); or an entry naming a user or group that does not exist (`share.unknown_invitee`, with\n`errors.entries`). Nothing was changed.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new PhotoApiException<ApiProblem>("Invalid fields (`validation.failed`, with `errors` per field): no `entries`, more than 200 entries, an unknown\n`principalType`, `effect`, `role`, operation or `appliesTo` value, an entry with both or neither of `role` and\n`operations` (`errors` names `role`), an empty `operations` or `appliesTo`, or `applyToSubfolders: true` on a\nfolder that is not at the top level of the Shared Space (`errors.applyToSubfolders`); a malformed body\n(`request.malformed`); or an entry naming a user or group that does not exist (`share.unknown_invitee`, with\n`errors.entries`). Nothing was changed.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 401)
@@ -7935,7 +7983,8 @@ namespace PhotoApi.Client
         /// <remarks>
         /// What a user may do on a Shared Space folder itself (`folderOperations`) and on the files directly in it
         /// <br/>(`fileOperations`), and why: their Shared Space access (`access`) and the permission entries — their own and
-        /// <br/>their groups', explicit and inherited — that reach the folder or its files (`entries`, ordered as in
+        /// <br/>their groups', explicit and inherited, including those that come from folder shares the user or their groups are
+        /// <br/>invited to (`shareId` set) — that reach the folder or its files (`entries`, ordered as in
         /// <br/>`getFolderPermissions`). With `full` access (admins always) every operation is allowed and with `none` none is,
         /// <br/>whatever the entries; with `custom` an operation is allowed when one of the entries allows it and none denies it.
         /// <br/>
@@ -8158,10 +8207,11 @@ namespace PhotoApi.Client
         /// Set Shared Space access
         /// </summary>
         /// <remarks>
-        /// Replaces every Shared Space access setting with `entries`, in one transaction: each names a user or a group once,
-        /// <br/>with the level `full`, `custom` or `none`. Users and groups not named have no setting of their own, so `[]` takes
-        /// <br/>the Shared Space away from everyone but admins. Which level a user gets: see `SharedSpace`. Changes apply from the
-        /// <br/>next request of everyone concerned. Admins only.
+        /// Replaces every Shared Space access setting with `entries`, in one transaction: each names a user or a group
+        /// <br/>once, with the level `full`, `custom` or `none`. Users and groups not named have no setting of their own, so
+        /// <br/>`[]` takes the Shared Space away from everyone but admins; `entries` is required (an absent list is refused,
+        /// <br/>nothing is changed). Concurrent replacements are applied one after the other. Which level a user gets: see
+        /// <br/>`SharedSpace`. Changes apply from the next request of everyone concerned. Admins only.
         /// </remarks>
         /// <returns>The settings after the change (as `getSharedSpaceAccess`).</returns>
         /// <exception cref="PhotoApiException">A server side error occurred.</exception>
@@ -8228,7 +8278,7 @@ namespace PhotoApi.Client
                             {
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new PhotoApiException<ApiProblem>("Invalid fields (`validation.failed`, with `errors` per field): more than 10,000 entries, a user or group named\ntwice, an unknown `principalType` or `level`; a malformed body (`request.malformed`); or an entry naming a user\nor group that does not exist (`share.unknown_invitee`, with `errors.entries`). Nothing was changed.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new PhotoApiException<ApiProblem>("Invalid fields (`validation.failed`, with `errors` per field): no `entries`, more than 10,000 entries, a\nuser or group named twice, an unknown `principalType` or `level`; a malformed body (`request.malformed`); or\nan entry naming a user or group that does not exist (`share.unknown_invitee`, with `errors.entries`).\nNothing was changed.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 401)
@@ -9388,7 +9438,7 @@ namespace PhotoApi.Client
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
         /// <summary>
-        /// Share an album or a selection
+        /// Share an album, a selection or a Shared Space folder
         /// </summary>
         /// <remarks>
         /// Shares `target` with invitees (users, or every member of a group, each with a role) and/or a link:
@@ -9397,12 +9447,20 @@ namespace PhotoApi.Client
         /// <br/>  second one answers 409 `share.already_shared` — change the existing share, named by the album's `shareId`.
         /// <br/>- `selection`: some of the caller's own assets (not in the trash). They become a hidden album (`kind:
         /// <br/>  selection`, named by `target.name` or "N items") that the share's invitees reach through `listSharedWithMe`.
+        /// <br/>- `folder`: a Shared Space folder (`target.id`), by an admin while the Shared Space is enabled — for anyone else,
+        /// <br/>  and for a folder that is not in the Shared Space, the answer is 404 `resource.not_found`, like an unknown
+        /// <br/>  folder. One share per folder (409 `share.already_shared`). Its invitees get their role as folder permissions
+        /// <br/>  on the folder and its files (see `Folders`); with `applyToSubfolders: true` (first-level folders only, else
+        /// <br/>  400 with `errors.applyToSubfolders`) on every folder and file below as well, and the link shows those too.
         /// <br/>
-        /// <br/>Roles: `viewer` (see), `downloader` (see and download) or `provider` (see, download, add their own assets and
-        /// <br/>remove what they added); a conditional album takes Viewers and Downloaders only (`share.role_not_allowed`).
-        /// <br/>Invitees must be active users or existing groups (`share.unknown_invitee`), never the owner
-        /// <br/>(`share.invitee_is_owner`). Defaults: `linkEnabled: false`, `privacy: private`, `allowDownload: true`,
-        /// <br/>`allowUpload: false`, `showMetadata: true`.
+        /// <br/>Roles: for selections and albums `viewer` (see), `downloader` (see and download) or `provider` (see, download,
+        /// <br/>add their own assets and remove what they added), and a conditional album takes Viewers and Downloaders only; for
+        /// <br/>folders `viewer`, `downloader`, `uploader` or `manager` (`FolderRole`). Any other role answers 400
+        /// <br/>`share.role_not_allowed`. Invitees must be active users or existing groups (`share.unknown_invitee`), never the
+        /// <br/>owner (`share.invitee_is_owner`). `privacy: full_access_only` and `applyToSubfolders` (even `false`) are for
+        /// <br/>folder shares only (400 `validation.failed` on other targets). Defaults: `linkEnabled: false`, `privacy: private`
+        /// <br/>(`full_access_only` for a folder), `allowDownload: true`, `allowUpload: false`, `showMetadata: true`,
+        /// <br/>`applyToSubfolders: false`.
         /// </remarks>
         /// <returns>The share was created.</returns>
         /// <exception cref="PhotoApiException">A server side error occurred.</exception>
@@ -9469,7 +9527,7 @@ namespace PhotoApi.Client
                             {
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new PhotoApiException<ApiProblem>("Invalid fields (`validation.failed`, e.g. `errors[\"target.assetIds\"]`), a malformed body\n(`request.malformed`), or invitees that cannot be invited (with `errors.invitees`): the owner\n(`share.invitee_is_owner`), an unknown or inactive user or an unknown group (`share.unknown_invitee`), or a\nProvider on a conditional album (`share.role_not_allowed`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new PhotoApiException<ApiProblem>("Invalid fields (`validation.failed`, e.g. `errors[\"target.assetIds\"]`; `privacy: full_access_only` or\n`applyToSubfolders` on a selection or album; `applyToSubfolders: true` on a folder below the first level), a\nmalformed body (`request.malformed`), or invitees that cannot be invited (with `errors.invitees`): the owner\n(`share.invitee_is_owner`), an unknown or inactive user or an unknown group (`share.unknown_invitee`), or a\nrole the target does not take \u2014 a folder role on a selection or album, `provider` on a folder or on a\nconditional album (`share.role_not_allowed`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 401)
@@ -9499,7 +9557,7 @@ namespace PhotoApi.Client
                             {
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new PhotoApiException<ApiProblem>("The album does not exist, the caller may not see it, or it is the hidden album of a selection; or an asset of\nthe selection does not exist, is not the caller\'s own or is in the trash (`resource.not_found`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new PhotoApiException<ApiProblem>("The album does not exist, the caller may not see it, or it is the hidden album of a selection; an asset of\nthe selection does not exist, is not the caller\'s own or is in the trash; or the folder does not exist, is\nnot in the Shared Space, the Shared Space is disabled, or the caller is not an admin (`resource.not_found`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 409)
@@ -9509,7 +9567,7 @@ namespace PhotoApi.Client
                             {
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new PhotoApiException<ApiProblem>("The album is shared already (`share.already_shared`); change its share instead.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new PhotoApiException<ApiProblem>("The album or folder is shared already (`share.already_shared`); change its share instead.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 413)
@@ -9672,9 +9730,12 @@ namespace PhotoApi.Client
         /// Changes the link settings and the invitees. Its owner only (invitees cannot change roles, their own included:
         /// <br/>for them the share answers 404). Absent or `null` fields are left unchanged. `invitees`, when present, replaces
         /// <br/>the whole list; an invitee who stays keeps the date they were first shared with. The same invitee rules as for
-        /// <br/>`createShare` apply (`share.invitee_is_owner`, `share.unknown_invitee`, `share.role_not_allowed`). A new
-        /// <br/>`password` locks out guests who unlocked with the old one; `clearPassword` and `clearExpiry` remove the password
-        /// <br/>and the expiry.
+        /// <br/>`createShare` apply (`share.invitee_is_owner`, `share.unknown_invitee`, `share.role_not_allowed`: the folder
+        /// <br/>roles for a folder share, `viewer`, `downloader` and `provider` for the others). A new `password` locks out guests
+        /// <br/>who unlocked with the old one; `clearPassword` and `clearExpiry` remove the password and the expiry.
+        /// <br/>`privacy: full_access_only` and `applyToSubfolders` are for folder shares only (400 `validation.failed`, with
+        /// <br/>`errors.privacy` or `errors.applyToSubfolders`, on a selection or album share, even `applyToSubfolders: false`);
+        /// <br/>`applyToSubfolders: true` needs a first-level folder.
         /// </remarks>
         /// <param name="id">The share's id.</param>
         /// <returns>The share after the change.</returns>
@@ -9746,7 +9807,7 @@ namespace PhotoApi.Client
                             {
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new PhotoApiException<ApiProblem>("Invalid fields (`validation.failed`), a malformed body (`request.malformed`), or invitees that cannot be\ninvited (with `errors.invitees`): the owner (`share.invitee_is_owner`), an unknown or inactive user or an\nunknown group (`share.unknown_invitee`), or a Provider on a conditional album (`share.role_not_allowed`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new PhotoApiException<ApiProblem>("Invalid fields (`validation.failed`; `privacy: full_access_only` or `applyToSubfolders` on a selection or\nalbum share; `applyToSubfolders: true` on a folder below the first level), a malformed body\n(`request.malformed`), or invitees that cannot be invited (with `errors.invitees`): the owner\n(`share.invitee_is_owner`), an unknown or inactive user or an unknown group (`share.unknown_invitee`), or a\nrole the share does not take \u2014 a folder role on a selection or album, `provider` on a folder or on a\nconditional album (`share.role_not_allowed`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 401)
@@ -9813,8 +9874,10 @@ namespace PhotoApi.Client
         /// Stop sharing
         /// </summary>
         /// <remarks>
-        /// Deletes the share: invitees and guests lose access at once. An album stays, unshared; a selection's hidden album
-        /// <br/>goes with its share (the assets stay where they are). Its owner only; for anyone else the share answers 404.
+        /// Deletes the share: invitees and guests lose access at once. An album or folder stays, unshared (a folder's
+        /// <br/>invitees lose the permissions the share gave them); a selection's hidden album goes with its share (the assets
+        /// <br/>stay where they are). Its owner only; for anyone else the share answers 404. Deleting a shared folder deletes its
+        /// <br/>share too.
         /// </remarks>
         /// <param name="id">The share's id.</param>
         /// <returns>The share was deleted.</returns>
@@ -10036,15 +10099,17 @@ namespace PhotoApi.Client
         /// Open a share link
         /// </summary>
         /// <remarks>
-        /// The public page of a share link: the album's or selection's title, the description, the owner's display name,
-        /// <br/>how many assets it shows, its options and its expiry. For a password-protected link that is not unlocked yet,
-        /// <br/>the answer is still 200 but tells only `passwordRequired: true` and `unlocked: false`, every other field `null`:
-        /// <br/>unlock it with `unlockPublicShare`, then send the token (`X-Share-Token`, `?token=` or the cookie the unlock
-        /// <br/>sets). Each answer that shows the contents counts one view for the owner (`viewCount`, `lastAccessedAt`).
+        /// The public page of a share link: the album's, selection's or folder's title, the description, the owner's
+        /// <br/>display name, how many assets it shows, its options and its expiry. For a password-protected link that is not
+        /// <br/>unlocked yet, the answer is still 200 but tells only `passwordRequired: true` and `unlocked: false`, every other
+        /// <br/>field `null`: unlock it with `unlockPublicShare`, then send the token (`X-Share-Token`, `?token=` or the cookie
+        /// <br/>the unlock sets). Each answer that shows the contents counts one view for the owner (`viewCount`,
+        /// <br/>`lastAccessedAt`).
         /// <br/>
-        /// <br/>An unknown, malformed, turned-off or expired key, and a private link opened by anyone but its owner or an
-        /// <br/>invitee, answer the same 404 `share.link_invalid`; those misses are counted per client address, and past the
-        /// <br/>limit the address gets 429 `auth.throttled` for a while.
+        /// <br/>An unknown, malformed, turned-off or expired key, a private link opened by anyone but its owner or an invitee
+        /// <br/>(for a folder: anyone who may not view the folder), and a full_access_only link opened by anyone without Full
+        /// <br/>Access to the Shared Space, answer the same 404 `share.link_invalid`; those misses are counted per client
+        /// <br/>address, and past the limit the address gets 429 `auth.throttled` for a while.
         /// </remarks>
         /// <param name="key">The link key from the share's `url` (base64url, 43 characters); it is the guest's credential.</param>
         /// <param name="x_Share_Token">The `shareToken` of `unlockPublicShare`, for a password-protected link (or send `?token=`, or the cookie).</param>
@@ -10113,7 +10178,7 @@ namespace PhotoApi.Client
                             {
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new PhotoApiException<ApiProblem>("The link opens nothing (`share.link_invalid`): no share has this key, the key is malformed, the link is turned\noff or has expired, or it is private and the caller is not its owner or an invitee \u2014 all answered alike. These\nmisses are counted per client address (see 429).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new PhotoApiException<ApiProblem>("The link opens nothing (`share.link_invalid`): no share has this key, the key is malformed, the link is turned\noff or has expired, it is private and the caller is not its owner or an invitee (for a folder: may not view the\nfolder), or it is full_access_only and the caller has no Full Access to the Shared Space \u2014 all answered alike.\nThese misses are counted per client address (see 429).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 429)
@@ -10156,10 +10221,11 @@ namespace PhotoApi.Client
         /// <br/>as the server's `Links:UnlockLifetime` (2 hours by default; see `expiresAt`) and ends sooner when the owner sets a
         /// <br/>new password, rotates the key, turns the link off or deletes the share.
         /// <br/>
-        /// <br/>A wrong password and a key that opens nothing (unknown, turned off, expired or private) are answered alike, 401
-        /// <br/>`share.unlock_failed`, after the same slow hash. Attempts are counted per link (all addresses together) and per
-        /// <br/>client address; past either limit the answer is 429 `auth.throttled` — even for the right password — until the
-        /// <br/>window ends. A link without a password unlocks with any password.
+        /// <br/>A wrong password and a key that opens nothing (unknown, turned off, expired, private or full_access_only — only
+        /// <br/>public links are unlocked) are answered alike, 401 `share.unlock_failed`, after the same slow hash. Attempts are
+        /// <br/>counted per link (all addresses together) and per client address; past either limit the answer is 429
+        /// <br/>`auth.throttled` — even for the right password — until the window ends. A link without a password unlocks with
+        /// <br/>any password.
         /// </remarks>
         /// <param name="key">The link key from the share's `url` (base64url, 43 characters); it is the guest's credential.</param>
         /// <returns>The link is unlocked; the token is returned and set as the `photoapi_share` cookie.</returns>
@@ -10299,12 +10365,14 @@ namespace PhotoApi.Client
         /// List what a share link shows
         /// </summary>
         /// <remarks>
-        /// The assets the link shows, newest first by the time taken (`takenAt`, then `id`), with keyset pagination; never
-        /// <br/>the trash. With the link's `showMetadata` off, each asset is only its picture: `originalFileName`, `takenAt`,
-        /// <br/>`cameraMake`, `cameraModel`, `latitude`, `longitude` and `description` are `null` (the order stays the same).
-        /// <br/>`urls` are addresses on this link (thumbnail, preview and — only where the link allows downloads — original); for
-        /// <br/>a password-protected link they carry the unlock token as `?token=`, so they work in an `&lt;img src&gt;` as they are.
-        /// <br/>A password-protected link needs the unlock token (`X-Share-Token`, `?token=` or the cookie).
+        /// The assets the link shows — the album's contents, the selection, or the files of the shared folder (and of every
+        /// <br/>folder below it where the share applies to subfolders) — newest first by the time taken (`takenAt`, then `id`),
+        /// <br/>with keyset pagination; never the trash. With the link's `showMetadata` off, each asset is only its picture:
+        /// <br/>`originalFileName`, `takenAt`, `cameraMake`, `cameraModel`, `latitude`, `longitude` and `description` are `null`
+        /// <br/>(the order stays the same). `urls` are addresses on this link (thumbnail, preview and — only where the link
+        /// <br/>allows downloads — original); for a password-protected link they carry the unlock token as `?token=`, so they
+        /// <br/>work in an `&lt;img src&gt;` as they are. A password-protected link needs the unlock token (`X-Share-Token`, `?token=`
+        /// <br/>or the cookie).
         /// </remarks>
         /// <param name="key">The link key from the share's `url` (base64url, 43 characters); it is the guest's credential.</param>
         /// <param name="x_Share_Token">The `shareToken` of `unlockPublicShare`, for a password-protected link (or send `?token=`, or the cookie).</param>
@@ -10406,7 +10474,7 @@ namespace PhotoApi.Client
                             {
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new PhotoApiException<ApiProblem>("The link opens nothing (`share.link_invalid`): no share has this key, the key is malformed, the link is turned\noff or has expired, or it is private and the caller is not its owner or an invitee \u2014 all answered alike. These\nmisses are counted per client address (see 429).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new PhotoApiException<ApiProblem>("The link opens nothing (`share.link_invalid`): no share has this key, the key is malformed, the link is turned\noff or has expired, it is private and the caller is not its owner or an invitee (for a folder: may not view the\nfolder), or it is full_access_only and the caller has no Full Access to the Shared Space \u2014 all answered alike.\nThese misses are counted per client address (see 429).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 429)
@@ -10451,19 +10519,21 @@ namespace PhotoApi.Client
         /// <br/>The body is streamed like `uploadAsset`'s, up to the server's upload limit (64 GiB by default): the bytes go
         /// <br/>straight to the blob store's staging area, and only when the whole body has arrived is the file committed. The
         /// <br/>kind of file (`mediaType`) and its `contentType` are detected from its first bytes. The new asset belongs to (and
-        /// <br/>counts against) the link's owner, lands at the top of the owner's Personal Space, is added to the shared album or
-        /// <br/>selection, and is processed by the worker like any upload (`pending` → `processing` → `ready` or `failed`). The
-        /// <br/>file is stored as sent, metadata included. A failure at any point, or a client that disconnects, leaves nothing
-        /// <br/>behind. Files sent are counted per client address (429 `auth.throttled` past the limit).
+        /// <br/>counts against) the link's owner; through an album or selection link it lands at the top of the owner's Personal
+        /// <br/>Space and is added to the shared album or selection, through a folder link it lands in the shared folder itself
+        /// <br/>(never in a subfolder). It is processed by the worker like any upload (`pending` → `processing` → `ready` or
+        /// <br/>`failed`). The file is stored as sent, metadata included. A failure at any point, or a client that disconnects,
+        /// <br/>leaves nothing behind. Files sent are counted per client address (429 `auth.throttled` past the limit). A
+        /// <br/>conditional album is filled by its conditions and takes no files (409 `album.not_manual`).
         /// <br/>
-        /// <br/>**Duplicates:** when the owner already has an asset with the same bytes (same SHA-256, trashed assets
-        /// <br/>included), nothing is stored: that asset is added to the album instead and the answer is 200 with
-        /// <br/>`duplicate: true` and its id and status. A new asset answers 201.
+        /// <br/>**No deduplication:** every file sent becomes a new asset (201, `duplicate: false`, a new id), even when the
+        /// <br/>owner already has the same bytes — a guest learns nothing of what the owner has.
         /// </remarks>
         /// <param name="key">The link key from the share's `url` (base64url, 43 characters); it is the guest's credential.</param>
         /// <param name="x_Share_Token">The `shareToken` of `unlockPublicShare`, for a password-protected link (or send `?token=`, or the cookie).</param>
         /// <param name="file">The file, as one part with a file name.</param>
-        /// <returns>The link's owner already has this file (`duplicate: true`); the existing asset's id and status.</returns>
+        /// <returns>Not answered: guest uploads are never matched against the owner's library, so every file answers 201. (Listed
+        /// <br/>because the operation still declares it; treat it like 201.)</returns>
         /// <exception cref="PhotoApiException">A server side error occurred.</exception>
         public virtual async System.Threading.Tasks.Task<UploadAssetResponse> UploadToPublicShareAsync(string key, string? x_Share_Token = null, FileParameter file = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
@@ -10584,7 +10654,17 @@ namespace PhotoApi.Client
                             {
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new PhotoApiException<ApiProblem>("The link opens nothing (`share.link_invalid`): no share has this key, the key is malformed, the link is turned\noff or has expired, or it is private and the caller is not its owner or an invitee \u2014 all answered alike. These\nmisses are counted per client address (see 429).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new PhotoApiException<ApiProblem>("The link opens nothing (`share.link_invalid`): no share has this key, the key is malformed, the link is turned\noff or has expired, it is private and the caller is not its owner or an invitee (for a folder: may not view the\nfolder), or it is full_access_only and the caller has no Full Access to the Shared Space \u2014 all answered alike.\nThese misses are counted per client address (see 429).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 409)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The shared album is conditional, filled by its conditions, and takes no files (`album.not_manual`); nothing was kept.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 413)
@@ -10641,13 +10721,14 @@ namespace PhotoApi.Client
         /// Get a thumbnail or preview through a share link
         /// </summary>
         /// <remarks>
-        /// A derivative of an asset the link shows, made by the worker with no metadata in it: `size=small` (default) is the
-        /// <br/>thumbnail, a WebP at most 250 pixels on its longest side (`image/webp`); `size=preview` is the preview, a JPEG at
-        /// <br/>most 1440 pixels on its longest side (`image/jpeg`). Cacheable privately for an hour
-        /// <br/>(`Cache-Control: private, max-age=3600`). Only processed images have derivatives: for videos, documents, images
-        /// <br/>that could not be decoded and assets still being processed the answer is 404 `asset.no_derivative`. An asset the
-        /// <br/>link does not show answers 404 `resource.not_found`, like an unknown one. A password-protected link needs the
-        /// <br/>unlock token (`X-Share-Token`, `?token=` or the cookie); the `urls` of `listPublicShareAssets` carry it already.
+        /// A derivative of an asset the link shows, made by the worker with no metadata in it: `size=small` (default) is
+        /// <br/>the thumbnail, a WebP at most 250 pixels on its longest side (`image/webp`); `size=preview` is the preview, a
+        /// <br/>JPEG at most 1440 pixels on its longest side (`image/jpeg`). Cacheable privately for an hour (`Cache-Control:
+        /// <br/>private, max-age=3600`). Only processed images have derivatives: while the asset is still being processed
+        /// <br/>(`pending`, `processing`) the answer is 409 `asset.not_ready` (try again shortly); for videos, documents and
+        /// <br/>images that could not be decoded it is 404 `asset.no_derivative`. An asset the link does not show answers 404
+        /// <br/>`resource.not_found`, like an unknown one. A password-protected link needs the unlock token (`X-Share-Token`,
+        /// <br/>`?token=` or the cookie); the `urls` of `listPublicShareAssets` carry it already.
         /// </remarks>
         /// <param name="key">The link key from the share's `url` (base64url, 43 characters); it is the guest's credential.</param>
         /// <param name="assetId">The asset's id.</param>
@@ -10753,7 +10834,17 @@ namespace PhotoApi.Client
                             {
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new PhotoApiException<ApiProblem>("The link opens nothing (`share.link_invalid`, counted per client address); the link does not show an asset\nwith this id (`resource.not_found`); or the asset has no such derivative (`asset.no_derivative`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new PhotoApiException<ApiProblem>("The link opens nothing (`share.link_invalid`, counted per client address); the link does not show an asset\nwith this id (`resource.not_found`); or the asset has no such derivative \u2014 it is not an image, or it could\nnot be decoded (`asset.no_derivative`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 409)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The asset is still being processed (`asset.not_ready`); try again shortly.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 429)
@@ -11488,8 +11579,9 @@ namespace PhotoApi.Client
         /// Shared with me
         /// </summary>
         /// <remarks>
-        /// The Sharing page's "Shared With Me": albums and selections other users share with the caller (directly or
-        /// <br/>through a group), with the caller's role, and the libraries of partners who share with the caller. Newest first
+        /// The Sharing page's "Shared With Me": albums, selections and Shared Space folders other users share with the caller
+        /// <br/>(directly or through a group), with the caller's role (for a folder, the highest folder role of the caller's
+        /// <br/>invitations), and the libraries of partners who share with the caller. Newest first
         /// <br/>by `sharedAt`, grouped by day (UTC) — unlike other lists the page is `{ "groups": [...], "nextCursor" }`. A day
         /// <br/>may continue on the next page, whose first group then has the same `date`.
         /// </remarks>
@@ -11600,8 +11692,8 @@ namespace PhotoApi.Client
         /// Shared with others
         /// </summary>
         /// <remarks>
-        /// The Sharing page's "Shared With Others": the caller's shares (albums and selections) and the partners the
-        /// <br/>caller shares their library with, most recently changed first.
+        /// The Sharing page's "Shared With Others": the caller's shares (albums, selections and, for admins, Shared Space
+        /// <br/>folders) and the partners the caller shares their library with, most recently changed first.
         /// </remarks>
         /// <param name="limit">Items per page.</param>
         /// <param name="cursor">The `nextCursor` of the previous page; omit for the first page.</param>
@@ -14712,14 +14804,18 @@ namespace PhotoApi.Client
     }
 
     /// <summary>
-    /// One permission entry that reaches a Shared Space folder, set on the folder itself (explicit) or on an ancestor (inherited).
+    /// One permission entry that reaches a Shared Space folder, set on the folder itself (explicit) or on an ancestor
+    /// <br/>(inherited); or an invitee of a folder share of the folder or of an ancestor (`shareId` set).
+    /// <br/>
     /// </summary>
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
     public partial class FolderPermissionEntry
     {
 
         /// <summary>
-        /// The entry. `setFolderPermissions` replaces a folder's explicit entries, with new ids.
+        /// The entry. `setFolderPermissions` replaces a folder's explicit entries, with new ids. For an entry that comes
+        /// <br/>from a folder share, the share's id (the same as `shareId`, for each of its invitees).
+        /// <br/>
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("id")]
         public System.Guid Id { get; set; } = default!;
@@ -14780,6 +14876,16 @@ namespace PhotoApi.Client
         [System.Text.Json.Serialization.JsonPropertyName("fromFolderName")]
         public string FromFolderName { get; set; } = default!;
 
+        /// <summary>
+        /// Set when the entry comes from a folder share's invitee list (that share; change it with `updateShare`), not
+        /// <br/>from the folder permissions: an `allow` of the invitee's role on the shared folder and its files
+        /// <br/>(`this_folder`, `files`), or on everything below too where the share applies to subfolders (all four
+        /// <br/>`appliesTo`). `null` for a folder permission entry.
+        /// <br/>
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("shareId")]
+        public System.Guid? ShareId { get; set; } = default!;
+
         private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
 
         [System.Text.Json.Serialization.JsonExtensionData]
@@ -14799,7 +14905,9 @@ namespace PhotoApi.Client
         public System.Guid FolderId { get; set; } = default!;
 
         /// <summary>
-        /// The explicit entries in the order they were set, then the inherited ones, nearest ancestor first.
+        /// The explicit entries in the order they were set and the invitees of a share of this folder, then the inherited
+        /// <br/>ones (folder permissions, then share invitees), nearest ancestor first.
+        /// <br/>
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("entries")]
         public System.Collections.Generic.ICollection<FolderPermissionEntry> Entries { get; set; } = new System.Collections.ObjectModel.Collection<FolderPermissionEntry>();
@@ -14864,7 +14972,9 @@ namespace PhotoApi.Client
     {
 
         /// <summary>
-        /// The folder's explicit entries, in order, replacing the current ones; `[]` removes them all.
+        /// Required: the folder's explicit entries, in order, replacing the current ones; `[]` removes them all (entries
+        /// <br/>that come from folder shares stay).
+        /// <br/>
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("entries")]
         public System.Collections.Generic.ICollection<FolderPermissionEntryRequest> Entries { get; set; } = new System.Collections.ObjectModel.Collection<FolderPermissionEntryRequest>();
@@ -15010,7 +15120,7 @@ namespace PhotoApi.Client
     {
 
         /// <summary>
-        /// Every setting, replacing the current ones; each user or group at most once.
+        /// Required: every setting, replacing the current ones; each user or group at most once; `[]` removes them all.
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("entries")]
         public System.Collections.Generic.ICollection<SharedSpaceAccessEntryRequest> Entries { get; set; } = new System.Collections.ObjectModel.Collection<SharedSpaceAccessEntryRequest>();
@@ -15415,14 +15525,16 @@ namespace PhotoApi.Client
     {
 
         /// <summary>
-        /// `album`: an album the caller owns (`id`); `selection`: some of the caller's own assets (`assetIds`).
+        /// `album`: an album the caller owns (`id`); `selection`: some of the caller's own assets (`assetIds`); `folder`:
+        /// <br/>a Shared Space folder (`id`; admins only).
+        /// <br/>
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("type")]
         [System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<ShareTargetRequestType>))]
         public ShareTargetRequestType Type { get; set; } = default!;
 
         /// <summary>
-        /// The album (`type: album` only).
+        /// The album (`type: album`) or the Shared Space folder (`type: folder`); not with `type: selection`.
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("id")]
         public System.Guid? Id { get; set; } = default!;
@@ -15459,7 +15571,11 @@ namespace PhotoApi.Client
         public System.Guid PrincipalId { get; set; } = default!;
 
         /// <summary>
-        /// `viewer` sees; `downloader` also downloads; `provider` also adds their own assets and removes what they added. Conditional albums: `viewer` or `downloader`.
+        /// Selections and albums: `viewer` sees; `downloader` also downloads; `provider` also adds their own assets and
+        /// <br/>removes what they added (conditional albums: `viewer` or `downloader` only). Shared Space folders: the folder
+        /// <br/>roles `viewer`, `downloader`, `uploader` or `manager` (their operations: see `FolderRole`). A role the share
+        /// <br/>does not take answers 400 `share.role_not_allowed`.
+        /// <br/>
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("role")]
         [System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<InviteeRequestRole>))]
@@ -15481,7 +15597,10 @@ namespace PhotoApi.Client
         public bool? LinkEnabled { get; set; } = default!;
 
         /// <summary>
-        /// `private` (the default): invitees, signed in; `public`: anyone with the link.
+        /// `private` (the default for selections and albums): the owner and invitees, signed in — for a folder, every
+        /// <br/>user who may view it; `public`: anyone with the link; `full_access_only` (folder shares only, and their
+        /// <br/>default): signed-in users with Full Access to the Shared Space.
+        /// <br/>
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("privacy")]
         [System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<CreateShareRequestPrivacy>))]
@@ -15526,6 +15645,15 @@ namespace PhotoApi.Client
         [System.Text.Json.Serialization.JsonPropertyName("invitees")]
         public System.Collections.Generic.ICollection<InviteeRequest>? Invitees { get; set; } = default!;
 
+        /// <summary>
+        /// Folder shares only (any value on another target answers 400): `true` carries the invitees' roles and the
+        /// <br/>link's privacy to every folder below — the link then shows their files too. First-level folders only. Default
+        /// <br/>`false`.
+        /// <br/>
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("applyToSubfolders")]
+        public bool? ApplyToSubfolders { get; set; } = default!;
+
     }
 
     /// <summary>
@@ -15542,7 +15670,9 @@ namespace PhotoApi.Client
         public bool? LinkEnabled { get; set; } = default!;
 
         /// <summary>
-        /// `private`: invitees, signed in; `public`: anyone with the link.
+        /// `private`: the owner and invitees, signed in (for a folder, every user who may view it); `public`: anyone with
+        /// <br/>the link; `full_access_only` (folder shares only): signed-in users with Full Access to the Shared Space.
+        /// <br/>
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("privacy")]
         [System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<UpdateShareRequestPrivacy>))]
@@ -15593,6 +15723,14 @@ namespace PhotoApi.Client
         [System.Text.Json.Serialization.JsonPropertyName("invitees")]
         public System.Collections.Generic.ICollection<InviteeRequest>? Invitees { get; set; } = default!;
 
+        /// <summary>
+        /// Folder shares only (any value on another share answers 400): `true` carries the invitees' roles and the link's
+        /// <br/>privacy to every folder below (first-level folders only); `false` keeps them on the folder itself.
+        /// <br/>
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("applyToSubfolders")]
+        public bool? ApplyToSubfolders { get; set; } = default!;
+
     }
 
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
@@ -15604,16 +15742,30 @@ namespace PhotoApi.Client
         public ShareTargetResponseType Type { get; set; } = default!;
 
         /// <summary>
-        /// The album; for a selection, the hidden album that holds it (list it with `listAlbumAssets`).
+        /// The album; for a selection, the hidden album that holds it (list it with `listAlbumAssets`); `null` for a
+        /// <br/>folder.
+        /// <br/>
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("albumId")]
-        public System.Guid AlbumId { get; set; } = default!;
+        public System.Guid? AlbumId { get; set; } = default!;
 
         /// <summary>
-        /// The album's name, or the selection's title.
+        /// The Shared Space folder (`type: folder` only; open it with `getFolder`, `listAssets?folderId=`).
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("folderId")]
+        public System.Guid? FolderId { get; set; } = default!;
+
+        /// <summary>
+        /// The album's or folder's name, or the selection's title.
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("name")]
         public string Name { get; set; } = default!;
+
+        /// <summary>
+        /// Folder shares: whether the invitees and the privacy reach every folder below too; always `false` for the others.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("applyToSubfolders")]
+        public bool ApplyToSubfolders { get; set; } = default!;
 
         private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
 
@@ -15649,6 +15801,9 @@ namespace PhotoApi.Client
         [System.Text.Json.Serialization.JsonPropertyName("displayName")]
         public string DisplayName { get; set; } = default!;
 
+        /// <summary>
+        /// `viewer`, `downloader` or `provider` for selections and albums; `viewer`, `downloader`, `uploader` or `manager` for folders.
+        /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("role")]
         [System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<InviteeResponseRole>))]
         public InviteeResponseRole Role { get; set; } = default!;
@@ -15707,7 +15862,9 @@ namespace PhotoApi.Client
         public System.Uri Url { get; set; } = default!;
 
         /// <summary>
-        /// `public`: anyone with the link; `private`: invitees, signed in.
+        /// `public`: anyone with the link; `private`: the owner and invitees, signed in (for a folder, every user who may
+        /// <br/>view it); `full_access_only` (folder shares only): signed-in users with Full Access to the Shared Space.
+        /// <br/>
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("privacy")]
         [System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<ShareResponsePrivacy>))]
@@ -15788,13 +15945,18 @@ namespace PhotoApi.Client
     {
 
         /// <summary>
-        /// Whether the link has a password (invitees of a private link never need it).
+        /// Whether the link has a password; `false` on a private link, whose users never need it. (On a
+        /// <br/>full_access_only link it tells whether a password is set, although its users never need it either: they see
+        /// <br/>the contents, `unlocked: true`.)
+        /// <br/>
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("passwordRequired")]
         public bool PasswordRequired { get; set; } = default!;
 
         /// <summary>
-        /// Whether the caller may see the contents now (no password, a valid unlock token, or an invitee of a private link).
+        /// Whether the caller may see the contents now (no password, a valid unlock token, or a signed-in user who opens
+        /// <br/>a private or full_access_only link).
+        /// <br/>
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("unlocked")]
         public bool Unlocked { get; set; } = default!;
@@ -15807,7 +15969,7 @@ namespace PhotoApi.Client
         public PublicShareResponseType? Type { get; set; } = default!;
 
         /// <summary>
-        /// The album's name, or the selection's title; `null` while locked.
+        /// The album's or folder's name, or the selection's title; `null` while locked.
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("title")]
         public string? Title { get; set; } = default!;
@@ -15825,7 +15987,9 @@ namespace PhotoApi.Client
         public string? OwnerDisplayName { get; set; } = default!;
 
         /// <summary>
-        /// How many assets the link shows now (the trash never counts); `null` while locked.
+        /// How many assets the link shows now (the trash never counts; for a folder applied to subfolders, the files of
+        /// <br/>the folders below too); `null` while locked.
+        /// <br/>
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("assetCount")]
         public int? AssetCount { get; set; } = default!;
@@ -16184,7 +16348,7 @@ namespace PhotoApi.Client
     {
 
         /// <summary>
-        /// `album`, `selection`, or `partner` (their whole library).
+        /// `album`, `selection`, `folder` (of the Shared Space), or `partner` (their whole library).
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("kind")]
         [System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<SharedWithMeItemKind>))]
@@ -16197,7 +16361,7 @@ namespace PhotoApi.Client
         public System.Guid? ShareId { get; set; } = default!;
 
         /// <summary>
-        /// Open it with `getAlbum` / `listAlbumAssets`. `null` for a partner: browse their library with
+        /// Open it with `getAlbum` / `listAlbumAssets`. `null` for a folder, and for a partner: browse their library with
         /// <br/>`listAssets?partnerId=`, or show it in the caller's timeline by turning `inTimeline` on with `updatePartner`.
         /// <br/>
         /// </summary>
@@ -16205,7 +16369,13 @@ namespace PhotoApi.Client
         public System.Guid? AlbumId { get; set; } = default!;
 
         /// <summary>
-        /// The album's name, the selection's title, or the partner's display name.
+        /// The Shared Space folder (`kind: folder` only): open it with `getFolder` / `listAssets?folderId=`.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("folderId")]
+        public System.Guid? FolderId { get; set; } = default!;
+
+        /// <summary>
+        /// The album's or folder's name, the selection's title, or the partner's display name.
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("name")]
         public string Name { get; set; } = default!;
@@ -16214,7 +16384,9 @@ namespace PhotoApi.Client
         public AlbumOwner Owner { get; set; } = new AlbumOwner();
 
         /// <summary>
-        /// The caller's role; `partner` sees and downloads.
+        /// The caller's role: `viewer`, `downloader` or `provider` on an album or selection; `viewer`, `downloader`,
+        /// <br/>`uploader` or `manager` on a folder (the highest of the caller's invitations); `partner` sees and downloads.
+        /// <br/>
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("role")]
         [System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<SharedWithMeItemRole>))]
@@ -16227,13 +16399,13 @@ namespace PhotoApi.Client
         public System.DateTimeOffset SharedAt { get; set; } = default!;
 
         /// <summary>
-        /// How many assets it shows now (the trash never counts).
+        /// How many assets it shows now (the trash never counts; for a folder, the files directly in it).
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("assetCount")]
         public int AssetCount { get; set; } = default!;
 
         /// <summary>
-        /// The album's cover; `null` when none was chosen and for a partner.
+        /// The album's or folder's cover; `null` when none was chosen and for a partner.
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("coverAssetId")]
         public System.Guid? CoverAssetId { get; set; } = default!;
@@ -16319,10 +16491,16 @@ namespace PhotoApi.Client
         public System.Guid? ShareId { get; set; } = default!;
 
         /// <summary>
-        /// The album shared (for a selection, its hidden album); `null` for a partner.
+        /// The album shared (for a selection, its hidden album); `null` for a folder and a partner.
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("albumId")]
         public System.Guid? AlbumId { get; set; } = default!;
+
+        /// <summary>
+        /// The Shared Space folder shared (`kind: folder` only).
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("folderId")]
+        public System.Guid? FolderId { get; set; } = default!;
 
         /// <summary>
         /// The partner (`kind: partner` only).
@@ -16331,7 +16509,7 @@ namespace PhotoApi.Client
         public System.Guid? PartnerId { get; set; } = default!;
 
         /// <summary>
-        /// The album's name, the selection's title, or the partner's display name.
+        /// The album's or folder's name, the selection's title, or the partner's display name.
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("name")]
         public string Name { get; set; } = default!;
@@ -16343,7 +16521,7 @@ namespace PhotoApi.Client
         public bool LinkEnabled { get; set; } = default!;
 
         /// <summary>
-        /// The link's privacy; `null` for a partner.
+        /// The link's privacy (`full_access_only` for folder shares only); `null` for a partner.
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("privacy")]
         [System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<SharedWithOthersItemPrivacy>))]
@@ -16365,7 +16543,7 @@ namespace PhotoApi.Client
         public int InviteeCount { get; set; } = default!;
 
         /// <summary>
-        /// How many assets it shows now (the trash never counts).
+        /// How many assets it shows now (the trash never counts; for a folder, the files directly in it).
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("assetCount")]
         public int AssetCount { get; set; } = default!;
@@ -17455,6 +17633,9 @@ namespace PhotoApi.Client
         [System.Runtime.Serialization.EnumMember(Value = @"album")]
         Album = 1,
 
+        [System.Runtime.Serialization.EnumMember(Value = @"folder")]
+        Folder = 2,
+
     }
 
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
@@ -17482,6 +17663,12 @@ namespace PhotoApi.Client
         [System.Runtime.Serialization.EnumMember(Value = @"provider")]
         Provider = 2,
 
+        [System.Runtime.Serialization.EnumMember(Value = @"uploader")]
+        Uploader = 3,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"manager")]
+        Manager = 4,
+
     }
 
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
@@ -17493,6 +17680,9 @@ namespace PhotoApi.Client
 
         [System.Runtime.Serialization.EnumMember(Value = @"private")]
         Private = 1,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"full_access_only")]
+        Full_access_only = 2,
 
     }
 
@@ -17506,6 +17696,9 @@ namespace PhotoApi.Client
         [System.Runtime.Serialization.EnumMember(Value = @"private")]
         Private = 1,
 
+        [System.Runtime.Serialization.EnumMember(Value = @"full_access_only")]
+        Full_access_only = 2,
+
     }
 
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
@@ -17517,6 +17710,9 @@ namespace PhotoApi.Client
 
         [System.Runtime.Serialization.EnumMember(Value = @"album")]
         Album = 1,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"folder")]
+        Folder = 2,
 
     }
 
@@ -17545,6 +17741,12 @@ namespace PhotoApi.Client
         [System.Runtime.Serialization.EnumMember(Value = @"provider")]
         Provider = 2,
 
+        [System.Runtime.Serialization.EnumMember(Value = @"uploader")]
+        Uploader = 3,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"manager")]
+        Manager = 4,
+
     }
 
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
@@ -17557,6 +17759,9 @@ namespace PhotoApi.Client
         [System.Runtime.Serialization.EnumMember(Value = @"private")]
         Private = 1,
 
+        [System.Runtime.Serialization.EnumMember(Value = @"full_access_only")]
+        Full_access_only = 2,
+
     }
 
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
@@ -17568,6 +17773,9 @@ namespace PhotoApi.Client
 
         [System.Runtime.Serialization.EnumMember(Value = @"selection")]
         Selection = 1,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"folder")]
+        Folder = 2,
 
     }
 
@@ -17608,8 +17816,11 @@ namespace PhotoApi.Client
         [System.Runtime.Serialization.EnumMember(Value = @"selection")]
         Selection = 1,
 
+        [System.Runtime.Serialization.EnumMember(Value = @"folder")]
+        Folder = 2,
+
         [System.Runtime.Serialization.EnumMember(Value = @"partner")]
-        Partner = 2,
+        Partner = 3,
 
     }
 
@@ -17626,8 +17837,14 @@ namespace PhotoApi.Client
         [System.Runtime.Serialization.EnumMember(Value = @"provider")]
         Provider = 2,
 
+        [System.Runtime.Serialization.EnumMember(Value = @"uploader")]
+        Uploader = 3,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"manager")]
+        Manager = 4,
+
         [System.Runtime.Serialization.EnumMember(Value = @"partner")]
-        Partner = 3,
+        Partner = 5,
 
     }
 
@@ -17641,8 +17858,11 @@ namespace PhotoApi.Client
         [System.Runtime.Serialization.EnumMember(Value = @"selection")]
         Selection = 1,
 
+        [System.Runtime.Serialization.EnumMember(Value = @"folder")]
+        Folder = 2,
+
         [System.Runtime.Serialization.EnumMember(Value = @"partner")]
-        Partner = 2,
+        Partner = 3,
 
     }
 
@@ -17655,6 +17875,9 @@ namespace PhotoApi.Client
 
         [System.Runtime.Serialization.EnumMember(Value = @"private")]
         Private = 1,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"full_access_only")]
+        Full_access_only = 2,
 
     }
 
