@@ -1168,8 +1168,9 @@ export interface paths {
         };
         /**
          * Get a share
-         * @description One share with its link settings and invitees. Only its owner may read it; for invitees and everyone else it
-         *     answers 404, like an unknown one. The password is never returned, only `passwordProtected`.
+         * @description One share with its link settings and invitees. Only its owner may read it (a Shared Space folder share: any
+         *     admin, while Shared Space is enabled); for invitees and everyone else it answers 404, like an unknown one. The
+         *     password is never returned, only `passwordProtected`.
          */
         get: operations["getShare"];
         put?: never;
@@ -2945,9 +2946,8 @@ export interface components {
          */
         PublicShareResponse: {
             /**
-             * @description Whether the link has a password; `false` on a private link, whose users never need it. (On a
-             *     full_access_only link it tells whether a password is set, although its users never need it either: they see
-             *     the contents, `unlocked: true`.)
+             * @description Whether guests must enter a password: a public link with a password. Always `false` on private and
+             *     full_access_only links, whose signed-in users never need it.
              */
             passwordRequired: boolean;
             /**
@@ -6463,20 +6463,8 @@ export interface operations {
         };
         responses: {
             /**
-             * @description Not answered: guest uploads are never matched against the owner's library, so every file answers 201. (Listed
-             *     because the operation still declares it; treat it like 201.)
-             */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["UploadAssetResponse"];
-                };
-            };
-            /**
              * @description The file was stored as a new asset of the owner (`duplicate: false`, status `pending`) and added to the album
-             *     or selection, or put in the shared folder.
+             *     or selection, or put in the shared folder. Guest uploads are never matched against the owner's library.
              */
             201: {
                 headers: {

@@ -218,7 +218,11 @@ public sealed class AccessPolicy(NpgsqlDataSource db)
         [Permission.AlbumEdit] = OwnAlbumsSql,
         [Permission.AlbumDelete] = OwnAlbumsSql,
         [Permission.AlbumShare] = OwnAlbumsSql,
-        [Permission.ShareManage] = "SELECT id FROM shares WHERE id = ANY(@ids) AND owner_id = @userId",
+        // Album and selection shares are their owner's; Shared Space folder shares are managed by admins (as folder permissions are).
+        [Permission.ShareManage] = $"""
+            SELECT id FROM shares
+            WHERE id = ANY(@ids) AND (folder_id IS NULL AND owner_id = @userId OR folder_id IS NOT NULL AND @isAdmin AND {SharedSpaceEnabled})
+            """,
         [Permission.PhotoRequestManage] = "SELECT id FROM photo_requests WHERE id = ANY(@ids) AND owner_id = @userId",
         [Permission.PartnerLibraryView] = "SELECT p.owner_id FROM partners p WHERE p.owner_id = ANY(@ids) AND p.partner_id = @userId",
     };

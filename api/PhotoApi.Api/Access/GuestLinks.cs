@@ -9,7 +9,7 @@ using PhotoApi.Contracts;
 namespace PhotoApi.Api.Access;
 
 /// <summary>A share as its link lets a guest use it.</summary>
-public sealed record ShareLink(Guid Id, Guid OwnerId, string OwnerDisplayName, string TargetType, Guid? AlbumId, Guid? FolderId, bool ApplyToSubfolders,
+public sealed record ShareLink(Guid Id, Guid OwnerId, bool OwnerIsAdmin, string OwnerDisplayName, string TargetType, Guid? AlbumId, Guid? FolderId, bool ApplyToSubfolders,
     string AlbumKind, string Title, string Description,
     string Privacy, string? PasswordHash, byte[] LinkKeyHash, DateTime? ExpiresAt, bool AllowDownload, bool AllowUpload, bool ShowMetadata)
 {
@@ -33,7 +33,7 @@ public sealed partial class GuestLinks(NpgsqlDataSource db, Throttle throttle, I
     public const string TokenCookie = "photoapi_share";
 
     private const string ShareSql = $"""
-        SELECT s.id, s.owner_id, u.display_name AS owner_display_name, s.target_type, s.album_id, s.folder_id, s.apply_to_subfolders,
+        SELECT s.id, s.owner_id, u.role = 'admin' AS owner_is_admin, u.display_name AS owner_display_name, s.target_type, s.album_id, s.folder_id, s.apply_to_subfolders,
                coalesce(al.kind, 'folder') AS album_kind, coalesce(al.name, f.name) AS title, s.description,
                s.privacy, s.password_hash, s.link_key_hash, s.expires_at, s.allow_download, s.allow_upload, s.show_metadata
         FROM shares s LEFT JOIN albums al ON al.id = s.album_id LEFT JOIN folders f ON f.id = s.folder_id JOIN users u ON u.id = s.owner_id
@@ -77,6 +77,7 @@ public sealed partial class GuestLinks(NpgsqlDataSource db, Throttle throttle, I
     public async Task<ShareLink> ShareAsync(HttpContext context, string key, CancellationToken ct)
     {
         var link = await FindShareAsync(key, ct);
+        if (link is not null && !await OwnerMayShowAsync(link, ct)) link = null;
         if (link is not null && link.Privacy != "public" && !await SignedInMayOpenAsync(context, link, ct)) link = null;
         if (link is null)
         {
@@ -123,7 +124,20 @@ public sealed partial class GuestLinks(NpgsqlDataSource db, Throttle throttle, I
         return ($"{exp}.{await TokenMacAsync(link, exp, ct)}", DateTimeOffset.FromUnixTimeSeconds(exp).UtcDateTime);
     }
 
-    /// <summary>Whether the share shows the asset (its album's contents, never the trash).</summary>
+    /// <summary>
+    /// A folder link shows only what its owner still may see: rights change after a link is made (Shared Space turned
+    /// off, the owner no longer an admin or no longer allowed there). Album and selection links are the owner's own.
+    /// </summary>
+    private async Task<bool> OwnerMayShowAsync(ShareLink link, CancellationToken ct) =>
+        link.FolderId is not { } folder ||
+        (await policy.AllowedAsync(new Principal(link.OwnerId, link.OwnerIsAdmin), Permission.FolderView, [folder], ct)).Contains(folder);
+
+    /// <summary>Guest uploads through a folder link need the owner's upload right there, now.</summary>
+    public async Task<bool> OwnerMayUploadAsync(ShareLink link, CancellationToken ct) =>
+        link.FolderId is not { } folder ||
+        (await policy.AllowedAsync(new Principal(link.OwnerId, link.OwnerIsAdmin), Permission.FolderUpload, [folder], ct)).Contains(folder);
+
+    /// <summary>Whether the share shows the asset (what <see cref="LinkMembers"/> lists: never the trash).</summary>
     public async Task<bool> ShowsAsync(ShareLink link, Guid assetId, CancellationToken ct)
     {
         var args = MemberArgs(link);

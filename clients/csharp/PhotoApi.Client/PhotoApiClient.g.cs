@@ -1013,8 +1013,9 @@ namespace PhotoApi.Client
         /// Get a share
         /// </summary>
         /// <remarks>
-        /// One share with its link settings and invitees. Only its owner may read it; for invitees and everyone else it
-        /// <br/>answers 404, like an unknown one. The password is never returned, only `passwordProtected`.
+        /// One share with its link settings and invitees. Only its owner may read it (a Shared Space folder share: any
+        /// <br/>admin, while Shared Space is enabled); for invitees and everyone else it answers 404, like an unknown one. The
+        /// <br/>password is never returned, only `passwordProtected`.
         /// </remarks>
         /// <param name="id">The share's id.</param>
         /// <returns>The share.</returns>
@@ -1163,8 +1164,8 @@ namespace PhotoApi.Client
         /// <param name="key">The link key from the share's `url` (base64url, 43 characters); it is the guest's credential.</param>
         /// <param name="x_Share_Token">The `shareToken` of `unlockPublicShare`, for a password-protected link (or send `?token=`, or the cookie).</param>
         /// <param name="file">The file, as one part with a file name.</param>
-        /// <returns>Not answered: guest uploads are never matched against the owner's library, so every file answers 201. (Listed
-        /// <br/>because the operation still declares it; treat it like 201.)</returns>
+        /// <returns>The file was stored as a new asset of the owner (`duplicate: false`, status `pending`) and added to the album
+        /// <br/>or selection, or put in the shared folder. Guest uploads are never matched against the owner's library.</returns>
         /// <exception cref="PhotoApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<UploadAssetResponse> UploadToPublicShareAsync(string key, string? x_Share_Token = null, FileParameter file = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
 
@@ -9614,8 +9615,9 @@ namespace PhotoApi.Client
         /// Get a share
         /// </summary>
         /// <remarks>
-        /// One share with its link settings and invitees. Only its owner may read it; for invitees and everyone else it
-        /// <br/>answers 404, like an unknown one. The password is never returned, only `passwordProtected`.
+        /// One share with its link settings and invitees. Only its owner may read it (a Shared Space folder share: any
+        /// <br/>admin, while Shared Space is enabled); for invitees and everyone else it answers 404, like an unknown one. The
+        /// <br/>password is never returned, only `passwordProtected`.
         /// </remarks>
         /// <param name="id">The share's id.</param>
         /// <returns>The share.</returns>
@@ -10532,8 +10534,8 @@ namespace PhotoApi.Client
         /// <param name="key">The link key from the share's `url` (base64url, 43 characters); it is the guest's credential.</param>
         /// <param name="x_Share_Token">The `shareToken` of `unlockPublicShare`, for a password-protected link (or send `?token=`, or the cookie).</param>
         /// <param name="file">The file, as one part with a file name.</param>
-        /// <returns>Not answered: guest uploads are never matched against the owner's library, so every file answers 201. (Listed
-        /// <br/>because the operation still declares it; treat it like 201.)</returns>
+        /// <returns>The file was stored as a new asset of the owner (`duplicate: false`, status `pending`) and added to the album
+        /// <br/>or selection, or put in the shared folder. Guest uploads are never matched against the owner's library.</returns>
         /// <exception cref="PhotoApiException">A server side error occurred.</exception>
         public virtual async System.Threading.Tasks.Task<UploadAssetResponse> UploadToPublicShareAsync(string key, string? x_Share_Token = null, FileParameter file = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
@@ -10597,16 +10599,6 @@ namespace PhotoApi.Client
                         ProcessResponse(client_, response_);
 
                         var status_ = (int)response_.StatusCode;
-                        if (status_ == 200)
-                        {
-                            var objectResponse_ = await ReadObjectResponseAsync<UploadAssetResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
-                            if (objectResponse_.Object == null)
-                            {
-                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
-                            }
-                            return objectResponse_.Object;
-                        }
-                        else
                         if (status_ == 201)
                         {
                             var objectResponse_ = await ReadObjectResponseAsync<UploadAssetResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
@@ -15945,9 +15937,8 @@ namespace PhotoApi.Client
     {
 
         /// <summary>
-        /// Whether the link has a password; `false` on a private link, whose users never need it. (On a
-        /// <br/>full_access_only link it tells whether a password is set, although its users never need it either: they see
-        /// <br/>the contents, `unlocked: true`.)
+        /// Whether guests must enter a password: a public link with a password. Always `false` on private and
+        /// <br/>full_access_only links, whose signed-in users never need it.
         /// <br/>
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("passwordRequired")]

@@ -25,7 +25,7 @@ public sealed class PublicShareKey
 /// A share link's public page. For a password-protected link that is not unlocked yet, only <c>passwordRequired</c>
 /// is told: everything else is null until the guest unlocks it.
 /// </summary>
-/// <param name="Type"><c>album</c> or <c>selection</c>.</param>
+/// <param name="Type"><c>album</c>, <c>selection</c> or <c>folder</c>.</param>
 /// <param name="Unlocked">Whether the caller may see the contents now (no password, or a valid unlock token).</param>
 public sealed record PublicShareResponse(bool PasswordRequired, bool Unlocked, string? Type, string? Title, string? Description,
     string? OwnerDisplayName, int? AssetCount, bool? AllowDownload, bool? AllowUpload, bool? ShowMetadata, DateTime? ExpiresAt);
@@ -59,8 +59,8 @@ public sealed class GetPublicShareEndpoint(NpgsqlDataSource db, GuestLinks links
         await using (var conn = await db.OpenConnectionAsync(ct))
             count = await conn.ExecuteScalarAsync<int>(new CommandDefinition(CountSql, GuestLinks.MemberArgs(link), cancellationToken: ct));
         await links.RecordAsync(link, download: false, ct);
-        // Invitees of a private link never need its password.
-        await Send.OkAsync(new PublicShareResponse(link.PasswordRequired && link.Privacy != "private", true, link.TargetType, link.Title, link.Description, link.OwnerDisplayName,
+        // Only guests of a public link ever need its password; signed-in invitees and Full Access users do not.
+        await Send.OkAsync(new PublicShareResponse(link.PasswordRequired && link.Privacy == "public", true, link.TargetType, link.Title, link.Description, link.OwnerDisplayName,
             count, link.AllowDownload, link.AllowUpload, link.ShowMetadata, link.ExpiresAt), ct);
     }
 }
@@ -289,13 +289,14 @@ public sealed class UploadToPublicShareEndpoint(NpgsqlDataSource db, IBlobStore 
         AllowFileUploads(dontAutoBindFormData: true);
         Options(b => b.WithMetadata(new UploadSizeLimit(configuration.GetValue<long?>("Uploads:MaxBytes") ?? 64L * 1024 * 1024 * 1024),
             new MultipartForm(typeof(UploadToPublicShareForm))));
-        Description(d => d.WithName("uploadToPublicShare").ClearDefaultProduces(200).Produces<UploadAssetResponse>(201).Produces<UploadAssetResponse>(200));
+        Description(d => d.WithName("uploadToPublicShare").ClearDefaultProduces(200).Produces<UploadAssetResponse>(201));
     }
 
     public override async Task HandleAsync(PublicShareKey req, CancellationToken ct)
     {
         var (link, _) = await links.UnlockedShareAsync(HttpContext, req.Key, ct);
-        if (!link.AllowUpload) throw new ApiException(403, ErrorCodes.ShareUploadDisabled, "The owner of this link does not allow uploads.");
+        if (!link.AllowUpload || !await links.OwnerMayUploadAsync(link, ct))
+            throw new ApiException(403, ErrorCodes.ShareUploadDisabled, "The owner of this link does not allow uploads.");
         if (link.AlbumKind == Albums.AlbumKinds.Conditional)
             throw new ApiException(409, ErrorCodes.AlbumNotManual, "This album is filled by its conditions; files cannot be added to it.");
         var o = throttling.Value;
@@ -327,7 +328,7 @@ public sealed class UploadToPublicShareEndpoint(NpgsqlDataSource db, IBlobStore 
                 await using var conn = await db.OpenConnectionAsync(ct);
                 await conn.ExecuteAsync(new CommandDefinition(EntrySql, new { albumId, assetId = stored.Id, ownerId = link.OwnerId }, cancellationToken: ct));
             }
-            await Send.ResponseAsync(stored, stored.Duplicate ? 200 : 201, ct);
+            await Send.ResponseAsync(stored, 201, ct);
         }
         catch (Exception e) when (MultipartStreaming.Translate(HttpContext, e) is { } problem)
         {

@@ -28,14 +28,15 @@ internal interface ISharingRow
 
 internal static class SharingPages
 {
-    /// <summary>Runs a list query (parameters @userId, @afterAt, @afterId, @take) and returns one page and the next cursor.</summary>
-    public static async Task<(List<T> Page, string? NextCursor)> FetchAsync<T>(NpgsqlDataSource db, string sql, SharingPageRequest req, Guid userId, CancellationToken ct)
+    /// <summary>Runs a list query (parameters @userId, @isAdmin, @afterAt, @afterId, @take) and returns one page and the next cursor.</summary>
+    public static async Task<(List<T> Page, string? NextCursor)> FetchAsync<T>(NpgsqlDataSource db, string sql, SharingPageRequest req, Principal principal, CancellationToken ct)
         where T : ISharingRow
     {
         var (afterAt, afterId) = TimelineCursor.Parse(req.Cursor);
         var limit = req.Limit();
         await using var conn = await db.OpenConnectionAsync(ct);
-        var rows = (await conn.QueryAsync<T>(new CommandDefinition(sql, new { userId, afterAt, afterId, take = limit + 1 }, cancellationToken: ct))).AsList();
+        var rows = (await conn.QueryAsync<T>(new CommandDefinition(sql, new { userId = principal.UserId, isAdmin = principal.IsAdmin, afterAt, afterId, take = limit + 1 },
+            cancellationToken: ct))).AsList();
         var page = rows.Take(limit).ToList();
         return (page, rows.Count > limit ? TimelineCursor.Of(page[^1].SortAt, page[^1].SortId) : null);
     }
@@ -86,7 +87,8 @@ public sealed class ListSharedWithMeEndpoint(NpgsqlDataSource db) : Endpoint<Sha
                     WHERE si.share_id = s.id AND (si.user_id = @userId OR si.group_id IN (SELECT group_id FROM group_members WHERE user_id = @userId))),
                    (SELECT count(*) FROM assets fa WHERE fa.folder_id = f.id AND fa.trashed_at IS NULL)::int, f.cover_asset_id, s.id
             FROM shares s JOIN folders f ON f.id = s.folder_id JOIN users u ON u.id = s.owner_id
-            WHERE s.owner_id <> @userId
+            -- Invitee roles count for Custom users; Full Access users reach the folder anyway; others not at all.
+            WHERE s.owner_id <> @userId AND (SELECT shared_space_enabled FROM settings) AND {AccessPolicy.SharedSpaceLevel} IN ('full', 'custom')
         ) shared
         WHERE role IS NOT NULL
           AND (@afterAt::timestamptz IS NULL OR (shared_at, sort_id) < (@afterAt, @afterId))
@@ -120,7 +122,7 @@ public sealed class ListSharedWithMeEndpoint(NpgsqlDataSource db) : Endpoint<Sha
 
     public override async Task HandleAsync(SharingPageRequest req, CancellationToken ct)
     {
-        var (page, next) = await SharingPages.FetchAsync<Row>(db, ListSql, req, Principal.Of(User).UserId, ct);
+        var (page, next) = await SharingPages.FetchAsync<Row>(db, ListSql, req, Principal.Of(User), ct);
         var groups = page
             .GroupBy(r => DateOnly.FromDateTime(r.SharedAt))
             .Select(g => new SharedWithMeGroup(g.Key, g.Select(r => new SharedWithMeItem(r.Kind, r.ShareId, r.AlbumId, r.FolderId, r.Name,
@@ -196,7 +198,7 @@ public sealed class ListSharedWithOthersEndpoint(NpgsqlDataSource db) : Endpoint
 
     public override async Task HandleAsync(SharingPageRequest req, CancellationToken ct)
     {
-        var (page, next) = await SharingPages.FetchAsync<Row>(db, ListSql, req, Principal.Of(User).UserId, ct);
+        var (page, next) = await SharingPages.FetchAsync<Row>(db, ListSql, req, Principal.Of(User), ct);
         var items = page.Select(r => new SharedWithOthersItem(r.Kind, r.ShareId, r.AlbumId, r.FolderId, r.PartnerId, r.Name, r.LinkEnabled, r.Privacy,
             r.PasswordProtected, r.ExpiresAt, r.InviteeCount, r.AssetCount, r.UpdatedAt)).ToList();
         await Send.OkAsync(new Page<SharedWithOthersItem>(items, next), ct);
