@@ -867,7 +867,8 @@ export interface paths {
          *     `space.unavailable`). In the Shared Space the caller needs the `move` operation on the folder and
          *     `create_folder` on the new parent. Folders stay in their space and Personal Space (400
          *     `folder.cross_space`); a folder cannot go into itself or one of its subfolders (400 `folder.cycle`); sibling names
-         *     are unique case-insensitively (409 `folder.name_taken`).
+         *     are unique case-insensitively (409 `folder.name_taken`). All or nothing: the caller needs `move` on every folder
+         *     and file below too (a deny entry further down answers 403 `share.role_insufficient`, nothing moved).
          */
         post: operations["moveFolder"];
         delete?: never;

@@ -27,6 +27,9 @@ public sealed class AccessAttribute : Attribute
 
     public AccessAttribute(AccessScope scope) => (Scope, Permissions) = (scope, []);
 
+    /// <summary>A guest route that also asks the policy about a signed-in caller (non-public links).</summary>
+    public AccessAttribute(AccessScope scope, Permission first, params Permission[] more) => (Scope, Permissions) = (scope, [first, .. more]);
+
     public AccessScope Scope { get; }
     public IReadOnlyList<Permission> Permissions { get; }
 }

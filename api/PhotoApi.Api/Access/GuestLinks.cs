@@ -23,7 +23,10 @@ public sealed record PhotoRequestLink(Guid Id, Guid OwnerId, bool OwnerIsAdmin, 
 /// <summary>
 /// The access policy for link guests: resolves a key presented in a link address to what it opens. Keys are looked up by
 /// their SHA-256 (the key itself is never compared), and a key that opens nothing — unknown or malformed — is answered
-/// with one 404 and counted per client IP; past the limit the IP gets 429 for a while.
+/// with one 404 and counted per client IP; past the limit such misses get 429 for a while (valid keys still work: they
+/// are 256-bit secrets, guessing is what the limit slows down).
+/// <para>What a link shows is bounded twice: by what its owner may still see now, and — for a non-public link, opened by
+/// a signed-in user — by that user's own rights (a Viewer does not download through a private link).</para>
 /// </summary>
 public sealed partial class GuestLinks(NpgsqlDataSource db, Throttle throttle, IOptions<ThrottlingOptions> throttling, AccessPolicy policy,
     PasswordHasher hasher, Features.Assets.MediaSigner signer, IConfiguration configuration)
@@ -94,8 +97,7 @@ public sealed partial class GuestLinks(NpgsqlDataSource db, Throttle throttle, I
     public async Task<(ShareLink Link, string? Token)> UnlockedShareAsync(HttpContext context, string key, CancellationToken ct)
     {
         var link = await ShareAsync(context, key, ct);
-        // Invitees of a private link and Full Access users have signed in as themselves: the password is for guests.
-        if (!link.PasswordRequired || link.Privacy != "public") return (link, null);
+        if (!await NeedsPasswordAsync(context, link, ct)) return (link, null);
         var token = PresentedToken(context);
         if (token is null || !await TokenValidAsync(link, token, ct))
             throw new ApiException(401, ErrorCodes.SharePasswordRequired, "This link is protected by a password. Unlock it first.");
@@ -115,7 +117,8 @@ public sealed partial class GuestLinks(NpgsqlDataSource db, Throttle throttle, I
         await throttle.AttemptAsync(linkBucket is null ? [new(ipBucket, o.LinkMissesPerIp)]
             : [new(ipBucket, o.LinkMissesPerIp), new(linkBucket, o.UnlockFailuresPerLink)], o.Window, ct);
         var ok = hasher.Verify(password, link?.PasswordHash);
-        if (link is null || link.Privacy != "public" || (link.PasswordRequired && !ok))
+        if (link is null || !await OwnerMayShowAsync(link, ct) || link.Privacy != "public" && !await SignedInMayOpenAsync(context, link, ct) ||
+            (link.PasswordRequired && !ok))
             throw new ApiException(401, ErrorCodes.ShareUnlockFailed, "The link or the password is not valid.");
         await throttle.ForgiveAsync(ipBucket, ct);
         await throttle.ForgiveAsync(linkBucket!, ct);
@@ -125,8 +128,17 @@ public sealed partial class GuestLinks(NpgsqlDataSource db, Throttle throttle, I
     }
 
     /// <summary>
+    /// Who must enter the password: guests of a public link, and Custom users opening a folder link (DSM: "guests and
+    /// users with Custom permission"); invitees of a private album or selection link and Full Access users need not.
+    /// </summary>
+    private async Task<bool> NeedsPasswordAsync(HttpContext context, ShareLink link, CancellationToken ct) =>
+        link.PasswordRequired && (link.Privacy == "public" ||
+                                  link.FolderId is not null && await policy.SharedSpaceLevelAsync(Principal.Of(context.User), ct) != "full");
+
+    /// <summary>
     /// A folder link shows only what its owner still may see: rights change after a link is made (Shared Space turned
-    /// off, the owner no longer an admin or no longer allowed there). Album and selection links are the owner's own.
+    /// off, the owner no longer an admin or no longer allowed there). For album and selection links the owner's rights
+    /// are applied per asset (<see cref="VisibleAsync"/>).
     /// </summary>
     private async Task<bool> OwnerMayShowAsync(ShareLink link, CancellationToken ct) =>
         link.FolderId is not { } folder ||
@@ -137,13 +149,33 @@ public sealed partial class GuestLinks(NpgsqlDataSource db, Throttle throttle, I
         link.FolderId is not { } folder ||
         (await policy.AllowedAsync(new Principal(link.OwnerId, link.OwnerIsAdmin), Permission.FolderUpload, [folder], ct)).Contains(folder);
 
-    /// <summary>Whether the share shows the asset (what <see cref="LinkMembers"/> lists: never the trash).</summary>
-    public async Task<bool> ShowsAsync(ShareLink link, Guid assetId, CancellationToken ct)
+    /// <summary>Whether the link shows the asset to this caller: one of <see cref="LinkMembers"/> that <see cref="VisibleAsync"/> keeps.</summary>
+    public async Task<bool> ShowsAsync(HttpContext context, ShareLink link, Guid assetId, CancellationToken ct)
     {
         var args = MemberArgs(link);
         args.Add("assetId", assetId);
-        await using var conn = await db.OpenConnectionAsync(ct);
-        return await conn.ExecuteScalarAsync<bool>(new CommandDefinition(ShowsSql, args, cancellationToken: ct));
+        await using (var conn = await db.OpenConnectionAsync(ct))
+            if (!await conn.ExecuteScalarAsync<bool>(new CommandDefinition(ShowsSql, args, cancellationToken: ct))) return false;
+        return (await VisibleAsync(context, link, [assetId], ct)).Contains(assetId);
+    }
+
+    /// <summary>
+    /// Of a link's members, those its owner may still view (a Shared Space file they lost access to drops out) and, for a
+    /// non-public link, those the signed-in caller may view.
+    /// </summary>
+    public async Task<HashSet<Guid>> VisibleAsync(HttpContext context, ShareLink link, IReadOnlyList<Guid> ids, CancellationToken ct)
+    {
+        var visible = await policy.AllowedAsync(new Principal(link.OwnerId, link.OwnerIsAdmin), Permission.AssetView, ids, ct);
+        if (link.Privacy != "public") visible.IntersectWith(await policy.AllowedAsync(Principal.Of(context.User), Permission.AssetView, ids, ct));
+        return visible;
+    }
+
+    /// <summary>A signed-in caller of a non-public link acts with their own rights too: this throws unless they hold <paramref name="permission"/>.</summary>
+    public async Task EnsureCallerMayAsync(HttpContext context, ShareLink link, Permission permission, Guid id, CancellationToken ct)
+    {
+        if (link.Privacy == "public") return;
+        var seenWith = permission is Permission.AssetDownload ? Permission.AssetView : permission is Permission.FolderUpload ? Permission.FolderView : Permission.AlbumView;
+        await policy.EnsureRoleAsync(Principal.Of(context.User), permission, id, seenWith, "The link's contents", ct);
     }
 
     /// <summary>Counts a view or a download of the link, for its owner.</summary>
@@ -153,17 +185,23 @@ public sealed partial class GuestLinks(NpgsqlDataSource db, Throttle throttle, I
         await conn.ExecuteAsync(new CommandDefinition(RecordSql, new { id = link.Id, download }, cancellationToken: ct));
     }
 
+    private const string OwnerOrInviteeSql = """
+        SELECT EXISTS (SELECT 1 FROM shares s WHERE s.id = @shareId AND s.owner_id = @userId)
+            OR EXISTS (SELECT 1 FROM share_invitees si WHERE si.share_id = @shareId
+                       AND (si.user_id = @userId OR si.group_id IN (SELECT group_id FROM group_members WHERE user_id = @userId)))
+        """;
+
     /// <summary>
-    /// A non-public link opens for signed-in users only: <c>private</c> for those who see the album or folder (its owner and
-    /// invitees), <c>full_access_only</c> for users with Full Access to Shared Space.
+    /// A non-public link opens for signed-in users with the photo library only: <c>private</c> for the share's owner and
+    /// invitees (directly or through a group), <c>full_access_only</c> for users with Full Access to Shared Space.
     /// </summary>
     private async Task<bool> SignedInMayOpenAsync(HttpContext context, ShareLink link, CancellationToken ct)
     {
-        if (context.User.Identity?.IsAuthenticated != true) return false;
+        if (context.User.Identity?.IsAuthenticated != true || context.User.FindFirst(Claims.PhotoLibrary)?.Value != "true") return false;
         var principal = Principal.Of(context.User);
         if (link.Privacy == "full_access_only") return await policy.SharedSpaceLevelAsync(principal, ct) == "full";
-        var (permission, id) = link.FolderId is { } folder ? (Permission.FolderView, folder) : (Permission.AlbumView, link.AlbumId!.Value);
-        return (await policy.AllowedAsync(principal, permission, [id], ct)).Contains(id);
+        await using var conn = await db.OpenConnectionAsync(ct);
+        return await conn.ExecuteScalarAsync<bool>(new CommandDefinition(OwnerOrInviteeSql, new { shareId = link.Id, userId = principal.UserId }, cancellationToken: ct));
     }
 
     public static ApiException LinkInvalid() =>
@@ -252,12 +290,15 @@ public sealed partial class GuestLinks(NpgsqlDataSource db, Throttle throttle, I
         """;
 
     /// <summary>
-    /// The request's album, if guests of the request may see its contents: only where the album is shared (with
-    /// invitees or by link) — an unshared album stays private even though the request adds to it.
+    /// The request's album, if guests of the request may see its contents: only while the request's owner still may add
+    /// to it, and only where the album is shared (with invitees or by link) — an unshared album stays private even though
+    /// the request adds to it.
     /// </summary>
     public async Task<(Guid Id, string Name)?> SharedRequestAlbumAsync(PhotoRequestLink link, CancellationToken ct)
     {
         if (link.AlbumId is not { } albumId) return null;
+        if (!(await policy.AllowedAsync(new Principal(link.OwnerId, link.OwnerIsAdmin), Permission.AlbumAddAssets, [albumId], ct)).Contains(albumId))
+            return null;
         await using var conn = await db.OpenConnectionAsync(ct);
         return await conn.QuerySingleOrDefaultAsync<(Guid, string)?>(new CommandDefinition(SharedAlbumSql, new { albumId }, cancellationToken: ct));
     }

@@ -725,7 +725,8 @@ namespace PhotoApi.Client
         /// <br/>`space.unavailable`). In the Shared Space the caller needs the `move` operation on the folder and
         /// <br/>`create_folder` on the new parent. Folders stay in their space and Personal Space (400
         /// <br/>`folder.cross_space`); a folder cannot go into itself or one of its subfolders (400 `folder.cycle`); sibling names
-        /// <br/>are unique case-insensitively (409 `folder.name_taken`).
+        /// <br/>are unique case-insensitively (409 `folder.name_taken`). All or nothing: the caller needs `move` on every folder
+        /// <br/>and file below too (a deny entry further down answers 403 `share.role_insufficient`, nothing moved).
         /// </remarks>
         /// <param name="id">The folder's id.</param>
         /// <returns>The moved folder.</returns>
@@ -7392,7 +7393,8 @@ namespace PhotoApi.Client
         /// <br/>`space.unavailable`). In the Shared Space the caller needs the `move` operation on the folder and
         /// <br/>`create_folder` on the new parent. Folders stay in their space and Personal Space (400
         /// <br/>`folder.cross_space`); a folder cannot go into itself or one of its subfolders (400 `folder.cycle`); sibling names
-        /// <br/>are unique case-insensitively (409 `folder.name_taken`).
+        /// <br/>are unique case-insensitively (409 `folder.name_taken`). All or nothing: the caller needs `move` on every folder
+        /// <br/>and file below too (a deny entry further down answers 403 `share.role_insufficient`, nothing moved).
         /// </remarks>
         /// <param name="id">The folder's id.</param>
         /// <returns>The moved folder.</returns>

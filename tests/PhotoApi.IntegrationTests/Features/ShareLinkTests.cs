@@ -211,4 +211,30 @@ public sealed class ShareLinkTests(ApiFactory api)
         }).Json<Share>(201);
         await api.NewClient().PostAsync($"/api/v1/s/{link.Key}/assets", OneFile(bytes, "guest.jpg")).ShouldBeProblem(409, "album.not_manual");
     }
+
+    [Fact]
+    public async Task Through_a_private_link_invitees_keep_their_own_roles()
+    {
+        var (owner, album, photo, share) = await SharedAsync(new { linkEnabled = true, privacy = "private", allowDownload = true, allowUpload = true });
+        var viewer = await api.NewUserAsync("viewer");
+        var provider = await api.NewUserAsync("provider");
+        await owner.Client.PatchAsJsonAsync($"/api/v1/shares/{share.Id}", new
+        {
+            invitees = new[]
+            {
+                new { principalType = "user", principalId = viewer.UserId, role = "viewer" },
+                new { principalType = "user", principalId = provider.UserId, role = "provider" },
+            },
+        }).ShouldBe(200);
+        var grey = await File.ReadAllBytesAsync(Library.Fixture("grey.jpg"));
+
+        Assert.Equal(2, (await viewer.Client.GetAsync($"/api/v1/s/{share.Key}/assets").Json<Page<PublicAsset>>()).Items.Count);
+        await viewer.Client.GetAsync($"/api/v1/s/{share.Key}/assets/{photo}/original").ShouldBeProblem(403, "share.role_insufficient");
+        await viewer.Client.PostAsync($"/api/v1/s/{share.Key}/assets", OneFile(grey, "v.jpg")).ShouldBeProblem(403, "share.role_insufficient");
+        await provider.Client.GetAsync($"/api/v1/s/{share.Key}/assets/{photo}/original").ShouldBe(200);
+        await provider.Client.PostAsync($"/api/v1/s/{share.Key}/assets", OneFile(grey, "p.jpg")).ShouldBe(201);
+        Assert.Equal(3, (await owner.AlbumAssetIdsAsync(album)).Count);
+        // Someone signed in but not invited gets the same 404 as a guest.
+        await (await api.NewUserAsync()).Client.GetAsync($"/api/v1/s/{share.Key}/assets").ShouldBeProblem(404, "share.link_invalid");
+    }
 }

@@ -27,8 +27,6 @@ public sealed class DeleteFolderEndpoint(NpgsqlDataSource db, AccessPolicy polic
 
     private const string DeleteFoldersSql = "DELETE FROM folders WHERE id = ANY(@ids)";
 
-    private const string FilesSql = "SELECT id FROM assets WHERE folder_id = ANY(@ids) AND trashed_at IS NULL";
-
     public override void Configure()
     {
         Delete("/api/v1/folders/{id}");
@@ -47,11 +45,11 @@ public sealed class DeleteFolderEndpoint(NpgsqlDataSource db, AccessPolicy polic
         var ids = (await FolderStore.SubtreeAsync(conn, tx, req.Id, ct)).ToArray();
         if (ids.Length == 0) throw ApiException.NotFound("The folder");
         await conn.ExecuteAsync(new CommandDefinition(LockFoldersSql, new { ids }, tx, cancellationToken: ct));
-        var files = (await conn.QueryAsync<Guid>(new CommandDefinition(FilesSql, new { ids }, tx, cancellationToken: ct))).AsList();
-        if ((await policy.AllowedAsync(principal, Permission.FolderDelete, ids, ct)).Count != ids.Length ||
-            (await policy.AllowedAsync(principal, Permission.AssetDelete, files, ct)).Count != files.Count)
-            throw new ApiException(403, Contracts.ErrorCodes.RoleInsufficient, "Some folders or files inside this folder may not be deleted by you; nothing was deleted.");
+        await FolderStore.EnsureWholeSubtreeAsync(conn, tx, policy, principal, ids, Permission.FolderDelete, Permission.AssetDelete, ct);
         await conn.ExecuteAsync(new CommandDefinition(TrashAssetsSql, new { ids }, tx, cancellationToken: ct));
+        // Photo requests collecting into these folders stop (rather than silently sending files elsewhere).
+        await conn.ExecuteAsync(new CommandDefinition("UPDATE photo_requests SET enabled = false, updated_at = now() WHERE folder_id = ANY(@ids)",
+            new { ids }, tx, cancellationToken: ct));
         await conn.ExecuteAsync(new CommandDefinition(DeleteFoldersSql, new { ids }, tx, cancellationToken: ct));
         await tx.CommitAsync(ct);
         await Send.NoContentAsync(ct);

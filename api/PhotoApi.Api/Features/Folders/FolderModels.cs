@@ -127,6 +127,21 @@ internal static class FolderStore
         (await conn.QueryAsync<Guid>(new CommandDefinition(SubtreeSql, new { id }, tx, cancellationToken: ct))).AsList();
 
     /// <summary>Would putting <paramref name="id"/> under <paramref name="target"/> put it inside itself?</summary>
+    /// <summary>
+    /// An operation on a whole subtree is all or nothing: the caller needs <paramref name="onFolders"/> on every folder in
+    /// <paramref name="ids"/> and <paramref name="onFiles"/> on every (non-trashed) file in them, else 403
+    /// <c>share.role_insufficient</c> — a deny entry further down protects what it covers.
+    /// </summary>
+    public static async Task EnsureWholeSubtreeAsync(NpgsqlConnection conn, NpgsqlTransaction tx, AccessPolicy policy, Principal principal,
+        IReadOnlyList<Guid> ids, Permission onFolders, Permission onFiles, CancellationToken ct)
+    {
+        var files = (await conn.QueryAsync<Guid>(new CommandDefinition(
+            "SELECT id FROM assets WHERE folder_id = ANY(@ids) AND trashed_at IS NULL", new { ids = ids.ToArray() }, tx, cancellationToken: ct))).AsList();
+        if ((await policy.AllowedAsync(principal, onFolders, ids, ct)).Count != ids.Count ||
+            (await policy.AllowedAsync(principal, onFiles, files, ct)).Count != files.Count)
+            throw new ApiException(403, Contracts.ErrorCodes.RoleInsufficient, "Some folders or files inside this folder are not yours to change this way; nothing was changed.");
+    }
+
     public static Task<bool> IsSelfOrDescendantAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid id, Guid target, CancellationToken ct) =>
         conn.ExecuteScalarAsync<bool>(new CommandDefinition(IsAncestorOrSelfSql, new { id, target }, tx, cancellationToken: ct));
 

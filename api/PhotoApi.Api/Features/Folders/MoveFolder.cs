@@ -19,7 +19,7 @@ public sealed class MoveFolderRequest
 /// new parent), or to the top level of its space. Another space or another user's Personal Space: 400
 /// <c>folder.cross_space</c>; into itself or a subfolder: 400 <c>folder.cycle</c>; a sibling of the same name: 409.
 /// </summary>
-[Access(Permission.FolderMove)]
+[Access(Permission.AssetMove, Permission.FolderMove)]
 public sealed class MoveFolderEndpoint(NpgsqlDataSource db, AccessPolicy policy) : Endpoint<MoveFolderRequest, FolderResponse>
 {
     private const string MoveSql = "UPDATE folders SET parent_id = @parentId, updated_at = now() WHERE id = @id";
@@ -43,6 +43,9 @@ public sealed class MoveFolderEndpoint(NpgsqlDataSource db, AccessPolicy policy)
         await FolderStore.LockTreeAsync(conn, tx, folder.Space, folder.OwnerId, ct);
         if (req.ParentId is { } target && await FolderStore.IsSelfOrDescendantAsync(conn, tx, req.Id, target, ct))
             throw FolderStore.Cycle();
+        // Moving carries everything below along (and out from under inherited entries): all of it must be movable.
+        await FolderStore.EnsureWholeSubtreeAsync(conn, tx, policy, principal, await FolderStore.SubtreeAsync(conn, tx, req.Id, ct),
+            Permission.FolderMove, Permission.AssetMove, ct);
         int moved;
         try
         {

@@ -161,17 +161,28 @@ public sealed class UploadToPhotoRequestEndpoint(NpgsqlDataSource db, IBlobStore
             if (received.Count == 0) throw new ApiException(400, ErrorCodes.UploadMissingFile, "The form has no photo in a part named 'files'.",
                 new() { ["files"] = ["At least one photo is required."] });
 
-            await using (var conn = await db.OpenConnectionAsync(ct))
-            await using (var tx = await conn.BeginTransactionAsync(ct))
+            var committed = new List<string>();
+            try
             {
+                await using var conn = await db.OpenConnectionAsync(ct);
+                await using var tx = await conn.BeginTransactionAsync(ct);
                 foreach (var r in received)
                 {
                     var rawKey = BlobKeys.RequestUpload(r.Id);
                     await conn.ExecuteAsync(new CommandDefinition(InsertSql,
                         new { id = r.Id, requestId = link.Id, fileName = r.FileName, size = r.Upload.Length, rawKey, folderId, albumId }, tx, cancellationToken: ct));
                     await r.Upload.CommitAsync(rawKey, ct);
+                    committed.Add(rawKey);
                 }
                 await tx.CommitAsync(ct);
+            }
+            catch (Exception e)
+            {
+                // The rows are gone with the transaction: so must be the guest's files moved into place for them.
+                foreach (var key in committed) await blobs.DeleteAsync(key, CancellationToken.None);
+                if (e is PostgresException { SqlState: PostgresErrorCodes.ForeignKeyViolation })
+                    throw new ApiException(404, ErrorCodes.RequestNotFound, "This photo request link does not exist. Check the address you were sent.");
+                throw;
             }
             foreach (var r in received) jobs.Enqueue<IProcessRequestUploadJob>(Queues.Media, j => j.ProcessAsync(r.Id, CancellationToken.None));
             await Send.ResponseAsync(new UploadToPhotoRequestResponse(received.Select(r =>

@@ -155,7 +155,9 @@ public sealed class ListPublicShareAssetsEndpoint(NpgsqlDataSource db, GuestLink
         var args = GuestLinks.MemberArgs(link);
         args.AddDynamicParams(new { afterTakenAt, afterId, take = limit + 1 });
         var rows = (await conn.QueryAsync<AssetRow>(new CommandDefinition(ListSql, args, cancellationToken: ct))).AsList();
-        var items = rows.Take(limit).Select(a => PublicAssets.View(a, link, req.Key, token)).ToList();
+        var page = rows.Take(limit).ToList();
+        var visible = await links.VisibleAsync(HttpContext, link, page.Select(a => a.Id).ToList(), ct);
+        var items = page.Where(a => visible.Contains(a.Id)).Select(a => PublicAssets.View(a, link, req.Key, token)).ToList();
         await Send.OkAsync(new Page<PublicAssetResponse>(items, rows.Count > limit ? TimelineCursor.Of(rows[limit - 1].TakenAt, rows[limit - 1].Id) : null), ct);
     }
 }
@@ -177,9 +179,9 @@ internal static class PublicAssets
     }
 
     /// <summary>The asset, if the link shows it; else the same 404 as for any asset the link does not show.</summary>
-    public static async Task<AssetRow> RequireAsync(NpgsqlDataSource db, GuestLinks links, ShareLink link, Guid assetId, CancellationToken ct)
+    public static async Task<AssetRow> RequireAsync(HttpContext context, NpgsqlDataSource db, GuestLinks links, ShareLink link, Guid assetId, CancellationToken ct)
     {
-        if (!await links.ShowsAsync(link, assetId, ct)) throw ApiException.NotFound("The asset");
+        if (!await links.ShowsAsync(context, link, assetId, ct)) throw ApiException.NotFound("The asset");
         await using var conn = await db.OpenConnectionAsync(ct);
         return await AssetQueries.GetOneAsync(conn, assetId, ct);
     }
@@ -223,7 +225,7 @@ public sealed class GetPublicShareThumbnailEndpoint(NpgsqlDataSource db, IBlobSt
     public override async Task HandleAsync(PublicShareThumbnailRequest req, CancellationToken ct)
     {
         var (link, _) = await links.UnlockedShareAsync(HttpContext, req.Key, ct);
-        var asset = await PublicAssets.RequireAsync(db, links, link, req.AssetId, ct);
+        var asset = await PublicAssets.RequireAsync(HttpContext, db, links, link, req.AssetId, ct);
         var preview = req.Size == "preview";
         var key = (preview ? asset.PreviewKey : asset.ThumbnailKey)
                   ?? throw (asset.Status is "pending" or "processing"
@@ -235,7 +237,7 @@ public sealed class GetPublicShareThumbnailEndpoint(NpgsqlDataSource db, IBlobSt
 }
 
 /// <summary>A shared asset's original, through the link, where the owner allows downloads (HTTP Range supported).</summary>
-[Access(AccessScope.Guest)]
+[Access(AccessScope.Guest, Permission.AssetDownload)]
 public sealed class DownloadPublicShareAssetEndpoint(NpgsqlDataSource db, IBlobStore blobs, GuestLinks links) : Endpoint<PublicShareOriginalRequest>
 {
     public override void Configure()
@@ -249,9 +251,10 @@ public sealed class DownloadPublicShareAssetEndpoint(NpgsqlDataSource db, IBlobS
     public override async Task HandleAsync(PublicShareOriginalRequest req, CancellationToken ct)
     {
         var (link, _) = await links.UnlockedShareAsync(HttpContext, req.Key, ct);
-        var asset = await PublicAssets.RequireAsync(db, links, link, req.AssetId, ct);
+        var asset = await PublicAssets.RequireAsync(HttpContext, db, links, link, req.AssetId, ct);
         if (!link.AllowDownload)
             throw new ApiException(403, ErrorCodes.ShareDownloadDisabled, "The owner of this link does not allow downloads.");
+        await links.EnsureCallerMayAsync(HttpContext, link, Permission.AssetDownload, asset.Id, ct);
         // One download is counted once: not again for each later range of it (video players fetch many).
         var range = HttpContext.Request.Headers.Range.ToString();
         if (range.Length == 0 || range.StartsWith("bytes=0-", StringComparison.Ordinal)) await links.RecordAsync(link, download: true, ct);
@@ -274,12 +277,13 @@ public sealed class UploadToPublicShareForm
 /// A guest adds a file to a link that allows uploads: streamed like any upload, owned by (and counted against) the
 /// link's owner, added to the shared album or selection, and processed by the worker like any upload.
 /// </summary>
-[Access(AccessScope.Guest)]
+[Access(AccessScope.Guest, Permission.AlbumAddAssets, Permission.FolderUpload)]
 public sealed class UploadToPublicShareEndpoint(NpgsqlDataSource db, IBlobStore blobs, GuestLinks links, AssetIngest ingest, Throttle throttle,
     IOptions<ThrottlingOptions> throttling, IConfiguration configuration) : Endpoint<PublicShareKey, UploadAssetResponse>
 {
     private const string EntrySql = """
-        INSERT INTO album_assets (album_id, asset_id, added_by) VALUES (@albumId, @assetId, @ownerId) ON CONFLICT DO NOTHING
+        INSERT INTO album_assets (album_id, asset_id, added_by) SELECT id, @assetId, @ownerId FROM albums WHERE id = @albumId
+        ON CONFLICT DO NOTHING
         """;
 
     public override void Configure()
@@ -299,6 +303,8 @@ public sealed class UploadToPublicShareEndpoint(NpgsqlDataSource db, IBlobStore 
             throw new ApiException(403, ErrorCodes.ShareUploadDisabled, "The owner of this link does not allow uploads.");
         if (link.AlbumKind == Albums.AlbumKinds.Conditional)
             throw new ApiException(409, ErrorCodes.AlbumNotManual, "This album is filled by its conditions; files cannot be added to it.");
+        if (link.FolderId is { } targetFolder) await links.EnsureCallerMayAsync(HttpContext, link, Permission.FolderUpload, targetFolder, ct);
+        else await links.EnsureCallerMayAsync(HttpContext, link, Permission.AlbumAddAssets, link.AlbumId!.Value, ct);
         var o = throttling.Value;
         await throttle.AttemptAsync([new($"guest-upload:ip:{ClientAddress.Of(HttpContext)}", o.GuestUploadsPerIp)], o.Window, ct);
         try

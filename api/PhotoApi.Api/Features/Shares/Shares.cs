@@ -244,7 +244,7 @@ public sealed class UpdateShareEndpoint(NpgsqlDataSource db, AccessPolicy policy
             showMetadata = req.ShowMetadata, description = req.Description?.Trim(), applyToSubfolders = req.ApplyToSubfolders,
         }, tx, cancellationToken: ct));
         if (req.Invitees is not null)
-            await ShareStore.SetInviteesAsync(conn, tx, req.Id, principal.UserId, current.TargetKind, req.Invitees, ct);
+            await ShareStore.SetInviteesAsync(conn, tx, req.Id, current.OwnerId, current.TargetKind, req.Invitees, ct);
         var share = await ShareStore.GetAsync(conn, HttpContext.Request, req.Id, ct, tx);
         await tx.CommitAsync(ct);
         await Send.OkAsync(share, ct);

@@ -26,7 +26,9 @@ public sealed class ProcessRequestUploadJob(NpgsqlDataSource db, IBlobStore blob
     private const string ClaimSql = """
         UPDATE photo_request_uploads u SET status = 'processing', attempts = attempts + 1, processing_since = now(), updated_at = now()
         FROM photo_requests r
-        WHERE u.id = @id AND r.id = u.request_id AND u.status IN ('pending', 'processing')
+        WHERE u.id = @id AND r.id = u.request_id
+          -- A run in progress elsewhere is left alone unless it has been silent long enough to be presumed dead.
+          AND (u.status = 'pending' OR u.status = 'processing' AND u.processing_since < now() - interval '15 minutes')
         RETURNING u.raw_blob_key, u.file_name, u.attempts, u.created_at, r.id AS request_id, r.owner_id, u.folder_id, u.album_id
         """;
 
@@ -47,6 +49,10 @@ public sealed class ProcessRequestUploadJob(NpgsqlDataSource db, IBlobStore blob
         INSERT INTO album_assets (album_id, asset_id, added_by)
         SELECT id, @assetId, @ownerId FROM albums WHERE id = @albumId AND kind = 'manual'
         ON CONFLICT DO NOTHING
+        """;
+
+    private const string StillMineSql = """
+        SELECT id FROM photo_request_uploads WHERE id = @id AND status = 'processing' FOR UPDATE
         """;
 
     private const string ReadySql = """
@@ -112,6 +118,13 @@ public sealed class ProcessRequestUploadJob(NpgsqlDataSource db, IBlobStore blob
             await using (var tx = await conn.BeginTransactionAsync(ct))
             {
                 // Committed under the same lock the blob collector takes, so these bytes cannot be collected meanwhile.
+                // The upload row is locked and checked first: if another run finished it meanwhile, nothing is inserted twice.
+                if (await conn.ExecuteScalarAsync<Guid?>(new CommandDefinition(StillMineSql, new { id = uploadId }, tx, cancellationToken: ct)) is null)
+                {
+                    await tx.RollbackAsync(ct);
+                    await QueueOrphanAsync(checksum, ct);
+                    return;
+                }
                 await conn.ExecuteAsync(new CommandDefinition(LockSql, new { key = $"blob:{Convert.ToHexStringLower(checksum)}" }, tx, cancellationToken: ct));
                 var blobKey = BlobKeys.Original(checksum);
                 await upload.CommitAsync(blobKey, ct);
@@ -132,6 +145,14 @@ public sealed class ProcessRequestUploadJob(NpgsqlDataSource db, IBlobStore blob
         {
             Directory.Delete(work, recursive: true);
         }
+    }
+
+    /// <summary>Derivatives already stored for bytes that no asset ended up using: the blob collector checks and removes them.</summary>
+    private async Task QueueOrphanAsync(byte[] checksum, CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await conn.ExecuteAsync(new CommandDefinition("INSERT INTO orphan_checksums (checksum) VALUES (@checksum) ON CONFLICT DO NOTHING",
+            new { checksum }, cancellationToken: ct));
     }
 
     private async Task FailAsync(Guid uploadId, string? rawKey, string reason, CancellationToken ct)
