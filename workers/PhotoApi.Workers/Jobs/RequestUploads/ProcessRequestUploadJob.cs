@@ -114,30 +114,40 @@ public sealed class ProcessRequestUploadJob(NpgsqlDataSource db, IBlobStore blob
             await blobs.StoreFileAsync(preview, previewKey, ct);
 
             var assetId = Guid.CreateVersion7();
-            await using (var conn = await db.OpenConnectionAsync(ct))
-            await using (var tx = await conn.BeginTransactionAsync(ct))
+            try
             {
-                // Committed under the same lock the blob collector takes, so these bytes cannot be collected meanwhile.
-                // The upload row is locked and checked first: if another run finished it meanwhile, nothing is inserted twice.
-                if (await conn.ExecuteScalarAsync<Guid?>(new CommandDefinition(StillMineSql, new { id = uploadId }, tx, cancellationToken: ct)) is null)
+                await using (var conn = await db.OpenConnectionAsync(ct))
+                await using (var tx = await conn.BeginTransactionAsync(ct))
                 {
-                    await tx.RollbackAsync(ct);
-                    await QueueOrphanAsync(checksum, ct);
-                    return;
+                    // Committed under the same lock the blob collector takes, so these bytes cannot be collected meanwhile.
+                    // The upload row is locked and checked first: if another run finished it meanwhile, nothing is inserted twice.
+                    if (await conn.ExecuteScalarAsync<Guid?>(new CommandDefinition(StillMineSql, new { id = uploadId }, tx, cancellationToken: ct)) is null)
+                    {
+                        await tx.RollbackAsync(ct);
+                        await QueueOrphanAsync(checksum, ct);
+                        return;
+                    }
+                    await conn.ExecuteAsync(new CommandDefinition(LockSql, new { key = $"blob:{Convert.ToHexStringLower(checksum)}" }, tx, cancellationToken: ct));
+                    var blobKey = BlobKeys.Original(checksum);
+                    await upload.CommitAsync(blobKey, ct);
+                    await conn.ExecuteAsync(new CommandDefinition(InsertAssetSql, new
+                    {
+                        id = assetId, ownerId = claimed.OwnerId, folderId = claimed.FolderId, checksum, blobKey, size = upload.Length,
+                        fileName = Path.GetFileNameWithoutExtension(claimed.FileName) + ".jpg", takenAt = claimed.CreatedAt,
+                        width = info.Width, height = info.Height, thumbnailKey, previewKey, requestId = claimed.RequestId,
+                    }, tx, cancellationToken: ct));
+                    if (claimed.AlbumId is { } albumId)
+                        await conn.ExecuteAsync(new CommandDefinition(AlbumEntrySql, new { albumId, assetId, ownerId = claimed.OwnerId }, tx, cancellationToken: ct));
+                    await conn.ExecuteAsync(new CommandDefinition(ReadySql, new { id = uploadId, assetId }, tx, cancellationToken: ct));
+                    await tx.CommitAsync(ct);
                 }
-                await conn.ExecuteAsync(new CommandDefinition(LockSql, new { key = $"blob:{Convert.ToHexStringLower(checksum)}" }, tx, cancellationToken: ct));
-                var blobKey = BlobKeys.Original(checksum);
-                await upload.CommitAsync(blobKey, ct);
-                await conn.ExecuteAsync(new CommandDefinition(InsertAssetSql, new
-                {
-                    id = assetId, ownerId = claimed.OwnerId, folderId = claimed.FolderId, checksum, blobKey, size = upload.Length,
-                    fileName = Path.GetFileNameWithoutExtension(claimed.FileName) + ".jpg", takenAt = claimed.CreatedAt,
-                    width = info.Width, height = info.Height, thumbnailKey, previewKey, requestId = claimed.RequestId,
-                }, tx, cancellationToken: ct));
-                if (claimed.AlbumId is { } albumId)
-                    await conn.ExecuteAsync(new CommandDefinition(AlbumEntrySql, new { albumId, assetId, ownerId = claimed.OwnerId }, tx, cancellationToken: ct));
-                await conn.ExecuteAsync(new CommandDefinition(ReadySql, new { id = uploadId, assetId }, tx, cancellationToken: ct));
-                await tx.CommitAsync(ct);
+            }
+            catch (NpgsqlException)
+            {
+                // Rolled back: the bytes stored above may belong to no asset. The collector checks and removes them; the
+                // retry stores them again.
+                await QueueOrphanAsync(checksum, CancellationToken.None);
+                throw;
             }
             await DeleteRawAsync(uploadId, claimed.RawBlobKey, ct);
         }
