@@ -973,6 +973,7 @@ export interface paths {
          *     invited to (`shareId` set) — that reach the folder or its files (`entries`, ordered as in
          *     `getFolderPermissions`). With `full` access (admins always) every operation is allowed and with `none` none is,
          *     whatever the entries; with `custom` an operation is allowed when one of the entries allows it and none denies it.
+         *     A disabled or pending account, or one without the photo library, has access `none`.
          *
          *     Admins only, and only on Shared Space folders while the Shared Space is enabled: otherwise it answers 404
          *     `resource.not_found`, like an unknown folder.
@@ -4572,7 +4573,7 @@ export interface operations {
                 type?: "image" | "video" | "other";
                 /** @description Only assets rated at least this. */
                 minRating?: number;
-                /** @description Only assets that have this tag (exact, case-sensitive match). */
+                /** @description Only assets that have this tag (whole tag, compared case-insensitively, as tags are de-duplicated). */
                 tag?: string;
                 /** @description Text found (case-insensitive, anywhere) in the original file name, the description or a tag. */
                 q?: string;

@@ -425,7 +425,7 @@ namespace PhotoApi.Client
         /// <param name="to">Only assets taken before this time (RFC 3339); must be after `from`.</param>
         /// <param name="type">Only this kind of file.</param>
         /// <param name="minRating">Only assets rated at least this.</param>
-        /// <param name="tag">Only assets that have this tag (exact, case-sensitive match).</param>
+        /// <param name="tag">Only assets that have this tag (whole tag, compared case-insensitively, as tags are de-duplicated).</param>
         /// <param name="q">Text found (case-insensitive, anywhere) in the original file name, the description or a tag.</param>
         /// <param name="trashed">`true`: list the trash (the caller's own trashed assets only) instead of the timeline.</param>
         /// <param name="limit">Items per page.</param>
@@ -817,6 +817,7 @@ namespace PhotoApi.Client
         /// <br/>invited to (`shareId` set) — that reach the folder or its files (`entries`, ordered as in
         /// <br/>`getFolderPermissions`). With `full` access (admins always) every operation is allowed and with `none` none is,
         /// <br/>whatever the entries; with `custom` an operation is allowed when one of the entries allows it and none denies it.
+        /// <br/>A disabled or pending account, or one without the photo library, has access `none`.
         /// <br/>
         /// <br/>Admins only, and only on Shared Space folders while the Shared Space is enabled: otherwise it answers 404
         /// <br/>`resource.not_found`, like an unknown folder.
@@ -4936,7 +4937,7 @@ namespace PhotoApi.Client
         /// <param name="to">Only assets taken before this time (RFC 3339); must be after `from`.</param>
         /// <param name="type">Only this kind of file.</param>
         /// <param name="minRating">Only assets rated at least this.</param>
-        /// <param name="tag">Only assets that have this tag (exact, case-sensitive match).</param>
+        /// <param name="tag">Only assets that have this tag (whole tag, compared case-insensitively, as tags are de-duplicated).</param>
         /// <param name="q">Text found (case-insensitive, anywhere) in the original file name, the description or a tag.</param>
         /// <param name="trashed">`true`: list the trash (the caller's own trashed assets only) instead of the timeline.</param>
         /// <param name="limit">Items per page.</param>
@@ -7990,6 +7991,7 @@ namespace PhotoApi.Client
         /// <br/>invited to (`shareId` set) — that reach the folder or its files (`entries`, ordered as in
         /// <br/>`getFolderPermissions`). With `full` access (admins always) every operation is allowed and with `none` none is,
         /// <br/>whatever the entries; with `custom` an operation is allowed when one of the entries allows it and none denies it.
+        /// <br/>A disabled or pending account, or one without the photo library, has access `none`.
         /// <br/>
         /// <br/>Admins only, and only on Shared Space folders while the Shared Space is enabled: otherwise it answers 404
         /// <br/>`resource.not_found`, like an unknown folder.

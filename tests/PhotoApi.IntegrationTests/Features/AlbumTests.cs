@@ -61,6 +61,8 @@ public sealed class AlbumTests(ApiFactory api)
         }).Json<Album>(201);
         Assert.Equal(3, album.Conditions!.MinRating);
         Assert.Equal([a], await owner.AlbumAssetIdsAsync(album.Id));
+        // Tags match without regard to case, in albums and in the timeline filter alike.
+        Assert.Equal([a], (await owner.Client.GetAsync("/api/v1/assets?tag=BEACH").Json<Page<Asset>>()).Items.Select(i => i.Id));
 
         await owner.Client.PatchAsJsonAsync($"/api/v1/assets/{b}", new { rating = 5, tags = new[] { "beach", "sea" } }).ShouldBe(200);
         Assert.Equal([a, b], (await owner.AlbumAssetIdsAsync(album.Id)).Order());

@@ -114,7 +114,7 @@ public sealed class ListAssetsEndpoint(NpgsqlDataSource db, AccessPolicy policy,
           AND (@to::timestamptz IS NULL OR a.taken_at < @to)
           AND (@type::text IS NULL OR a.media_type = @type)
           AND (@minRating::int IS NULL OR a.rating >= @minRating)
-          AND (@tag::text IS NULL OR a.tags @> ARRAY[@tag]::text[])
+          AND (@tag::text IS NULL OR EXISTS (SELECT 1 FROM unnest(a.tags) tag WHERE lower(tag) = lower(@tag)))
           AND (@q::text IS NULL OR a.original_file_name ILIKE @q OR a.description ILIKE @q OR EXISTS (SELECT 1 FROM unnest(a.tags) t WHERE t ILIKE @q))
           AND (@afterTakenAt::timestamptz IS NULL OR (a.taken_at, a.id) < (@afterTakenAt, @afterId))
         ORDER BY a.taken_at DESC, a.id DESC

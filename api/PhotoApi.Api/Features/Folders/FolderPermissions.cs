@@ -240,7 +240,11 @@ public sealed record EffectivePermissionsResponse(Guid FolderId, Guid PrincipalI
 [Access(Permission.FolderManagePermissions)]
 public sealed class GetEffectivePermissionsEndpoint(NpgsqlDataSource db, AccessPolicy policy) : Endpoint<GetEffectivePermissionsRequest, EffectivePermissionsResponse>
 {
-    private const string UserSql = "SELECT role = 'admin' FROM users WHERE id = @id";
+    // A disabled or pending account, or one without the photo library, can do nothing whatever the entries say.
+    private const string UserSql = $"""
+        SELECT u.role = 'admin' AS is_admin, u.status = 'active' AND {Infrastructure.Auth.PhotoApiAuthenticationHandler.PhotoLibrarySql} AS usable
+        FROM users u WHERE u.id = @id
+        """;
 
     public override void Configure()
     {
@@ -254,11 +258,11 @@ public sealed class GetEffectivePermissionsEndpoint(NpgsqlDataSource db, AccessP
         await policy.EnsureAsync(caller, Permission.FolderManagePermissions, req.Id, ct, "The folder");
         var userId = req.PrincipalId ?? caller.UserId;
         await using var conn = await db.OpenConnectionAsync(ct);
-        var isAdmin = await conn.ExecuteScalarAsync<bool?>(new CommandDefinition(UserSql, new { id = userId }, cancellationToken: ct))
-                      ?? throw ApiException.NotFound("The user");
-        var principal = new Principal(userId, isAdmin);
-        var access = await policy.SharedSpaceLevelAsync(principal, ct);
-        var (folderOps, fileOps) = await policy.EffectiveOperationsAsync(principal, req.Id, ct);
+        var user = await conn.QuerySingleOrDefaultAsync<(bool IsAdmin, bool Usable)?>(new CommandDefinition(UserSql, new { id = userId }, cancellationToken: ct))
+                   ?? throw ApiException.NotFound("The user");
+        var principal = new Principal(userId, user.IsAdmin);
+        var access = user.Usable ? await policy.SharedSpaceLevelAsync(principal, ct) : "none";
+        var (folderOps, fileOps) = user.Usable ? await policy.EffectiveOperationsAsync(principal, req.Id, ct) : ([], []);
         var entries = await FolderPermissionStore.EntriesAsync(conn, req.Id, userId, ct);
         await Send.OkAsync(new EffectivePermissionsResponse(req.Id, userId, access, folderOps, fileOps, entries), ct);
     }

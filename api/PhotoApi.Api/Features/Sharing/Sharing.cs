@@ -158,7 +158,8 @@ public sealed class ListSharedWithOthersEndpoint(NpgsqlDataSource db) : Endpoint
                          ELSE (SELECT count(*) FROM assets fa WHERE fa.folder_id = s.folder_id AND fa.trashed_at IS NULL) END)::int AS asset_count,
                    s.updated_at, s.id AS sort_id
             FROM shares s LEFT JOIN albums al ON al.id = s.album_id LEFT JOIN folders f ON f.id = s.folder_id
-            WHERE s.owner_id = @userId
+            -- Shared Space folder shares belong to the admins together (any admin manages them).
+            WHERE s.folder_id IS NULL AND s.owner_id = @userId OR s.folder_id IS NOT NULL AND @isAdmin
             UNION ALL
             SELECT 'partner', NULL, NULL, NULL, u.id, u.display_name, false, NULL, false, NULL, 1,
                    (SELECT count(*) FROM assets a WHERE a.owner_id = @userId AND {AccessPolicy.PartnerShows("a")})::int,
