@@ -27,6 +27,12 @@ public sealed class AccessPolicy(NpgsqlDataSource db)
     private const string MyGroups = "SELECT gm.group_id FROM group_members gm WHERE gm.user_id = @userId";
 
     /// <summary>
+    /// An invitee or permission entry (a row <paramref name="entry"/> with <c>user_id</c> / <c>group_id</c>) names the
+    /// caller (<c>@userId</c>): directly, or through a group they belong to.
+    /// </summary>
+    public static string NamesCaller(string entry) => $"({entry}.user_id = @userId OR {entry}.group_id IN ({MyGroups}))";
+
+    /// <summary>
     /// The caller's Shared Space access: <c>full</c>, <c>custom</c> or <c>none</c>. Admins have Full Access; otherwise the
     /// user's own setting, else the widest of their groups' settings, else none. Parameters <c>@userId</c>, <c>@isAdmin</c>.
     /// </summary>
@@ -53,13 +59,13 @@ public sealed class AccessPolicy(NpgsqlDataSource db)
         SELECT e.effect, e.operations FROM (
             SELECT fp.effect, fp.operations, fp.applies_to, ch.depth
             FROM folder_permissions fp JOIN chain ch ON ch.id = fp.folder_id
-            WHERE fp.user_id = @userId OR fp.group_id IN ({MyGroups})
+            WHERE {NamesCaller("fp")}
             UNION ALL
             SELECT 'allow', {FolderRoleOperations("si.role")},
                    CASE WHEN s.apply_to_subfolders THEN ARRAY['this_folder', 'files', 'subfolders', 'descendants'] ELSE ARRAY['this_folder', 'files'] END,
                    ch.depth
             FROM shares s JOIN share_invitees si ON si.share_id = s.id JOIN chain ch ON ch.id = s.folder_id
-            WHERE si.user_id = @userId OR si.group_id IN ({MyGroups})
+            WHERE {NamesCaller("si")}
         ) e
         WHERE {(kind == "folder"
             ? "CASE WHEN e.depth = 0 THEN 'this_folder' = ANY(e.applies_to) WHEN e.depth = 1 THEN 'subfolders' = ANY(e.applies_to) ELSE 'subfolders' = ANY(e.applies_to) AND 'descendants' = ANY(e.applies_to) END"
@@ -94,7 +100,7 @@ public sealed class AccessPolicy(NpgsqlDataSource db)
     private static string InvitedAs(string album, string roles) => $"""
         EXISTS (SELECT 1 FROM shares s JOIN share_invitees si ON si.share_id = s.id
                 WHERE s.album_id = {album}.id AND si.role IN ({roles})
-                  AND (si.user_id = @userId OR si.group_id IN ({MyGroups})))
+                  AND {NamesCaller("si")})
         """;
 
     /// <summary>The saved filter of conditional album <paramref name="al"/> holds for asset <paramref name="a"/> (trash aside).</summary>
@@ -133,7 +139,7 @@ public sealed class AccessPolicy(NpgsqlDataSource db)
     public static string AlbumVisible(string al) => $"""
         ({al}.owner_id = @userId OR {al}.id IN (
             SELECT s.album_id FROM shares s JOIN share_invitees si ON si.share_id = s.id
-            WHERE si.user_id = @userId OR si.group_id IN ({MyGroups})))
+            WHERE {NamesCaller("si")}))
         """;
 
     /// <summary>
@@ -143,7 +149,7 @@ public sealed class AccessPolicy(NpgsqlDataSource db)
     public static string AlbumRole(string al) => $"""
         (CASE WHEN {al}.owner_id = @userId THEN 'owner' ELSE (
             SELECT si.role FROM shares s JOIN share_invitees si ON si.share_id = s.id
-            WHERE s.album_id = {al}.id AND (si.user_id = @userId OR si.group_id IN ({MyGroups}))
+            WHERE s.album_id = {al}.id AND {NamesCaller("si")}
             ORDER BY array_position(ARRAY['provider', 'downloader', 'viewer'], si.role) LIMIT 1) END)
         """;
 

@@ -185,10 +185,10 @@ public sealed partial class GuestLinks(NpgsqlDataSource db, Throttle throttle, I
         await conn.ExecuteAsync(new CommandDefinition(RecordSql, new { id = link.Id, download }, cancellationToken: ct));
     }
 
-    private const string OwnerOrInviteeSql = """
+    private static readonly string OwnerOrInviteeSql = $"""
         SELECT EXISTS (SELECT 1 FROM shares s WHERE s.id = @shareId AND s.owner_id = @userId)
             OR EXISTS (SELECT 1 FROM share_invitees si WHERE si.share_id = @shareId
-                       AND (si.user_id = @userId OR si.group_id IN (SELECT group_id FROM group_members WHERE user_id = @userId)))
+                       AND {AccessPolicy.NamesCaller("si")})
         """;
 
     /// <summary>

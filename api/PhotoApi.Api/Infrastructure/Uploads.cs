@@ -6,6 +6,9 @@ namespace PhotoApi.Api.Infrastructure.Uploads;
 public sealed class UploadSizeLimit(long? max) : IRequestSizeLimitMetadata
 {
     public long? MaxRequestBodySize { get; } = max;
+
+    /// <summary>The largest upload the server takes (<c>Uploads:MaxBytes</c>, default 64 GiB).</summary>
+    public static long MaxBytes(IConfiguration configuration) => configuration.GetValue<long?>("Uploads:MaxBytes") ?? 64L * 1024 * 1024 * 1024;
 }
 
 /// <summary>

@@ -47,7 +47,7 @@ public sealed class UploadAssetEndpoint(NpgsqlDataSource db, IBlobStore blobs, A
     {
         Post("/api/v1/assets");
         AllowFileUploads(dontAutoBindFormData: true);
-        Options(b => b.WithMetadata(new UploadSizeLimit(configuration.GetValue<long?>("Uploads:MaxBytes") ?? 64L * 1024 * 1024 * 1024),
+        Options(b => b.WithMetadata(new UploadSizeLimit(UploadSizeLimit.MaxBytes(configuration)),
             new MultipartForm(typeof(UploadAssetForm))));
         Description(d => d.WithName("uploadAsset").ClearDefaultProduces(200).Produces<UploadAssetResponse>(201).Produces<UploadAssetResponse>(200));
     }

@@ -43,7 +43,7 @@ internal static class FolderPermissionStore
 
     /// <summary>
     /// Entries that reach a folder or its files: its own (explicit), then its ancestors' whose applies-to carries them down
-    /// (nearest first). With <c>@principalUserId</c> set, only those of that user and their groups.
+    /// (nearest first). With <c>@userId</c> set, only those of that user and their groups.
     /// </summary>
     private static readonly string EntriesSql = $"""
         WITH RECURSIVE chain(id, parent_id, name, depth) AS (
@@ -58,8 +58,7 @@ internal static class FolderPermissionStore
             JOIN chain c ON c.id = fp.folder_id
             LEFT JOIN users u ON u.id = fp.user_id
             LEFT JOIN groups g ON g.id = fp.group_id
-            WHERE @principalUserId::uuid IS NULL OR fp.user_id = @principalUserId
-               OR fp.group_id IN (SELECT group_id FROM group_members WHERE user_id = @principalUserId)
+            WHERE @userId::uuid IS NULL OR {AccessPolicy.NamesCaller("fp")}
             UNION ALL
             SELECT s.id, CASE WHEN si.user_id IS NOT NULL THEN 'user' ELSE 'group' END,
                    coalesce(si.user_id, si.group_id), coalesce(u.username, g.name),
@@ -71,8 +70,7 @@ internal static class FolderPermissionStore
             JOIN chain c ON c.id = s.folder_id
             LEFT JOIN users u ON u.id = si.user_id
             LEFT JOIN groups g ON g.id = si.group_id
-            WHERE @principalUserId::uuid IS NULL OR si.user_id = @principalUserId
-               OR si.group_id IN (SELECT group_id FROM group_members WHERE user_id = @principalUserId)
+            WHERE @userId::uuid IS NULL OR {AccessPolicy.NamesCaller("si")}
         ) e
         -- The same reach as the access policy's rule: the folder itself and its files; then down the tree as applies-to says.
         WHERE e.depth = 0
@@ -83,7 +81,7 @@ internal static class FolderPermissionStore
 
     public static async Task<List<FolderPermissionEntry>> EntriesAsync(NpgsqlConnection conn, Guid folderId, Guid? principalUserId, CancellationToken ct,
         NpgsqlTransaction? tx = null) =>
-        (await conn.QueryAsync<FolderPermissionEntry>(new CommandDefinition(EntriesSql, new { folderId, principalUserId }, tx, cancellationToken: ct))).AsList();
+        (await conn.QueryAsync<FolderPermissionEntry>(new CommandDefinition(EntriesSql, new { folderId, userId = principalUserId }, tx, cancellationToken: ct))).AsList();
 }
 
 /// <summary>A Shared Space folder's permission entries: explicit ones, then the inherited ones marked with where they come from. Admins.</summary>

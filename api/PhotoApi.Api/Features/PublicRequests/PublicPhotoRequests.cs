@@ -84,7 +84,7 @@ internal static class PublicRequestLimits
     public static int ServerMaxMb(IConfiguration configuration) =>
         (int)Math.Min(3000, ServerMaxBytes(configuration) / (1024 * 1024));
 
-    public static long ServerMaxBytes(IConfiguration configuration) => configuration.GetValue<long?>("Uploads:MaxBytes") ?? 64L * 1024 * 1024 * 1024;
+    public static long ServerMaxBytes(IConfiguration configuration) => UploadSizeLimit.MaxBytes(configuration);
 
     /// <summary>Files per request body.</summary>
     public const int MaxFiles = 100;

@@ -291,7 +291,7 @@ public sealed class UploadToPublicShareEndpoint(NpgsqlDataSource db, IBlobStore 
         Post("/api/v1/s/{key}/assets");
         AllowAnonymous();
         AllowFileUploads(dontAutoBindFormData: true);
-        Options(b => b.WithMetadata(new UploadSizeLimit(configuration.GetValue<long?>("Uploads:MaxBytes") ?? 64L * 1024 * 1024 * 1024),
+        Options(b => b.WithMetadata(new UploadSizeLimit(UploadSizeLimit.MaxBytes(configuration)),
             new MultipartForm(typeof(UploadToPublicShareForm))));
         Description(d => d.WithName("uploadToPublicShare").ClearDefaultProduces(200).Produces<UploadAssetResponse>(201));
     }

@@ -68,7 +68,7 @@ public sealed class ListSharedWithMeEndpoint(NpgsqlDataSource db) : Endpoint<Sha
             SELECT s.target_type AS kind, s.id AS share_id, al.id AS album_id, NULL::uuid AS folder_id, al.name, u.id AS owner_id, u.username AS owner_username,
                    u.display_name AS owner_display_name, {AccessPolicy.AlbumRole("al")} AS role,
                    (SELECT min(si.created_at) FROM share_invitees si
-                    WHERE si.share_id = s.id AND (si.user_id = @userId OR si.group_id IN (SELECT group_id FROM group_members WHERE user_id = @userId))) AS shared_at,
+                    WHERE si.share_id = s.id AND {AccessPolicy.NamesCaller("si")}) AS shared_at,
                    (SELECT count(*) FROM ({AccessPolicy.AlbumMembers("al.id")}) members)::int AS asset_count, al.cover_asset_id, s.id AS sort_id
             FROM shares s JOIN albums al ON al.id = s.album_id JOIN users u ON u.id = al.owner_id
             WHERE al.owner_id <> @userId AND {AccessPolicy.AlbumVisible("al")}
@@ -81,10 +81,10 @@ public sealed class ListSharedWithMeEndpoint(NpgsqlDataSource db) : Endpoint<Sha
             UNION ALL
             SELECT 'folder', s.id, NULL, f.id, f.name, u.id, u.username, u.display_name,
                    (SELECT si.role FROM share_invitees si
-                    WHERE si.share_id = s.id AND (si.user_id = @userId OR si.group_id IN (SELECT group_id FROM group_members WHERE user_id = @userId))
+                    WHERE si.share_id = s.id AND {AccessPolicy.NamesCaller("si")}
                     ORDER BY array_position(ARRAY['manager', 'uploader', 'downloader', 'viewer'], si.role) LIMIT 1),
                    (SELECT min(si.created_at) FROM share_invitees si
-                    WHERE si.share_id = s.id AND (si.user_id = @userId OR si.group_id IN (SELECT group_id FROM group_members WHERE user_id = @userId))),
+                    WHERE si.share_id = s.id AND {AccessPolicy.NamesCaller("si")}),
                    (SELECT count(*) FROM assets fa WHERE fa.folder_id = f.id AND fa.trashed_at IS NULL)::int, f.cover_asset_id, s.id
             FROM shares s JOIN folders f ON f.id = s.folder_id JOIN users u ON u.id = s.owner_id
             -- Invitee roles count for Custom users; Full Access users reach the folder anyway; others not at all.
