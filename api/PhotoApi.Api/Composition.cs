@@ -83,9 +83,14 @@ public static class Composition
             // (anonymous) and check the principal themselves.
             c.Endpoints.Configurator = ep =>
             {
-                // Fail closed: an endpoint that does not say how it is guarded does not start.
-                if (ep.EndpointType.GetCustomAttributes(typeof(Access.AccessAttribute), false).Length == 0)
+                // Fail closed: an endpoint that does not say how it is guarded does not start. The declaration becomes
+                // endpoint metadata, which the access stage enforces before the handler and the tests read.
+                if (ep.EndpointType.GetCustomAttributes(typeof(Access.AccessAttribute), false) is not [Access.AccessAttribute access])
                     throw new InvalidOperationException($"{ep.EndpointType.Name} has no [Access] declaration.");
+                if (access.On is not null && access.Scope != Access.AccessScope.Policy)
+                    throw new InvalidOperationException($"{ep.EndpointType.Name} names a route id but asks the policy nothing.");
+                ep.Metadata(access);
+                ep.PreProcessors(Order.Before, new Access.AccessStage());
                 if (LibraryAreas.Contains(ep.EndpointType.Namespace ?? "") &&
                     ep.EndpointType != typeof(Features.Assets.DownloadAssetEndpoint) && ep.EndpointType != typeof(Features.Assets.GetAssetThumbnailEndpoint))
                     ep.Policies(Policies.PhotoLibrary);

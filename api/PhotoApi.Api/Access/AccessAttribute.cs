@@ -32,4 +32,28 @@ public sealed class AccessAttribute : Attribute
 
     public AccessScope Scope { get; }
     public IReadOnlyList<Permission> Permissions { get; }
+
+    /// <summary>
+    /// The route parameter holding the id of the resource the first permission is about (e.g. <c>id</c>). When set, the
+    /// <see cref="AccessStage"/> enforces that permission before the handler runs, and the handler asks nothing itself.
+    /// </summary>
+    public string? On { get; init; }
+
+    /// <summary>How the resource is named in the 404 (<c>The asset</c>).</summary>
+    public string What { get; init; } = "The resource";
+
+    /// <summary>
+    /// With <see cref="On"/>: the permission that decides between 404 and 403 — a caller who holds it but not the first
+    /// permission is told that their role does not allow this (<c>share.role_insufficient</c>) instead of "not found".
+    /// </summary>
+    public Permission SeenWith
+    {
+        get => _seenWith ?? Permissions[0];
+        init => _seenWith = value;
+    }
+
+    private readonly Permission? _seenWith;
+
+    /// <summary>Whether <see cref="SeenWith"/> was given.</summary>
+    public bool DistinguishesRole => _seenWith is not null;
 }

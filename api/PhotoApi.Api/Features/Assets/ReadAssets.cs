@@ -183,8 +183,8 @@ public sealed class AssetIdRequest
     public Guid Id { get; set; }
 }
 
-[Access(Permission.AssetView)]
-public sealed class GetAssetEndpoint(NpgsqlDataSource db, AccessPolicy policy, AssetViews views) : Endpoint<AssetIdRequest, AssetResponse>
+[Access(Permission.AssetView, On = "id", What = "The asset")]
+public sealed class GetAssetEndpoint(NpgsqlDataSource db, AssetViews views) : Endpoint<AssetIdRequest, AssetResponse>
 {
     public override void Configure()
     {
@@ -194,10 +194,8 @@ public sealed class GetAssetEndpoint(NpgsqlDataSource db, AccessPolicy policy, A
 
     public override async Task HandleAsync(AssetIdRequest req, CancellationToken ct)
     {
-        var principal = Principal.Of(User);
-        await policy.EnsureAsync(principal, Permission.AssetView, req.Id, ct, "The asset");
         await using var conn = await db.OpenConnectionAsync(ct);
         var row = await AssetQueries.GetOneAsync(conn, req.Id, ct);
-        await Send.OkAsync(await views.ForAsync(principal, row, ct), ct);
+        await Send.OkAsync(await views.ForAsync(HttpContext.Principal(), row, ct), ct);
     }
 }

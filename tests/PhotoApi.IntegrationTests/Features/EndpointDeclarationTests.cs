@@ -1,0 +1,85 @@
+using FastEndpoints;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using PhotoApi.Api.Access;
+using PhotoApi.Api.Infrastructure.Auth;
+using PhotoApi.IntegrationTests.Infrastructure;
+
+namespace PhotoApi.IntegrationTests.Features;
+
+/// <summary>
+/// How every served endpoint is guarded, read from the running app's endpoint metadata (what the pipeline enforces),
+/// not from source text: each has an access declaration, and the declaration agrees with how the route is set up.
+/// </summary>
+[Collection(ApiCollection.Name)]
+public sealed class EndpointDeclarationTests(ApiFactory api)
+{
+    private sealed record Served(string Route, Type Type, AccessAttribute? Access, EndpointDefinition Definition, bool Anonymous);
+
+    private List<Served> Endpoints()
+    {
+        _ = api.Server;
+        return api.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+            .Select(e => (e, definition: e.Metadata.GetMetadata<EndpointDefinition>()))
+            .Where(x => x.definition is not null)
+            .Select(x => new Served(x.e.RoutePattern.RawText!, x.definition!.EndpointType, x.e.Metadata.GetMetadata<AccessAttribute>(), x.definition,
+                x.e.Metadata.GetMetadata<IAllowAnonymous>() is not null))
+            .ToList();
+    }
+
+    [Fact]
+    public void Every_endpoint_carries_its_access_declaration_in_its_metadata()
+    {
+        var served = Endpoints();
+        Assert.True(served.Count > 50, $"Only {served.Count} endpoints found: the scan is broken.");
+        var undeclared = served.Where(s => s.Access is null).Select(s => s.Type.Name).ToList();
+        Assert.True(undeclared.Count == 0, $"Endpoints without an access declaration: {string.Join(", ", undeclared)}");
+    }
+
+    [Fact]
+    public void Declared_scopes_match_the_routes_authorization()
+    {
+        foreach (var s in Endpoints())
+        {
+            var access = s.Access!;
+            var roles = s.Definition.AllowedRoles ?? [];
+            switch (access.Scope)
+            {
+                case AccessScope.Admin:
+                    Assert.True(roles.Contains(UserRoles.Admin), $"{s.Type.Name} ({s.Route}) is declared Admin but does not require the admin role.");
+                    Assert.False(s.Anonymous, $"{s.Type.Name} is declared Admin but allows anonymous callers.");
+                    break;
+                case AccessScope.Anonymous:
+                case AccessScope.Guest:
+                    Assert.True(s.Anonymous, $"{s.Type.Name} ({s.Route}) is declared {access.Scope} but does not allow anonymous callers.");
+                    break;
+                case AccessScope.Caller:
+                    Assert.False(s.Anonymous, $"{s.Type.Name} ({s.Route}) acts for the caller but allows anonymous callers.");
+                    break;
+                default:
+                    Assert.NotEmpty(access.Permissions);
+                    break;
+            }
+        }
+    }
+
+    [Fact]
+    public void Every_declared_permission_has_a_rule_and_every_rule_is_declared_somewhere()
+    {
+        var served = Endpoints();
+        var named = served.SelectMany(s => s.Access!.Permissions).ToHashSet();
+        var unruled = named.Where(p => !AccessPolicy.Ruled.Contains(p)).ToList();
+        Assert.True(unruled.Count == 0, $"Declared permissions without a rule: {string.Join(", ", unruled)}");
+        var undeclared = Enum.GetValues<Permission>().Where(p => !named.Contains(p)).ToList();
+        Assert.True(undeclared.Count == 0, $"Rules no endpoint declares (dead rules): {string.Join(", ", undeclared)}");
+    }
+
+    [Fact]
+    public void Route_bound_declarations_name_a_parameter_of_their_route()
+    {
+        foreach (var s in Endpoints().Where(s => s.Access!.On is not null))
+            Assert.True(s.Route.Contains("{" + s.Access!.On + "}", StringComparison.Ordinal),
+                $"{s.Type.Name} declares its permission on '{s.Access.On}', which is not a parameter of {s.Route}.");
+    }
+}
