@@ -17,10 +17,6 @@ public static class Composition
 {
     public const string CorsPolicy = "spa";
 
-    /// <summary>The feature areas that make up the photo library: all of them need the photo-library privilege.</summary>
-    public static readonly HashSet<string> LibraryAreas = new[] { "Assets", "Folders", "Albums", "Shares", "Partners", "Sharing", "PhotoRequests" }
-        .Select(area => $"PhotoApi.Api.Features.{area}").ToHashSet(StringComparer.Ordinal);
-
     public static void AddPhotoApi(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
@@ -79,8 +75,6 @@ public static class Composition
         app.UseAuthorization();
         app.UseFastEndpoints(c =>
         {
-            // Every library operation needs the photo-library privilege; the two media routes also serve signed URLs
-            // (anonymous) and check the principal themselves.
             c.Endpoints.Configurator = ep =>
             {
                 // Fail closed: an endpoint that does not say how it is guarded does not start. The declaration becomes
@@ -91,8 +85,9 @@ public static class Composition
                     throw new InvalidOperationException($"{ep.EndpointType.Name} names a route id but asks the policy nothing.");
                 ep.Metadata(access);
                 ep.PreProcessors(Order.Before, new Access.AccessStage());
-                if (LibraryAreas.Contains(ep.EndpointType.Namespace ?? "") &&
-                    ep.EndpointType != typeof(Features.Assets.DownloadAssetEndpoint) && ep.EndpointType != typeof(Features.Assets.GetAssetThumbnailEndpoint))
+                // The photo-library privilege, failing closed: every signed-in route needs it unless it is declared as an
+                // account/directory route. Anonymous routes that ask the policy (signed media URLs) check it themselves.
+                if (access.Scope is Access.AccessScope.Policy or Access.AccessScope.Caller && ep.AnonymousVerbs is not { Length: > 0 })
                     ep.Policies(Policies.PhotoLibrary);
             };
             c.Errors.ResponseBuilder = ErrorHandling.BuildValidationProblem;

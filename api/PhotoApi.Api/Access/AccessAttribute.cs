@@ -7,6 +7,11 @@ public enum AccessScope
     Policy,
     /// <summary>It touches only the caller's own rows (its SQL is keyed by the caller's id) or lists scoped by the policy's SQL.</summary>
     Caller,
+    /// <summary>
+    /// Any signed-in user, photo-library privilege or not: their own account (profile, password, two-step, API keys,
+    /// sign-out) and the directory of users and groups. Every other signed-in route needs the photo-library privilege.
+    /// </summary>
+    SignedIn,
     /// <summary>Administrators only (its auth policy requires the admin role).</summary>
     Admin,
     /// <summary>Anyone: service routes and the steps of signing in.</summary>

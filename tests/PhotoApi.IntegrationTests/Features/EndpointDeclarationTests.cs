@@ -55,12 +55,25 @@ public sealed class EndpointDeclarationTests(ApiFactory api)
                     Assert.True(s.Anonymous, $"{s.Type.Name} ({s.Route}) is declared {access.Scope} but does not allow anonymous callers.");
                     break;
                 case AccessScope.Caller:
+                case AccessScope.SignedIn:
                     Assert.False(s.Anonymous, $"{s.Type.Name} ({s.Route}) acts for the caller but allows anonymous callers.");
                     break;
                 default:
                     Assert.NotEmpty(access.Permissions);
                     break;
             }
+        }
+    }
+
+    [Fact]
+    public void Every_signed_in_route_but_the_account_ones_needs_the_photo_library_privilege()
+    {
+        foreach (var s in Endpoints().Where(s => !s.Anonymous))
+        {
+            var library = s.Definition.PreBuiltUserPolicies?.Contains(Policies.PhotoLibrary) == true;
+            var expected = s.Access!.Scope is AccessScope.Policy or AccessScope.Caller;
+            Assert.True(library == expected,
+                $"{s.Type.Name} ({s.Route}, {s.Access.Scope}) {(library ? "needs" : "does not need")} the photo-library privilege.");
         }
     }
 

@@ -25,7 +25,7 @@ public sealed record CreateApiKeyResponse(Guid Id, string Name, string Prefix, s
 public sealed record ApiKeyResponse(Guid Id, string Name, string Prefix, DateTime CreatedAt, DateTime? LastUsedAt);
 
 /// <summary>Creates an API key for integrations (sent as X-Api-Key). It acts as its user, except for credential management.</summary>
-[Access(AccessScope.Caller)]
+[Access(AccessScope.SignedIn)]
 public sealed class CreateApiKeyEndpoint(NpgsqlDataSource db) : Endpoint<CreateApiKeyRequest, CreateApiKeyResponse>
 {
     private const string InsertSql = """
@@ -63,7 +63,7 @@ public sealed class ListApiKeysValidator : Validator<ListApiKeysRequest>
     public ListApiKeysValidator() => this.AddPagingRules();
 }
 
-[Access(AccessScope.Caller)]
+[Access(AccessScope.SignedIn)]
 public sealed class ListApiKeysEndpoint(NpgsqlDataSource db) : Endpoint<ListApiKeysRequest, Page<ApiKeyResponse>>
 {
     private const string ListSql = """
@@ -93,7 +93,7 @@ public sealed class DeleteApiKeyRequest
 }
 
 /// <summary>Revokes a key at once. Another user's key id answers 404, like an unknown one.</summary>
-[Access(AccessScope.Caller)]
+[Access(AccessScope.SignedIn)]
 public sealed class DeleteApiKeyEndpoint(NpgsqlDataSource db) : Endpoint<DeleteApiKeyRequest>
 {
     private const string DeleteSql = "DELETE FROM api_keys WHERE id = @id AND user_id = @userId";

@@ -7,7 +7,7 @@ using PhotoApi.Api.Access;
 namespace PhotoApi.Api.Features.Auth;
 
 /// <summary>Ends the caller's session: its access tokens stop working at once and its refresh tokens cannot be used.</summary>
-[Access(AccessScope.Caller)]
+[Access(AccessScope.SignedIn)]
 public sealed class LogoutEndpoint(NpgsqlDataSource db) : EndpointWithoutRequest
 {
     public override void Configure()

@@ -133,7 +133,7 @@ public sealed class ListGroupsValidator : Validator<ListGroupsRequest>
 }
 
 /// <summary>Every signed-in user may read groups (they pick them as invitees); only admins change them.</summary>
-[Access(AccessScope.Caller)]
+[Access(AccessScope.SignedIn)]
 public sealed class ListGroupsEndpoint(NpgsqlDataSource db) : Endpoint<ListGroupsRequest, Page<GroupResponse>>
 {
     public override void Configure()
@@ -155,7 +155,7 @@ public sealed class GroupIdRequest
     public Guid Id { get; set; }
 }
 
-[Access(AccessScope.Caller)]
+[Access(AccessScope.SignedIn)]
 public sealed class GetGroupEndpoint(NpgsqlDataSource db) : Endpoint<GroupIdRequest, GroupResponse>
 {
     public override void Configure()

@@ -29,7 +29,7 @@ public sealed class ChangePasswordValidator : Validator<ChangePasswordRequest>
 }
 
 /// <summary>Changes the caller's password after checking the current one; every other session of the user is ended.</summary>
-[Access(AccessScope.Caller)]
+[Access(AccessScope.SignedIn)]
 public sealed class ChangePasswordEndpoint(NpgsqlDataSource db, PasswordHasher hasher, Throttle throttle, IOptions<ThrottlingOptions> limits)
     : Endpoint<ChangePasswordRequest>
 {

@@ -6,7 +6,7 @@ using PhotoApi.Api.Access;
 
 namespace PhotoApi.Api.Features.Me;
 
-[Access(AccessScope.Caller)]
+[Access(AccessScope.SignedIn)]
 public sealed class GetMeEndpoint(NpgsqlDataSource db) : EndpointWithoutRequest<UserResponse>
 {
     public override void Configure()

@@ -12,7 +12,7 @@ namespace PhotoApi.Api.Features.Me;
 public sealed record EnrollTotpResponse(string Secret, string OtpauthUri);
 
 /// <summary>Starts two-step enrollment: a new secret to put in an authenticator app. It takes effect once confirmed.</summary>
-[Access(AccessScope.Caller)]
+[Access(AccessScope.SignedIn)]
 public sealed class EnrollTotpEndpoint(NpgsqlDataSource db) : EndpointWithoutRequest<EnrollTotpResponse>
 {
     private const string EnrollSql = """
@@ -49,7 +49,7 @@ public sealed class TotpCodeValidator : Validator<TotpCodeRequest>
 }
 
 /// <summary>Confirms enrollment with a code from the app; from now on sign-in asks for a code.</summary>
-[Access(AccessScope.Caller)]
+[Access(AccessScope.SignedIn)]
 public sealed class ConfirmTotpEndpoint(NpgsqlDataSource db) : Endpoint<TotpCodeRequest>
 {
     private const string PendingSql = "SELECT totp_pending_secret FROM users WHERE id = @id AND totp_secret IS NULL";
@@ -80,7 +80,7 @@ public sealed class ConfirmTotpEndpoint(NpgsqlDataSource db) : Endpoint<TotpCode
 }
 
 /// <summary>Turns two-step verification off; a current code proves the caller still holds the device.</summary>
-[Access(AccessScope.Caller)]
+[Access(AccessScope.SignedIn)]
 public sealed class DisableTotpEndpoint(NpgsqlDataSource db) : Endpoint<TotpCodeRequest>
 {
     private const string SecretSql = "SELECT totp_secret, totp_last_step FROM users WHERE id = @id";

@@ -32,7 +32,7 @@ public sealed record PrincipalResponse(string Type, Guid Id, string Name, string
 public sealed record SearchPrincipalsResponse(IReadOnlyList<PrincipalResponse> Items);
 
 /// <summary>Finds active users and groups to share with. Pending and disabled accounts are not offered.</summary>
-[Access(AccessScope.Caller)]
+[Access(AccessScope.SignedIn)]
 public sealed class SearchPrincipalsEndpoint(NpgsqlDataSource db) : Endpoint<SearchPrincipalsRequest, SearchPrincipalsResponse>
 {
     private const string SearchSql = """
