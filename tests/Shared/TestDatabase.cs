@@ -17,14 +17,16 @@ public static class TestDatabase
     private static string? _server;
     private static PostgreSqlContainer? _container;
 
-    public static async Task<string> CreateDatabaseAsync(string purpose)
+    /// <param name="template">A database to copy (it must have no open connections), else an empty one.</param>
+    public static async Task<string> CreateDatabaseAsync(string purpose, string? template = null)
     {
         var server = await ServerAsync();
         var name = $"photoapi_{purpose}_{Guid.NewGuid():N}"[..40].ToLowerInvariant();
         await using (var conn = new NpgsqlConnection(server))
         {
             await conn.OpenAsync();
-            await using var cmd = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", conn);
+            var sql = template is null ? $"CREATE DATABASE \"{name}\"" : $"CREATE DATABASE \"{name}\" TEMPLATE \"{template}\"";
+            await using var cmd = new NpgsqlCommand(sql, conn);
             await cmd.ExecuteNonQueryAsync();
         }
         return new NpgsqlConnectionStringBuilder(server) { Database = name, Pooling = true, MaxPoolSize = 50 }.ConnectionString;

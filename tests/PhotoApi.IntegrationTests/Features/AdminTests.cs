@@ -4,7 +4,7 @@ using PhotoApi.IntegrationTests.Infrastructure;
 namespace PhotoApi.IntegrationTests.Features;
 
 [Collection(ApiCollection.Name)]
-public sealed class AdminTests(ApiFactory api)
+public sealed class AdminTests(ApiFactory api) : IClassFixture<ApiFactory>
 {
     public static TheoryData<string, string> AdminRoutes => new()
     {

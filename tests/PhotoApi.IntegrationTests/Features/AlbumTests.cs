@@ -6,7 +6,7 @@ namespace PhotoApi.IntegrationTests.Features;
 
 /// <summary>Albums (manual and conditional) and album shares, through HTTP against PostgreSQL.</summary>
 [Collection(ApiCollection.Name)]
-public sealed class AlbumTests(ApiFactory api)
+public sealed class AlbumTests(ApiFactory api) : IClassFixture<ApiFactory>
 {
     [Fact]
     public async Task A_manual_album_holds_each_asset_once_and_remembers_who_added_it()

@@ -8,7 +8,7 @@ using PhotoApi.IntegrationTests.Infrastructure;
 namespace PhotoApi.IntegrationTests.Features;
 
 [Collection(ApiCollection.Name)]
-public sealed class ApiKeyTests(ApiFactory api)
+public sealed class ApiKeyTests(ApiFactory api) : IClassFixture<ApiFactory>
 {
     [Fact]
     public async Task A_key_is_shown_once_stored_hashed_and_works_until_deleted()

@@ -6,7 +6,7 @@ using PhotoApi.IntegrationTests.Infrastructure;
 namespace PhotoApi.IntegrationTests.Features;
 
 [Collection(ApiCollection.Name)]
-public sealed class AuthTests(ApiFactory api)
+public sealed class AuthTests(ApiFactory api) : IClassFixture<ApiFactory>
 {
     private static object NewAccount(string password = "Str0ng-Pass") => new
     {

@@ -16,7 +16,7 @@ namespace PhotoApi.IntegrationTests.Features;
 /// property names and JSON types of request and response bodies differ from it, in either direction.
 /// </summary>
 [Collection(ApiCollection.Name)]
-public sealed class ContractTests(ApiFactory api)
+public sealed class ContractTests(ApiFactory api) : IClassFixture<ApiFactory>
 {
     private static readonly string[] Verbs = ["get", "put", "post", "delete", "patch"];
 

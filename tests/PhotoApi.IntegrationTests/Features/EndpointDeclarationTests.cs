@@ -13,7 +13,7 @@ namespace PhotoApi.IntegrationTests.Features;
 /// not from source text: each has an access declaration, and the declaration agrees with how the route is set up.
 /// </summary>
 [Collection(ApiCollection.Name)]
-public sealed class EndpointDeclarationTests(ApiFactory api)
+public sealed class EndpointDeclarationTests(ApiFactory api) : IClassFixture<ApiFactory>
 {
     private sealed record Served(string Route, Type Type, AccessAttribute? Access, EndpointDefinition Definition, bool Anonymous);
 

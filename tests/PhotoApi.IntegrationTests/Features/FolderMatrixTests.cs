@@ -25,7 +25,7 @@ namespace PhotoApi.IntegrationTests.Features;
 /// untouched. All failing cells are reported together, each by name.</para>
 /// </remarks>
 [Collection(ApiCollection.Name)]
-public sealed class FolderMatrixTests(ApiFactory api, ITestOutputHelper output)
+public sealed class FolderMatrixTests(ApiFactory api, ITestOutputHelper output) : IClassFixture<ApiFactory>
 {
     /// <summary>The operations of the roles table, in its order.</summary>
     private static readonly string[] Operations =

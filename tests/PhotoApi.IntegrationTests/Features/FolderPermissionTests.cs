@@ -6,7 +6,7 @@ namespace PhotoApi.IntegrationTests.Features;
 
 /// <summary>Shared Space access and folder permissions through HTTP: access levels, inheritance, deny wins, explanations.</summary>
 [Collection(ApiCollection.Name)]
-public sealed class FolderPermissionTests(ApiFactory api)
+public sealed class FolderPermissionTests(ApiFactory api) : IClassFixture<ApiFactory>
 {
     private sealed record Effective(Guid FolderId, Guid PrincipalId, string Access, string[] FolderOperations, string[] FileOperations, List<JsonElement> Entries);
 

@@ -9,7 +9,7 @@ using PhotoApi.IntegrationTests.Infrastructure;
 namespace PhotoApi.IntegrationTests.Features;
 
 [Collection(ApiCollection.Name)]
-public sealed class FolderTests(ApiFactory api)
+public sealed class FolderTests(ApiFactory api) : IClassFixture<ApiFactory>
 {
     public sealed record Crumb(Guid Id, string Name);
 

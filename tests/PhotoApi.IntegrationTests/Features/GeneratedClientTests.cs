@@ -6,7 +6,7 @@ namespace PhotoApi.IntegrationTests.Features;
 
 /// <summary>What an integrator does: generate the client from openapi.yaml and call the API with it.</summary>
 [Collection(ApiCollection.Name)]
-public sealed class GeneratedClientTests(ApiFactory api)
+public sealed class GeneratedClientTests(ApiFactory api) : IClassFixture<ApiFactory>
 {
     [Fact]
     public async Task The_generated_csharp_client_signs_in_reads_and_gets_typed_problems()

@@ -4,7 +4,7 @@ using PhotoApi.IntegrationTests.Infrastructure;
 namespace PhotoApi.IntegrationTests.Features;
 
 [Collection(ApiCollection.Name)]
-public sealed class GroupTests(ApiFactory api)
+public sealed class GroupTests(ApiFactory api) : IClassFixture<ApiFactory>
 {
     [Fact]
     public async Task Admin_manages_groups_and_members()

@@ -12,7 +12,7 @@ namespace PhotoApi.IntegrationTests.Features;
 /// Hangfire keeps some global state, so the fixture's worker is the only one here; separate worker processes share nothing.)
 /// </summary>
 [Collection(ApiCollection.Name)]
-public sealed class JobRoundTripTests(ApiFactory api)
+public sealed class JobRoundTripTests(ApiFactory api) : IClassFixture<ApiFactory>
 {
     [Fact]
     public async Task A_job_enqueued_by_the_api_is_run_by_the_worker()

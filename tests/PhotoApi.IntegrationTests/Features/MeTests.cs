@@ -5,7 +5,7 @@ using PhotoApi.IntegrationTests.Infrastructure;
 namespace PhotoApi.IntegrationTests.Features;
 
 [Collection(ApiCollection.Name)]
-public sealed class MeTests(ApiFactory api)
+public sealed class MeTests(ApiFactory api) : IClassFixture<ApiFactory>
 {
     [Fact]
     public async Task GetMe_shows_the_caller_and_needs_a_token()

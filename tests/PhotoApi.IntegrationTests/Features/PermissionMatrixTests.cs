@@ -18,7 +18,7 @@ namespace PhotoApi.IntegrationTests.Features;
 /// so the Provider rows are absent from the conditional album's cells.
 /// </remarks>
 [Collection(ApiCollection.Name)]
-public sealed class PermissionMatrixTests(ApiFactory api, ITestOutputHelper output)
+public sealed class PermissionMatrixTests(ApiFactory api, ITestOutputHelper output) : IClassFixture<ApiFactory>
 {
     [Fact]
     public async Task Viewing_and_downloading_follow_each_callers_role()

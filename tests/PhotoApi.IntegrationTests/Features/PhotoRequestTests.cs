@@ -11,7 +11,7 @@ namespace PhotoApi.IntegrationTests.Features;
 /// with real libvips, and exiftool reading what was stored.
 /// </summary>
 [Collection(ApiCollection.Name)]
-public sealed class PhotoRequestTests(ApiFactory api)
+public sealed class PhotoRequestTests(ApiFactory api) : IClassFixture<ApiFactory>
 {
     private sealed record PhotoRequest(Guid Id, string Subject, string Description, Guid? FolderId, Guid? AlbumId, int? MaxFileSizeMb,
         DateTime? ExpiresAt, bool Enabled, string Key, string Url, int UploadCount, int ReadyCount, int FailedCount);

@@ -4,7 +4,7 @@ using PhotoApi.IntegrationTests.Infrastructure;
 namespace PhotoApi.IntegrationTests.Features;
 
 [Collection(ApiCollection.Name)]
-public sealed class PrincipalTests(ApiFactory api)
+public sealed class PrincipalTests(ApiFactory api) : IClassFixture<ApiFactory>
 {
     [Fact]
     public async Task Search_finds_active_users_and_groups_without_emails()

@@ -5,7 +5,7 @@ using PhotoApi.IntegrationTests.Infrastructure;
 namespace PhotoApi.IntegrationTests.Features;
 
 [Collection(ApiCollection.Name)]
-public sealed class ServiceTests(ApiFactory api)
+public sealed class ServiceTests(ApiFactory api) : IClassFixture<ApiFactory>
 {
     [Fact]
     public async Task Health_is_live_and_ready_once_migrated()

@@ -7,7 +7,7 @@ namespace PhotoApi.IntegrationTests.Features;
 
 /// <summary>Share links for guests, through HTTP: passwords on every route, expiry, rotation, options, throttling.</summary>
 [Collection(ApiCollection.Name)]
-public sealed class ShareLinkTests(ApiFactory api)
+public sealed class ShareLinkTests(ApiFactory api) : IClassFixture<ApiFactory>
 {
     private sealed record Unlocked(string ShareToken, DateTime ExpiresAt);
 

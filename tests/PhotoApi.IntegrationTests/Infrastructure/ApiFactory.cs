@@ -9,7 +9,8 @@ using PhotoApi.Workers;
 namespace PhotoApi.IntegrationTests.Infrastructure;
 
 /// <summary>
-/// The real API (Program.cs, every middleware) over a fresh PostgreSQL database of its own. The first account is
+/// The real API (Program.cs, every middleware) over a fresh PostgreSQL database of its own (a copy of one migrated
+/// template, so each test class starts from the same empty schema in milliseconds). The first account is
 /// registered as the bootstrap admin and registration is opened, so tests create their own users and never depend on
 /// each other's data or order.
 /// </summary>
@@ -34,7 +35,7 @@ public sealed class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        ConnectionString = await TestDatabase.CreateDatabaseAsync("api");
+        ConnectionString = await MigratedDatabase.CreateAsync();
         Diagnostics.ConnectionString = ConnectionString;
         var client = NewClient();
         var created = await client.PostAsJsonAsync("/api/v1/auth/register",
@@ -113,8 +114,12 @@ public sealed record Session(HttpClient Client, Tokens Tokens, string Username, 
     public Guid UserId { get; init; }
 }
 
-[CollectionDefinition(Name)]
-public sealed class ApiCollection : ICollectionFixture<ApiFactory>
+/// <summary>
+/// The integration test classes run one after another (the API and worker hosts share process-wide state such as
+/// Hangfire's global configuration); each class gets an <see cref="ApiFactory"/>, and so a database, of its own.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class ApiCollection
 {
     public const string Name = "api";
 }
