@@ -11,7 +11,7 @@ namespace PhotoApi.Api.Access;
 /// <summary>A share as its link lets a guest use it.</summary>
 public sealed record ShareLink(Guid Id, Guid OwnerId, bool OwnerIsAdmin, string OwnerDisplayName, string TargetType, Guid? AlbumId, Guid? FolderId, bool ApplyToSubfolders,
     string AlbumKind, string Title, string Description,
-    string Privacy, string? PasswordHash, byte[] LinkKeyHash, DateTime? ExpiresAt, bool AllowDownload, bool AllowUpload, bool ShowMetadata)
+    string Privacy, string? PasswordHash, byte[] LinkKeyHash, DateTime? ExpiresAt, bool AllowDownload, bool AllowUpload, bool ShowMetadata, long LinkVersion)
 {
     public bool PasswordRequired => PasswordHash is not null;
 }
@@ -38,7 +38,7 @@ public sealed partial class GuestLinks(NpgsqlDataSource db, Throttle throttle, I
     private const string ShareSql = $"""
         SELECT s.id, s.owner_id, u.role = 'admin' AS owner_is_admin, u.display_name AS owner_display_name, s.target_type, s.album_id, s.folder_id, s.apply_to_subfolders,
                coalesce(al.kind, 'folder') AS album_kind, coalesce(al.name, f.name) AS title, s.description,
-               s.privacy, s.password_hash, s.link_key_hash, s.expires_at, s.allow_download, s.allow_upload, s.show_metadata
+               s.privacy, s.password_hash, s.link_key_hash, s.expires_at, s.allow_download, s.allow_upload, s.show_metadata, s.link_version
         FROM shares s LEFT JOIN albums al ON al.id = s.album_id LEFT JOIN folders f ON f.id = s.folder_id JOIN users u ON u.id = s.owner_id
         WHERE s.link_key_hash = @hash AND s.link_enabled AND (s.expires_at IS NULL OR s.expires_at > now()) AND u.status = 'active'
           AND {PhotoApiAuthenticationHandler.PhotoLibrarySql}
@@ -225,7 +225,10 @@ public sealed partial class GuestLinks(NpgsqlDataSource db, Throttle throttle, I
         : context.Request.Query["token"].FirstOrDefault() is { Length: > 0 } query ? query
         : context.Request.Cookies[TokenCookie];
 
-    /// <summary>A token names its expiry and MACs it with the share's id, password hash and key hash: a new password, a rotated key or an expiry ends it.</summary>
+    /// <summary>
+    /// A token names its expiry and MACs it with the share's id, password hash, key hash and link version: a new password,
+    /// a rotated key, the link turned off (and on again), a new expiry or privacy, or the token's own expiry ends it.
+    /// </summary>
     private async Task<bool> TokenValidAsync(ShareLink link, string token, CancellationToken ct)
     {
         var dot = token.IndexOf('.', StringComparison.Ordinal);
@@ -236,7 +239,7 @@ public sealed partial class GuestLinks(NpgsqlDataSource db, Throttle throttle, I
     }
 
     private Task<string> TokenMacAsync(ShareLink link, long exp, CancellationToken ct) =>
-        signer.MacAsync($"share-unlock:{link.Id:N}:{exp}:{link.PasswordHash}:{Convert.ToHexStringLower(link.LinkKeyHash)}", ct);
+        signer.MacAsync($"share-unlock:{link.Id:N}:{link.LinkVersion}:{exp}:{link.PasswordHash}:{Convert.ToHexStringLower(link.LinkKeyHash)}", ct);
 
     private const string PhotoRequestSql = $"""
         SELECT r.id, r.owner_id, u.role = 'admin' AS owner_is_admin, u.display_name AS owner_display_name, r.subject, r.description,
