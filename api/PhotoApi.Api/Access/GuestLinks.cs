@@ -35,13 +35,16 @@ public sealed partial class GuestLinks(NpgsqlDataSource db, Throttle throttle, I
     public const string TokenHeader = "X-Share-Token";
     public const string TokenCookie = "photoapi_share";
 
-    private const string ShareSql = $"""
+    /// <summary>Share <paramref name="s"/>'s link works now: turned on, not expired, and its owner active (with the photo library).</summary>
+    private static string LinkOn(string s) =>
+        $"({s}.link_enabled AND ({s}.expires_at IS NULL OR {s}.expires_at > now()) AND {AccessPolicy.UserActive($"{s}.owner_id")})";
+
+    private static readonly string ShareSql = $"""
         SELECT s.id, s.owner_id, u.role = 'admin' AS owner_is_admin, u.display_name AS owner_display_name, s.target_type, s.album_id, s.folder_id, s.apply_to_subfolders,
                coalesce(al.kind, 'folder') AS album_kind, coalesce(al.name, f.name) AS title, s.description,
                s.privacy, s.password_hash, s.link_key_hash, s.expires_at, s.allow_download, s.allow_upload, s.show_metadata, s.link_version
         FROM shares s LEFT JOIN albums al ON al.id = s.album_id LEFT JOIN folders f ON f.id = s.folder_id JOIN users u ON u.id = s.owner_id
-        WHERE s.link_key_hash = @hash AND s.link_enabled AND (s.expires_at IS NULL OR s.expires_at > now()) AND u.status = 'active'
-          AND {PhotoApiAuthenticationHandler.PhotoLibrarySql}
+        WHERE s.link_key_hash = @hash AND {LinkOn("s")}
         """;
 
     /// <summary>
@@ -170,9 +173,17 @@ public sealed partial class GuestLinks(NpgsqlDataSource db, Throttle throttle, I
         return visible;
     }
 
-    /// <summary>A signed-in caller of a non-public link acts with their own rights too: this throws unless they hold <paramref name="permission"/>.</summary>
+    /// <summary>
+    /// Throws unless the link may do <paramref name="permission"/> on <paramref name="id"/> for this caller: a download
+    /// needs the link owner's own download right on the asset now (403 <c>share.download_disabled</c> — a link shows what
+    /// its owner may view, and gives what they may download); and a signed-in caller of a non-public link acts with their
+    /// own rights too.
+    /// </summary>
     public async Task EnsureCallerMayAsync(HttpContext context, ShareLink link, Permission permission, Guid id, CancellationToken ct)
     {
+        if (permission is Permission.AssetDownload &&
+            !(await policy.AllowedAsync(new Principal(link.OwnerId, link.OwnerIsAdmin), Permission.AssetDownload, [id], ct)).Contains(id))
+            throw new ApiException(403, ErrorCodes.ShareDownloadDisabled, "The owner of this link may not download this file.");
         if (link.Privacy == "public") return;
         var seenWith = permission is Permission.AssetDownload ? Permission.AssetView : permission is Permission.FolderUpload ? Permission.FolderView : Permission.AlbumView;
         await policy.EnsureRoleAsync(Principal.Of(context.User), permission, id, seenWith, "The link's contents", ct);
@@ -241,11 +252,11 @@ public sealed partial class GuestLinks(NpgsqlDataSource db, Throttle throttle, I
     private Task<string> TokenMacAsync(ShareLink link, long exp, CancellationToken ct) =>
         signer.MacAsync($"share-unlock:{link.Id:N}:{link.LinkVersion}:{exp}:{link.PasswordHash}:{Convert.ToHexStringLower(link.LinkKeyHash)}", ct);
 
-    private const string PhotoRequestSql = $"""
+    private static readonly string PhotoRequestSql = $"""
         SELECT r.id, r.owner_id, u.role = 'admin' AS owner_is_admin, u.display_name AS owner_display_name, r.subject, r.description,
                r.folder_id, r.album_id, r.max_file_size_mb, r.expires_at, r.enabled
         FROM photo_requests r JOIN users u ON u.id = r.owner_id
-        WHERE r.link_key_hash = @hash AND u.status = 'active' AND {PhotoApiAuthenticationHandler.PhotoLibrarySql}
+        WHERE r.link_key_hash = @hash AND {AccessPolicy.UserActive("r.owner_id")}
         """;
 
     /// <summary>
