@@ -298,15 +298,17 @@ public sealed partial class GuestLinks(NpgsqlDataSource db, Throttle throttle, I
         return (link.FolderId, album);
     }
 
-    private const string SharedAlbumSql = """
+    private static readonly string SharedAlbumSql = $"""
         SELECT al.id, al.name FROM albums al
-        WHERE al.id = @albumId AND EXISTS (SELECT 1 FROM shares s WHERE s.album_id = al.id)
+        WHERE al.id = @albumId
+          AND EXISTS (SELECT 1 FROM shares s WHERE s.album_id = al.id AND {LinkOn("s")} AND s.privacy = 'public' AND s.password_hash IS NULL)
         """;
 
     /// <summary>
     /// The request's album, if guests of the request may see its contents: only while the request's owner still may add
-    /// to it, and only where the album is shared (with invitees or by link) — an unshared album stays private even though
-    /// the request adds to it.
+    /// to it, and only while the album's own link is open to any guest right now (turned on, public, no password, not
+    /// expired, its owner active). An album shared with invitees only, or behind a password, stays private even though
+    /// the request adds to it; and the page shows no more than that link does (<see cref="AccessPolicy.AlbumMembers"/>).
     /// </summary>
     public async Task<(Guid Id, string Name)?> SharedRequestAlbumAsync(PhotoRequestLink link, CancellationToken ct)
     {
