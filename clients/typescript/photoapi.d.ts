@@ -749,7 +749,9 @@ export interface paths {
          *       see answers 404; one the caller sees but may not download (an album Viewer's, or a Shared Space file without
          *       the `download` operation) answers 403 `share.role_insufficient`.
          *     - `albumId`: the album's owner, Downloaders and Providers may; a Viewer gets 403 `share.role_insufficient`, and
-         *       an album the caller may not see answers 404.
+         *       an album the caller may not see answers 404. All or nothing here too: an album that shows a file the caller
+         *       may view but not download (its contributor lost the Shared Space `download` operation) answers 403
+         *       `share.role_insufficient`.
          */
         post: operations["downloadArchive"];
         delete?: never;
@@ -1269,7 +1271,8 @@ export interface paths {
          *     `X-Share-Token` header, or as `?token=` (e.g. in an `<img src>`). The answer also sets the `photoapi_share`
          *     cookie (HttpOnly, SameSite=Lax, scoped to `/api/v1/s/<key>`), so a browser needs neither. The token lasts as long
          *     as the server's `Links:UnlockLifetime` (2 hours by default; see `expiresAt`) and ends sooner when the owner sets a
-         *     new password, rotates the key, turns the link off or deletes the share.
+         *     new password, rotates the key, turns the link off (also when it is turned on again), changes its expiry or
+         *     privacy, or deletes the share.
          *
          *     A wrong password and a key that opens nothing (unknown, turned off, expired, private or full_access_only — only
          *     public links are unlocked) are answered alike, 401 `share.unlock_failed`, after the same slow hash. Attempts are
@@ -1367,8 +1370,8 @@ export interface paths {
         };
         /**
          * Download an original through a share link
-         * @description The original bytes of an asset the link shows, where the link allows downloads (else 403
-         *     `share.download_disabled`), as an attachment: named as uploaded where the link shows metadata, else by the
+         * @description The original bytes of an asset the link shows, where the link allows downloads and its owner may still download
+         *     the asset (else 403 `share.download_disabled`), as an attachment: named as uploaded where the link shows metadata, else by the
          *     asset's id with the original extension. The `Content-Type` sent is the asset's content type; treat the body as
          *     opaque bytes. Each download counts once for the owner (`downloadCount`, `lastAccessedAt`): a request without
          *     `Range` or with a range from the first byte (`bytes=0-…`) counts, later ranges do not. An asset the
@@ -1596,9 +1599,11 @@ export interface paths {
         /**
          * Open a photo request link
          * @description What a guest with the link sees, without an account (the link key is the credential): the subject, the
-         *     description, who asks, the largest file accepted and what may be sent (photos only). When the request's album is
-         *     shared (with invitees or by link), also that album's newest photos (up to 200) — thumbnails and previews only,
-         *     through signed URLs, with no file names, dates, camera or location; an album that is not shared stays private.
+         *     description, who asks, the largest file accepted and what may be sent (photos only). While the request's album
+         *     has a link open to any guest right now (turned on, `public`, no password, not expired, its owner active), also
+         *     that album's newest photos (up to 200), no more than that link shows — thumbnails and previews only, through
+         *     signed URLs, with no file names, dates, camera or location; any other album (shared with invitees only, or
+         *     behind a password) stays private.
          *
          *     An unknown or malformed key answers 404 `request.not_found`; those misses are counted per client address, and
          *     past the limit the address gets 429 `auth.throttled` for a while. A disabled or expired request answers 410 with
@@ -6672,7 +6677,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["SharePasswordRequired"];
-            /** @description The link's owner does not allow downloads (`share.download_disabled`). */
+            /** @description The link's owner does not allow downloads, or may no longer download this file (`share.download_disabled`). */
             403: {
                 headers: {
                     [name: string]: unknown;

@@ -17,29 +17,58 @@ namespace PhotoApi.Api.Access;
 /// nothing.</para>
 /// <para>Albums: the owner does everything. Invitees of the album's share (a user directly, or a member of an invited
 /// group; the highest role wins) are Viewers (see), Downloaders (see, download) or Providers (see, download, add, remove
-/// what they added). What an album shows (never the trash) is visible to its owner and invitees at their role. A
-/// selection share is a hidden album and follows the same rules.</para>
+/// what they added). What an album shows (never the trash) is visible to its owner and invitees at their role. An entry
+/// grants nothing by itself: it shows what whoever added it (for a conditional album, its owner) may still view by their
+/// own rights now, and gives what they may still download. A selection share is a hidden album and follows the same
+/// rules.</para>
 /// <para>Partners see and download the whole Personal Space of the users who share it with them, never the trash.</para>
+/// <para>What a user shares (albums, selections, folder shares, their library) stops for everyone while an admin has
+/// disabled them, as their links stop for guests.</para>
 /// <para>Admins get no access to other users' albums, shares or libraries from their role.</para>
 /// </remarks>
 public sealed class AccessPolicy(NpgsqlDataSource db)
 {
-    private const string MyGroups = "SELECT gm.group_id FROM group_members gm WHERE gm.user_id = @userId";
+    /// <summary>
+    /// Whose rights a rule evaluates: SQL expressions for the user's id and whether they are an admin. Rules about the
+    /// caller use <see cref="Caller"/> (parameters <c>@userId</c>, <c>@isAdmin</c>); rules about an album's owner or an
+    /// entry's contributor name a column (<see cref="UserIn"/>), so that what they may do now is read in the same query.
+    /// The expressions must not name the aliases the fragments use inside (<c>s</c>, <c>si</c>, <c>fp</c>, <c>gm</c>, …).
+    /// </summary>
+    private sealed record Who(string Id, string IsAdmin);
+
+    private static readonly Who Caller = new("@userId", "@isAdmin");
+
+    private static Who UserIn(string id) => new(id, $"EXISTS (SELECT 1 FROM users wu WHERE wu.id = {id} AND wu.role = 'admin')");
+
+    private static string MyGroups(Who who) => $"SELECT gm.group_id FROM group_members gm WHERE gm.user_id = {who.Id}";
 
     /// <summary>
     /// An invitee or permission entry (a row <paramref name="entry"/> with <c>user_id</c> / <c>group_id</c>) names the
     /// caller (<c>@userId</c>): directly, or through a group they belong to.
     /// </summary>
-    public static string NamesCaller(string entry) => $"({entry}.user_id = @userId OR {entry}.group_id IN ({MyGroups}))";
+    public static string NamesCaller(string entry) => Names(entry, Caller);
+
+    private static string Names(string entry, Who who) => $"({entry}.user_id = {who.Id} OR {entry}.group_id IN ({MyGroups(who)}))";
+
+    /// <summary>
+    /// User <paramref name="user"/> (an SQL expression) may use their library now: an active account with the photo
+    /// library. What a disabled owner shares stops for everyone (invitees, partners and link guests alike) until an
+    /// admin enables them again.
+    /// </summary>
+    public static string UserActive(string user) => $"""
+        EXISTS (SELECT 1 FROM users u WHERE u.id = {user} AND u.status = 'active' AND {Infrastructure.Auth.PhotoApiAuthenticationHandler.PhotoLibrarySql})
+        """;
 
     /// <summary>
     /// The caller's Shared Space access: <c>full</c>, <c>custom</c> or <c>none</c>. Admins have Full Access; otherwise the
     /// user's own setting, else the widest of their groups' settings, else none. Parameters <c>@userId</c>, <c>@isAdmin</c>.
     /// </summary>
-    public const string SharedSpaceLevel = $"""
-        (CASE WHEN @isAdmin THEN 'full' ELSE coalesce(
-            (SELECT ssa.level FROM shared_space_access ssa WHERE ssa.user_id = @userId),
-            (SELECT ssa.level FROM shared_space_access ssa WHERE ssa.group_id IN ({MyGroups})
+    public static readonly string SharedSpaceLevel = SharedSpaceLevelOf(Caller);
+
+    private static string SharedSpaceLevelOf(Who who) => $"""
+        (CASE WHEN {who.IsAdmin} THEN 'full' ELSE coalesce(
+            (SELECT ssa.level FROM shared_space_access ssa WHERE ssa.user_id = {who.Id}),
+            (SELECT ssa.level FROM shared_space_access ssa WHERE ssa.group_id IN ({MyGroups(who)})
              ORDER BY array_position(ARRAY['full', 'custom', 'none'], ssa.level) LIMIT 1),
             'none') END)
         """;
@@ -47,25 +76,25 @@ public sealed class AccessPolicy(NpgsqlDataSource db)
     private const string SharedSpaceEnabled = "(SELECT shared_space_enabled FROM settings)";
 
     /// <summary>
-    /// The caller's folder-permission entries that reach a folder (<paramref name="kind"/> <c>folder</c>) or the files
-    /// directly in it (<c>file</c>): explicit ones on it, and inherited ones from its ancestors as their applies-to says.
-    /// A folder share's invitees count as allow entries of their role on the shared folder and its files (and, applied to
-    /// subfolders, everything below).
+    /// The folder-permission entries of <paramref name="who"/> that reach a folder (<paramref name="kind"/> <c>folder</c>)
+    /// or the files directly in it (<c>file</c>): explicit ones on it, and inherited ones from its ancestors as their
+    /// applies-to says. A folder share's invitees count as allow entries of their role on the shared folder and its files
+    /// (and, applied to subfolders, everything below) while the share's owner is active.
     /// </summary>
-    private static string AclEntries(string folder, string kind) => $"""
+    private static string AclEntries(string folder, string kind, Who who) => $"""
         WITH RECURSIVE chain(id, parent_id, depth) AS (
             SELECT cf.id, cf.parent_id, 0 FROM folders cf WHERE cf.id = {folder}
-            UNION ALL SELECT pf.id, pf.parent_id, c.depth + 1 FROM folders pf JOIN chain c ON pf.id = c.parent_id)
+            UNION ALL SELECT pf.id, pf.parent_id, up.depth + 1 FROM folders pf JOIN chain up ON pf.id = up.parent_id)
         SELECT e.effect, e.operations FROM (
             SELECT fp.effect, fp.operations, fp.applies_to, ch.depth
             FROM folder_permissions fp JOIN chain ch ON ch.id = fp.folder_id
-            WHERE {NamesCaller("fp")}
+            WHERE {Names("fp", who)}
             UNION ALL
             SELECT 'allow', {FolderRoleOperations("si.role")},
                    CASE WHEN s.apply_to_subfolders THEN ARRAY['this_folder', 'files', 'subfolders', 'descendants'] ELSE ARRAY['this_folder', 'files'] END,
                    ch.depth
             FROM shares s JOIN share_invitees si ON si.share_id = s.id JOIN chain ch ON ch.id = s.folder_id
-            WHERE {NamesCaller("si")}
+            WHERE {Names("si", who)} AND {UserActive("s.owner_id")}
         ) e
         WHERE {(kind == "folder"
             ? "CASE WHEN e.depth = 0 THEN 'this_folder' = ANY(e.applies_to) WHEN e.depth = 1 THEN 'subfolders' = ANY(e.applies_to) ELSE 'subfolders' = ANY(e.applies_to) AND 'descendants' = ANY(e.applies_to) END"
@@ -78,33 +107,46 @@ public sealed class AccessPolicy(NpgsqlDataSource db)
             $"WHEN {role} = '{r.Key}' THEN ARRAY[{string.Join(", ", r.Value.Select(op => $"'{op}'"))}]")) + " ELSE ARRAY[]::text[] END)";
 
     /// <summary>An allow entry grants <paramref name="operation"/> and no deny entry takes it away (deny wins).</summary>
-    private static string AclAllows(string folder, string kind, string operation) => $"""
-        (EXISTS (SELECT 1 FROM ({AclEntries(folder, kind)}) acl WHERE acl.effect = 'allow' AND '{operation}' = ANY(acl.operations))
-         AND NOT EXISTS (SELECT 1 FROM ({AclEntries(folder, kind)}) acl WHERE acl.effect = 'deny' AND '{operation}' = ANY(acl.operations)))
+    private static string AclAllows(string folder, string kind, string operation, Who who) => $"""
+        (EXISTS (SELECT 1 FROM ({AclEntries(folder, kind, who)}) acl WHERE acl.effect = 'allow' AND '{operation}' = ANY(acl.operations))
+         AND NOT EXISTS (SELECT 1 FROM ({AclEntries(folder, kind, who)}) acl WHERE acl.effect = 'deny' AND '{operation}' = ANY(acl.operations)))
         """;
 
     /// <summary>In Shared Space (while enabled): Full Access does everything; Custom does what the folder permissions allow.</summary>
-    private static string SharedSpaceAllows(string folder, string kind, string operation) => $"""
-        ({SharedSpaceEnabled} AND ({SharedSpaceLevel} = 'full' OR {SharedSpaceLevel} = 'custom' AND {AclAllows(folder, kind, operation)}))
-        """;
+    private static string SharedSpaceAllows(string folder, string kind, string operation, Who? who = null)
+    {
+        var level = SharedSpaceLevelOf(who ?? Caller);
+        return $"""
+            ({SharedSpaceEnabled} AND ({level} = 'full' OR {level} = 'custom' AND {AclAllows(folder, kind, operation, who ?? Caller)}))
+            """;
+    }
 
-    /// <summary>The caller may do <paramref name="operation"/> on asset <c>a</c> (in folder <c>f</c>) as its owner or through Shared Space.</summary>
-    private static string OwnAsset(string operation) => $"""
-        ((f.id IS NULL OR f.space = 'personal') AND a.owner_id = @userId OR f.space = 'shared' AND {SharedSpaceAllows("a.folder_id", "file", operation)})
+    /// <summary>
+    /// <paramref name="who"/> may do <paramref name="operation"/> on asset <paramref name="a"/> (in folder
+    /// <paramref name="f"/>, joined on <c>a.folder_id</c>) by their own rights: as its owner in Personal Space, or through
+    /// Shared Space — never through an album.
+    /// </summary>
+    private static string OwnAsset(string operation, Who? who = null, string a = "a", string f = "f") => $"""
+        (({f}.id IS NULL OR {f}.space = 'personal') AND {a}.owner_id = {(who ?? Caller).Id}
+         OR {f}.space = 'shared' AND {SharedSpaceAllows($"{a}.folder_id", "file", operation, who)})
         """;
 
     private const string AllRoles = "'viewer', 'downloader', 'provider'";
     private const string DownloadRoles = "'downloader', 'provider'";
 
-    /// <summary>The caller is invited to album <paramref name="album"/>'s share with one of <paramref name="roles"/>.</summary>
+    /// <summary>
+    /// The caller is invited to album <paramref name="album"/>'s share with one of <paramref name="roles"/>, and the
+    /// album's owner is active (a disabled owner's shares stop for invitees as their links stop for guests).
+    /// </summary>
     private static string InvitedAs(string album, string roles) => $"""
-        EXISTS (SELECT 1 FROM shares s JOIN share_invitees si ON si.share_id = s.id
-                WHERE s.album_id = {album}.id AND si.role IN ({roles})
-                  AND {NamesCaller("si")})
+        (EXISTS (SELECT 1 FROM shares s JOIN share_invitees si ON si.share_id = s.id
+                 WHERE s.album_id = {album}.id AND si.role IN ({roles})
+                   AND {NamesCaller("si")})
+         AND {UserActive($"{album}.owner_id")})
         """;
 
-    /// <summary>The saved filter of conditional album <paramref name="al"/> holds for asset <paramref name="a"/> (trash aside).</summary>
-    public static string ConditionsHold(string al, string a) => $"""
+    /// <summary>The saved filter of conditional album <paramref name="al"/> matches asset <paramref name="a"/> (trash aside).</summary>
+    private static string ConditionsMatch(string al, string a) => $"""
         ({a}.owner_id = {al}.owner_id
          AND ({al}.cond_folder_ids IS NULL OR cardinality({al}.cond_folder_ids) = 0 OR {a}.folder_id IN (
               WITH RECURSIVE t(id) AS (SELECT unnest({al}.cond_folder_ids)
@@ -121,33 +163,52 @@ public sealed class AccessPolicy(NpgsqlDataSource db)
         """;
 
     /// <summary>
+    /// Conditional album <paramref name="al"/> shows asset <paramref name="a"/> (in folder <paramref name="f"/>) for
+    /// <paramref name="operation"/>: its filter matches and its owner may do that on it now (a Shared Space upload they
+    /// lost access to drops out).
+    /// </summary>
+    private static string ConditionsHold(string al, string a, string f, string operation) =>
+        $"({ConditionsMatch(al, a)} AND {OwnAsset(operation, UserIn($"{al}.owner_id"), a, f)})";
+
+    /// <summary>
+    /// Entry <paramref name="aa"/> of album <paramref name="al"/> shows asset <paramref name="a"/> (in folder
+    /// <paramref name="f"/>) for <paramref name="operation"/>: an entry grants nothing by itself — whoever put it there
+    /// (the owner, or a Provider) must still be allowed that on the asset by their own rights, now.
+    /// </summary>
+    private static string EntryHolds(string aa, string al, string a, string f, string operation) =>
+        OwnAsset(operation, UserIn($"coalesce({aa}.added_by, {al}.owner_id)"), a, f);
+
+    /// <summary>
     /// The ids of the assets album <paramref name="albumId"/> (an SQL expression) shows: its entries, or for a conditional
-    /// album the owner's assets its conditions match; never trashed ones.
+    /// album the owner's assets its conditions match; never trashed ones, and only those whoever put them there (or, for
+    /// a conditional album, its owner) may still view now. Every list, count, archive and link of an album reads this.
     /// </summary>
     public static string AlbumMembers(string albumId) => $"""
-        SELECT aa.asset_id FROM album_assets aa JOIN assets m ON m.id = aa.asset_id AND m.trashed_at IS NULL
-        WHERE aa.album_id = {albumId}
+        SELECT aa.asset_id FROM album_assets aa JOIN albums mal ON mal.id = aa.album_id
+             JOIN assets m ON m.id = aa.asset_id AND m.trashed_at IS NULL LEFT JOIN folders mf ON mf.id = m.folder_id
+        WHERE aa.album_id = {albumId} AND {EntryHolds("aa", "mal", "m", "mf", FolderOperations.View)}
         UNION ALL
-        SELECT c.id FROM albums cal JOIN assets c ON c.owner_id = cal.owner_id AND c.trashed_at IS NULL
-        WHERE cal.id = {albumId} AND cal.kind = 'conditional' AND {ConditionsHold("cal", "c")}
+        SELECT c.id FROM albums cal JOIN assets c ON c.owner_id = cal.owner_id AND c.trashed_at IS NULL LEFT JOIN folders cmf ON cmf.id = c.folder_id
+        WHERE cal.id = {albumId} AND cal.kind = 'conditional' AND {ConditionsHold("cal", "c", "cmf", FolderOperations.View)}
         """;
 
     /// <summary>
     /// Album <paramref name="al"/> is visible to the caller: theirs, or shared with them (directly or through a group) at
-    /// any role. Index-friendly, for list queries; parameter <c>@userId</c>.
+    /// any role by an active owner. Index-friendly, for list queries; parameter <c>@userId</c>.
     /// </summary>
     public static string AlbumVisible(string al) => $"""
         ({al}.owner_id = @userId OR {al}.id IN (
             SELECT s.album_id FROM shares s JOIN share_invitees si ON si.share_id = s.id
-            WHERE {NamesCaller("si")}))
+            WHERE {NamesCaller("si")}) AND {UserActive($"{al}.owner_id")})
         """;
 
     /// <summary>
     /// The caller's role on album <paramref name="al"/>: <c>owner</c>, <c>provider</c>, <c>downloader</c>, <c>viewer</c>,
-    /// or NULL (no access). List queries keep the albums where it is not NULL. Parameter: <c>@userId</c>.
+    /// or NULL (no access; also while its owner is disabled). List queries keep the albums where it is not NULL.
+    /// Parameter: <c>@userId</c>.
     /// </summary>
     public static string AlbumRole(string al) => $"""
-        (CASE WHEN {al}.owner_id = @userId THEN 'owner' ELSE (
+        (CASE WHEN {al}.owner_id = @userId THEN 'owner' WHEN {UserActive($"{al}.owner_id")} THEN (
             SELECT si.role FROM shares s JOIN share_invitees si ON si.share_id = s.id
             WHERE s.album_id = {al}.id AND {NamesCaller("si")}
             ORDER BY array_position(ARRAY['provider', 'downloader', 'viewer'], si.role) LIMIT 1) END)
@@ -159,23 +220,34 @@ public sealed class AccessPolicy(NpgsqlDataSource db)
          AND ({a}.folder_id IS NULL OR EXISTS (SELECT 1 FROM folders pf WHERE pf.id = {a}.folder_id AND pf.space = 'personal')))
         """;
 
+    /// <summary>The caller is a partner of <paramref name="owner"/> (an SQL expression), who is active.</summary>
+    private static string PartnerOf(string owner) =>
+        $"(EXISTS (SELECT 1 FROM partners p WHERE p.owner_id = {owner} AND p.partner_id = @userId) AND {UserActive(owner)})";
+
     /// <summary>
-    /// Asset <paramref name="a"/> belongs in the caller's timeline: their own, or a partner's Personal Space (not trashed)
-    /// that the caller chose to show there. Parameter: <c>@userId</c>; the caller filters the trash.
+    /// Asset <paramref name="a"/> belongs in the caller's timeline: their own that they may view now (a Shared Space
+    /// upload they lost access to drops out), or a partner's Personal Space (not trashed) that the caller chose to show
+    /// there. Parameter: <c>@userId</c>; the caller filters the trash.
     /// </summary>
     public static string InTimeline(string a) => $"""
-        ({a}.owner_id = @userId
-         OR {a}.owner_id IN (SELECT p.owner_id FROM partners p WHERE p.partner_id = @userId AND p.in_timeline) AND {PartnerShows(a)})
+        ({a}.owner_id = @userId AND ({a}.folder_id IS NULL OR EXISTS (
+              SELECT 1 FROM folders tf WHERE tf.id = {a}.folder_id
+                AND (tf.space = 'personal' OR {SharedSpaceAllows($"{a}.folder_id", "file", FolderOperations.View, UserIn("@userId"))})))
+         OR {a}.owner_id IN (SELECT p.owner_id FROM partners p WHERE p.partner_id = @userId AND p.in_timeline) AND {UserActive($"{a}.owner_id")} AND {PartnerShows(a)})
         """;
 
-    /// <summary>Assets reached through sharing: a partner's Personal Space, or an album (owned, or invited with one of the roles).</summary>
-    private static string SharedAsset(string roles) => $"""
+    /// <summary>
+    /// Assets reached through sharing: an active partner's Personal Space, or an album (owned, or invited with one of the
+    /// roles) whose entry — or, for a conditional album, whose owner — still allows <paramref name="operation"/> now.
+    /// </summary>
+    private static string SharedAsset(string roles, string operation) => $"""
         (a.trashed_at IS NULL AND (
-            EXISTS (SELECT 1 FROM partners p WHERE p.owner_id = a.owner_id AND p.partner_id = @userId) AND {PartnerShows("a")}
+            {PartnerOf("a.owner_id")} AND {PartnerShows("a")}
             OR EXISTS (SELECT 1 FROM album_assets aa JOIN albums al ON al.id = aa.album_id
-                       WHERE aa.asset_id = a.id AND (al.owner_id = @userId OR {InvitedAs("al", roles)}))
+                       WHERE aa.asset_id = a.id AND (al.owner_id = @userId OR {InvitedAs("al", roles)})
+                         AND {EntryHolds("aa", "al", "a", "f", operation)})
             OR EXISTS (SELECT 1 FROM albums al WHERE al.kind = 'conditional' AND al.owner_id = a.owner_id
-                       AND {InvitedAs("al", roles)} AND {ConditionsHold("al", "a")})))
+                       AND {InvitedAs("al", roles)} AND {ConditionsHold("al", "a", "f", operation)})))
         """;
 
     private const string AssetsFrom = "SELECT a.id FROM assets a LEFT JOIN folders f ON f.id = a.folder_id WHERE a.id = ANY(@ids)";
@@ -194,8 +266,8 @@ public sealed class AccessPolicy(NpgsqlDataSource db)
 
     private static readonly Dictionary<Permission, string> Rules = new()
     {
-        [Permission.AssetView] = $"{AssetsFrom} AND ({OwnAsset(FolderOperations.View)} OR {SharedAsset(AllRoles)})",
-        [Permission.AssetDownload] = $"{AssetsFrom} AND ({OwnAsset(FolderOperations.Download)} OR {SharedAsset(DownloadRoles)})",
+        [Permission.AssetView] = $"{AssetsFrom} AND ({OwnAsset(FolderOperations.View)} OR {SharedAsset(AllRoles, FolderOperations.View)})",
+        [Permission.AssetDownload] = $"{AssetsFrom} AND ({OwnAsset(FolderOperations.Download)} OR {SharedAsset(DownloadRoles, FolderOperations.Download)})",
         [Permission.AssetEdit] = OwnAssetsSql(FolderOperations.Edit),
         [Permission.AssetDelete] = OwnAssetsSql(FolderOperations.Delete),
         [Permission.AssetMove] = OwnAssetsSql(FolderOperations.Move),
@@ -214,7 +286,13 @@ public sealed class AccessPolicy(NpgsqlDataSource db)
             SELECT f.id FROM folders f WHERE f.id = ANY(@ids) AND f.space = 'shared' AND @isAdmin AND {SharedSpaceEnabled}
             """,
         [Permission.AlbumView] = $"{AlbumsFrom} AND {AlbumVisible("al")}",
-        [Permission.AlbumDownload] = $"{AlbumsFrom} AND (al.owner_id = @userId OR {InvitedAs("al", DownloadRoles)})",
+        // An album's archive is all or nothing, as an archive of assets is: every file it shows must be one the caller may download.
+        [Permission.AlbumDownload] = $"""
+            {AlbumsFrom} AND (al.owner_id = @userId OR {InvitedAs("al", DownloadRoles)})
+              AND NOT EXISTS (SELECT 1 FROM assets a LEFT JOIN folders f ON f.id = a.folder_id
+                              WHERE a.id IN ({AlbumMembers("al.id")})
+                                AND NOT ({OwnAsset(FolderOperations.Download)} OR {SharedAsset(DownloadRoles, FolderOperations.Download)}))
+            """,
         [Permission.AlbumAddAssets] = $"{AlbumsFrom} AND al.kind <> 'conditional' AND (al.owner_id = @userId OR {InvitedAs("al", "'provider'")})",
         [Permission.AlbumRemoveAssets] = $"""
             SELECT aa.asset_id FROM album_assets aa JOIN albums al ON al.id = aa.album_id
@@ -230,7 +308,7 @@ public sealed class AccessPolicy(NpgsqlDataSource db)
             WHERE id = ANY(@ids) AND (folder_id IS NULL AND owner_id = @userId OR folder_id IS NOT NULL AND @isAdmin AND {SharedSpaceEnabled})
             """,
         [Permission.PhotoRequestManage] = "SELECT id FROM photo_requests WHERE id = ANY(@ids) AND owner_id = @userId",
-        [Permission.PartnerLibraryView] = "SELECT p.owner_id FROM partners p WHERE p.owner_id = ANY(@ids) AND p.partner_id = @userId",
+        [Permission.PartnerLibraryView] = $"SELECT p.owner_id FROM partners p WHERE p.owner_id = ANY(@ids) AND p.partner_id = @userId AND {UserActive("p.owner_id")}",
     };
 
     /// <summary>Every permission the policy has a rule for (tests check that no operation lacks one).</summary>

@@ -11,7 +11,7 @@ namespace PhotoApi.Api.Access;
 /// <summary>A share as its link lets a guest use it.</summary>
 public sealed record ShareLink(Guid Id, Guid OwnerId, bool OwnerIsAdmin, string OwnerDisplayName, string TargetType, Guid? AlbumId, Guid? FolderId, bool ApplyToSubfolders,
     string AlbumKind, string Title, string Description,
-    string Privacy, string? PasswordHash, byte[] LinkKeyHash, DateTime? ExpiresAt, bool AllowDownload, bool AllowUpload, bool ShowMetadata)
+    string Privacy, string? PasswordHash, byte[] LinkKeyHash, DateTime? ExpiresAt, bool AllowDownload, bool AllowUpload, bool ShowMetadata, long LinkVersion)
 {
     public bool PasswordRequired => PasswordHash is not null;
 }
@@ -35,13 +35,16 @@ public sealed partial class GuestLinks(NpgsqlDataSource db, Throttle throttle, I
     public const string TokenHeader = "X-Share-Token";
     public const string TokenCookie = "photoapi_share";
 
-    private const string ShareSql = $"""
+    /// <summary>Share <paramref name="s"/>'s link works now: turned on, not expired, and its owner active (with the photo library).</summary>
+    private static string LinkOn(string s) =>
+        $"({s}.link_enabled AND ({s}.expires_at IS NULL OR {s}.expires_at > now()) AND {AccessPolicy.UserActive($"{s}.owner_id")})";
+
+    private static readonly string ShareSql = $"""
         SELECT s.id, s.owner_id, u.role = 'admin' AS owner_is_admin, u.display_name AS owner_display_name, s.target_type, s.album_id, s.folder_id, s.apply_to_subfolders,
                coalesce(al.kind, 'folder') AS album_kind, coalesce(al.name, f.name) AS title, s.description,
-               s.privacy, s.password_hash, s.link_key_hash, s.expires_at, s.allow_download, s.allow_upload, s.show_metadata
+               s.privacy, s.password_hash, s.link_key_hash, s.expires_at, s.allow_download, s.allow_upload, s.show_metadata, s.link_version
         FROM shares s LEFT JOIN albums al ON al.id = s.album_id LEFT JOIN folders f ON f.id = s.folder_id JOIN users u ON u.id = s.owner_id
-        WHERE s.link_key_hash = @hash AND s.link_enabled AND (s.expires_at IS NULL OR s.expires_at > now()) AND u.status = 'active'
-          AND {PhotoApiAuthenticationHandler.PhotoLibrarySql}
+        WHERE s.link_key_hash = @hash AND {LinkOn("s")}
         """;
 
     /// <summary>
@@ -170,9 +173,17 @@ public sealed partial class GuestLinks(NpgsqlDataSource db, Throttle throttle, I
         return visible;
     }
 
-    /// <summary>A signed-in caller of a non-public link acts with their own rights too: this throws unless they hold <paramref name="permission"/>.</summary>
+    /// <summary>
+    /// Throws unless the link may do <paramref name="permission"/> on <paramref name="id"/> for this caller: a download
+    /// needs the link owner's own download right on the asset now (403 <c>share.download_disabled</c> — a link shows what
+    /// its owner may view, and gives what they may download); and a signed-in caller of a non-public link acts with their
+    /// own rights too.
+    /// </summary>
     public async Task EnsureCallerMayAsync(HttpContext context, ShareLink link, Permission permission, Guid id, CancellationToken ct)
     {
+        if (permission is Permission.AssetDownload &&
+            !(await policy.AllowedAsync(new Principal(link.OwnerId, link.OwnerIsAdmin), Permission.AssetDownload, [id], ct)).Contains(id))
+            throw new ApiException(403, ErrorCodes.ShareDownloadDisabled, "The owner of this link may not download this file.");
         if (link.Privacy == "public") return;
         var seenWith = permission is Permission.AssetDownload ? Permission.AssetView : permission is Permission.FolderUpload ? Permission.FolderView : Permission.AlbumView;
         await policy.EnsureRoleAsync(Principal.Of(context.User), permission, id, seenWith, "The link's contents", ct);
@@ -225,7 +236,10 @@ public sealed partial class GuestLinks(NpgsqlDataSource db, Throttle throttle, I
         : context.Request.Query["token"].FirstOrDefault() is { Length: > 0 } query ? query
         : context.Request.Cookies[TokenCookie];
 
-    /// <summary>A token names its expiry and MACs it with the share's id, password hash and key hash: a new password, a rotated key or an expiry ends it.</summary>
+    /// <summary>
+    /// A token names its expiry and MACs it with the share's id, password hash, key hash and link version: a new password,
+    /// a rotated key, the link turned off (and on again), a new expiry or privacy, or the token's own expiry ends it.
+    /// </summary>
     private async Task<bool> TokenValidAsync(ShareLink link, string token, CancellationToken ct)
     {
         var dot = token.IndexOf('.', StringComparison.Ordinal);
@@ -236,13 +250,13 @@ public sealed partial class GuestLinks(NpgsqlDataSource db, Throttle throttle, I
     }
 
     private Task<string> TokenMacAsync(ShareLink link, long exp, CancellationToken ct) =>
-        signer.MacAsync($"share-unlock:{link.Id:N}:{exp}:{link.PasswordHash}:{Convert.ToHexStringLower(link.LinkKeyHash)}", ct);
+        signer.MacAsync($"share-unlock:{link.Id:N}:{link.LinkVersion}:{exp}:{link.PasswordHash}:{Convert.ToHexStringLower(link.LinkKeyHash)}", ct);
 
-    private const string PhotoRequestSql = $"""
+    private static readonly string PhotoRequestSql = $"""
         SELECT r.id, r.owner_id, u.role = 'admin' AS owner_is_admin, u.display_name AS owner_display_name, r.subject, r.description,
                r.folder_id, r.album_id, r.max_file_size_mb, r.expires_at, r.enabled
         FROM photo_requests r JOIN users u ON u.id = r.owner_id
-        WHERE r.link_key_hash = @hash AND u.status = 'active' AND {PhotoApiAuthenticationHandler.PhotoLibrarySql}
+        WHERE r.link_key_hash = @hash AND {AccessPolicy.UserActive("r.owner_id")}
         """;
 
     /// <summary>
@@ -284,15 +298,17 @@ public sealed partial class GuestLinks(NpgsqlDataSource db, Throttle throttle, I
         return (link.FolderId, album);
     }
 
-    private const string SharedAlbumSql = """
+    private static readonly string SharedAlbumSql = $"""
         SELECT al.id, al.name FROM albums al
-        WHERE al.id = @albumId AND EXISTS (SELECT 1 FROM shares s WHERE s.album_id = al.id)
+        WHERE al.id = @albumId
+          AND EXISTS (SELECT 1 FROM shares s WHERE s.album_id = al.id AND {LinkOn("s")} AND s.privacy = 'public' AND s.password_hash IS NULL)
         """;
 
     /// <summary>
     /// The request's album, if guests of the request may see its contents: only while the request's owner still may add
-    /// to it, and only where the album is shared (with invitees or by link) — an unshared album stays private even though
-    /// the request adds to it.
+    /// to it, and only while the album's own link is open to any guest right now (turned on, public, no password, not
+    /// expired, its owner active). An album shared with invitees only, or behind a password, stays private even though
+    /// the request adds to it; and the page shows no more than that link does (<see cref="AccessPolicy.AlbumMembers"/>).
     /// </summary>
     public async Task<(Guid Id, string Name)?> SharedRequestAlbumAsync(PhotoRequestLink link, CancellationToken ct)
     {

@@ -614,7 +614,9 @@ namespace PhotoApi.Client
         /// <br/>  see answers 404; one the caller sees but may not download (an album Viewer's, or a Shared Space file without
         /// <br/>  the `download` operation) answers 403 `share.role_insufficient`.
         /// <br/>- `albumId`: the album's owner, Downloaders and Providers may; a Viewer gets 403 `share.role_insufficient`, and
-        /// <br/>  an album the caller may not see answers 404.
+        /// <br/>  an album the caller may not see answers 404. All or nothing here too: an album that shows a file the caller
+        /// <br/>  may view but not download (its contributor lost the Shared Space `download` operation) answers 403
+        /// <br/>  `share.role_insufficient`.
         /// </remarks>
         /// <returns>The zip file.</returns>
         /// <exception cref="PhotoApiException">A server side error occurred.</exception>
@@ -1105,7 +1107,8 @@ namespace PhotoApi.Client
         /// <br/>`X-Share-Token` header, or as `?token=` (e.g. in an `&lt;img src&gt;`). The answer also sets the `photoapi_share`
         /// <br/>cookie (HttpOnly, SameSite=Lax, scoped to `/api/v1/s/&lt;key&gt;`), so a browser needs neither. The token lasts as long
         /// <br/>as the server's `Links:UnlockLifetime` (2 hours by default; see `expiresAt`) and ends sooner when the owner sets a
-        /// <br/>new password, rotates the key, turns the link off or deletes the share.
+        /// <br/>new password, rotates the key, turns the link off (also when it is turned on again), changes its expiry or
+        /// <br/>privacy, or deletes the share.
         /// <br/>
         /// <br/>A wrong password and a key that opens nothing (unknown, turned off, expired, private or full_access_only — only
         /// <br/>public links are unlocked) are answered alike, 401 `share.unlock_failed`, after the same slow hash. Attempts are
@@ -1199,8 +1202,8 @@ namespace PhotoApi.Client
         /// Download an original through a share link
         /// </summary>
         /// <remarks>
-        /// The original bytes of an asset the link shows, where the link allows downloads (else 403
-        /// <br/>`share.download_disabled`), as an attachment: named as uploaded where the link shows metadata, else by the
+        /// The original bytes of an asset the link shows, where the link allows downloads and its owner may still download
+        /// <br/>the asset (else 403 `share.download_disabled`), as an attachment: named as uploaded where the link shows metadata, else by the
         /// <br/>asset's id with the original extension. The `Content-Type` sent is the asset's content type; treat the body as
         /// <br/>opaque bytes. Each download counts once for the owner (`downloadCount`, `lastAccessedAt`): a request without
         /// <br/>`Range` or with a range from the first byte (`bytes=0-…`) counts, later ranges do not. An asset the
@@ -1413,9 +1416,11 @@ namespace PhotoApi.Client
         /// </summary>
         /// <remarks>
         /// What a guest with the link sees, without an account (the link key is the credential): the subject, the
-        /// <br/>description, who asks, the largest file accepted and what may be sent (photos only). When the request's album is
-        /// <br/>shared (with invitees or by link), also that album's newest photos (up to 200) — thumbnails and previews only,
-        /// <br/>through signed URLs, with no file names, dates, camera or location; an album that is not shared stays private.
+        /// <br/>description, who asks, the largest file accepted and what may be sent (photos only). While the request's album
+        /// <br/>has a link open to any guest right now (turned on, `public`, no password, not expired, its owner active), also
+        /// <br/>that album's newest photos (up to 200), no more than that link shows — thumbnails and previews only, through
+        /// <br/>signed URLs, with no file names, dates, camera or location; any other album (shared with invitees only, or
+        /// <br/>behind a password) stays private.
         /// <br/>
         /// <br/>An unknown or malformed key answers 404 `request.not_found`; those misses are counted per client address, and
         /// <br/>past the limit the address gets 429 `auth.throttled` for a while. A disabled or expired request answers 410 with
@@ -6473,7 +6478,9 @@ namespace PhotoApi.Client
         /// <br/>  see answers 404; one the caller sees but may not download (an album Viewer's, or a Shared Space file without
         /// <br/>  the `download` operation) answers 403 `share.role_insufficient`.
         /// <br/>- `albumId`: the album's owner, Downloaders and Providers may; a Viewer gets 403 `share.role_insufficient`, and
-        /// <br/>  an album the caller may not see answers 404.
+        /// <br/>  an album the caller may not see answers 404. All or nothing here too: an album that shows a file the caller
+        /// <br/>  may view but not download (its contributor lost the Shared Space `download` operation) answers 403
+        /// <br/>  `share.role_insufficient`.
         /// </remarks>
         /// <returns>The zip file.</returns>
         /// <exception cref="PhotoApiException">A server side error occurred.</exception>
@@ -10225,7 +10232,8 @@ namespace PhotoApi.Client
         /// <br/>`X-Share-Token` header, or as `?token=` (e.g. in an `&lt;img src&gt;`). The answer also sets the `photoapi_share`
         /// <br/>cookie (HttpOnly, SameSite=Lax, scoped to `/api/v1/s/&lt;key&gt;`), so a browser needs neither. The token lasts as long
         /// <br/>as the server's `Links:UnlockLifetime` (2 hours by default; see `expiresAt`) and ends sooner when the owner sets a
-        /// <br/>new password, rotates the key, turns the link off or deletes the share.
+        /// <br/>new password, rotates the key, turns the link off (also when it is turned on again), changes its expiry or
+        /// <br/>privacy, or deletes the share.
         /// <br/>
         /// <br/>A wrong password and a key that opens nothing (unknown, turned off, expired, private or full_access_only — only
         /// <br/>public links are unlocked) are answered alike, 401 `share.unlock_failed`, after the same slow hash. Attempts are
@@ -10877,8 +10885,8 @@ namespace PhotoApi.Client
         /// Download an original through a share link
         /// </summary>
         /// <remarks>
-        /// The original bytes of an asset the link shows, where the link allows downloads (else 403
-        /// <br/>`share.download_disabled`), as an attachment: named as uploaded where the link shows metadata, else by the
+        /// The original bytes of an asset the link shows, where the link allows downloads and its owner may still download
+        /// <br/>the asset (else 403 `share.download_disabled`), as an attachment: named as uploaded where the link shows metadata, else by the
         /// <br/>asset's id with the original extension. The `Content-Type` sent is the asset's content type; treat the body as
         /// <br/>opaque bytes. Each download counts once for the owner (`downloadCount`, `lastAccessedAt`): a request without
         /// <br/>`Range` or with a range from the first byte (`bytes=0-…`) counts, later ranges do not. An asset the
@@ -11003,7 +11011,7 @@ namespace PhotoApi.Client
                             {
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new PhotoApiException<ApiProblem>("The link\'s owner does not allow downloads (`share.download_disabled`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new PhotoApiException<ApiProblem>("The link\'s owner does not allow downloads, or may no longer download this file (`share.download_disabled`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 404)
@@ -12551,9 +12559,11 @@ namespace PhotoApi.Client
         /// </summary>
         /// <remarks>
         /// What a guest with the link sees, without an account (the link key is the credential): the subject, the
-        /// <br/>description, who asks, the largest file accepted and what may be sent (photos only). When the request's album is
-        /// <br/>shared (with invitees or by link), also that album's newest photos (up to 200) — thumbnails and previews only,
-        /// <br/>through signed URLs, with no file names, dates, camera or location; an album that is not shared stays private.
+        /// <br/>description, who asks, the largest file accepted and what may be sent (photos only). While the request's album
+        /// <br/>has a link open to any guest right now (turned on, `public`, no password, not expired, its owner active), also
+        /// <br/>that album's newest photos (up to 200), no more than that link shows — thumbnails and previews only, through
+        /// <br/>signed URLs, with no file names, dates, camera or location; any other album (shared with invitees only, or
+        /// <br/>behind a password) stays private.
         /// <br/>
         /// <br/>An unknown or malformed key answers 404 `request.not_found`; those misses are counted per client address, and
         /// <br/>past the limit the address gets 429 `auth.throttled` for a while. A disabled or expired request answers 410 with

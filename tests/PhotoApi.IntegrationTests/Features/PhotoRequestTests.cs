@@ -189,7 +189,10 @@ public sealed class PhotoRequestTests(ApiFactory api) : IClassFixture<ApiFactory
         var guest = api.NewClient();
         Assert.Null((await guest.GetAsync($"/api/v1/r/{request.Key}").Json<PublicRequest>()).Album);
 
-        await owner.ShareAlbumAsync(album.Id, (friend, "viewer"));
+        // Shared with invitees only, the album stays private; once its own link is open to guests, the page shows it.
+        var share = await owner.ShareAlbumAsync(album.Id, (friend, "viewer"));
+        Assert.Null((await guest.GetAsync($"/api/v1/r/{request.Key}").Json<PublicRequest>()).Album);
+        await owner.Client.PatchAsJsonAsync($"/api/v1/shares/{share.Id}", new { linkEnabled = true, privacy = "public" }).ShouldBe(200);
         var json = await guest.GetAsync($"/api/v1/r/{request.Key}").Json();
         var shown = json.GetProperty("album");
         Assert.Equal(("Wedding", 1), (shown.GetProperty("name").GetString(), shown.GetProperty("photoCount").GetInt32()));
@@ -247,6 +250,7 @@ public sealed class PhotoRequestTests(ApiFactory api) : IClassFixture<ApiFactory
         var albumOwner = await api.NewUserAsync();
         var album = await albumOwner.CreateAlbumAsync("Shared box");
         var share = await albumOwner.ShareAlbumAsync(album.Id, (owner, "provider"));
+        await albumOwner.Client.PatchAsJsonAsync($"/api/v1/shares/{share.Id}", new { linkEnabled = true, privacy = "public" }).ShouldBe(200);
         var request = await owner.Client.PostAsJsonAsync("/api/v1/photo-requests", new { subject = "Into their album", albumId = album.Id }).Json<PhotoRequest>(201);
         var guest = api.NewClient();
 

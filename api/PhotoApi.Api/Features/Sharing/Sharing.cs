@@ -77,7 +77,7 @@ public sealed class ListSharedWithMeEndpoint(NpgsqlDataSource db) : Endpoint<Sha
                    (SELECT count(*) FROM assets a WHERE a.owner_id = p.owner_id AND {AccessPolicy.PartnerShows("a")})::int,
                    NULL, u.id
             FROM partners p JOIN users u ON u.id = p.owner_id
-            WHERE p.partner_id = @userId
+            WHERE p.partner_id = @userId AND {AccessPolicy.UserActive("p.owner_id")}
             UNION ALL
             SELECT 'folder', s.id, NULL, f.id, f.name, u.id, u.username, u.display_name,
                    (SELECT si.role FROM share_invitees si
@@ -87,8 +87,10 @@ public sealed class ListSharedWithMeEndpoint(NpgsqlDataSource db) : Endpoint<Sha
                     WHERE si.share_id = s.id AND {AccessPolicy.NamesCaller("si")}),
                    (SELECT count(*) FROM assets fa WHERE fa.folder_id = f.id AND fa.trashed_at IS NULL)::int, f.cover_asset_id, s.id
             FROM shares s JOIN folders f ON f.id = s.folder_id JOIN users u ON u.id = s.owner_id
-            -- Invitee roles count for Custom users; Full Access users reach the folder anyway; others not at all.
+            -- Invitee roles count for Custom users; Full Access users reach the folder anyway; others not at all. Like every
+            -- share, it stops while its owner is disabled.
             WHERE s.owner_id <> @userId AND (SELECT shared_space_enabled FROM settings) AND {AccessPolicy.SharedSpaceLevel} IN ('full', 'custom')
+              AND {AccessPolicy.UserActive("s.owner_id")}
         ) shared
         WHERE role IS NOT NULL
           AND (@afterAt::timestamptz IS NULL OR (shared_at, sort_id) < (@afterAt, @afterId))
