@@ -11,7 +11,7 @@ namespace PhotoApi.IntegrationTests.Features;
 /// any change of the link; a disabled owner's shares stop for invitees as for guests.
 /// </summary>
 [Collection(ApiCollection.Name)]
-public sealed class FindingsPolicyTests(ApiFactory api)
+public sealed class FindingsPolicyTests(ApiFactory api) : IClassFixture<ApiFactory>
 {
     private sealed record RequestLink(Guid Id, string Key);
 
