@@ -2334,12 +2334,12 @@ export interface components {
             path: components["schemas"]["FolderPathItem"][];
             /**
              * Format: int32
-             * @description The number of direct subfolders.
+             * @description The number of direct subfolders the caller may see.
              */
             childCount: number;
             /**
              * Format: int32
-             * @description The number of assets directly in the folder that are not in the trash.
+             * @description The number of assets directly in the folder, not in the trash, that the caller may see.
              */
             assetCount: number;
             /**

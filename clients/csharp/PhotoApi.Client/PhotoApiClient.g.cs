@@ -14540,13 +14540,13 @@ namespace PhotoApi.Client
         public System.Collections.Generic.ICollection<FolderPathItem> Path { get; set; } = new System.Collections.ObjectModel.Collection<FolderPathItem>();
 
         /// <summary>
-        /// The number of direct subfolders.
+        /// The number of direct subfolders the caller may see.
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("childCount")]
         public int ChildCount { get; set; } = default!;
 
         /// <summary>
-        /// The number of assets directly in the folder that are not in the trash.
+        /// The number of assets directly in the folder, not in the trash, that the caller may see.
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("assetCount")]
         public int AssetCount { get; set; } = default!;

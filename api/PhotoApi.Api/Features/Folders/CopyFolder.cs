@@ -145,8 +145,9 @@ public sealed class CopyFolderEndpoint(NpgsqlDataSource db, AccessPolicy policy,
                 coverIds = covers.Select(f => newAssetIds[f.CoverAssetId!.Value]).ToArray(),
             }, tx, cancellationToken: ct));
 
-        var response = await FolderStore.GetAsync(conn, policy, principal, rootId, ct, tx);
         await tx.CommitAsync(ct);
+        // After the commit, so that the counts (asked of the policy) see the copy.
+        var response = await FolderStore.GetAsync(conn, policy, principal, rootId, ct);
 
         // After the commit: the job re-reads the row; should an enqueue be lost, the stuck-asset sweeper finds the copy.
         foreach (var a in assets.Where(a => a.Status is "pending" or "processing"))
