@@ -18,7 +18,7 @@ public sealed record FolderPathItem(Guid Id, string Name);
 /// <c>childCount</c> counts the direct subfolders, <c>assetCount</c> the non-trashed assets directly in the folder, both
 /// only as far as the caller may view them.
 /// </summary>
-public sealed record FolderResponse(
+public record FolderResponse(
     Guid Id, string Name, string Space, Guid? ParentId, Guid? OwnerId, Guid? CoverAssetId,
     IReadOnlyList<FolderPathItem> Path, int ChildCount, int AssetCount, Guid? CreatedBy, DateTime CreatedAt, DateTime UpdatedAt);
 
