@@ -93,6 +93,8 @@ public sealed class CopyFolderEndpoint(NpgsqlDataSource db, AccessPolicy policy,
         var tree = (await conn.QueryAsync<FolderRow>(new CommandDefinition(SubtreeSql, new { id = req.Id }, tx, cancellationToken: ct))).AsList();
         if (tree.Count == 0) throw ApiException.NotFound("The folder");
         var copyable = await CopyMoveRules.CopyableFoldersAsync(policy, principal, tree.Select(f => f.Id).ToList(), ct);
+        // Permissions may have changed since the first check.
+        if (!copyable.Contains(req.Id)) throw ApiException.NotFound("The folder");
         var newFolderIds = new Dictionary<Guid, Guid>();
         var folders = new List<FolderRow>();
         foreach (var f in tree)
