@@ -650,9 +650,12 @@ export interface paths {
         /**
          * Move assets to a folder
          * @description Moves assets into a folder the caller may upload to, or with `folderId` absent or `null` to the top of the
-         *     caller's Personal Space (only the caller's own files can go there: `folder.cross_space`). All or nothing: if
-         *     the caller may not move one of the assets, nothing changes and the answer is 404. Assets in the trash are not
-         *     moved.
+         *     caller's Personal Space (only the caller's own files can go there: `folder.cross_space`). A moved file has the
+         *     rights of the destination's files, so a move may give the caller nothing they lack on the file now: every file
+         *     operation the destination grants them (`view`, `download`, `edit`, `add_to_album`, `delete`, `copy`, `move`; in a
+         *     Personal Space all of them) must already be theirs on every file moved — a deny is not escaped by moving the
+         *     file, while moving to where they may do less is fine. All or nothing: if the caller may not move one of the
+         *     assets this way, nothing changes and the answer is 404. Assets in the trash are not moved.
          */
         post: operations["moveAssets"];
         delete?: never;
@@ -674,8 +677,11 @@ export interface paths {
          * Copy assets to a folder
          * @description Copies assets into a folder the caller may upload to, or with `folderId` absent or `null` to the top of the
          *     caller's Personal Space. The copies are new assets owned by the caller, with the same metadata, sharing the
-         *     original bytes and derivatives: nothing is uploaded or processed again. All or nothing: if the caller may not
-         *     copy one of the assets, nothing is copied and the answer is 404. Assets in the trash are not copied.
+         *     original bytes and derivatives: nothing is uploaded or stored again. A copy of an asset still `pending` or
+         *     `processing` starts `pending` and is processed on its own, ending `ready` or `failed` like its original. A copy
+         *     takes the bytes along: the caller needs `view`, `download` and `copy` on every asset. All or nothing: if the
+         *     caller may not copy one of the assets, nothing is copied and the answer is 404. Assets in the trash are not
+         *     copied.
          */
         post: operations["copyAssets"];
         delete?: never;
@@ -894,9 +900,11 @@ export interface paths {
          *     `parentId: null`, to the top level of its space (in the Shared Space: Full Access only, else 404
          *     `space.unavailable`), in one transaction. Every folder of the copy gets a new id; every asset not in the trash is
          *     copied as a new asset owned by the caller that shares the original's stored file and derivatives (nothing is
-         *     uploaded or stored again). In the Shared Space the caller needs the `copy` operation on the folder and
-         *     `create_folder` on the target; subfolders and files below that they may not copy are left out (a subfolder with
-         *     everything below it). A cover carries over to the copy of its asset. Same target rules
+         *     uploaded or stored again; copies of assets still `pending` or `processing` are processed on their own). In the
+         *     Shared Space the caller needs the `view` and `copy` operations on the folder and `create_folder` on the target.
+         *     What below it they may not copy is left out and counted in the answer (`skippedFolderCount`,
+         *     `skippedAssetCount`), never copied: a subfolder they may not view or copy, with everything below it, and a file
+         *     they may not view, download or copy. A cover carries over to the copy of its asset. Same target rules
          *     as `moveFolder`: 400 `folder.cross_space`, 400 `folder.cycle` (a copy into the folder itself or one of its
          *     subfolders), 409 `folder.name_taken`.
          */
@@ -2310,6 +2318,63 @@ export interface components {
             id: string;
             name: string;
         };
+        /** @description The copy of a folder (as `FolderResponse`), and how much below the source was left out. */
+        CopyFolderResponse: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** @enum {string} */
+            space: "personal" | "shared";
+            /**
+             * Format: uuid
+             * @description The parent folder; `null` at the top level of the space.
+             */
+            parentId: string | null;
+            /**
+             * Format: uuid
+             * @description The user whose Personal Space holds the folder; `null` in the Shared Space.
+             */
+            ownerId: string | null;
+            /**
+             * Format: uuid
+             * @description The asset shown as the folder's cover; `null` when none was chosen.
+             */
+            coverAssetId: string | null;
+            /**
+             * @description The ancestors from the top of the space down to the parent (empty at the top level). Ancestors the caller may
+             *     not see are left out from the top.
+             */
+            path: components["schemas"]["FolderPathItem"][];
+            /**
+             * Format: int32
+             * @description The number of direct subfolders the caller may see.
+             */
+            childCount: number;
+            /**
+             * Format: int32
+             * @description The number of assets directly in the folder, not in the trash, that the caller may see.
+             */
+            assetCount: number;
+            /**
+             * Format: uuid
+             * @description The user who created the folder; `null` if that account was deleted.
+             */
+            createdBy: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            /**
+             * Format: int32
+             * @description Subfolders not copied, each with everything below it, because the caller may not view or copy them.
+             */
+            skippedFolderCount: number;
+            /**
+             * Format: int32
+             * @description Files not copied: those in the folders left out, and those the caller may not view, download or copy.
+             */
+            skippedAssetCount: number;
+        };
         /** @description A folder of a Personal Space or of the Shared Space. */
         FolderResponse: {
             /** Format: uuid */
@@ -2339,12 +2404,12 @@ export interface components {
             path: components["schemas"]["FolderPathItem"][];
             /**
              * Format: int32
-             * @description The number of direct subfolders.
+             * @description The number of direct subfolders the caller may see.
              */
             childCount: number;
             /**
              * Format: int32
-             * @description The number of assets directly in the folder that are not in the trash.
+             * @description The number of assets directly in the folder, not in the trash, that the caller may see.
              */
             assetCount: number;
             /**
@@ -5052,8 +5117,8 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             /**
-             * @description At least one asset does not exist or the caller may not move it, or the folder does not exist or the
-             *     caller may not upload into it (`resource.not_found`); nothing was changed.
+             * @description At least one asset does not exist or the caller may not move it (there), or the folder does not exist or
+             *     the caller may not upload into it (`resource.not_found`); nothing was changed.
              */
             404: {
                 headers: {
@@ -5092,8 +5157,8 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             /**
-             * @description At least one asset does not exist or the caller may not copy it, or the folder does not exist or the
-             *     caller may not upload into it (`resource.not_found`); nothing was copied.
+             * @description At least one asset does not exist or the caller may not view, download or copy it, or the folder does not
+             *     exist or the caller may not upload into it (`resource.not_found`); nothing was copied.
              */
             404: {
                 headers: {
@@ -5528,13 +5593,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The copy (the new top folder of the copied subtree). */
+            /** @description The copy (the new top folder of the copied subtree), and what was left out. */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["FolderResponse"];
+                    "application/json": components["schemas"]["CopyFolderResponse"];
                 };
             };
             /**

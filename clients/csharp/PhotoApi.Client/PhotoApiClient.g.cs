@@ -551,9 +551,12 @@ namespace PhotoApi.Client
         /// </summary>
         /// <remarks>
         /// Moves assets into a folder the caller may upload to, or with `folderId` absent or `null` to the top of the
-        /// <br/>caller's Personal Space (only the caller's own files can go there: `folder.cross_space`). All or nothing: if
-        /// <br/>the caller may not move one of the assets, nothing changes and the answer is 404. Assets in the trash are not
-        /// <br/>moved.
+        /// <br/>caller's Personal Space (only the caller's own files can go there: `folder.cross_space`). A moved file has the
+        /// <br/>rights of the destination's files, so a move may give the caller nothing they lack on the file now: every file
+        /// <br/>operation the destination grants them (`view`, `download`, `edit`, `add_to_album`, `delete`, `copy`, `move`; in a
+        /// <br/>Personal Space all of them) must already be theirs on every file moved — a deny is not escaped by moving the
+        /// <br/>file, while moving to where they may do less is fine. All or nothing: if the caller may not move one of the
+        /// <br/>assets this way, nothing changes and the answer is 404. Assets in the trash are not moved.
         /// </remarks>
         /// <returns>The ids of the assets that were moved.</returns>
         /// <exception cref="PhotoApiException">A server side error occurred.</exception>
@@ -566,8 +569,11 @@ namespace PhotoApi.Client
         /// <remarks>
         /// Copies assets into a folder the caller may upload to, or with `folderId` absent or `null` to the top of the
         /// <br/>caller's Personal Space. The copies are new assets owned by the caller, with the same metadata, sharing the
-        /// <br/>original bytes and derivatives: nothing is uploaded or processed again. All or nothing: if the caller may not
-        /// <br/>copy one of the assets, nothing is copied and the answer is 404. Assets in the trash are not copied.
+        /// <br/>original bytes and derivatives: nothing is uploaded or stored again. A copy of an asset still `pending` or
+        /// <br/>`processing` starts `pending` and is processed on its own, ending `ready` or `failed` like its original. A copy
+        /// <br/>takes the bytes along: the caller needs `view`, `download` and `copy` on every asset. All or nothing: if the
+        /// <br/>caller may not copy one of the assets, nothing is copied and the answer is 404. Assets in the trash are not
+        /// <br/>copied.
         /// </remarks>
         /// <returns>The ids of the new assets (the copies).</returns>
         /// <exception cref="PhotoApiException">A server side error occurred.</exception>
@@ -744,16 +750,18 @@ namespace PhotoApi.Client
         /// <br/>`parentId: null`, to the top level of its space (in the Shared Space: Full Access only, else 404
         /// <br/>`space.unavailable`), in one transaction. Every folder of the copy gets a new id; every asset not in the trash is
         /// <br/>copied as a new asset owned by the caller that shares the original's stored file and derivatives (nothing is
-        /// <br/>uploaded or stored again). In the Shared Space the caller needs the `copy` operation on the folder and
-        /// <br/>`create_folder` on the target; subfolders and files below that they may not copy are left out (a subfolder with
-        /// <br/>everything below it). A cover carries over to the copy of its asset. Same target rules
+        /// <br/>uploaded or stored again; copies of assets still `pending` or `processing` are processed on their own). In the
+        /// <br/>Shared Space the caller needs the `view` and `copy` operations on the folder and `create_folder` on the target.
+        /// <br/>What below it they may not copy is left out and counted in the answer (`skippedFolderCount`,
+        /// <br/>`skippedAssetCount`), never copied: a subfolder they may not view or copy, with everything below it, and a file
+        /// <br/>they may not view, download or copy. A cover carries over to the copy of its asset. Same target rules
         /// <br/>as `moveFolder`: 400 `folder.cross_space`, 400 `folder.cycle` (a copy into the folder itself or one of its
         /// <br/>subfolders), 409 `folder.name_taken`.
         /// </remarks>
         /// <param name="id">The id of the folder to copy.</param>
-        /// <returns>The copy (the new top folder of the copied subtree).</returns>
+        /// <returns>The copy (the new top folder of the copied subtree), and what was left out.</returns>
         /// <exception cref="PhotoApiException">A server side error occurred.</exception>
-        System.Threading.Tasks.Task<FolderResponse> CopyFolderAsync(System.Guid id, CopyFolderRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+        System.Threading.Tasks.Task<CopyFolderResponse> CopyFolderAsync(System.Guid id, CopyFolderRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
         /// <summary>
@@ -5969,9 +5977,12 @@ namespace PhotoApi.Client
         /// </summary>
         /// <remarks>
         /// Moves assets into a folder the caller may upload to, or with `folderId` absent or `null` to the top of the
-        /// <br/>caller's Personal Space (only the caller's own files can go there: `folder.cross_space`). All or nothing: if
-        /// <br/>the caller may not move one of the assets, nothing changes and the answer is 404. Assets in the trash are not
-        /// <br/>moved.
+        /// <br/>caller's Personal Space (only the caller's own files can go there: `folder.cross_space`). A moved file has the
+        /// <br/>rights of the destination's files, so a move may give the caller nothing they lack on the file now: every file
+        /// <br/>operation the destination grants them (`view`, `download`, `edit`, `add_to_album`, `delete`, `copy`, `move`; in a
+        /// <br/>Personal Space all of them) must already be theirs on every file moved — a deny is not escaped by moving the
+        /// <br/>file, while moving to where they may do less is fine. All or nothing: if the caller may not move one of the
+        /// <br/>assets this way, nothing changes and the answer is 404. Assets in the trash are not moved.
         /// </remarks>
         /// <returns>The ids of the assets that were moved.</returns>
         /// <exception cref="PhotoApiException">A server side error occurred.</exception>
@@ -6058,7 +6069,7 @@ namespace PhotoApi.Client
                             {
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new PhotoApiException<ApiProblem>("At least one asset does not exist or the caller may not move it, or the folder does not exist or the\ncaller may not upload into it (`resource.not_found`); nothing was changed.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new PhotoApiException<ApiProblem>("At least one asset does not exist or the caller may not move it (there), or the folder does not exist or\nthe caller may not upload into it (`resource.not_found`); nothing was changed.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 413)
@@ -6107,8 +6118,11 @@ namespace PhotoApi.Client
         /// <remarks>
         /// Copies assets into a folder the caller may upload to, or with `folderId` absent or `null` to the top of the
         /// <br/>caller's Personal Space. The copies are new assets owned by the caller, with the same metadata, sharing the
-        /// <br/>original bytes and derivatives: nothing is uploaded or processed again. All or nothing: if the caller may not
-        /// <br/>copy one of the assets, nothing is copied and the answer is 404. Assets in the trash are not copied.
+        /// <br/>original bytes and derivatives: nothing is uploaded or stored again. A copy of an asset still `pending` or
+        /// <br/>`processing` starts `pending` and is processed on its own, ending `ready` or `failed` like its original. A copy
+        /// <br/>takes the bytes along: the caller needs `view`, `download` and `copy` on every asset. All or nothing: if the
+        /// <br/>caller may not copy one of the assets, nothing is copied and the answer is 404. Assets in the trash are not
+        /// <br/>copied.
         /// </remarks>
         /// <returns>The ids of the new assets (the copies).</returns>
         /// <exception cref="PhotoApiException">A server side error occurred.</exception>
@@ -6195,7 +6209,7 @@ namespace PhotoApi.Client
                             {
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new PhotoApiException<ApiProblem>("At least one asset does not exist or the caller may not copy it, or the folder does not exist or the\ncaller may not upload into it (`resource.not_found`); nothing was copied.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new PhotoApiException<ApiProblem>("At least one asset does not exist or the caller may not view, download or copy it, or the folder does not\nexist or the caller may not upload into it (`resource.not_found`); nothing was copied.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 413)
@@ -7556,16 +7570,18 @@ namespace PhotoApi.Client
         /// <br/>`parentId: null`, to the top level of its space (in the Shared Space: Full Access only, else 404
         /// <br/>`space.unavailable`), in one transaction. Every folder of the copy gets a new id; every asset not in the trash is
         /// <br/>copied as a new asset owned by the caller that shares the original's stored file and derivatives (nothing is
-        /// <br/>uploaded or stored again). In the Shared Space the caller needs the `copy` operation on the folder and
-        /// <br/>`create_folder` on the target; subfolders and files below that they may not copy are left out (a subfolder with
-        /// <br/>everything below it). A cover carries over to the copy of its asset. Same target rules
+        /// <br/>uploaded or stored again; copies of assets still `pending` or `processing` are processed on their own). In the
+        /// <br/>Shared Space the caller needs the `view` and `copy` operations on the folder and `create_folder` on the target.
+        /// <br/>What below it they may not copy is left out and counted in the answer (`skippedFolderCount`,
+        /// <br/>`skippedAssetCount`), never copied: a subfolder they may not view or copy, with everything below it, and a file
+        /// <br/>they may not view, download or copy. A cover carries over to the copy of its asset. Same target rules
         /// <br/>as `moveFolder`: 400 `folder.cross_space`, 400 `folder.cycle` (a copy into the folder itself or one of its
         /// <br/>subfolders), 409 `folder.name_taken`.
         /// </remarks>
         /// <param name="id">The id of the folder to copy.</param>
-        /// <returns>The copy (the new top folder of the copied subtree).</returns>
+        /// <returns>The copy (the new top folder of the copied subtree), and what was left out.</returns>
         /// <exception cref="PhotoApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<FolderResponse> CopyFolderAsync(System.Guid id, CopyFolderRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<CopyFolderResponse> CopyFolderAsync(System.Guid id, CopyFolderRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             if (id == null)
                 throw new System.ArgumentNullException("id");
@@ -7618,7 +7634,7 @@ namespace PhotoApi.Client
                         var status_ = (int)response_.StatusCode;
                         if (status_ == 201)
                         {
-                            var objectResponse_ = await ReadObjectResponseAsync<FolderResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            var objectResponse_ = await ReadObjectResponseAsync<CopyFolderResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
                             if (objectResponse_.Object == null)
                             {
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
@@ -14507,6 +14523,97 @@ namespace PhotoApi.Client
     }
 
     /// <summary>
+    /// The copy of a folder (as `FolderResponse`), and how much below the source was left out.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class CopyFolderResponse
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("id")]
+        public System.Guid Id { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("name")]
+        public string Name { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("space")]
+        [System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<CopyFolderResponseSpace>))]
+        public CopyFolderResponseSpace Space { get; set; } = default!;
+
+        /// <summary>
+        /// The parent folder; `null` at the top level of the space.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("parentId")]
+        public System.Guid? ParentId { get; set; } = default!;
+
+        /// <summary>
+        /// The user whose Personal Space holds the folder; `null` in the Shared Space.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("ownerId")]
+        public System.Guid? OwnerId { get; set; } = default!;
+
+        /// <summary>
+        /// The asset shown as the folder's cover; `null` when none was chosen.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("coverAssetId")]
+        public System.Guid? CoverAssetId { get; set; } = default!;
+
+        /// <summary>
+        /// The ancestors from the top of the space down to the parent (empty at the top level). Ancestors the caller may
+        /// <br/>not see are left out from the top.
+        /// <br/>
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("path")]
+        public System.Collections.Generic.ICollection<FolderPathItem> Path { get; set; } = new System.Collections.ObjectModel.Collection<FolderPathItem>();
+
+        /// <summary>
+        /// The number of direct subfolders the caller may see.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("childCount")]
+        public int ChildCount { get; set; } = default!;
+
+        /// <summary>
+        /// The number of assets directly in the folder, not in the trash, that the caller may see.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("assetCount")]
+        public int AssetCount { get; set; } = default!;
+
+        /// <summary>
+        /// The user who created the folder; `null` if that account was deleted.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("createdBy")]
+        public System.Guid? CreatedBy { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("createdAt")]
+        public System.DateTimeOffset CreatedAt { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("updatedAt")]
+        public System.DateTimeOffset UpdatedAt { get; set; } = default!;
+
+        /// <summary>
+        /// Subfolders not copied, each with everything below it, because the caller may not view or copy them.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("skippedFolderCount")]
+        public int SkippedFolderCount { get; set; } = default!;
+
+        /// <summary>
+        /// Files not copied: those in the folders left out, and those the caller may not view, download or copy.
+        /// <br/>
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("skippedAssetCount")]
+        public int SkippedAssetCount { get; set; } = default!;
+
+        private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    /// <summary>
     /// A folder of a Personal Space or of the Shared Space.
     /// </summary>
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
@@ -14550,13 +14657,13 @@ namespace PhotoApi.Client
         public System.Collections.Generic.ICollection<FolderPathItem> Path { get; set; } = new System.Collections.ObjectModel.Collection<FolderPathItem>();
 
         /// <summary>
-        /// The number of direct subfolders.
+        /// The number of direct subfolders the caller may see.
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("childCount")]
         public int ChildCount { get; set; } = default!;
 
         /// <summary>
-        /// The number of assets directly in the folder that are not in the trash.
+        /// The number of assets directly in the folder, not in the trash, that the caller may see.
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("assetCount")]
         public int AssetCount { get; set; } = default!;
@@ -17433,6 +17540,18 @@ namespace PhotoApi.Client
 
         [System.Runtime.Serialization.EnumMember(Value = @"failed")]
         Failed = 3,
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public enum CopyFolderResponseSpace
+    {
+
+        [System.Runtime.Serialization.EnumMember(Value = @"personal")]
+        Personal = 0,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"shared")]
+        Shared = 1,
 
     }
 

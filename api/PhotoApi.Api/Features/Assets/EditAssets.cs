@@ -175,8 +175,12 @@ public sealed class MoveAssetsValidator : Validator<MoveAssetsRequest>
     public MoveAssetsValidator() => RuleFor(x => x.Ids).NotEmpty().Must(i => i.Length <= 1000).WithMessage("Between 1 and 1,000 ids.");
 }
 
-/// <summary>Moves assets into a folder the caller may upload to. All or nothing.</summary>
-[Access(Permission.AssetMove, Permission.FolderUpload)]
+/// <summary>
+/// Moves assets into a folder the caller may upload to. All or nothing. A moved file has the rights of the destination's
+/// files, so a move must give the caller nothing they lack on the file now (a deny is not escaped by moving the file).
+/// </summary>
+[Access(Permission.AssetMove, Permission.FolderUpload, Permission.AssetView, Permission.AssetDownload, Permission.AssetEdit,
+    Permission.AssetShare, Permission.AssetDelete, Permission.AssetCopy)]
 public sealed class MoveAssetsEndpoint(NpgsqlDataSource db, AccessPolicy policy) : Endpoint<MoveAssetsRequest, AssetIdsResponse>
 {
     private const string MoveSql = """
@@ -207,30 +211,72 @@ public sealed class MoveAssetsEndpoint(NpgsqlDataSource db, AccessPolicy policy)
             (await conn.QueryAsync<Guid>(new CommandDefinition(OwnersSql, new { ids }, cancellationToken: ct))).Any(o => o != owner))
             throw new ApiException(400, ErrorCodes.FolderCrossSpace, "Files of other users cannot be moved into a Personal Space; copy them instead.",
                 new() { ["folderId"] = ["Choose a folder of the files' owner, or copy the files."] });
+        await Folders.CopyMoveRules.EnsureMoveGainsNothingAsync(conn, policy, principal, ids, req.FolderId, ct);
         var moved = await conn.QueryAsync<Guid>(new CommandDefinition(MoveSql, new { ids, folderId = req.FolderId }, cancellationToken: ct));
         await Send.OkAsync(new AssetIdsResponse(moved.AsList()), ct);
     }
 }
 
 /// <summary>
-/// Copies assets into a folder: new assets owned by the caller, sharing the original bytes and derivatives (blobs are
-/// content-addressed, nothing is re-uploaded or re-processed).
+/// Copies of assets: new rows owned by the caller that share the originals' bytes and derivatives (blobs are content
+/// addressed, nothing is uploaded or stored again). A copy of an original still pending or processing starts
+/// <c>pending</c> and is processed on its own (the original's job updates only the original): the caller enqueues it
+/// after the commit (<see cref="EnqueueUnfinished"/>), and the stuck-asset sweeper finds it should that enqueue be lost.
+/// Device backup ids stay with the original: the copy was not backed up from a device.
 /// </summary>
-[Access(Permission.AssetCopy, Permission.FolderUpload)]
-public sealed class CopyAssetsEndpoint(NpgsqlDataSource db, AccessPolicy policy) : Endpoint<MoveAssetsRequest, AssetIdsResponse>
+internal static class AssetCopies
 {
-    private const string CopySql = """
+    private const string InsertSql = """
         INSERT INTO assets (id, owner_id, folder_id, checksum, blob_key, size_bytes, media_type, content_type, original_file_name,
                             taken_at, taken_at_source, width, height, orientation, camera_make, camera_model, latitude, longitude,
-                            rating, tags, description, status, failure_reason, thumbnail_key, preview_key)
-        SELECT n.new_id, @ownerId, @folderId, a.checksum, a.blob_key, a.size_bytes, a.media_type, a.content_type, a.original_file_name,
+                            rating, tags, description, status, failure_reason, attempts, processing_since, thumbnail_key, preview_key)
+        SELECT m.new_id, @ownerId, m.folder_id, a.checksum, a.blob_key, a.size_bytes, a.media_type, a.content_type, a.original_file_name,
                a.taken_at, a.taken_at_source, a.width, a.height, a.orientation, a.camera_make, a.camera_model, a.latitude, a.longitude,
-               a.rating, a.tags, a.description, a.status, a.failure_reason, a.thumbnail_key, a.preview_key
-        FROM assets a JOIN unnest(@ids, @newIds) AS n(id, new_id) ON n.id = a.id
+               a.rating, a.tags, a.description,
+               CASE WHEN a.status IN ('pending', 'processing') THEN 'pending' ELSE a.status END,
+               a.failure_reason,
+               CASE WHEN a.status IN ('pending', 'processing') THEN 0 ELSE a.attempts END,
+               NULL, a.thumbnail_key, a.preview_key
+        FROM unnest(@oldIds::uuid[], @newIds::uuid[], @folderIds::uuid[]) WITH ORDINALITY AS m(old_id, new_id, folder_id, n)
+        JOIN assets a ON a.id = m.old_id
         WHERE a.trashed_at IS NULL
-        RETURNING id
+        ORDER BY m.n
+        RETURNING id, status
         """;
 
+    /// <summary>One copy to make: of <paramref name="Original"/>, with id <paramref name="Id"/>, into <paramref name="FolderId"/>.</summary>
+    public sealed record Copy(Guid Original, Guid Id, Guid? FolderId);
+
+    public sealed record Made(Guid Id, string Status);
+
+    /// <summary>Makes the copies (originals in the trash are left out) and returns those made.</summary>
+    public static async Task<List<Made>> InsertAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, Guid ownerId, IReadOnlyList<Copy> copies, CancellationToken ct) =>
+        (await conn.QueryAsync<Made>(new CommandDefinition(InsertSql, new
+        {
+            oldIds = copies.Select(c => c.Original).ToArray(),
+            newIds = copies.Select(c => c.Id).ToArray(),
+            folderIds = copies.Select(c => c.FolderId).ToArray(),
+            ownerId,
+        }, tx, cancellationToken: ct))).AsList();
+
+    /// <summary>After the commit: a processing job for every copy that starts pending (the job re-reads the row).</summary>
+    public static void EnqueueUnfinished(Infrastructure.Jobs.IJobQueue jobs, IEnumerable<Made> made)
+    {
+        foreach (var copy in made.Where(m => m.Status == "pending"))
+        {
+            var id = copy.Id;
+            jobs.Enqueue<IProcessAssetJob>(Queues.Media, j => j.ProcessAsync(id, CancellationToken.None));
+        }
+    }
+}
+
+/// <summary>
+/// Copies assets into a folder the caller may upload to: new assets owned by the caller (<see cref="AssetCopies"/>). The
+/// caller must see, download and copy every one of them: a copy takes the bytes along. All or nothing.
+/// </summary>
+[Access(Permission.AssetCopy, Permission.AssetDownload, Permission.AssetView, Permission.FolderUpload)]
+public sealed class CopyAssetsEndpoint(NpgsqlDataSource db, AccessPolicy policy, Infrastructure.Jobs.IJobQueue jobs) : Endpoint<MoveAssetsRequest, AssetIdsResponse>
+{
     public override void Configure()
     {
         Post("/api/v1/assets/copy");
@@ -241,12 +287,13 @@ public sealed class CopyAssetsEndpoint(NpgsqlDataSource db, AccessPolicy policy)
     {
         var principal = Principal.Of(User);
         var ids = req.Ids.Distinct().ToArray();
-        await policy.EnsureAsync(principal, Permission.AssetCopy, ids, ct, "An asset");
+        var copyable = await Folders.CopyMoveRules.CopyableAssetsAsync(policy, principal, ids, ct);
+        if (ids.Any(id => !copyable.Contains(id))) throw ApiException.NotFound("An asset");
         if (req.FolderId is { } folderId) await policy.EnsureAsync(principal, Permission.FolderUpload, folderId, ct, "The folder");
-        var newIds = ids.Select(_ => Guid.CreateVersion7()).ToArray();
         await using var conn = await db.OpenConnectionAsync(ct);
-        var copied = await conn.QueryAsync<Guid>(new CommandDefinition(CopySql,
-            new { ids, newIds, ownerId = principal.UserId, folderId = req.FolderId }, cancellationToken: ct));
-        await Send.ResponseAsync(new AssetIdsResponse(copied.AsList()), 201, ct);
+        var made = await AssetCopies.InsertAsync(conn, null, principal.UserId,
+            ids.Select(id => new AssetCopies.Copy(id, Guid.CreateVersion7(), req.FolderId)).ToList(), ct);
+        AssetCopies.EnqueueUnfinished(jobs, made);
+        await Send.ResponseAsync(new AssetIdsResponse(made.Select(m => m.Id).ToList()), 201, ct);
     }
 }

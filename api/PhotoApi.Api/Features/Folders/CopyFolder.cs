@@ -5,7 +5,6 @@ using Npgsql;
 using PhotoApi.Api.Access;
 using PhotoApi.Api.Infrastructure.Errors;
 using PhotoApi.Api.Infrastructure.Jobs;
-using PhotoApi.Contracts;
 
 namespace PhotoApi.Api.Features.Folders;
 
@@ -16,14 +15,28 @@ public sealed class CopyFolderRequest
     [JsonRequired] public Guid? ParentId { get; set; }
 }
 
+/// <summary>The copy, and how many folders and files below the source were left out because the caller may not copy them.</summary>
+public sealed record CopyFolderResponse : FolderResponse
+{
+    public CopyFolderResponse(FolderResponse copy, int skippedFolderCount, int skippedAssetCount) : base(copy) =>
+        (SkippedFolderCount, SkippedAssetCount) = (skippedFolderCount, skippedAssetCount);
+
+    /// <summary>Subfolders not copied (each with everything below it): the caller may not view or copy them.</summary>
+    public int SkippedFolderCount { get; init; }
+
+    /// <summary>Files not copied: in a folder left out, or not the caller's to view, download and copy.</summary>
+    public int SkippedAssetCount { get; init; }
+}
+
 /// <summary>
-/// Deep-copies a folder (FolderCopy on it, FolderCreate on the target) in one transaction: every subfolder gets a new id
-/// and every non-trashed asset a new row owned by the caller. Blobs are content-addressed, so the copies share the
-/// originals' blob and derivative keys and nothing is uploaded or stored again. Same target rules as a move; a copy into
-/// the folder itself or one of its subfolders is refused (<c>folder.cycle</c>).
+/// Deep-copies a folder (view and copy on it, FolderCreate on the target) in one transaction: every subfolder gets a new
+/// id and every non-trashed asset a new row owned by the caller (<see cref="Assets.AssetCopies"/>). Subfolders the caller
+/// may not view or copy are left out with everything below them, and so are files they may not view, download or copy
+/// (<see cref="CopyMoveRules"/>); the answer counts what was left out. Same target rules as a move; a copy into the
+/// folder itself or one of its subfolders is refused (<c>folder.cycle</c>).
 /// </summary>
-[Access(Permission.AssetCopy, Permission.FolderCopy)]
-public sealed class CopyFolderEndpoint(NpgsqlDataSource db, AccessPolicy policy, IJobQueue jobs) : Endpoint<CopyFolderRequest, FolderResponse>
+[Access(Permission.AssetCopy, Permission.AssetDownload, Permission.AssetView, Permission.FolderCopy, Permission.FolderView)]
+public sealed class CopyFolderEndpoint(NpgsqlDataSource db, AccessPolicy policy, IJobQueue jobs) : Endpoint<CopyFolderRequest, CopyFolderResponse>
 {
     private const string SubtreeSql = """
         WITH RECURSIVE subtree AS (
@@ -36,7 +49,7 @@ public sealed class CopyFolderEndpoint(NpgsqlDataSource db, AccessPolicy policy,
 
     // FOR SHARE: an asset cannot be trashed, moved or purged while it is being copied.
     private const string AssetsSql = """
-        SELECT id, folder_id, status FROM assets WHERE folder_id = ANY(@folderIds) AND trashed_at IS NULL ORDER BY id FOR SHARE
+        SELECT id, folder_id FROM assets WHERE folder_id = ANY(@folderIds) AND trashed_at IS NULL ORDER BY id FOR SHARE
         """;
 
     // One statement: the foreign key to the parent is checked at its end, so parents and children can arrive together.
@@ -44,23 +57,6 @@ public sealed class CopyFolderEndpoint(NpgsqlDataSource db, AccessPolicy policy,
         INSERT INTO folders (id, space, owner_id, parent_id, name, created_by)
         SELECT n.id, @space, @ownerId, n.parent_id, n.name, @createdBy
         FROM unnest(@ids::uuid[], @parentIds::uuid[], @names::text[]) AS n(id, parent_id, name)
-        """;
-
-    // Unfinished originals are copied as 'pending' and processed on their own (the original's job only updates the
-    // original). Device backup ids stay with the original: the copy was not backed up from a device.
-    private const string InsertAssetsSql = """
-        INSERT INTO assets (id, owner_id, folder_id, checksum, blob_key, size_bytes, media_type, content_type, original_file_name,
-                            taken_at, taken_at_source, width, height, orientation, camera_make, camera_model, latitude, longitude,
-                            rating, tags, description, status, failure_reason, attempts, processing_since, thumbnail_key, preview_key)
-        SELECT m.new_id, @ownerId, m.folder_id, a.checksum, a.blob_key, a.size_bytes, a.media_type, a.content_type, a.original_file_name,
-               a.taken_at, a.taken_at_source, a.width, a.height, a.orientation, a.camera_make, a.camera_model, a.latitude, a.longitude,
-               a.rating, a.tags, a.description,
-               CASE WHEN a.status IN ('pending', 'processing') THEN 'pending' ELSE a.status END,
-               a.failure_reason,
-               CASE WHEN a.status IN ('pending', 'processing') THEN 0 ELSE a.attempts END,
-               NULL, a.thumbnail_key, a.preview_key
-        FROM unnest(@oldIds::uuid[], @newIds::uuid[], @folderIds::uuid[]) AS m(old_id, new_id, folder_id)
-        JOIN assets a ON a.id = m.old_id
         """;
 
     private const string SetCoversSql = """
@@ -71,18 +67,18 @@ public sealed class CopyFolderEndpoint(NpgsqlDataSource db, AccessPolicy policy,
 
     private sealed record FolderRow(Guid Id, Guid? ParentId, string Name, Guid? CoverAssetId);
 
-    private sealed record AssetRow(Guid Id, Guid FolderId, string Status);
+    private sealed record AssetRow(Guid Id, Guid FolderId);
 
     public override void Configure()
     {
         Post("/api/v1/folders/{id}/copy");
-        Description(d => d.WithName("copyFolder").ClearDefaultProduces(200).Produces<FolderResponse>(201));
+        Description(d => d.WithName("copyFolder").ClearDefaultProduces(200).Produces<CopyFolderResponse>(201));
     }
 
     public override async Task HandleAsync(CopyFolderRequest req, CancellationToken ct)
     {
         var principal = Principal.Of(User);
-        await policy.EnsureAsync(principal, Permission.FolderCopy, req.Id, ct, "The folder");
+        if (!(await CopyMoveRules.CopyableFoldersAsync(policy, principal, [req.Id], ct)).Contains(req.Id)) throw ApiException.NotFound("The folder");
         await using var conn = await db.OpenConnectionAsync(ct);
         var source = await FolderStore.RequireAsync(conn, req.Id, ct);
         await FolderStore.EnsureTargetAsync(conn, policy, principal, source, req.ParentId, ct);
@@ -93,10 +89,12 @@ public sealed class CopyFolderEndpoint(NpgsqlDataSource db, AccessPolicy policy,
         if (req.ParentId is { } target && await FolderStore.IsSelfOrDescendantAsync(conn, tx, req.Id, target, ct))
             throw FolderStore.Cycle();
 
-        // The folders to copy, parents first: those the caller may copy whose parent is copied too.
+        // The folders to copy, parents first: those the caller may view and copy whose parent is copied too.
         var tree = (await conn.QueryAsync<FolderRow>(new CommandDefinition(SubtreeSql, new { id = req.Id }, tx, cancellationToken: ct))).AsList();
         if (tree.Count == 0) throw ApiException.NotFound("The folder");
-        var copyable = await policy.AllowedAsync(principal, Permission.FolderCopy, tree.Select(f => f.Id).ToList(), ct);
+        var copyable = await CopyMoveRules.CopyableFoldersAsync(policy, principal, tree.Select(f => f.Id).ToList(), ct);
+        // Permissions may have changed since the first check.
+        if (!copyable.Contains(req.Id)) throw ApiException.NotFound("The folder");
         var newFolderIds = new Dictionary<Guid, Guid>();
         var folders = new List<FolderRow>();
         foreach (var f in tree)
@@ -107,9 +105,12 @@ public sealed class CopyFolderEndpoint(NpgsqlDataSource db, AccessPolicy policy,
             folders.Add(f with { ParentId = isRoot ? req.ParentId : newFolderIds[f.ParentId!.Value] });
         }
 
+        // Every file of the subtree, so that those left out can be counted too.
         var assets = (await conn.QueryAsync<AssetRow>(new CommandDefinition(AssetsSql,
-            new { folderIds = newFolderIds.Keys.ToArray() }, tx, cancellationToken: ct))).AsList();
-        var copyableAssets = await policy.AllowedAsync(principal, Permission.AssetCopy, assets.Select(a => a.Id).ToList(), ct);
+            new { folderIds = tree.Select(f => f.Id).ToArray() }, tx, cancellationToken: ct))).AsList();
+        var inCopiedFolders = assets.Where(a => newFolderIds.ContainsKey(a.FolderId)).Select(a => a.Id).ToList();
+        var copyableAssets = await CopyMoveRules.CopyableAssetsAsync(policy, principal, inCopiedFolders, ct);
+        var skippedAssets = assets.Count - copyableAssets.Count;
         assets.RemoveAll(a => !copyableAssets.Contains(a.Id));
         var newAssetIds = assets.ToDictionary(a => a.Id, _ => Guid.CreateVersion7());
 
@@ -128,13 +129,8 @@ public sealed class CopyFolderEndpoint(NpgsqlDataSource db, AccessPolicy policy,
         {
             throw error;
         }
-        await conn.ExecuteAsync(new CommandDefinition(InsertAssetsSql, new
-        {
-            oldIds = assets.Select(a => a.Id).ToArray(),
-            newIds = assets.Select(a => newAssetIds[a.Id]).ToArray(),
-            folderIds = assets.Select(a => newFolderIds[a.FolderId]).ToArray(),
-            ownerId = principal.UserId,
-        }, tx, cancellationToken: ct));
+        var made = await Assets.AssetCopies.InsertAsync(conn, tx, principal.UserId,
+            assets.Select(a => new Assets.AssetCopies.Copy(a.Id, newAssetIds[a.Id], newFolderIds[a.FolderId])).ToList(), ct);
 
         // A cover carries over when its asset was copied along (to the copy); otherwise the copy has none.
         var covers = folders.Where(f => f.CoverAssetId is { } c && newAssetIds.ContainsKey(c)).ToList();
@@ -145,15 +141,11 @@ public sealed class CopyFolderEndpoint(NpgsqlDataSource db, AccessPolicy policy,
                 coverIds = covers.Select(f => newAssetIds[f.CoverAssetId!.Value]).ToArray(),
             }, tx, cancellationToken: ct));
 
-        var response = await FolderStore.GetAsync(conn, policy, principal, rootId, ct, tx);
         await tx.CommitAsync(ct);
+        Assets.AssetCopies.EnqueueUnfinished(jobs, made);
 
-        // After the commit: the job re-reads the row; should an enqueue be lost, the stuck-asset sweeper finds the copy.
-        foreach (var a in assets.Where(a => a.Status is "pending" or "processing"))
-        {
-            var copyId = newAssetIds[a.Id];
-            jobs.Enqueue<IProcessAssetJob>(Queues.Media, j => j.ProcessAsync(copyId, CancellationToken.None));
-        }
-        await Send.ResponseAsync(response, 201, ct);
+        // After the commit, so that the counts (asked of the policy) see the copy.
+        var response = await FolderStore.GetAsync(conn, policy, principal, rootId, ct);
+        await Send.ResponseAsync(new CopyFolderResponse(response, tree.Count - folders.Count, skippedAssets), 201, ct);
     }
 }

@@ -32,7 +32,7 @@ public sealed class CreateFolderValidator : Validator<CreateFolderRequest>
 /// Creates a folder inside a parent (FolderCreate on it; the folder joins the parent's space and owner) or at the top level
 /// of a space the caller may use (a personal folder belongs to the caller; a shared one to nobody).
 /// </summary>
-[Access(Permission.FolderCreate)]
+[Access(Permission.FolderCreate, Permission.FolderView, Permission.AssetView)]
 public sealed class CreateFolderEndpoint(NpgsqlDataSource db, AccessPolicy policy) : Endpoint<CreateFolderRequest, FolderResponse>
 {
     private const string InsertSql = """

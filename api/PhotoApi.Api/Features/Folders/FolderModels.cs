@@ -15,9 +15,10 @@ public sealed record FolderPathItem(Guid Id, string Name);
 /// <summary>
 /// A folder of a Personal Space (<c>ownerId</c> = its user) or of the Shared Space (<c>ownerId</c> null).
 /// <c>path</c> holds the ancestors from the top of the space down to the parent (empty at the top level);
-/// <c>childCount</c> counts the direct subfolders, <c>assetCount</c> the non-trashed assets directly in the folder.
+/// <c>childCount</c> counts the direct subfolders, <c>assetCount</c> the non-trashed assets directly in the folder, both
+/// only as far as the caller may view them.
 /// </summary>
-public sealed record FolderResponse(
+public record FolderResponse(
     Guid Id, string Name, string Space, Guid? ParentId, Guid? OwnerId, Guid? CoverAssetId,
     IReadOnlyList<FolderPathItem> Path, int ChildCount, int AssetCount, Guid? CreatedBy, DateTime CreatedAt, DateTime UpdatedAt);
 
@@ -32,10 +33,12 @@ internal static class FolderStore
 {
     /// <summary>Columns of <see cref="Row"/>; <c>f</c> is the folder.</summary>
     public const string Columns = """
-        f.id, f.name, lower(f.name) AS sort_key, f.space, f.parent_id, f.owner_id, f.cover_asset_id, f.created_by, f.created_at, f.updated_at,
-        (SELECT count(*) FROM folders c WHERE c.parent_id = f.id)::int AS child_count,
-        (SELECT count(*) FROM assets a WHERE a.folder_id = f.id AND a.trashed_at IS NULL)::int AS asset_count
+        f.id, f.name, lower(f.name) AS sort_key, f.space, f.parent_id, f.owner_id, f.cover_asset_id, f.created_by, f.created_at, f.updated_at
         """;
+
+    /// <summary>The direct subfolders and the non-trashed files of the folders <c>@ids</c>, as (folder, item) pairs.</summary>
+    private const string ChildrenSql = "SELECT parent_id, id FROM folders WHERE parent_id = ANY(@ids)";
+    private const string FilesSql = "SELECT folder_id, id FROM assets WHERE folder_id = ANY(@ids) AND trashed_at IS NULL";
 
     private const string ByIdSql = $"SELECT {Columns} FROM folders f WHERE f.id = @id";
 
@@ -86,11 +89,33 @@ internal static class FolderStore
         public Guid? CreatedBy { get; init; }
         public DateTime CreatedAt { get; init; }
         public DateTime UpdatedAt { get; init; }
-        public int ChildCount { get; init; }
-        public int AssetCount { get; init; }
 
-        public FolderResponse ToResponse(IReadOnlyList<FolderPathItem> path) =>
-            new(Id, Name, Space, ParentId, OwnerId, CoverAssetId, path, ChildCount, AssetCount, CreatedBy, CreatedAt, UpdatedAt);
+        public FolderResponse ToResponse(IReadOnlyList<FolderPathItem> path, Counts counts) =>
+            new(Id, Name, Space, ParentId, OwnerId, CoverAssetId, path, counts.Children, counts.Assets, CreatedBy, CreatedAt, UpdatedAt);
+    }
+
+    /// <summary>What a folder holds directly that the caller may view.</summary>
+    internal readonly record struct Counts(int Children, int Assets);
+
+    /// <summary>
+    /// The counts of the folders <paramref name="ids"/> as the principal sees them: the direct subfolders they may view
+    /// and the non-trashed files directly inside they may view, asked of the policy in one batch each (as the listings do).
+    /// </summary>
+    public static async Task<Dictionary<Guid, Counts>> CountsAsync(
+        NpgsqlConnection conn, AccessPolicy policy, Principal principal, IReadOnlyCollection<Guid> ids, CancellationToken ct, NpgsqlTransaction? tx = null)
+    {
+        var children = await VisibleByFolderAsync(conn, policy, principal, ChildrenSql, Permission.FolderView, ids, tx, ct);
+        var files = await VisibleByFolderAsync(conn, policy, principal, FilesSql, Permission.AssetView, ids, tx, ct);
+        return ids.Distinct().ToDictionary(id => id, id => new Counts(children.GetValueOrDefault(id), files.GetValueOrDefault(id)));
+    }
+
+    /// <summary>How many of the items <paramref name="sql"/> finds in each folder the principal has <paramref name="permission"/> on.</summary>
+    private static async Task<Dictionary<Guid, int>> VisibleByFolderAsync(NpgsqlConnection conn, AccessPolicy policy, Principal principal,
+        string sql, Permission permission, IReadOnlyCollection<Guid> ids, NpgsqlTransaction? tx, CancellationToken ct)
+    {
+        var items = (await conn.QueryAsync<(Guid Folder, Guid Item)>(new CommandDefinition(sql, new { ids = ids.ToArray() }, tx, cancellationToken: ct))).AsList();
+        var visible = await policy.AllowedAsync(principal, permission, items.Select(i => i.Item).ToList(), ct);
+        return items.Where(i => visible.Contains(i.Item)).GroupBy(i => i.Folder).ToDictionary(g => g.Key, g => g.Count());
     }
 
     public static Task<Row?> FindAsync(NpgsqlConnection conn, Guid id, CancellationToken ct, NpgsqlTransaction? tx = null) =>
@@ -115,12 +140,16 @@ internal static class FolderStore
         return ancestors.Skip(start).ToList();
     }
 
-    /// <summary>The full response of one folder: row, counts and path.</summary>
+    /// <summary>
+    /// The full response of one folder: row, counts and path. The policy answers on committed rows: within a transaction
+    /// that changed what the folder holds or where it is, call this after the commit.
+    /// </summary>
     public static async Task<FolderResponse> GetAsync(
         NpgsqlConnection conn, AccessPolicy policy, Principal principal, Guid id, CancellationToken ct, NpgsqlTransaction? tx = null)
     {
         var row = await RequireAsync(conn, id, ct, tx);
-        return row.ToResponse(await PathAsync(conn, policy, principal, id, ct, tx));
+        var counts = await CountsAsync(conn, policy, principal, [id], ct, tx);
+        return row.ToResponse(await PathAsync(conn, policy, principal, id, ct, tx), counts[id]);
     }
 
     public static async Task<List<Guid>> SubtreeAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid id, CancellationToken ct) =>

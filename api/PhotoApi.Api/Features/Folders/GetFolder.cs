@@ -10,7 +10,7 @@ public sealed class FolderIdRequest
 }
 
 /// <summary>One folder (FolderView) with its path from the top of its space and its counts.</summary>
-[Access(Permission.FolderView)]
+[Access(Permission.FolderView, Permission.AssetView)]
 public sealed class GetFolderEndpoint(NpgsqlDataSource db, AccessPolicy policy) : Endpoint<FolderIdRequest, FolderResponse>
 {
     public override void Configure()

@@ -33,7 +33,7 @@ public sealed class ListFoldersValidator : Validator<ListFoldersRequest>
 /// Shared Space when the caller may use it. Ordered by name (case-insensitively), keyset-paginated; folders the caller
 /// may not view are left out, so a page can hold fewer than <c>limit</c> items — continue while <c>nextCursor</c> is set.
 /// </summary>
-[Access(Permission.FolderView)]
+[Access(Permission.FolderView, Permission.AssetView)]
 public sealed class ListFoldersEndpoint(NpgsqlDataSource db, AccessPolicy policy) : Endpoint<ListFoldersRequest, Page<FolderResponse>>
 {
     // The predicates mirror folders_sibling_name_key, so the index serves both the filter and the order.
@@ -89,6 +89,8 @@ public sealed class ListFoldersEndpoint(NpgsqlDataSource db, AccessPolicy policy
         var page = rows.Take(limit).ToList();
         var visible = await policy.AllowedAsync(principal, Permission.FolderView, page.Select(r => r.Id).ToList(), ct);
         var next = rows.Count > limit ? FolderCursor.Encode(page[^1].SortKey, page[^1].Id) : null;
-        await Send.OkAsync(new Page<FolderResponse>(page.Where(r => visible.Contains(r.Id)).Select(r => r.ToResponse(path)).ToList(), next), ct);
+        var shown = page.Where(r => visible.Contains(r.Id)).ToList();
+        var counts = await FolderStore.CountsAsync(conn, policy, principal, shown.Select(r => r.Id).ToList(), ct);
+        await Send.OkAsync(new Page<FolderResponse>(shown.Select(r => r.ToResponse(path, counts[r.Id])).ToList(), next), ct);
     }
 }

@@ -19,7 +19,7 @@ public sealed class MoveFolderRequest
 /// new parent), or to the top level of its space. Another space or another user's Personal Space: 400
 /// <c>folder.cross_space</c>; into itself or a subfolder: 400 <c>folder.cycle</c>; a sibling of the same name: 409.
 /// </summary>
-[Access(Permission.AssetMove, Permission.FolderMove)]
+[Access(Permission.AssetMove, Permission.FolderMove, Permission.FolderView, Permission.AssetView)]
 public sealed class MoveFolderEndpoint(NpgsqlDataSource db, AccessPolicy policy) : Endpoint<MoveFolderRequest, FolderResponse>
 {
     private const string MoveSql = "UPDATE folders SET parent_id = @parentId, updated_at = now() WHERE id = @id";
@@ -56,8 +56,8 @@ public sealed class MoveFolderEndpoint(NpgsqlDataSource db, AccessPolicy policy)
             throw error;
         }
         if (moved == 0) throw ApiException.NotFound("The folder");
-        var response = await FolderStore.GetAsync(conn, policy, principal, req.Id, ct, tx);
         await tx.CommitAsync(ct);
-        await Send.OkAsync(response, ct);
+        // After the commit: the counts are asked of the policy, which sees the folder where it is now.
+        await Send.OkAsync(await FolderStore.GetAsync(conn, policy, principal, req.Id, ct), ct);
     }
 }

@@ -18,7 +18,9 @@ public sealed class StuckAssetSweeperJob(NpgsqlDataSource db, IBlobStore blobs, 
         SELECT id FROM assets
         WHERE trashed_at IS NULL
           AND (status = 'pending' AND created_at < now() - interval '2 minutes'
-               OR status = 'processing' AND processing_since < now() - interval '15 minutes')
+               OR status = 'processing' AND processing_since < now() - interval '15 minutes'
+               -- processing without a claim time: no job ever claimed it (copies made before copies got jobs of their own)
+               OR status = 'processing' AND processing_since IS NULL AND created_at < now() - interval '2 minutes')
         ORDER BY created_at
         LIMIT 1000
         """;
