@@ -12,7 +12,7 @@ namespace PhotoApi.IntegrationTests.Features;
 /// count only what the caller may view.
 /// </summary>
 [Collection(ApiCollection.Name)]
-public sealed class FindingsCopyTests(ApiFactory api)
+public sealed class FindingsCopyTests(ApiFactory api) : IClassFixture<ApiFactory>
 {
     private HttpClient Admin => api.Admin.Client;
 
