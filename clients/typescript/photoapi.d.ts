@@ -193,7 +193,8 @@ export interface paths {
         };
         /**
          * List my API keys
-         * @description The caller's API keys (never the keys themselves), oldest first.
+         * @description The caller's API keys (never the keys themselves), oldest first. Needs a Bearer access token; API keys
+         *     cannot manage credentials (403).
          */
         get: operations["listApiKeys"];
         put?: never;
@@ -4077,6 +4078,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
         };
     };
     createApiKey: {

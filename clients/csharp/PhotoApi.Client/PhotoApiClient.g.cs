@@ -163,7 +163,8 @@ namespace PhotoApi.Client
         /// List my API keys
         /// </summary>
         /// <remarks>
-        /// The caller's API keys (never the keys themselves), oldest first.
+        /// The caller's API keys (never the keys themselves), oldest first. Needs a Bearer access token; API keys
+        /// <br/>cannot manage credentials (403).
         /// </remarks>
         /// <param name="limit">Items per page.</param>
         /// <param name="cursor">The `nextCursor` of the previous page; omit for the first page.</param>
@@ -2757,7 +2758,8 @@ namespace PhotoApi.Client
         /// List my API keys
         /// </summary>
         /// <remarks>
-        /// The caller's API keys (never the keys themselves), oldest first.
+        /// The caller's API keys (never the keys themselves), oldest first. Needs a Bearer access token; API keys
+        /// <br/>cannot manage credentials (403).
         /// </remarks>
         /// <param name="limit">Items per page.</param>
         /// <param name="cursor">The `nextCursor` of the previous page; omit for the first page.</param>
@@ -2840,6 +2842,16 @@ namespace PhotoApi.Client
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
                             throw new PhotoApiException<ApiProblem>("No valid credentials were sent, or they expired or were revoked (`auth.unauthenticated`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 403)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token, `auth.photo_library_denied` on library operations (assets, folders, trash, archives, backup\nstatus, albums, shares, partners, the Sharing page, photo requests) when an admin has not granted the user the photo library (or\ndenied it to one of their groups).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         {

@@ -63,6 +63,7 @@ public sealed class ListApiKeysValidator : Validator<ListApiKeysRequest>
     public ListApiKeysValidator() => this.AddPagingRules();
 }
 
+/// <summary>The caller's keys. Like every credential operation it needs a signed-in person, not an API key.</summary>
 [Access(AccessScope.Caller)]
 public sealed class ListApiKeysEndpoint(NpgsqlDataSource db) : Endpoint<ListApiKeysRequest, Page<ApiKeyResponse>>
 {
@@ -75,6 +76,7 @@ public sealed class ListApiKeysEndpoint(NpgsqlDataSource db) : Endpoint<ListApiK
     public override void Configure()
     {
         Get("/api/v1/api-keys");
+        Policies(Infrastructure.Auth.Policies.InteractiveSession);
         Description(d => d.WithName("listApiKeys"));
     }
 
