@@ -41,8 +41,9 @@ export interface paths {
          * Sign in
          * @description Exchanges username and password (and, when two-step verification is on, a current 6-digit
          *     `totpCode`) for an access token and a refresh token. Unknown users and wrong passwords get the
-         *     same answer. Failed attempts are counted per account and per client address; past the limit
-         *     the answer is 429 `auth.throttled` with `Retry-After`.
+         *     same answer. Failed attempts — wrong passwords and wrong two-step codes — are counted per account and
+         *     per client address, and only a complete sign-in clears the account's count; past the limit the answer
+         *     is 429 `auth.throttled` with `Retry-After`.
          */
         post: operations["login"];
         delete?: never;
@@ -155,7 +156,9 @@ export interface paths {
         /**
          * Turn two-step verification off
          * @description Turns two-step verification off. A current code proves the caller still holds the device; the
-         *     code travels in a JSON body. Needs a Bearer access token; API keys cannot manage credentials (403).
+         *     code travels in a JSON body. Wrong codes are counted like failed sign-ins (per account and per client
+         *     address; 429 `auth.throttled` past the limit). Needs a Bearer access token; API keys cannot manage
+         *     credentials (403).
          */
         delete: operations["disableTotp"];
         options?: never;
@@ -175,7 +178,8 @@ export interface paths {
         /**
          * Confirm two-step enrollment
          * @description Confirms enrollment with a code from the authenticator app; from then on sign-in asks for a
-         *     code. Needs a Bearer access token; API keys cannot manage credentials (403).
+         *     code. Wrong codes are counted like failed sign-ins (per account and per client address; 429
+         *     `auth.throttled` past the limit). Needs a Bearer access token; API keys cannot manage credentials (403).
          */
         post: operations["confirmTotp"];
         delete?: never;
@@ -4001,6 +4005,7 @@ export interface operations {
                 };
             };
             413: components["responses"]["ContentTooLarge"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     confirmTotp: {
@@ -4051,6 +4056,7 @@ export interface operations {
             };
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     listApiKeys: {

@@ -52,8 +52,9 @@ namespace PhotoApi.Client
         /// <remarks>
         /// Exchanges username and password (and, when two-step verification is on, a current 6-digit
         /// <br/>`totpCode`) for an access token and a refresh token. Unknown users and wrong passwords get the
-        /// <br/>same answer. Failed attempts are counted per account and per client address; past the limit
-        /// <br/>the answer is 429 `auth.throttled` with `Retry-After`.
+        /// <br/>same answer. Failed attempts — wrong passwords and wrong two-step codes — are counted per account and
+        /// <br/>per client address, and only a complete sign-in clears the account's count; past the limit the answer
+        /// <br/>is 429 `auth.throttled` with `Retry-After`.
         /// </remarks>
         /// <returns>Signed in.</returns>
         /// <exception cref="PhotoApiException">A server side error occurred.</exception>
@@ -127,7 +128,9 @@ namespace PhotoApi.Client
         /// </summary>
         /// <remarks>
         /// Turns two-step verification off. A current code proves the caller still holds the device; the
-        /// <br/>code travels in a JSON body. Needs a Bearer access token; API keys cannot manage credentials (403).
+        /// <br/>code travels in a JSON body. Wrong codes are counted like failed sign-ins (per account and per client
+        /// <br/>address; 429 `auth.throttled` past the limit). Needs a Bearer access token; API keys cannot manage
+        /// <br/>credentials (403).
         /// </remarks>
         /// <returns>Two-step verification is off.</returns>
         /// <exception cref="PhotoApiException">A server side error occurred.</exception>
@@ -139,7 +142,8 @@ namespace PhotoApi.Client
         /// </summary>
         /// <remarks>
         /// Confirms enrollment with a code from the authenticator app; from then on sign-in asks for a
-        /// <br/>code. Needs a Bearer access token; API keys cannot manage credentials (403).
+        /// <br/>code. Wrong codes are counted like failed sign-ins (per account and per client address; 429
+        /// <br/>`auth.throttled` past the limit). Needs a Bearer access token; API keys cannot manage credentials (403).
         /// </remarks>
         /// <returns>Two-step verification is on.</returns>
         /// <exception cref="PhotoApiException">A server side error occurred.</exception>
@@ -1653,8 +1657,9 @@ namespace PhotoApi.Client
         /// <remarks>
         /// Exchanges username and password (and, when two-step verification is on, a current 6-digit
         /// <br/>`totpCode`) for an access token and a refresh token. Unknown users and wrong passwords get the
-        /// <br/>same answer. Failed attempts are counted per account and per client address; past the limit
-        /// <br/>the answer is 429 `auth.throttled` with `Retry-After`.
+        /// <br/>same answer. Failed attempts — wrong passwords and wrong two-step codes — are counted per account and
+        /// <br/>per client address, and only a complete sign-in clears the account's count; past the limit the answer
+        /// <br/>is 429 `auth.throttled` with `Retry-After`.
         /// </remarks>
         /// <returns>Signed in.</returns>
         /// <exception cref="PhotoApiException">A server side error occurred.</exception>
@@ -2355,7 +2360,9 @@ namespace PhotoApi.Client
         /// </summary>
         /// <remarks>
         /// Turns two-step verification off. A current code proves the caller still holds the device; the
-        /// <br/>code travels in a JSON body. Needs a Bearer access token; API keys cannot manage credentials (403).
+        /// <br/>code travels in a JSON body. Wrong codes are counted like failed sign-ins (per account and per client
+        /// <br/>address; 429 `auth.throttled` past the limit). Needs a Bearer access token; API keys cannot manage
+        /// <br/>credentials (403).
         /// </remarks>
         /// <returns>Two-step verification is off.</returns>
         /// <exception cref="PhotoApiException">A server side error occurred.</exception>
@@ -2459,6 +2466,16 @@ namespace PhotoApi.Client
                             throw new PhotoApiException<ApiProblem>("The request body is larger than the server accepts (`request.too_large`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
+                        if (status_ == 429)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("Too many failed attempts (`auth.throttled`). Wait for `Retry-After` seconds and try again.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
                         {
                             var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
                             throw new PhotoApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
@@ -2484,7 +2501,8 @@ namespace PhotoApi.Client
         /// </summary>
         /// <remarks>
         /// Confirms enrollment with a code from the authenticator app; from then on sign-in asks for a
-        /// <br/>code. Needs a Bearer access token; API keys cannot manage credentials (403).
+        /// <br/>code. Wrong codes are counted like failed sign-ins (per account and per client address; 429
+        /// <br/>`auth.throttled` past the limit). Needs a Bearer access token; API keys cannot manage credentials (403).
         /// </remarks>
         /// <returns>Two-step verification is on.</returns>
         /// <exception cref="PhotoApiException">A server side error occurred.</exception>
@@ -2596,6 +2614,16 @@ namespace PhotoApi.Client
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
                             throw new PhotoApiException<ApiProblem>("The body was not sent as `application/json` (`request.unsupported_media_type`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 429)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("Too many failed attempts (`auth.throttled`). Wait for `Retry-After` seconds and try again.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         {
