@@ -126,7 +126,8 @@ export interface paths {
         /**
          * Change my password
          * @description Changes the caller's password after checking the current one; every other session of the user
-         *     is ended. Failed attempts are throttled. Needs a Bearer access token; API keys cannot manage
+         *     is ended, and every API key of the user is revoked for good (`listApiKeys` shows why). Failed
+         *     attempts are throttled. Needs a Bearer access token; API keys cannot manage
          *     credentials (403).
          */
         put: operations["changePassword"];
@@ -197,8 +198,10 @@ export interface paths {
         };
         /**
          * List my API keys
-         * @description The caller's API keys (never the keys themselves), oldest first. Needs a Bearer access token; API keys
-         *     cannot manage credentials (403).
+         * @description The caller's API keys (never the keys themselves), oldest first. A password change or reset, or
+         *     disabling the account, revokes every key of the user for good (re-enabling the account does not bring
+         *     them back): such keys stay listed with `revokedAt` and `revokedReason` until deleted, or for 90 days.
+         *     Needs a Bearer access token; API keys cannot manage credentials (403).
          */
         get: operations["listApiKeys"];
         put?: never;
@@ -279,7 +282,7 @@ export interface paths {
         /**
          * Update a user
          * @description Approve (`status: active` on a pending account), re-enable, disable (ends all the user's
-         *     sessions), change role, display name, email or photo-library privilege. Absent or `null` fields
+         *     sessions and revokes their API keys for good: re-enabling does not bring them back), change role, display name, email or photo-library privilege. Absent or `null` fields
          *     are left unchanged. Admins cannot disable or demote themselves (`user.cannot_change_self`).
          *     Admins only.
          */
@@ -297,7 +300,7 @@ export interface paths {
         put?: never;
         /**
          * Reset a user's password
-         * @description Sets a new password for a user and ends all their sessions. Password policy: 8 to 256
+         * @description Sets a new password for a user, ends all their sessions and revokes their API keys for good. Password policy: 8 to 256
          *     characters with an upper-case letter, a lower-case letter and a digit. Admins only.
          */
         post: operations["resetUserPassword"];
@@ -1896,6 +1899,17 @@ export interface components {
              * @description When the key last authenticated a request; `null` if never.
              */
             lastUsedAt: string | null;
+            /**
+             * Format: date-time
+             * @description When the key stopped working for good; `null` while it works.
+             */
+            revokedAt: string | null;
+            /**
+             * @description Why the key was revoked: the user changed their password, an admin reset it, or an admin disabled
+             *     the account. `null` while the key works.
+             * @enum {string|null}
+             */
+            revokedReason: "password_changed" | "password_reset" | "account_disabled" | null;
         };
         ApiKeyResponsePage: {
             items: components["schemas"]["ApiKeyResponse"][];
@@ -1930,7 +1944,7 @@ export interface components {
         /** @description Absent or `null` fields are left unchanged. */
         UpdateUserRequest: {
             /**
-             * @description `active` approves a pending account or re-enables one; `disabled` ends its sessions.
+             * @description `active` approves a pending account or re-enables one; `disabled` ends its sessions and API keys.
              * @enum {string|null}
              */
             status?: "active" | "disabled" | null;

@@ -102,7 +102,8 @@ namespace PhotoApi.Client
         /// </summary>
         /// <remarks>
         /// Changes the caller's password after checking the current one; every other session of the user
-        /// <br/>is ended. Failed attempts are throttled. Needs a Bearer access token; API keys cannot manage
+        /// <br/>is ended, and every API key of the user is revoked for good (`listApiKeys` shows why). Failed
+        /// <br/>attempts are throttled. Needs a Bearer access token; API keys cannot manage
         /// <br/>credentials (403).
         /// </remarks>
         /// <returns>The password was changed.</returns>
@@ -167,8 +168,10 @@ namespace PhotoApi.Client
         /// List my API keys
         /// </summary>
         /// <remarks>
-        /// The caller's API keys (never the keys themselves), oldest first. Needs a Bearer access token; API keys
-        /// <br/>cannot manage credentials (403).
+        /// The caller's API keys (never the keys themselves), oldest first. A password change or reset, or
+        /// <br/>disabling the account, revokes every key of the user for good (re-enabling the account does not bring
+        /// <br/>them back): such keys stay listed with `revokedAt` and `revokedReason` until deleted, or for 90 days.
+        /// <br/>Needs a Bearer access token; API keys cannot manage credentials (403).
         /// </remarks>
         /// <param name="limit">Items per page.</param>
         /// <param name="cursor">The `nextCursor` of the previous page; omit for the first page.</param>
@@ -224,7 +227,7 @@ namespace PhotoApi.Client
         /// </summary>
         /// <remarks>
         /// Approve (`status: active` on a pending account), re-enable, disable (ends all the user's
-        /// <br/>sessions), change role, display name, email or photo-library privilege. Absent or `null` fields
+        /// <br/>sessions and revokes their API keys for good: re-enabling does not bring them back), change role, display name, email or photo-library privilege. Absent or `null` fields
         /// <br/>are left unchanged. Admins cannot disable or demote themselves (`user.cannot_change_self`).
         /// <br/>Admins only.
         /// </remarks>
@@ -238,7 +241,7 @@ namespace PhotoApi.Client
         /// Reset a user's password
         /// </summary>
         /// <remarks>
-        /// Sets a new password for a user and ends all their sessions. Password policy: 8 to 256
+        /// Sets a new password for a user, ends all their sessions and revokes their API keys for good. Password policy: 8 to 256
         /// <br/>characters with an upper-case letter, a lower-case letter and a digit. Admins only.
         /// </remarks>
         /// <param name="id">The user's id.</param>
@@ -2110,7 +2113,8 @@ namespace PhotoApi.Client
         /// </summary>
         /// <remarks>
         /// Changes the caller's password after checking the current one; every other session of the user
-        /// <br/>is ended. Failed attempts are throttled. Needs a Bearer access token; API keys cannot manage
+        /// <br/>is ended, and every API key of the user is revoked for good (`listApiKeys` shows why). Failed
+        /// <br/>attempts are throttled. Needs a Bearer access token; API keys cannot manage
         /// <br/>credentials (403).
         /// </remarks>
         /// <returns>The password was changed.</returns>
@@ -2786,8 +2790,10 @@ namespace PhotoApi.Client
         /// List my API keys
         /// </summary>
         /// <remarks>
-        /// The caller's API keys (never the keys themselves), oldest first. Needs a Bearer access token; API keys
-        /// <br/>cannot manage credentials (403).
+        /// The caller's API keys (never the keys themselves), oldest first. A password change or reset, or
+        /// <br/>disabling the account, revokes every key of the user for good (re-enabling the account does not bring
+        /// <br/>them back): such keys stay listed with `revokedAt` and `revokedReason` until deleted, or for 90 days.
+        /// <br/>Needs a Bearer access token; API keys cannot manage credentials (403).
         /// </remarks>
         /// <param name="limit">Items per page.</param>
         /// <param name="cursor">The `nextCursor` of the previous page; omit for the first page.</param>
@@ -3300,7 +3306,7 @@ namespace PhotoApi.Client
         /// </summary>
         /// <remarks>
         /// Approve (`status: active` on a pending account), re-enable, disable (ends all the user's
-        /// <br/>sessions), change role, display name, email or photo-library privilege. Absent or `null` fields
+        /// <br/>sessions and revokes their API keys for good: re-enabling does not bring them back), change role, display name, email or photo-library privilege. Absent or `null` fields
         /// <br/>are left unchanged. Admins cannot disable or demote themselves (`user.cannot_change_self`).
         /// <br/>Admins only.
         /// </remarks>
@@ -3461,7 +3467,7 @@ namespace PhotoApi.Client
         /// Reset a user's password
         /// </summary>
         /// <remarks>
-        /// Sets a new password for a user and ends all their sessions. Password policy: 8 to 256
+        /// Sets a new password for a user, ends all their sessions and revokes their API keys for good. Password policy: 8 to 256
         /// <br/>characters with an upper-case letter, a lower-case letter and a digit. Admins only.
         /// </remarks>
         /// <param name="id">The user's id.</param>
@@ -13571,6 +13577,21 @@ namespace PhotoApi.Client
         [System.Text.Json.Serialization.JsonPropertyName("lastUsedAt")]
         public System.DateTimeOffset? LastUsedAt { get; set; } = default!;
 
+        /// <summary>
+        /// When the key stopped working for good; `null` while it works.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("revokedAt")]
+        public System.DateTimeOffset? RevokedAt { get; set; } = default!;
+
+        /// <summary>
+        /// Why the key was revoked: the user changed their password, an admin reset it, or an admin disabled
+        /// <br/>the account. `null` while the key works.
+        /// <br/>
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("revokedReason")]
+        [System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<ApiKeyResponseRevokedReason>))]
+        public ApiKeyResponseRevokedReason? RevokedReason { get; set; } = default!;
+
         private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
 
         [System.Text.Json.Serialization.JsonExtensionData]
@@ -13651,7 +13672,7 @@ namespace PhotoApi.Client
     {
 
         /// <summary>
-        /// `active` approves a pending account or re-enables one; `disabled` ends its sessions.
+        /// `active` approves a pending account or re-enables one; `disabled` ends its sessions and API keys.
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("status")]
         [System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<UpdateUserRequestStatus>))]
@@ -17322,6 +17343,21 @@ namespace PhotoApi.Client
 
         [System.Runtime.Serialization.EnumMember(Value = @"disabled")]
         Disabled = 2,
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public enum ApiKeyResponseRevokedReason
+    {
+
+        [System.Runtime.Serialization.EnumMember(Value = @"password_changed")]
+        Password_changed = 0,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"password_reset")]
+        Password_reset = 1,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"account_disabled")]
+        Account_disabled = 2,
 
     }
 

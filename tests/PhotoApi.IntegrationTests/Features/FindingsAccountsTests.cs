@@ -1,7 +1,11 @@
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using Dapper;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
 using OtpNet;
 using PhotoApi.IntegrationTests.Infrastructure;
+using PhotoApi.Workers.Jobs.AccountsMaintenance;
 
 namespace PhotoApi.IntegrationTests.Features;
 
@@ -81,6 +85,86 @@ public sealed class FindingsAccountsTests(ApiFactory api)
         await DisableTotp(user.Client, NextCode(app)).ShouldBe(204);
     }
 
+    // ---- credential changes end API keys ----
+
+    [Fact]
+    public async Task Changing_the_password_ends_the_users_api_keys_and_the_list_says_why()
+    {
+        var user = await api.NewUserAsync("keys");
+        var (key, integration) = await ApiKeyAsync(user);
+        await user.Client.PutAsJsonAsync("/api/v1/users/me/password", new { currentPassword = user.Password, newPassword = "New-Passw0rd1" }).ShouldBe(204);
+
+        await (await integration.GetAsync("/api/v1/users/me")).ShouldBeProblem(401, "auth.unauthenticated");
+        var listed = Assert.Single(await ListKeysAsync(user.Client));
+        Assert.Equal(key.Id, listed.Id);
+        Assert.Equal("password_changed", listed.RevokedReason);
+        Assert.NotNull(listed.RevokedAt);
+    }
+
+    [Fact]
+    public async Task An_admin_password_reset_ends_the_users_api_keys()
+    {
+        var user = await api.NewUserAsync("keys");
+        var (_, integration) = await ApiKeyAsync(user);
+        await api.Admin.Client.PostAsJsonAsync($"/api/v1/admin/users/{user.UserId}/password", new { newPassword = "Reset-Passw0rd1" }).ShouldBe(204);
+
+        await (await integration.GetAsync("/api/v1/users/me")).ShouldBeProblem(401, "auth.unauthenticated");
+        var again = await api.LoginAsync(user.Username, "Reset-Passw0rd1");
+        Assert.Equal("password_reset", Assert.Single(await ListKeysAsync(again.Client)).RevokedReason);
+    }
+
+    [Fact]
+    public async Task Re_enabling_a_disabled_user_does_not_bring_their_api_keys_back()
+    {
+        var user = await api.NewUserAsync("keys");
+        var (_, integration) = await ApiKeyAsync(user);
+        await api.Admin.Client.PatchAsJsonAsync($"/api/v1/admin/users/{user.UserId}", new { status = "disabled" }).Json<User>();
+        await api.Admin.Client.PatchAsJsonAsync($"/api/v1/admin/users/{user.UserId}", new { status = "active" }).Json<User>();
+
+        await (await integration.GetAsync("/api/v1/users/me")).ShouldBeProblem(401, "auth.unauthenticated");
+        var again = await api.LoginAsync(user.Username, user.Password);
+        Assert.Equal("account_disabled", Assert.Single(await ListKeysAsync(again.Client)).RevokedReason);
+
+        // A new key works, is listed as live, and the revoked one can still be deleted from the list.
+        var (fresh, freshIntegration) = await ApiKeyAsync(again);
+        await freshIntegration.GetAsync("/api/v1/users/me").ShouldBe(200);
+        var keys = await ListKeysAsync(again.Client);
+        Assert.Null(keys.Single(k => k.Id == fresh.Id).RevokedAt);
+        Assert.Null(keys.Single(k => k.Id == fresh.Id).RevokedReason);
+        await again.Client.DeleteAsync($"/api/v1/api-keys/{keys.Single(k => k.Id != fresh.Id).Id}").ShouldBe(204);
+        Assert.Equal(fresh.Id, Assert.Single(await ListKeysAsync(again.Client)).Id);
+    }
+
+    [Fact]
+    public async Task A_password_change_leaves_other_users_keys_alone()
+    {
+        var user = await api.NewUserAsync("keys");
+        var other = await api.NewUserAsync("keys");
+        var (_, otherIntegration) = await ApiKeyAsync(other);
+        await user.Client.PutAsJsonAsync("/api/v1/users/me/password", new { currentPassword = user.Password, newPassword = "New-Passw0rd1" }).ShouldBe(204);
+        await otherIntegration.GetAsync("/api/v1/users/me").ShouldBe(200);
+        Assert.Null(Assert.Single(await ListKeysAsync(other.Client)).RevokedReason);
+    }
+
+    [Fact]
+    public async Task Revoked_keys_leave_the_list_after_90_days()
+    {
+        var user = await api.NewUserAsync("keys");
+        var (old, _) = await ApiKeyAsync(user);
+        var (recent, _) = await ApiKeyAsync(user);
+        await user.Client.PutAsJsonAsync("/api/v1/users/me/password", new { currentPassword = user.Password, newPassword = "New-Passw0rd1" }).ShouldBe(204);
+        var (live, _) = await ApiKeyAsync(user);
+        await using var db = NpgsqlDataSource.Create(api.ConnectionString);
+        await using (var conn = await db.OpenConnectionAsync())
+            await conn.ExecuteAsync("UPDATE api_keys SET revoked_at = now() - interval '91 days' WHERE id = @id", new { id = old.Id });
+
+        await new AccountsMaintenanceJob(db, NullLogger<AccountsMaintenanceJob>.Instance).PurgeExpiredAsync(CancellationToken.None);
+
+        var keys = await ListKeysAsync(user.Client);
+        Assert.Equal([recent.Id, live.Id], keys.Select(k => k.Id));
+        Assert.Equal("password_changed", keys[0].RevokedReason);
+    }
+
     // ---- listing API keys needs a session ----
 
     [Fact]
@@ -128,6 +212,11 @@ public sealed class FindingsAccountsTests(ApiFactory api)
         await integration.GetAsync("/api/v1/users/me").ShouldBe(200);
         return (key, integration);
     }
+
+    private static async Task<List<ListedKey>> ListKeysAsync(HttpClient client) =>
+        (await client.GetAsync("/api/v1/api-keys").Json<Page<ListedKey>>()).Items;
+
+    private sealed record ListedKey(Guid Id, string Name, string Prefix, DateTime CreatedAt, DateTime? LastUsedAt, DateTime? RevokedAt, string? RevokedReason);
 
     private sealed record Enrollment(string Secret, string OtpauthUri);
 }
