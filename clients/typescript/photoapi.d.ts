@@ -1793,7 +1793,10 @@ export interface components {
              * @example alice@example.org
              */
             email: string;
-            /** @example Alice Liddell */
+            /**
+             * @description One line of text (no control characters or line breaks); stored trimmed and in Unicode NFC.
+             * @example Alice Liddell
+             */
             displayName: string;
         };
         LoginRequest: {
@@ -1929,6 +1932,7 @@ export interface components {
              * @description Unique, case-insensitively.
              */
             email: string;
+            /** @description One line of text (no control characters or line breaks); stored trimmed and in Unicode NFC. */
             displayName: string;
             /**
              * @default user
@@ -1950,6 +1954,7 @@ export interface components {
             status?: "active" | "disabled" | null;
             /** @enum {string|null} */
             role?: "admin" | "user" | null;
+            /** @description One line of text (no control characters or line breaks); stored trimmed and in Unicode NFC. */
             displayName?: string | null;
             /** Format: email */
             email?: string | null;
@@ -2003,7 +2008,7 @@ export interface components {
             nextCursor: string | null;
         };
         CreateGroupRequest: {
-            /** @description Unique, case-insensitively. */
+            /** @description Unique, case-insensitively. One line of text (no control characters or line breaks); stored trimmed and in Unicode NFC. */
             name: string;
             description?: string | null;
             /** @default true */
@@ -2016,7 +2021,7 @@ export interface components {
         };
         /** @description Absent or `null` fields are left unchanged. */
         UpdateGroupRequest: {
-            /** @description Unique, case-insensitively. */
+            /** @description Unique, case-insensitively. One line of text (no control characters or line breaks); stored trimmed and in Unicode NFC. */
             name?: string | null;
             description?: string | null;
             photoLibraryAllowed?: boolean | null;

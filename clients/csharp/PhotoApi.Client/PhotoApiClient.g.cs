@@ -13289,6 +13289,9 @@ namespace PhotoApi.Client
         [System.Text.Json.Serialization.JsonPropertyName("email")]
         public string Email { get; set; } = default!;
 
+        /// <summary>
+        /// One line of text (no control characters or line breaks); stored trimmed and in Unicode NFC.
+        /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("displayName")]
         public string DisplayName { get; set; } = default!;
 
@@ -13649,6 +13652,9 @@ namespace PhotoApi.Client
         [System.Text.Json.Serialization.JsonPropertyName("email")]
         public string Email { get; set; } = default!;
 
+        /// <summary>
+        /// One line of text (no control characters or line breaks); stored trimmed and in Unicode NFC.
+        /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("displayName")]
         public string DisplayName { get; set; } = default!;
 
@@ -13682,6 +13688,9 @@ namespace PhotoApi.Client
         [System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<UpdateUserRequestRole>))]
         public UpdateUserRequestRole? Role { get; set; } = default!;
 
+        /// <summary>
+        /// One line of text (no control characters or line breaks); stored trimmed and in Unicode NFC.
+        /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("displayName")]
         public string? DisplayName { get; set; } = default!;
 
@@ -13829,7 +13838,7 @@ namespace PhotoApi.Client
     {
 
         /// <summary>
-        /// Unique, case-insensitively.
+        /// Unique, case-insensitively. One line of text (no control characters or line breaks); stored trimmed and in Unicode NFC.
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("name")]
         public string Name { get; set; } = default!;
@@ -13856,7 +13865,7 @@ namespace PhotoApi.Client
     {
 
         /// <summary>
-        /// Unique, case-insensitively.
+        /// Unique, case-insensitively. One line of text (no control characters or line breaks); stored trimmed and in Unicode NFC.
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("name")]
         public string? Name { get; set; } = default!;

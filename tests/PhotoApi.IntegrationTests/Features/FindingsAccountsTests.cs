@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Text;
 using Dapper;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
@@ -173,6 +174,90 @@ public sealed class FindingsAccountsTests(ApiFactory api)
         var user = await api.NewUserAsync("keys");
         var (_, integration) = await ApiKeyAsync(user);
         await (await integration.GetAsync("/api/v1/api-keys")).ShouldBeProblem(403, "auth.session_required");
+    }
+
+    // ---- names are one line of NFC text ----
+
+    public static TheoryData<string> BadUsernames => new() { "\n", "\r\n", "\0", "\t" };
+
+    [Theory]
+    [MemberData(nameof(BadUsernames))]
+    public async Task A_username_with_a_line_break_or_control_character_is_refused(string tail)
+    {
+        var username = "tail-" + Guid.NewGuid().ToString("N")[..8];
+        var register = await api.NewClient().PostAsJsonAsync("/api/v1/auth/register",
+            new { username = username + tail, password = "Passw0rd-x", email = $"{username}@example.test", displayName = "Tail" });
+        Assert.Contains("username", (await register.ShouldBeProblem(400, "validation.failed")).Errors!.Keys);
+        var create = await api.Admin.Client.PostAsJsonAsync("/api/v1/admin/users",
+            new { username = username + tail, password = "Passw0rd-x", email = $"{username}@example.test", displayName = "Tail" });
+        Assert.Contains("username", (await create.ShouldBeProblem(400, "validation.failed")).Errors!.Keys);
+        Assert.Empty((await api.Admin.Client.GetAsync($"/api/v1/admin/users?q={username}").Json<Page<User>>()).Items);
+    }
+
+    public static TheoryData<string> BadNames => new() { "Eve\n", "Ev\re", "E\u0007ve", "Eve\u0085", "Eve\u2028Mallory", "\tEve" };
+
+    [Theory]
+    [MemberData(nameof(BadNames))]
+    public async Task Display_names_with_control_characters_are_refused_everywhere_they_are_set(string name)
+    {
+        var username = "dn-" + Guid.NewGuid().ToString("N")[..8];
+        var register = await api.NewClient().PostAsJsonAsync("/api/v1/auth/register",
+            new { username, password = "Passw0rd-x", email = $"{username}@example.test", displayName = name });
+        Assert.Contains("displayName", (await register.ShouldBeProblem(400, "validation.failed")).Errors!.Keys);
+        var create = await api.Admin.Client.PostAsJsonAsync("/api/v1/admin/users",
+            new { username, password = "Passw0rd-x", email = $"{username}@example.test", displayName = name });
+        Assert.Contains("displayName", (await create.ShouldBeProblem(400, "validation.failed")).Errors!.Keys);
+
+        var user = await api.NewUserAsync("dn");
+        var patch = await api.Admin.Client.PatchAsJsonAsync($"/api/v1/admin/users/{user.UserId}", new { displayName = name });
+        Assert.Contains("displayName", (await patch.ShouldBeProblem(400, "validation.failed")).Errors!.Keys);
+        Assert.StartsWith("User ", (await user.Client.GetAsync("/api/v1/users/me").Json<User>()).DisplayName, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [MemberData(nameof(BadNames))]
+    public async Task Group_names_with_control_characters_are_refused(string name)
+    {
+        var create = await api.Admin.Client.PostAsJsonAsync("/api/v1/groups", new { name = name + Guid.NewGuid().ToString("N")[..6] });
+        Assert.Contains("name", (await create.ShouldBeProblem(400, "validation.failed")).Errors!.Keys);
+        var group = await api.Admin.Client.PostAsJsonAsync("/api/v1/groups", new { name = "Clean " + Guid.NewGuid().ToString("N")[..6] }).Json<Group>(201);
+        var patch = await api.Admin.Client.PatchAsJsonAsync($"/api/v1/groups/{group.Id}", new { name });
+        Assert.Contains("name", (await patch.ShouldBeProblem(400, "validation.failed")).Errors!.Keys);
+        Assert.Equal(group.Name, (await api.Admin.Client.GetAsync($"/api/v1/groups/{group.Id}").Json<Group>()).Name);
+    }
+
+    [Fact]
+    public async Task Names_are_stored_in_unicode_nfc_so_look_alikes_are_one_name()
+    {
+        const string decomposed = "Zoe\u0308 Cafe\u0301", composed = "Zo\u00eb Caf\u00e9";
+        var username = "nfc-" + Guid.NewGuid().ToString("N")[..8];
+        var registered = await api.NewClient().PostAsJsonAsync("/api/v1/auth/register",
+            new { username, password = "Passw0rd-x", email = $"{username}@example.test", displayName = decomposed }).Json<User>(201);
+        Assert.Equal(composed, registered.DisplayName);
+        var created = await api.Admin.Client.PostAsJsonAsync("/api/v1/admin/users",
+            new { username = username + "b", password = "Passw0rd-x", email = $"{username}b@example.test", displayName = decomposed }).Json<User>(201);
+        Assert.Equal(composed, created.DisplayName);
+        var patched = await api.Admin.Client.PatchAsJsonAsync($"/api/v1/admin/users/{created.Id}", new { displayName = "  " + decomposed + "!" }).Json<User>();
+        Assert.Equal(composed + "!", patched.DisplayName);
+
+        var suffix = Guid.NewGuid().ToString("N")[..6];
+        var group = await api.Admin.Client.PostAsJsonAsync("/api/v1/groups", new { name = decomposed + suffix }).Json<Group>(201);
+        Assert.Equal(composed + suffix, group.Name);
+        await api.Admin.Client.PostAsJsonAsync("/api/v1/groups", new { name = composed + suffix }).ShouldBeProblem(409, "group.name_taken");
+        var renamed = await api.Admin.Client.PatchAsJsonAsync($"/api/v1/groups/{group.Id}", new { name = decomposed + "!" + suffix }).Json<Group>();
+        Assert.Equal(composed + "!" + suffix, renamed.Name);
+    }
+
+    [Fact]
+    public async Task A_name_that_is_not_valid_unicode_is_refused_not_a_server_error()
+    {
+        var user = await api.NewUserAsync("surrogate");
+        var patch = await api.Admin.Client.PatchAsync($"/api/v1/admin/users/{user.UserId}",
+            new StringContent("""{"displayName":"Eve \ud800"}""", Encoding.UTF8, "application/json"));
+        Assert.Equal(400, (int)patch.StatusCode);
+        var group = await api.Admin.Client.PostAsync("/api/v1/groups",
+            new StringContent("""{"name":"Team \udc00"}""", Encoding.UTF8, "application/json"));
+        Assert.Equal(400, (int)group.StatusCode);
     }
 
     // ---- helpers ----

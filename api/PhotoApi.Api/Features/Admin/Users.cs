@@ -88,7 +88,7 @@ public sealed class CreateUserEndpoint(NpgsqlDataSource db, PasswordHasher hashe
 {
     private const string InsertSql = """
         INSERT INTO users (id, username, email, display_name, password_hash, role, status, photo_library_allowed)
-        VALUES (@id, @username, @email, @displayName, @passwordHash, @role, 'active', @photoLibraryAllowed)
+        VALUES (@id, @username, @email, normalize(@displayName::text, NFC), @passwordHash, @role, 'active', @photoLibraryAllowed)
         """;
 
     public override void Configure()
@@ -148,7 +148,7 @@ public sealed class UpdateUserEndpoint(NpgsqlDataSource db) : Endpoint<UpdateUse
         UPDATE users SET
             status = coalesce(@status, status),
             role = coalesce(@role, role),
-            display_name = coalesce(@displayName, display_name),
+            display_name = coalesce(normalize(@displayName::text, NFC), display_name),
             email = coalesce(@email, email),
             photo_library_allowed = coalesce(@photoLibraryAllowed, photo_library_allowed),
             updated_at = now()
