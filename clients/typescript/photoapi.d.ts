@@ -41,8 +41,9 @@ export interface paths {
          * Sign in
          * @description Exchanges username and password (and, when two-step verification is on, a current 6-digit
          *     `totpCode`) for an access token and a refresh token. Unknown users and wrong passwords get the
-         *     same answer. Failed attempts are counted per account and per client address; past the limit
-         *     the answer is 429 `auth.throttled` with `Retry-After`.
+         *     same answer. Failed attempts — wrong passwords and wrong two-step codes — are counted per account and
+         *     per client address, and only a complete sign-in clears the account's count; past the limit the answer
+         *     is 429 `auth.throttled` with `Retry-After`.
          */
         post: operations["login"];
         delete?: never;
@@ -125,7 +126,8 @@ export interface paths {
         /**
          * Change my password
          * @description Changes the caller's password after checking the current one; every other session of the user
-         *     is ended. Failed attempts are throttled. Needs a Bearer access token; API keys cannot manage
+         *     is ended, and every API key of the user is revoked for good (`listApiKeys` shows why). Failed
+         *     attempts are throttled. Needs a Bearer access token; API keys cannot manage
          *     credentials (403).
          */
         put: operations["changePassword"];
@@ -155,7 +157,9 @@ export interface paths {
         /**
          * Turn two-step verification off
          * @description Turns two-step verification off. A current code proves the caller still holds the device; the
-         *     code travels in a JSON body. Needs a Bearer access token; API keys cannot manage credentials (403).
+         *     code travels in a JSON body. Wrong codes are counted like failed sign-ins (per account and per client
+         *     address; 429 `auth.throttled` past the limit). Needs a Bearer access token; API keys cannot manage
+         *     credentials (403).
          */
         delete: operations["disableTotp"];
         options?: never;
@@ -175,7 +179,8 @@ export interface paths {
         /**
          * Confirm two-step enrollment
          * @description Confirms enrollment with a code from the authenticator app; from then on sign-in asks for a
-         *     code. Needs a Bearer access token; API keys cannot manage credentials (403).
+         *     code. Wrong codes are counted like failed sign-ins (per account and per client address; 429
+         *     `auth.throttled` past the limit). Needs a Bearer access token; API keys cannot manage credentials (403).
          */
         post: operations["confirmTotp"];
         delete?: never;
@@ -193,7 +198,10 @@ export interface paths {
         };
         /**
          * List my API keys
-         * @description The caller's API keys (never the keys themselves), oldest first.
+         * @description The caller's API keys (never the keys themselves), oldest first. A password change or reset, or
+         *     disabling the account, revokes every key of the user for good (re-enabling the account does not bring
+         *     them back): such keys stay listed with `revokedAt` and `revokedReason` until deleted, or for 90 days.
+         *     Needs a Bearer access token; API keys cannot manage credentials (403).
          */
         get: operations["listApiKeys"];
         put?: never;
@@ -274,7 +282,7 @@ export interface paths {
         /**
          * Update a user
          * @description Approve (`status: active` on a pending account), re-enable, disable (ends all the user's
-         *     sessions), change role, display name, email or photo-library privilege. Absent or `null` fields
+         *     sessions and revokes their API keys for good: re-enabling does not bring them back), change role, display name, email or photo-library privilege. Absent or `null` fields
          *     are left unchanged. Admins cannot disable or demote themselves (`user.cannot_change_self`).
          *     Admins only.
          */
@@ -292,7 +300,7 @@ export interface paths {
         put?: never;
         /**
          * Reset a user's password
-         * @description Sets a new password for a user and ends all their sessions. Password policy: 8 to 256
+         * @description Sets a new password for a user, ends all their sessions and revokes their API keys for good. Password policy: 8 to 256
          *     characters with an upper-case letter, a lower-case letter and a digit. Admins only.
          */
         post: operations["resetUserPassword"];
@@ -1798,7 +1806,10 @@ export interface components {
              * @example alice@example.org
              */
             email: string;
-            /** @example Alice Liddell */
+            /**
+             * @description One line of text (no control characters or line breaks); stored trimmed and in Unicode NFC.
+             * @example Alice Liddell
+             */
             displayName: string;
         };
         LoginRequest: {
@@ -1904,6 +1915,17 @@ export interface components {
              * @description When the key last authenticated a request; `null` if never.
              */
             lastUsedAt: string | null;
+            /**
+             * Format: date-time
+             * @description When the key stopped working for good; `null` while it works.
+             */
+            revokedAt: string | null;
+            /**
+             * @description Why the key was revoked: the user changed their password, an admin reset it, or an admin disabled
+             *     the account. `null` while the key works.
+             * @enum {string|null}
+             */
+            revokedReason: "password_changed" | "password_reset" | "account_disabled" | null;
         };
         ApiKeyResponsePage: {
             items: components["schemas"]["ApiKeyResponse"][];
@@ -1923,6 +1945,7 @@ export interface components {
              * @description Unique, case-insensitively.
              */
             email: string;
+            /** @description One line of text (no control characters or line breaks); stored trimmed and in Unicode NFC. */
             displayName: string;
             /**
              * @default user
@@ -1938,12 +1961,13 @@ export interface components {
         /** @description Absent or `null` fields are left unchanged. */
         UpdateUserRequest: {
             /**
-             * @description `active` approves a pending account or re-enables one; `disabled` ends its sessions.
+             * @description `active` approves a pending account or re-enables one; `disabled` ends its sessions and API keys.
              * @enum {string|null}
              */
             status?: "active" | "disabled" | null;
             /** @enum {string|null} */
             role?: "admin" | "user" | null;
+            /** @description One line of text (no control characters or line breaks); stored trimmed and in Unicode NFC. */
             displayName?: string | null;
             /** Format: email */
             email?: string | null;
@@ -1997,7 +2021,7 @@ export interface components {
             nextCursor: string | null;
         };
         CreateGroupRequest: {
-            /** @description Unique, case-insensitively. */
+            /** @description Unique, case-insensitively. One line of text (no control characters or line breaks); stored trimmed and in Unicode NFC. */
             name: string;
             description?: string | null;
             /** @default true */
@@ -2010,7 +2034,7 @@ export interface components {
         };
         /** @description Absent or `null` fields are left unchanged. */
         UpdateGroupRequest: {
-            /** @description Unique, case-insensitively. */
+            /** @description Unique, case-insensitively. One line of text (no control characters or line breaks); stored trimmed and in Unicode NFC. */
             name?: string | null;
             description?: string | null;
             photoLibraryAllowed?: boolean | null;
@@ -4070,6 +4094,7 @@ export interface operations {
                 };
             };
             413: components["responses"]["ContentTooLarge"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     confirmTotp: {
@@ -4120,6 +4145,7 @@ export interface operations {
             };
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     listApiKeys: {
@@ -4147,6 +4173,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
         };
     };
     createApiKey: {

@@ -52,8 +52,9 @@ namespace PhotoApi.Client
         /// <remarks>
         /// Exchanges username and password (and, when two-step verification is on, a current 6-digit
         /// <br/>`totpCode`) for an access token and a refresh token. Unknown users and wrong passwords get the
-        /// <br/>same answer. Failed attempts are counted per account and per client address; past the limit
-        /// <br/>the answer is 429 `auth.throttled` with `Retry-After`.
+        /// <br/>same answer. Failed attempts — wrong passwords and wrong two-step codes — are counted per account and
+        /// <br/>per client address, and only a complete sign-in clears the account's count; past the limit the answer
+        /// <br/>is 429 `auth.throttled` with `Retry-After`.
         /// </remarks>
         /// <returns>Signed in.</returns>
         /// <exception cref="PhotoApiException">A server side error occurred.</exception>
@@ -101,7 +102,8 @@ namespace PhotoApi.Client
         /// </summary>
         /// <remarks>
         /// Changes the caller's password after checking the current one; every other session of the user
-        /// <br/>is ended. Failed attempts are throttled. Needs a Bearer access token; API keys cannot manage
+        /// <br/>is ended, and every API key of the user is revoked for good (`listApiKeys` shows why). Failed
+        /// <br/>attempts are throttled. Needs a Bearer access token; API keys cannot manage
         /// <br/>credentials (403).
         /// </remarks>
         /// <returns>The password was changed.</returns>
@@ -127,7 +129,9 @@ namespace PhotoApi.Client
         /// </summary>
         /// <remarks>
         /// Turns two-step verification off. A current code proves the caller still holds the device; the
-        /// <br/>code travels in a JSON body. Needs a Bearer access token; API keys cannot manage credentials (403).
+        /// <br/>code travels in a JSON body. Wrong codes are counted like failed sign-ins (per account and per client
+        /// <br/>address; 429 `auth.throttled` past the limit). Needs a Bearer access token; API keys cannot manage
+        /// <br/>credentials (403).
         /// </remarks>
         /// <returns>Two-step verification is off.</returns>
         /// <exception cref="PhotoApiException">A server side error occurred.</exception>
@@ -139,7 +143,8 @@ namespace PhotoApi.Client
         /// </summary>
         /// <remarks>
         /// Confirms enrollment with a code from the authenticator app; from then on sign-in asks for a
-        /// <br/>code. Needs a Bearer access token; API keys cannot manage credentials (403).
+        /// <br/>code. Wrong codes are counted like failed sign-ins (per account and per client address; 429
+        /// <br/>`auth.throttled` past the limit). Needs a Bearer access token; API keys cannot manage credentials (403).
         /// </remarks>
         /// <returns>Two-step verification is on.</returns>
         /// <exception cref="PhotoApiException">A server side error occurred.</exception>
@@ -163,7 +168,10 @@ namespace PhotoApi.Client
         /// List my API keys
         /// </summary>
         /// <remarks>
-        /// The caller's API keys (never the keys themselves), oldest first.
+        /// The caller's API keys (never the keys themselves), oldest first. A password change or reset, or
+        /// <br/>disabling the account, revokes every key of the user for good (re-enabling the account does not bring
+        /// <br/>them back): such keys stay listed with `revokedAt` and `revokedReason` until deleted, or for 90 days.
+        /// <br/>Needs a Bearer access token; API keys cannot manage credentials (403).
         /// </remarks>
         /// <param name="limit">Items per page.</param>
         /// <param name="cursor">The `nextCursor` of the previous page; omit for the first page.</param>
@@ -219,7 +227,7 @@ namespace PhotoApi.Client
         /// </summary>
         /// <remarks>
         /// Approve (`status: active` on a pending account), re-enable, disable (ends all the user's
-        /// <br/>sessions), change role, display name, email or photo-library privilege. Absent or `null` fields
+        /// <br/>sessions and revokes their API keys for good: re-enabling does not bring them back), change role, display name, email or photo-library privilege. Absent or `null` fields
         /// <br/>are left unchanged. Admins cannot disable or demote themselves (`user.cannot_change_self`).
         /// <br/>Admins only.
         /// </remarks>
@@ -233,7 +241,7 @@ namespace PhotoApi.Client
         /// Reset a user's password
         /// </summary>
         /// <remarks>
-        /// Sets a new password for a user and ends all their sessions. Password policy: 8 to 256
+        /// Sets a new password for a user, ends all their sessions and revokes their API keys for good. Password policy: 8 to 256
         /// <br/>characters with an upper-case letter, a lower-case letter and a digit. Admins only.
         /// </remarks>
         /// <param name="id">The user's id.</param>
@@ -1665,8 +1673,9 @@ namespace PhotoApi.Client
         /// <remarks>
         /// Exchanges username and password (and, when two-step verification is on, a current 6-digit
         /// <br/>`totpCode`) for an access token and a refresh token. Unknown users and wrong passwords get the
-        /// <br/>same answer. Failed attempts are counted per account and per client address; past the limit
-        /// <br/>the answer is 429 `auth.throttled` with `Retry-After`.
+        /// <br/>same answer. Failed attempts — wrong passwords and wrong two-step codes — are counted per account and
+        /// <br/>per client address, and only a complete sign-in clears the account's count; past the limit the answer
+        /// <br/>is 429 `auth.throttled` with `Retry-After`.
         /// </remarks>
         /// <returns>Signed in.</returns>
         /// <exception cref="PhotoApiException">A server side error occurred.</exception>
@@ -2117,7 +2126,8 @@ namespace PhotoApi.Client
         /// </summary>
         /// <remarks>
         /// Changes the caller's password after checking the current one; every other session of the user
-        /// <br/>is ended. Failed attempts are throttled. Needs a Bearer access token; API keys cannot manage
+        /// <br/>is ended, and every API key of the user is revoked for good (`listApiKeys` shows why). Failed
+        /// <br/>attempts are throttled. Needs a Bearer access token; API keys cannot manage
         /// <br/>credentials (403).
         /// </remarks>
         /// <returns>The password was changed.</returns>
@@ -2367,7 +2377,9 @@ namespace PhotoApi.Client
         /// </summary>
         /// <remarks>
         /// Turns two-step verification off. A current code proves the caller still holds the device; the
-        /// <br/>code travels in a JSON body. Needs a Bearer access token; API keys cannot manage credentials (403).
+        /// <br/>code travels in a JSON body. Wrong codes are counted like failed sign-ins (per account and per client
+        /// <br/>address; 429 `auth.throttled` past the limit). Needs a Bearer access token; API keys cannot manage
+        /// <br/>credentials (403).
         /// </remarks>
         /// <returns>Two-step verification is off.</returns>
         /// <exception cref="PhotoApiException">A server side error occurred.</exception>
@@ -2471,6 +2483,16 @@ namespace PhotoApi.Client
                             throw new PhotoApiException<ApiProblem>("The request body is larger than the server accepts (`request.too_large`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
+                        if (status_ == 429)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("Too many failed attempts (`auth.throttled`). Wait for `Retry-After` seconds and try again.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
                         {
                             var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
                             throw new PhotoApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
@@ -2496,7 +2518,8 @@ namespace PhotoApi.Client
         /// </summary>
         /// <remarks>
         /// Confirms enrollment with a code from the authenticator app; from then on sign-in asks for a
-        /// <br/>code. Needs a Bearer access token; API keys cannot manage credentials (403).
+        /// <br/>code. Wrong codes are counted like failed sign-ins (per account and per client address; 429
+        /// <br/>`auth.throttled` past the limit). Needs a Bearer access token; API keys cannot manage credentials (403).
         /// </remarks>
         /// <returns>Two-step verification is on.</returns>
         /// <exception cref="PhotoApiException">A server side error occurred.</exception>
@@ -2608,6 +2631,16 @@ namespace PhotoApi.Client
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
                             throw new PhotoApiException<ApiProblem>("The body was not sent as `application/json` (`request.unsupported_media_type`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 429)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("Too many failed attempts (`auth.throttled`). Wait for `Retry-After` seconds and try again.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         {
@@ -2770,7 +2803,10 @@ namespace PhotoApi.Client
         /// List my API keys
         /// </summary>
         /// <remarks>
-        /// The caller's API keys (never the keys themselves), oldest first.
+        /// The caller's API keys (never the keys themselves), oldest first. A password change or reset, or
+        /// <br/>disabling the account, revokes every key of the user for good (re-enabling the account does not bring
+        /// <br/>them back): such keys stay listed with `revokedAt` and `revokedReason` until deleted, or for 90 days.
+        /// <br/>Needs a Bearer access token; API keys cannot manage credentials (403).
         /// </remarks>
         /// <param name="limit">Items per page.</param>
         /// <param name="cursor">The `nextCursor` of the previous page; omit for the first page.</param>
@@ -2853,6 +2889,16 @@ namespace PhotoApi.Client
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
                             throw new PhotoApiException<ApiProblem>("No valid credentials were sent, or they expired or were revoked (`auth.unauthenticated`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 403)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token, `auth.photo_library_denied` on library operations (assets, folders, trash, archives, backup\nstatus, albums, shares, partners, the Sharing page, photo requests) when an admin has not granted the user the photo library (or\ndenied it to one of their groups).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         {
@@ -3273,7 +3319,7 @@ namespace PhotoApi.Client
         /// </summary>
         /// <remarks>
         /// Approve (`status: active` on a pending account), re-enable, disable (ends all the user's
-        /// <br/>sessions), change role, display name, email or photo-library privilege. Absent or `null` fields
+        /// <br/>sessions and revokes their API keys for good: re-enabling does not bring them back), change role, display name, email or photo-library privilege. Absent or `null` fields
         /// <br/>are left unchanged. Admins cannot disable or demote themselves (`user.cannot_change_self`).
         /// <br/>Admins only.
         /// </remarks>
@@ -3434,7 +3480,7 @@ namespace PhotoApi.Client
         /// Reset a user's password
         /// </summary>
         /// <remarks>
-        /// Sets a new password for a user and ends all their sessions. Password policy: 8 to 256
+        /// Sets a new password for a user, ends all their sessions and revokes their API keys for good. Password policy: 8 to 256
         /// <br/>characters with an upper-case letter, a lower-case letter and a digit. Admins only.
         /// </remarks>
         /// <param name="id">The user's id.</param>
@@ -13269,6 +13315,9 @@ namespace PhotoApi.Client
         [System.Text.Json.Serialization.JsonPropertyName("email")]
         public string Email { get; set; } = default!;
 
+        /// <summary>
+        /// One line of text (no control characters or line breaks); stored trimmed and in Unicode NFC.
+        /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("displayName")]
         public string DisplayName { get; set; } = default!;
 
@@ -13557,6 +13606,21 @@ namespace PhotoApi.Client
         [System.Text.Json.Serialization.JsonPropertyName("lastUsedAt")]
         public System.DateTimeOffset? LastUsedAt { get; set; } = default!;
 
+        /// <summary>
+        /// When the key stopped working for good; `null` while it works.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("revokedAt")]
+        public System.DateTimeOffset? RevokedAt { get; set; } = default!;
+
+        /// <summary>
+        /// Why the key was revoked: the user changed their password, an admin reset it, or an admin disabled
+        /// <br/>the account. `null` while the key works.
+        /// <br/>
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("revokedReason")]
+        [System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<ApiKeyResponseRevokedReason>))]
+        public ApiKeyResponseRevokedReason? RevokedReason { get; set; } = default!;
+
         private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
 
         [System.Text.Json.Serialization.JsonExtensionData]
@@ -13614,6 +13678,9 @@ namespace PhotoApi.Client
         [System.Text.Json.Serialization.JsonPropertyName("email")]
         public string Email { get; set; } = default!;
 
+        /// <summary>
+        /// One line of text (no control characters or line breaks); stored trimmed and in Unicode NFC.
+        /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("displayName")]
         public string DisplayName { get; set; } = default!;
 
@@ -13637,7 +13704,7 @@ namespace PhotoApi.Client
     {
 
         /// <summary>
-        /// `active` approves a pending account or re-enables one; `disabled` ends its sessions.
+        /// `active` approves a pending account or re-enables one; `disabled` ends its sessions and API keys.
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("status")]
         [System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<UpdateUserRequestStatus>))]
@@ -13647,6 +13714,9 @@ namespace PhotoApi.Client
         [System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<UpdateUserRequestRole>))]
         public UpdateUserRequestRole? Role { get; set; } = default!;
 
+        /// <summary>
+        /// One line of text (no control characters or line breaks); stored trimmed and in Unicode NFC.
+        /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("displayName")]
         public string? DisplayName { get; set; } = default!;
 
@@ -13794,7 +13864,7 @@ namespace PhotoApi.Client
     {
 
         /// <summary>
-        /// Unique, case-insensitively.
+        /// Unique, case-insensitively. One line of text (no control characters or line breaks); stored trimmed and in Unicode NFC.
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("name")]
         public string Name { get; set; } = default!;
@@ -13821,7 +13891,7 @@ namespace PhotoApi.Client
     {
 
         /// <summary>
-        /// Unique, case-insensitively.
+        /// Unique, case-insensitively. One line of text (no control characters or line breaks); stored trimmed and in Unicode NFC.
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("name")]
         public string? Name { get; set; } = default!;
@@ -17399,6 +17469,21 @@ namespace PhotoApi.Client
 
         [System.Runtime.Serialization.EnumMember(Value = @"disabled")]
         Disabled = 2,
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public enum ApiKeyResponseRevokedReason
+    {
+
+        [System.Runtime.Serialization.EnumMember(Value = @"password_changed")]
+        Password_changed = 0,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"password_reset")]
+        Password_reset = 1,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"account_disabled")]
+        Account_disabled = 2,
 
     }
 

@@ -88,7 +88,7 @@ public sealed class CreateUserEndpoint(NpgsqlDataSource db, PasswordHasher hashe
 {
     private const string InsertSql = """
         INSERT INTO users (id, username, email, display_name, password_hash, role, status, photo_library_allowed)
-        VALUES (@id, @username, @email, @displayName, @passwordHash, @role, 'active', @photoLibraryAllowed)
+        VALUES (@id, @username, @email, normalize(@displayName::text, NFC), @passwordHash, @role, 'active', @photoLibraryAllowed)
         """;
 
     public override void Configure()
@@ -121,7 +121,7 @@ public sealed class CreateUserEndpoint(NpgsqlDataSource db, PasswordHasher hashe
 public sealed class UpdateUserRequest
 {
     public Guid Id { get; set; }
-    /// <summary><c>active</c> approves a pending account or re-enables one; <c>disabled</c> ends its sessions.</summary>
+    /// <summary><c>active</c> approves a pending account or re-enables one; <c>disabled</c> ends its sessions and API keys for good.</summary>
     public string? Status { get; set; }
     public string? Role { get; set; }
     public string? DisplayName { get; set; }
@@ -148,7 +148,7 @@ public sealed class UpdateUserEndpoint(NpgsqlDataSource db) : Endpoint<UpdateUse
         UPDATE users SET
             status = coalesce(@status, status),
             role = coalesce(@role, role),
-            display_name = coalesce(@displayName, display_name),
+            display_name = coalesce(normalize(@displayName::text, NFC), display_name),
             email = coalesce(@email, email),
             photo_library_allowed = coalesce(@photoLibraryAllowed, photo_library_allowed),
             updated_at = now()
@@ -182,8 +182,8 @@ public sealed class UpdateUserEndpoint(NpgsqlDataSource db) : Endpoint<UpdateUse
         }
         if (updated == 0) throw ApiException.NotFound("The user");
         if (req.Status == "disabled")
-            await conn.ExecuteAsync(new CommandDefinition(SessionTokens.RevokeUserSessionsSql,
-                new { userId = req.Id, keep = (Guid?)null, why = "disabled" }, tx, cancellationToken: ct));
+            await conn.ExecuteAsync(new CommandDefinition(SessionTokens.RevokeUserCredentialsSql,
+                new { userId = req.Id, keep = (Guid?)null, why = "account_disabled" }, tx, cancellationToken: ct));
         var user = await UserQueries.GetAsync(conn, req.Id, ct, tx);
         await tx.CommitAsync(ct);
         await Send.OkAsync(user, ct);
@@ -201,7 +201,7 @@ public sealed class ResetUserPasswordValidator : Validator<ResetUserPasswordRequ
     public ResetUserPasswordValidator() => RuleFor(x => x.NewPassword).StrongPassword();
 }
 
-/// <summary>Sets a new password for a user and ends all their sessions.</summary>
+/// <summary>Sets a new password for a user and ends all their sessions and API keys.</summary>
 [Access(AccessScope.Admin)]
 public sealed class ResetUserPasswordEndpoint(NpgsqlDataSource db, PasswordHasher hasher) : Endpoint<ResetUserPasswordRequest>
 {
@@ -220,7 +220,7 @@ public sealed class ResetUserPasswordEndpoint(NpgsqlDataSource db, PasswordHashe
         await using var tx = await conn.BeginTransactionAsync(ct);
         if (await conn.ExecuteAsync(new CommandDefinition(UpdateSql, new { req.Id, hash = hasher.Hash(req.NewPassword) }, tx, cancellationToken: ct)) == 0)
             throw ApiException.NotFound("The user");
-        await conn.ExecuteAsync(new CommandDefinition(SessionTokens.RevokeUserSessionsSql,
+        await conn.ExecuteAsync(new CommandDefinition(SessionTokens.RevokeUserCredentialsSql,
             new { userId = req.Id, keep = (Guid?)null, why = "password_reset" }, tx, cancellationToken: ct));
         await tx.CommitAsync(ct);
         await Send.NoContentAsync(ct);

@@ -22,7 +22,12 @@ public sealed class CreateApiKeyValidator : Validator<CreateApiKeyRequest>
 /// <summary>The key itself appears only in this answer; PhotoApi keeps its SHA-256.</summary>
 public sealed record CreateApiKeyResponse(Guid Id, string Name, string Prefix, string Key, DateTime CreatedAt);
 
-public sealed record ApiKeyResponse(Guid Id, string Name, string Prefix, DateTime CreatedAt, DateTime? LastUsedAt);
+/// <summary>
+/// A key as listed. A password change or reset, or disabling the account, revokes every key of the user for good:
+/// it stays listed with <c>RevokedAt</c> and <c>RevokedReason</c> (<c>password_changed</c>, <c>password_reset</c>,
+/// <c>account_disabled</c>) until its owner deletes it, or for 90 days.
+/// </summary>
+public sealed record ApiKeyResponse(Guid Id, string Name, string Prefix, DateTime CreatedAt, DateTime? LastUsedAt, DateTime? RevokedAt, string? RevokedReason);
 
 /// <summary>Creates an API key for integrations (sent as X-Api-Key). It acts as its user, except for credential management.</summary>
 [Access(AccessScope.SignedIn)]
@@ -63,11 +68,12 @@ public sealed class ListApiKeysValidator : Validator<ListApiKeysRequest>
     public ListApiKeysValidator() => this.AddPagingRules();
 }
 
+/// <summary>The caller's keys. Like every credential operation it needs a signed-in person, not an API key.</summary>
 [Access(AccessScope.SignedIn)]
 public sealed class ListApiKeysEndpoint(NpgsqlDataSource db) : Endpoint<ListApiKeysRequest, Page<ApiKeyResponse>>
 {
     private const string ListSql = """
-        SELECT id, name, prefix, created_at, last_used_at FROM api_keys
+        SELECT id, name, prefix, created_at, last_used_at, revoked_at, revoked_why AS revoked_reason FROM api_keys
         WHERE user_id = @userId AND id > @after
         ORDER BY id LIMIT @take
         """;
@@ -75,6 +81,7 @@ public sealed class ListApiKeysEndpoint(NpgsqlDataSource db) : Endpoint<ListApiK
     public override void Configure()
     {
         Get("/api/v1/api-keys");
+        Policies(Infrastructure.Auth.Policies.InteractiveSession);
         Description(d => d.WithName("listApiKeys"));
     }
 

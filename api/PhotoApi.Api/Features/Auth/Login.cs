@@ -30,7 +30,8 @@ public sealed class LoginValidator : Validator<LoginRequest>
 
 /// <summary>
 /// Sign-in. Unknown users and wrong passwords get the same answer at the same cost (a dummy hash is verified).
-/// Attempts are counted per account and per client IP before any hashing; successes are forgiven.
+/// Attempts are counted per account and per client IP before any hashing; a wrong two-step code is a failed attempt
+/// like a wrong password, and only a complete sign-in clears the account's failures.
 /// </summary>
 [Access(AccessScope.Anonymous)]
 public sealed class LoginEndpoint(NpgsqlDataSource db, PasswordHasher hasher, Throttle throttle, SessionTokens tokens, IOptions<ThrottlingOptions> limits)
@@ -56,9 +57,8 @@ public sealed class LoginEndpoint(NpgsqlDataSource db, PasswordHasher hasher, Th
     public override async Task HandleAsync(LoginRequest req, CancellationToken ct)
     {
         var o = limits.Value;
-        var accountBucket = $"login:user:{req.Username.ToLowerInvariant()}";
-        var ipBucket = $"login:ip:{ClientAddress.Of(HttpContext)}";
-        await throttle.AttemptAsync([new(accountBucket, o.LoginFailuresPerAccount), new(ipBucket, o.LoginFailuresPerIp)], o.Window, ct);
+        var check = CredentialCheck.SignIn(req.Username, HttpContext, o);
+        await throttle.AttemptAsync(check, ct);
 
         await using var conn = await db.OpenConnectionAsync(ct);
         var user = await conn.QuerySingleOrDefaultAsync<Candidate>(new CommandDefinition(UserSql, new { username = req.Username }, cancellationToken: ct));
@@ -66,24 +66,27 @@ public sealed class LoginEndpoint(NpgsqlDataSource db, PasswordHasher hasher, Th
         if (!hasher.Verify(req.Password, user?.PasswordHash) || user is null)
             throw new ApiException(401, ErrorCodes.InvalidCredentials, "Wrong username or password.");
 
-        // From here on the password was right, so telling the account's state leaks nothing.
-        await ForgiveAsync(accountBucket, ipBucket, ct);
-        if (user.Status == "pending")
-            throw new ApiException(403, ErrorCodes.AccountPending, "This account waits for an administrator's approval.");
-        if (user.Status != "active")
-            throw new ApiException(403, ErrorCodes.AccountDisabled, "This account is disabled.");
+        if (user.Status != "active" || (user.TotpSecret is not null && string.IsNullOrEmpty(req.TotpCode)))
+        {
+            // The password was right, so this attempt was no guess and telling the account's state leaks nothing.
+            // Earlier failures (wrong two-step codes included) are cleared only by a complete sign-in.
+            await throttle.NotAFailureAsync(check, ct);
+            throw user.Status switch
+            {
+                "pending" => new ApiException(403, ErrorCodes.AccountPending, "This account waits for an administrator's approval."),
+                "active" => new ApiException(401, ErrorCodes.TotpRequired, "Two-step verification is on: send totpCode with the 6-digit code."),
+                _ => new ApiException(403, ErrorCodes.AccountDisabled, "This account is disabled."),
+            };
+        }
 
         if (user.TotpSecret is not null)
         {
-            if (string.IsNullOrEmpty(req.TotpCode))
-                throw new ApiException(401, ErrorCodes.TotpRequired, "Two-step verification is on: send totpCode with the 6-digit code.");
-            // A wrong code counts as a failed attempt; the conditional update makes a code single-use even when two requests race.
-            await throttle.AttemptAsync([new(accountBucket, o.LoginFailuresPerAccount), new(ipBucket, o.LoginFailuresPerIp)], o.Window, ct);
+            // A wrong code stays counted like a wrong password; the conditional update makes a code single-use even when two requests race.
             var step = Totp.Verify(user.TotpSecret, req.TotpCode, DateTimeOffset.UtcNow, user.TotpLastStep);
             if (step is null || await conn.ExecuteAsync(new CommandDefinition(UseTotpStepSql, new { id = user.Id, step }, cancellationToken: ct)) == 0)
                 throw new ApiException(401, ErrorCodes.TotpInvalid, "The verification code is wrong or was already used.");
-            await ForgiveAsync(accountBucket, ipBucket, ct);
         }
+        await throttle.SucceededAsync(check, ct);
 
         if (hasher.NeedsRehash(user.PasswordHash))
             await conn.ExecuteAsync(new CommandDefinition(RehashSql, new { id = user.Id, hash = hasher.Hash(req.Password) }, cancellationToken: ct));
@@ -92,11 +95,5 @@ public sealed class LoginEndpoint(NpgsqlDataSource db, PasswordHasher hasher, Th
         var response = await tokens.StartSessionAsync(conn, tx, user.Id, HttpContext.Request.Headers.UserAgent, ct);
         await tx.CommitAsync(ct);
         await Send.OkAsync(response, ct);
-    }
-
-    private async Task ForgiveAsync(string accountBucket, string ipBucket, CancellationToken ct)
-    {
-        await throttle.ResetAsync(accountBucket, ct);
-        await throttle.ForgiveAsync(ipBucket, ct);
     }
 }

@@ -43,7 +43,7 @@ public sealed class RegisterEndpoint(NpgsqlDataSource db, PasswordHasher hasher,
     private const string AnyUserSql = "SELECT EXISTS (SELECT 1 FROM users)";
     private const string InsertSql = """
         INSERT INTO users (id, username, email, display_name, password_hash, role, status)
-        VALUES (@id, @username, @email, @displayName, @passwordHash, @role, @status)
+        VALUES (@id, @username, @email, normalize(@displayName::text, NFC), @passwordHash, @role, @status)
         """;
 
     public override void Configure()

@@ -51,11 +51,15 @@ public sealed class SessionTokens(IOptions<TokenOptions> options)
         DELETE FROM access_tokens WHERE session_id = @sessionId;
         """;
 
-    /// <summary>Revokes every session of a user except <paramref name="keep"/> (after a password change, reset or disable).</summary>
-    public const string RevokeUserSessionsSql = """
+    /// <summary>
+    /// Ends what a user signed in with, after a password change or reset or when the account is disabled: every
+    /// session except <c>@keep</c>, and every API key for good (kept revoked with <c>@why</c>, so the owner sees why).
+    /// </summary>
+    public const string RevokeUserCredentialsSql = """
         UPDATE sessions SET revoked_at = now(), revoked_why = @why
         WHERE user_id = @userId AND revoked_at IS NULL AND id IS DISTINCT FROM @keep;
         DELETE FROM access_tokens a USING sessions s
         WHERE a.session_id = s.id AND s.user_id = @userId AND s.id IS DISTINCT FROM @keep;
+        UPDATE api_keys SET revoked_at = now(), revoked_why = @why WHERE user_id = @userId AND revoked_at IS NULL;
         """;
 }

@@ -5,7 +5,8 @@ namespace PhotoApi.Api.Features.Common;
 /// <summary>Validation rules shared by several slices: the password policy and account fields.</summary>
 public static class Rules
 {
-    public const string UsernamePattern = "^[A-Za-z0-9][A-Za-z0-9._-]{2,63}$";
+    // \A and \z: in .NET, $ also matches before a final line break.
+    public const string UsernamePattern = @"\A[A-Za-z0-9][A-Za-z0-9._-]{2,63}\z";
 
     /// <summary>The password policy: at least 8 characters with an upper-case letter, a lower-case letter and a digit.</summary>
     public static IRuleBuilderOptions<T, string> StrongPassword<T>(this IRuleBuilder<T, string> rule) => rule
@@ -27,7 +28,8 @@ public static class Rules
 
     public static IRuleBuilderOptions<T, string?> DisplayName<T>(this IRuleBuilder<T, string?> rule) => rule
         .NotEmpty().WithMessage("A display name is required.")
-        .MaximumLength(100);
+        .MaximumLength(100)
+        .PlainName();
 
     public static bool IsOneOf(this string? value, params string[] allowed) => value is not null && allowed.Contains(value);
 }

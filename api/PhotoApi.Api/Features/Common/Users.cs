@@ -1,4 +1,5 @@
 using Dapper;
+using FluentValidation;
 using Npgsql;
 using PhotoApi.Api.Infrastructure.Errors;
 using PhotoApi.Contracts;
@@ -9,6 +10,32 @@ namespace PhotoApi.Api.Features.Common;
 public sealed record UserResponse(
     Guid Id, string Username, string Email, string DisplayName, string Role, string Status,
     bool PhotoLibraryAllowed, bool TotpEnabled, DateTime CreatedAt, DateTime UpdatedAt);
+
+/// <summary>
+/// Names people read — display names, group names (usernames are ASCII by their pattern): one line of valid Unicode,
+/// stored trimmed and in NFC so that two spellings of one text (precomposed or combining accents) are one name. The
+/// API runs with invariant globalization, where .NET does not normalise, so PostgreSQL does: the SQL that stores a
+/// name wraps it in <c>normalize(@…::text, NFC)</c> (a null stays null).
+/// </summary>
+public static class NameText
+{
+    public const string PlainMessage = "Must be one line of text: no control characters, line breaks or broken Unicode.";
+
+    /// <summary>No control characters (C0, DEL, C1), no line or paragraph separators, no unpaired surrogates.</summary>
+    public static bool IsPlain(string? text)
+    {
+        if (text is null) return true;
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1])) i++;
+            else if (char.IsSurrogate(c) || char.IsControl(c) || c is '\u2028' or '\u2029') return false;
+        }
+        return true;
+    }
+
+    public static IRuleBuilderOptions<T, string?> PlainName<T>(this IRuleBuilder<T, string?> rule) => rule.Must(IsPlain).WithMessage(PlainMessage);
+}
 
 public static class UserQueries
 {

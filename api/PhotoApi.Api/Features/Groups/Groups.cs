@@ -80,7 +80,7 @@ public sealed class CreateGroupValidator : Validator<CreateGroupRequest>
 {
     public CreateGroupValidator()
     {
-        RuleFor(x => x.Name).NotEmpty().MaximumLength(100);
+        RuleFor(x => x.Name).NotEmpty().MaximumLength(100).PlainName();
         RuleFor(x => x.Description).MaximumLength(1000);
         RuleFor(x => x.MemberIds).NotNull().Must(m => m.Length <= 10_000).WithMessage("At most 10,000 members.");
     }
@@ -90,7 +90,7 @@ public sealed class CreateGroupValidator : Validator<CreateGroupRequest>
 public sealed class CreateGroupEndpoint(NpgsqlDataSource db) : Endpoint<CreateGroupRequest, GroupResponse>
 {
     private const string InsertSql = """
-        INSERT INTO groups (id, name, description, photo_library_allowed) VALUES (@id, @name, @description, @photoLibraryAllowed)
+        INSERT INTO groups (id, name, description, photo_library_allowed) VALUES (@id, normalize(@name::text, NFC), @description, @photoLibraryAllowed)
         """;
 
     public override void Configure()
@@ -185,7 +185,7 @@ public sealed class UpdateGroupValidator : Validator<UpdateGroupRequest>
 {
     public UpdateGroupValidator()
     {
-        RuleFor(x => x.Name).NotEmpty().MaximumLength(100).When(x => x.Name is not null);
+        RuleFor(x => x.Name).NotEmpty().MaximumLength(100).PlainName().When(x => x.Name is not null);
         RuleFor(x => x.Description).MaximumLength(1000);
         RuleFor(x => x.MemberIds).Must(m => m!.Length <= 10_000).When(x => x.MemberIds is not null).WithMessage("At most 10,000 members.");
     }
@@ -196,7 +196,7 @@ public sealed class UpdateGroupEndpoint(NpgsqlDataSource db) : Endpoint<UpdateGr
 {
     private const string UpdateSql = """
         UPDATE groups SET
-            name = coalesce(@name, name),
+            name = coalesce(normalize(@name::text, NFC), name),
             description = coalesce(@description, description),
             photo_library_allowed = coalesce(@photoLibraryAllowed, photo_library_allowed),
             updated_at = now()

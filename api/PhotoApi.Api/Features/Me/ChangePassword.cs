@@ -28,7 +28,7 @@ public sealed class ChangePasswordValidator : Validator<ChangePasswordRequest>
     }
 }
 
-/// <summary>Changes the caller's password after checking the current one; every other session of the user is ended.</summary>
+/// <summary>Changes the caller's password after checking the current one; every other session and every API key of the user is ended.</summary>
 [Access(AccessScope.SignedIn)]
 public sealed class ChangePasswordEndpoint(NpgsqlDataSource db, PasswordHasher hasher, Throttle throttle, IOptions<ThrottlingOptions> limits)
     : Endpoint<ChangePasswordRequest>
@@ -57,7 +57,7 @@ public sealed class ChangePasswordEndpoint(NpgsqlDataSource db, PasswordHasher h
         await throttle.ResetAsync(bucket, ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
         await conn.ExecuteAsync(new CommandDefinition(UpdateSql, new { id = userId, hash = hasher.Hash(req.NewPassword) }, tx, cancellationToken: ct));
-        await conn.ExecuteAsync(new CommandDefinition(SessionTokens.RevokeUserSessionsSql,
+        await conn.ExecuteAsync(new CommandDefinition(SessionTokens.RevokeUserCredentialsSql,
             new { userId, keep = User.SessionId(), why = "password_changed" }, tx, cancellationToken: ct));
         await tx.CommitAsync(ct);
         await Send.NoContentAsync(ct);

@@ -1,6 +1,7 @@
 using Dapper;
 using FastEndpoints;
 using FluentValidation;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using PhotoApi.Api.Infrastructure.Auth;
 using PhotoApi.Api.Infrastructure.Errors;
@@ -48,9 +49,12 @@ public sealed class TotpCodeValidator : Validator<TotpCodeRequest>
     public TotpCodeValidator() => RuleFor(x => x.Code).NotEmpty().Matches("^[0-9]{6}$").WithMessage("A code is 6 digits.");
 }
 
-/// <summary>Confirms enrollment with a code from the app; from now on sign-in asks for a code.</summary>
+/// <summary>
+/// Confirms enrollment with a code from the app; from now on sign-in asks for a code. Wrong codes are failed attempts
+/// like wrong passwords at sign-in (per account and per client address).
+/// </summary>
 [Access(AccessScope.SignedIn)]
-public sealed class ConfirmTotpEndpoint(NpgsqlDataSource db) : Endpoint<TotpCodeRequest>
+public sealed class ConfirmTotpEndpoint(NpgsqlDataSource db, Throttle throttle, IOptions<ThrottlingOptions> limits) : Endpoint<TotpCodeRequest>
 {
     private const string PendingSql = "SELECT totp_pending_secret FROM users WHERE id = @id AND totp_secret IS NULL";
     private const string ConfirmSql = """
@@ -71,17 +75,23 @@ public sealed class ConfirmTotpEndpoint(NpgsqlDataSource db) : Endpoint<TotpCode
         await using var conn = await db.OpenConnectionAsync(ct);
         var secret = await conn.ExecuteScalarAsync<string?>(new CommandDefinition(PendingSql, new { id }, cancellationToken: ct))
             ?? throw new ApiException(409, ErrorCodes.TotpNotEnrolled, "Start enrollment first (POST /api/v1/users/me/totp).");
+        var check = CredentialCheck.TwoStepCode(id, HttpContext, limits.Value);
+        await throttle.AttemptAsync(check, ct);
         var step = Totp.Verify(secret, req.Code, DateTimeOffset.UtcNow, null)
             ?? throw new ApiException(400, ErrorCodes.TotpInvalid, "The verification code is wrong.", new() { ["code"] = ["The verification code is wrong."] });
         if (await conn.ExecuteAsync(new CommandDefinition(ConfirmSql, new { id, secret, step }, cancellationToken: ct)) == 0)
             throw new ApiException(409, ErrorCodes.TotpNotEnrolled, "The enrollment changed meanwhile. Start again.");
+        await throttle.SucceededAsync(check, ct);
         await Send.NoContentAsync(ct);
     }
 }
 
-/// <summary>Turns two-step verification off; a current code proves the caller still holds the device.</summary>
+/// <summary>
+/// Turns two-step verification off; a current code proves the caller still holds the device. Wrong codes are failed
+/// attempts like wrong passwords at sign-in (per account and per client address).
+/// </summary>
 [Access(AccessScope.SignedIn)]
-public sealed class DisableTotpEndpoint(NpgsqlDataSource db) : Endpoint<TotpCodeRequest>
+public sealed class DisableTotpEndpoint(NpgsqlDataSource db, Throttle throttle, IOptions<ThrottlingOptions> limits) : Endpoint<TotpCodeRequest>
 {
     private const string SecretSql = "SELECT totp_secret, totp_last_step FROM users WHERE id = @id";
     private const string DisableSql = """
@@ -105,10 +115,13 @@ public sealed class DisableTotpEndpoint(NpgsqlDataSource db) : Endpoint<TotpCode
         var current = await conn.QuerySingleAsync<Current>(new CommandDefinition(SecretSql, new { id }, cancellationToken: ct));
         if (current.TotpSecret is null)
             throw new ApiException(409, ErrorCodes.TotpNotEnabled, "Two-step verification is not on.");
+        var check = CredentialCheck.TwoStepCode(id, HttpContext, limits.Value);
+        await throttle.AttemptAsync(check, ct);
         var step = Totp.Verify(current.TotpSecret, req.Code, DateTimeOffset.UtcNow, current.TotpLastStep);
         if (step is null || await conn.ExecuteAsync(new CommandDefinition(DisableSql, new { id, step }, cancellationToken: ct)) == 0)
             throw new ApiException(400, ErrorCodes.TotpInvalid, "The verification code is wrong or was already used.",
                 new() { ["code"] = ["The verification code is wrong or was already used."] });
+        await throttle.SucceededAsync(check, ct);
         await Send.NoContentAsync(ct);
     }
 }

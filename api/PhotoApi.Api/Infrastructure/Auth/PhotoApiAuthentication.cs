@@ -30,7 +30,7 @@ public sealed class PhotoApiAuthenticationHandler(
     private const string ApiKeySql = $"""
         UPDATE api_keys k SET last_used_at = now()
         FROM users u
-        WHERE k.key_hash = @hash AND u.id = k.user_id AND u.status = 'active'
+        WHERE k.key_hash = @hash AND k.revoked_at IS NULL AND u.id = k.user_id AND u.status = 'active'
         RETURNING u.id AS user_id, u.role, NULL::uuid AS session_id, {PhotoLibrarySql} AS photo_library
         """;
 

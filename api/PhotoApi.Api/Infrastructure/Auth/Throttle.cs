@@ -26,6 +26,25 @@ public sealed class ThrottlingOptions
 public readonly record struct ThrottleBucket(string Key, int Limit);
 
 /// <summary>
+/// One check of a secret the caller claims to know (a password, a two-step code), counted per account and per client
+/// address. The attempt is counted before the check; a failure stays counted, only a complete success clears the
+/// account's failures.
+/// </summary>
+public sealed record CredentialCheck(ThrottleBucket Account, ThrottleBucket Ip, TimeSpan Window)
+{
+    /// <summary>Sign-in: the account is the username as typed, so unknown names are counted too.</summary>
+    public static CredentialCheck SignIn(string username, HttpContext ctx, ThrottlingOptions o) =>
+        new(new($"login:user:{username.ToLowerInvariant()}", o.LoginFailuresPerAccount), IpOf(ctx, o), o.Window);
+
+    /// <summary>A two-step code sent by a signed-in user (confirming or turning off two-step verification).</summary>
+    public static CredentialCheck TwoStepCode(Guid userId, HttpContext ctx, ThrottlingOptions o) =>
+        new(new($"totp:user:{userId}", o.LoginFailuresPerAccount), IpOf(ctx, o), o.Window);
+
+    // Every credential check from one address shares one counter.
+    private static ThrottleBucket IpOf(HttpContext ctx, ThrottlingOptions o) => new($"login:ip:{ClientAddress.Of(ctx)}", o.LoginFailuresPerIp);
+}
+
+/// <summary>
 /// Fixed-window attempt counters kept in PostgreSQL, so every API process counts together. An attempt is counted
 /// atomically before the expensive work (a burst of parallel requests cannot slip past the limit); a success is then
 /// forgiven, so what stays counted are the failures.
@@ -59,6 +78,23 @@ public sealed class Throttle(NpgsqlDataSource db)
             throw new ApiException(StatusCodes.Status429TooManyRequests, ErrorCodes.Throttled,
                 $"Too many attempts. Try again in {Math.Ceiling(seconds / 60).ToString(CultureInfo.InvariantCulture)} minute(s).")
             { RetryAfter = TimeSpan.FromSeconds(Math.Max(1, seconds)) };
+    }
+
+    /// <summary>Counts one credential check; throws 429 <c>auth.throttled</c> past the account's or the address' limit.</summary>
+    public Task AttemptAsync(CredentialCheck check, CancellationToken ct) => AttemptAsync([check.Account, check.Ip], check.Window, ct);
+
+    /// <summary>The check succeeded completely: the account's failures are cleared, the address' attempt is taken back.</summary>
+    public async Task SucceededAsync(CredentialCheck check, CancellationToken ct)
+    {
+        await ResetAsync(check.Account.Key, ct);
+        await ForgiveAsync(check.Ip.Key, ct);
+    }
+
+    /// <summary>The attempt was no guess (e.g. the right password, with the two-step code still to come): take it back, forgive nothing else.</summary>
+    public async Task NotAFailureAsync(CredentialCheck check, CancellationToken ct)
+    {
+        await ForgiveAsync(check.Account.Key, ct);
+        await ForgiveAsync(check.Ip.Key, ct);
     }
 
     /// <summary>Takes back one counted attempt (it succeeded).</summary>
