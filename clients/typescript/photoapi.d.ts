@@ -1297,7 +1297,8 @@ export interface paths {
          *     folder below it where the share applies to subfolders) — newest first by the time taken (`takenAt`, then `id`),
          *     with keyset pagination; never the trash. With the link's `showMetadata` off, each asset is only its picture:
          *     `originalFileName`, `takenAt`, `cameraMake`, `cameraModel`, `latitude`, `longitude` and `description` are `null`
-         *     (the order stays the same). `urls` are addresses on this link (thumbnail, preview and — only where the link
+         *     (the order stays the same). `id` is the id this link shows the asset by (see the tag's **Ids**), and `nextCursor`
+         *     is sealed: neither tells a time. `urls` are addresses on this link (thumbnail, preview and — only where the link
          *     allows downloads — original); for a password-protected link they carry the unlock token as `?token=`, so they
          *     work in an `<img src>` as they are. A password-protected link needs the unlock token (`X-Share-Token`, `?token=`
          *     or the cookie).
@@ -1369,7 +1370,7 @@ export interface paths {
          * Download an original through a share link
          * @description The original bytes of an asset the link shows, where the link allows downloads (else 403
          *     `share.download_disabled`), as an attachment: named as uploaded where the link shows metadata, else by the
-         *     asset's id with the original extension. The `Content-Type` sent is the asset's content type; treat the body as
+         *     id the link shows with the original extension. The `Content-Type` sent is the asset's content type; treat the body as
          *     opaque bytes. Each download counts once for the owner (`downloadCount`, `lastAccessedAt`): a request without
          *     `Range` or with a range from the first byte (`bytes=0-…`) counts, later ranges do not. An asset the
          *     link does not show answers 404 `resource.not_found`, like an unknown one. A password-protected link needs the
@@ -3010,7 +3011,11 @@ export interface components {
          *     date, camera, place or description (those fields are `null`).
          */
         PublicAssetResponse: {
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The id this link shows the asset by: random-looking, without time, different through another link, and the
+             *     one the link's asset routes take. Not the asset's own id.
+             */
             id: string;
             /** @enum {string} */
             mediaType: "image" | "video" | "other";
@@ -6466,7 +6471,8 @@ export interface operations {
         responses: {
             /**
              * @description The file was stored as a new asset of the owner (`duplicate: false`, status `pending`) and added to the album
-             *     or selection, or put in the shared folder. Guest uploads are never matched against the owner's library.
+             *     or selection, or put in the shared folder. Guest uploads are never matched against the owner's library. `id` is
+             *     the id this link shows the new asset by (as `listPublicShareAssets` does), not the asset's own id.
              */
             201: {
                 headers: {
@@ -6565,7 +6571,7 @@ export interface operations {
             path: {
                 /** @description The link key from the share's `url` (base64url, 43 characters); it is the guest's credential. */
                 key: string;
-                /** @description The asset's id. */
+                /** @description The id the link shows the asset by (`id` of `listPublicShareAssets`), not the asset's own id. */
                 assetId: string;
             };
             cookie?: never;
@@ -6624,7 +6630,7 @@ export interface operations {
             path: {
                 /** @description The link key from the share's `url` (base64url, 43 characters); it is the guest's credential. */
                 key: string;
-                /** @description The asset's id. */
+                /** @description The id the link shows the asset by (`id` of `listPublicShareAssets`), not the asset's own id. */
                 assetId: string;
             };
             cookie?: never;
@@ -6638,7 +6644,7 @@ export interface operations {
                     ETag?: string;
                     /** @description Always `bytes`. */
                     "Accept-Ranges"?: "bytes";
-                    /** @description `attachment` with the original file name, or the asset id and extension where the link hides metadata. */
+                    /** @description `attachment` with the original file name, or the id the link shows and the extension where the link hides metadata. */
                     "Content-Disposition"?: string;
                     [name: string]: unknown;
                 };

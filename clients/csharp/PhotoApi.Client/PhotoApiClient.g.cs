@@ -1127,7 +1127,8 @@ namespace PhotoApi.Client
         /// <br/>folder below it where the share applies to subfolders) — newest first by the time taken (`takenAt`, then `id`),
         /// <br/>with keyset pagination; never the trash. With the link's `showMetadata` off, each asset is only its picture:
         /// <br/>`originalFileName`, `takenAt`, `cameraMake`, `cameraModel`, `latitude`, `longitude` and `description` are `null`
-        /// <br/>(the order stays the same). `urls` are addresses on this link (thumbnail, preview and — only where the link
+        /// <br/>(the order stays the same). `id` is the id this link shows the asset by (see the tag's **Ids**), and `nextCursor`
+        /// <br/>is sealed: neither tells a time. `urls` are addresses on this link (thumbnail, preview and — only where the link
         /// <br/>allows downloads — original); for a password-protected link they carry the unlock token as `?token=`, so they
         /// <br/>work in an `&lt;img src&gt;` as they are. A password-protected link needs the unlock token (`X-Share-Token`, `?token=`
         /// <br/>or the cookie).
@@ -1167,7 +1168,8 @@ namespace PhotoApi.Client
         /// <param name="x_Share_Token">The `shareToken` of `unlockPublicShare`, for a password-protected link (or send `?token=`, or the cookie).</param>
         /// <param name="file">The file, as one part with a file name.</param>
         /// <returns>The file was stored as a new asset of the owner (`duplicate: false`, status `pending`) and added to the album
-        /// <br/>or selection, or put in the shared folder. Guest uploads are never matched against the owner's library.</returns>
+        /// <br/>or selection, or put in the shared folder. Guest uploads are never matched against the owner's library. `id` is
+        /// <br/>the id this link shows the new asset by (as `listPublicShareAssets` does), not the asset's own id.</returns>
         /// <exception cref="PhotoApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<UploadAssetResponse> UploadToPublicShareAsync(string key, string? x_Share_Token = null, FileParameter file = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
 
@@ -1186,7 +1188,7 @@ namespace PhotoApi.Client
         /// <br/>`?token=` or the cookie); the `urls` of `listPublicShareAssets` carry it already.
         /// </remarks>
         /// <param name="key">The link key from the share's `url` (base64url, 43 characters); it is the guest's credential.</param>
-        /// <param name="assetId">The asset's id.</param>
+        /// <param name="assetId">The id the link shows the asset by (`id` of `listPublicShareAssets`), not the asset's own id.</param>
         /// <param name="x_Share_Token">The `shareToken` of `unlockPublicShare`, for a password-protected link (or send `?token=`, or the cookie).</param>
         /// <param name="size">`small`: the 250 px WebP thumbnail; `preview`: the 1440 px JPEG preview.</param>
         /// <param name="token">The `shareToken` of `unlockPublicShare`, for an `&lt;img src&gt;` that cannot send the `X-Share-Token` header.</param>
@@ -1201,7 +1203,7 @@ namespace PhotoApi.Client
         /// <remarks>
         /// The original bytes of an asset the link shows, where the link allows downloads (else 403
         /// <br/>`share.download_disabled`), as an attachment: named as uploaded where the link shows metadata, else by the
-        /// <br/>asset's id with the original extension. The `Content-Type` sent is the asset's content type; treat the body as
+        /// <br/>id the link shows with the original extension. The `Content-Type` sent is the asset's content type; treat the body as
         /// <br/>opaque bytes. Each download counts once for the owner (`downloadCount`, `lastAccessedAt`): a request without
         /// <br/>`Range` or with a range from the first byte (`bytes=0-…`) counts, later ranges do not. An asset the
         /// <br/>link does not show answers 404 `resource.not_found`, like an unknown one. A password-protected link needs the
@@ -1213,7 +1215,7 @@ namespace PhotoApi.Client
         /// <br/>- **Caching:** the `ETag` is strong — the file's SHA-256 in quotes; `If-None-Match` answers 304.
         /// </remarks>
         /// <param name="key">The link key from the share's `url` (base64url, 43 characters); it is the guest's credential.</param>
-        /// <param name="assetId">The asset's id.</param>
+        /// <param name="assetId">The id the link shows the asset by (`id` of `listPublicShareAssets`), not the asset's own id.</param>
         /// <param name="x_Share_Token">The `shareToken` of `unlockPublicShare`, for a password-protected link (or send `?token=`, or the cookie).</param>
         /// <param name="token">The `shareToken` of `unlockPublicShare`, for a link or `&lt;video src&gt;` that cannot send the `X-Share-Token` header.</param>
         /// <returns>The whole file, sent with the asset's content type.</returns>
@@ -10375,7 +10377,8 @@ namespace PhotoApi.Client
         /// <br/>folder below it where the share applies to subfolders) — newest first by the time taken (`takenAt`, then `id`),
         /// <br/>with keyset pagination; never the trash. With the link's `showMetadata` off, each asset is only its picture:
         /// <br/>`originalFileName`, `takenAt`, `cameraMake`, `cameraModel`, `latitude`, `longitude` and `description` are `null`
-        /// <br/>(the order stays the same). `urls` are addresses on this link (thumbnail, preview and — only where the link
+        /// <br/>(the order stays the same). `id` is the id this link shows the asset by (see the tag's **Ids**), and `nextCursor`
+        /// <br/>is sealed: neither tells a time. `urls` are addresses on this link (thumbnail, preview and — only where the link
         /// <br/>allows downloads — original); for a password-protected link they carry the unlock token as `?token=`, so they
         /// <br/>work in an `&lt;img src&gt;` as they are. A password-protected link needs the unlock token (`X-Share-Token`, `?token=`
         /// <br/>or the cookie).
@@ -10539,7 +10542,8 @@ namespace PhotoApi.Client
         /// <param name="x_Share_Token">The `shareToken` of `unlockPublicShare`, for a password-protected link (or send `?token=`, or the cookie).</param>
         /// <param name="file">The file, as one part with a file name.</param>
         /// <returns>The file was stored as a new asset of the owner (`duplicate: false`, status `pending`) and added to the album
-        /// <br/>or selection, or put in the shared folder. Guest uploads are never matched against the owner's library.</returns>
+        /// <br/>or selection, or put in the shared folder. Guest uploads are never matched against the owner's library. `id` is
+        /// <br/>the id this link shows the new asset by (as `listPublicShareAssets` does), not the asset's own id.</returns>
         /// <exception cref="PhotoApiException">A server side error occurred.</exception>
         public virtual async System.Threading.Tasks.Task<UploadAssetResponse> UploadToPublicShareAsync(string key, string? x_Share_Token = null, FileParameter file = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
@@ -10727,7 +10731,7 @@ namespace PhotoApi.Client
         /// <br/>`?token=` or the cookie); the `urls` of `listPublicShareAssets` carry it already.
         /// </remarks>
         /// <param name="key">The link key from the share's `url` (base64url, 43 characters); it is the guest's credential.</param>
-        /// <param name="assetId">The asset's id.</param>
+        /// <param name="assetId">The id the link shows the asset by (`id` of `listPublicShareAssets`), not the asset's own id.</param>
         /// <param name="x_Share_Token">The `shareToken` of `unlockPublicShare`, for a password-protected link (or send `?token=`, or the cookie).</param>
         /// <param name="size">`small`: the 250 px WebP thumbnail; `preview`: the 1440 px JPEG preview.</param>
         /// <param name="token">The `shareToken` of `unlockPublicShare`, for an `&lt;img src&gt;` that cannot send the `X-Share-Token` header.</param>
@@ -10879,7 +10883,7 @@ namespace PhotoApi.Client
         /// <remarks>
         /// The original bytes of an asset the link shows, where the link allows downloads (else 403
         /// <br/>`share.download_disabled`), as an attachment: named as uploaded where the link shows metadata, else by the
-        /// <br/>asset's id with the original extension. The `Content-Type` sent is the asset's content type; treat the body as
+        /// <br/>id the link shows with the original extension. The `Content-Type` sent is the asset's content type; treat the body as
         /// <br/>opaque bytes. Each download counts once for the owner (`downloadCount`, `lastAccessedAt`): a request without
         /// <br/>`Range` or with a range from the first byte (`bytes=0-…`) counts, later ranges do not. An asset the
         /// <br/>link does not show answers 404 `resource.not_found`, like an unknown one. A password-protected link needs the
@@ -10891,7 +10895,7 @@ namespace PhotoApi.Client
         /// <br/>- **Caching:** the `ETag` is strong — the file's SHA-256 in quotes; `If-None-Match` answers 304.
         /// </remarks>
         /// <param name="key">The link key from the share's `url` (base64url, 43 characters); it is the guest's credential.</param>
-        /// <param name="assetId">The asset's id.</param>
+        /// <param name="assetId">The id the link shows the asset by (`id` of `listPublicShareAssets`), not the asset's own id.</param>
         /// <param name="x_Share_Token">The `shareToken` of `unlockPublicShare`, for a password-protected link (or send `?token=`, or the cookie).</param>
         /// <param name="token">The `shareToken` of `unlockPublicShare`, for a link or `&lt;video src&gt;` that cannot send the `X-Share-Token` header.</param>
         /// <returns>The whole file, sent with the asset's content type.</returns>
@@ -16074,6 +16078,11 @@ namespace PhotoApi.Client
     public partial class PublicAssetResponse
     {
 
+        /// <summary>
+        /// The id this link shows the asset by: random-looking, without time, different through another link, and the
+        /// <br/>one the link's asset routes take. Not the asset's own id.
+        /// <br/>
+        /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("id")]
         public System.Guid Id { get; set; } = default!;
 
