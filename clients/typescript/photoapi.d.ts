@@ -1299,8 +1299,8 @@ export interface paths {
          *     `originalFileName`, `takenAt`, `cameraMake`, `cameraModel`, `latitude`, `longitude` and `description` are `null`
          *     (the order stays the same). `id` is the id this link shows the asset by (see the tag's **Ids**), and `nextCursor`
          *     is sealed: neither tells a time. `urls` are addresses on this link (thumbnail, preview and — only where the link
-         *     allows downloads — original); for a password-protected link they carry the unlock token as `?token=`, so they
-         *     work in an `<img src>` as they are. A password-protected link needs the unlock token (`X-Share-Token`, `?token=`
+         *     allows downloads, and where it hides metadata only for photos — original); for a password-protected link they
+         *     carry the unlock token as `?token=`, so they work in an `<img src>` as they are. A password-protected link needs the unlock token (`X-Share-Token`, `?token=`
          *     or the cookie).
          */
         get: operations["listPublicShareAssets"];
@@ -1369,9 +1369,18 @@ export interface paths {
         /**
          * Download an original through a share link
          * @description The original bytes of an asset the link shows, where the link allows downloads (else 403
-         *     `share.download_disabled`), as an attachment: named as uploaded where the link shows metadata, else by the
-         *     id the link shows with the original extension. The `Content-Type` sent is the asset's content type; treat the body as
-         *     opaque bytes. Each download counts once for the owner (`downloadCount`, `lastAccessedAt`): a request without
+         *     `share.download_disabled`), as an attachment named as uploaded. The `Content-Type` sent is the asset's content
+         *     type; treat the body as opaque bytes.
+         *
+         *     **Where the link hides metadata** (`showMetadata` off) the original itself is never sent. A photo is sent as a
+         *     copy without metadata, made by the worker with the same cleaner as photo-request uploads: a JPEG of the whole
+         *     picture (quality 90, orientation applied, sRGB) without EXIF, GPS, XMP, IPTC or colour profile, named by the id
+         *     the link shows (`<id>.jpg`, `image/jpeg`). The copy is made when it is first asked for and kept for every later
+         *     request (and every link): until it is ready the answer is 409 `asset.not_ready` with `Retry-After` (ask again
+         *     then). Nothing can remove the metadata of videos and other files yet, nor of photos the worker cannot decode:
+         *     their originals are refused with 403 `share.metadata_hidden` (and `urls.original` is `null` for them).
+         *
+         *     Each download counts once for the owner (`downloadCount`, `lastAccessedAt`): a request without
          *     `Range` or with a range from the first byte (`bytes=0-…`) counts, later ranges do not. An asset the
          *     link does not show answers 404 `resource.not_found`, like an unknown one. A password-protected link needs the
          *     unlock token (`X-Share-Token`, `?token=` or the cookie); `urls.original` of `listPublicShareAssets` carries it
@@ -1379,7 +1388,8 @@ export interface paths {
          *
          *     - **Range requests:** `Range: bytes=…` answers 206 with `Content-Range`; `If-Range` is honoured. A range outside
          *       the file answers 416 with `Content-Range: bytes *\/<size>`.
-         *     - **Caching:** the `ETag` is strong — the file's SHA-256 in quotes; `If-None-Match` answers 304.
+         *     - **Caching:** the `ETag` is strong — the SHA-256 of the bytes sent (the original's, or the copy's) in quotes;
+         *       `If-None-Match` answers 304.
          */
         get: operations["downloadPublicShareAsset"];
         put?: never;
@@ -1751,6 +1761,7 @@ export interface components {
              *     - `share.unlock_failed` — unlocking failed: the link or the password is not valid (answered alike).
              *     - `share.download_disabled` — the share link's owner does not allow downloads.
              *     - `share.upload_disabled` — the share link's owner does not allow uploads.
+             *     - `share.metadata_hidden` — the share link hides metadata and it cannot be removed from this file (not a photo, or one that cannot be decoded), so its original is not offered.
              *     - `album.not_manual` — a conditional album is filled by its conditions; entries cannot be added or removed.
              *     - `album.entry_missing` — an asset named is not in the album.
              *     - `partner.is_self` — a user cannot be their own partner.
@@ -3071,7 +3082,8 @@ export interface components {
             preview: string | null;
             /**
              * Format: uri-reference
-             * @description The original file (`downloadPublicShareAsset`); `null` where the link does not allow downloads.
+             * @description The original file (`downloadPublicShareAsset`; a copy without metadata where the link hides it); `null` where the
+             *     link does not allow downloads, and where it hides metadata for anything but a photo it can be removed from.
              */
             original: string | null;
         };
@@ -6605,9 +6617,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ApiProblem"];
                 };
             };
-            /** @description The asset is still being processed (`asset.not_ready`); try again shortly. */
+            /** @description The asset is still being processed (`asset.not_ready`); try again after `Retry-After` seconds. */
             409: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6644,7 +6658,7 @@ export interface operations {
                     ETag?: string;
                     /** @description Always `bytes`. */
                     "Accept-Ranges"?: "bytes";
-                    /** @description `attachment` with the original file name, or the id the link shows and the extension where the link hides metadata. */
+                    /** @description `attachment` with the original file name, or `<id>.jpg` (the id the link shows) where the link hides metadata. */
                     "Content-Disposition"?: string;
                     [name: string]: unknown;
                 };
@@ -6678,7 +6692,11 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["SharePasswordRequired"];
-            /** @description The link's owner does not allow downloads (`share.download_disabled`). */
+            /**
+             * @description The link's owner does not allow downloads (`share.download_disabled`); or the link hides metadata and it cannot
+             *     be removed from this file — a video, another kind of file, or a photo that cannot be decoded
+             *     (`share.metadata_hidden`).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6693,6 +6711,20 @@ export interface operations {
              */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            /**
+             * @description The link hides metadata and the copy without it is still being made (`asset.not_ready`); ask again after
+             *     `Retry-After` seconds.
+             */
+            409: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {

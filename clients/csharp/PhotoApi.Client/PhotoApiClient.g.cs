@@ -1129,8 +1129,8 @@ namespace PhotoApi.Client
         /// <br/>`originalFileName`, `takenAt`, `cameraMake`, `cameraModel`, `latitude`, `longitude` and `description` are `null`
         /// <br/>(the order stays the same). `id` is the id this link shows the asset by (see the tag's **Ids**), and `nextCursor`
         /// <br/>is sealed: neither tells a time. `urls` are addresses on this link (thumbnail, preview and — only where the link
-        /// <br/>allows downloads — original); for a password-protected link they carry the unlock token as `?token=`, so they
-        /// <br/>work in an `&lt;img src&gt;` as they are. A password-protected link needs the unlock token (`X-Share-Token`, `?token=`
+        /// <br/>allows downloads, and where it hides metadata only for photos — original); for a password-protected link they
+        /// <br/>carry the unlock token as `?token=`, so they work in an `&lt;img src&gt;` as they are. A password-protected link needs the unlock token (`X-Share-Token`, `?token=`
         /// <br/>or the cookie).
         /// </remarks>
         /// <param name="key">The link key from the share's `url` (base64url, 43 characters); it is the guest's credential.</param>
@@ -1202,9 +1202,18 @@ namespace PhotoApi.Client
         /// </summary>
         /// <remarks>
         /// The original bytes of an asset the link shows, where the link allows downloads (else 403
-        /// <br/>`share.download_disabled`), as an attachment: named as uploaded where the link shows metadata, else by the
-        /// <br/>id the link shows with the original extension. The `Content-Type` sent is the asset's content type; treat the body as
-        /// <br/>opaque bytes. Each download counts once for the owner (`downloadCount`, `lastAccessedAt`): a request without
+        /// <br/>`share.download_disabled`), as an attachment named as uploaded. The `Content-Type` sent is the asset's content
+        /// <br/>type; treat the body as opaque bytes.
+        /// <br/>
+        /// <br/>**Where the link hides metadata** (`showMetadata` off) the original itself is never sent. A photo is sent as a
+        /// <br/>copy without metadata, made by the worker with the same cleaner as photo-request uploads: a JPEG of the whole
+        /// <br/>picture (quality 90, orientation applied, sRGB) without EXIF, GPS, XMP, IPTC or colour profile, named by the id
+        /// <br/>the link shows (`&lt;id&gt;.jpg`, `image/jpeg`). The copy is made when it is first asked for and kept for every later
+        /// <br/>request (and every link): until it is ready the answer is 409 `asset.not_ready` with `Retry-After` (ask again
+        /// <br/>then). Nothing can remove the metadata of videos and other files yet, nor of photos the worker cannot decode:
+        /// <br/>their originals are refused with 403 `share.metadata_hidden` (and `urls.original` is `null` for them).
+        /// <br/>
+        /// <br/>Each download counts once for the owner (`downloadCount`, `lastAccessedAt`): a request without
         /// <br/>`Range` or with a range from the first byte (`bytes=0-…`) counts, later ranges do not. An asset the
         /// <br/>link does not show answers 404 `resource.not_found`, like an unknown one. A password-protected link needs the
         /// <br/>unlock token (`X-Share-Token`, `?token=` or the cookie); `urls.original` of `listPublicShareAssets` carries it
@@ -1212,7 +1221,8 @@ namespace PhotoApi.Client
         /// <br/>
         /// <br/>- **Range requests:** `Range: bytes=…` answers 206 with `Content-Range`; `If-Range` is honoured. A range outside
         /// <br/>  the file answers 416 with `Content-Range: bytes */&lt;size&gt;`.
-        /// <br/>- **Caching:** the `ETag` is strong — the file's SHA-256 in quotes; `If-None-Match` answers 304.
+        /// <br/>- **Caching:** the `ETag` is strong — the SHA-256 of the bytes sent (the original's, or the copy's) in quotes;
+        /// <br/>  `If-None-Match` answers 304.
         /// </remarks>
         /// <param name="key">The link key from the share's `url` (base64url, 43 characters); it is the guest's credential.</param>
         /// <param name="assetId">The id the link shows the asset by (`id` of `listPublicShareAssets`), not the asset's own id.</param>
@@ -10379,8 +10389,8 @@ namespace PhotoApi.Client
         /// <br/>`originalFileName`, `takenAt`, `cameraMake`, `cameraModel`, `latitude`, `longitude` and `description` are `null`
         /// <br/>(the order stays the same). `id` is the id this link shows the asset by (see the tag's **Ids**), and `nextCursor`
         /// <br/>is sealed: neither tells a time. `urls` are addresses on this link (thumbnail, preview and — only where the link
-        /// <br/>allows downloads — original); for a password-protected link they carry the unlock token as `?token=`, so they
-        /// <br/>work in an `&lt;img src&gt;` as they are. A password-protected link needs the unlock token (`X-Share-Token`, `?token=`
+        /// <br/>allows downloads, and where it hides metadata only for photos — original); for a password-protected link they
+        /// <br/>carry the unlock token as `?token=`, so they work in an `&lt;img src&gt;` as they are. A password-protected link needs the unlock token (`X-Share-Token`, `?token=`
         /// <br/>or the cookie).
         /// </remarks>
         /// <param name="key">The link key from the share's `url` (base64url, 43 characters); it is the guest's credential.</param>
@@ -10844,7 +10854,7 @@ namespace PhotoApi.Client
                             {
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new PhotoApiException<ApiProblem>("The asset is still being processed (`asset.not_ready`); try again shortly.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new PhotoApiException<ApiProblem>("The asset is still being processed (`asset.not_ready`); try again after `Retry-After` seconds.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 429)
@@ -10882,9 +10892,18 @@ namespace PhotoApi.Client
         /// </summary>
         /// <remarks>
         /// The original bytes of an asset the link shows, where the link allows downloads (else 403
-        /// <br/>`share.download_disabled`), as an attachment: named as uploaded where the link shows metadata, else by the
-        /// <br/>id the link shows with the original extension. The `Content-Type` sent is the asset's content type; treat the body as
-        /// <br/>opaque bytes. Each download counts once for the owner (`downloadCount`, `lastAccessedAt`): a request without
+        /// <br/>`share.download_disabled`), as an attachment named as uploaded. The `Content-Type` sent is the asset's content
+        /// <br/>type; treat the body as opaque bytes.
+        /// <br/>
+        /// <br/>**Where the link hides metadata** (`showMetadata` off) the original itself is never sent. A photo is sent as a
+        /// <br/>copy without metadata, made by the worker with the same cleaner as photo-request uploads: a JPEG of the whole
+        /// <br/>picture (quality 90, orientation applied, sRGB) without EXIF, GPS, XMP, IPTC or colour profile, named by the id
+        /// <br/>the link shows (`&lt;id&gt;.jpg`, `image/jpeg`). The copy is made when it is first asked for and kept for every later
+        /// <br/>request (and every link): until it is ready the answer is 409 `asset.not_ready` with `Retry-After` (ask again
+        /// <br/>then). Nothing can remove the metadata of videos and other files yet, nor of photos the worker cannot decode:
+        /// <br/>their originals are refused with 403 `share.metadata_hidden` (and `urls.original` is `null` for them).
+        /// <br/>
+        /// <br/>Each download counts once for the owner (`downloadCount`, `lastAccessedAt`): a request without
         /// <br/>`Range` or with a range from the first byte (`bytes=0-…`) counts, later ranges do not. An asset the
         /// <br/>link does not show answers 404 `resource.not_found`, like an unknown one. A password-protected link needs the
         /// <br/>unlock token (`X-Share-Token`, `?token=` or the cookie); `urls.original` of `listPublicShareAssets` carries it
@@ -10892,7 +10911,8 @@ namespace PhotoApi.Client
         /// <br/>
         /// <br/>- **Range requests:** `Range: bytes=…` answers 206 with `Content-Range`; `If-Range` is honoured. A range outside
         /// <br/>  the file answers 416 with `Content-Range: bytes */&lt;size&gt;`.
-        /// <br/>- **Caching:** the `ETag` is strong — the file's SHA-256 in quotes; `If-None-Match` answers 304.
+        /// <br/>- **Caching:** the `ETag` is strong — the SHA-256 of the bytes sent (the original's, or the copy's) in quotes;
+        /// <br/>  `If-None-Match` answers 304.
         /// </remarks>
         /// <param name="key">The link key from the share's `url` (base64url, 43 characters); it is the guest's credential.</param>
         /// <param name="assetId">The id the link shows the asset by (`id` of `listPublicShareAssets`), not the asset's own id.</param>
@@ -11007,7 +11027,7 @@ namespace PhotoApi.Client
                             {
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new PhotoApiException<ApiProblem>("The link\'s owner does not allow downloads (`share.download_disabled`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new PhotoApiException<ApiProblem>("The link\'s owner does not allow downloads (`share.download_disabled`); or the link hides metadata and it cannot\nbe removed from this file \u2014 a video, another kind of file, or a photo that cannot be decoded\n(`share.metadata_hidden`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 404)
@@ -11018,6 +11038,16 @@ namespace PhotoApi.Client
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
                             throw new PhotoApiException<ApiProblem>("The link opens nothing (`share.link_invalid`, counted per client address), or the link does not show an asset\nwith this id (`resource.not_found`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 409)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The link hides metadata and the copy without it is still being made (`asset.not_ready`); ask again after\n`Retry-After` seconds.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 412)
@@ -13189,6 +13219,7 @@ namespace PhotoApi.Client
         /// <br/>- `share.unlock_failed` — unlocking failed: the link or the password is not valid (answered alike).
         /// <br/>- `share.download_disabled` — the share link's owner does not allow downloads.
         /// <br/>- `share.upload_disabled` — the share link's owner does not allow uploads.
+        /// <br/>- `share.metadata_hidden` — the share link hides metadata and it cannot be removed from this file (not a photo, or one that cannot be decoded), so its original is not offered.
         /// <br/>- `album.not_manual` — a conditional album is filled by its conditions; entries cannot be added or removed.
         /// <br/>- `album.entry_missing` — an asset named is not in the album.
         /// <br/>- `partner.is_self` — a user cannot be their own partner.
@@ -16180,7 +16211,9 @@ namespace PhotoApi.Client
         public string? Preview { get; set; } = default!;
 
         /// <summary>
-        /// The original file (`downloadPublicShareAsset`); `null` where the link does not allow downloads.
+        /// The original file (`downloadPublicShareAsset`; a copy without metadata where the link hides it); `null` where the
+        /// <br/>link does not allow downloads, and where it hides metadata for anything but a photo it can be removed from.
+        /// <br/>
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("original")]
         public string? Original { get; set; } = default!;

@@ -10,6 +10,7 @@ using PhotoApi.Api.Features.Assets;
 using PhotoApi.Api.Features.Common;
 using PhotoApi.Api.Infrastructure.Auth;
 using PhotoApi.Api.Infrastructure.Errors;
+using PhotoApi.Api.Infrastructure.Jobs;
 using PhotoApi.Api.Infrastructure.Uploads;
 using PhotoApi.Contracts;
 using PhotoApi.Persistence.Blobs;
@@ -105,7 +106,7 @@ public sealed class UnlockPublicShareEndpoint(GuestLinks links) : Endpoint<Unloc
 }
 
 /// <summary>Media of a shared asset, through the link: thumbnail, preview and (where downloads are allowed) original.</summary>
-/// <param name="Original">Null when the link does not allow downloads.</param>
+/// <param name="Original">Null when the link does not allow downloads, or hides metadata and the file is not a photo it can be removed from.</param>
 public sealed record PublicAssetUrls(string? Thumbnail, string? Preview, string? Original);
 
 /// <summary>
@@ -174,7 +175,7 @@ internal static class PublicAssets
         var urls = new PublicAssetUrls(
             a.ThumbnailKey is null ? null : $"{baseUrl}/thumbnail?size=small{(suffix.Length > 0 ? "&" + suffix : "")}",
             a.PreviewKey is null ? null : $"{baseUrl}/thumbnail?size=preview{(suffix.Length > 0 ? "&" + suffix : "")}",
-            link.AllowDownload ? $"{baseUrl}/original{(suffix.Length > 0 ? "?" + suffix : "")}" : null);
+            link.AllowDownload && (link.ShowMetadata || CleanOriginals.Possible(a)) ? $"{baseUrl}/original{(suffix.Length > 0 ? "?" + suffix : "")}" : null);
         return link.ShowMetadata
             ? new PublicAssetResponse(id, a.MediaType, a.Width, a.Height, a.OriginalFileName, a.TakenAt, a.CameraMake, a.CameraModel,
                 a.Latitude, a.Longitude, a.Description, urls)
@@ -238,16 +239,20 @@ public sealed class GetPublicShareThumbnailEndpoint(NpgsqlDataSource db, IBlobSt
         var preview = req.Size == "preview";
         var key = (preview ? asset.PreviewKey : asset.ThumbnailKey)
                   ?? throw (asset.Status is "pending" or "processing"
-                      ? new ApiException(409, ErrorCodes.AssetNotReady, "The asset is still being processed; try again shortly.")
+                      ? new ApiException(409, ErrorCodes.AssetNotReady, "The asset is still being processed; try again shortly.") { RetryAfter = CleanOriginals.RetryAfter }
                       : new ApiException(404, ErrorCodes.AssetNoDerivative, "This asset has no thumbnail (it is not an image, or it could not be decoded)."));
         HttpContext.Response.Headers.CacheControl = "private, max-age=3600";
         await Send.ResultAsync(TypedResults.File(await blobs.OpenReadAsync(key, ct), preview ? "image/jpeg" : "image/webp"));
     }
 }
 
-/// <summary>A shared asset's original, through the link, where the owner allows downloads (HTTP Range supported).</summary>
+/// <summary>
+/// A shared asset's original, through the link, where the owner allows downloads (HTTP Range supported). Where the link
+/// hides metadata, a copy without it instead (<see cref="CleanOriginals"/>), never the original itself.
+/// </summary>
 [Access(AccessScope.Guest, Permission.AssetDownload)]
-public sealed class DownloadPublicShareAssetEndpoint(NpgsqlDataSource db, IBlobStore blobs, GuestLinks links, MediaSigner signer) : Endpoint<PublicShareOriginalRequest>
+public sealed class DownloadPublicShareAssetEndpoint(NpgsqlDataSource db, IBlobStore blobs, GuestLinks links, MediaSigner signer, IJobQueue jobs)
+    : Endpoint<PublicShareOriginalRequest>
 {
     public override void Configure()
     {
@@ -265,13 +270,15 @@ public sealed class DownloadPublicShareAssetEndpoint(NpgsqlDataSource db, IBlobS
         if (!link.AllowDownload)
             throw new ApiException(403, ErrorCodes.ShareDownloadDisabled, "The owner of this link does not allow downloads.");
         await links.EnsureCallerMayAsync(HttpContext, link, Permission.AssetDownload, asset.Id, ct);
+        // Without metadata, the copy the worker made without it (409 until it is ready).
+        var clean = link.ShowMetadata ? null : await CleanOriginals.RequireAsync(db, jobs, asset, ct);
         // One download is counted once: not again for each later range of it (video players fetch many).
         var range = HttpContext.Request.Headers.Range.ToString();
         if (range.Length == 0 || range.StartsWith("bytes=0-", StringComparison.Ordinal)) await links.RecordAsync(link, download: true, ct);
-        // Without metadata the file name is not shown either: the file is named by the id the link shows.
-        var name = link.ShowMetadata ? asset.OriginalFileName : $"{req.AssetId:N}{Path.GetExtension(asset.OriginalFileName)}";
-        var etag = new EntityTagHeaderValue($"\"{Convert.ToHexStringLower(asset.Checksum)}\"");
-        await Send.ResultAsync(TypedResults.File(await blobs.OpenReadAsync(asset.BlobKey, ct), asset.ContentType, name,
+        // Without metadata the file name is not shown either: the copy is named by the id the link shows.
+        var name = link.ShowMetadata ? asset.OriginalFileName : $"{req.AssetId:N}.jpg";
+        var etag = new EntityTagHeaderValue($"\"{Convert.ToHexStringLower(clean?.CleanChecksum ?? asset.Checksum)}\"");
+        await Send.ResultAsync(TypedResults.File(await blobs.OpenReadAsync(clean?.BlobKey ?? asset.BlobKey, ct), clean is null ? asset.ContentType : "image/jpeg", name,
             entityTag: etag, enableRangeProcessing: true));
     }
 }
