@@ -10,8 +10,8 @@ namespace PhotoApi.Workers.Jobs.CleanOriginal;
 /// Makes the copy of an original that guests of a link hiding metadata download, with the cleaner photo requests use
 /// (<see cref="IImageProcessor.WriteCleanJpeg"/>): a JPEG of the full image, orientation applied, sRGB, without EXIF, GPS,
 /// XMP, IPTC or ICC. One copy per original checksum, stored under <see cref="Key"/> and recorded in <c>clean_originals</c>.
-/// A file the decoder refuses ends as <c>failed</c> (guests are then refused its original); anything else is thrown so
-/// Hangfire retries.
+/// A file the decoder refuses ends as <c>failed</c> (guests are then refused its original); anything else hands the claim
+/// back and is thrown so Hangfire retries.
 /// </summary>
 /// <remarks>
 /// Idempotent: the row is claimed only while pending (or processing and silent for 15 minutes); the key is the same for
@@ -46,6 +46,12 @@ public sealed class CleanOriginalJob(NpgsqlDataSource db, IBlobStore blobs, IIma
     private const string FailedSql = """
         UPDATE clean_originals SET status = 'failed', failure_reason = @reason, processing_since = NULL, updated_at = now()
         WHERE checksum = @checksum AND status IN ('pending', 'processing')
+        """;
+
+    // A run that failed for the infrastructure's sake hands the copy back, so that Hangfire's retry can claim it at once.
+    private const string ReleaseSql = """
+        UPDATE clean_originals SET status = 'pending', processing_since = NULL, updated_at = now()
+        WHERE checksum = @checksum AND status = 'processing'
         """;
 
     private sealed record Source(byte[] Checksum, string BlobKey);
@@ -96,6 +102,12 @@ public sealed class CleanOriginalJob(NpgsqlDataSource db, IBlobStore blobs, IIma
                 return;
             }
             await StoreAsync(source.Checksum, clean, ct);
+        }
+        catch
+        {
+            await using var conn = await db.OpenConnectionAsync(CancellationToken.None);
+            await conn.ExecuteAsync(new CommandDefinition(ReleaseSql, new { checksum = source.Checksum }, cancellationToken: CancellationToken.None));
+            throw;
         }
         finally
         {
