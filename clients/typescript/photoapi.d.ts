@@ -1316,9 +1316,10 @@ export interface paths {
          *     folder below it where the share applies to subfolders) — newest first by the time taken (`takenAt`, then `id`),
          *     with keyset pagination; never the trash. With the link's `showMetadata` off, each asset is only its picture:
          *     `originalFileName`, `takenAt`, `cameraMake`, `cameraModel`, `latitude`, `longitude` and `description` are `null`
-         *     (the order stays the same). `urls` are addresses on this link (thumbnail, preview and — only where the link
-         *     allows downloads — original); for a password-protected link they carry the unlock token as `?token=`, so they
-         *     work in an `<img src>` as they are. A password-protected link needs the unlock token (`X-Share-Token`, `?token=`
+         *     (the order stays the same). `id` is the id this link shows the asset by (see the tag's **Ids**), and `nextCursor`
+         *     is sealed: neither tells a time. `urls` are addresses on this link (thumbnail, preview and — only where the link
+         *     allows downloads, and where it hides metadata only for photos — original); for a password-protected link they
+         *     carry the unlock token as `?token=`, so they work in an `<img src>` as they are. A password-protected link needs the unlock token (`X-Share-Token`, `?token=`
          *     or the cookie).
          */
         get: operations["listPublicShareAssets"];
@@ -1387,9 +1388,18 @@ export interface paths {
         /**
          * Download an original through a share link
          * @description The original bytes of an asset the link shows, where the link allows downloads and its owner may still download
-         *     the asset (else 403 `share.download_disabled`), as an attachment: named as uploaded where the link shows metadata, else by the
-         *     asset's id with the original extension. The `Content-Type` sent is the asset's content type; treat the body as
-         *     opaque bytes. Each download counts once for the owner (`downloadCount`, `lastAccessedAt`): a request without
+         *     the asset (else 403 `share.download_disabled`), as an attachment named as uploaded. The `Content-Type` sent is
+         *     the asset's content type; treat the body as opaque bytes.
+         *
+         *     **Where the link hides metadata** (`showMetadata` off) the original itself is never sent. A photo is sent as a
+         *     copy without metadata, made by the worker with the same cleaner as photo-request uploads: a JPEG of the whole
+         *     picture (quality 90, orientation applied, sRGB) without EXIF, GPS, XMP, IPTC or colour profile, named by the id
+         *     the link shows (`<id>.jpg`, `image/jpeg`). The copy is made when it is first asked for and kept for every later
+         *     request (and every link): until it is ready the answer is 409 `asset.not_ready` with `Retry-After` (ask again
+         *     then). Nothing can remove the metadata of videos and other files yet, nor of photos the worker cannot decode:
+         *     their originals are refused with 403 `share.metadata_hidden` (and `urls.original` is `null` for them).
+         *
+         *     Each download counts once for the owner (`downloadCount`, `lastAccessedAt`): a request without
          *     `Range` or with a range from the first byte (`bytes=0-…`) counts, later ranges do not. An asset the
          *     link does not show answers 404 `resource.not_found`, like an unknown one. A password-protected link needs the
          *     unlock token (`X-Share-Token`, `?token=` or the cookie); `urls.original` of `listPublicShareAssets` carries it
@@ -1397,7 +1407,8 @@ export interface paths {
          *
          *     - **Range requests:** `Range: bytes=…` answers 206 with `Content-Range`; `If-Range` is honoured. A range outside
          *       the file answers 416 with `Content-Range: bytes *\/<size>`.
-         *     - **Caching:** the `ETag` is strong — the file's SHA-256 in quotes; `If-None-Match` answers 304.
+         *     - **Caching:** the `ETag` is strong — the SHA-256 of the bytes sent (the original's, or the copy's) in quotes;
+         *       `If-None-Match` answers 304.
          */
         get: operations["downloadPublicShareAsset"];
         put?: never;
@@ -1771,6 +1782,7 @@ export interface components {
              *     - `share.unlock_failed` — unlocking failed: the link or the password is not valid (answered alike).
              *     - `share.download_disabled` — the share link's owner does not allow downloads.
              *     - `share.upload_disabled` — the share link's owner does not allow uploads.
+             *     - `share.metadata_hidden` — the share link hides metadata and it cannot be removed from this file (not a photo, or one that cannot be decoded), so its original is not offered.
              *     - `album.not_manual` — a conditional album is filled by its conditions; entries cannot be added or removed.
              *     - `album.entry_missing` — an asset named is not in the album.
              *     - `partner.is_self` — a user cannot be their own partner.
@@ -3104,7 +3116,11 @@ export interface components {
          *     date, camera, place or description (those fields are `null`).
          */
         PublicAssetResponse: {
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The id this link shows the asset by: random-looking, without time, different through another link, and the
+             *     one the link's asset routes take. Not the asset's own id.
+             */
             id: string;
             /** @enum {string} */
             mediaType: "image" | "video" | "other";
@@ -3160,7 +3176,8 @@ export interface components {
             preview: string | null;
             /**
              * Format: uri-reference
-             * @description The original file (`downloadPublicShareAsset`); `null` where the link does not allow downloads.
+             * @description The original file (`downloadPublicShareAsset`; a copy without metadata where the link hides it); `null` where the
+             *     link does not allow downloads, and where it hides metadata for anything but a photo it can be removed from.
              */
             original: string | null;
         };
@@ -6563,7 +6580,8 @@ export interface operations {
         responses: {
             /**
              * @description The file was stored as a new asset of the owner (`duplicate: false`, status `pending`) and added to the album
-             *     or selection, or put in the shared folder. Guest uploads are never matched against the owner's library.
+             *     or selection, or put in the shared folder. Guest uploads are never matched against the owner's library. `id` is
+             *     the id this link shows the new asset by (as `listPublicShareAssets` does), not the asset's own id.
              */
             201: {
                 headers: {
@@ -6662,7 +6680,7 @@ export interface operations {
             path: {
                 /** @description The link key from the share's `url` (base64url, 43 characters); it is the guest's credential. */
                 key: string;
-                /** @description The asset's id. */
+                /** @description The id the link shows the asset by (`id` of `listPublicShareAssets`), not the asset's own id. */
                 assetId: string;
             };
             cookie?: never;
@@ -6696,9 +6714,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ApiProblem"];
                 };
             };
-            /** @description The asset is still being processed (`asset.not_ready`); try again shortly. */
+            /** @description The asset is still being processed (`asset.not_ready`); try again after `Retry-After` seconds. */
             409: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6721,7 +6741,7 @@ export interface operations {
             path: {
                 /** @description The link key from the share's `url` (base64url, 43 characters); it is the guest's credential. */
                 key: string;
-                /** @description The asset's id. */
+                /** @description The id the link shows the asset by (`id` of `listPublicShareAssets`), not the asset's own id. */
                 assetId: string;
             };
             cookie?: never;
@@ -6735,7 +6755,7 @@ export interface operations {
                     ETag?: string;
                     /** @description Always `bytes`. */
                     "Accept-Ranges"?: "bytes";
-                    /** @description `attachment` with the original file name, or the asset id and extension where the link hides metadata. */
+                    /** @description `attachment` with the original file name, or `<id>.jpg` (the id the link shows) where the link hides metadata. */
                     "Content-Disposition"?: string;
                     [name: string]: unknown;
                 };
@@ -6769,7 +6789,11 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["SharePasswordRequired"];
-            /** @description The link's owner does not allow downloads, or may no longer download this file (`share.download_disabled`). */
+            /**
+             * @description The link's owner does not allow downloads, or may no longer download this file (`share.download_disabled`);
+             *     or the link hides metadata and it cannot be removed from this file — a video, another kind of file, or a
+             *     photo that cannot be decoded (`share.metadata_hidden`).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6784,6 +6808,20 @@ export interface operations {
              */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            /**
+             * @description The link hides metadata and the copy without it is still being made (`asset.not_ready`); ask again after
+             *     `Retry-After` seconds.
+             */
+            409: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {

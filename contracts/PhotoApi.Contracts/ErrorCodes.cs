@@ -81,6 +81,8 @@ public static class ErrorCodes
     public const string ShareDownloadDisabled = "share.download_disabled";
     /// <summary>The link's owner does not allow uploads.</summary>
     public const string ShareUploadDisabled = "share.upload_disabled";
+    /// <summary>The link hides metadata and this file's cannot be removed (not a photo, or one that cannot be decoded): its original is not offered.</summary>
+    public const string ShareMetadataHidden = "share.metadata_hidden";
 
     /// <summary>No photo request has this link (or it was deleted).</summary>
     public const string RequestNotFound = "request.not_found";

@@ -4,7 +4,7 @@ namespace PhotoApi.Contracts;
 public static class Queues
 {
     public const string Default = "default";
-    /// <summary>Derivatives and metadata of uploads: CPU-bound libvips work.</summary>
+    /// <summary>Derivatives and metadata of uploads, and clean copies of originals: CPU-bound libvips work.</summary>
     public const string Media = "media";
     public const string Maintenance = "maintenance";
     public static readonly string[] All = [Media, Default, Maintenance];
@@ -36,6 +36,17 @@ public interface IProcessAssetJob
 public interface IProcessRequestUploadJob
 {
     Task ProcessAsync(Guid uploadId, CancellationToken ct);
+}
+
+/// <summary>
+/// Makes the copy of an asset's original that guests of a link hiding metadata download: the photo-request cleaner's JPEG
+/// (orientation applied, sRGB, no EXIF, GPS, XMP, IPTC or ICC), stored once per original checksum and recorded in
+/// <c>clean_originals</c>. Enqueued by the API on <see cref="Queues.Media"/> when a guest first asks for it. Idempotent:
+/// only a pending copy (or one whose run was presumed dead) is claimed.
+/// </summary>
+public interface ICleanOriginalJob
+{
+    Task CleanAsync(Guid assetId, CancellationToken ct);
 }
 
 /// <summary>Finds assets whose processing never finished (a worker died, an enqueue was lost) and enqueues them again.</summary>

@@ -34,6 +34,7 @@ public static class WorkerHost
         services.AddScoped<IAccountsMaintenanceJob, AccountsMaintenanceJob>();
         services.AddScoped<IProcessAssetJob, ProcessAssetJob>();
         services.AddScoped<IProcessRequestUploadJob, Jobs.RequestUploads.ProcessRequestUploadJob>();
+        services.AddScoped<ICleanOriginalJob, Jobs.CleanOriginal.CleanOriginalJob>();
         services.AddScoped<IStuckAssetSweeperJob, StuckAssetSweeperJob>();
         services.AddScoped<IBlobCollectorJob, BlobCollectorJob>();
         services.Configure<ImagingOptions>(config.GetSection("Imaging"));

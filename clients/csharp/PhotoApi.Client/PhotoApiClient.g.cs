@@ -1146,9 +1146,10 @@ namespace PhotoApi.Client
         /// <br/>folder below it where the share applies to subfolders) — newest first by the time taken (`takenAt`, then `id`),
         /// <br/>with keyset pagination; never the trash. With the link's `showMetadata` off, each asset is only its picture:
         /// <br/>`originalFileName`, `takenAt`, `cameraMake`, `cameraModel`, `latitude`, `longitude` and `description` are `null`
-        /// <br/>(the order stays the same). `urls` are addresses on this link (thumbnail, preview and — only where the link
-        /// <br/>allows downloads — original); for a password-protected link they carry the unlock token as `?token=`, so they
-        /// <br/>work in an `&lt;img src&gt;` as they are. A password-protected link needs the unlock token (`X-Share-Token`, `?token=`
+        /// <br/>(the order stays the same). `id` is the id this link shows the asset by (see the tag's **Ids**), and `nextCursor`
+        /// <br/>is sealed: neither tells a time. `urls` are addresses on this link (thumbnail, preview and — only where the link
+        /// <br/>allows downloads, and where it hides metadata only for photos — original); for a password-protected link they
+        /// <br/>carry the unlock token as `?token=`, so they work in an `&lt;img src&gt;` as they are. A password-protected link needs the unlock token (`X-Share-Token`, `?token=`
         /// <br/>or the cookie).
         /// </remarks>
         /// <param name="key">The link key from the share's `url` (base64url, 43 characters); it is the guest's credential.</param>
@@ -1186,7 +1187,8 @@ namespace PhotoApi.Client
         /// <param name="x_Share_Token">The `shareToken` of `unlockPublicShare`, for a password-protected link (or send `?token=`, or the cookie).</param>
         /// <param name="file">The file, as one part with a file name.</param>
         /// <returns>The file was stored as a new asset of the owner (`duplicate: false`, status `pending`) and added to the album
-        /// <br/>or selection, or put in the shared folder. Guest uploads are never matched against the owner's library.</returns>
+        /// <br/>or selection, or put in the shared folder. Guest uploads are never matched against the owner's library. `id` is
+        /// <br/>the id this link shows the new asset by (as `listPublicShareAssets` does), not the asset's own id.</returns>
         /// <exception cref="PhotoApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<UploadAssetResponse> UploadToPublicShareAsync(string key, string? x_Share_Token = null, FileParameter file = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
 
@@ -1205,7 +1207,7 @@ namespace PhotoApi.Client
         /// <br/>`?token=` or the cookie); the `urls` of `listPublicShareAssets` carry it already.
         /// </remarks>
         /// <param name="key">The link key from the share's `url` (base64url, 43 characters); it is the guest's credential.</param>
-        /// <param name="assetId">The asset's id.</param>
+        /// <param name="assetId">The id the link shows the asset by (`id` of `listPublicShareAssets`), not the asset's own id.</param>
         /// <param name="x_Share_Token">The `shareToken` of `unlockPublicShare`, for a password-protected link (or send `?token=`, or the cookie).</param>
         /// <param name="size">`small`: the 250 px WebP thumbnail; `preview`: the 1440 px JPEG preview.</param>
         /// <param name="token">The `shareToken` of `unlockPublicShare`, for an `&lt;img src&gt;` that cannot send the `X-Share-Token` header.</param>
@@ -1219,9 +1221,18 @@ namespace PhotoApi.Client
         /// </summary>
         /// <remarks>
         /// The original bytes of an asset the link shows, where the link allows downloads and its owner may still download
-        /// <br/>the asset (else 403 `share.download_disabled`), as an attachment: named as uploaded where the link shows metadata, else by the
-        /// <br/>asset's id with the original extension. The `Content-Type` sent is the asset's content type; treat the body as
-        /// <br/>opaque bytes. Each download counts once for the owner (`downloadCount`, `lastAccessedAt`): a request without
+        /// <br/>the asset (else 403 `share.download_disabled`), as an attachment named as uploaded. The `Content-Type` sent is
+        /// <br/>the asset's content type; treat the body as opaque bytes.
+        /// <br/>
+        /// <br/>**Where the link hides metadata** (`showMetadata` off) the original itself is never sent. A photo is sent as a
+        /// <br/>copy without metadata, made by the worker with the same cleaner as photo-request uploads: a JPEG of the whole
+        /// <br/>picture (quality 90, orientation applied, sRGB) without EXIF, GPS, XMP, IPTC or colour profile, named by the id
+        /// <br/>the link shows (`&lt;id&gt;.jpg`, `image/jpeg`). The copy is made when it is first asked for and kept for every later
+        /// <br/>request (and every link): until it is ready the answer is 409 `asset.not_ready` with `Retry-After` (ask again
+        /// <br/>then). Nothing can remove the metadata of videos and other files yet, nor of photos the worker cannot decode:
+        /// <br/>their originals are refused with 403 `share.metadata_hidden` (and `urls.original` is `null` for them).
+        /// <br/>
+        /// <br/>Each download counts once for the owner (`downloadCount`, `lastAccessedAt`): a request without
         /// <br/>`Range` or with a range from the first byte (`bytes=0-…`) counts, later ranges do not. An asset the
         /// <br/>link does not show answers 404 `resource.not_found`, like an unknown one. A password-protected link needs the
         /// <br/>unlock token (`X-Share-Token`, `?token=` or the cookie); `urls.original` of `listPublicShareAssets` carries it
@@ -1229,10 +1240,11 @@ namespace PhotoApi.Client
         /// <br/>
         /// <br/>- **Range requests:** `Range: bytes=…` answers 206 with `Content-Range`; `If-Range` is honoured. A range outside
         /// <br/>  the file answers 416 with `Content-Range: bytes */&lt;size&gt;`.
-        /// <br/>- **Caching:** the `ETag` is strong — the file's SHA-256 in quotes; `If-None-Match` answers 304.
+        /// <br/>- **Caching:** the `ETag` is strong — the SHA-256 of the bytes sent (the original's, or the copy's) in quotes;
+        /// <br/>  `If-None-Match` answers 304.
         /// </remarks>
         /// <param name="key">The link key from the share's `url` (base64url, 43 characters); it is the guest's credential.</param>
-        /// <param name="assetId">The asset's id.</param>
+        /// <param name="assetId">The id the link shows the asset by (`id` of `listPublicShareAssets`), not the asset's own id.</param>
         /// <param name="x_Share_Token">The `shareToken` of `unlockPublicShare`, for a password-protected link (or send `?token=`, or the cookie).</param>
         /// <param name="token">The `shareToken` of `unlockPublicShare`, for a link or `&lt;video src&gt;` that cannot send the `X-Share-Token` header.</param>
         /// <returns>The whole file, sent with the asset's content type.</returns>
@@ -10445,9 +10457,10 @@ namespace PhotoApi.Client
         /// <br/>folder below it where the share applies to subfolders) — newest first by the time taken (`takenAt`, then `id`),
         /// <br/>with keyset pagination; never the trash. With the link's `showMetadata` off, each asset is only its picture:
         /// <br/>`originalFileName`, `takenAt`, `cameraMake`, `cameraModel`, `latitude`, `longitude` and `description` are `null`
-        /// <br/>(the order stays the same). `urls` are addresses on this link (thumbnail, preview and — only where the link
-        /// <br/>allows downloads — original); for a password-protected link they carry the unlock token as `?token=`, so they
-        /// <br/>work in an `&lt;img src&gt;` as they are. A password-protected link needs the unlock token (`X-Share-Token`, `?token=`
+        /// <br/>(the order stays the same). `id` is the id this link shows the asset by (see the tag's **Ids**), and `nextCursor`
+        /// <br/>is sealed: neither tells a time. `urls` are addresses on this link (thumbnail, preview and — only where the link
+        /// <br/>allows downloads, and where it hides metadata only for photos — original); for a password-protected link they
+        /// <br/>carry the unlock token as `?token=`, so they work in an `&lt;img src&gt;` as they are. A password-protected link needs the unlock token (`X-Share-Token`, `?token=`
         /// <br/>or the cookie).
         /// </remarks>
         /// <param name="key">The link key from the share's `url` (base64url, 43 characters); it is the guest's credential.</param>
@@ -10609,7 +10622,8 @@ namespace PhotoApi.Client
         /// <param name="x_Share_Token">The `shareToken` of `unlockPublicShare`, for a password-protected link (or send `?token=`, or the cookie).</param>
         /// <param name="file">The file, as one part with a file name.</param>
         /// <returns>The file was stored as a new asset of the owner (`duplicate: false`, status `pending`) and added to the album
-        /// <br/>or selection, or put in the shared folder. Guest uploads are never matched against the owner's library.</returns>
+        /// <br/>or selection, or put in the shared folder. Guest uploads are never matched against the owner's library. `id` is
+        /// <br/>the id this link shows the new asset by (as `listPublicShareAssets` does), not the asset's own id.</returns>
         /// <exception cref="PhotoApiException">A server side error occurred.</exception>
         public virtual async System.Threading.Tasks.Task<UploadAssetResponse> UploadToPublicShareAsync(string key, string? x_Share_Token = null, FileParameter file = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
@@ -10797,7 +10811,7 @@ namespace PhotoApi.Client
         /// <br/>`?token=` or the cookie); the `urls` of `listPublicShareAssets` carry it already.
         /// </remarks>
         /// <param name="key">The link key from the share's `url` (base64url, 43 characters); it is the guest's credential.</param>
-        /// <param name="assetId">The asset's id.</param>
+        /// <param name="assetId">The id the link shows the asset by (`id` of `listPublicShareAssets`), not the asset's own id.</param>
         /// <param name="x_Share_Token">The `shareToken` of `unlockPublicShare`, for a password-protected link (or send `?token=`, or the cookie).</param>
         /// <param name="size">`small`: the 250 px WebP thumbnail; `preview`: the 1440 px JPEG preview.</param>
         /// <param name="token">The `shareToken` of `unlockPublicShare`, for an `&lt;img src&gt;` that cannot send the `X-Share-Token` header.</param>
@@ -10910,7 +10924,7 @@ namespace PhotoApi.Client
                             {
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new PhotoApiException<ApiProblem>("The asset is still being processed (`asset.not_ready`); try again shortly.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new PhotoApiException<ApiProblem>("The asset is still being processed (`asset.not_ready`); try again after `Retry-After` seconds.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 429)
@@ -10948,9 +10962,18 @@ namespace PhotoApi.Client
         /// </summary>
         /// <remarks>
         /// The original bytes of an asset the link shows, where the link allows downloads and its owner may still download
-        /// <br/>the asset (else 403 `share.download_disabled`), as an attachment: named as uploaded where the link shows metadata, else by the
-        /// <br/>asset's id with the original extension. The `Content-Type` sent is the asset's content type; treat the body as
-        /// <br/>opaque bytes. Each download counts once for the owner (`downloadCount`, `lastAccessedAt`): a request without
+        /// <br/>the asset (else 403 `share.download_disabled`), as an attachment named as uploaded. The `Content-Type` sent is
+        /// <br/>the asset's content type; treat the body as opaque bytes.
+        /// <br/>
+        /// <br/>**Where the link hides metadata** (`showMetadata` off) the original itself is never sent. A photo is sent as a
+        /// <br/>copy without metadata, made by the worker with the same cleaner as photo-request uploads: a JPEG of the whole
+        /// <br/>picture (quality 90, orientation applied, sRGB) without EXIF, GPS, XMP, IPTC or colour profile, named by the id
+        /// <br/>the link shows (`&lt;id&gt;.jpg`, `image/jpeg`). The copy is made when it is first asked for and kept for every later
+        /// <br/>request (and every link): until it is ready the answer is 409 `asset.not_ready` with `Retry-After` (ask again
+        /// <br/>then). Nothing can remove the metadata of videos and other files yet, nor of photos the worker cannot decode:
+        /// <br/>their originals are refused with 403 `share.metadata_hidden` (and `urls.original` is `null` for them).
+        /// <br/>
+        /// <br/>Each download counts once for the owner (`downloadCount`, `lastAccessedAt`): a request without
         /// <br/>`Range` or with a range from the first byte (`bytes=0-…`) counts, later ranges do not. An asset the
         /// <br/>link does not show answers 404 `resource.not_found`, like an unknown one. A password-protected link needs the
         /// <br/>unlock token (`X-Share-Token`, `?token=` or the cookie); `urls.original` of `listPublicShareAssets` carries it
@@ -10958,10 +10981,11 @@ namespace PhotoApi.Client
         /// <br/>
         /// <br/>- **Range requests:** `Range: bytes=…` answers 206 with `Content-Range`; `If-Range` is honoured. A range outside
         /// <br/>  the file answers 416 with `Content-Range: bytes */&lt;size&gt;`.
-        /// <br/>- **Caching:** the `ETag` is strong — the file's SHA-256 in quotes; `If-None-Match` answers 304.
+        /// <br/>- **Caching:** the `ETag` is strong — the SHA-256 of the bytes sent (the original's, or the copy's) in quotes;
+        /// <br/>  `If-None-Match` answers 304.
         /// </remarks>
         /// <param name="key">The link key from the share's `url` (base64url, 43 characters); it is the guest's credential.</param>
-        /// <param name="assetId">The asset's id.</param>
+        /// <param name="assetId">The id the link shows the asset by (`id` of `listPublicShareAssets`), not the asset's own id.</param>
         /// <param name="x_Share_Token">The `shareToken` of `unlockPublicShare`, for a password-protected link (or send `?token=`, or the cookie).</param>
         /// <param name="token">The `shareToken` of `unlockPublicShare`, for a link or `&lt;video src&gt;` that cannot send the `X-Share-Token` header.</param>
         /// <returns>The whole file, sent with the asset's content type.</returns>
@@ -11073,7 +11097,7 @@ namespace PhotoApi.Client
                             {
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new PhotoApiException<ApiProblem>("The link\'s owner does not allow downloads, or may no longer download this file (`share.download_disabled`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new PhotoApiException<ApiProblem>("The link\'s owner does not allow downloads, or may no longer download this file (`share.download_disabled`);\nor the link hides metadata and it cannot be removed from this file \u2014 a video, another kind of file, or a\nphoto that cannot be decoded (`share.metadata_hidden`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 404)
@@ -11084,6 +11108,16 @@ namespace PhotoApi.Client
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
                             throw new PhotoApiException<ApiProblem>("The link opens nothing (`share.link_invalid`, counted per client address), or the link does not show an asset\nwith this id (`resource.not_found`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 409)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The link hides metadata and the copy without it is still being made (`asset.not_ready`); ask again after\n`Retry-After` seconds.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 412)
@@ -13257,6 +13291,7 @@ namespace PhotoApi.Client
         /// <br/>- `share.unlock_failed` — unlocking failed: the link or the password is not valid (answered alike).
         /// <br/>- `share.download_disabled` — the share link's owner does not allow downloads.
         /// <br/>- `share.upload_disabled` — the share link's owner does not allow uploads.
+        /// <br/>- `share.metadata_hidden` — the share link hides metadata and it cannot be removed from this file (not a photo, or one that cannot be decoded), so its original is not offered.
         /// <br/>- `album.not_manual` — a conditional album is filled by its conditions; entries cannot be added or removed.
         /// <br/>- `album.entry_missing` — an asset named is not in the album.
         /// <br/>- `partner.is_self` — a user cannot be their own partner.
@@ -16261,6 +16296,11 @@ namespace PhotoApi.Client
     public partial class PublicAssetResponse
     {
 
+        /// <summary>
+        /// The id this link shows the asset by: random-looking, without time, different through another link, and the
+        /// <br/>one the link's asset routes take. Not the asset's own id.
+        /// <br/>
+        /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("id")]
         public System.Guid Id { get; set; } = default!;
 
@@ -16358,7 +16398,9 @@ namespace PhotoApi.Client
         public string? Preview { get; set; } = default!;
 
         /// <summary>
-        /// The original file (`downloadPublicShareAsset`); `null` where the link does not allow downloads.
+        /// The original file (`downloadPublicShareAsset`; a copy without metadata where the link hides it); `null` where the
+        /// <br/>link does not allow downloads, and where it hides metadata for anything but a photo it can be removed from.
+        /// <br/>
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("original")]
         public string? Original { get; set; } = default!;

@@ -175,7 +175,8 @@ public sealed class FolderPermissionTests(ApiFactory api) : IClassFixture<ApiFac
         await api.NewClient().GetAsync($"/api/v1/s/{key}").ShouldBeProblem(404, "share.link_invalid");
         await invitee.Client.GetAsync($"/api/v1/s/{key}").ShouldBeProblem(404, "share.link_invalid");
         var listed = await full.Client.GetAsync($"/api/v1/s/{key}/assets").Json();
-        Assert.Contains(listed.GetProperty("items").EnumerateArray(), a => a.GetProperty("id").GetGuid() == photo);
+        var photoName = (await api.Admin.Client.GetAsync($"/api/v1/assets/{photo}").Json<Asset>()).OriginalFileName;
+        Assert.Contains(listed.GetProperty("items").EnumerateArray(), a => a.GetProperty("originalFileName").GetString() == photoName);
 
         // Public: guests see the folder's files (subfolders included, as applied).
         await api.Admin.Client.PatchAsJsonAsync($"/api/v1/shares/{share.GetProperty("id").GetGuid()}", new { privacy = "public" }).ShouldBe(200);

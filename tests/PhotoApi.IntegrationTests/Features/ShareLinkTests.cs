@@ -53,7 +53,9 @@ public sealed class ShareLinkTests(ApiFactory api) : IClassFixture<ApiFactory>
 
         var assets = await guest.GetAsync($"/api/v1/s/{share.Key}/assets").Json<Page<PublicAsset>>();
         Assert.Equal(2, assets.Items.Count);
-        var seen = assets.Items.Single(a => a.Id == photo);
+        // Guests know assets by ids of the link's own: the photo is the 48 x 64 one.
+        var seen = assets.Items.Single(a => (a.Width, a.Height) == (48, 64));
+        Assert.NotEqual(photo, seen.Id);
         // No metadata: no name, date, camera or place; no original to download.
         Assert.Equal(((string?)null, (DateTime?)null, (string?)null, (double?)null, (double?)null),
             (seen.OriginalFileName, seen.TakenAt, seen.CameraMake, seen.Latitude, seen.Longitude));
@@ -61,7 +63,7 @@ public sealed class ShareLinkTests(ApiFactory api) : IClassFixture<ApiFactory>
         var thumb = await guest.GetAsync(seen.Urls.Thumbnail);
         await thumb.ShouldBe(200);
         Assert.Equal("image/webp", thumb.Content.Headers.ContentType?.MediaType);
-        await guest.GetAsync($"/api/v1/s/{share.Key}/assets/{photo}/original").ShouldBeProblem(403, "share.download_disabled");
+        await guest.GetAsync($"/api/v1/s/{share.Key}/assets/{seen.Id}/original").ShouldBeProblem(403, "share.download_disabled");
         await guest.PostAsync($"/api/v1/s/{share.Key}/assets", OneFile(await File.ReadAllBytesAsync(Library.Fixture("grey.jpg")), "x.jpg"))
             .ShouldBeProblem(403, "share.upload_disabled");
         // The link opens only its album: another photo of the owner is not reachable through it.
@@ -69,7 +71,7 @@ public sealed class ShareLinkTests(ApiFactory api) : IClassFixture<ApiFactory>
         await guest.GetAsync($"/api/v1/s/{share.Key}/assets/{outside}/thumbnail").ShouldBeProblem(404, "resource.not_found");
 
         await owner.Client.PatchAsJsonAsync($"/api/v1/shares/{share.Id}", new { showMetadata = true, allowDownload = true }).ShouldBe(200);
-        seen = (await guest.GetAsync($"/api/v1/s/{share.Key}/assets").Json<Page<PublicAsset>>()).Items.Single(a => a.Id == photo);
+        seen = (await guest.GetAsync($"/api/v1/s/{share.Key}/assets").Json<Page<PublicAsset>>()).Items.Single(a => a.Id == seen.Id);
         Assert.Equal(("exif-orient6.jpg", "Canon"), (seen.OriginalFileName, seen.CameraMake));
         var original = await guest.GetAsync(seen.Urls.Original);
         await original.ShouldBe(200);
@@ -114,7 +116,7 @@ public sealed class ShareLinkTests(ApiFactory api) : IClassFixture<ApiFactory>
         Assert.Equal(2, assets.Items.Count);
         // Media URLs carry the token, so they work in an <img src> without the header.
         await api.NewClient().GetAsync(assets.Items[0].Urls.Thumbnail).ShouldBe(200);
-        await withToken.GetAsync($"/api/v1/s/{share.Key}/assets/{photo}/original").ShouldBe(200);
+        await withToken.GetAsync(assets.Items.Single(a => a.OriginalFileName == "exif-orient6.jpg").Urls.Original).ShouldBe(200);
         await withToken.PostAsync($"/api/v1/s/{share.Key}/assets", OneFile(await File.ReadAllBytesAsync(Library.Fixture("grey.jpg")), "from-guest.jpg")).ShouldBe(201);
         // A forged or stale token is no token.
         var forged = api.NewClient();
@@ -183,12 +185,14 @@ public sealed class ShareLinkTests(ApiFactory api) : IClassFixture<ApiFactory>
     {
         var (owner, album, _, share) = await SharedAsync(new { linkEnabled = true, privacy = "public", allowUpload = true });
         var guest = api.NewClient();
+        var before = await owner.AlbumAssetIdsAsync(album);
         var sent = await guest.PostAsync($"/api/v1/s/{share.Key}/assets", OneFile(await File.ReadAllBytesAsync(Library.Fixture("p3.jpg")), "guest.jpg"))
             .Json<Uploaded>(201);
-        var asset = await owner.WaitProcessedAsync(sent.Id);
-        Assert.Equal((owner.UserId, "ready"), (asset.OwnerId, asset.Status));
-        Assert.Contains(sent.Id, await owner.AlbumAssetIdsAsync(album));
-        Assert.Equal(3, (await guest.GetAsync($"/api/v1/s/{share.Key}/assets").Json<Page<PublicAsset>>()).Items.Count);
+        // The guest is told the id the link shows the file by; the owner finds it in the album under its own.
+        var added = (await owner.AlbumAssetIdsAsync(album)).Except(before).Single();
+        var asset = await owner.WaitProcessedAsync(added);
+        Assert.Equal((owner.UserId, "ready", "guest.jpg"), (asset.OwnerId, asset.Status, asset.OriginalFileName));
+        Assert.Contains(sent.Id, (await guest.GetAsync($"/api/v1/s/{share.Key}/assets").Json<Page<PublicAsset>>()).Items.Select(a => a.Id));
         Assert.Empty(api.StagedFiles());
     }
 
@@ -215,7 +219,7 @@ public sealed class ShareLinkTests(ApiFactory api) : IClassFixture<ApiFactory>
     [Fact]
     public async Task Through_a_private_link_invitees_keep_their_own_roles()
     {
-        var (owner, album, photo, share) = await SharedAsync(new { linkEnabled = true, privacy = "private", allowDownload = true, allowUpload = true });
+        var (owner, album, _, share) = await SharedAsync(new { linkEnabled = true, privacy = "private", allowDownload = true, allowUpload = true });
         var viewer = await api.NewUserAsync("viewer");
         var provider = await api.NewUserAsync("provider");
         await owner.Client.PatchAsJsonAsync($"/api/v1/shares/{share.Id}", new
@@ -228,10 +232,12 @@ public sealed class ShareLinkTests(ApiFactory api) : IClassFixture<ApiFactory>
         }).ShouldBe(200);
         var grey = await File.ReadAllBytesAsync(Library.Fixture("grey.jpg"));
 
-        Assert.Equal(2, (await viewer.Client.GetAsync($"/api/v1/s/{share.Key}/assets").Json<Page<PublicAsset>>()).Items.Count);
-        await viewer.Client.GetAsync($"/api/v1/s/{share.Key}/assets/{photo}/original").ShouldBeProblem(403, "share.role_insufficient");
+        var listed = (await viewer.Client.GetAsync($"/api/v1/s/{share.Key}/assets").Json<Page<PublicAsset>>()).Items;
+        Assert.Equal(2, listed.Count);
+        var linked = listed.Single(a => a.OriginalFileName == "exif-orient6.jpg").Id;
+        await viewer.Client.GetAsync($"/api/v1/s/{share.Key}/assets/{linked}/original").ShouldBeProblem(403, "share.role_insufficient");
         await viewer.Client.PostAsync($"/api/v1/s/{share.Key}/assets", OneFile(grey, "v.jpg")).ShouldBeProblem(403, "share.role_insufficient");
-        await provider.Client.GetAsync($"/api/v1/s/{share.Key}/assets/{photo}/original").ShouldBe(200);
+        await provider.Client.GetAsync($"/api/v1/s/{share.Key}/assets/{linked}/original").ShouldBe(200);
         await provider.Client.PostAsync($"/api/v1/s/{share.Key}/assets", OneFile(grey, "p.jpg")).ShouldBe(201);
         Assert.Equal(3, (await owner.AlbumAssetIdsAsync(album)).Count);
         // Someone signed in but not invited gets the same 404 as a guest.

@@ -10,6 +10,7 @@ using PhotoApi.Api.Features.Assets;
 using PhotoApi.Api.Features.Common;
 using PhotoApi.Api.Infrastructure.Auth;
 using PhotoApi.Api.Infrastructure.Errors;
+using PhotoApi.Api.Infrastructure.Jobs;
 using PhotoApi.Api.Infrastructure.Uploads;
 using PhotoApi.Contracts;
 using PhotoApi.Persistence.Blobs;
@@ -105,13 +106,14 @@ public sealed class UnlockPublicShareEndpoint(GuestLinks links) : Endpoint<Unloc
 }
 
 /// <summary>Media of a shared asset, through the link: thumbnail, preview and (where downloads are allowed) original.</summary>
-/// <param name="Original">Null when the link does not allow downloads.</param>
+/// <param name="Original">Null when the link does not allow downloads, or hides metadata and the file is not a photo it can be removed from.</param>
 public sealed record PublicAssetUrls(string? Thumbnail, string? Preview, string? Original);
 
 /// <summary>
 /// An asset as a link guest sees it. With <c>showMetadata</c> off, nothing but the picture: no file name, date, camera,
 /// place or description.
 /// </summary>
+/// <param name="Id">The id this link shows the asset by (see <see cref="GuestIds"/>); not the asset's own id.</param>
 public sealed record PublicAssetResponse(Guid Id, string MediaType, int? Width, int? Height, string? OriginalFileName, DateTime? TakenAt,
     string? CameraMake, string? CameraModel, double? Latitude, double? Longitude, string? Description, PublicAssetUrls Urls);
 
@@ -129,7 +131,7 @@ public sealed class ListPublicShareAssetsValidator : Validator<ListPublicShareAs
 
 /// <summary>What the link shows, newest first (never the trash).</summary>
 [Access(AccessScope.Guest)]
-public sealed class ListPublicShareAssetsEndpoint(NpgsqlDataSource db, GuestLinks links) : Endpoint<ListPublicShareAssetsRequest, Page<PublicAssetResponse>>
+public sealed class ListPublicShareAssetsEndpoint(NpgsqlDataSource db, GuestLinks links, MediaSigner signer) : Endpoint<ListPublicShareAssetsRequest, Page<PublicAssetResponse>>
 {
     private static readonly string ListSql = $"""
         SELECT {AssetQueries.Columns} FROM assets a
@@ -149,7 +151,8 @@ public sealed class ListPublicShareAssetsEndpoint(NpgsqlDataSource db, GuestLink
     public override async Task HandleAsync(ListPublicShareAssetsRequest req, CancellationToken ct)
     {
         var (link, token) = await links.UnlockedShareAsync(HttpContext, req.Key, ct);
-        var (afterTakenAt, afterId) = TimelineCursor.Parse(req.Cursor);
+        using var ids = await GuestIds.ForAsync(signer, link, ct);
+        var (afterTakenAt, afterId) = ids.ParseCursor(req.Cursor);
         var limit = req.Limit();
         await using var conn = await db.OpenConnectionAsync(ct);
         var args = GuestLinks.MemberArgs(link);
@@ -157,30 +160,36 @@ public sealed class ListPublicShareAssetsEndpoint(NpgsqlDataSource db, GuestLink
         var rows = (await conn.QueryAsync<AssetRow>(new CommandDefinition(ListSql, args, cancellationToken: ct))).AsList();
         var page = rows.Take(limit).ToList();
         var visible = await links.VisibleAsync(HttpContext, link, page.Select(a => a.Id).ToList(), ct);
-        var items = page.Where(a => visible.Contains(a.Id)).Select(a => PublicAssets.View(a, link, req.Key, token)).ToList();
-        await Send.OkAsync(new Page<PublicAssetResponse>(items, rows.Count > limit ? TimelineCursor.Of(rows[limit - 1].TakenAt, rows[limit - 1].Id) : null), ct);
+        var items = page.Where(a => visible.Contains(a.Id)).Select(a => PublicAssets.View(a, link, req.Key, token, ids)).ToList();
+        await Send.OkAsync(new Page<PublicAssetResponse>(items, rows.Count > limit ? ids.Cursor(rows[limit - 1].TakenAt, rows[limit - 1].Id) : null), ct);
     }
 }
 
 internal static class PublicAssets
 {
-    public static PublicAssetResponse View(AssetRow a, ShareLink link, string key, string? token)
+    public static PublicAssetResponse View(AssetRow a, ShareLink link, string key, string? token, GuestIds ids)
     {
         var suffix = token is null ? "" : "token=" + Uri.EscapeDataString(token);
-        var baseUrl = $"/api/v1/s/{key}/assets/{a.Id}";
+        var id = ids.Hide(a.Id);
+        var baseUrl = $"/api/v1/s/{key}/assets/{id}";
         var urls = new PublicAssetUrls(
             a.ThumbnailKey is null ? null : $"{baseUrl}/thumbnail?size=small{(suffix.Length > 0 ? "&" + suffix : "")}",
             a.PreviewKey is null ? null : $"{baseUrl}/thumbnail?size=preview{(suffix.Length > 0 ? "&" + suffix : "")}",
-            link.AllowDownload ? $"{baseUrl}/original{(suffix.Length > 0 ? "?" + suffix : "")}" : null);
+            link.AllowDownload && (link.ShowMetadata || CleanOriginals.Possible(a)) ? $"{baseUrl}/original{(suffix.Length > 0 ? "?" + suffix : "")}" : null);
         return link.ShowMetadata
-            ? new PublicAssetResponse(a.Id, a.MediaType, a.Width, a.Height, a.OriginalFileName, a.TakenAt, a.CameraMake, a.CameraModel,
+            ? new PublicAssetResponse(id, a.MediaType, a.Width, a.Height, a.OriginalFileName, a.TakenAt, a.CameraMake, a.CameraModel,
                 a.Latitude, a.Longitude, a.Description, urls)
-            : new PublicAssetResponse(a.Id, a.MediaType, a.Width, a.Height, null, null, null, null, null, null, null, urls);
+            : new PublicAssetResponse(id, a.MediaType, a.Width, a.Height, null, null, null, null, null, null, null, urls);
     }
 
-    /// <summary>The asset, if the link shows it; else the same 404 as for any asset the link does not show.</summary>
-    public static async Task<AssetRow> RequireAsync(HttpContext context, NpgsqlDataSource db, GuestLinks links, ShareLink link, Guid assetId, CancellationToken ct)
+    /// <summary>
+    /// The asset a guest's id names, if the link shows it; else the same 404 as for any asset the link does not show (a
+    /// forged id, or one of another link, decrypts to an id of nothing the link shows).
+    /// </summary>
+    public static async Task<AssetRow> RequireAsync(HttpContext context, NpgsqlDataSource db, GuestLinks links, ShareLink link, GuestIds ids, Guid guestId,
+        CancellationToken ct)
     {
+        var assetId = ids.Reveal(guestId);
         if (!await links.ShowsAsync(context, link, assetId, ct)) throw ApiException.NotFound("The asset");
         await using var conn = await db.OpenConnectionAsync(ct);
         return await AssetQueries.GetOneAsync(conn, assetId, ct);
@@ -213,7 +222,7 @@ public sealed class PublicShareThumbnailValidator : Validator<PublicShareThumbna
 
 /// <summary>A shared asset's thumbnail or preview (made without metadata), through the link.</summary>
 [Access(AccessScope.Guest)]
-public sealed class GetPublicShareThumbnailEndpoint(NpgsqlDataSource db, IBlobStore blobs, GuestLinks links) : Endpoint<PublicShareThumbnailRequest>
+public sealed class GetPublicShareThumbnailEndpoint(NpgsqlDataSource db, IBlobStore blobs, GuestLinks links, MediaSigner signer) : Endpoint<PublicShareThumbnailRequest>
 {
     public override void Configure()
     {
@@ -225,20 +234,25 @@ public sealed class GetPublicShareThumbnailEndpoint(NpgsqlDataSource db, IBlobSt
     public override async Task HandleAsync(PublicShareThumbnailRequest req, CancellationToken ct)
     {
         var (link, _) = await links.UnlockedShareAsync(HttpContext, req.Key, ct);
-        var asset = await PublicAssets.RequireAsync(HttpContext, db, links, link, req.AssetId, ct);
+        using var ids = await GuestIds.ForAsync(signer, link, ct);
+        var asset = await PublicAssets.RequireAsync(HttpContext, db, links, link, ids, req.AssetId, ct);
         var preview = req.Size == "preview";
         var key = (preview ? asset.PreviewKey : asset.ThumbnailKey)
                   ?? throw (asset.Status is "pending" or "processing"
-                      ? new ApiException(409, ErrorCodes.AssetNotReady, "The asset is still being processed; try again shortly.")
+                      ? new ApiException(409, ErrorCodes.AssetNotReady, "The asset is still being processed; try again shortly.") { RetryAfter = CleanOriginals.RetryAfter }
                       : new ApiException(404, ErrorCodes.AssetNoDerivative, "This asset has no thumbnail (it is not an image, or it could not be decoded)."));
         HttpContext.Response.Headers.CacheControl = "private, max-age=3600";
         await Send.ResultAsync(TypedResults.File(await blobs.OpenReadAsync(key, ct), preview ? "image/jpeg" : "image/webp"));
     }
 }
 
-/// <summary>A shared asset's original, through the link, where the owner allows downloads (HTTP Range supported).</summary>
+/// <summary>
+/// A shared asset's original, through the link, where the owner allows downloads (HTTP Range supported). Where the link
+/// hides metadata, a copy without it instead (<see cref="CleanOriginals"/>), never the original itself.
+/// </summary>
 [Access(AccessScope.Guest, Permission.AssetDownload)]
-public sealed class DownloadPublicShareAssetEndpoint(NpgsqlDataSource db, IBlobStore blobs, GuestLinks links) : Endpoint<PublicShareOriginalRequest>
+public sealed class DownloadPublicShareAssetEndpoint(NpgsqlDataSource db, IBlobStore blobs, GuestLinks links, MediaSigner signer, IJobQueue jobs)
+    : Endpoint<PublicShareOriginalRequest>
 {
     public override void Configure()
     {
@@ -251,17 +265,20 @@ public sealed class DownloadPublicShareAssetEndpoint(NpgsqlDataSource db, IBlobS
     public override async Task HandleAsync(PublicShareOriginalRequest req, CancellationToken ct)
     {
         var (link, _) = await links.UnlockedShareAsync(HttpContext, req.Key, ct);
-        var asset = await PublicAssets.RequireAsync(HttpContext, db, links, link, req.AssetId, ct);
+        using var ids = await GuestIds.ForAsync(signer, link, ct);
+        var asset = await PublicAssets.RequireAsync(HttpContext, db, links, link, ids, req.AssetId, ct);
         if (!link.AllowDownload)
             throw new ApiException(403, ErrorCodes.ShareDownloadDisabled, "The owner of this link does not allow downloads.");
         await links.EnsureCallerMayAsync(HttpContext, link, Permission.AssetDownload, asset.Id, ct);
+        // Without metadata, the copy the worker made without it (409 until it is ready).
+        var clean = link.ShowMetadata ? null : await CleanOriginals.RequireAsync(db, jobs, asset, ct);
         // One download is counted once: not again for each later range of it (video players fetch many).
         var range = HttpContext.Request.Headers.Range.ToString();
         if (range.Length == 0 || range.StartsWith("bytes=0-", StringComparison.Ordinal)) await links.RecordAsync(link, download: true, ct);
-        // Without metadata the file name is not shown either.
-        var name = link.ShowMetadata ? asset.OriginalFileName : $"{asset.Id:N}{Path.GetExtension(asset.OriginalFileName)}";
-        var etag = new EntityTagHeaderValue($"\"{Convert.ToHexStringLower(asset.Checksum)}\"");
-        await Send.ResultAsync(TypedResults.File(await blobs.OpenReadAsync(asset.BlobKey, ct), asset.ContentType, name,
+        // Without metadata the file name is not shown either: the copy is named by the id the link shows.
+        var name = link.ShowMetadata ? asset.OriginalFileName : $"{req.AssetId:N}.jpg";
+        var etag = new EntityTagHeaderValue($"\"{Convert.ToHexStringLower(clean?.CleanChecksum ?? asset.Checksum)}\"");
+        await Send.ResultAsync(TypedResults.File(await blobs.OpenReadAsync(clean?.BlobKey ?? asset.BlobKey, ct), clean is null ? asset.ContentType : "image/jpeg", name,
             entityTag: etag, enableRangeProcessing: true));
     }
 }
@@ -279,7 +296,7 @@ public sealed class UploadToPublicShareForm
 /// </summary>
 [Access(AccessScope.Guest, Permission.AlbumAddAssets, Permission.FolderUpload)]
 public sealed class UploadToPublicShareEndpoint(NpgsqlDataSource db, IBlobStore blobs, GuestLinks links, AssetIngest ingest, Throttle throttle,
-    IOptions<ThrottlingOptions> throttling, IConfiguration configuration) : Endpoint<PublicShareKey, UploadAssetResponse>
+    IOptions<ThrottlingOptions> throttling, IConfiguration configuration, MediaSigner signer) : Endpoint<PublicShareKey, UploadAssetResponse>
 {
     private const string EntrySql = """
         INSERT INTO album_assets (album_id, asset_id, added_by) SELECT id, @assetId, @ownerId FROM albums WHERE id = @albumId
@@ -334,7 +351,9 @@ public sealed class UploadToPublicShareEndpoint(NpgsqlDataSource db, IBlobStore 
                 await using var conn = await db.OpenConnectionAsync(ct);
                 await conn.ExecuteAsync(new CommandDefinition(EntrySql, new { albumId, assetId = stored.Id, ownerId = link.OwnerId }, cancellationToken: ct));
             }
-            await Send.ResponseAsync(stored, 201, ct);
+            // The guest gets the id the link shows the file by, not the owner's.
+            using var ids = await GuestIds.ForAsync(signer, link, ct);
+            await Send.ResponseAsync(stored with { Id = ids.Hide(stored.Id) }, 201, ct);
         }
         catch (Exception e) when (MultipartStreaming.Translate(HttpContext, e) is { } problem)
         {

@@ -57,6 +57,8 @@ public sealed class BlobCollectorJob(NpgsqlDataSource db, IBlobStore blobs, ILog
     private const string LockSql = "SELECT pg_advisory_xact_lock(hashtextextended(@key, 0))";
     private const string InUseSql = "SELECT EXISTS (SELECT 1 FROM assets WHERE checksum = @checksum)";
     private const string DoneSql = "DELETE FROM orphan_checksums WHERE checksum = @checksum";
+    // The copy without metadata made for link guests (see CleanOriginalJob) goes with the original.
+    private const string CleanCopySql = "DELETE FROM clean_originals WHERE checksum = @checksum RETURNING blob_key";
 
     public async Task CollectAsync(CancellationToken ct)
     {
@@ -75,6 +77,8 @@ public sealed class BlobCollectorJob(NpgsqlDataSource db, IBlobStore blobs, ILog
                 {
                     foreach (var key in new[] { BlobKeys.Original(checksum), BlobKeys.Thumbnail(checksum), BlobKeys.Preview(checksum) })
                         await blobs.DeleteAsync(key, ct);
+                    foreach (var key in await conn.QueryAsync<string?>(new CommandDefinition(CleanCopySql, new { checksum }, tx, cancellationToken: ct)))
+                        if (key is not null && await blobs.ExistsAsync(key, ct)) await blobs.DeleteAsync(key, ct);
                     deleted++;
                 }
                 await conn.ExecuteAsync(new CommandDefinition(DoneSql, new { checksum }, tx, cancellationToken: ct));

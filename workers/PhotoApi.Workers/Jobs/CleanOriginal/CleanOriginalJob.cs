@@ -1,0 +1,144 @@
+using Dapper;
+using Npgsql;
+using PhotoApi.Contracts;
+using PhotoApi.Persistence.Blobs;
+using PhotoApi.Workers.Imaging;
+
+namespace PhotoApi.Workers.Jobs.CleanOriginal;
+
+/// <summary>
+/// Makes the copy of an original that guests of a link hiding metadata download, with the cleaner photo requests use
+/// (<see cref="IImageProcessor.WriteCleanJpeg"/>): a JPEG of the full image, orientation applied, sRGB, without EXIF, GPS,
+/// XMP, IPTC or ICC. One copy per original checksum, stored under <see cref="Key"/> and recorded in <c>clean_originals</c>.
+/// A file the decoder refuses ends as <c>failed</c> (guests are then refused its original); anything else hands the claim
+/// back and is thrown so Hangfire retries.
+/// </summary>
+/// <remarks>
+/// Idempotent: the row is claimed only while pending (or processing and silent for 15 minutes); the key is the same for
+/// every run, so a rerun rewrites it. The copy is committed under the blob collector's per-checksum lock, and only while an
+/// asset still uses the checksum: the collector either sees the copy and deletes it with the original, or ran before and
+/// the copy is never stored.
+/// </remarks>
+public sealed class CleanOriginalJob(NpgsqlDataSource db, IBlobStore blobs, IImageProcessor images, ILogger<CleanOriginalJob> logger)
+    : ICleanOriginalJob
+{
+    public const int MaxAttempts = 5;
+
+    private const string SourceSql = "SELECT checksum, blob_key FROM assets WHERE id = @id AND media_type = 'image'";
+
+    private const string ClaimSql = """
+        UPDATE clean_originals SET status = 'processing', attempts = attempts + 1, processing_since = now(), blob_key = @blobKey, updated_at = now()
+        WHERE checksum = @checksum
+          AND (status = 'pending' OR status = 'processing' AND processing_since < now() - interval '15 minutes')
+        RETURNING attempts
+        """;
+
+    private const string LockSql = "SELECT pg_advisory_xact_lock(hashtextextended(@key, 0))";
+    private const string InUseSql = "SELECT EXISTS (SELECT 1 FROM assets WHERE checksum = @checksum)";
+    private const string UnusedSql = "DELETE FROM clean_originals WHERE checksum = @checksum";
+
+    private const string ReadySql = """
+        UPDATE clean_originals SET status = 'ready', clean_checksum = @cleanChecksum, size_bytes = @size, processing_since = NULL,
+            failure_reason = NULL, updated_at = now()
+        WHERE checksum = @checksum AND status = 'processing'
+        """;
+
+    private const string FailedSql = """
+        UPDATE clean_originals SET status = 'failed', failure_reason = @reason, processing_since = NULL, updated_at = now()
+        WHERE checksum = @checksum AND status IN ('pending', 'processing')
+        """;
+
+    // A run that failed for the infrastructure's sake hands the copy back, so that Hangfire's retry can claim it at once.
+    private const string ReleaseSql = """
+        UPDATE clean_originals SET status = 'pending', processing_since = NULL, updated_at = now()
+        WHERE checksum = @checksum AND status = 'processing'
+        """;
+
+    private sealed record Source(byte[] Checksum, string BlobKey);
+
+    /// <summary>Where the clean copy of the original with this checksum is stored.</summary>
+    public static string Key(byte[] checksum)
+    {
+        var hex = Convert.ToHexStringLower(checksum);
+        return $"clean-originals/{hex[..2]}/{hex[2..4]}/{hex}.jpg";
+    }
+
+    public async Task CleanAsync(Guid assetId, CancellationToken ct)
+    {
+        Source? source;
+        int? attempts;
+        await using (var conn = await db.OpenConnectionAsync(ct))
+        {
+            source = await conn.QuerySingleOrDefaultAsync<Source>(new CommandDefinition(SourceSql, new { id = assetId }, cancellationToken: ct));
+            if (source is null) return; // deleted meanwhile: the next guest request enqueues again with an asset that exists
+            attempts = await conn.ExecuteScalarAsync<int?>(new CommandDefinition(ClaimSql,
+                new { checksum = source.Checksum, blobKey = Key(source.Checksum) }, cancellationToken: ct));
+        }
+        if (attempts is null)
+        {
+            logger.LogInformation("The clean copy of asset {AssetId}'s original needs no work (made, failed or being made)", assetId);
+            return;
+        }
+        if (attempts > MaxAttempts)
+        {
+            await FailAsync(source.Checksum, "Cleaning kept failing.", ct);
+            return;
+        }
+
+        var work = Path.Combine(Path.GetTempPath(), $"photoapi-clean-{assetId:N}-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(work);
+        try
+        {
+            var original = await blobs.LocalPathAsync(source.BlobKey, work, ct);
+            var clean = Path.Combine(work, "clean.jpg");
+            try
+            {
+                images.WriteCleanJpeg(original, clean);
+            }
+            catch (ImageRejectedException e)
+            {
+                logger.LogInformation("The original of asset {AssetId} cannot be cleaned: {Reason}", assetId, e.Message);
+                await FailAsync(source.Checksum, e.Message, ct);
+                return;
+            }
+            await StoreAsync(source.Checksum, clean, ct);
+        }
+        catch
+        {
+            await using var conn = await db.OpenConnectionAsync(CancellationToken.None);
+            await conn.ExecuteAsync(new CommandDefinition(ReleaseSql, new { checksum = source.Checksum }, cancellationToken: CancellationToken.None));
+            throw;
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
+    }
+
+    private async Task StoreAsync(byte[] checksum, string clean, CancellationToken ct)
+    {
+        await using var upload = await blobs.BeginUploadAsync(ct);
+        await using (var file = File.OpenRead(clean)) await file.CopyToAsync(upload.Content, ct);
+        var cleanChecksum = upload.Sha256();
+        var size = upload.Length;
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        await conn.ExecuteAsync(new CommandDefinition(LockSql, new { key = $"blob:{Convert.ToHexStringLower(checksum)}" }, tx, cancellationToken: ct));
+        if (!await conn.ExecuteScalarAsync<bool>(new CommandDefinition(InUseSql, new { checksum }, tx, cancellationToken: ct)))
+        {
+            // The last asset with these bytes is gone (its collector run may be over): keep nothing of it.
+            await conn.ExecuteAsync(new CommandDefinition(UnusedSql, new { checksum }, tx, cancellationToken: ct));
+            await tx.CommitAsync(ct);
+            return;
+        }
+        await upload.CommitAsync(Key(checksum), ct);
+        await conn.ExecuteAsync(new CommandDefinition(ReadySql, new { checksum, cleanChecksum, size }, tx, cancellationToken: ct));
+        await tx.CommitAsync(ct);
+    }
+
+    private async Task FailAsync(byte[] checksum, string reason, CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await conn.ExecuteAsync(new CommandDefinition(FailedSql, new { checksum, reason = reason.Length <= 500 ? reason : reason[..500] }, cancellationToken: ct));
+    }
+}
