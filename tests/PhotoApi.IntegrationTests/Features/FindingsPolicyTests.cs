@@ -19,7 +19,7 @@ public sealed class FindingsPolicyTests(ApiFactory api) : IClassFixture<ApiFacto
 
     private sealed record RequestPage(string Subject, RequestAlbum? Album);
 
-    private sealed record GuestAsset(Guid Id);
+    private sealed record GuestAsset(Guid Id, string? OriginalFileName);
 
     private sealed record Unlocked(string ShareToken);
 
@@ -117,11 +117,25 @@ public sealed class FindingsPolicyTests(ApiFactory api) : IClassFixture<ApiFacto
         });
         var conditional = await user.Client.PostAsJsonAsync("/api/v1/albums", new { name = "All my photos", kind = "conditional", conditions = new { mediaType = "image" } })
             .Json<Album>(201);
+        // Guests know the files by the link's own ids, and the link shows file names: remember which is which.
+        foreach (var id in new[] { shared, personal })
+            _ownerIdByName[(await user.Client.GetAsync($"/api/v1/assets/{id}").Json<Asset>()).OriginalFileName] = id;
+        foreach (var seen in (await api.NewClient().GetAsync($"/api/v1/s/{link.Key}/assets").Json<Page<GuestAsset>>()).Items)
+            _guestIds[_ownerIdByName[seen.OriginalFileName!]] = seen.Id;
         return (user, folder, shared, personal, album.Id, conditional.Id, friend, link);
     }
 
+    private readonly Dictionary<string, Guid> _ownerIdByName = [];
+    private readonly Dictionary<Guid, Guid> _guestIds = [];
+
+    /// <summary>The id a guest of the link knows the owner's asset by.</summary>
+    private Guid GuestId(Guid ownerId) => _guestIds[ownerId];
+
+    /// <summary>The owner's ids of what a guest sees on the link's page.</summary>
+    private List<Guid> OwnerIds(Page<GuestAsset> page) => page.Items.Select(a => _ownerIdByName[a.OriginalFileName!]).ToList();
+
     private async Task<List<Guid>> GuestSeesAsync(Share link) =>
-        (await api.NewClient().GetAsync($"/api/v1/s/{link.Key}/assets").Json<Page<GuestAsset>>()).Items.Select(a => a.Id).ToList();
+        OwnerIds(await api.NewClient().GetAsync($"/api/v1/s/{link.Key}/assets").Json<Page<GuestAsset>>());
 
     private static async Task<List<string>> ArchiveAsync(Session who, Guid albumId)
     {
@@ -166,10 +180,10 @@ public sealed class FindingsPolicyTests(ApiFactory api) : IClassFixture<ApiFacto
         var guest = api.NewClient();
         Assert.Equal(1, (await guest.GetAsync($"/api/v1/s/{link.Key}").Json()).GetProperty("assetCount").GetInt32());
         var onePerPage = await guest.GetAsync($"/api/v1/s/{link.Key}/assets?limit=1").Json<Page<GuestAsset>>();
-        Assert.Equal([personal], onePerPage.Items.Select(a => a.Id));
+        Assert.Equal([personal], OwnerIds(onePerPage));
         Assert.Null(onePerPage.NextCursor);
-        await guest.GetAsync($"/api/v1/s/{link.Key}/assets/{shared}/original").ShouldBeProblem(404, "resource.not_found");
-        await guest.GetAsync($"/api/v1/s/{link.Key}/assets/{shared}/thumbnail").ShouldBeProblem(404, "resource.not_found");
+        await guest.GetAsync($"/api/v1/s/{link.Key}/assets/{GuestId(shared)}/original").ShouldBeProblem(404, "resource.not_found");
+        await guest.GetAsync($"/api/v1/s/{link.Key}/assets/{GuestId(shared)}/thumbnail").ShouldBeProblem(404, "resource.not_found");
     }
 
     [Fact]
@@ -191,9 +205,9 @@ public sealed class FindingsPolicyTests(ApiFactory api) : IClassFixture<ApiFacto
         // Guests of his link: the same.
         var guest = api.NewClient();
         Assert.Contains(shared, await GuestSeesAsync(link));
-        await guest.GetAsync($"/api/v1/s/{link.Key}/assets/{shared}/thumbnail").ShouldBe(200);
-        await guest.GetAsync($"/api/v1/s/{link.Key}/assets/{shared}/original").ShouldBeProblem(403, "share.download_disabled");
-        await guest.GetAsync($"/api/v1/s/{link.Key}/assets/{personal}/original").ShouldBe(200);
+        await guest.GetAsync($"/api/v1/s/{link.Key}/assets/{GuestId(shared)}/thumbnail").ShouldBe(200);
+        await guest.GetAsync($"/api/v1/s/{link.Key}/assets/{GuestId(shared)}/original").ShouldBeProblem(403, "share.download_disabled");
+        await guest.GetAsync($"/api/v1/s/{link.Key}/assets/{GuestId(personal)}/original").ShouldBe(200);
     }
 
     /// <summary>Unlocks the link (a client of its own) and returns the token.</summary>
