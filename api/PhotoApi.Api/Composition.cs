@@ -96,6 +96,7 @@ public static class Composition
             c.Serializer.Options.NumberHandling = JsonNumberHandling.Strict;
             c.Serializer.Options.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
             c.Serializer.Options.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
+            c.Binding.Modifier = Features.Common.InputHygiene.Check; // no NUL in text, no null in lists, on every operation
         });
 
         // The contract, served exactly as written, and the interactive docs reading it.
