@@ -70,6 +70,7 @@ public static class Composition
 
     public static void UsePhotoApi(this WebApplication app)
     {
+        app.UseHttpHardening();
         if (app.Configuration.GetValue<bool>("ForwardedHeaders:Enabled")) app.UseForwardedHeaders();
         app.UsePhotoApiErrors();
         app.UseRouting();

@@ -261,8 +261,7 @@ public sealed class DownloadPublicShareAssetEndpoint(NpgsqlDataSource db, IBlobS
         // Without metadata the file name is not shown either.
         var name = link.ShowMetadata ? asset.OriginalFileName : $"{asset.Id:N}{Path.GetExtension(asset.OriginalFileName)}";
         var etag = new EntityTagHeaderValue($"\"{Convert.ToHexStringLower(asset.Checksum)}\"");
-        await Send.ResultAsync(TypedResults.File(await blobs.OpenReadAsync(asset.BlobKey, ct), asset.ContentType, name,
-            entityTag: etag, enableRangeProcessing: true));
+        await Send.ResultAsync(MediaTypes.Original(await blobs.OpenReadAsync(asset.BlobKey, ct), asset.ContentType, name, etag));
     }
 }
 
