@@ -27,7 +27,11 @@ public static class Composition
         var config = builder.Configuration;
 
         // JSON endpoints take small bodies; upload routes lift the limit for themselves (see UseBodySizeLimits).
-        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = JsonBodyLimit(config));
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Limits.MaxRequestBodySize = JsonBodyLimit(config);
+            k.UseProblemRejections(); // requests Kestrel refuses itself (a %00 in the path…) get problem+json too
+        });
 
         services.AddPhotoApiDatabase(config);
         services.Configure<PasswordOptions>(config.GetSection("Passwords"));

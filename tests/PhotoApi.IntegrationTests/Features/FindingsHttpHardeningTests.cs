@@ -1,8 +1,13 @@
 using System.Globalization;
 using System.IO.Compression;
 using System.Net.Http.Json;
+using System.Security.Cryptography;
 using System.Text;
 using Dapper;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using PhotoApi.IntegrationTests.Infrastructure;
 
@@ -83,6 +88,53 @@ public sealed class FindingsHttpHardeningTests(ApiFactory api)
         AssertNoSniff(await api.NewClient().GetAsync("/api/v1/nothing-here"));
         AssertNoSniff(await api.NewClient().GetAsync("/api/v1/users/me"));
         AssertNoSniff(await api.NewClient().GetAsync("/openapi.yaml"));
+    }
+
+    [Fact]
+    public async Task Requests_the_server_refuses_before_routing_get_problem_json_too()
+    {
+        // Kestrel itself (not the in-memory test server) refuses a %00 in the path; so this runs the API on a real socket.
+        using var kestrel = new OnASocket(api);
+        kestrel.UseKestrel(0);
+        kestrel.StartServer();
+        using var client = kestrel.CreateClient();
+        client.DefaultRequestHeaders.Add("X-Forwarded-For", ApiFactory.RandomIp());
+
+        await client.GetAsync("/health/live").ShouldBe(200);
+        var routes = api.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+            .Where(e => e.RoutePattern.Parameters.Count > 0 && e.RoutePattern.RawText!.TrimStart('/').StartsWith("api/", StringComparison.Ordinal)).Select(e => e.RoutePattern).DistinctBy(p => p.RawText).ToList();
+        Assert.NotEmpty(routes);
+        var probes = routes.SelectMany(r => r.Parameters.Select(nul => r.Parameters.Aggregate("/" + r.RawText!.TrimStart('/'),
+                (url, p) => url.Replace($"{{{p.Name}}}", p == nul ? "a%00b" : Guid.CreateVersion7().ToString()))))
+            .Append("/api/v1/assets%00").Append("/%00");
+        foreach (var probe in probes)
+        {
+            var response = await client.GetAsync(probe);
+            var problem = await response.ShouldBeProblem(400, "request.malformed");
+            Assert.Equal(400, problem.Status);
+            AssertNoSniff(response);
+        }
+        // The connection that follows a refusal works as usual.
+        await client.GetAsync("/health/live").ShouldBe(200);
+        var session = await api.LoginAsync("admin", ApiFactory.AdminPassword);
+        using var signedIn = kestrel.CreateClient();
+        signedIn.DefaultRequestHeaders.Authorization = session.Client.DefaultRequestHeaders.Authorization;
+        await signedIn.GetAsync("/api/v1/users/me").ShouldBe(200);
+        var bytes = RandomNumberGenerator.GetBytes(3 * 1024 * 1024);
+        var uploaded = await signedIn.PostAsync("/api/v1/assets", Library.Form(bytes, "big.bin")).Json<Uploaded>(201);
+        Assert.Equal(bytes, await signedIn.GetByteArrayAsync($"/api/v1/assets/{uploaded.Id}/original"));
+    }
+
+    /// <summary>The API on a real Kestrel socket, over the same database and blob store as the shared fixture.</summary>
+    private sealed class OnASocket(ApiFactory shared) : WebApplicationFactory<Program>
+    {
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            builder.UseEnvironment("Testing");
+            builder.UseSetting("ConnectionStrings:Postgres", shared.ConnectionString);
+            builder.UseSetting("Blobs:Root", shared.BlobRoot);
+            builder.UseSetting("ForwardedHeaders:Enabled", "true");
+        }
     }
 
     private static async Task AssertOpaqueAttachmentAsync(HttpResponseMessage response, byte[] expected)
