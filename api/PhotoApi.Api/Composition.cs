@@ -23,7 +23,11 @@ public static class Composition
         var config = builder.Configuration;
 
         // JSON endpoints take small bodies; upload routes lift the limit for themselves (see UseBodySizeLimits).
-        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = JsonBodyLimit(config));
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Limits.MaxRequestBodySize = JsonBodyLimit(config);
+            k.UseProblemRejections(); // requests Kestrel refuses itself (a %00 in the path…) get problem+json too
+        });
 
         services.AddPhotoApiDatabase(config);
         services.Configure<PasswordOptions>(config.GetSection("Passwords"));
@@ -66,6 +70,7 @@ public static class Composition
 
     public static void UsePhotoApi(this WebApplication app)
     {
+        app.UseHttpHardening();
         if (app.Configuration.GetValue<bool>("ForwardedHeaders:Enabled")) app.UseForwardedHeaders();
         app.UsePhotoApiErrors();
         app.UseRouting();
@@ -96,6 +101,7 @@ public static class Composition
             c.Serializer.Options.NumberHandling = JsonNumberHandling.Strict;
             c.Serializer.Options.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
             c.Serializer.Options.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
+            c.Binding.Modifier = Features.Common.InputHygiene.Check; // no NUL in text, no null in lists, on every operation
         });
 
         // The contract, served exactly as written, and the interactive docs reading it.

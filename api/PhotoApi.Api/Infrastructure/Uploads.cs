@@ -83,14 +83,9 @@ public static class MultipartStreaming
         return System.Text.Encoding.UTF8.GetString(buffer, 0, total).Trim();
     }
 
-    /// <summary>The name as shown to users; never used on disk.</summary>
-    public static string SafeFileName(string? name)
-    {
-        var file = Path.GetFileName((name ?? "").Replace('\\', '/').Trim().Trim('"'));
-        file = new string(file.Where(c => !char.IsControl(c)).ToArray());
-        if (file.Length > 255) file = file[..255];
-        return file.Length == 0 ? "unnamed" : file;
-    }
+    /// <summary>The name as shown to users (its last path segment, made safe); never used on disk.</summary>
+    public static string SafeFileName(string? name) =>
+        Features.Common.FileNames.Safe(Path.GetFileName((name ?? "").Replace('\\', '/').Trim().Trim('"')));
 
     /// <summary>Reading failures that are the request's fault, as the problem the client should see.</summary>
     public static Errors.ApiException? Translate(HttpContext context, Exception e) => e switch

@@ -1,5 +1,6 @@
 using Dapper;
 using Npgsql;
+using PhotoApi.Api.Infrastructure.Errors;
 using PhotoApi.Api.Infrastructure.Jobs;
 using PhotoApi.Contracts;
 using PhotoApi.Persistence.Blobs;
@@ -37,6 +38,9 @@ public sealed class AssetIngest(NpgsqlDataSource db, IJobQueue jobs)
         VALUES (@userId, @deviceId, now(), @duplicate::int)
         ON CONFLICT (user_id, device_id) DO UPDATE SET last_backup_at = now(), duplicates = d.duplicates + @duplicate::int
         """;
+    private const string FolderSql = "SELECT id FROM folders WHERE id = @folderId FOR KEY SHARE";
+    private const string OrphanSql = "INSERT INTO orphan_checksums (checksum) VALUES (@checksum) ON CONFLICT DO NOTHING";
+
     public async Task<UploadAssetResponse> StoreAsync(IncomingAsset form, IBlobUpload upload, CancellationToken ct)
     {
         var checksum = upload.Sha256();
@@ -55,22 +59,52 @@ public sealed class AssetIngest(NpgsqlDataSource db, IJobQueue jobs)
         }
 
         await conn.ExecuteAsync(new CommandDefinition(LockSql, new { key = $"blob:{hex}" }, tx, cancellationToken: ct));
+        // The folder was checked before the body arrived; it may have been deleted since. Locked from here to the commit (a
+        // folder deletion waits, then trashes this asset with the rest); gone already: nothing is stored, as for any
+        // folder that does not exist.
+        if (form.FolderId is { } folderId &&
+            await conn.ExecuteScalarAsync<Guid?>(new CommandDefinition(FolderSql, new { folderId }, tx, cancellationToken: ct)) is null)
+            throw ApiException.NotFound("The folder");
         var blobKey = BlobKeys.Original(checksum);
         await upload.CommitAsync(blobKey, ct);
         var id = Guid.CreateVersion7();
-        await conn.ExecuteAsync(new CommandDefinition(InsertSql, new
+        try
         {
-            id, ownerId = form.OwnerId, folderId = form.FolderId, checksum, blobKey, size = upload.Length, mediaType = form.MediaType,
-            contentType = form.ContentType, fileName = form.FileName,
-            takenAt = form.TakenAt ?? DateTime.UtcNow, takenAtSource = form.TakenAt is null ? "upload" : "client",
-            deviceId = form.DeviceId, deviceAssetId = form.DeviceAssetId,
-        }, tx, cancellationToken: ct));
-        if (form.DeviceId is not null) await RecordDeviceAsync(conn, tx, form.OwnerId, form.DeviceId, duplicate: false, ct);
-        await tx.CommitAsync(ct);
+            await conn.ExecuteAsync(new CommandDefinition(InsertSql, new
+            {
+                id, ownerId = form.OwnerId, folderId = form.FolderId, checksum, blobKey, size = upload.Length, mediaType = form.MediaType,
+                contentType = form.ContentType, fileName = form.FileName,
+                takenAt = form.TakenAt ?? DateTime.UtcNow, takenAtSource = form.TakenAt is null ? "upload" : "client",
+                deviceId = form.DeviceId, deviceAssetId = form.DeviceAssetId,
+            }, tx, cancellationToken: ct));
+            if (form.DeviceId is not null) await RecordDeviceAsync(conn, tx, form.OwnerId, form.DeviceId, duplicate: false, ct);
+            await tx.CommitAsync(ct);
+        }
+        catch
+        {
+            // Rolled back (or unknown) after the bytes were stored: they may belong to no asset. The blob collector checks
+            // under the same per-checksum lock and deletes them only if no asset uses them.
+            await QueueOrphanAsync(checksum);
+            throw;
+        }
 
         // After the commit: the job re-reads the row. Should this enqueue be lost, the sweeper finds the pending asset.
         jobs.Enqueue<IProcessAssetJob>(Queues.Media, j => j.ProcessAsync(id, CancellationToken.None));
         return new UploadAssetResponse(id, false, "pending");
+    }
+
+    private async Task QueueOrphanAsync(byte[] checksum)
+    {
+        try
+        {
+            await using var conn = await db.OpenConnectionAsync(CancellationToken.None);
+            await conn.ExecuteAsync(new CommandDefinition(OrphanSql, new { checksum }));
+            jobs.Enqueue<IBlobCollectorJob>(Queues.Maintenance, j => j.CollectAsync(CancellationToken.None));
+        }
+        catch (NpgsqlException)
+        {
+            // Bookkeeping only: the error the caller sees is the one that failed the upload.
+        }
     }
 
     private static Task RecordDeviceAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid userId, string deviceId, bool duplicate, CancellationToken ct) =>

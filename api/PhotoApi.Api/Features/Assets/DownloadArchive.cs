@@ -70,19 +70,12 @@ public sealed class DownloadArchiveEndpoint(NpgsqlDataSource db, IBlobStore blob
         await using var zip = await ZipArchive.CreateAsync(buffered, ZipArchiveMode.Create, leaveOpen: true, entryNameEncoding: null, ct);
         foreach (var asset in assets)
         {
-            var entry = zip.CreateEntry(UniqueName(names, asset.OriginalFileName), CompressionLevel.NoCompression);
+            // One flat folder of plain, distinct names: nothing an unzip tool could write elsewhere or show as something else.
+            var entry = zip.CreateEntry(Common.FileNames.Unique(names, asset.OriginalFileName), CompressionLevel.NoCompression);
             entry.LastWriteTime = new DateTimeOffset(DateTime.SpecifyKind(asset.TakenAt, DateTimeKind.Utc));
             await using var source = await blobs.OpenReadAsync(asset.BlobKey, ct);
             await using var target = await entry.OpenAsync(ct);
             await source.CopyToAsync(target, 128 * 1024, ct);
         }
-    }
-
-    private static string UniqueName(HashSet<string> taken, string name)
-    {
-        var candidate = name;
-        for (var n = 2; !taken.Add(candidate); n++)
-            candidate = $"{Path.GetFileNameWithoutExtension(name)} ({n}){Path.GetExtension(name)}";
-        return candidate;
     }
 }

@@ -76,8 +76,8 @@ public sealed class DownloadAssetEndpoint(NpgsqlDataSource db, IBlobStore blobs,
         var stream = await blobs.OpenReadAsync(asset.BlobKey, ct);
         var etag = new EntityTagHeaderValue($"\"{Convert.ToHexStringLower(asset.Checksum)}\"");
         HttpContext.Response.Headers.CacheControl = "private, max-age=31536000, immutable";
-        await Send.ResultAsync(TypedResults.File(stream, asset.ContentType, asset.OriginalFileName,
-            new DateTimeOffset(DateTime.SpecifyKind(asset.CreatedAt, DateTimeKind.Utc)), etag, enableRangeProcessing: true));
+        await Send.ResultAsync(MediaTypes.Original(stream, asset.ContentType, asset.OriginalFileName, etag,
+            new DateTimeOffset(DateTime.SpecifyKind(asset.CreatedAt, DateTimeKind.Utc))));
     }
 }
 

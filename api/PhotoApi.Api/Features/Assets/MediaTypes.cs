@@ -1,3 +1,5 @@
+using Microsoft.Net.Http.Headers;
+
 namespace PhotoApi.Api.Features.Assets;
 
 /// <summary>
@@ -23,6 +25,25 @@ public static class MediaTypes
             return ("video", "application/octet-stream");
         return ("other", string.IsNullOrWhiteSpace(declaredType) || declaredType.Length > 100 ? "application/octet-stream" : declaredType);
     }
+
+    /// <summary>
+    /// The types <see cref="Sniff"/> recognises from the bytes: the only ones an original is served as. Anything else is a type
+    /// the uploader declared (a guest's too) — text/html, image/svg+xml, application/xhtml+xml… could run script on the
+    /// API's origin — and goes out as application/octet-stream.
+    /// </summary>
+    private static readonly HashSet<string> ServedAsIs = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "image/jpeg", "image/png", "image/gif", "image/webp", "image/tiff", "image/heic", "image/avif", "video/mp4", "video/quicktime", "video/webm",
+    };
+
+    public static string ServedType(string storedType) => ServedAsIs.Contains(storedType) ? storedType : "application/octet-stream";
+
+    /// <summary>
+    /// An original as every route serves it: an attachment under a safe file name, typed only as a photo or video the API
+    /// recognised (else application/octet-stream), with HTTP Range and the ETag. Every response also says nosniff.
+    /// </summary>
+    public static IResult Original(Stream bytes, string storedType, string fileName, EntityTagHeaderValue etag, DateTimeOffset? lastModified = null) =>
+        TypedResults.File(bytes, ServedType(storedType), Common.FileNames.Safe(fileName), lastModified, etag, enableRangeProcessing: true);
 
     private static (string, string)? Sniff(ReadOnlySpan<byte> h)
     {

@@ -278,8 +278,8 @@ public sealed class DownloadPublicShareAssetEndpoint(NpgsqlDataSource db, IBlobS
         // Without metadata the file name is not shown either: the copy is named by the id the link shows.
         var name = link.ShowMetadata ? asset.OriginalFileName : $"{req.AssetId:N}.jpg";
         var etag = new EntityTagHeaderValue($"\"{Convert.ToHexStringLower(clean?.CleanChecksum ?? asset.Checksum)}\"");
-        await Send.ResultAsync(TypedResults.File(await blobs.OpenReadAsync(clean?.BlobKey ?? asset.BlobKey, ct), clean is null ? asset.ContentType : "image/jpeg", name,
-            entityTag: etag, enableRangeProcessing: true));
+        await Send.ResultAsync(MediaTypes.Original(await blobs.OpenReadAsync(clean?.BlobKey ?? asset.BlobKey, ct), clean is null ? asset.ContentType : "image/jpeg",
+            name, etag));
     }
 }
 

@@ -20,15 +20,20 @@ public sealed class ApiProblem
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public Dictionary<string, string[]>? Errors { get; init; }
 
-    public static ApiProblem Create(HttpContext ctx, int status, string code, string? detail, Dictionary<string, string[]>? errors = null) => new()
+    public static ApiProblem Create(HttpContext ctx, int status, string code, string? detail, Dictionary<string, string[]>? errors = null) =>
+        Create(status, code, detail, ctx.Request.Path, Activity.Current?.Id ?? ctx.TraceIdentifier, errors);
+
+    /// <summary>A problem without a request to describe (one the server refused before it became a request).</summary>
+    public static ApiProblem Create(int status, string code, string? detail, string? instance = null, string? traceId = null,
+        Dictionary<string, string[]>? errors = null) => new()
     {
         Type = $"https://photoapi.dev/problems/{code}",
         Title = TitleFor(status),
         Status = status,
         Detail = detail,
-        Instance = ctx.Request.Path,
+        Instance = instance,
         Code = code,
-        TraceId = Activity.Current?.Id ?? ctx.TraceIdentifier,
+        TraceId = traceId,
         Errors = errors,
     };
 
@@ -39,12 +44,16 @@ public sealed class ApiProblem
         403 => "Forbidden",
         404 => "Not Found",
         405 => "Method Not Allowed",
+        408 => "Request Timeout",
         409 => "Conflict",
         410 => "Gone",
+        411 => "Length Required",
         413 => "Content Too Large",
+        414 => "URI Too Long",
         415 => "Unsupported Media Type",
         422 => "Unprocessable Content",
         429 => "Too Many Requests",
+        431 => "Request Header Fields Too Large",
         503 => "Service Unavailable",
         _ => status >= 500 ? "Internal Server Error" : "Error",
     };
