@@ -314,6 +314,9 @@ public sealed class AccessPolicy(NpgsqlDataSource db)
     /// <summary>Every permission the policy has a rule for (tests check that no operation lacks one).</summary>
     public static IReadOnlyCollection<Permission> Ruled => Rules.Keys;
 
+    /// <summary>The SQL of one rule, as PostgreSQL runs it (checked in, expanded, under <c>Access/rules/</c>).</summary>
+    public static string RuleSql(Permission permission) => Rules[permission];
+
     /// <summary>The subset of <paramref name="ids"/> the principal may act on.</summary>
     /// <param name="within">The container of <paramref name="ids"/> where the permission is about entries (album entries).</param>
     public async Task<HashSet<Guid>> AllowedAsync(Principal principal, Permission permission, IReadOnlyCollection<Guid> ids, CancellationToken ct, Guid? within = null)
