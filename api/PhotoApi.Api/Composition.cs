@@ -95,6 +95,7 @@ public static class Composition
                 if (access.Scope is Access.AccessScope.Policy or Access.AccessScope.Caller && ep.AnonymousVerbs is not { Length: > 0 })
                     ep.Policies(Policies.PhotoLibrary);
             };
+            c.Endpoints.RoutePrefix = Features.Common.ApiRoutes.Prefix;
             c.Errors.ResponseBuilder = ErrorHandling.BuildValidationProblem;
             c.Errors.ContentType = ApiProblem.ContentType;
             c.Errors.ProducesMetadataType = typeof(ApiProblem);

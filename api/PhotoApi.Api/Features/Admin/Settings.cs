@@ -19,7 +19,7 @@ public sealed class GetSettingsEndpoint(NpgsqlDataSource db) : EndpointWithoutRe
 {
     public override void Configure()
     {
-        Get("/api/v1/admin/settings");
+        Get("admin/settings");
         Roles(Infrastructure.Auth.UserRoles.Admin);
         Description(d => d.WithName("getSettings"));
     }
@@ -58,7 +58,7 @@ public sealed class UpdateSettingsEndpoint(NpgsqlDataSource db) : Endpoint<Updat
 
     public override void Configure()
     {
-        Patch("/api/v1/admin/settings");
+        Patch("admin/settings");
         Roles(Infrastructure.Auth.UserRoles.Admin);
         Description(d => d.WithName("updateSettings"));
     }

@@ -44,7 +44,7 @@ public sealed class ListUsersEndpoint(NpgsqlDataSource db) : Endpoint<ListUsersR
 
     public override void Configure()
     {
-        Get("/api/v1/admin/users");
+        Get("admin/users");
         Roles(Infrastructure.Auth.UserRoles.Admin);
         Description(d => d.WithName("listUsers"));
     }
@@ -93,7 +93,7 @@ public sealed class CreateUserEndpoint(NpgsqlDataSource db, PasswordHasher hashe
 
     public override void Configure()
     {
-        Post("/api/v1/admin/users");
+        Post("admin/users");
         Roles(Infrastructure.Auth.UserRoles.Admin);
         Description(d => d.WithName("createUser").ClearDefaultProduces(200).Produces<UserResponse>(201));
     }
@@ -157,7 +157,7 @@ public sealed class UpdateUserEndpoint(NpgsqlDataSource db) : Endpoint<UpdateUse
 
     public override void Configure()
     {
-        Patch("/api/v1/admin/users/{id}");
+        Patch("admin/users/{id}");
         Roles(Infrastructure.Auth.UserRoles.Admin);
         Description(d => d.WithName("updateUser"));
     }
@@ -209,7 +209,7 @@ public sealed class ResetUserPasswordEndpoint(NpgsqlDataSource db, PasswordHashe
 
     public override void Configure()
     {
-        Post("/api/v1/admin/users/{id}/password");
+        Post("admin/users/{id}/password");
         Roles(Infrastructure.Auth.UserRoles.Admin);
         Description(d => d.WithName("resetUserPassword"));
     }

@@ -49,7 +49,7 @@ public sealed class AddAlbumAssetsEndpoint(NpgsqlDataSource db, AccessPolicy pol
 
     public override void Configure()
     {
-        Put("/api/v1/albums/{id}/assets");
+        Put("albums/{id}/assets");
         Description(d => d.WithName("addAlbumAssets"));
     }
 
@@ -85,7 +85,7 @@ public sealed class RemoveAlbumAssetsEndpoint(NpgsqlDataSource db, AccessPolicy 
 
     public override void Configure()
     {
-        Delete("/api/v1/albums/{id}/assets");
+        Delete("albums/{id}/assets");
         Description(d => d.WithName("removeAlbumAssets"));
     }
 
@@ -153,7 +153,7 @@ public sealed class ListAlbumAssetsEndpoint(NpgsqlDataSource db, AccessPolicy po
 
     public override void Configure()
     {
-        Get("/api/v1/albums/{id}/assets");
+        Get("albums/{id}/assets");
         Description(d => d.WithName("listAlbumAssets"));
     }
 

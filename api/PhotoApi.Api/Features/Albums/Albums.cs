@@ -52,7 +52,7 @@ public sealed class CreateAlbumEndpoint(NpgsqlDataSource db, AccessPolicy policy
 
     public override void Configure()
     {
-        Post("/api/v1/albums");
+        Post("albums");
         Description(d => d.WithName("createAlbum").ClearDefaultProduces(200).Produces<AlbumResponse>(201));
     }
 
@@ -110,7 +110,7 @@ public sealed class ListAlbumsEndpoint(NpgsqlDataSource db) : Endpoint<ListAlbum
 
     public override void Configure()
     {
-        Get("/api/v1/albums");
+        Get("albums");
         Description(d => d.WithName("listAlbums"));
     }
 
@@ -130,7 +130,7 @@ public sealed class GetAlbumEndpoint(NpgsqlDataSource db, AccessPolicy policy) :
 {
     public override void Configure()
     {
-        Get("/api/v1/albums/{id}");
+        Get("albums/{id}");
         Description(d => d.WithName("getAlbum"));
     }
 
@@ -196,7 +196,7 @@ public sealed class UpdateAlbumEndpoint(NpgsqlDataSource db, AccessPolicy policy
 
     public override void Configure()
     {
-        Patch("/api/v1/albums/{id}");
+        Patch("albums/{id}");
         Description(d => d.WithName("updateAlbum"));
     }
 
@@ -235,7 +235,7 @@ public sealed class DeleteAlbumEndpoint(NpgsqlDataSource db, AccessPolicy policy
 {
     public override void Configure()
     {
-        Delete("/api/v1/albums/{id}");
+        Delete("albums/{id}");
         Description(d => d.WithName("deleteAlbum").ClearDefaultProduces(200).Produces(204));
     }
 

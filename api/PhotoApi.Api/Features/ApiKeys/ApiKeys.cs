@@ -40,7 +40,7 @@ public sealed class CreateApiKeyEndpoint(NpgsqlDataSource db) : Endpoint<CreateA
 
     public override void Configure()
     {
-        Post("/api/v1/api-keys");
+        Post("api-keys");
         Policies(Infrastructure.Auth.Policies.InteractiveSession);
         Description(d => d.WithName("createApiKey").ClearDefaultProduces(200).Produces<CreateApiKeyResponse>(201));
     }
@@ -80,7 +80,7 @@ public sealed class ListApiKeysEndpoint(NpgsqlDataSource db) : Endpoint<ListApiK
 
     public override void Configure()
     {
-        Get("/api/v1/api-keys");
+        Get("api-keys");
         Policies(Infrastructure.Auth.Policies.InteractiveSession);
         Description(d => d.WithName("listApiKeys"));
     }
@@ -107,7 +107,7 @@ public sealed class DeleteApiKeyEndpoint(NpgsqlDataSource db) : Endpoint<DeleteA
 
     public override void Configure()
     {
-        Delete("/api/v1/api-keys/{id}");
+        Delete("api-keys/{id}");
         Policies(Infrastructure.Auth.Policies.InteractiveSession);
         Description(d => d.WithName("deleteApiKey"));
     }

@@ -63,7 +63,7 @@ public sealed class GetBackupStatusEndpoint(NpgsqlDataSource db) : Endpoint<GetB
 
     public override void Configure()
     {
-        Get("/api/v1/devices/{deviceId}/backup-status");
+        Get("devices/{deviceId}/backup-status");
         Description(d => d.WithName("getBackupStatus"));
     }
 

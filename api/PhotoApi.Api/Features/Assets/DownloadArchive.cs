@@ -35,7 +35,7 @@ public sealed class DownloadArchiveEndpoint(NpgsqlDataSource db, IBlobStore blob
 {
     public override void Configure()
     {
-        Post("/api/v1/downloads/archive");
+        Post("downloads/archive");
         Description(d => d.WithName("downloadArchive").ClearDefaultProduces(200).Produces<Stream>(200, "application/zip"));
     }
 

@@ -48,7 +48,7 @@ public sealed class UpdateAssetEndpoint(NpgsqlDataSource db, AccessPolicy policy
 
     public override void Configure()
     {
-        Patch("/api/v1/assets/{id}");
+        Patch("assets/{id}");
         Description(d => d.WithName("updateAsset"));
     }
 
@@ -102,7 +102,7 @@ public sealed class DeleteAssetsEndpoint(NpgsqlDataSource db, AccessPolicy polic
 
     public override void Configure()
     {
-        Post("/api/v1/assets/delete");
+        Post("assets/delete");
         Description(d => d.WithName("deleteAssets"));
     }
 
@@ -120,7 +120,7 @@ public sealed class RestoreAssetsEndpoint(NpgsqlDataSource db, AccessPolicy poli
 
     public override void Configure()
     {
-        Post("/api/v1/trash/restore");
+        Post("trash/restore");
         Description(d => d.WithName("restoreAssets"));
     }
 
@@ -146,7 +146,7 @@ public sealed class EmptyTrashEndpoint(NpgsqlDataSource db, Infrastructure.Jobs.
 
     public override void Configure()
     {
-        Post("/api/v1/trash/empty");
+        Post("trash/empty");
         Description(d => d.WithName("emptyTrash"));
     }
 
@@ -191,7 +191,7 @@ public sealed class MoveAssetsEndpoint(NpgsqlDataSource db, AccessPolicy policy)
 
     public override void Configure()
     {
-        Post("/api/v1/assets/move");
+        Post("assets/move");
         Description(d => d.WithName("moveAssets"));
     }
 
@@ -279,7 +279,7 @@ public sealed class CopyAssetsEndpoint(NpgsqlDataSource db, AccessPolicy policy,
 {
     public override void Configure()
     {
-        Post("/api/v1/assets/copy");
+        Post("assets/copy");
         Description(d => d.WithName("copyAssets").ClearDefaultProduces(200).Produces<AssetIdsResponse>(201));
     }
 

@@ -61,7 +61,7 @@ public sealed class DownloadAssetEndpoint(NpgsqlDataSource db, IBlobStore blobs,
 {
     public override void Configure()
     {
-        Get("/api/v1/assets/{id}/original");
+        Get("assets/{id}/original");
         AllowAnonymous(); // a signed URL stands in for sign-in; MediaAccess decides
         Description(d => d.WithName("downloadAsset").ClearDefaultProduces(200).Produces<Stream>(200, "application/octet-stream")
             .Produces<Stream>(206, "application/octet-stream").Produces(304));
@@ -87,7 +87,7 @@ public sealed class GetAssetThumbnailEndpoint(NpgsqlDataSource db, IBlobStore bl
 {
     public override void Configure()
     {
-        Get("/api/v1/assets/{id}/thumbnail");
+        Get("assets/{id}/thumbnail");
         AllowAnonymous(); // a signed URL stands in for sign-in; MediaAccess decides
         Description(d => d.WithName("getAssetThumbnail").ClearDefaultProduces(200).Produces<Stream>(200, "image/webp", "image/jpeg").Produces(304));
     }

@@ -56,9 +56,9 @@ public sealed class MediaUrls(byte[] key, DateTimeOffset now)
     private readonly long _exp = (now.ToUnixTimeSeconds() / (long)MediaSigner.Window.TotalSeconds + 2) * (long)MediaSigner.Window.TotalSeconds;
 
     public AssetMediaUrls For(AssetRow a, bool downloadable) => new(
-        a.ThumbnailKey is null ? null : Url(a.Id, "thumbnail", $"/api/v1/assets/{a.Id}/thumbnail?size=small&"),
-        a.PreviewKey is null ? null : Url(a.Id, "preview", $"/api/v1/assets/{a.Id}/thumbnail?size=preview&"),
-        downloadable ? Url(a.Id, "original", $"/api/v1/assets/{a.Id}/original?") : null);
+        a.ThumbnailKey is null ? null : Url(a.Id, "thumbnail", $"{Common.ApiRoutes.Base}/assets/{a.Id}/thumbnail?size=small&"),
+        a.PreviewKey is null ? null : Url(a.Id, "preview", $"{Common.ApiRoutes.Base}/assets/{a.Id}/thumbnail?size=preview&"),
+        downloadable ? Url(a.Id, "original", $"{Common.ApiRoutes.Base}/assets/{a.Id}/original?") : null);
 
     private string Url(Guid id, string variant, string prefix) =>
         $"{prefix}exp={_exp.ToString(CultureInfo.InvariantCulture)}&sig={MediaSigner.Sign(key, id, variant, _exp)}";

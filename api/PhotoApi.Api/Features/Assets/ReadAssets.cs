@@ -40,7 +40,7 @@ public sealed class CheckExistingAssetsEndpoint(NpgsqlDataSource db) : Endpoint<
 
     public override void Configure()
     {
-        Post("/api/v1/assets/exists");
+        Post("assets/exists");
         Description(d => d.WithName("checkExistingAssets"));
     }
 
@@ -123,7 +123,7 @@ public sealed class ListAssetsEndpoint(NpgsqlDataSource db, AccessPolicy policy,
 
     public override void Configure()
     {
-        Get("/api/v1/assets");
+        Get("assets");
         Description(d => d.WithName("listAssets"));
     }
 
@@ -188,7 +188,7 @@ public sealed class GetAssetEndpoint(NpgsqlDataSource db, AssetViews views) : En
 {
     public override void Configure()
     {
-        Get("/api/v1/assets/{id}");
+        Get("assets/{id}");
         Description(d => d.WithName("getAsset"));
     }
 

@@ -45,7 +45,7 @@ public sealed class UploadAssetEndpoint(NpgsqlDataSource db, IBlobStore blobs, A
 
     public override void Configure()
     {
-        Post("/api/v1/assets");
+        Post("assets");
         AllowFileUploads(dontAutoBindFormData: true);
         Options(b => b.WithMetadata(new UploadSizeLimit(UploadSizeLimit.MaxBytes(configuration)),
             new MultipartForm(typeof(UploadAssetForm))));

@@ -49,7 +49,7 @@ public sealed class LoginEndpoint(NpgsqlDataSource db, PasswordHasher hasher, Th
 
     public override void Configure()
     {
-        Post("/api/v1/auth/login");
+        Post("auth/login");
         AllowAnonymous();
         Description(d => d.WithName("login"));
     }

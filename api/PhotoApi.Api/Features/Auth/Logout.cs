@@ -12,7 +12,7 @@ public sealed class LogoutEndpoint(NpgsqlDataSource db) : EndpointWithoutRequest
 {
     public override void Configure()
     {
-        Post("/api/v1/auth/logout");
+        Post("auth/logout");
         Policies(Infrastructure.Auth.Policies.InteractiveSession);
         Description(d => d.WithName("logout"));
     }

@@ -49,7 +49,7 @@ public sealed class RefreshTokenEndpoint(NpgsqlDataSource db, SessionTokens toke
 
     public override void Configure()
     {
-        Post("/api/v1/auth/refresh");
+        Post("auth/refresh");
         AllowAnonymous();
         Description(d => d.WithName("refreshToken"));
     }

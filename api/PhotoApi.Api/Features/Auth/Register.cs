@@ -48,7 +48,7 @@ public sealed class RegisterEndpoint(NpgsqlDataSource db, PasswordHasher hasher,
 
     public override void Configure()
     {
-        Post("/api/v1/auth/register");
+        Post("auth/register");
         AllowAnonymous();
         Description(d => d.WithName("register").ClearDefaultProduces(200).Produces<UserResponse>(201));
     }

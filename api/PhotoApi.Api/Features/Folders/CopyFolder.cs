@@ -71,7 +71,7 @@ public sealed class CopyFolderEndpoint(NpgsqlDataSource db, AccessPolicy policy,
 
     public override void Configure()
     {
-        Post("/api/v1/folders/{id}/copy");
+        Post("folders/{id}/copy");
         Description(d => d.WithName("copyFolder").ClearDefaultProduces(200).Produces<CopyFolderResponse>(201));
     }
 

@@ -42,7 +42,7 @@ public sealed class CreateFolderEndpoint(NpgsqlDataSource db, AccessPolicy polic
 
     public override void Configure()
     {
-        Post("/api/v1/folders");
+        Post("folders");
         Description(d => d.WithName("createFolder").ClearDefaultProduces(200).Produces<FolderResponse>(201));
     }
 

@@ -29,7 +29,7 @@ public sealed class DeleteFolderEndpoint(NpgsqlDataSource db, AccessPolicy polic
 
     public override void Configure()
     {
-        Delete("/api/v1/folders/{id}");
+        Delete("folders/{id}");
         Description(d => d.WithName("deleteFolder"));
     }
 

@@ -90,7 +90,7 @@ public sealed class GetFolderPermissionsEndpoint(NpgsqlDataSource db, AccessPoli
 {
     public override void Configure()
     {
-        Get("/api/v1/folders/{id}/permissions");
+        Get("folders/{id}/permissions");
         Description(d => d.WithName("getFolderPermissions"));
     }
 
@@ -179,7 +179,7 @@ public sealed class SetFolderPermissionsEndpoint(NpgsqlDataSource db, AccessPoli
 
     public override void Configure()
     {
-        Put("/api/v1/folders/{id}/permissions");
+        Put("folders/{id}/permissions");
         Description(d => d.WithName("setFolderPermissions"));
     }
 
@@ -246,7 +246,7 @@ public sealed class GetEffectivePermissionsEndpoint(NpgsqlDataSource db, AccessP
 
     public override void Configure()
     {
-        Get("/api/v1/folders/{id}/effective-permissions");
+        Get("folders/{id}/effective-permissions");
         Description(d => d.WithName("getEffectivePermissions"));
     }
 

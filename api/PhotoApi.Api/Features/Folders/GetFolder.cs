@@ -15,7 +15,7 @@ public sealed class GetFolderEndpoint(NpgsqlDataSource db, AccessPolicy policy) 
 {
     public override void Configure()
     {
-        Get("/api/v1/folders/{id}");
+        Get("folders/{id}");
         Description(d => d.WithName("getFolder"));
     }
 

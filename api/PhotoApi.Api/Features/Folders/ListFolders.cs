@@ -50,7 +50,7 @@ public sealed class ListFoldersEndpoint(NpgsqlDataSource db, AccessPolicy policy
 
     public override void Configure()
     {
-        Get("/api/v1/folders");
+        Get("folders");
         Description(d => d.WithName("listFolders"));
     }
 

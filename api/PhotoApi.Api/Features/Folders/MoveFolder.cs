@@ -26,7 +26,7 @@ public sealed class MoveFolderEndpoint(NpgsqlDataSource db, AccessPolicy policy)
 
     public override void Configure()
     {
-        Post("/api/v1/folders/{id}/move");
+        Post("folders/{id}/move");
         Description(d => d.WithName("moveFolder"));
     }
 

@@ -47,7 +47,7 @@ public sealed class UpdateFolderEndpoint(NpgsqlDataSource db, AccessPolicy polic
 
     public override void Configure()
     {
-        Patch("/api/v1/folders/{id}");
+        Patch("folders/{id}");
         Description(d => d.WithName("updateFolder"));
     }
 

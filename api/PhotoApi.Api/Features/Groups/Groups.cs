@@ -95,7 +95,7 @@ public sealed class CreateGroupEndpoint(NpgsqlDataSource db) : Endpoint<CreateGr
 
     public override void Configure()
     {
-        Post("/api/v1/groups");
+        Post("groups");
         Roles(Infrastructure.Auth.UserRoles.Admin);
         Description(d => d.WithName("createGroup").ClearDefaultProduces(200).Produces<GroupResponse>(201));
     }
@@ -138,7 +138,7 @@ public sealed class ListGroupsEndpoint(NpgsqlDataSource db) : Endpoint<ListGroup
 {
     public override void Configure()
     {
-        Get("/api/v1/groups");
+        Get("groups");
         Description(d => d.WithName("listGroups"));
     }
 
@@ -160,7 +160,7 @@ public sealed class GetGroupEndpoint(NpgsqlDataSource db) : Endpoint<GroupIdRequ
 {
     public override void Configure()
     {
-        Get("/api/v1/groups/{id}");
+        Get("groups/{id}");
         Description(d => d.WithName("getGroup"));
     }
 
@@ -205,7 +205,7 @@ public sealed class UpdateGroupEndpoint(NpgsqlDataSource db) : Endpoint<UpdateGr
 
     public override void Configure()
     {
-        Patch("/api/v1/groups/{id}");
+        Patch("groups/{id}");
         Roles(Infrastructure.Auth.UserRoles.Admin);
         Description(d => d.WithName("updateGroup"));
     }
@@ -239,7 +239,7 @@ public sealed class DeleteGroupEndpoint(NpgsqlDataSource db) : Endpoint<GroupIdR
 
     public override void Configure()
     {
-        Delete("/api/v1/groups/{id}");
+        Delete("groups/{id}");
         Roles(Infrastructure.Auth.UserRoles.Admin);
         Description(d => d.WithName("deleteGroup"));
     }

@@ -16,6 +16,7 @@ public sealed class LivenessEndpoint : EndpointWithoutRequest<HealthResponse>
     public override void Configure()
     {
         Get("/health/live");
+        RoutePrefixOverride(string.Empty);
         AllowAnonymous();
         Description(d => d.WithName("getLiveness"));
     }
@@ -33,6 +34,7 @@ public sealed class ReadinessEndpoint(NpgsqlDataSource db) : EndpointWithoutRequ
     public override void Configure()
     {
         Get("/health/ready");
+        RoutePrefixOverride(string.Empty);
         AllowAnonymous();
         Description(d => d.WithName("getReadiness"));
     }

@@ -38,7 +38,7 @@ public sealed class ChangePasswordEndpoint(NpgsqlDataSource db, PasswordHasher h
 
     public override void Configure()
     {
-        Put("/api/v1/users/me/password");
+        Put("users/me/password");
         Policies(Infrastructure.Auth.Policies.InteractiveSession);
         Description(d => d.WithName("changePassword"));
     }

@@ -11,7 +11,7 @@ public sealed class GetMeEndpoint(NpgsqlDataSource db) : EndpointWithoutRequest<
 {
     public override void Configure()
     {
-        Get("/api/v1/users/me");
+        Get("users/me");
         Description(d => d.WithName("getMe"));
     }
 

@@ -24,7 +24,7 @@ public sealed class EnrollTotpEndpoint(NpgsqlDataSource db) : EndpointWithoutReq
 
     public override void Configure()
     {
-        Post("/api/v1/users/me/totp");
+        Post("users/me/totp");
         Policies(Infrastructure.Auth.Policies.InteractiveSession);
         Description(d => d.WithName("enrollTotp"));
     }
@@ -64,7 +64,7 @@ public sealed class ConfirmTotpEndpoint(NpgsqlDataSource db, Throttle throttle, 
 
     public override void Configure()
     {
-        Post("/api/v1/users/me/totp/confirm");
+        Post("users/me/totp/confirm");
         Policies(Infrastructure.Auth.Policies.InteractiveSession);
         Description(d => d.WithName("confirmTotp"));
     }
@@ -103,7 +103,7 @@ public sealed class DisableTotpEndpoint(NpgsqlDataSource db, Throttle throttle, 
 
     public override void Configure()
     {
-        Delete("/api/v1/users/me/totp");
+        Delete("users/me/totp");
         Policies(Infrastructure.Auth.Policies.InteractiveSession);
         Description(d => d.WithName("disableTotp"));
     }

@@ -69,7 +69,7 @@ public sealed class ListPartnersEndpoint(NpgsqlDataSource db) : Endpoint<ListPar
 {
     public override void Configure()
     {
-        Get("/api/v1/partners");
+        Get("partners");
         Description(d => d.WithName("listPartners"));
     }
 
@@ -104,7 +104,7 @@ public sealed class CreatePartnerEndpoint(NpgsqlDataSource db) : Endpoint<Create
 
     public override void Configure()
     {
-        Post("/api/v1/partners");
+        Post("partners");
         Description(d => d.WithName("createPartner").ClearDefaultProduces(200).Produces<PartnerResponse>(201));
     }
 
@@ -145,7 +145,7 @@ public sealed class UpdatePartnerEndpoint(NpgsqlDataSource db) : Endpoint<Update
 {
     public override void Configure()
     {
-        Patch("/api/v1/partners/{userId}");
+        Patch("partners/{userId}");
         Description(d => d.WithName("updatePartner"));
     }
 
@@ -181,7 +181,7 @@ public sealed class DeletePartnerEndpoint(NpgsqlDataSource db) : Endpoint<Delete
 {
     public override void Configure()
     {
-        Delete("/api/v1/partners/{userId}");
+        Delete("partners/{userId}");
         Description(d => d.WithName("deletePartner").ClearDefaultProduces(200).Produces(204));
     }
 

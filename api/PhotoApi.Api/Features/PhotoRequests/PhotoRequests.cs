@@ -58,7 +58,7 @@ internal static class PhotoRequestStore
     }
 
     public static PhotoRequestResponse WithUrl(PhotoRequestResponse r, HttpRequest request) =>
-        r with { Url = Shares.ShareStore.Origin(request) + "/api/v1/r/" + r.Key };
+        r with { Url = Shares.ShareStore.Origin(request) + ApiRoutes.Base + "/r/" + r.Key };
 
     /// <summary>
     /// The destination must be a folder the creator may upload to, and the album one they own or are a Provider of
@@ -133,7 +133,7 @@ public sealed class CreatePhotoRequestEndpoint(NpgsqlDataSource db, AccessPolicy
 
     public override void Configure()
     {
-        Post("/api/v1/photo-requests");
+        Post("photo-requests");
         Description(d => d.WithName("createPhotoRequest").ClearDefaultProduces(200).Produces<PhotoRequestResponse>(201));
     }
 
@@ -176,7 +176,7 @@ public sealed class ListPhotoRequestsEndpoint(NpgsqlDataSource db) : Endpoint<Li
 
     public override void Configure()
     {
-        Get("/api/v1/photo-requests");
+        Get("photo-requests");
         Description(d => d.WithName("listPhotoRequests"));
     }
 
@@ -195,7 +195,7 @@ public sealed class GetPhotoRequestEndpoint(NpgsqlDataSource db, AccessPolicy po
 {
     public override void Configure()
     {
-        Get("/api/v1/photo-requests/{id}");
+        Get("photo-requests/{id}");
         Description(d => d.WithName("getPhotoRequest"));
     }
 
@@ -259,7 +259,7 @@ public sealed class UpdatePhotoRequestEndpoint(NpgsqlDataSource db, AccessPolicy
 
     public override void Configure()
     {
-        Patch("/api/v1/photo-requests/{id}");
+        Patch("photo-requests/{id}");
         Description(d => d.WithName("updatePhotoRequest"));
     }
 
@@ -295,7 +295,7 @@ public sealed class DeletePhotoRequestEndpoint(NpgsqlDataSource db, AccessPolicy
 
     public override void Configure()
     {
-        Delete("/api/v1/photo-requests/{id}");
+        Delete("photo-requests/{id}");
         Description(d => d.WithName("deletePhotoRequest").ClearDefaultProduces(200).Produces(204));
     }
 
@@ -339,7 +339,7 @@ public sealed class ListPhotoRequestUploadsEndpoint(NpgsqlDataSource db, AccessP
 
     public override void Configure()
     {
-        Get("/api/v1/photo-requests/{id}/uploads");
+        Get("photo-requests/{id}/uploads");
         Description(d => d.WithName("listPhotoRequestUploads"));
     }
 

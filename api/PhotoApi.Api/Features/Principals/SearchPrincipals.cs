@@ -50,7 +50,7 @@ public sealed class SearchPrincipalsEndpoint(NpgsqlDataSource db) : Endpoint<Sea
 
     public override void Configure()
     {
-        Get("/api/v1/principals");
+        Get("principals");
         Description(d => d.WithName("searchPrincipals"));
     }
 

@@ -52,7 +52,7 @@ public sealed class GetPublicPhotoRequestEndpoint(NpgsqlDataSource db, GuestLink
 
     public override void Configure()
     {
-        Get("/api/v1/r/{key}");
+        Get("r/{key}");
         AllowAnonymous();
         Description(d => d.WithName("getPublicPhotoRequest"));
     }
@@ -121,7 +121,7 @@ public sealed class UploadToPhotoRequestEndpoint(NpgsqlDataSource db, IBlobStore
 
     public override void Configure()
     {
-        Post("/api/v1/r/{key}/uploads");
+        Post("r/{key}/uploads");
         AllowAnonymous();
         AllowFileUploads(dontAutoBindFormData: true);
         Options(b => b.WithMetadata(new UploadSizeLimit(PublicRequestLimits.ServerMaxBytes(configuration)), new MultipartForm(typeof(UploadToPhotoRequestForm))));
@@ -216,7 +216,7 @@ public sealed class GetPhotoRequestUploadStatusEndpoint(NpgsqlDataSource db, Gue
 
     public override void Configure()
     {
-        Get("/api/v1/r/{key}/uploads/{uploadId}");
+        Get("r/{key}/uploads/{uploadId}");
         AllowAnonymous();
         Description(d => d.WithName("getPhotoRequestUploadStatus"));
     }

@@ -39,7 +39,7 @@ public sealed class GetPublicShareEndpoint(NpgsqlDataSource db, GuestLinks links
 
     public override void Configure()
     {
-        Get("/api/v1/s/{key}");
+        Get("s/{key}");
         AllowAnonymous();
         Description(d => d.WithName("getPublicShare"));
     }
@@ -89,7 +89,7 @@ public sealed class UnlockPublicShareEndpoint(GuestLinks links) : Endpoint<Unloc
 {
     public override void Configure()
     {
-        Post("/api/v1/s/{key}/unlock");
+        Post("s/{key}/unlock");
         AllowAnonymous();
         Description(d => d.WithName("unlockPublicShare"));
     }
@@ -99,7 +99,7 @@ public sealed class UnlockPublicShareEndpoint(GuestLinks links) : Endpoint<Unloc
         var (token, expires) = await links.UnlockAsync(HttpContext, req.Key, req.Password, ct);
         HttpContext.Response.Cookies.Append(GuestLinks.TokenCookie, token, new CookieOptions
         {
-            HttpOnly = true, Secure = HttpContext.Request.IsHttps, SameSite = Microsoft.AspNetCore.Http.SameSiteMode.Lax, Path = $"/api/v1/s/{req.Key}", Expires = expires,
+            HttpOnly = true, Secure = HttpContext.Request.IsHttps, SameSite = Microsoft.AspNetCore.Http.SameSiteMode.Lax, Path = $"{ApiRoutes.Base}/s/{req.Key}", Expires = expires,
         });
         await Send.OkAsync(new UnlockPublicShareResponse(token, expires), ct);
     }
@@ -143,7 +143,7 @@ public sealed class ListPublicShareAssetsEndpoint(NpgsqlDataSource db, GuestLink
 
     public override void Configure()
     {
-        Get("/api/v1/s/{key}/assets");
+        Get("s/{key}/assets");
         AllowAnonymous();
         Description(d => d.WithName("listPublicShareAssets"));
     }
@@ -171,7 +171,7 @@ internal static class PublicAssets
     {
         var suffix = token is null ? "" : "token=" + Uri.EscapeDataString(token);
         var id = ids.Hide(a.Id);
-        var baseUrl = $"/api/v1/s/{key}/assets/{id}";
+        var baseUrl = $"{ApiRoutes.Base}/s/{key}/assets/{id}";
         var urls = new PublicAssetUrls(
             a.ThumbnailKey is null ? null : $"{baseUrl}/thumbnail?size=small{(suffix.Length > 0 ? "&" + suffix : "")}",
             a.PreviewKey is null ? null : $"{baseUrl}/thumbnail?size=preview{(suffix.Length > 0 ? "&" + suffix : "")}",
@@ -226,7 +226,7 @@ public sealed class GetPublicShareThumbnailEndpoint(NpgsqlDataSource db, IBlobSt
 {
     public override void Configure()
     {
-        Get("/api/v1/s/{key}/assets/{assetId}/thumbnail");
+        Get("s/{key}/assets/{assetId}/thumbnail");
         AllowAnonymous();
         Description(d => d.WithName("getPublicShareThumbnail").ClearDefaultProduces(200).Produces<Stream>(200, "image/webp", "image/jpeg"));
     }
@@ -256,7 +256,7 @@ public sealed class DownloadPublicShareAssetEndpoint(NpgsqlDataSource db, IBlobS
 {
     public override void Configure()
     {
-        Get("/api/v1/s/{key}/assets/{assetId}/original");
+        Get("s/{key}/assets/{assetId}/original");
         AllowAnonymous();
         Description(d => d.WithName("downloadPublicShareAsset").ClearDefaultProduces(200).Produces<Stream>(200, "application/octet-stream")
             .Produces<Stream>(206, "application/octet-stream"));
@@ -305,7 +305,7 @@ public sealed class UploadToPublicShareEndpoint(NpgsqlDataSource db, IBlobStore 
 
     public override void Configure()
     {
-        Post("/api/v1/s/{key}/assets");
+        Post("s/{key}/assets");
         AllowAnonymous();
         AllowFileUploads(dontAutoBindFormData: true);
         Options(b => b.WithMetadata(new UploadSizeLimit(UploadSizeLimit.MaxBytes(configuration)),

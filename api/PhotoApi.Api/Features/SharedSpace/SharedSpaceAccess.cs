@@ -34,7 +34,7 @@ public sealed class GetSharedSpaceAccessEndpoint(NpgsqlDataSource db) : Endpoint
 {
     public override void Configure()
     {
-        Get("/api/v1/shared-space/access");
+        Get("shared-space/access");
         Roles(Infrastructure.Auth.UserRoles.Admin);
         Description(d => d.WithName("getSharedSpaceAccess"));
     }
@@ -91,7 +91,7 @@ public sealed class SetSharedSpaceAccessEndpoint(NpgsqlDataSource db) : Endpoint
 
     public override void Configure()
     {
-        Put("/api/v1/shared-space/access");
+        Put("shared-space/access");
         Roles(Infrastructure.Auth.UserRoles.Admin);
         Description(d => d.WithName("setSharedSpaceAccess"));
     }

@@ -174,7 +174,7 @@ internal static class ShareStore
     }
 
     /// <summary>The guest address of a link.</summary>
-    public static string LinkUrl(HttpRequest request, string key) => $"{Origin(request)}/api/v1/s/{key}";
+    public static string LinkUrl(HttpRequest request, string key) => $"{Origin(request)}{Common.ApiRoutes.Base}/s/{key}";
 
     /// <summary>Where guests reach this API: <c>PublicUrl</c> from configuration, else the address this request came to.</summary>
     public static string Origin(HttpRequest request)

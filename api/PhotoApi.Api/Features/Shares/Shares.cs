@@ -86,7 +86,7 @@ public sealed class CreateShareEndpoint(NpgsqlDataSource db, AccessPolicy policy
 
     public override void Configure()
     {
-        Post("/api/v1/shares");
+        Post("shares");
         Description(d => d.WithName("createShare").ClearDefaultProduces(200).Produces<ShareResponse>(201));
     }
 
@@ -155,7 +155,7 @@ public sealed class GetShareEndpoint(NpgsqlDataSource db, AccessPolicy policy) :
 {
     public override void Configure()
     {
-        Get("/api/v1/shares/{id}");
+        Get("shares/{id}");
         Description(d => d.WithName("getShare"));
     }
 
@@ -221,7 +221,7 @@ public sealed class UpdateShareEndpoint(NpgsqlDataSource db, AccessPolicy policy
 
     public override void Configure()
     {
-        Patch("/api/v1/shares/{id}");
+        Patch("shares/{id}");
         Description(d => d.WithName("updateShare"));
     }
 
@@ -257,7 +257,7 @@ public sealed class RotateShareKeyEndpoint(NpgsqlDataSource db, AccessPolicy pol
 {
     public override void Configure()
     {
-        Post("/api/v1/shares/{id}/rotate-key");
+        Post("shares/{id}/rotate-key");
         Description(d => d.WithName("rotateShareKey"));
     }
 
@@ -287,7 +287,7 @@ public sealed class DeleteShareEndpoint(NpgsqlDataSource db, AccessPolicy policy
 
     public override void Configure()
     {
-        Delete("/api/v1/shares/{id}");
+        Delete("shares/{id}");
         Description(d => d.WithName("deleteShare").ClearDefaultProduces(200).Produces(204));
     }
 

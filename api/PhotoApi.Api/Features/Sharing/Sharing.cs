@@ -118,7 +118,7 @@ public sealed class ListSharedWithMeEndpoint(NpgsqlDataSource db) : Endpoint<Sha
 
     public override void Configure()
     {
-        Get("/api/v1/sharing/with-me");
+        Get("sharing/with-me");
         Description(d => d.WithName("listSharedWithMe"));
     }
 
@@ -195,7 +195,7 @@ public sealed class ListSharedWithOthersEndpoint(NpgsqlDataSource db) : Endpoint
 
     public override void Configure()
     {
-        Get("/api/v1/sharing/with-others");
+        Get("sharing/with-others");
         Description(d => d.WithName("listSharedWithOthers"));
     }
 
