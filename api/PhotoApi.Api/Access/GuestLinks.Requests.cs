@@ -1,7 +1,4 @@
-using System.Text.RegularExpressions;
 using Dapper;
-using Microsoft.Extensions.Options;
-using Npgsql;
 using PhotoApi.Api.Infrastructure.Auth;
 using PhotoApi.Api.Infrastructure.Errors;
 using PhotoApi.Contracts;
