@@ -21,9 +21,16 @@ public sealed partial class AccessPolicy
     private const string AlbumsFrom = "SELECT al.id FROM albums al WHERE al.id = ANY(@ids)";
     private const string OwnAlbumsSql = $"{AlbumsFrom} AND al.owner_id = @userId";
 
+    /// <summary>
+    /// Asset <c>a</c> (in folder <c>f</c>, left-joined on <c>a.folder_id</c>) is one the caller may view: the
+    /// <see cref="Permission.AssetView"/> rule as a predicate, for list queries that apply access in the page query
+    /// itself instead of filtering a page after its LIMIT. Parameters <c>@userId</c>, <c>@isAdmin</c>.
+    /// </summary>
+    public static string AssetViewable => $"({OwnAsset(FolderOperations.View)} OR {SharedAsset(AllRoles, FolderOperations.View)})";
+
     private static readonly Dictionary<Permission, string> Rules = new()
     {
-        [Permission.AssetView] = $"{AssetsFrom} AND ({OwnAsset(FolderOperations.View)} OR {SharedAsset(AllRoles, FolderOperations.View)})",
+        [Permission.AssetView] = $"{AssetsFrom} AND {AssetViewable}",
         [Permission.AssetDownload] = $"{AssetsFrom} AND ({OwnAsset(FolderOperations.Download)} OR {SharedAsset(DownloadRoles, FolderOperations.Download)})",
         [Permission.AssetEdit] = OwnAssetsSql(FolderOperations.Edit),
         [Permission.AssetDelete] = OwnAssetsSql(FolderOperations.Delete),
