@@ -2,7 +2,7 @@ namespace PhotoApi.Api.Access;
 
 /// <summary>
 /// The operations a Shared Space folder permission grants or denies, and the roles that name sets of them (the roles
-/// table of PRODUCT.md, one to one).
+/// table of the README's Shared Space section, one to one).
 /// </summary>
 public static class FolderOperations
 {

@@ -1,7 +1,7 @@
 namespace PhotoApi.Api.Access;
 
 /// <summary>
-/// Every operation on a resource that the access policy rules on. The Shared Space role table of PRODUCT.md maps onto
+/// Every operation on a resource that the access policy rules on. The Shared Space folder roles (README) map onto
 /// these one to one; album roles (Viewer, Downloader, Provider) map onto the asset and album ones.
 /// </summary>
 public enum Permission

@@ -8,7 +8,7 @@ using Xunit.Abstractions;
 namespace PhotoApi.IntegrationTests.Features;
 
 /// <summary>
-/// The Shared Space folder-permission matrix of PRODUCT.md through HTTP against PostgreSQL: the four roles (Viewer,
+/// The Shared Space folder-permission matrix (the roles table in the README) through HTTP against PostgreSQL: the four roles (Viewer,
 /// Downloader, Uploader, Manager) × the twelve operations × how the role reaches the caller (an entry for the user, an
 /// entry for a group of theirs, an entry on the parent folder inherited with the default applies-to, and the role with a
 /// deny entry for the operation — for the user or for a group of theirs — which must win), plus Full Access (everything,
@@ -31,7 +31,7 @@ public sealed class FolderMatrixTests(ApiFactory api, ITestOutputHelper output) 
     private static readonly string[] Operations =
         ["view", "download", "upload", "edit", "rename", "cover", "create_folder", "photo_request", "add_to_album", "delete", "copy", "move"];
 
-    /// <summary>"Roles for Shared Space folders" of PRODUCT.md, written out here rather than read from the API under test.</summary>
+    /// <summary>The folder roles as the README states them, written out here rather than read from the API under test.</summary>
     private static readonly Dictionary<string, string[]> Roles = new()
     {
         ["viewer"] = ["view"],
