@@ -1630,7 +1630,8 @@ export interface paths {
          *     has a link open to any guest right now (turned on, `public`, no password, not expired, its owner active), also
          *     that album's newest photos (up to 200), no more than that link shows — thumbnails and previews only, through
          *     signed URLs, with no file names, dates, camera or location; any other album (shared with invitees only, or
-         *     behind a password) stays private.
+         *     behind a password) stays private. Each photo's `id` is the one that album link shows it by (the same ids its
+         *     guests list and its routes take), not the asset's own id, so it carries no upload time.
          *
          *     An unknown or malformed key answers 404 `request.not_found`; those misses are counted per client address, and
          *     past the limit the address gets 429 `auth.throttled` for a while. A disabled or expired request answers 410 with

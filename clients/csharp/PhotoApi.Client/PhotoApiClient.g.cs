@@ -1448,7 +1448,8 @@ namespace PhotoApi.Client
         /// <br/>has a link open to any guest right now (turned on, `public`, no password, not expired, its owner active), also
         /// <br/>that album's newest photos (up to 200), no more than that link shows — thumbnails and previews only, through
         /// <br/>signed URLs, with no file names, dates, camera or location; any other album (shared with invitees only, or
-        /// <br/>behind a password) stays private.
+        /// <br/>behind a password) stays private. Each photo's `id` is the one that album link shows it by (the same ids its
+        /// <br/>guests list and its routes take), not the asset's own id, so it carries no upload time.
         /// <br/>
         /// <br/>An unknown or malformed key answers 404 `request.not_found`; those misses are counted per client address, and
         /// <br/>past the limit the address gets 429 `auth.throttled` for a while. A disabled or expired request answers 410 with
@@ -12659,7 +12660,8 @@ namespace PhotoApi.Client
         /// <br/>has a link open to any guest right now (turned on, `public`, no password, not expired, its owner active), also
         /// <br/>that album's newest photos (up to 200), no more than that link shows — thumbnails and previews only, through
         /// <br/>signed URLs, with no file names, dates, camera or location; any other album (shared with invitees only, or
-        /// <br/>behind a password) stays private.
+        /// <br/>behind a password) stays private. Each photo's `id` is the one that album link shows it by (the same ids its
+        /// <br/>guests list and its routes take), not the asset's own id, so it carries no upload time.
         /// <br/>
         /// <br/>An unknown or malformed key answers 404 `request.not_found`; those misses are counted per client address, and
         /// <br/>past the limit the address gets 429 `auth.throttled` for a while. A disabled or expired request answers 410 with

@@ -7,30 +7,6 @@ using PhotoApi.Api.Access;
 
 namespace PhotoApi.Api.Features.Admin;
 
-public sealed record SettingsResponse(string RegistrationMode, bool SharedSpaceEnabled, DateTime UpdatedAt);
-
-public static class SettingsSql
-{
-    public const string Select = "SELECT registration_mode, shared_space_enabled, updated_at FROM settings";
-}
-
-[Access(AccessScope.Admin)]
-public sealed class GetSettingsEndpoint(NpgsqlDataSource db) : EndpointWithoutRequest<SettingsResponse>
-{
-    public override void Configure()
-    {
-        Get("admin/settings");
-        Roles(Infrastructure.Auth.UserRoles.Admin);
-        Description(d => d.WithName("getSettings"));
-    }
-
-    public override async Task HandleAsync(CancellationToken ct)
-    {
-        await using var conn = await db.OpenConnectionAsync(ct);
-        await Send.OkAsync(await conn.QuerySingleAsync<SettingsResponse>(new CommandDefinition(SettingsSql.Select, cancellationToken: ct)), ct);
-    }
-}
-
 public sealed class UpdateSettingsRequest
 {
     /// <summary><c>open</c>: new accounts are active; <c>approval</c>: pending until an admin approves; <c>closed</c>: no self-registration.</summary>

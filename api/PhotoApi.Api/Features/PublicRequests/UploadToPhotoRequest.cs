@@ -14,91 +14,12 @@ using PhotoApi.Persistence.Blobs;
 
 namespace PhotoApi.Api.Features.PublicRequests;
 
-public sealed class PublicPhotoRequestKey
-{
-    public string Key { get; set; } = "";
-}
-
-/// <summary>A photo of the request's album, as a guest sees it: an image, no metadata.</summary>
-public sealed record PublicAlbumPhoto(Guid Id, int? Width, int? Height, string? ThumbnailUrl, string? PreviewUrl);
-
-/// <summary>The request's album, shown to guests only when its owner shares that album.</summary>
-public sealed record PublicRequestAlbum(string Name, int PhotoCount, IReadOnlyList<PublicAlbumPhoto> Photos);
-
-/// <summary>What a guest with the link sees.</summary>
-/// <param name="MaxFileSizeMb">The largest file accepted, in MB.</param>
-/// <param name="AcceptedMediaTypes">What may be sent: <c>image</c>.</param>
-/// <param name="Album">The album's newest photos (up to 200), where the album is shared; otherwise null.</param>
-public sealed record PublicPhotoRequestResponse(string Subject, string Description, string OwnerDisplayName, int MaxFileSizeMb,
-    DateTime? ExpiresAt, IReadOnlyList<string> AcceptedMediaTypes, PublicRequestAlbum? Album);
-
-/// <summary>
-/// The public page of a photo request. An unknown key is 404 <c>request.not_found</c> (counted per IP: too many and the IP
-/// is throttled); a disabled or expired request is 410 with its reason, so the guest knows not to try again.
-/// </summary>
-[Access(AccessScope.Guest)]
-public sealed class GetPublicPhotoRequestEndpoint(NpgsqlDataSource db, GuestLinks links, MediaSigner signer, IConfiguration configuration)
-    : Endpoint<PublicPhotoRequestKey, PublicPhotoRequestResponse>
-{
-    private static readonly string PhotosSql = $"""
-        SELECT {AssetQueries.Columns} FROM assets a
-        WHERE a.id IN ({AccessPolicy.AlbumMembers("@albumId")}) AND a.media_type = 'image'
-        ORDER BY a.taken_at DESC, a.id DESC LIMIT 200
-        """;
-
-    private static readonly string CountSql = $"""
-        SELECT count(*)::int FROM assets a WHERE a.id IN ({AccessPolicy.AlbumMembers("@albumId")}) AND a.media_type = 'image'
-        """;
-
-    public override void Configure()
-    {
-        Get("r/{key}");
-        AllowAnonymous();
-        Description(d => d.WithName("getPublicPhotoRequest"));
-    }
-
-    public override async Task HandleAsync(PublicPhotoRequestKey req, CancellationToken ct)
-    {
-        var link = await links.PhotoRequestAsync(HttpContext, req.Key, open: true, ct);
-        PublicRequestAlbum? album = null;
-        if (await links.SharedRequestAlbumAsync(link, ct) is { } shared)
-        {
-            await using var conn = await db.OpenConnectionAsync(ct);
-            var rows = (await conn.QueryAsync<AssetRow>(new CommandDefinition(PhotosSql, new { albumId = shared.Id }, cancellationToken: ct))).AsList();
-            var count = await conn.ExecuteScalarAsync<int>(new CommandDefinition(CountSql, new { albumId = shared.Id }, cancellationToken: ct));
-            var urls = await signer.UrlsAsync(ct);
-            album = new PublicRequestAlbum(shared.Name, count, rows.Select(r =>
-            {
-                var u = urls.For(r, downloadable: false);
-                return new PublicAlbumPhoto(r.Id, r.Width, r.Height, u.Thumbnail, u.Preview);
-            }).ToList());
-        }
-        await Send.OkAsync(new PublicPhotoRequestResponse(link.Subject, link.Description, link.OwnerDisplayName,
-            link.MaxFileSizeMb ?? PublicRequestLimits.ServerMaxMb(configuration), link.ExpiresAt, ["image"], album), ct);
-    }
-}
-
-internal static class PublicRequestLimits
-{
-    /// <summary>The largest file the server takes at all (<c>Uploads:MaxBytes</c>), in MB, capped at the request maximum of 3,000.</summary>
-    public static int ServerMaxMb(IConfiguration configuration) =>
-        (int)Math.Min(3000, ServerMaxBytes(configuration) / (1024 * 1024));
-
-    public static long ServerMaxBytes(IConfiguration configuration) => UploadSizeLimit.MaxBytes(configuration);
-
-    /// <summary>Files per request body.</summary>
-    public const int MaxFiles = 100;
-}
-
 /// <summary>The multipart form of <c>uploadToPhotoRequest</c> (documentation and the contract test; the endpoint streams it).</summary>
 public sealed class UploadToPhotoRequestForm
 {
     /// <summary>One or more photos, each in a part named <c>files</c> (up to 100 per request).</summary>
     public IFormFile[] Files { get; set; } = [];
 }
-
-/// <param name="Status"><c>pending</c> → <c>processing</c> → <c>ready</c> or <c>failed</c> (with <paramref name="FailureReason"/>).</param>
-public sealed record PhotoRequestUploadStatus(Guid Id, string FileName, long SizeBytes, string Status, string? FailureReason);
 
 public sealed record UploadToPhotoRequestResponse(IReadOnlyList<PhotoRequestUploadStatus> Uploads);
 
@@ -197,36 +118,5 @@ public sealed class UploadToPhotoRequestEndpoint(NpgsqlDataSource db, IBlobStore
             // Uncommitted staging files are deleted here, whatever went wrong.
             foreach (var r in received) await r.Upload.DisposeAsync();
         }
-    }
-}
-
-public sealed class PhotoRequestUploadStatusRequest
-{
-    public string Key { get; set; } = "";
-    public Guid UploadId { get; set; }
-}
-
-/// <summary>The status of one file a guest sent, for them to poll. Works while the request exists, even once it is closed.</summary>
-[Access(AccessScope.Guest)]
-public sealed class GetPhotoRequestUploadStatusEndpoint(NpgsqlDataSource db, GuestLinks links) : Endpoint<PhotoRequestUploadStatusRequest, PhotoRequestUploadStatus>
-{
-    private const string StatusSql = """
-        SELECT id, file_name, size_bytes, status, failure_reason FROM photo_request_uploads WHERE id = @uploadId AND request_id = @requestId
-        """;
-
-    public override void Configure()
-    {
-        Get("r/{key}/uploads/{uploadId}");
-        AllowAnonymous();
-        Description(d => d.WithName("getPhotoRequestUploadStatus"));
-    }
-
-    public override async Task HandleAsync(PhotoRequestUploadStatusRequest req, CancellationToken ct)
-    {
-        var link = await links.PhotoRequestAsync(HttpContext, req.Key, open: false, ct);
-        await using var conn = await db.OpenConnectionAsync(ct);
-        var status = await conn.QuerySingleOrDefaultAsync<PhotoRequestUploadStatus>(new CommandDefinition(StatusSql,
-            new { uploadId = req.UploadId, requestId = link.Id }, cancellationToken: ct)) ?? throw ApiException.NotFound("The upload");
-        await Send.OkAsync(status, ct);
     }
 }

@@ -7,23 +7,6 @@ using PhotoApi.Api.Access;
 
 namespace PhotoApi.Api.Features.Health;
 
-public sealed record HealthResponse(string Status, int? SchemaVersion, int? ExpectedSchemaVersion);
-
-/// <summary>The process is up. Says nothing about its dependencies (use readiness for that).</summary>
-[Access(AccessScope.Anonymous)]
-public sealed class LivenessEndpoint : EndpointWithoutRequest<HealthResponse>
-{
-    public override void Configure()
-    {
-        Get("/health/live");
-        RoutePrefixOverride(string.Empty);
-        AllowAnonymous();
-        Description(d => d.WithName("getLiveness"));
-    }
-
-    public override Task HandleAsync(CancellationToken ct) => Send.OkAsync(new HealthResponse("live", null, null), ct);
-}
-
 /// <summary>
 /// Ready only when PostgreSQL answers and every migration this build knows is applied. A newer schema (another node
 /// of a rolling deploy migrated first) is fine: migrations only ever add, so older builds keep working.

@@ -1,0 +1,49 @@
+using Dapper;
+using FastEndpoints;
+using FluentValidation;
+using Npgsql;
+using PhotoApi.Api.Infrastructure.Auth;
+using PhotoApi.Api.Access;
+
+namespace PhotoApi.Api.Features.ApiKeys;
+
+public sealed class CreateApiKeyRequest
+{
+    public string Name { get; set; } = "";
+}
+
+public sealed class CreateApiKeyValidator : Validator<CreateApiKeyRequest>
+{
+    public CreateApiKeyValidator() => RuleFor(x => x.Name).NotEmpty().MaximumLength(100);
+}
+
+/// <summary>The key itself appears only in this answer; PhotoApi keeps its SHA-256.</summary>
+public sealed record CreateApiKeyResponse(Guid Id, string Name, string Prefix, string Key, DateTime CreatedAt);
+
+/// <summary>Creates an API key for integrations (sent as X-Api-Key). It acts as its user, except for credential management.</summary>
+[Access(AccessScope.SignedIn)]
+public sealed class CreateApiKeyEndpoint(NpgsqlDataSource db) : Endpoint<CreateApiKeyRequest, CreateApiKeyResponse>
+{
+    private const string InsertSql = """
+        INSERT INTO api_keys (id, user_id, name, prefix, key_hash) VALUES (@id, @userId, @name, @prefix, @hash)
+        RETURNING created_at
+        """;
+
+    public override void Configure()
+    {
+        Post("api-keys");
+        Policies(Infrastructure.Auth.Policies.InteractiveSession);
+        Description(d => d.WithName("createApiKey").ClearDefaultProduces(200).Produces<CreateApiKeyResponse>(201));
+    }
+
+    public override async Task HandleAsync(CreateApiKeyRequest req, CancellationToken ct)
+    {
+        var key = Secrets.NewToken("pak_");
+        var id = Guid.CreateVersion7();
+        var prefix = key[..10];
+        await using var conn = await db.OpenConnectionAsync(ct);
+        var createdAt = await conn.ExecuteScalarAsync<DateTime>(new CommandDefinition(InsertSql,
+            new { id, userId = User.UserId(), name = req.Name.Trim(), prefix, hash = Secrets.Hash(key) }, cancellationToken: ct));
+        await Send.ResponseAsync(new CreateApiKeyResponse(id, req.Name.Trim(), prefix, key, createdAt), 201, ct);
+    }
+}
