@@ -1,9 +1,11 @@
 using Dapper;
+using FastEndpoints;
 using FluentValidation;
 using Npgsql;
 using PhotoApi.Api.Access;
 using PhotoApi.Api.Features.Common;
 using PhotoApi.Api.Infrastructure.Errors;
+using PhotoApi.Contracts;
 
 namespace PhotoApi.Api.Features.Albums;
 
@@ -179,4 +181,26 @@ public static class AlbumRules
 
     public static IRuleBuilderOptions<T, string?> SortOrder<T>(this IRuleBuilder<T, string?> rule) => rule
         .Must(s => s.IsOneOf("newest", "oldest")).WithMessage("One of: newest, oldest.");
+}
+
+public sealed class AlbumAssetsRequest
+{
+    public Guid Id { get; set; }
+    public Guid[] AssetIds { get; set; } = [];
+}
+
+public sealed class AlbumAssetsValidator : Validator<AlbumAssetsRequest>
+{
+    public AlbumAssetsValidator() =>
+        RuleFor(x => x.AssetIds).NotEmpty().Must(a => a.Length <= 10_000).WithMessage("Between 1 and 10,000 asset ids.");
+}
+
+internal static class AlbumEntries
+{
+    /// <summary>Conditional albums are filled by their conditions: they take no entries.</summary>
+    public static async Task EnsureManualAsync(NpgsqlConnection conn, Guid albumId, CancellationToken ct)
+    {
+        if (await AlbumStore.KindAsync(conn, albumId, ct) == AlbumKinds.Conditional)
+            throw new ApiException(409, ErrorCodes.AlbumNotManual, "A conditional album is filled by its conditions; change them instead.");
+    }
 }
