@@ -3,6 +3,7 @@ using FastEndpoints;
 using Npgsql;
 using PhotoApi.Api.Access;
 using PhotoApi.Api.Features.Common;
+using PhotoApi.Persistence.Writes;
 
 namespace PhotoApi.Api.Features.Albums;
 
@@ -29,7 +30,7 @@ public sealed class AddAlbumAssetsEndpoint(NpgsqlDataSource db, AccessPolicy pol
     {
         var principal = HttpContext.Principal();
         await using var conn = await db.OpenConnectionAsync(ct);
-        await AlbumEntries.EnsureManualAsync(conn, req.Id, ct);
+        await AlbumStore.EnsureManualAsync(conn, req.Id, ct);
         await policy.EnsureRoleAsync(principal, Permission.AlbumAddAssets, req.Id, Permission.AlbumView, "The album", ct);
         var ids = req.AssetIds.Distinct().ToArray();
         await policy.EnsureAsync(principal, Permission.AssetShare, ids, ct, "An asset");
@@ -37,7 +38,7 @@ public sealed class AddAlbumAssetsEndpoint(NpgsqlDataSource db, AccessPolicy pol
         await using var tx = await conn.BeginTransactionAsync(ct);
         var existing = (await conn.QueryAsync<Guid>(new CommandDefinition(ExistingSql, new { albumId = req.Id, ids }, tx, cancellationToken: ct))).ToHashSet();
         var fresh = ids.Where(i => !existing.Contains(i)).ToArray();
-        await AlbumStore.AddEntriesAsync(conn, tx, req.Id, fresh, principal.UserId, ct);
+        await AlbumEntries.AddAsync(conn, tx, req.Id, fresh, principal.UserId, ct);
         if (fresh.Length > 0) await AlbumStore.TouchAsync(conn, tx, req.Id, ct);
         await tx.CommitAsync(ct);
         await Send.OkAsync(new AddAlbumAssetsResponse(fresh, ids.Where(existing.Contains).ToList()), ct);

@@ -4,6 +4,7 @@ using FluentValidation;
 using Npgsql;
 using PhotoApi.Api.Access;
 using PhotoApi.Api.Features.Common;
+using PhotoApi.Persistence.Writes;
 
 namespace PhotoApi.Api.Features.Albums;
 
@@ -71,7 +72,7 @@ public sealed class CreateAlbumEndpoint(NpgsqlDataSource db, AccessPolicy policy
             description = req.Description?.Trim() ?? "", sortOrder = req.SortOrder ?? "newest",
         });
         await conn.ExecuteAsync(new CommandDefinition(InsertSql, args, tx, cancellationToken: ct));
-        if (req.AssetIds is { Length: > 0 } ids) await AlbumStore.AddEntriesAsync(conn, tx, id, ids, principal.UserId, ct);
+        if (req.AssetIds is { Length: > 0 } ids) await AlbumEntries.AddAsync(conn, tx, id, ids, principal.UserId, ct);
         var album = await AlbumStore.GetAsync(conn, principal.UserId, id, ct, tx);
         await tx.CommitAsync(ct);
         await Send.ResponseAsync(album, 201, ct);

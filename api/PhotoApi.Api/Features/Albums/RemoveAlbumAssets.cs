@@ -30,7 +30,7 @@ public sealed class RemoveAlbumAssetsEndpoint(NpgsqlDataSource db, AccessPolicy 
     {
         var principal = HttpContext.Principal();
         await using var conn = await db.OpenConnectionAsync(ct);
-        await AlbumEntries.EnsureManualAsync(conn, req.Id, ct);
+        await AlbumStore.EnsureManualAsync(conn, req.Id, ct);
         var ids = req.AssetIds.Distinct().ToArray();
         var entries = (await conn.QueryAsync<Guid>(new CommandDefinition(EntriesSql, new { albumId = req.Id, ids }, cancellationToken: ct))).ToHashSet();
         if (ids.Any(i => !entries.Contains(i)))

@@ -1,4 +1,3 @@
-using Dapper;
 using FastEndpoints;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
@@ -11,6 +10,7 @@ using PhotoApi.Api.Infrastructure.Errors;
 using PhotoApi.Api.Infrastructure.Uploads;
 using PhotoApi.Contracts;
 using PhotoApi.Persistence.Blobs;
+using PhotoApi.Persistence.Writes;
 
 namespace PhotoApi.Api.Features.PublicShares;
 
@@ -29,11 +29,6 @@ public sealed class UploadToPublicShareForm
 public sealed class UploadToPublicShareEndpoint(NpgsqlDataSource db, IBlobStore blobs, GuestLinks links, AssetIngest ingest, Throttle throttle,
     IOptions<ThrottlingOptions> throttling, IConfiguration configuration, MediaSigner signer) : Endpoint<PublicShareKey, UploadAssetResponse>
 {
-    private const string EntrySql = """
-        INSERT INTO album_assets (album_id, asset_id, added_by) SELECT id, @assetId, @ownerId FROM albums WHERE id = @albumId
-        ON CONFLICT DO NOTHING
-        """;
-
     public override void Configure()
     {
         Post("s/{key}/assets");
@@ -80,7 +75,7 @@ public sealed class UploadToPublicShareEndpoint(NpgsqlDataSource db, IBlobStore 
             if (link.AlbumId is { } albumId)
             {
                 await using var conn = await db.OpenConnectionAsync(ct);
-                await conn.ExecuteAsync(new CommandDefinition(EntrySql, new { albumId, assetId = stored.Id, ownerId = link.OwnerId }, cancellationToken: ct));
+                await AlbumEntries.AddAsync(conn, null, albumId, [stored.Id], link.OwnerId, ct);
             }
             // The guest gets the id the link shows the file by, not the owner's.
             using var ids = await GuestIds.ForAsync(signer, link, ct);

@@ -8,6 +8,7 @@ using PhotoApi.Api.Features.Common;
 using PhotoApi.Api.Infrastructure.Auth;
 using PhotoApi.Api.Infrastructure.Errors;
 using PhotoApi.Contracts;
+using PhotoApi.Persistence.Writes;
 
 namespace PhotoApi.Api.Features.Shares;
 
@@ -126,7 +127,7 @@ public sealed class CreateShareEndpoint(NpgsqlDataSource db, AccessPolicy policy
             var assetIds = req.Target.AssetIds!.Distinct().ToArray();
             var name = string.IsNullOrWhiteSpace(req.Target.Name) ? $"{assetIds.Length} item{(assetIds.Length == 1 ? "" : "s")}" : req.Target.Name.Trim();
             await conn.ExecuteAsync(new CommandDefinition(InsertSelectionSql, new { id = albumId, ownerId = principal.UserId, name }, tx, cancellationToken: ct));
-            await AlbumStore.AddEntriesAsync(conn, tx, albumId!.Value, assetIds, principal.UserId, ct);
+            await AlbumEntries.AddAsync(conn, tx, albumId!.Value, assetIds, principal.UserId, ct);
         }
         var id = Guid.CreateVersion7();
         var (key, keyHash) = ShareStore.NewKey();
