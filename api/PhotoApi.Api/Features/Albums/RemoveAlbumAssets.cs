@@ -2,7 +2,6 @@ using Dapper;
 using FastEndpoints;
 using Npgsql;
 using PhotoApi.Api.Access;
-using PhotoApi.Api.Features.Common;
 using PhotoApi.Api.Infrastructure.Errors;
 using PhotoApi.Contracts;
 

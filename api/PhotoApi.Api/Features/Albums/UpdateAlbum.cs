@@ -3,7 +3,6 @@ using FastEndpoints;
 using FluentValidation;
 using Npgsql;
 using PhotoApi.Api.Access;
-using PhotoApi.Api.Features.Common;
 using PhotoApi.Api.Infrastructure.Errors;
 
 namespace PhotoApi.Api.Features.Albums;

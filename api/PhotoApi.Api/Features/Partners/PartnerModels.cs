@@ -1,7 +1,5 @@
 using Dapper;
-using FastEndpoints;
 using Npgsql;
-using PhotoApi.Api.Features.Common;
 using PhotoApi.Api.Infrastructure.Errors;
 
 namespace PhotoApi.Api.Features.Partners;

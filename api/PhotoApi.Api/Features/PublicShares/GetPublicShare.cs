@@ -2,9 +2,7 @@ using Dapper;
 using FastEndpoints;
 using Npgsql;
 using PhotoApi.Api.Access;
-using PhotoApi.Api.Features.Common;
 using PhotoApi.Api.Infrastructure.Errors;
-using PhotoApi.Api.Infrastructure.Uploads;
 using PhotoApi.Contracts;
 
 namespace PhotoApi.Api.Features.PublicShares;

@@ -4,7 +4,6 @@ using Npgsql;
 using PhotoApi.Api.Access;
 using PhotoApi.Api.Features.Assets;
 using PhotoApi.Api.Features.Common;
-using PhotoApi.Api.Infrastructure.Auth;
 
 namespace PhotoApi.Api.Features.PublicShares;
 

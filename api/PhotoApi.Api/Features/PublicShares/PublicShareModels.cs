@@ -1,4 +1,3 @@
-using FastEndpoints;
 using Npgsql;
 using PhotoApi.Api.Access;
 using PhotoApi.Api.Features.Assets;

@@ -2,7 +2,6 @@ using FastEndpoints;
 using Npgsql;
 using PhotoApi.Api.Access;
 using PhotoApi.Api.Features.Albums;
-using PhotoApi.Api.Features.Common;
 
 namespace PhotoApi.Api.Features.Sharing;
 
