@@ -1,9 +1,11 @@
 using Dapper;
+using FastEndpoints;
 using FluentValidation;
 using Npgsql;
 using PhotoApi.Api.Access;
 using PhotoApi.Api.Features.Common;
 using PhotoApi.Api.Infrastructure.Errors;
+using PhotoApi.Contracts;
 
 namespace PhotoApi.Api.Features.Albums;
 
@@ -159,13 +161,12 @@ internal static class AlbumStore
         if (c?.FolderIds is { Length: > 0 } folders) await policy.EnsureAsync(principal, Permission.FolderView, folders, ct, "A folder of the conditions");
     }
 
-    /// <summary>Inserts entries for assets (skipping ones already there) and returns how many were new.</summary>
-    public static Task<int> AddEntriesAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid albumId, IReadOnlyCollection<Guid> assetIds, Guid addedBy, CancellationToken ct) =>
-        conn.ExecuteAsync(new CommandDefinition("""
-            INSERT INTO album_assets (album_id, asset_id, added_by)
-            SELECT @albumId, unnest(@assetIds), @addedBy
-            ON CONFLICT (album_id, asset_id) DO NOTHING
-            """, new { albumId, assetIds = assetIds.Distinct().ToArray(), addedBy }, tx, cancellationToken: ct));
+    /// <summary>Conditional albums are filled by their conditions: they take no entries.</summary>
+    public static async Task EnsureManualAsync(NpgsqlConnection conn, Guid albumId, CancellationToken ct)
+    {
+        if (await KindAsync(conn, albumId, ct) == AlbumKinds.Conditional)
+            throw new ApiException(409, ErrorCodes.AlbumNotManual, "A conditional album is filled by its conditions; change them instead.");
+    }
 
     public static Task TouchAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid albumId, CancellationToken ct) =>
         conn.ExecuteAsync(new CommandDefinition("UPDATE albums SET updated_at = now() WHERE id = @albumId", new { albumId }, tx, cancellationToken: ct));
@@ -179,4 +180,16 @@ public static class AlbumRules
 
     public static IRuleBuilderOptions<T, string?> SortOrder<T>(this IRuleBuilder<T, string?> rule) => rule
         .Must(s => s.IsOneOf("newest", "oldest")).WithMessage("One of: newest, oldest.");
+}
+
+public sealed class AlbumAssetsRequest
+{
+    public Guid Id { get; set; }
+    public Guid[] AssetIds { get; set; } = [];
+}
+
+public sealed class AlbumAssetsValidator : Validator<AlbumAssetsRequest>
+{
+    public AlbumAssetsValidator() =>
+        RuleFor(x => x.AssetIds).NotEmpty().Must(a => a.Length <= 10_000).WithMessage("Between 1 and 10,000 asset ids.");
 }

@@ -2,6 +2,7 @@ using Dapper;
 using Npgsql;
 using PhotoApi.Contracts;
 using PhotoApi.Persistence.Blobs;
+using PhotoApi.Persistence.Writes;
 using PhotoApi.Workers.Imaging;
 
 namespace PhotoApi.Workers.Jobs.RequestUploads;
@@ -43,12 +44,6 @@ public sealed class ProcessRequestUploadJob(NpgsqlDataSource db, IBlobStore blob
                             taken_at, taken_at_source, status, width, height, orientation, thumbnail_key, preview_key, photo_request_id)
         VALUES (@id, @ownerId, (SELECT id FROM folders WHERE id = @folderId), @checksum, @blobKey, @size, 'image', 'image/jpeg', @fileName,
                 @takenAt, 'upload', 'ready', @width, @height, 1, @thumbnailKey, @previewKey, @requestId)
-        """;
-
-    private const string AlbumEntrySql = """
-        INSERT INTO album_assets (album_id, asset_id, added_by)
-        SELECT id, @assetId, @ownerId FROM albums WHERE id = @albumId AND kind = 'manual'
-        ON CONFLICT DO NOTHING
         """;
 
     private const string StillMineSql = """
@@ -137,7 +132,7 @@ public sealed class ProcessRequestUploadJob(NpgsqlDataSource db, IBlobStore blob
                         width = info.Width, height = info.Height, thumbnailKey, previewKey, requestId = claimed.RequestId,
                     }, tx, cancellationToken: ct));
                     if (claimed.AlbumId is { } albumId)
-                        await conn.ExecuteAsync(new CommandDefinition(AlbumEntrySql, new { albumId, assetId, ownerId = claimed.OwnerId }, tx, cancellationToken: ct));
+                        await AlbumEntries.AddAsync(conn, tx, albumId, [assetId], claimed.OwnerId, ct);
                     await conn.ExecuteAsync(new CommandDefinition(ReadySql, new { id = uploadId, assetId }, tx, cancellationToken: ct));
                     await tx.CommitAsync(ct);
                 }

@@ -1,0 +1,75 @@
+using Dapper;
+using FastEndpoints;
+using Npgsql;
+using PhotoApi.Api.Access;
+using PhotoApi.Api.Features.Assets;
+using PhotoApi.Api.Features.Common;
+
+namespace PhotoApi.Api.Features.Albums;
+
+public sealed class ListAlbumAssetsRequest : IPagedRequest
+{
+    public Guid Id { get; set; }
+    [QueryParam] public int? Limit { get; set; }
+    [QueryParam] public string? Cursor { get; set; }
+}
+
+public sealed class ListAlbumAssetsValidator : Validator<ListAlbumAssetsRequest>
+{
+    public ListAlbumAssetsValidator() => this.AddPagingRules(maxCursorLength: 200);
+}
+
+/// <summary>One thing an album shows: the asset, and for manual and selection albums who added it and when.</summary>
+public sealed record AlbumEntryResponse(AssetResponse Asset, Guid? AddedBy, DateTime? AddedAt);
+
+/// <summary>What an album shows, in its sort order (conditional albums evaluated now); never the trash.</summary>
+[Access(Permission.AlbumView, On = "id", What = "The album")]
+public sealed class ListAlbumAssetsEndpoint(NpgsqlDataSource db, AssetViews views) : Endpoint<ListAlbumAssetsRequest, Page<AlbumEntryResponse>>
+{
+    private static string Sql(string order, string after) => $"""
+        SELECT {AssetQueries.Columns}, aa.added_at, aa.added_by FROM assets a
+        LEFT JOIN album_assets aa ON aa.album_id = @albumId AND aa.asset_id = a.id
+        WHERE a.id IN ({AccessPolicy.AlbumMembers("@albumId")})
+          AND (@afterTakenAt::timestamptz IS NULL OR (a.taken_at, a.id) {after} (@afterTakenAt, @afterId))
+        ORDER BY a.taken_at {order}, a.id {order}
+        LIMIT @take
+        """;
+
+    private static readonly string NewestSql = Sql("DESC", "<");
+    private static readonly string OldestSql = Sql("ASC", ">");
+
+    private sealed class EntryRow
+    {
+        public AssetRow Asset { get; init; } = null!;
+        public Guid? AddedBy { get; init; }
+        public DateTime? AddedAt { get; init; }
+    }
+
+    public override void Configure()
+    {
+        Get("albums/{id}/assets");
+        Description(d => d.WithName("listAlbumAssets"));
+    }
+
+    public override async Task HandleAsync(ListAlbumAssetsRequest req, CancellationToken ct)
+    {
+        var principal = HttpContext.Principal();
+        var (afterTakenAt, afterId) = TimelineCursor.Parse(req.Cursor);
+        var limit = req.Limit();
+        await using var conn = await db.OpenConnectionAsync(ct);
+        var order = await conn.ExecuteScalarAsync<string>(new CommandDefinition("SELECT sort_order FROM albums WHERE id = @id", new { id = req.Id }, cancellationToken: ct));
+        var rows = (await conn.QueryAsync<AssetRow, EntryAdded, EntryRow>(new CommandDefinition(order == "oldest" ? OldestSql : NewestSql,
+            new { albumId = req.Id, afterTakenAt, afterId, take = limit + 1 }, cancellationToken: ct),
+            (asset, added) => new EntryRow { Asset = asset, AddedBy = added?.AddedBy, AddedAt = added?.AddedAt }, splitOn: "added_at")).AsList();
+        var page = rows.Take(limit).ToList();
+        var assets = await views.ForAsync(principal, page.Select(r => r.Asset).ToList(), ct);
+        var items = page.Zip(assets, (r, a) => new AlbumEntryResponse(a, r.AddedBy, r.AddedAt)).ToList();
+        await Send.OkAsync(new Page<AlbumEntryResponse>(items, rows.Count > limit ? TimelineCursor.Of(items[^1].Asset.TakenAt, items[^1].Asset.Id) : null), ct);
+    }
+
+    private sealed class EntryAdded
+    {
+        public Guid? AddedBy { get; init; }
+        public DateTime? AddedAt { get; init; }
+    }
+}

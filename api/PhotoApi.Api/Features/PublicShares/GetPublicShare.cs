@@ -1,0 +1,52 @@
+using Dapper;
+using FastEndpoints;
+using Npgsql;
+using PhotoApi.Api.Access;
+using PhotoApi.Api.Infrastructure.Errors;
+using PhotoApi.Contracts;
+
+namespace PhotoApi.Api.Features.PublicShares;
+
+/// <summary>
+/// A share link's public page. For a password-protected link that is not unlocked yet, only <c>passwordRequired</c>
+/// is told: everything else is null until the guest unlocks it.
+/// </summary>
+/// <param name="Type"><c>album</c>, <c>selection</c> or <c>folder</c>.</param>
+/// <param name="Unlocked">Whether the caller may see the contents now (no password, or a valid unlock token).</param>
+public sealed record PublicShareResponse(bool PasswordRequired, bool Unlocked, string? Type, string? Title, string? Description,
+    string? OwnerDisplayName, int? AssetCount, bool? AllowDownload, bool? AllowUpload, bool? ShowMetadata, DateTime? ExpiresAt);
+
+/// <summary>The public page of a share link; counts a view for the owner once the contents are shown.</summary>
+[Access(AccessScope.Guest)]
+public sealed class GetPublicShareEndpoint(NpgsqlDataSource db, GuestLinks links) : Endpoint<PublicShareKey, PublicShareResponse>
+{
+    private static readonly string CountSql = $"SELECT count(*)::int FROM ({GuestLinks.LinkMembers}) m";
+
+    public override void Configure()
+    {
+        Get("s/{key}");
+        AllowAnonymous();
+        Description(d => d.WithName("getPublicShare"));
+    }
+
+    public override async Task HandleAsync(PublicShareKey req, CancellationToken ct)
+    {
+        ShareLink link;
+        try
+        {
+            (link, _) = await links.UnlockedShareAsync(HttpContext, req.Key, ct);
+        }
+        catch (ApiException e) when (e.Code == ErrorCodes.SharePasswordRequired)
+        {
+            await Send.OkAsync(new PublicShareResponse(true, false, null, null, null, null, null, null, null, null, null), ct);
+            return;
+        }
+        int count;
+        await using (var conn = await db.OpenConnectionAsync(ct))
+            count = await conn.ExecuteScalarAsync<int>(new CommandDefinition(CountSql, GuestLinks.MemberArgs(link), cancellationToken: ct));
+        await links.RecordAsync(link, download: false, ct);
+        // Only guests of a public link ever need its password; signed-in invitees and Full Access users do not.
+        await Send.OkAsync(new PublicShareResponse(link.PasswordRequired && link.Privacy == "public", true, link.TargetType, link.Title, link.Description, link.OwnerDisplayName,
+            count, link.AllowDownload, link.AllowUpload, link.ShowMetadata, link.ExpiresAt), ct);
+    }
+}

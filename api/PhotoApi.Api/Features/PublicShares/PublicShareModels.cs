@@ -1,0 +1,55 @@
+using Npgsql;
+using PhotoApi.Api.Access;
+using PhotoApi.Api.Features.Assets;
+using PhotoApi.Api.Features.Common;
+using PhotoApi.Api.Infrastructure.Errors;
+
+namespace PhotoApi.Api.Features.PublicShares;
+
+public sealed class PublicShareKey
+{
+    public string Key { get; set; } = "";
+}
+
+/// <summary>Media of a shared asset, through the link: thumbnail, preview and (where downloads are allowed) original.</summary>
+/// <param name="Original">Null when the link does not allow downloads, or hides metadata and the file is not a photo it can be removed from.</param>
+public sealed record PublicAssetUrls(string? Thumbnail, string? Preview, string? Original);
+
+/// <summary>
+/// An asset as a link guest sees it. With <c>showMetadata</c> off, nothing but the picture: no file name, date, camera,
+/// place or description.
+/// </summary>
+/// <param name="Id">The id this link shows the asset by (see <see cref="GuestIds"/>); not the asset's own id.</param>
+public sealed record PublicAssetResponse(Guid Id, string MediaType, int? Width, int? Height, string? OriginalFileName, DateTime? TakenAt,
+    string? CameraMake, string? CameraModel, double? Latitude, double? Longitude, string? Description, PublicAssetUrls Urls);
+
+internal static class PublicAssets
+{
+    public static PublicAssetResponse View(AssetRow a, ShareLink link, string key, string? token, GuestIds ids)
+    {
+        var suffix = token is null ? "" : "token=" + Uri.EscapeDataString(token);
+        var id = ids.Hide(a.Id);
+        var baseUrl = $"{ApiRoutes.Base}/s/{key}/assets/{id}";
+        var urls = new PublicAssetUrls(
+            a.ThumbnailKey is null ? null : $"{baseUrl}/thumbnail?size=small{(suffix.Length > 0 ? "&" + suffix : "")}",
+            a.PreviewKey is null ? null : $"{baseUrl}/thumbnail?size=preview{(suffix.Length > 0 ? "&" + suffix : "")}",
+            link.AllowDownload && (link.ShowMetadata || CleanOriginals.Possible(a)) ? $"{baseUrl}/original{(suffix.Length > 0 ? "?" + suffix : "")}" : null);
+        return link.ShowMetadata
+            ? new PublicAssetResponse(id, a.MediaType, a.Width, a.Height, a.OriginalFileName, a.TakenAt, a.CameraMake, a.CameraModel,
+                a.Latitude, a.Longitude, a.Description, urls)
+            : new PublicAssetResponse(id, a.MediaType, a.Width, a.Height, null, null, null, null, null, null, null, urls);
+    }
+
+    /// <summary>
+    /// The asset a guest's id names, if the link shows it; else the same 404 as for any asset the link does not show (a
+    /// forged id, or one of another link, decrypts to an id of nothing the link shows).
+    /// </summary>
+    public static async Task<AssetRow> RequireAsync(HttpContext context, NpgsqlDataSource db, GuestLinks links, ShareLink link, GuestIds ids, Guid guestId,
+        CancellationToken ct)
+    {
+        var assetId = ids.Reveal(guestId);
+        if (!await links.ShowsAsync(context, link, assetId, ct)) throw ApiException.NotFound("The asset");
+        await using var conn = await db.OpenConnectionAsync(ct);
+        return await AssetQueries.GetOneAsync(conn, assetId, ct);
+    }
+}

@@ -1,0 +1,28 @@
+using Dapper;
+using FastEndpoints;
+using Npgsql;
+using PhotoApi.Api.Access;
+using PhotoApi.Api.Features.Common;
+
+namespace PhotoApi.Api.Features.Shares;
+
+/// <summary>A new link key: the old link stops working at once.</summary>
+[Access(Permission.ShareManage, On = "id", What = "The share")]
+public sealed class RotateShareKeyEndpoint(NpgsqlDataSource db) : Endpoint<IdRequest, ShareResponse>
+{
+    public override void Configure()
+    {
+        Post("shares/{id}/rotate-key");
+        Description(d => d.WithName("rotateShareKey"));
+    }
+
+    public override async Task HandleAsync(IdRequest req, CancellationToken ct)
+    {
+        var (key, keyHash) = ShareStore.NewKey();
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await conn.ExecuteAsync(new CommandDefinition(
+            "UPDATE shares SET link_key = @key, link_key_hash = @keyHash, updated_at = now() WHERE id = @id",
+            new { id = req.Id, key, keyHash }, cancellationToken: ct));
+        await Send.OkAsync(await ShareStore.GetAsync(conn, HttpContext.Request, req.Id, ct), ct);
+    }
+}
