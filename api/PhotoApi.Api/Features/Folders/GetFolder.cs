@@ -4,11 +4,6 @@ using PhotoApi.Api.Access;
 
 namespace PhotoApi.Api.Features.Folders;
 
-public sealed class FolderIdRequest
-{
-    public Guid Id { get; set; }
-}
-
 /// <summary>One folder (FolderView) with its path from the top of its space and its counts.</summary>
 [Access(Permission.FolderView, Permission.AssetView)]
 public sealed class GetFolderEndpoint(NpgsqlDataSource db, AccessPolicy policy) : Endpoint<FolderIdRequest, FolderResponse>

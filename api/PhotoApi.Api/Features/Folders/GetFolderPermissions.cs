@@ -1,0 +1,23 @@
+using FastEndpoints;
+using Npgsql;
+using PhotoApi.Api.Access;
+
+namespace PhotoApi.Api.Features.Folders;
+
+/// <summary>A Shared Space folder's permission entries: explicit ones, then the inherited ones marked with where they come from. Admins.</summary>
+[Access(Permission.FolderManagePermissions)]
+public sealed class GetFolderPermissionsEndpoint(NpgsqlDataSource db, AccessPolicy policy) : Endpoint<FolderIdRequest, FolderPermissionsResponse>
+{
+    public override void Configure()
+    {
+        Get("folders/{id}/permissions");
+        Description(d => d.WithName("getFolderPermissions"));
+    }
+
+    public override async Task HandleAsync(FolderIdRequest req, CancellationToken ct)
+    {
+        await policy.EnsureAsync(Principal.Of(User), Permission.FolderManagePermissions, req.Id, ct, "The folder");
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await Send.OkAsync(new FolderPermissionsResponse(req.Id, await FolderPermissionStore.EntriesAsync(conn, req.Id, null, ct)), ct);
+    }
+}
