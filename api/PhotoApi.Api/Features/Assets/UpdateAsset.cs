@@ -30,8 +30,8 @@ public sealed class UpdateAssetValidator : Validator<UpdateAssetRequest>
 }
 
 /// <summary>Edits date/time, rating, tags and description. A date set here wins over the one read from the file.</summary>
-[Access(Permission.AssetEdit)]
-public sealed class UpdateAssetEndpoint(NpgsqlDataSource db, AccessPolicy policy, AssetViews views) : Endpoint<UpdateAssetRequest, AssetResponse>
+[Access(Permission.AssetEdit, On = "id", What = "The asset")]
+public sealed class UpdateAssetEndpoint(NpgsqlDataSource db, AssetViews views) : Endpoint<UpdateAssetRequest, AssetResponse>
 {
     private const string UpdateSql = """
         UPDATE assets SET
@@ -52,13 +52,12 @@ public sealed class UpdateAssetEndpoint(NpgsqlDataSource db, AccessPolicy policy
 
     public override async Task HandleAsync(UpdateAssetRequest req, CancellationToken ct)
     {
-        await policy.EnsureAsync(Principal.Of(User), Permission.AssetEdit, req.Id, ct, "The asset");
         await using var conn = await db.OpenConnectionAsync(ct);
         await conn.ExecuteAsync(new CommandDefinition(UpdateSql, new
         {
             req.Id, takenAt = req.TakenAt?.ToUniversalTime(), req.Rating, req.Description,
             tags = req.Tags?.Select(t => t.Trim()).Distinct(StringComparer.OrdinalIgnoreCase).ToArray(),
         }, cancellationToken: ct));
-        await Send.OkAsync(await views.ForAsync(Principal.Of(User), await AssetQueries.GetOneAsync(conn, req.Id, ct), ct), ct);
+        await Send.OkAsync(await views.ForAsync(HttpContext.Principal(), await AssetQueries.GetOneAsync(conn, req.Id, ct), ct), ct);
     }
 }

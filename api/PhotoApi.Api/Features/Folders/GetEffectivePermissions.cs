@@ -21,7 +21,7 @@ public sealed record EffectivePermissionsResponse(Guid FolderId, Guid PrincipalI
     IReadOnlyList<FolderPermissionEntry> Entries);
 
 /// <summary>Explains what a user may do on a Shared Space folder and its files, and why (admins).</summary>
-[Access(Permission.FolderManagePermissions)]
+[Access(Permission.FolderManagePermissions, On = "id", What = "The folder")]
 public sealed class GetEffectivePermissionsEndpoint(NpgsqlDataSource db, AccessPolicy policy) : Endpoint<GetEffectivePermissionsRequest, EffectivePermissionsResponse>
 {
     // A disabled or pending account, or one without the photo library, can do nothing whatever the entries say.
@@ -38,9 +38,7 @@ public sealed class GetEffectivePermissionsEndpoint(NpgsqlDataSource db, AccessP
 
     public override async Task HandleAsync(GetEffectivePermissionsRequest req, CancellationToken ct)
     {
-        var caller = Principal.Of(User);
-        await policy.EnsureAsync(caller, Permission.FolderManagePermissions, req.Id, ct, "The folder");
-        var userId = req.PrincipalId ?? caller.UserId;
+        var userId = req.PrincipalId ?? HttpContext.Principal().UserId;
         await using var conn = await db.OpenConnectionAsync(ct);
         var user = await conn.QuerySingleOrDefaultAsync<(bool IsAdmin, bool Usable)?>(new CommandDefinition(UserSql, new { id = userId }, cancellationToken: ct))
                    ?? throw ApiException.NotFound("The user");

@@ -5,8 +5,8 @@ using PhotoApi.Api.Access;
 namespace PhotoApi.Api.Features.Folders;
 
 /// <summary>A Shared Space folder's permission entries: explicit ones, then the inherited ones marked with where they come from. Admins.</summary>
-[Access(Permission.FolderManagePermissions)]
-public sealed class GetFolderPermissionsEndpoint(NpgsqlDataSource db, AccessPolicy policy) : Endpoint<FolderIdRequest, FolderPermissionsResponse>
+[Access(Permission.FolderManagePermissions, On = "id", What = "The folder")]
+public sealed class GetFolderPermissionsEndpoint(NpgsqlDataSource db) : Endpoint<FolderIdRequest, FolderPermissionsResponse>
 {
     public override void Configure()
     {
@@ -16,7 +16,6 @@ public sealed class GetFolderPermissionsEndpoint(NpgsqlDataSource db, AccessPoli
 
     public override async Task HandleAsync(FolderIdRequest req, CancellationToken ct)
     {
-        await policy.EnsureAsync(Principal.Of(User), Permission.FolderManagePermissions, req.Id, ct, "The folder");
         await using var conn = await db.OpenConnectionAsync(ct);
         await Send.OkAsync(new FolderPermissionsResponse(req.Id, await FolderPermissionStore.EntriesAsync(conn, req.Id, null, ct)), ct);
     }

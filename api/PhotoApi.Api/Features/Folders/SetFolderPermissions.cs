@@ -69,8 +69,8 @@ public sealed class SetFolderPermissionsValidator : Validator<SetFolderPermissio
 /// Replaces a Shared Space folder's explicit permission entries (admins). They apply to users with Custom access; Full
 /// Access users do everything anyway. Entries are inherited by the folders and files below as their applies-to says.
 /// </summary>
-[Access(Permission.FolderManagePermissions)]
-public sealed class SetFolderPermissionsEndpoint(NpgsqlDataSource db, AccessPolicy policy) : Endpoint<SetFolderPermissionsRequest, FolderPermissionsResponse>
+[Access(Permission.FolderManagePermissions, On = "id", What = "The folder")]
+public sealed class SetFolderPermissionsEndpoint(NpgsqlDataSource db) : Endpoint<SetFolderPermissionsRequest, FolderPermissionsResponse>
 {
     private const string KnownUsersSql = "SELECT id FROM users WHERE id = ANY(@ids)";
     private const string KnownGroupsSql = "SELECT id FROM groups WHERE id = ANY(@ids)";
@@ -92,7 +92,6 @@ public sealed class SetFolderPermissionsEndpoint(NpgsqlDataSource db, AccessPoli
 
     public override async Task HandleAsync(SetFolderPermissionsRequest req, CancellationToken ct)
     {
-        await policy.EnsureAsync(Principal.Of(User), Permission.FolderManagePermissions, req.Id, ct, "The folder");
         await using var conn = await db.OpenConnectionAsync(ct);
         var folder = await FolderStore.RequireAsync(conn, req.Id, ct);
         if (req.ApplyToSubfolders == true && folder.ParentId is not null)
