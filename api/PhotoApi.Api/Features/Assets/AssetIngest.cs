@@ -4,6 +4,7 @@ using PhotoApi.Api.Infrastructure.Errors;
 using PhotoApi.Api.Infrastructure.Jobs;
 using PhotoApi.Contracts;
 using PhotoApi.Persistence.Blobs;
+using PhotoApi.Persistence.Writes;
 
 namespace PhotoApi.Api.Features.Assets;
 
@@ -23,7 +24,6 @@ public sealed record IncomingAsset(Guid OwnerId, Guid? FolderId, string FileName
 /// </summary>
 public sealed class AssetIngest(NpgsqlDataSource db, IJobQueue jobs)
 {
-    private const string LockSql = "SELECT pg_advisory_xact_lock(hashtextextended(@key, 0))";
     private const string ExistingSql = """
         SELECT id, status FROM assets WHERE owner_id = @ownerId AND checksum = @checksum ORDER BY created_at LIMIT 1
         """;
@@ -48,7 +48,7 @@ public sealed class AssetIngest(NpgsqlDataSource db, IJobQueue jobs)
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
         // One upload of given bytes per owner at a time; and no purge of these bytes while we commit them.
-        await conn.ExecuteAsync(new CommandDefinition(LockSql, new { key = $"asset:{form.OwnerId:N}:{hex}" }, tx, cancellationToken: ct));
+        await TransactionLocks.HoldAsync(conn, tx, $"asset:{form.OwnerId:N}:{hex}", ct);
         var existing = !form.Deduplicate ? null : await conn.QuerySingleOrDefaultAsync<(Guid Id, string Status)?>(new CommandDefinition(ExistingSql,
             new { ownerId = form.OwnerId, checksum }, tx, cancellationToken: ct));
         if (existing is { } found)
@@ -58,7 +58,7 @@ public sealed class AssetIngest(NpgsqlDataSource db, IJobQueue jobs)
             return new UploadAssetResponse(found.Id, true, found.Status);
         }
 
-        await conn.ExecuteAsync(new CommandDefinition(LockSql, new { key = $"blob:{hex}" }, tx, cancellationToken: ct));
+        await BlobLocks.HoldAsync(conn, tx, checksum, ct);
         // The folder was checked before the body arrived; it may have been deleted since. Locked from here to the commit (a
         // folder deletion waits, then trashes this asset with the rest); gone already: nothing is stored, as for any
         // folder that does not exist.

@@ -3,6 +3,7 @@ using Npgsql;
 using PhotoApi.Api.Access;
 using PhotoApi.Api.Infrastructure.Errors;
 using PhotoApi.Contracts;
+using PhotoApi.Persistence.Writes;
 
 namespace PhotoApi.Api.Features.Folders;
 
@@ -52,8 +53,6 @@ internal static class FolderStore
         )
         SELECT EXISTS (SELECT 1 FROM chain WHERE id = @id)
         """;
-
-    private const string LockTreeSql = "SELECT pg_advisory_xact_lock(hashtextextended(@key, 0))";
 
     internal sealed class Row
     {
@@ -158,7 +157,7 @@ internal static class FolderStore
     /// stable; with it a subtree cannot grow while it is deleted or copied, and two moves cannot build a cycle together.
     /// </summary>
     public static Task LockTreeAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string space, Guid? ownerId, CancellationToken ct) =>
-        conn.ExecuteAsync(new CommandDefinition(LockTreeSql, new { key = $"photoapi.folders:{space}:{ownerId}" }, tx, cancellationToken: ct));
+        TransactionLocks.HoldAsync(conn, tx, $"photoapi.folders:{space}:{ownerId}", ct);
 
     /// <summary>Database errors a folder write can hit, as the answer the client can act on.</summary>
     public static ApiException? ErrorFrom(PostgresException e) => e.SqlState switch

@@ -3,6 +3,7 @@ using Npgsql;
 using PhotoApi.Contracts;
 using PhotoApi.Persistence.Blobs;
 using PhotoApi.Workers.Imaging;
+using PhotoApi.Persistence.Writes;
 
 namespace PhotoApi.Workers.Jobs.CleanOriginal;
 
@@ -33,7 +34,6 @@ public sealed class CleanOriginalJob(NpgsqlDataSource db, IBlobStore blobs, IIma
         RETURNING attempts
         """;
 
-    private const string LockSql = "SELECT pg_advisory_xact_lock(hashtextextended(@key, 0))";
     private const string InUseSql = "SELECT EXISTS (SELECT 1 FROM assets WHERE checksum = @checksum)";
     private const string UnusedSql = "DELETE FROM clean_originals WHERE checksum = @checksum";
 
@@ -123,7 +123,7 @@ public sealed class CleanOriginalJob(NpgsqlDataSource db, IBlobStore blobs, IIma
         var size = upload.Length;
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
-        await conn.ExecuteAsync(new CommandDefinition(LockSql, new { key = $"blob:{Convert.ToHexStringLower(checksum)}" }, tx, cancellationToken: ct));
+        await BlobLocks.HoldAsync(conn, tx, checksum, ct);
         if (!await conn.ExecuteScalarAsync<bool>(new CommandDefinition(InUseSql, new { checksum }, tx, cancellationToken: ct)))
         {
             // The last asset with these bytes is gone (its collector run may be over): keep nothing of it.

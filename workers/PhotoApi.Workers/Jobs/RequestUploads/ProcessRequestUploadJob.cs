@@ -3,6 +3,7 @@ using Npgsql;
 using PhotoApi.Contracts;
 using PhotoApi.Persistence.Blobs;
 using PhotoApi.Workers.Imaging;
+using PhotoApi.Persistence.Writes;
 
 namespace PhotoApi.Workers.Jobs.RequestUploads;
 
@@ -34,7 +35,6 @@ public sealed class ProcessRequestUploadJob(NpgsqlDataSource db, IBlobStore blob
 
     private const string LeftoverSql = "SELECT raw_blob_key FROM photo_request_uploads WHERE id = @id AND status IN ('ready', 'failed')";
     private const string RawGoneSql = "UPDATE photo_request_uploads SET raw_blob_key = NULL WHERE id = @id";
-    private const string LockSql = "SELECT pg_advisory_xact_lock(hashtextextended(@key, 0))";
 
     // The target was checked against the owner's rights when the guest sent the file; a folder deleted since then puts the
     // file at the top of the owner's Personal Space rather than losing it.
@@ -127,7 +127,7 @@ public sealed class ProcessRequestUploadJob(NpgsqlDataSource db, IBlobStore blob
                         await QueueOrphanAsync(checksum, ct);
                         return;
                     }
-                    await conn.ExecuteAsync(new CommandDefinition(LockSql, new { key = $"blob:{Convert.ToHexStringLower(checksum)}" }, tx, cancellationToken: ct));
+                    await BlobLocks.HoldAsync(conn, tx, checksum, ct);
                     var blobKey = BlobKeys.Original(checksum);
                     await upload.CommitAsync(blobKey, ct);
                     await conn.ExecuteAsync(new CommandDefinition(InsertAssetSql, new

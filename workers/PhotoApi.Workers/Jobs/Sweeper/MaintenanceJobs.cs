@@ -3,6 +3,7 @@ using Hangfire;
 using Npgsql;
 using PhotoApi.Contracts;
 using PhotoApi.Persistence.Blobs;
+using PhotoApi.Persistence.Writes;
 
 namespace PhotoApi.Workers.Jobs.Sweeper;
 
@@ -54,7 +55,6 @@ public sealed class StuckAssetSweeperJob(NpgsqlDataSource db, IBlobStore blobs, 
 public sealed class BlobCollectorJob(NpgsqlDataSource db, IBlobStore blobs, ILogger<BlobCollectorJob> logger) : IBlobCollectorJob
 {
     private const string BatchSql = "SELECT checksum FROM orphan_checksums ORDER BY queued_at LIMIT 500";
-    private const string LockSql = "SELECT pg_advisory_xact_lock(hashtextextended(@key, 0))";
     private const string InUseSql = "SELECT EXISTS (SELECT 1 FROM assets WHERE checksum = @checksum)";
     private const string DoneSql = "DELETE FROM orphan_checksums WHERE checksum = @checksum";
     // The copy without metadata made for link guests (see CleanOriginalJob) goes with the original.
@@ -72,7 +72,7 @@ public sealed class BlobCollectorJob(NpgsqlDataSource db, IBlobStore blobs, ILog
             {
                 await using var tx = await conn.BeginTransactionAsync(ct);
                 // The upload endpoint commits new bytes under this same lock: bytes being re-uploaded are never deleted.
-                await conn.ExecuteAsync(new CommandDefinition(LockSql, new { key = $"blob:{Convert.ToHexStringLower(checksum)}" }, tx, cancellationToken: ct));
+                await BlobLocks.HoldAsync(conn, tx, checksum, ct);
                 if (!await conn.ExecuteScalarAsync<bool>(new CommandDefinition(InUseSql, new { checksum }, tx, cancellationToken: ct)))
                 {
                     foreach (var key in new[] { BlobKeys.Original(checksum), BlobKeys.Thumbnail(checksum), BlobKeys.Preview(checksum) })
