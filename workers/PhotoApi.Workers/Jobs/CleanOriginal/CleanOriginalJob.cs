@@ -2,8 +2,8 @@ using Dapper;
 using Npgsql;
 using PhotoApi.Contracts;
 using PhotoApi.Persistence.Blobs;
-using PhotoApi.Workers.Imaging;
 using PhotoApi.Persistence.Writes;
+using PhotoApi.Workers.Imaging;
 
 namespace PhotoApi.Workers.Jobs.CleanOriginal;
 
@@ -27,10 +27,10 @@ public sealed class CleanOriginalJob(NpgsqlDataSource db, IBlobStore blobs, IIma
 
     private const string SourceSql = "SELECT checksum, blob_key FROM assets WHERE id = @id AND media_type = 'image'";
 
-    private const string ClaimSql = """
-        UPDATE clean_originals SET status = 'processing', attempts = attempts + 1, processing_since = now(), blob_key = @blobKey, updated_at = now()
+    private static readonly string ClaimSql = $"""
+        UPDATE clean_originals SET {ProcessingClaims.Claim}, blob_key = @blobKey
         WHERE checksum = @checksum
-          AND (status = 'pending' OR status = 'processing' AND processing_since < now() - interval '15 minutes')
+          AND {ProcessingClaims.Claimable("clean_originals")}
         RETURNING attempts
         """;
 

@@ -2,8 +2,8 @@ using Dapper;
 using Npgsql;
 using PhotoApi.Contracts;
 using PhotoApi.Persistence.Blobs;
-using PhotoApi.Workers.Imaging;
 using PhotoApi.Persistence.Writes;
+using PhotoApi.Workers.Imaging;
 
 namespace PhotoApi.Workers.Jobs.RequestUploads;
 
@@ -24,12 +24,12 @@ public sealed class ProcessRequestUploadJob(NpgsqlDataSource db, IBlobStore blob
 {
     public const int MaxAttempts = 5;
 
-    private const string ClaimSql = """
-        UPDATE photo_request_uploads u SET status = 'processing', attempts = attempts + 1, processing_since = now(), updated_at = now()
+    private static readonly string ClaimSql = $"""
+        UPDATE photo_request_uploads u SET {ProcessingClaims.Claim}
         FROM photo_requests r
         WHERE u.id = @id AND r.id = u.request_id
           -- A run in progress elsewhere is left alone unless it has been silent long enough to be presumed dead.
-          AND (u.status = 'pending' OR u.status = 'processing' AND u.processing_since < now() - interval '15 minutes')
+          AND {ProcessingClaims.Claimable("u")}
         RETURNING u.raw_blob_key, u.file_name, u.attempts, u.created_at, r.id AS request_id, r.owner_id, u.folder_id, u.album_id
         """;
 

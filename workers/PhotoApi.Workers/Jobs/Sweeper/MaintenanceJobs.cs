@@ -15,11 +15,11 @@ namespace PhotoApi.Workers.Jobs.Sweeper;
 public sealed class StuckAssetSweeperJob(NpgsqlDataSource db, IBlobStore blobs, IBackgroundJobClient jobs, ILogger<StuckAssetSweeperJob> logger)
     : IStuckAssetSweeperJob
 {
-    private const string StuckSql = """
+    private static readonly string StuckSql = $"""
         SELECT id FROM assets
         WHERE trashed_at IS NULL
           AND (status = 'pending' AND created_at < now() - interval '2 minutes'
-               OR status = 'processing' AND processing_since < now() - interval '15 minutes'
+               OR {ProcessingClaims.PresumedDead("assets")}
                -- processing without a claim time: no job ever claimed it (copies made before copies got jobs of their own)
                OR status = 'processing' AND processing_since IS NULL AND created_at < now() - interval '2 minutes')
         ORDER BY created_at
@@ -28,10 +28,10 @@ public sealed class StuckAssetSweeperJob(NpgsqlDataSource db, IBlobStore blobs, 
     private const string OrphansSql = "SELECT EXISTS (SELECT 1 FROM orphan_checksums)";
 
     // Photo-request uploads never finished, or finished with the guest's bytes still stored (a crash between commit and delete).
-    private const string StuckRequestUploadsSql = """
+    private static readonly string StuckRequestUploadsSql = $"""
         SELECT id FROM photo_request_uploads
         WHERE status = 'pending' AND created_at < now() - interval '2 minutes'
-           OR status = 'processing' AND processing_since < now() - interval '15 minutes'
+           OR {ProcessingClaims.PresumedDead("photo_request_uploads")}
            OR status IN ('ready', 'failed') AND raw_blob_key IS NOT NULL AND updated_at < now() - interval '2 minutes'
         ORDER BY created_at
         LIMIT 1000
