@@ -27,12 +27,6 @@ public sealed class AssetIngest(NpgsqlDataSource db, IJobQueue jobs)
     private const string ExistingSql = """
         SELECT id, status FROM assets WHERE owner_id = @ownerId AND checksum = @checksum ORDER BY created_at LIMIT 1
         """;
-    private const string InsertSql = """
-        INSERT INTO assets (id, owner_id, folder_id, checksum, blob_key, size_bytes, media_type, content_type, original_file_name,
-                            taken_at, taken_at_source, status, device_id, device_asset_id)
-        VALUES (@id, @ownerId, @folderId, @checksum, @blobKey, @size, @mediaType, @contentType, @fileName,
-                @takenAt, @takenAtSource, 'pending', @deviceId, @deviceAssetId)
-        """;
     private const string DeviceSql = """
         INSERT INTO device_backups AS d (user_id, device_id, last_backup_at, duplicates)
         VALUES (@userId, @deviceId, now(), @duplicate::int)
@@ -70,13 +64,12 @@ public sealed class AssetIngest(NpgsqlDataSource db, IJobQueue jobs)
         var id = Guid.CreateVersion7();
         try
         {
-            await conn.ExecuteAsync(new CommandDefinition(InsertSql, new
+            // The folder is locked above, so it is still there.
+            await AssetRows.InsertAsync(conn, tx, new NewAssetRow(id, form.OwnerId, form.FolderId, checksum, blobKey, upload.Length,
+                form.MediaType, form.ContentType, form.FileName, form.TakenAt ?? DateTime.UtcNow, form.TakenAt is null ? "upload" : "client", "pending")
             {
-                id, ownerId = form.OwnerId, folderId = form.FolderId, checksum, blobKey, size = upload.Length, mediaType = form.MediaType,
-                contentType = form.ContentType, fileName = form.FileName,
-                takenAt = form.TakenAt ?? DateTime.UtcNow, takenAtSource = form.TakenAt is null ? "upload" : "client",
-                deviceId = form.DeviceId, deviceAssetId = form.DeviceAssetId,
-            }, tx, cancellationToken: ct));
+                DeviceId = form.DeviceId, DeviceAssetId = form.DeviceAssetId,
+            }, ct);
             if (form.DeviceId is not null) await RecordDeviceAsync(conn, tx, form.OwnerId, form.DeviceId, duplicate: false, ct);
             await tx.CommitAsync(ct);
         }

@@ -36,15 +36,6 @@ public sealed class ProcessRequestUploadJob(NpgsqlDataSource db, IBlobStore blob
     private const string LeftoverSql = "SELECT raw_blob_key FROM photo_request_uploads WHERE id = @id AND status IN ('ready', 'failed')";
     private const string RawGoneSql = "UPDATE photo_request_uploads SET raw_blob_key = NULL WHERE id = @id";
 
-    // The target was checked against the owner's rights when the guest sent the file; a folder deleted since then puts the
-    // file at the top of the owner's Personal Space rather than losing it.
-    private const string InsertAssetSql = """
-        INSERT INTO assets (id, owner_id, folder_id, checksum, blob_key, size_bytes, media_type, content_type, original_file_name,
-                            taken_at, taken_at_source, status, width, height, orientation, thumbnail_key, preview_key, photo_request_id)
-        VALUES (@id, @ownerId, (SELECT id FROM folders WHERE id = @folderId), @checksum, @blobKey, @size, 'image', 'image/jpeg', @fileName,
-                @takenAt, 'upload', 'ready', @width, @height, 1, @thumbnailKey, @previewKey, @requestId)
-        """;
-
     private const string AlbumEntrySql = """
         INSERT INTO album_assets (album_id, asset_id, added_by)
         SELECT id, @assetId, @ownerId FROM albums WHERE id = @albumId AND kind = 'manual'
@@ -130,12 +121,14 @@ public sealed class ProcessRequestUploadJob(NpgsqlDataSource db, IBlobStore blob
                     await BlobLocks.HoldAsync(conn, tx, checksum, ct);
                     var blobKey = BlobKeys.Original(checksum);
                     await upload.CommitAsync(blobKey, ct);
-                    await conn.ExecuteAsync(new CommandDefinition(InsertAssetSql, new
+                    // The target was checked against the owner's rights when the guest sent the file; a folder deleted since
+                    // then puts the file at the top of the owner's Personal Space rather than losing it.
+                    await AssetRows.InsertAsync(conn, tx, new NewAssetRow(assetId, claimed.OwnerId, claimed.FolderId, checksum, blobKey, upload.Length,
+                        "image", "image/jpeg", Path.GetFileNameWithoutExtension(claimed.FileName) + ".jpg", claimed.CreatedAt, "upload", "ready")
                     {
-                        id = assetId, ownerId = claimed.OwnerId, folderId = claimed.FolderId, checksum, blobKey, size = upload.Length,
-                        fileName = Path.GetFileNameWithoutExtension(claimed.FileName) + ".jpg", takenAt = claimed.CreatedAt,
-                        width = info.Width, height = info.Height, thumbnailKey, previewKey, requestId = claimed.RequestId,
-                    }, tx, cancellationToken: ct));
+                        Width = info.Width, Height = info.Height, Orientation = 1, ThumbnailKey = thumbnailKey, PreviewKey = previewKey,
+                        PhotoRequestId = claimed.RequestId,
+                    }, ct);
                     if (claimed.AlbumId is { } albumId)
                         await conn.ExecuteAsync(new CommandDefinition(AlbumEntrySql, new { albumId, assetId, ownerId = claimed.OwnerId }, tx, cancellationToken: ct));
                     await conn.ExecuteAsync(new CommandDefinition(ReadySql, new { id = uploadId, assetId }, tx, cancellationToken: ct));
