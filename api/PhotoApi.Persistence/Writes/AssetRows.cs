@@ -22,7 +22,10 @@ public sealed record NewAssetRow(Guid Id, Guid OwnerId, Guid? FolderId, byte[] C
     public Guid? PhotoRequestId { get; init; }
 }
 
-/// <summary>The one INSERT of a new asset row, shared by the API and the worker.</summary>
+/// <summary>
+/// The INSERTs of asset rows: a new asset for committed bytes (an upload in the API, a photo-request upload in the
+/// worker), and copies of assets sharing the originals' bytes and derivatives.
+/// </summary>
 public static class AssetRows
 {
     private const string InsertSql = """
@@ -34,6 +37,35 @@ public static class AssetRows
                 @DeviceId, @DeviceAssetId, @PhotoRequestId)
         """;
 
+    private const string CopySql = """
+        INSERT INTO assets (id, owner_id, folder_id, checksum, blob_key, size_bytes, media_type, content_type, original_file_name,
+                            taken_at, taken_at_source, width, height, orientation, camera_make, camera_model, latitude, longitude,
+                            rating, tags, description, status, failure_reason, attempts, processing_since, thumbnail_key, preview_key)
+        SELECT m.new_id, @ownerId, m.folder_id, a.checksum, a.blob_key, a.size_bytes, a.media_type, a.content_type, a.original_file_name,
+               a.taken_at, a.taken_at_source, a.width, a.height, a.orientation, a.camera_make, a.camera_model, a.latitude, a.longitude,
+               a.rating, a.tags, a.description,
+               CASE WHEN a.status IN ('pending', 'processing') THEN 'pending' ELSE a.status END,
+               a.failure_reason,
+               CASE WHEN a.status IN ('pending', 'processing') THEN 0 ELSE a.attempts END,
+               NULL, a.thumbnail_key, a.preview_key
+        FROM unnest(@oldIds::uuid[], @newIds::uuid[], @folderIds::uuid[]) WITH ORDINALITY AS m(old_id, new_id, folder_id, n)
+        JOIN assets a ON a.id = m.old_id
+        WHERE a.trashed_at IS NULL
+        ORDER BY m.n
+        RETURNING id, status
+        """;
+
+    /// <summary>Inserts the new asset <paramref name="row"/>.</summary>
     public static Task InsertAsync(NpgsqlConnection conn, NpgsqlTransaction tx, NewAssetRow row, CancellationToken ct) =>
         conn.ExecuteAsync(new CommandDefinition(InsertSql, row, tx, cancellationToken: ct));
+
+    /// <summary>
+    /// Copies <paramref name="originals"/> as the rows <paramref name="ids"/> owned by <paramref name="ownerId"/>, each into
+    /// the folder at the same position of <paramref name="folderIds"/>. Originals in the trash are left out; a copy of an
+    /// original still pending or processing starts pending with no attempts and no claim. Returns the copies made, in order.
+    /// </summary>
+    public static async Task<List<(Guid Id, string Status)>> CopyAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, Guid ownerId,
+        Guid[] originals, Guid[] ids, Guid?[] folderIds, CancellationToken ct) =>
+        (await conn.QueryAsync<(Guid Id, string Status)>(new CommandDefinition(CopySql,
+            new { oldIds = originals, newIds = ids, folderIds, ownerId }, tx, cancellationToken: ct))).AsList();
 }
