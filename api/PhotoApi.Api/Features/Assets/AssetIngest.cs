@@ -4,6 +4,7 @@ using PhotoApi.Api.Infrastructure.Errors;
 using PhotoApi.Api.Infrastructure.Jobs;
 using PhotoApi.Contracts;
 using PhotoApi.Persistence.Blobs;
+using PhotoApi.Persistence.Writes;
 
 namespace PhotoApi.Api.Features.Assets;
 
@@ -23,15 +24,8 @@ public sealed record IncomingAsset(Guid OwnerId, Guid? FolderId, string FileName
 /// </summary>
 public sealed class AssetIngest(NpgsqlDataSource db, IJobQueue jobs)
 {
-    private const string LockSql = "SELECT pg_advisory_xact_lock(hashtextextended(@key, 0))";
     private const string ExistingSql = """
         SELECT id, status FROM assets WHERE owner_id = @ownerId AND checksum = @checksum ORDER BY created_at LIMIT 1
-        """;
-    private const string InsertSql = """
-        INSERT INTO assets (id, owner_id, folder_id, checksum, blob_key, size_bytes, media_type, content_type, original_file_name,
-                            taken_at, taken_at_source, status, device_id, device_asset_id)
-        VALUES (@id, @ownerId, @folderId, @checksum, @blobKey, @size, @mediaType, @contentType, @fileName,
-                @takenAt, @takenAtSource, 'pending', @deviceId, @deviceAssetId)
         """;
     private const string DeviceSql = """
         INSERT INTO device_backups AS d (user_id, device_id, last_backup_at, duplicates)
@@ -48,7 +42,7 @@ public sealed class AssetIngest(NpgsqlDataSource db, IJobQueue jobs)
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
         // One upload of given bytes per owner at a time; and no purge of these bytes while we commit them.
-        await conn.ExecuteAsync(new CommandDefinition(LockSql, new { key = $"asset:{form.OwnerId:N}:{hex}" }, tx, cancellationToken: ct));
+        await TransactionLocks.HoldAsync(conn, tx, $"asset:{form.OwnerId:N}:{hex}", ct);
         var existing = !form.Deduplicate ? null : await conn.QuerySingleOrDefaultAsync<(Guid Id, string Status)?>(new CommandDefinition(ExistingSql,
             new { ownerId = form.OwnerId, checksum }, tx, cancellationToken: ct));
         if (existing is { } found)
@@ -58,7 +52,7 @@ public sealed class AssetIngest(NpgsqlDataSource db, IJobQueue jobs)
             return new UploadAssetResponse(found.Id, true, found.Status);
         }
 
-        await conn.ExecuteAsync(new CommandDefinition(LockSql, new { key = $"blob:{hex}" }, tx, cancellationToken: ct));
+        await BlobLocks.HoldAsync(conn, tx, checksum, ct);
         // The folder was checked before the body arrived; it may have been deleted since. Locked from here to the commit (a
         // folder deletion waits, then trashes this asset with the rest); gone already: nothing is stored, as for any
         // folder that does not exist.
@@ -70,13 +64,12 @@ public sealed class AssetIngest(NpgsqlDataSource db, IJobQueue jobs)
         var id = Guid.CreateVersion7();
         try
         {
-            await conn.ExecuteAsync(new CommandDefinition(InsertSql, new
+            // The folder is locked above, so it is still there.
+            await AssetRows.InsertAsync(conn, tx, new NewAssetRow(id, form.OwnerId, form.FolderId, checksum, blobKey, upload.Length,
+                form.MediaType, form.ContentType, form.FileName, form.TakenAt ?? DateTime.UtcNow, form.TakenAt is null ? "upload" : "client", "pending")
             {
-                id, ownerId = form.OwnerId, folderId = form.FolderId, checksum, blobKey, size = upload.Length, mediaType = form.MediaType,
-                contentType = form.ContentType, fileName = form.FileName,
-                takenAt = form.TakenAt ?? DateTime.UtcNow, takenAtSource = form.TakenAt is null ? "upload" : "client",
-                deviceId = form.DeviceId, deviceAssetId = form.DeviceAssetId,
-            }, tx, cancellationToken: ct));
+                DeviceId = form.DeviceId, DeviceAssetId = form.DeviceAssetId,
+            }, ct);
             if (form.DeviceId is not null) await RecordDeviceAsync(conn, tx, form.OwnerId, form.DeviceId, duplicate: false, ct);
             await tx.CommitAsync(ct);
         }

@@ -1,6 +1,9 @@
 using Dapper;
+using FastEndpoints;
+using FluentValidation;
 using Npgsql;
 using PhotoApi.Api.Access;
+using PhotoApi.Api.Infrastructure.Auth;
 using PhotoApi.Api.Infrastructure.Errors;
 
 namespace PhotoApi.Api.Features.Assets;
@@ -125,4 +128,38 @@ public sealed class AssetViews(AccessPolicy policy, MediaSigner signer)
 
     public async Task<AssetResponse> ForAsync(Principal principal, AssetRow row, CancellationToken ct) =>
         (await ForAsync(principal, [row], ct))[0];
+}
+
+public sealed class MoveAssetsRequest
+{
+    public Guid[] Ids { get; set; } = [];
+    /// <summary>The target folder; null: the top of the caller's Personal Space.</summary>
+    public Guid? FolderId { get; set; }
+}
+
+public sealed class MoveAssetsValidator : Validator<MoveAssetsRequest>
+{
+    public MoveAssetsValidator() => RuleFor(x => x.Ids).NotEmpty().Must(i => i.Length <= 1000).WithMessage("Between 1 and 1,000 ids.");
+}
+
+/// <summary>The timeline cursor: the (takenAt, id) of the last item, opaque to clients.</summary>
+public static class TimelineCursor
+{
+    public static string Of(DateTime takenAt, Guid id) =>
+        Secrets.Base64Url(System.Text.Encoding.ASCII.GetBytes($"{takenAt.Ticks}:{id:N}"));
+
+    public static (DateTime? TakenAt, Guid AfterId) Parse(string? cursor)
+    {
+        if (string.IsNullOrEmpty(cursor)) return (null, Guid.Empty);
+        try
+        {
+            var decoded = PhotoApi.Api.Infrastructure.Auth.Secrets.FromBase64Url(cursor);
+            var parts = System.Text.Encoding.ASCII.GetString(decoded).Split(':');
+            return (new DateTime(long.Parse(parts[0], System.Globalization.CultureInfo.InvariantCulture), DateTimeKind.Utc), Guid.ParseExact(parts[1], "N"));
+        }
+        catch (Exception e) when (e is FormatException or ArgumentException or IndexOutOfRangeException or OverflowException)
+        {
+            throw ApiException.Validation("cursor", "The cursor is not one this API returned.");
+        }
+    }
 }

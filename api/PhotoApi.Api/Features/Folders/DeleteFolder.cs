@@ -12,7 +12,7 @@ namespace PhotoApi.Api.Features.Folders;
 /// subtree and AssetDelete on every file in it (a deny entry further down protects what it covers: 403
 /// <c>share.role_insufficient</c>, nothing deleted).
 /// </summary>
-[Access(Permission.FolderDelete, Permission.AssetDelete)]
+[Access(Permission.FolderDelete, Permission.AssetDelete, On = "id", What = "The folder")]
 public sealed class DeleteFolderEndpoint(NpgsqlDataSource db, AccessPolicy policy) : Endpoint<FolderIdRequest>
 {
     // Rows are locked so that no upload can land in one of these folders between the trashing and the delete.
@@ -35,8 +35,7 @@ public sealed class DeleteFolderEndpoint(NpgsqlDataSource db, AccessPolicy polic
 
     public override async Task HandleAsync(FolderIdRequest req, CancellationToken ct)
     {
-        var principal = Principal.Of(User);
-        await policy.EnsureAsync(principal, Permission.FolderDelete, req.Id, ct, "The folder");
+        var principal = HttpContext.Principal();
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
         var folder = await FolderStore.RequireAsync(conn, req.Id, ct, tx);

@@ -4,13 +4,8 @@ using PhotoApi.Api.Access;
 
 namespace PhotoApi.Api.Features.Folders;
 
-public sealed class FolderIdRequest
-{
-    public Guid Id { get; set; }
-}
-
 /// <summary>One folder (FolderView) with its path from the top of its space and its counts.</summary>
-[Access(Permission.FolderView, Permission.AssetView)]
+[Access(Permission.FolderView, Permission.AssetView, On = "id", What = "The folder")]
 public sealed class GetFolderEndpoint(NpgsqlDataSource db, AccessPolicy policy) : Endpoint<FolderIdRequest, FolderResponse>
 {
     public override void Configure()
@@ -21,8 +16,7 @@ public sealed class GetFolderEndpoint(NpgsqlDataSource db, AccessPolicy policy) 
 
     public override async Task HandleAsync(FolderIdRequest req, CancellationToken ct)
     {
-        var principal = Principal.Of(User);
-        await policy.EnsureAsync(principal, Permission.FolderView, req.Id, ct, "The folder");
+        var principal = HttpContext.Principal();
         await using var conn = await db.OpenConnectionAsync(ct);
         await Send.OkAsync(await FolderStore.GetAsync(conn, policy, principal, req.Id, ct), ct);
     }

@@ -19,7 +19,7 @@ public sealed class MoveFolderRequest
 /// new parent), or to the top level of its space. Another space or another user's Personal Space: 400
 /// <c>folder.cross_space</c>; into itself or a subfolder: 400 <c>folder.cycle</c>; a sibling of the same name: 409.
 /// </summary>
-[Access(Permission.AssetMove, Permission.FolderMove, Permission.FolderView, Permission.AssetView)]
+[Access(Permission.FolderMove, Permission.AssetMove, Permission.FolderView, Permission.AssetView, On = "id", What = "The folder")]
 public sealed class MoveFolderEndpoint(NpgsqlDataSource db, AccessPolicy policy) : Endpoint<MoveFolderRequest, FolderResponse>
 {
     private const string MoveSql = "UPDATE folders SET parent_id = @parentId, updated_at = now() WHERE id = @id";
@@ -32,8 +32,7 @@ public sealed class MoveFolderEndpoint(NpgsqlDataSource db, AccessPolicy policy)
 
     public override async Task HandleAsync(MoveFolderRequest req, CancellationToken ct)
     {
-        var principal = Principal.Of(User);
-        await policy.EnsureAsync(principal, Permission.FolderMove, req.Id, ct, "The folder");
+        var principal = HttpContext.Principal();
         await using var conn = await db.OpenConnectionAsync(ct);
         var folder = await FolderStore.RequireAsync(conn, req.Id, ct);
         await FolderStore.EnsureTargetAsync(conn, policy, principal, folder, req.ParentId, ct);

@@ -2,6 +2,7 @@ using Dapper;
 using Npgsql;
 using PhotoApi.Contracts;
 using PhotoApi.Persistence.Blobs;
+using PhotoApi.Persistence.Writes;
 using PhotoApi.Workers.Imaging;
 
 namespace PhotoApi.Workers.Jobs.CleanOriginal;
@@ -26,14 +27,13 @@ public sealed class CleanOriginalJob(NpgsqlDataSource db, IBlobStore blobs, IIma
 
     private const string SourceSql = "SELECT checksum, blob_key FROM assets WHERE id = @id AND media_type = 'image'";
 
-    private const string ClaimSql = """
-        UPDATE clean_originals SET status = 'processing', attempts = attempts + 1, processing_since = now(), blob_key = @blobKey, updated_at = now()
+    private static readonly string ClaimSql = $"""
+        UPDATE clean_originals SET {ProcessingClaims.Claim}, blob_key = @blobKey
         WHERE checksum = @checksum
-          AND (status = 'pending' OR status = 'processing' AND processing_since < now() - interval '15 minutes')
+          AND {ProcessingClaims.Claimable("clean_originals")}
         RETURNING attempts
         """;
 
-    private const string LockSql = "SELECT pg_advisory_xact_lock(hashtextextended(@key, 0))";
     private const string InUseSql = "SELECT EXISTS (SELECT 1 FROM assets WHERE checksum = @checksum)";
     private const string UnusedSql = "DELETE FROM clean_originals WHERE checksum = @checksum";
 
@@ -123,7 +123,7 @@ public sealed class CleanOriginalJob(NpgsqlDataSource db, IBlobStore blobs, IIma
         var size = upload.Length;
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
-        await conn.ExecuteAsync(new CommandDefinition(LockSql, new { key = $"blob:{Convert.ToHexStringLower(checksum)}" }, tx, cancellationToken: ct));
+        await BlobLocks.HoldAsync(conn, tx, checksum, ct);
         if (!await conn.ExecuteScalarAsync<bool>(new CommandDefinition(InUseSql, new { checksum }, tx, cancellationToken: ct)))
         {
             // The last asset with these bytes is gone (its collector run may be over): keep nothing of it.

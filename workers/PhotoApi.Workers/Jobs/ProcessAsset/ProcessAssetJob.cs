@@ -2,6 +2,7 @@ using Dapper;
 using Npgsql;
 using PhotoApi.Contracts;
 using PhotoApi.Persistence.Blobs;
+using PhotoApi.Persistence.Writes;
 using PhotoApi.Workers.Imaging;
 
 namespace PhotoApi.Workers.Jobs.ProcessAsset;
@@ -16,8 +17,8 @@ public sealed class ProcessAssetJob(NpgsqlDataSource db, IBlobStore blobs, IImag
 {
     public const int MaxAttempts = 5;
 
-    private const string ClaimSql = """
-        UPDATE assets SET status = 'processing', attempts = attempts + 1, processing_since = now(), updated_at = now()
+    private static readonly string ClaimSql = $"""
+        UPDATE assets SET {ProcessingClaims.Claim}
         WHERE id = @id AND status IN ('pending', 'processing') AND trashed_at IS NULL
         RETURNING checksum, blob_key, media_type, attempts
         """;

@@ -24,27 +24,17 @@ public sealed class ProcessRequestUploadJob(NpgsqlDataSource db, IBlobStore blob
 {
     public const int MaxAttempts = 5;
 
-    private const string ClaimSql = """
-        UPDATE photo_request_uploads u SET status = 'processing', attempts = attempts + 1, processing_since = now(), updated_at = now()
+    private static readonly string ClaimSql = $"""
+        UPDATE photo_request_uploads u SET {ProcessingClaims.Claim}
         FROM photo_requests r
         WHERE u.id = @id AND r.id = u.request_id
           -- A run in progress elsewhere is left alone unless it has been silent long enough to be presumed dead.
-          AND (u.status = 'pending' OR u.status = 'processing' AND u.processing_since < now() - interval '15 minutes')
+          AND {ProcessingClaims.Claimable("u")}
         RETURNING u.raw_blob_key, u.file_name, u.attempts, u.created_at, r.id AS request_id, r.owner_id, u.folder_id, u.album_id
         """;
 
     private const string LeftoverSql = "SELECT raw_blob_key FROM photo_request_uploads WHERE id = @id AND status IN ('ready', 'failed')";
     private const string RawGoneSql = "UPDATE photo_request_uploads SET raw_blob_key = NULL WHERE id = @id";
-    private const string LockSql = "SELECT pg_advisory_xact_lock(hashtextextended(@key, 0))";
-
-    // The target was checked against the owner's rights when the guest sent the file; a folder deleted since then puts the
-    // file at the top of the owner's Personal Space rather than losing it.
-    private const string InsertAssetSql = """
-        INSERT INTO assets (id, owner_id, folder_id, checksum, blob_key, size_bytes, media_type, content_type, original_file_name,
-                            taken_at, taken_at_source, status, width, height, orientation, thumbnail_key, preview_key, photo_request_id)
-        VALUES (@id, @ownerId, (SELECT id FROM folders WHERE id = @folderId), @checksum, @blobKey, @size, 'image', 'image/jpeg', @fileName,
-                @takenAt, 'upload', 'ready', @width, @height, 1, @thumbnailKey, @previewKey, @requestId)
-        """;
 
     private const string StillMineSql = """
         SELECT id FROM photo_request_uploads WHERE id = @id AND status = 'processing' FOR UPDATE
@@ -122,15 +112,17 @@ public sealed class ProcessRequestUploadJob(NpgsqlDataSource db, IBlobStore blob
                         await QueueOrphanAsync(checksum, ct);
                         return;
                     }
-                    await conn.ExecuteAsync(new CommandDefinition(LockSql, new { key = $"blob:{Convert.ToHexStringLower(checksum)}" }, tx, cancellationToken: ct));
+                    await BlobLocks.HoldAsync(conn, tx, checksum, ct);
                     var blobKey = BlobKeys.Original(checksum);
                     await upload.CommitAsync(blobKey, ct);
-                    await conn.ExecuteAsync(new CommandDefinition(InsertAssetSql, new
+                    // The target was checked against the owner's rights when the guest sent the file; a folder deleted since
+                    // then puts the file at the top of the owner's Personal Space rather than losing it.
+                    await AssetRows.InsertAsync(conn, tx, new NewAssetRow(assetId, claimed.OwnerId, claimed.FolderId, checksum, blobKey, upload.Length,
+                        "image", "image/jpeg", Path.GetFileNameWithoutExtension(claimed.FileName) + ".jpg", claimed.CreatedAt, "upload", "ready")
                     {
-                        id = assetId, ownerId = claimed.OwnerId, folderId = claimed.FolderId, checksum, blobKey, size = upload.Length,
-                        fileName = Path.GetFileNameWithoutExtension(claimed.FileName) + ".jpg", takenAt = claimed.CreatedAt,
-                        width = info.Width, height = info.Height, thumbnailKey, previewKey, requestId = claimed.RequestId,
-                    }, tx, cancellationToken: ct));
+                        Width = info.Width, Height = info.Height, Orientation = 1, ThumbnailKey = thumbnailKey, PreviewKey = previewKey,
+                        PhotoRequestId = claimed.RequestId,
+                    }, ct);
                     if (claimed.AlbumId is { } albumId)
                         await AlbumEntries.AddAsync(conn, tx, albumId, [assetId], claimed.OwnerId, ct);
                     await conn.ExecuteAsync(new CommandDefinition(ReadySql, new { id = uploadId, assetId }, tx, cancellationToken: ct));

@@ -3,6 +3,7 @@ using Hangfire;
 using Npgsql;
 using PhotoApi.Contracts;
 using PhotoApi.Persistence.Blobs;
+using PhotoApi.Persistence.Writes;
 
 namespace PhotoApi.Workers.Jobs.Sweeper;
 
@@ -14,11 +15,11 @@ namespace PhotoApi.Workers.Jobs.Sweeper;
 public sealed class StuckAssetSweeperJob(NpgsqlDataSource db, IBlobStore blobs, IBackgroundJobClient jobs, ILogger<StuckAssetSweeperJob> logger)
     : IStuckAssetSweeperJob
 {
-    private const string StuckSql = """
+    private static readonly string StuckSql = $"""
         SELECT id FROM assets
         WHERE trashed_at IS NULL
           AND (status = 'pending' AND created_at < now() - interval '2 minutes'
-               OR status = 'processing' AND processing_since < now() - interval '15 minutes'
+               OR {ProcessingClaims.PresumedDead("assets")}
                -- processing without a claim time: no job ever claimed it (copies made before copies got jobs of their own)
                OR status = 'processing' AND processing_since IS NULL AND created_at < now() - interval '2 minutes')
         ORDER BY created_at
@@ -27,10 +28,10 @@ public sealed class StuckAssetSweeperJob(NpgsqlDataSource db, IBlobStore blobs, 
     private const string OrphansSql = "SELECT EXISTS (SELECT 1 FROM orphan_checksums)";
 
     // Photo-request uploads never finished, or finished with the guest's bytes still stored (a crash between commit and delete).
-    private const string StuckRequestUploadsSql = """
+    private static readonly string StuckRequestUploadsSql = $"""
         SELECT id FROM photo_request_uploads
         WHERE status = 'pending' AND created_at < now() - interval '2 minutes'
-           OR status = 'processing' AND processing_since < now() - interval '15 minutes'
+           OR {ProcessingClaims.PresumedDead("photo_request_uploads")}
            OR status IN ('ready', 'failed') AND raw_blob_key IS NOT NULL AND updated_at < now() - interval '2 minutes'
         ORDER BY created_at
         LIMIT 1000
@@ -54,7 +55,6 @@ public sealed class StuckAssetSweeperJob(NpgsqlDataSource db, IBlobStore blobs, 
 public sealed class BlobCollectorJob(NpgsqlDataSource db, IBlobStore blobs, ILogger<BlobCollectorJob> logger) : IBlobCollectorJob
 {
     private const string BatchSql = "SELECT checksum FROM orphan_checksums ORDER BY queued_at LIMIT 500";
-    private const string LockSql = "SELECT pg_advisory_xact_lock(hashtextextended(@key, 0))";
     private const string InUseSql = "SELECT EXISTS (SELECT 1 FROM assets WHERE checksum = @checksum)";
     private const string DoneSql = "DELETE FROM orphan_checksums WHERE checksum = @checksum";
     // The copy without metadata made for link guests (see CleanOriginalJob) goes with the original.
@@ -72,7 +72,7 @@ public sealed class BlobCollectorJob(NpgsqlDataSource db, IBlobStore blobs, ILog
             {
                 await using var tx = await conn.BeginTransactionAsync(ct);
                 // The upload endpoint commits new bytes under this same lock: bytes being re-uploaded are never deleted.
-                await conn.ExecuteAsync(new CommandDefinition(LockSql, new { key = $"blob:{Convert.ToHexStringLower(checksum)}" }, tx, cancellationToken: ct));
+                await BlobLocks.HoldAsync(conn, tx, checksum, ct);
                 if (!await conn.ExecuteScalarAsync<bool>(new CommandDefinition(InUseSql, new { checksum }, tx, cancellationToken: ct)))
                 {
                     foreach (var key in new[] { BlobKeys.Original(checksum), BlobKeys.Thumbnail(checksum), BlobKeys.Preview(checksum) })

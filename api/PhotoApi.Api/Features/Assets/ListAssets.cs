@@ -4,55 +4,8 @@ using FluentValidation;
 using Npgsql;
 using PhotoApi.Api.Access;
 using PhotoApi.Api.Features.Common;
-using PhotoApi.Api.Infrastructure.Auth;
-using PhotoApi.Api.Infrastructure.Errors;
 
 namespace PhotoApi.Api.Features.Assets;
-
-public sealed class CheckExistingAssetsRequest
-{
-    /// <summary>SHA-256 checksums (hex) the device has.</summary>
-    public string[] Checksums { get; set; } = [];
-}
-
-public sealed class CheckExistingAssetsValidator : Validator<CheckExistingAssetsRequest>
-{
-    public CheckExistingAssetsValidator()
-    {
-        RuleFor(x => x.Checksums).NotNull().Must(c => c.Length <= 5000).WithMessage("At most 5,000 checksums per request.");
-        RuleForEach(x => x.Checksums).Matches("^[0-9a-fA-F]{64}$").WithMessage("A checksum is 64 hex characters (SHA-256).");
-    }
-}
-
-public sealed record ExistingAsset(string Checksum, Guid AssetId);
-
-public sealed record CheckExistingAssetsResponse(IReadOnlyList<ExistingAsset> Existing);
-
-/// <summary>Mobile backup: which of these checksums the caller already has (trashed ones too, so deleted photos are not sent again).</summary>
-[Access(AccessScope.Caller)]
-public sealed class CheckExistingAssetsEndpoint(NpgsqlDataSource db) : Endpoint<CheckExistingAssetsRequest, CheckExistingAssetsResponse>
-{
-    private const string ExistingSql = """
-        SELECT DISTINCT ON (checksum) checksum, id FROM assets
-        WHERE owner_id = @ownerId AND checksum = ANY(@checksums)
-        ORDER BY checksum, created_at
-        """;
-
-    public override void Configure()
-    {
-        Post("assets/exists");
-        Description(d => d.WithName("checkExistingAssets"));
-    }
-
-    public override async Task HandleAsync(CheckExistingAssetsRequest req, CancellationToken ct)
-    {
-        var checksums = req.Checksums.Select(Convert.FromHexString).ToArray();
-        await using var conn = await db.OpenConnectionAsync(ct);
-        var rows = await conn.QueryAsync<(byte[] Checksum, Guid Id)>(new CommandDefinition(ExistingSql,
-            new { ownerId = User.UserId(), checksums }, cancellationToken: ct));
-        await Send.OkAsync(new CheckExistingAssetsResponse(rows.Select(r => new ExistingAsset(Convert.ToHexStringLower(r.Checksum), r.Id)).ToList()), ct);
-    }
-}
 
 public sealed class ListAssetsRequest : IPagedRequest
 {
@@ -153,49 +106,5 @@ public sealed class ListAssetsEndpoint(NpgsqlDataSource db, AccessPolicy policy,
         var items = await views.ForAsync(principal, page, ct);
         var last = rows.Count > limit ? rows[limit - 1] : null;
         await Send.OkAsync(new Page<AssetResponse>(items, last is null ? null : TimelineCursor.Of(last.TakenAt, last.Id)), ct);
-    }
-}
-
-/// <summary>The timeline cursor: the (takenAt, id) of the last item, opaque to clients.</summary>
-public static class TimelineCursor
-{
-    public static string Of(DateTime takenAt, Guid id) =>
-        Secrets.Base64Url(System.Text.Encoding.ASCII.GetBytes($"{takenAt.Ticks}:{id:N}"));
-
-    public static (DateTime? TakenAt, Guid AfterId) Parse(string? cursor)
-    {
-        if (string.IsNullOrEmpty(cursor)) return (null, Guid.Empty);
-        try
-        {
-            var decoded = PhotoApi.Api.Infrastructure.Auth.Secrets.FromBase64Url(cursor);
-            var parts = System.Text.Encoding.ASCII.GetString(decoded).Split(':');
-            return (new DateTime(long.Parse(parts[0], System.Globalization.CultureInfo.InvariantCulture), DateTimeKind.Utc), Guid.ParseExact(parts[1], "N"));
-        }
-        catch (Exception e) when (e is FormatException or ArgumentException or IndexOutOfRangeException or OverflowException)
-        {
-            throw ApiException.Validation("cursor", "The cursor is not one this API returned.");
-        }
-    }
-}
-
-public sealed class AssetIdRequest
-{
-    public Guid Id { get; set; }
-}
-
-[Access(Permission.AssetView, On = "id", What = "The asset")]
-public sealed class GetAssetEndpoint(NpgsqlDataSource db, AssetViews views) : Endpoint<AssetIdRequest, AssetResponse>
-{
-    public override void Configure()
-    {
-        Get("assets/{id}");
-        Description(d => d.WithName("getAsset"));
-    }
-
-    public override async Task HandleAsync(AssetIdRequest req, CancellationToken ct)
-    {
-        await using var conn = await db.OpenConnectionAsync(ct);
-        var row = await AssetQueries.GetOneAsync(conn, req.Id, ct);
-        await Send.OkAsync(await views.ForAsync(HttpContext.Principal(), row, ct), ct);
     }
 }
