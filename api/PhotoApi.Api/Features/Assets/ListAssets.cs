@@ -50,7 +50,7 @@ public sealed class ListAssetsValidator : Validator<ListAssetsRequest>
 /// <summary>
 /// The timeline: newest first by the time taken, with keyset pagination on (takenAt, id). Without a folder it is the
 /// caller's own library plus the partners' libraries they chose to show there; with a folder, that folder's files as far
-/// as the caller may view the folder; with an album, what the album shows; with a partner, that partner's library.
+/// as the caller may view the folder and each file; with an album, what the album shows; with a partner, that partner's library.
 /// </summary>
 [Access(Permission.AlbumView, Permission.AssetView, Permission.FolderView, Permission.PartnerLibraryView)]
 public sealed class ListAssetsEndpoint(NpgsqlDataSource db, AccessPolicy policy, AssetViews views) : Endpoint<ListAssetsRequest, Page<AssetResponse>>
@@ -58,6 +58,7 @@ public sealed class ListAssetsEndpoint(NpgsqlDataSource db, AccessPolicy policy,
     private static readonly string ListSql = $"""
         SELECT {AssetQueries.Columns} FROM assets a
         WHERE (CASE WHEN @folderId::uuid IS NOT NULL THEN a.folder_id = @folderId
+                         AND EXISTS (SELECT 1 FROM folders f WHERE f.id = a.folder_id AND {AccessPolicy.AssetViewable})
                     WHEN @albumId::uuid IS NOT NULL THEN a.id IN ({AccessPolicy.AlbumMembers("@albumId")})
                     WHEN @partnerId::uuid IS NOT NULL THEN a.owner_id = @partnerId AND {AccessPolicy.PartnerShows("a")}
                     ELSE {AccessPolicy.InTimeline("a")} END)
@@ -91,19 +92,14 @@ public sealed class ListAssetsEndpoint(NpgsqlDataSource db, AccessPolicy policy,
         await using var conn = await db.OpenConnectionAsync(ct);
         var rows = (await conn.QueryAsync<AssetRow>(new CommandDefinition(ListSql, new
         {
-            userId = principal.UserId, folderId = req.FolderId, albumId = req.AlbumId, partnerId = req.PartnerId, trashed = req.Trashed ?? false,
+            userId = principal.UserId, isAdmin = principal.IsAdmin, folderId = req.FolderId, albumId = req.AlbumId, partnerId = req.PartnerId, trashed = req.Trashed ?? false,
             from = req.From, to = req.To, type = req.Type, minRating = req.MinRating, tag = req.Tag,
             q = Like.Contains(string.IsNullOrWhiteSpace(req.Q) ? null : req.Q.Trim()),
             afterTakenAt, afterId, take = limit + 1,
         }, cancellationToken: ct))).AsList();
-        var page = rows.Take(limit).ToList();
-        // In a Shared Space folder, a Custom user sees only the files their permissions let them view (applies-to).
-        if (req.FolderId is not null)
-        {
-            var visible = await policy.AllowedAsync(principal, Permission.AssetView, page.Select(r => r.Id).ToList(), ct);
-            page = page.Where(r => visible.Contains(r.Id)).ToList();
-        }
-        var items = await views.ForAsync(principal, page, ct);
+        // In a Shared Space folder a Custom user sees only the files their permissions let them view (applies-to): the
+        // page query applies it, so every page is full.
+        var items = await views.ForAsync(principal, rows.Take(limit).ToList(), ct);
         var last = rows.Count > limit ? rows[limit - 1] : null;
         await Send.OkAsync(new Page<AssetResponse>(items, last is null ? null : TimelineCursor.Of(last.TakenAt, last.Id)), ct);
     }
