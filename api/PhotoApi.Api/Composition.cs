@@ -40,7 +40,6 @@ public static class Composition
         services.AddSingleton<Access.AccessPolicy>();
         services.AddSingleton<Access.GuestLinks>();
         services.AddSingleton<Features.Assets.MediaSigner>();
-        services.AddSingleton<Features.Assets.MediaAccess>();
         services.AddSingleton<Features.Assets.AssetViews>();
         services.AddSingleton<Features.Assets.AssetIngest>();
 

@@ -59,6 +59,14 @@ public sealed class AccessAttribute : Attribute
 
     private readonly Permission? _seenWith;
 
+    /// <summary>
+    /// A media route (anonymous to the authentication step) where a signed URL the API handed out stands in for sign-in:
+    /// with <c>exp</c> and <c>sig</c>, the <see cref="AccessStage"/> checks the signature for exactly the route's asset and
+    /// the variant the request names (<see cref="ISignedMediaRequest"/>); without them, the caller must be signed in with
+    /// the photo-library privilege, and the declared permission is enforced as for any other route.
+    /// </summary>
+    public bool SignedUrls { get; init; }
+
     /// <summary>Whether <see cref="SeenWith"/> was given.</summary>
     public bool DistinguishesRole => _seenWith is not null;
 }

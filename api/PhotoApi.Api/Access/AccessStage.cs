@@ -9,7 +9,7 @@ namespace PhotoApi.Api.Access;
 /// for that permission on that id, and the handler runs only if it is granted. A route id that is not a uuid is answered
 /// like one that does not exist.
 /// </summary>
-public sealed class AccessStage : IGlobalPreProcessor
+public sealed partial class AccessStage : IGlobalPreProcessor
 {
     public async Task PreProcessAsync(IPreProcessorContext context, CancellationToken ct)
     {
@@ -21,12 +21,43 @@ public sealed class AccessStage : IGlobalPreProcessor
         var raw = http.Request.RouteValues[parameter]?.ToString();
         if (!Guid.TryParse(raw, out var id)) throw Infrastructure.Errors.ApiException.NotFound(access.What);
 
+        if (access.SignedUrls && await SignedUrlAsync(http, context.Request as ISignedMediaRequest, id, ct)) return;
+
         var policy = http.RequestServices.GetRequiredService<AccessPolicy>();
         var principal = http.Principal();
         if (access.DistinguishesRole)
             await policy.EnsureRoleAsync(principal, access.Permissions[0], id, access.SeenWith, access.What, ct);
         else
             await policy.EnsureAsync(principal, access.Permissions[0], id, ct, access.What);
+    }
+}
+
+/// <summary>The signed-URL principal: anyone holding a valid signature for exactly this asset and variant.</summary>
+public sealed partial class AccessStage
+{
+    /// <summary>
+    /// True when the request carries a valid signed URL for <paramref name="assetId"/> (nothing else is asked then); a
+    /// bad or expired one is refused before the asset is even looked up. Without a signature the caller must be signed
+    /// in with the photo-library privilege, and the route's permission is checked as for any signed-in route.
+    /// </summary>
+    private static async Task<bool> SignedUrlAsync(HttpContext http, ISignedMediaRequest? request, Guid assetId, CancellationToken ct)
+    {
+        if (request is null) throw new InvalidOperationException($"{http.GetEndpoint()?.DisplayName} takes signed URLs but its request is no {nameof(ISignedMediaRequest)}.");
+        if (request.Exp is not null || request.Sig is not null)
+        {
+            var signer = http.RequestServices.GetRequiredService<Features.Assets.MediaSigner>();
+            if (request.Exp is null || request.Sig is null || !await signer.VerifyAsync(assetId, request.SignedVariant, request.Exp.Value, request.Sig, ct))
+                throw new Infrastructure.Errors.ApiException(403, Contracts.ErrorCodes.MediaLinkInvalid,
+                    "This media link is invalid or has expired. Ask the API for a fresh one.");
+            return true;
+        }
+        if (http.User.Identity?.IsAuthenticated != true)
+            throw new Infrastructure.Errors.ApiException(401, Contracts.ErrorCodes.Unauthenticated,
+                "Sign in, or use the signed URL the API returned for this asset.");
+        if (http.User.FindFirst(Infrastructure.Auth.Claims.PhotoLibrary)?.Value != "true")
+            throw new Infrastructure.Errors.ApiException(403, Contracts.ErrorCodes.PhotoLibraryDenied,
+                "An administrator has not given you access to the photo library.");
+        return false;
     }
 }
 

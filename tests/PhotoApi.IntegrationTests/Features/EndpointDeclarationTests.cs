@@ -89,6 +89,18 @@ public sealed class EndpointDeclarationTests(ApiFactory api) : IClassFixture<Api
     }
 
     [Fact]
+    public void Routes_that_take_signed_urls_are_anonymous_route_bound_media_reads()
+    {
+        var signed = Endpoints().Where(s => s.Access!.SignedUrls).ToList();
+        Assert.Equal(["DownloadAssetEndpoint", "GetAssetThumbnailEndpoint"], signed.Select(s => s.Type.Name).Order());
+        foreach (var s in signed)
+        {
+            Assert.True(s.Anonymous && s.Access!.On is not null, $"{s.Type.Name} takes signed URLs, so it must be anonymous and name its asset id.");
+            Assert.True(typeof(ISignedMediaRequest).IsAssignableFrom(s.Definition.ReqDtoType), $"{s.Type.Name}'s request does not say which variant it reads.");
+        }
+    }
+
+    [Fact]
     public void Route_bound_declarations_name_a_parameter_of_their_route()
     {
         foreach (var s in Endpoints().Where(s => s.Access!.On is not null))

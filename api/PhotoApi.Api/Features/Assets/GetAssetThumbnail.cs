@@ -9,13 +9,15 @@ using PhotoApi.Persistence.Blobs;
 
 namespace PhotoApi.Api.Features.Assets;
 
-public sealed class GetAssetThumbnailRequest
+public sealed class GetAssetThumbnailRequest : ISignedMediaRequest
 {
     public Guid Id { get; set; }
     /// <summary><c>small</c> (250 px WebP, default) or <c>preview</c> (1440 px JPEG).</summary>
     [QueryParam] public string? Size { get; set; }
     [QueryParam] public long? Exp { get; set; }
     [QueryParam] public string? Sig { get; set; }
+
+    public string SignedVariant => Size == "preview" ? "preview" : "thumbnail";
 }
 
 public sealed class GetAssetThumbnailValidator : Validator<GetAssetThumbnailRequest>
@@ -25,20 +27,19 @@ public sealed class GetAssetThumbnailValidator : Validator<GetAssetThumbnailRequ
 }
 
 /// <summary>A derivative: the 250 px WebP thumbnail or the 1440 px JPEG preview, made by the worker with no metadata in it.</summary>
-[Access(Permission.AssetView)]
-public sealed class GetAssetThumbnailEndpoint(NpgsqlDataSource db, IBlobStore blobs, MediaAccess access) : Endpoint<GetAssetThumbnailRequest>
+[Access(Permission.AssetView, On = "id", What = "The asset", SignedUrls = true)]
+public sealed class GetAssetThumbnailEndpoint(NpgsqlDataSource db, IBlobStore blobs) : Endpoint<GetAssetThumbnailRequest>
 {
     public override void Configure()
     {
         Get("assets/{id}/thumbnail");
-        AllowAnonymous(); // a signed URL stands in for sign-in; MediaAccess decides
+        AllowAnonymous(); // a signed URL stands in for sign-in; the access stage decides
         Description(d => d.WithName("getAssetThumbnail").ClearDefaultProduces(200).Produces<Stream>(200, "image/webp", "image/jpeg").Produces(304));
     }
 
     public override async Task HandleAsync(GetAssetThumbnailRequest req, CancellationToken ct)
     {
         var preview = req.Size == "preview";
-        await access.EnsureAsync(HttpContext, req.Id, preview ? "preview" : "thumbnail", req.Exp, req.Sig, Permission.AssetView, ct);
         await using var conn = await db.OpenConnectionAsync(ct);
         var asset = await AssetQueries.GetOneAsync(conn, req.Id, ct);
         await conn.CloseAsync();
