@@ -13,7 +13,7 @@ public sealed class DownloadAssetRequest : ISignedMediaRequest
     [QueryParam] public long? Exp { get; set; }
     [QueryParam] public string? Sig { get; set; }
 
-    public string SignedVariant => "original";
+    string ISignedMediaRequest.SignedVariant => "original";
 }
 
 /// <summary>The original bytes, with HTTP Range (206), a strong ETag (the SHA-256) and conditional requests (304).</summary>

@@ -17,7 +17,7 @@ public sealed class GetAssetThumbnailRequest : ISignedMediaRequest
     [QueryParam] public long? Exp { get; set; }
     [QueryParam] public string? Sig { get; set; }
 
-    public string SignedVariant => Size == "preview" ? "preview" : "thumbnail";
+    string ISignedMediaRequest.SignedVariant => Size == "preview" ? "preview" : "thumbnail";
 }
 
 public sealed class GetAssetThumbnailValidator : Validator<GetAssetThumbnailRequest>
