@@ -7,7 +7,7 @@ namespace PhotoApi.Api.Access;
 /// The pipeline stage for link guests: when a <see cref="AccessScope.Guest"/> declaration names the route parameter
 /// holding a share link's key (<see cref="AccessAttribute.Link"/>), this stage resolves the link once through
 /// <see cref="GuestLinks"/> and enforces what the route declares it needs (<see cref="LinkNeeds"/>: unlocked, downloads,
-/// uploads), before the handler runs. The handler reads the result with <see cref="LinkGuestExtensions.LinkGuest"/>;
+/// uploads; for a photo request's key, that it accepts files), before the handler runs. The handler reads the result with <see cref="LinkGuestExtensions.LinkGuest"/>;
 /// what it checks per asset (shown by the link, visible, the caller's own rights) it still checks itself.
 /// </summary>
 public sealed class LinkStage : IGlobalPreProcessor
@@ -22,6 +22,11 @@ public sealed class LinkStage : IGlobalPreProcessor
         var key = http.Request.RouteValues[parameter]?.ToString() ?? "";
         var links = http.RequestServices.GetRequiredService<GuestLinks>();
         var needs = access.LinkNeeds;
+        if (needs.HasFlag(LinkNeeds.PhotoRequest))
+        {
+            http.Items[LinkGuestExtensions.RequestKey] = await links.PhotoRequestAsync(http, key, open: needs.HasFlag(LinkNeeds.Open), ct);
+            return;
+        }
         var guest = needs.HasFlag(LinkNeeds.Unlocked) ? await links.UnlockedShareAsync(http, key, ct) : await links.OpenShareAsync(http, key, ct);
         if (needs.HasFlag(LinkNeeds.Download) && !guest.Link.AllowDownload)
             throw new Infrastructure.Errors.ApiException(403, ErrorCodes.ShareDownloadDisabled, "The owner of this link does not allow downloads.");
@@ -39,10 +44,18 @@ public sealed record LinkGuest(ShareLink Link, string? Token, bool Unlocked);
 public static class LinkGuestExtensions
 {
     internal static readonly object Key = new();
+    internal static readonly object RequestKey = new();
 
     /// <summary>The link the <see cref="LinkStage"/> resolved for this route (which must declare <see cref="AccessAttribute.Link"/>).</summary>
     public static LinkGuest LinkGuest(this HttpContext http) =>
         http.Items.TryGetValue(Key, out var guest) && guest is LinkGuest g
             ? g
-            : throw new InvalidOperationException("This route does not declare its link parameter: the link stage did not resolve a link for it.");
+            : throw NotResolved();
+
+    /// <summary>The photo request the <see cref="LinkStage"/> resolved for this route (declared <see cref="LinkNeeds.PhotoRequest"/>).</summary>
+    public static PhotoRequestLink RequestGuest(this HttpContext http) =>
+        http.Items.TryGetValue(RequestKey, out var link) && link is PhotoRequestLink r ? r : throw NotResolved();
+
+    private static InvalidOperationException NotResolved() =>
+        new("This route does not declare its link parameter: the link stage did not resolve a link for it.");
 }
