@@ -89,6 +89,7 @@ public static class Composition
                     throw new InvalidOperationException($"{ep.EndpointType.Name} names a route id but asks the policy nothing.");
                 ep.Metadata(access);
                 ep.PreProcessors(Order.Before, new Access.AccessStage());
+                ep.PreProcessors(Order.Before, new Access.LinkStage());
                 // The photo-library privilege, failing closed: every signed-in route needs it unless it is declared as an
                 // account/directory route. Anonymous routes that ask the policy (signed media URLs) check it themselves.
                 if (access.Scope is Access.AccessScope.Policy or Access.AccessScope.Caller && ep.AnonymousVerbs is not { Length: > 0 })

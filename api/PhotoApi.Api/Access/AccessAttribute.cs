@@ -69,4 +69,14 @@ public sealed class AccessAttribute : Attribute
 
     /// <summary>Whether <see cref="SeenWith"/> was given.</summary>
     public bool DistinguishesRole => _seenWith is not null;
+
+    /// <summary>
+    /// For a <see cref="AccessScope.Guest"/> route: the route parameter holding the share link's key (e.g. <c>key</c>).
+    /// When set, the <see cref="LinkStage"/> resolves the link once, enforces <see cref="LinkNeeds"/>, and hands the
+    /// handler the result (<c>HttpContext.LinkGuest()</c>).
+    /// </summary>
+    public string? Link { get; init; }
+
+    /// <summary>With <see cref="Link"/>: what the route needs of the link.</summary>
+    public LinkNeeds LinkNeeds { get; init; }
 }

@@ -83,17 +83,29 @@ public sealed partial class GuestLinks(NpgsqlDataSource db, Throttle throttle, I
 
     /// <summary>
     /// <see cref="ShareAsync"/>, and for a password-protected link a valid unlock token too (401
-    /// <c>share.password_required</c> without one). Every guest route that shows or takes anything goes through here.
+    /// <c>share.password_required</c> without one). Every guest route that shows or takes anything goes through here
+    /// (the <see cref="LinkStage"/> calls it for routes that declare <see cref="LinkNeeds.Unlocked"/>).
     /// </summary>
-    public async Task<(ShareLink Link, string? Token)> UnlockedShareAsync(HttpContext context, string key, CancellationToken ct)
+    public async Task<LinkGuest> UnlockedShareAsync(HttpContext context, string key, CancellationToken ct)
+    {
+        var guest = await OpenShareAsync(context, key, ct);
+        return guest.Unlocked ? guest : throw PasswordRequired();
+    }
+
+    /// <summary>
+    /// <see cref="ShareAsync"/>, and whether the caller has it unlocked: no password needed, or a valid unlock token
+    /// presented (then returned with it). A locked link is not refused here: its page still says that it needs a password.
+    /// </summary>
+    public async Task<LinkGuest> OpenShareAsync(HttpContext context, string key, CancellationToken ct)
     {
         var link = await ShareAsync(context, key, ct);
-        if (!await NeedsPasswordAsync(context, link, ct)) return (link, null);
+        if (!await NeedsPasswordAsync(context, link, ct)) return new(link, null, Unlocked: true);
         var token = PresentedToken(context);
-        if (token is null || !await TokenValidAsync(link, token, ct))
-            throw new ApiException(401, ErrorCodes.SharePasswordRequired, "This link is protected by a password. Unlock it first.");
-        return (link, token);
+        return token is not null && await TokenValidAsync(link, token, ct) ? new(link, token, Unlocked: true) : new(link, null, Unlocked: false);
     }
+
+    public static ApiException PasswordRequired() =>
+        new(401, ErrorCodes.SharePasswordRequired, "This link is protected by a password. Unlock it first.");
 
     /// <summary>
     /// Checks a link password and returns an unlock token. A wrong password and a key that opens nothing get the same 401

@@ -107,4 +107,19 @@ public sealed class EndpointDeclarationTests(ApiFactory api) : IClassFixture<Api
             Assert.True(s.Route.Contains("{" + s.Access!.On + "}", StringComparison.Ordinal),
                 $"{s.Type.Name} declares its permission on '{s.Access.On}', which is not a parameter of {s.Route}.");
     }
+
+    [Fact]
+    public void Guest_routes_name_their_link_parameter_for_the_link_stage()
+    {
+        var guests = Endpoints().Where(s => s.Access!.Scope == AccessScope.Guest).ToList();
+        Assert.True(guests.Count > 5, $"Only {guests.Count} guest endpoints found: the scan is broken.");
+        foreach (var s in guests.Where(s => s.Type.Name != "UnlockPublicShareEndpoint")) // it takes a password: its own flow
+        {
+            Assert.True(s.Access!.Link is not null, $"{s.Type.Name} ({s.Route}) is a guest route but does not declare its link parameter.");
+            Assert.True(s.Route.Contains("{" + s.Access.Link + "}", StringComparison.Ordinal),
+                $"{s.Type.Name} declares its link key in '{s.Access.Link}', which is not a parameter of {s.Route}.");
+        }
+        var misplaced = Endpoints().Where(s => s.Access!.Link is not null && s.Access.Scope != AccessScope.Guest).Select(s => s.Type.Name).ToList();
+        Assert.True(misplaced.Count == 0, $"Only guest routes name a link parameter: {string.Join(", ", misplaced)}");
+    }
 }

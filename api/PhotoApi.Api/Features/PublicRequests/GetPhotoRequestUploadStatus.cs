@@ -14,8 +14,8 @@ public sealed class PhotoRequestUploadStatusRequest
 }
 
 /// <summary>The status of one file a guest sent, for them to poll. Works while the request exists, even once it is closed.</summary>
-[Access(AccessScope.Guest)]
-public sealed class GetPhotoRequestUploadStatusEndpoint(NpgsqlDataSource db, GuestLinks links) : Endpoint<PhotoRequestUploadStatusRequest, PhotoRequestUploadStatus>
+[Access(AccessScope.Guest, Link = "key", LinkNeeds = LinkNeeds.PhotoRequest)]
+public sealed class GetPhotoRequestUploadStatusEndpoint(NpgsqlDataSource db) : Endpoint<PhotoRequestUploadStatusRequest, PhotoRequestUploadStatus>
 {
     private const string StatusSql = """
         SELECT id, file_name, size_bytes, status, failure_reason FROM photo_request_uploads WHERE id = @uploadId AND request_id = @requestId
@@ -30,7 +30,7 @@ public sealed class GetPhotoRequestUploadStatusEndpoint(NpgsqlDataSource db, Gue
 
     public override async Task HandleAsync(PhotoRequestUploadStatusRequest req, CancellationToken ct)
     {
-        var link = await links.PhotoRequestAsync(HttpContext, req.Key, open: false, ct);
+        var link = HttpContext.RequestGuest();
         await using var conn = await db.OpenConnectionAsync(ct);
         var status = await conn.QuerySingleOrDefaultAsync<PhotoRequestUploadStatus>(new CommandDefinition(StatusSql,
             new { uploadId = req.UploadId, requestId = link.Id }, cancellationToken: ct)) ?? throw ApiException.NotFound("The upload");

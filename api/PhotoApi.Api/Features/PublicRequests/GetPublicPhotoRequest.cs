@@ -27,7 +27,7 @@ public sealed record PublicPhotoRequestResponse(string Subject, string Descripti
 /// The public page of a photo request. An unknown key is 404 <c>request.not_found</c> (counted per IP: too many and the IP
 /// is throttled); a disabled or expired request is 410 with its reason, so the guest knows not to try again.
 /// </summary>
-[Access(AccessScope.Guest)]
+[Access(AccessScope.Guest, Link = "key", LinkNeeds = LinkNeeds.PhotoRequest | LinkNeeds.Open)]
 public sealed class GetPublicPhotoRequestEndpoint(NpgsqlDataSource db, GuestLinks links, MediaSigner signer, IConfiguration configuration)
     : Endpoint<PublicPhotoRequestKey, PublicPhotoRequestResponse>
 {
@@ -52,7 +52,7 @@ public sealed class GetPublicPhotoRequestEndpoint(NpgsqlDataSource db, GuestLink
 
     public override async Task HandleAsync(PublicPhotoRequestKey req, CancellationToken ct)
     {
-        var link = await links.PhotoRequestAsync(HttpContext, req.Key, open: true, ct);
+        var link = HttpContext.RequestGuest();
         PublicRequestAlbum? album = null;
         if (await links.SharedRequestAlbumAsync(link, ct) is { } shared)
         {

@@ -29,7 +29,7 @@ public sealed record UploadToPhotoRequestResponse(IReadOnlyList<PhotoRequestUplo
 /// taken (415 <c>upload.unsupported_type</c> otherwise). All or nothing: the files are recorded only once the whole body
 /// has arrived and every file passed, then each gets an id and a worker job that stores a clean copy. Throttled per IP.
 /// </summary>
-[Access(AccessScope.Guest)]
+[Access(AccessScope.Guest, Link = "key", LinkNeeds = LinkNeeds.PhotoRequest | LinkNeeds.Open)]
 public sealed class UploadToPhotoRequestEndpoint(NpgsqlDataSource db, IBlobStore blobs, GuestLinks links, IJobQueue jobs, Throttle throttle,
     IOptions<ThrottlingOptions> throttling, IConfiguration configuration) : Endpoint<PublicPhotoRequestKey, UploadToPhotoRequestResponse>
 {
@@ -51,7 +51,7 @@ public sealed class UploadToPhotoRequestEndpoint(NpgsqlDataSource db, IBlobStore
 
     public override async Task HandleAsync(PublicPhotoRequestKey req, CancellationToken ct)
     {
-        var link = await links.PhotoRequestAsync(HttpContext, req.Key, open: true, ct);
+        var link = HttpContext.RequestGuest();
         var (folderId, albumId) = await links.RequestTargetsAsync(link, ct);
         var maxBytes = (link.MaxFileSizeMb ?? PublicRequestLimits.ServerMaxMb(configuration)) * 1024L * 1024;
         var received = new List<Received>();

@@ -4,9 +4,7 @@ using Npgsql;
 using PhotoApi.Api.Access;
 using PhotoApi.Api.Features.Assets;
 using PhotoApi.Api.Infrastructure.Auth;
-using PhotoApi.Api.Infrastructure.Errors;
 using PhotoApi.Api.Infrastructure.Jobs;
-using PhotoApi.Contracts;
 using PhotoApi.Persistence.Blobs;
 
 namespace PhotoApi.Api.Features.PublicShares;
@@ -23,7 +21,7 @@ public sealed class PublicShareOriginalRequest
 /// A shared asset's original, through the link, where the owner allows downloads (HTTP Range supported). Where the link
 /// hides metadata, a copy without it instead (<see cref="CleanOriginals"/>), never the original itself.
 /// </summary>
-[Access(AccessScope.Guest, Permission.AssetDownload)]
+[Access(AccessScope.Guest, Permission.AssetDownload, Link = "key", LinkNeeds = LinkNeeds.Unlocked | LinkNeeds.Download)]
 public sealed class DownloadPublicShareAssetEndpoint(NpgsqlDataSource db, IBlobStore blobs, GuestLinks links, MediaSigner signer, IJobQueue jobs)
     : Endpoint<PublicShareOriginalRequest>
 {
@@ -37,11 +35,9 @@ public sealed class DownloadPublicShareAssetEndpoint(NpgsqlDataSource db, IBlobS
 
     public override async Task HandleAsync(PublicShareOriginalRequest req, CancellationToken ct)
     {
-        var (link, _) = await links.UnlockedShareAsync(HttpContext, req.Key, ct);
+        var link = HttpContext.LinkGuest().Link;
         using var ids = await GuestIds.ForAsync(signer, link, ct);
         var asset = await PublicAssets.RequireAsync(HttpContext, db, links, link, ids, req.AssetId, ct);
-        if (!link.AllowDownload)
-            throw new ApiException(403, ErrorCodes.ShareDownloadDisabled, "The owner of this link does not allow downloads.");
         await links.EnsureCallerMayAsync(HttpContext, link, Permission.AssetDownload, asset.Id, ct);
         // Without metadata, the copy the worker made without it (409 until it is ready).
         var clean = link.ShowMetadata ? null : await CleanOriginals.RequireAsync(db, jobs, asset, ct);

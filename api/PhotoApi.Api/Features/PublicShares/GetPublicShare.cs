@@ -2,8 +2,6 @@ using Dapper;
 using FastEndpoints;
 using Npgsql;
 using PhotoApi.Api.Access;
-using PhotoApi.Api.Infrastructure.Errors;
-using PhotoApi.Contracts;
 
 namespace PhotoApi.Api.Features.PublicShares;
 
@@ -17,7 +15,7 @@ public sealed record PublicShareResponse(bool PasswordRequired, bool Unlocked, s
     string? OwnerDisplayName, int? AssetCount, bool? AllowDownload, bool? AllowUpload, bool? ShowMetadata, DateTime? ExpiresAt);
 
 /// <summary>The public page of a share link; counts a view for the owner once the contents are shown.</summary>
-[Access(AccessScope.Guest)]
+[Access(AccessScope.Guest, Link = "key")]
 public sealed class GetPublicShareEndpoint(NpgsqlDataSource db, GuestLinks links) : Endpoint<PublicShareKey, PublicShareResponse>
 {
     private static readonly string CountSql = $"SELECT count(*)::int FROM ({GuestLinks.LinkMembers}) m";
@@ -31,12 +29,8 @@ public sealed class GetPublicShareEndpoint(NpgsqlDataSource db, GuestLinks links
 
     public override async Task HandleAsync(PublicShareKey req, CancellationToken ct)
     {
-        ShareLink link;
-        try
-        {
-            (link, _) = await links.UnlockedShareAsync(HttpContext, req.Key, ct);
-        }
-        catch (ApiException e) when (e.Code == ErrorCodes.SharePasswordRequired)
+        var (link, _, unlocked) = HttpContext.LinkGuest();
+        if (!unlocked)
         {
             await Send.OkAsync(new PublicShareResponse(true, false, null, null, null, null, null, null, null, null, null), ct);
             return;

@@ -27,7 +27,7 @@ public sealed class PublicShareThumbnailValidator : Validator<PublicShareThumbna
 }
 
 /// <summary>A shared asset's thumbnail or preview (made without metadata), through the link.</summary>
-[Access(AccessScope.Guest)]
+[Access(AccessScope.Guest, Link = "key", LinkNeeds = LinkNeeds.Unlocked)]
 public sealed class GetPublicShareThumbnailEndpoint(NpgsqlDataSource db, IBlobStore blobs, GuestLinks links, MediaSigner signer) : Endpoint<PublicShareThumbnailRequest>
 {
     public override void Configure()
@@ -39,7 +39,7 @@ public sealed class GetPublicShareThumbnailEndpoint(NpgsqlDataSource db, IBlobSt
 
     public override async Task HandleAsync(PublicShareThumbnailRequest req, CancellationToken ct)
     {
-        var (link, _) = await links.UnlockedShareAsync(HttpContext, req.Key, ct);
+        var link = HttpContext.LinkGuest().Link;
         using var ids = await GuestIds.ForAsync(signer, link, ct);
         var asset = await PublicAssets.RequireAsync(HttpContext, db, links, link, ids, req.AssetId, ct);
         var preview = req.Size == "preview";

@@ -20,7 +20,7 @@ public sealed class ListPublicShareAssetsValidator : Validator<ListPublicShareAs
 }
 
 /// <summary>What the link shows, newest first (never the trash).</summary>
-[Access(AccessScope.Guest)]
+[Access(AccessScope.Guest, Link = "key", LinkNeeds = LinkNeeds.Unlocked)]
 public sealed class ListPublicShareAssetsEndpoint(NpgsqlDataSource db, GuestLinks links, MediaSigner signer) : Endpoint<ListPublicShareAssetsRequest, Page<PublicAssetResponse>>
 {
     private static readonly string ListSql = $"""
@@ -40,7 +40,7 @@ public sealed class ListPublicShareAssetsEndpoint(NpgsqlDataSource db, GuestLink
 
     public override async Task HandleAsync(ListPublicShareAssetsRequest req, CancellationToken ct)
     {
-        var (link, token) = await links.UnlockedShareAsync(HttpContext, req.Key, ct);
+        var (link, token, _) = HttpContext.LinkGuest();
         using var ids = await GuestIds.ForAsync(signer, link, ct);
         var (afterTakenAt, afterId) = ids.ParseCursor(req.Cursor);
         var limit = req.Limit();

@@ -24,7 +24,7 @@ public sealed class UploadToPublicShareForm
 /// A guest adds a file to a link that allows uploads: streamed like any upload, owned by (and counted against) the
 /// link's owner, added to the shared album or selection, and processed by the worker like any upload.
 /// </summary>
-[Access(AccessScope.Guest, Permission.AlbumAddAssets, Permission.FolderUpload)]
+[Access(AccessScope.Guest, Permission.AlbumAddAssets, Permission.FolderUpload, Link = "key", LinkNeeds = LinkNeeds.Unlocked | LinkNeeds.Upload)]
 public sealed class UploadToPublicShareEndpoint(NpgsqlDataSource db, IBlobStore blobs, GuestLinks links, AssetIngest ingest, Throttle throttle,
     IOptions<ThrottlingOptions> throttling, IConfiguration configuration, MediaSigner signer) : Endpoint<PublicShareKey, UploadAssetResponse>
 {
@@ -40,9 +40,7 @@ public sealed class UploadToPublicShareEndpoint(NpgsqlDataSource db, IBlobStore 
 
     public override async Task HandleAsync(PublicShareKey req, CancellationToken ct)
     {
-        var (link, _) = await links.UnlockedShareAsync(HttpContext, req.Key, ct);
-        if (!link.AllowUpload || !await links.OwnerMayUploadAsync(link, ct))
-            throw new ApiException(403, ErrorCodes.ShareUploadDisabled, "The owner of this link does not allow uploads.");
+        var link = HttpContext.LinkGuest().Link;
         if (link.AlbumKind == Albums.AlbumKinds.Conditional)
             throw new ApiException(409, ErrorCodes.AlbumNotManual, "This album is filled by its conditions; files cannot be added to it.");
         if (link.FolderId is { } targetFolder) await links.EnsureCallerMayAsync(HttpContext, link, Permission.FolderUpload, targetFolder, ct);
