@@ -136,7 +136,7 @@ public sealed partial class GuestLinks(NpgsqlDataSource db, Throttle throttle, I
     /// </summary>
     private async Task<bool> NeedsPasswordAsync(HttpContext context, ShareLink link, CancellationToken ct) =>
         link.PasswordRequired && (link.Privacy == "public" ||
-                                  link.FolderId is not null && await policy.SharedSpaceLevelAsync(Principal.Of(context.User), ct) != "full");
+                                  link.FolderId is not null && await policy.SharedSpaceLevelAsync(context.Principal(), ct) != "full");
 
     /// <summary>
     /// A folder link shows only what its owner still may see: rights change after a link is made (Shared Space turned
@@ -169,7 +169,7 @@ public sealed partial class GuestLinks(NpgsqlDataSource db, Throttle throttle, I
     public async Task<HashSet<Guid>> VisibleAsync(HttpContext context, ShareLink link, IReadOnlyList<Guid> ids, CancellationToken ct)
     {
         var visible = await policy.AllowedAsync(new Principal(link.OwnerId, link.OwnerIsAdmin), Permission.AssetView, ids, ct);
-        if (link.Privacy != "public") visible.IntersectWith(await policy.AllowedAsync(Principal.Of(context.User), Permission.AssetView, ids, ct));
+        if (link.Privacy != "public") visible.IntersectWith(await policy.AllowedAsync(context.Principal(), Permission.AssetView, ids, ct));
         return visible;
     }
 
@@ -186,7 +186,7 @@ public sealed partial class GuestLinks(NpgsqlDataSource db, Throttle throttle, I
             throw new ApiException(403, ErrorCodes.ShareDownloadDisabled, "The owner of this link may not download this file.");
         if (link.Privacy == "public") return;
         var seenWith = permission is Permission.AssetDownload ? Permission.AssetView : permission is Permission.FolderUpload ? Permission.FolderView : Permission.AlbumView;
-        await policy.EnsureRoleAsync(Principal.Of(context.User), permission, id, seenWith, "The link's contents", ct);
+        await policy.EnsureRoleAsync(context.Principal(), permission, id, seenWith, "The link's contents", ct);
     }
 
     /// <summary>Counts a view or a download of the link, for its owner.</summary>
@@ -209,7 +209,7 @@ public sealed partial class GuestLinks(NpgsqlDataSource db, Throttle throttle, I
     private async Task<bool> SignedInMayOpenAsync(HttpContext context, ShareLink link, CancellationToken ct)
     {
         if (context.User.Identity?.IsAuthenticated != true || context.User.FindFirst(Claims.PhotoLibrary)?.Value != "true") return false;
-        var principal = Principal.Of(context.User);
+        var principal = context.Principal();
         if (link.Privacy == "full_access_only") return await policy.SharedSpaceLevelAsync(principal, ct) == "full";
         await using var conn = await db.OpenConnectionAsync(ct);
         return await conn.ExecuteScalarAsync<bool>(new CommandDefinition(OwnerOrInviteeSql, new { shareId = link.Id, userId = principal.UserId }, cancellationToken: ct));

@@ -58,7 +58,7 @@ public sealed class CreateAlbumEndpoint(NpgsqlDataSource db, AccessPolicy policy
 
     public override async Task HandleAsync(CreateAlbumRequest req, CancellationToken ct)
     {
-        var principal = Principal.Of(User);
+        var principal = HttpContext.Principal();
         await AlbumStore.EnsureConditionFoldersAsync(policy, principal, req.Conditions, ct);
         if (req.AssetIds is { Length: > 0 } assetIds) await policy.EnsureAsync(principal, Permission.AssetShare, assetIds, ct, "An asset");
 

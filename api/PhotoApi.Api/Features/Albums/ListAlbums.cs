@@ -47,7 +47,7 @@ public sealed class ListAlbumsEndpoint(NpgsqlDataSource db) : Endpoint<ListAlbum
         await using var conn = await db.OpenConnectionAsync(ct);
         var rows = (await conn.QueryAsync<AlbumStore.Row>(new CommandDefinition(ListSql, new
         {
-            userId = Principal.Of(User).UserId, scope = req.Scope ?? "all", after = req.After(), take = req.Limit() + 1,
+            userId = HttpContext.Principal().UserId, scope = req.Scope ?? "all", after = req.After(), take = req.Limit() + 1,
         }, cancellationToken: ct))).AsList();
         await Send.OkAsync(rows.Select(r => r.ToResponse()).ToList().ToPage(req.Limit(), a => a.Id), ct);
     }

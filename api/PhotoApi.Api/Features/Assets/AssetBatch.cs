@@ -22,11 +22,11 @@ public sealed record AssetIdsResponse(IReadOnlyList<Guid> Ids);
 /// <summary>Asks the policy about every id (all or nothing), then runs one UPDATE … WHERE id = ANY(@ids) RETURNING id.</summary>
 internal static class AssetBatch
 {
-    public static async Task<AssetIdsResponse> UpdateAsync(NpgsqlDataSource db, AccessPolicy policy, System.Security.Claims.ClaimsPrincipal user,
+    public static async Task<AssetIdsResponse> UpdateAsync(NpgsqlDataSource db, AccessPolicy policy, Principal principal,
         Permission permission, string sql, Guid[] ids, CancellationToken ct)
     {
         var distinct = ids.Distinct().ToArray();
-        await policy.EnsureAsync(Principal.Of(user), permission, distinct, ct, "An asset");
+        await policy.EnsureAsync(principal, permission, distinct, ct, "An asset");
         await using var conn = await db.OpenConnectionAsync(ct);
         var changed = await conn.QueryAsync<Guid>(new CommandDefinition(sql, new { ids = distinct }, cancellationToken: ct));
         return new AssetIdsResponse(changed.AsList());

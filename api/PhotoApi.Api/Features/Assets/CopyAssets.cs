@@ -20,7 +20,7 @@ public sealed class CopyAssetsEndpoint(NpgsqlDataSource db, AccessPolicy policy,
 
     public override async Task HandleAsync(MoveAssetsRequest req, CancellationToken ct)
     {
-        var principal = Principal.Of(User);
+        var principal = HttpContext.Principal();
         var ids = req.Ids.Distinct().ToArray();
         var copyable = await Folders.CopyMoveRules.CopyableAssetsAsync(policy, principal, ids, ct);
         if (ids.Any(id => !copyable.Contains(id))) throw ApiException.NotFound("An asset");

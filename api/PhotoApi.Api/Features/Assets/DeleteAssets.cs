@@ -19,5 +19,5 @@ public sealed class DeleteAssetsEndpoint(NpgsqlDataSource db, AccessPolicy polic
     }
 
     public override async Task HandleAsync(AssetIdsRequest req, CancellationToken ct) =>
-        await Send.OkAsync(await AssetBatch.UpdateAsync(db, policy, User, Permission.AssetDelete, TrashSql, req.Ids, ct), ct);
+        await Send.OkAsync(await AssetBatch.UpdateAsync(db, policy, HttpContext.Principal(), Permission.AssetDelete, TrashSql, req.Ids, ct), ct);
 }

@@ -43,7 +43,7 @@ public sealed class DownloadArchiveEndpoint(NpgsqlDataSource db, IBlobStore blob
 
     public override async Task HandleAsync(DownloadArchiveRequest req, CancellationToken ct)
     {
-        var principal = Principal.Of(User);
+        var principal = HttpContext.Principal();
         List<AssetRow> assets;
         if (req.AlbumId is { } albumId)
         {

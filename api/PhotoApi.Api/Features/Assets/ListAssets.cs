@@ -83,7 +83,7 @@ public sealed class ListAssetsEndpoint(NpgsqlDataSource db, AccessPolicy policy,
 
     public override async Task HandleAsync(ListAssetsRequest req, CancellationToken ct)
     {
-        var principal = Principal.Of(User);
+        var principal = HttpContext.Principal();
         if (req.FolderId is { } folderId) await policy.EnsureAsync(principal, Permission.FolderView, folderId, ct, "The folder");
         if (req.AlbumId is { } albumId) await policy.EnsureAsync(principal, Permission.AlbumView, albumId, ct, "The album");
         if (req.PartnerId is { } partnerId) await policy.EnsureAsync(principal, Permission.PartnerLibraryView, partnerId, ct, "The partner");

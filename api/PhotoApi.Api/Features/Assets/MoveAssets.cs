@@ -29,7 +29,7 @@ public sealed class MoveAssetsEndpoint(NpgsqlDataSource db, AccessPolicy policy)
 
     public override async Task HandleAsync(MoveAssetsRequest req, CancellationToken ct)
     {
-        var principal = Principal.Of(User);
+        var principal = HttpContext.Principal();
         var ids = req.Ids.Distinct().ToArray();
         await policy.EnsureAsync(principal, Permission.AssetMove, ids, ct, "An asset");
         await using var conn = await db.OpenConnectionAsync(ct);

@@ -19,5 +19,5 @@ public sealed class RestoreAssetsEndpoint(NpgsqlDataSource db, AccessPolicy poli
     }
 
     public override async Task HandleAsync(AssetIdsRequest req, CancellationToken ct) =>
-        await Send.OkAsync(await AssetBatch.UpdateAsync(db, policy, User, Permission.AssetDelete, RestoreSql, req.Ids, ct), ct);
+        await Send.OkAsync(await AssetBatch.UpdateAsync(db, policy, HttpContext.Principal(), Permission.AssetDelete, RestoreSql, req.Ids, ct), ct);
 }

@@ -54,7 +54,7 @@ public sealed class UploadAssetEndpoint(NpgsqlDataSource db, IBlobStore blobs, A
 
     public override async Task HandleAsync(CancellationToken ct)
     {
-        var principal = Principal.Of(User);
+        var principal = HttpContext.Principal();
         var fields = new Dictionary<string, string>(StringComparer.Ordinal);
         string? deviceId = null;
         try

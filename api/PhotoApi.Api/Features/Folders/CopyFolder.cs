@@ -77,7 +77,7 @@ public sealed class CopyFolderEndpoint(NpgsqlDataSource db, AccessPolicy policy,
 
     public override async Task HandleAsync(CopyFolderRequest req, CancellationToken ct)
     {
-        var principal = Principal.Of(User);
+        var principal = HttpContext.Principal();
         if (!(await CopyMoveRules.CopyableFoldersAsync(policy, principal, [req.Id], ct)).Contains(req.Id)) throw ApiException.NotFound("The folder");
         await using var conn = await db.OpenConnectionAsync(ct);
         var source = await FolderStore.RequireAsync(conn, req.Id, ct);

@@ -48,7 +48,7 @@ public sealed class CreateFolderEndpoint(NpgsqlDataSource db, AccessPolicy polic
 
     public override async Task HandleAsync(CreateFolderRequest req, CancellationToken ct)
     {
-        var principal = Principal.Of(User);
+        var principal = HttpContext.Principal();
         await using var conn = await db.OpenConnectionAsync(ct);
 
         string space;

@@ -56,7 +56,7 @@ public sealed class ListFoldersEndpoint(NpgsqlDataSource db, AccessPolicy policy
 
     public override async Task HandleAsync(ListFoldersRequest req, CancellationToken ct)
     {
-        var principal = Principal.Of(User);
+        var principal = HttpContext.Principal();
         var after = FolderCursor.Decode(req.Cursor);
         await using var conn = await db.OpenConnectionAsync(ct);
 

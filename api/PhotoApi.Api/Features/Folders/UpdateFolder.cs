@@ -53,7 +53,7 @@ public sealed class UpdateFolderEndpoint(NpgsqlDataSource db, AccessPolicy polic
 
     public override async Task HandleAsync(UpdateFolderRequest req, CancellationToken ct)
     {
-        var principal = Principal.Of(User);
+        var principal = HttpContext.Principal();
         var clearCover = req.ClearCover == true;
         var changesCover = clearCover || req.CoverAssetId is not null;
         if (req.Name is not null) await policy.EnsureAsync(principal, Permission.FolderRename, req.Id, ct, "The folder");

@@ -37,7 +37,7 @@ public sealed class CreatePartnerEndpoint(NpgsqlDataSource db) : Endpoint<Create
 
     public override async Task HandleAsync(CreatePartnerRequest req, CancellationToken ct)
     {
-        var userId = Principal.Of(User).UserId;
+        var userId = HttpContext.Principal().UserId;
         if (req.UserId == userId)
             throw new ApiException(400, ErrorCodes.PartnerIsSelf, "You cannot be your own partner.", new() { ["userId"] = ["That is you."] });
         await using var conn = await db.OpenConnectionAsync(ct);

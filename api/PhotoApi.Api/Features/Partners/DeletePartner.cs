@@ -34,7 +34,7 @@ public sealed class DeletePartnerEndpoint(NpgsqlDataSource db) : Endpoint<Delete
 
     public override async Task HandleAsync(DeletePartnerRequest req, CancellationToken ct)
     {
-        var me = Principal.Of(User).UserId;
+        var me = HttpContext.Principal().UserId;
         var (ownerId, partnerId) = req.Direction == PartnerDirections.SharedWith ? (req.UserId, me) : (me, req.UserId);
         await using var conn = await db.OpenConnectionAsync(ct);
         var deleted = await conn.ExecuteAsync(new CommandDefinition(

@@ -36,7 +36,7 @@ public sealed class ListPartnersEndpoint(NpgsqlDataSource db) : Endpoint<ListPar
     public override async Task HandleAsync(ListPartnersRequest req, CancellationToken ct)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
-        var rows = await PartnerStore.ListAsync(conn, Principal.Of(User).UserId, req.Direction ?? PartnerDirections.SharedBy, null, req.After(), req.Limit() + 1, ct);
+        var rows = await PartnerStore.ListAsync(conn, HttpContext.Principal().UserId, req.Direction ?? PartnerDirections.SharedBy, null, req.After(), req.Limit() + 1, ct);
         await Send.OkAsync(rows.ToPage(req.Limit(), p => p.UserId), ct);
     }
 }

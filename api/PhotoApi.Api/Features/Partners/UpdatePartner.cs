@@ -32,7 +32,7 @@ public sealed class UpdatePartnerEndpoint(NpgsqlDataSource db) : Endpoint<Update
 
     public override async Task HandleAsync(UpdatePartnerRequest req, CancellationToken ct)
     {
-        var userId = Principal.Of(User).UserId;
+        var userId = HttpContext.Principal().UserId;
         await using var conn = await db.OpenConnectionAsync(ct);
         var updated = await conn.ExecuteAsync(new CommandDefinition(
             "UPDATE partners SET in_timeline = @inTimeline WHERE owner_id = @ownerId AND partner_id = @userId",

@@ -48,7 +48,7 @@ public sealed class CreatePhotoRequestEndpoint(NpgsqlDataSource db, AccessPolicy
 
     public override async Task HandleAsync(CreatePhotoRequestRequest req, CancellationToken ct)
     {
-        var principal = Principal.Of(User);
+        var principal = HttpContext.Principal();
         await using var conn = await db.OpenConnectionAsync(ct);
         await PhotoRequestStore.EnsureTargetsAsync(conn, policy, principal, req.FolderId, req.AlbumId, ct);
         var id = Guid.CreateVersion7();

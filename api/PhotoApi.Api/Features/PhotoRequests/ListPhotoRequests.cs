@@ -37,7 +37,7 @@ public sealed class ListPhotoRequestsEndpoint(NpgsqlDataSource db) : Endpoint<Li
     {
         await using var conn = await db.OpenConnectionAsync(ct);
         var rows = (await conn.QueryAsync<PhotoRequestResponse>(new CommandDefinition(ListSql,
-            new { userId = Principal.Of(User).UserId, after = req.After(), take = req.Limit() + 1 }, cancellationToken: ct)))
+            new { userId = HttpContext.Principal().UserId, after = req.After(), take = req.Limit() + 1 }, cancellationToken: ct)))
             .Select(r => PhotoRequestStore.WithUrl(r, HttpContext.Request)).ToList();
         await Send.OkAsync(rows.ToPage(req.Limit(), r => r.Id), ct);
     }

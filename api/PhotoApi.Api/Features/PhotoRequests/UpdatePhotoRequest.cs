@@ -65,7 +65,7 @@ public sealed class UpdatePhotoRequestEndpoint(NpgsqlDataSource db, AccessPolicy
 
     public override async Task HandleAsync(UpdatePhotoRequestRequest req, CancellationToken ct)
     {
-        var principal = Principal.Of(User);
+        var principal = HttpContext.Principal();
         await using var conn = await db.OpenConnectionAsync(ct);
         await PhotoRequestStore.EnsureTargetsAsync(conn, policy, principal, req.FolderId, req.AlbumId, ct);
         await conn.ExecuteAsync(new CommandDefinition(UpdateSql, new

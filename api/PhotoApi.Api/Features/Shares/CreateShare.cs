@@ -93,7 +93,7 @@ public sealed class CreateShareEndpoint(NpgsqlDataSource db, AccessPolicy policy
 
     public override async Task HandleAsync(CreateShareRequest req, CancellationToken ct)
     {
-        var principal = Principal.Of(User);
+        var principal = HttpContext.Principal();
         await using var conn = await db.OpenConnectionAsync(ct);
         Guid? albumId = null, folderId = null;
         string albumKind;

@@ -72,7 +72,7 @@ public sealed class ListSharedWithOthersEndpoint(NpgsqlDataSource db) : Endpoint
 
     public override async Task HandleAsync(SharingPageRequest req, CancellationToken ct)
     {
-        var (page, next) = await SharingPages.FetchAsync<Row>(db, ListSql, req, Principal.Of(User), ct);
+        var (page, next) = await SharingPages.FetchAsync<Row>(db, ListSql, req, HttpContext.Principal(), ct);
         var items = page.Select(r => new SharedWithOthersItem(r.Kind, r.ShareId, r.AlbumId, r.FolderId, r.PartnerId, r.Name, r.LinkEnabled, r.Privacy,
             r.PasswordProtected, r.ExpiresAt, r.InviteeCount, r.AssetCount, r.UpdatedAt)).ToList();
         await Send.OkAsync(new Page<SharedWithOthersItem>(items, next), ct);
