@@ -38,6 +38,7 @@ public static class Composition
         services.AddSingleton<SessionTokens>();
         services.AddSingleton<IJobQueue, HangfireJobQueue>();
         services.AddSingleton<Access.AccessPolicy>();
+        services.AddSingleton<Infrastructure.Data.ListQueries>();
         services.AddSingleton<Access.GuestLinks>();
         services.AddSingleton<Features.Assets.MediaSigner>();
         services.AddSingleton<Features.Assets.AssetViews>();

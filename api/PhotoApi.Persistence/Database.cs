@@ -15,6 +15,18 @@ public static class Database
 
     public const string ConnectionStringName = "Postgres";
 
+    /// <summary>
+    /// The pool. PostgreSQL's JIT compiler is off for its connections unless <c>Database:Jit</c> is true: it pays off on
+    /// long analytical queries, while every query here is a short OLTP one whose compile time would cost more than it saves
+    /// (bench/reads.sh measures both).
+    /// </summary>
+    public static NpgsqlDataSource DataSource(string connectionString, bool jit = false)
+    {
+        var builder = new NpgsqlDataSourceBuilder(connectionString);
+        if (!jit) builder.ConnectionStringBuilder.Options = $"{builder.ConnectionStringBuilder.Options} -c jit=off".Trim();
+        return builder.Build();
+    }
+
     /// <summary>Registers one NpgsqlDataSource (the pool), the migrator and the blob store. Connections are opened per use, never cached.</summary>
     public static IServiceCollection AddPhotoApiDatabase(this IServiceCollection services, IConfiguration configuration)
     {
@@ -23,7 +35,7 @@ public static class Database
             throw new InvalidOperationException(
                 $"ConnectionStrings:{ConnectionStringName} is not set (environment: ConnectionStrings__{ConnectionStringName}). " +
                 "./deploy/dev.sh run sets it for a local cluster.");
-        services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString).Build());
+        services.AddSingleton(_ => DataSource(connectionString, configuration.GetValue("Database:Jit", false)));
         services.AddSingleton<Migrator>();
         services.AddSingleton<Blobs.IBlobStore>(_ => new Blobs.LocalBlobStore(new Blobs.LocalBlobStoreOptions
         {
