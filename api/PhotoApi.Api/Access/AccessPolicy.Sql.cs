@@ -122,10 +122,10 @@ public sealed partial class AccessPolicy
     /// The caller is invited to album <paramref name="album"/>'s share with one of <paramref name="roles"/>, and the
     /// album's owner is active (a disabled owner's shares stop for invitees as their links stop for guests).
     /// </summary>
-    private static string InvitedAs(string album, string roles) => $"""
+    private static string InvitedAs(string album, string roles, Who? who = null) => $"""
         (EXISTS (SELECT 1 FROM shares s JOIN share_invitees si ON si.share_id = s.id
                  WHERE s.album_id = {album}.id AND si.role IN ({roles})
-                   AND {NamesCaller("si")})
+                   AND {Names("si", who ?? Caller)})
          AND {UserActive($"{album}.owner_id")})
         """;
 
@@ -145,6 +145,43 @@ public sealed partial class AccessPolicy
          AND ({al}.cond_camera IS NULL
               OR strpos(lower(coalesce({a}.camera_make, '') || ' ' || coalesce({a}.camera_model, '')), lower({al}.cond_camera)) > 0))
         """;
+
+    /// <summary>
+    /// The saved filter of a conditional album (as stored, which <see cref="ConditionsMatch"/> reads from the row) turned into
+    /// predicates over asset <paramref name="a"/> of the album's owner, built from the conditions actually set, with their
+    /// values added to <paramref name="args"/>: the dates become bounds of the owner's timeline index, tags use the
+    /// owner-keyed tag index (<paramref name="owner"/>: the album's owner), the rest are filters along the scan. The caller
+    /// names the owner and the trash.
+    /// </summary>
+    public static string ConditionsFilter(Features.Albums.AlbumConditions c, Guid owner, DynamicParameters args, string a)
+    {
+        var sql = new System.Text.StringBuilder();
+        if (c.FolderIds is { Length: > 0 } folders)
+        {
+            args.Add("condFolderIds", folders);
+            sql.Append($"""
+                 AND {a}.folder_id IN (WITH RECURSIVE t(id) AS (SELECT unnest(@condFolderIds::uuid[])
+                                                              UNION SELECT c.id FROM folders c JOIN t ON c.parent_id = t.id)
+                                       SELECT id FROM t)
+                """);
+        }
+        if (c.From is { } from) { args.Add("condFrom", from); sql.Append($" AND {a}.taken_at >= @condFrom"); }
+        if (c.To is { } to) { args.Add("condTo", to); sql.Append($" AND {a}.taken_at < @condTo"); }
+        // Any of them, case-insensitively (stored lower-case), on the owner-keyed tag index.
+        if (c.Tags is { Length: > 0 } tags)
+        {
+            args.Add("condOwnerTags", tags.Select(t => $"{owner}:{t}").ToArray());
+            sql.Append($" AND owner_tags({a}.owner_id, {a}.tags) && @condOwnerTags::text[]");
+        }
+        if (c.MinRating is { } rating) { args.Add("condMinRating", rating); sql.Append($" AND {a}.rating >= @condMinRating"); }
+        if (c.MediaType is { } type) { args.Add("condMediaType", type); sql.Append($" AND {a}.media_type = @condMediaType"); }
+        if (c.Camera is { } camera)
+        {
+            args.Add("condCamera", camera);
+            sql.Append($" AND strpos(lower(coalesce({a}.camera_make, '') || ' ' || coalesce({a}.camera_model, '')), lower(@condCamera)) > 0");
+        }
+        return sql.ToString();
+    }
 
     /// <summary>
     /// Conditional album <paramref name="al"/> shows asset <paramref name="a"/> (in folder <paramref name="f"/>) for
@@ -205,32 +242,65 @@ public sealed partial class AccessPolicy
         """;
 
     /// <summary>The caller is a partner of <paramref name="owner"/> (an SQL expression), who is active.</summary>
-    private static string PartnerOf(string owner) =>
-        $"(EXISTS (SELECT 1 FROM partners p WHERE p.owner_id = {owner} AND p.partner_id = @userId) AND {UserActive(owner)})";
+    private static string PartnerOf(string owner, Who? who = null) =>
+        $"(EXISTS (SELECT 1 FROM partners p WHERE p.owner_id = {owner} AND p.partner_id = {(who ?? Caller).Id}) AND {UserActive(owner)})";
 
     /// <summary>
-    /// Asset <paramref name="a"/> belongs in the caller's timeline: their own that they may view now (a Shared Space
-    /// upload they lost access to drops out), or a partner's Personal Space (not trashed) that the caller chose to show
-    /// there. Parameter: <c>@userId</c>; the caller filters the trash.
+    /// The owner's own asset <paramref name="a"/> is one they may view now (<see cref="OwnAsset"/> for an asset whose owner
+    /// is given): in Personal Space, or in Shared Space where they may view the file (a Shared Space upload they lost
+    /// access to drops out). <paramref name="owner"/> is an SQL expression; the query names the owner itself
+    /// (<c>a.owner_id = …</c>, a bound of the owner's timeline index), so the folder is looked up only for files in folders.
     /// </summary>
-    public static string InTimeline(string a) => $"""
-        ({a}.owner_id = @userId AND ({a}.folder_id IS NULL OR EXISTS (
+    private static string OwnerMayView(string owner, string a) => $"""
+        ({a}.folder_id IS NULL OR EXISTS (
               SELECT 1 FROM folders tf WHERE tf.id = {a}.folder_id
-                AND (tf.space = 'personal' OR {SharedSpaceAllows($"{a}.folder_id", "file", FolderOperations.View, UserIn("@userId"))})))
-         OR {a}.owner_id IN (SELECT p.owner_id FROM partners p WHERE p.partner_id = @userId AND p.in_timeline) AND {UserActive($"{a}.owner_id")} AND {PartnerShows(a)})
+                AND (tf.space = 'personal' OR {SharedSpaceAllows($"{a}.folder_id", "file", FolderOperations.View, UserIn(owner))})))
         """;
+
+    /// <summary>
+    /// The caller's own asset <paramref name="a"/> belongs in their timeline (and trash): one they may view now
+    /// (<see cref="OwnerMayView"/>). Partners' libraries join the timeline as <see cref="PartnerShows"/> says. Parameter:
+    /// <c>@userId</c>; the query names the owner.
+    /// </summary>
+    public static string OwnInTimeline(string a) => OwnerMayView("@userId", a);
+
+    /// <summary>
+    /// Asset <c>a</c> (in folder <c>f</c>, left-joined on <c>a.folder_id</c>) is one user <paramref name="userId"/> (an SQL
+    /// expression; <paramref name="isAdmin"/>: whether they are an admin) may view: the <see cref="Permission.AssetView"/>
+    /// rule as a predicate, for page queries that apply someone else's rights than the caller's (a link's owner).
+    /// </summary>
+    public static string AssetViewableBy(string userId, string isAdmin)
+    {
+        var who = new Who(userId, isAdmin);
+        return $"({OwnAsset(FolderOperations.View, who)} OR {SharedAsset(AllRoles, FolderOperations.View, who)})";
+    }
+
+    /// <summary>
+    /// Entry <paramref name="aa"/> (of an album owned by <paramref name="albumOwner"/>, an SQL expression) shows asset
+    /// <paramref name="a"/> (in folder <paramref name="f"/>): whoever put it there may still view it by their own rights
+    /// now — the per-row test of <see cref="AlbumMembers"/>, for page queries that walk an album's entries in order.
+    /// </summary>
+    public static string AlbumEntryShows(string aa, string albumOwner, string a, string f) =>
+        OwnAsset(FolderOperations.View, UserIn($"coalesce({aa}.added_by, {albumOwner})"), a, f);
+
+    /// <summary>
+    /// A conditional album's owner (<paramref name="owner"/>, an SQL expression) may still view their asset
+    /// <paramref name="a"/> now — the second half of what a conditional album shows; its conditions are the first
+    /// (<see cref="ConditionsMatch"/>; page queries turn them into index bounds and filters). The query names the owner.
+    /// </summary>
+    public static string ConditionalOwnerShows(string owner, string a) => OwnerMayView(owner, a);
 
     /// <summary>
     /// Assets reached through sharing: an active partner's Personal Space, or an album (owned, or invited with one of the
     /// roles) whose entry — or, for a conditional album, whose owner — still allows <paramref name="operation"/> now.
     /// </summary>
-    private static string SharedAsset(string roles, string operation) => $"""
+    private static string SharedAsset(string roles, string operation, Who? who = null) => $"""
         (a.trashed_at IS NULL AND (
-            {PartnerOf("a.owner_id")} AND {PartnerShows("a")}
+            {PartnerOf("a.owner_id", who)} AND {PartnerShows("a")}
             OR EXISTS (SELECT 1 FROM album_assets aa JOIN albums al ON al.id = aa.album_id
-                       WHERE aa.asset_id = a.id AND (al.owner_id = @userId OR {InvitedAs("al", roles)})
+                       WHERE aa.asset_id = a.id AND (al.owner_id = {(who ?? Caller).Id} OR {InvitedAs("al", roles, who)})
                          AND {EntryHolds("aa", "al", "a", "f", operation)})
             OR EXISTS (SELECT 1 FROM albums al WHERE al.kind = 'conditional' AND al.owner_id = a.owner_id
-                       AND {InvitedAs("al", roles)} AND {ConditionsHold("al", "a", "f", operation)})))
+                       AND {InvitedAs("al", roles, who)} AND {ConditionsHold("al", "a", "f", operation)})))
         """;
 }

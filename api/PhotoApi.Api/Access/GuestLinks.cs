@@ -174,6 +174,23 @@ public sealed partial class GuestLinks(NpgsqlDataSource db, Throttle throttle, I
     }
 
     /// <summary>
+    /// <see cref="VisibleAsync"/> as a predicate (starting with AND) over asset <c>a</c> in folder <c>f</c> (left-joined
+    /// on <c>a.folder_id</c>), for page queries that apply it along their walk so that pages stay full; its parameters
+    /// go into <paramref name="args"/>.
+    /// </summary>
+    public static string VisibleSql(HttpContext context, ShareLink link, DynamicParameters args)
+    {
+        args.Add("linkOwnerId", link.OwnerId);
+        args.Add("linkOwnerIsAdmin", link.OwnerIsAdmin);
+        var sql = $" AND {AccessPolicy.AssetViewableBy("@linkOwnerId", "@linkOwnerIsAdmin")}";
+        if (link.Privacy == "public") return sql;
+        var caller = context.Principal();
+        args.Add("userId", caller.UserId);
+        args.Add("isAdmin", caller.IsAdmin);
+        return sql + $" AND {AccessPolicy.AssetViewable}";
+    }
+
+    /// <summary>
     /// Throws unless the link may do <paramref name="permission"/> on <paramref name="id"/> for this caller: a download
     /// needs the link owner's own download right on the asset now (403 <c>share.download_disabled</c> — a link shows what
     /// its owner may view, and gives what they may download); and a signed-in caller of a non-public link acts with their

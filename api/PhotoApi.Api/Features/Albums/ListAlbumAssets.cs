@@ -4,6 +4,8 @@ using Npgsql;
 using PhotoApi.Api.Access;
 using PhotoApi.Api.Features.Assets;
 using PhotoApi.Api.Features.Common;
+using PhotoApi.Api.Infrastructure.Data;
+using PhotoApi.Api.Infrastructure.Errors;
 
 namespace PhotoApi.Api.Features.Albums;
 
@@ -24,20 +26,8 @@ public sealed record AlbumEntryResponse(AssetResponse Asset, Guid? AddedBy, Date
 
 /// <summary>What an album shows, in its sort order (conditional albums evaluated now); never the trash.</summary>
 [Access(Permission.AlbumView, On = "id", What = "The album")]
-public sealed class ListAlbumAssetsEndpoint(NpgsqlDataSource db, AssetViews views) : Endpoint<ListAlbumAssetsRequest, Page<AlbumEntryResponse>>
+public sealed class ListAlbumAssetsEndpoint(NpgsqlDataSource db, AssetViews views, ListQueries queries) : Endpoint<ListAlbumAssetsRequest, Page<AlbumEntryResponse>>
 {
-    private static string Sql(string order, string after) => $"""
-        SELECT {AssetQueries.Columns}, aa.added_at, aa.added_by FROM assets a
-        LEFT JOIN album_assets aa ON aa.album_id = @albumId AND aa.asset_id = a.id
-        WHERE a.id IN ({AccessPolicy.AlbumMembers("@albumId")})
-          AND (@afterTakenAt::timestamptz IS NULL OR (a.taken_at, a.id) {after} (@afterTakenAt, @afterId))
-        ORDER BY a.taken_at {order}, a.id {order}
-        LIMIT @take
-        """;
-
-    private static readonly string NewestSql = Sql("DESC", "<");
-    private static readonly string OldestSql = Sql("ASC", ">");
-
     private sealed class EntryRow
     {
         public AssetRow Asset { get; init; } = null!;
@@ -57,9 +47,9 @@ public sealed class ListAlbumAssetsEndpoint(NpgsqlDataSource db, AssetViews view
         var (afterTakenAt, afterId) = TimelineCursor.Parse(req.Cursor);
         var limit = req.Limit();
         await using var conn = await db.OpenConnectionAsync(ct);
-        var order = await conn.ExecuteScalarAsync<string>(new CommandDefinition("SELECT sort_order FROM albums WHERE id = @id", new { id = req.Id }, cancellationToken: ct));
-        var rows = (await conn.QueryAsync<AssetRow, EntryAdded, EntryRow>(new CommandDefinition(order == "oldest" ? OldestSql : NewestSql,
-            new { albumId = req.Id, afterTakenAt, afterId, take = limit + 1 }, cancellationToken: ct),
+        var album = await AlbumPages.FindAsync(conn, req.Id, ct) ?? throw ApiException.NotFound("The album");
+        var filter = new AssetListFilter { AfterTakenAt = afterTakenAt, AfterId = afterId, Oldest = album.SortOrder == "oldest" };
+        var rows = (await conn.QueryAsync<AssetRow, EntryAdded, EntryRow>(queries.Command(AlbumPages.Page("listAlbumAssets", album, filter, limit + 1), ct),
             (asset, added) => new EntryRow { Asset = asset, AddedBy = added?.AddedBy, AddedAt = added?.AddedAt }, splitOn: "added_at")).AsList();
         var page = rows.Take(limit).ToList();
         var assets = await views.ForAsync(principal, page.Select(r => r.Asset).ToList(), ct);

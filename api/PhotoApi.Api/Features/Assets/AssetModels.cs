@@ -4,6 +4,7 @@ using FluentValidation;
 using Npgsql;
 using PhotoApi.Api.Access;
 using PhotoApi.Api.Infrastructure.Auth;
+using PhotoApi.Api.Infrastructure.Data;
 using PhotoApi.Api.Infrastructure.Errors;
 
 namespace PhotoApi.Api.Features.Assets;
@@ -111,6 +112,141 @@ public static class AssetQueries
         TrashedAt = a.TrashedAt, CreatedAt = a.CreatedAt, UpdatedAt = a.UpdatedAt,
         Urls = urls.For(a, downloadable),
     };
+}
+
+/// <summary>
+/// The filters and the keyset of an asset page, turned into SQL built from what is actually given (no catch-all
+/// predicates, so the planner sees the index bounds): the dates and the keyset are bounds of the index the page walks;
+/// <c>tag</c> and <c>q</c> can use their GIN indexes (tags keyed by owner; trigrams over name, description and tags) when
+/// rare, and are checked along the walk when common; <c>type</c> and <c>minRating</c> are checked along the walk — a scan
+/// bounded by the page unless very selective (a word common in other libraries but rare in the one walked reads either
+/// that library or the word's matches: the trigram index is not per owner).
+/// </summary>
+/// <param name="Q">An ILIKE pattern (<see cref="Features.Common.Like.Contains"/>).</param>
+/// <param name="AfterTakenAt">The keyset: the page starts after (<paramref name="AfterTakenAt"/>, <paramref name="AfterId"/>).</param>
+/// <param name="Oldest">Oldest first (albums sorted so) instead of newest first.</param>
+public sealed record AssetListFilter(DateTime? From = null, DateTime? To = null, string? Type = null, int? MinRating = null, string? Tag = null,
+    string? Q = null, DateTime? AfterTakenAt = null, Guid AfterId = default, bool Oldest = false)
+{
+    public string Direction => Oldest ? "ASC" : "DESC";
+
+    /// <summary>
+    /// The predicates (each starting with AND) over asset <paramref name="a"/>, with the dates and keyset on
+    /// <paramref name="takenAt"/> / <paramref name="id"/> (an album entry's own copy of its asset's date, say); their
+    /// values go into <paramref name="args"/>. <paramref name="owner"/>: the SQL expression of the one owner whose library
+    /// the query walks (not in the trash), whose tags are indexed by owner; null where the walk crosses owners.
+    /// </summary>
+    public string Sql(DynamicParameters args, string a = "a", string? takenAt = null, string? id = null, string? owner = null)
+    {
+        takenAt ??= $"{a}.taken_at";
+        id ??= $"{a}.id";
+        var sql = new System.Text.StringBuilder();
+        if (AfterTakenAt is { } after)
+        {
+            args.Add("afterTakenAt", after);
+            args.Add("afterId", AfterId);
+            sql.Append($" AND ({takenAt}, {id}) {(Oldest ? ">" : "<")} (@afterTakenAt, @afterId)");
+        }
+        if (From is { } from) { args.Add("from", from); sql.Append($" AND {takenAt} >= @from"); }
+        if (To is { } to) { args.Add("to", to); sql.Append($" AND {takenAt} < @to"); }
+        if (Type is { } type) { args.Add("type", type); sql.Append($" AND {a}.media_type = @type"); }
+        if (MinRating is { } rating) { args.Add("minRating", rating); sql.Append($" AND {a}.rating >= @minRating"); }
+        if (Tag is { } tag)
+        {
+            args.Add("tag", tag);
+            sql.Append(owner is null
+                ? $" AND lower_tags({a}.tags) @> ARRAY[lower(@tag)]"
+                : $" AND owner_tags({a}.owner_id, {a}.tags) @> ARRAY[{owner}::text || ':' || lower(@tag)]");
+        }
+        if (Q is { } q)
+        {
+            // The fields joined by line breaks, as the trigram index holds them: text without a line break matches the
+            // joined text exactly where it matches one of the fields. Text with one could match across two fields, so
+            // then each field is checked on its own as well.
+            args.Add("q", q);
+            sql.Append($" AND asset_search_text({a}.original_file_name, {a}.description, {a}.tags) ILIKE @q");
+            if (q.Contains('\n'))
+                sql.Append($" AND ({a}.original_file_name ILIKE @q OR {a}.description ILIKE @q OR EXISTS (SELECT 1 FROM unnest({a}.tags) t WHERE t ILIKE @q))");
+        }
+        return sql.ToString();
+    }
+
+    public string OrderBy(string takenAt = "a.taken_at", string id = "a.id") => $"ORDER BY {takenAt} {Direction}, {id} {Direction}";
+}
+
+/// <summary>
+/// What an album shows, one page at a time, in the album's order: for manual and selection albums a walk of
+/// <c>album_assets_order_idx</c> (entries carry their asset's date) keeping each entry whoever added it may still view
+/// now; for conditional albums a walk of the owner's timeline with the conditions as bounds and filters. Every album
+/// page (the album, the timeline's album view, album links, a photo request's page) runs this.
+/// </summary>
+public static class AlbumPages
+{
+    /// <summary>An album as its pages need it, with its saved filter as stored (tags lower-case).</summary>
+    public sealed record Album
+    {
+        public Guid Id { get; init; }
+        public Guid OwnerId { get; init; }
+        public string Kind { get; init; } = "";
+        public string SortOrder { get; init; } = "newest";
+        public Albums.AlbumConditions Conditions { get; init; } = new();
+    }
+
+    // The filter's columns under the names of AlbumConditions, from folder_ids on (never NULL: an empty list is no condition).
+    private const string AlbumSql = """
+        SELECT id, owner_id, kind, sort_order, coalesce(cond_folder_ids, '{}') AS folder_ids, cond_from AS "from", cond_to AS "to",
+               cond_tags AS tags, cond_min_rating AS min_rating, cond_media_type AS media_type, cond_camera AS camera
+        FROM albums WHERE id = @id
+        """;
+
+    public static async Task<Album?> FindAsync(NpgsqlConnection conn, Guid id, CancellationToken ct) =>
+        (await conn.QueryAsync<Album, Albums.AlbumConditions, Album>(new CommandDefinition(AlbumSql, new { id }, cancellationToken: ct),
+            (album, conditions) => album with { Conditions = conditions }, splitOn: "folder_ids")).SingleOrDefault();
+
+    /// <summary>
+    /// The page query (<see cref="AssetQueries.Columns"/>, then <c>added_at</c>, <c>added_by</c>: NULL for conditional
+    /// albums), named <paramref name="name"/>. <paramref name="visible"/>: a further predicate over asset <c>a</c> in
+    /// folder <c>f</c> (a link's owner and caller), its parameters in <paramref name="args"/>.
+    /// </summary>
+    public static ListQuery Page(string name, Album album, AssetListFilter filter, int take, string visible = "", DynamicParameters? args = null)
+    {
+        args ??= new DynamicParameters();
+        args.Add("take", take);
+        return new ListQuery(name, $"{Select(album, filter, args, visible)} {filter.OrderBy(album.Kind == "conditional" ? "a.taken_at" : "aa.taken_at", album.Kind == "conditional" ? "a.id" : "aa.asset_id")} LIMIT @take", args);
+    }
+
+    /// <summary>How many assets the album shows that pass <paramref name="filter"/>: as costly as the album is large.</summary>
+    public static (string Sql, DynamicParameters Args) Count(Album album, AssetListFilter filter)
+    {
+        var args = new DynamicParameters();
+        return ($"SELECT count(*)::int FROM ({Select(album, filter, args, "")}) m", args);
+    }
+
+    private static string Select(Album album, AssetListFilter filter, DynamicParameters args, string visible)
+    {
+        args.Add("albumId", album.Id);
+        args.Add("albumOwnerId", album.OwnerId);
+        // Folders are joined only where a further predicate reads them: a join there can keep the planner from walking
+        // the owner's timeline in order.
+        if (album.Kind == "conditional")
+            return $"""
+                SELECT {AssetQueries.Columns}, NULL::timestamptz AS added_at, NULL::uuid AS added_by
+                FROM assets a{(visible == "" ? "" : " LEFT JOIN folders f ON f.id = a.folder_id")}
+                WHERE a.owner_id = @albumOwnerId AND a.trashed_at IS NULL{AccessPolicy.ConditionsFilter(album.Conditions, album.OwnerId, args, "a")}{filter.Sql(args, owner: "@albumOwnerId")}
+                  AND {AccessPolicy.ConditionalOwnerShows("@albumOwnerId", "a")}{visible}
+                """;
+        // Each entry's asset and folder are fetched by key as the walk reaches it (OFFSET 0 keeps the subqueries from
+        // being flattened into a join the planner could turn into a hash join over all of assets), so the walk keeps the
+        // index's order and stops at the LIMIT.
+        return $"""
+            SELECT {AssetQueries.Columns}, aa.added_at, aa.added_by
+            FROM album_assets aa
+            CROSS JOIN LATERAL (SELECT * FROM assets ea WHERE ea.id = aa.asset_id OFFSET 0) a
+            LEFT JOIN LATERAL (SELECT * FROM folders ef WHERE ef.id = a.folder_id OFFSET 0) f ON true
+            WHERE aa.album_id = @albumId AND a.trashed_at IS NULL{filter.Sql(args, "a", "aa.taken_at", "aa.asset_id")}
+              AND {AccessPolicy.AlbumEntryShows("aa", "@albumOwnerId", "a", "f")}{visible}
+            """;
+    }
 }
 
 /// <summary>

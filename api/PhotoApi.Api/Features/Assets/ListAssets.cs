@@ -4,6 +4,8 @@ using FluentValidation;
 using Npgsql;
 using PhotoApi.Api.Access;
 using PhotoApi.Api.Features.Common;
+using PhotoApi.Api.Infrastructure.Data;
+using PhotoApi.Api.Infrastructure.Errors;
 
 namespace PhotoApi.Api.Features.Assets;
 
@@ -52,28 +54,60 @@ public sealed class ListAssetsValidator : Validator<ListAssetsRequest>
 /// caller's own library plus the partners' libraries they chose to show there; with a folder, that folder's files as far
 /// as the caller may view the folder and each file; with an album, what the album shows; with a partner, that partner's library.
 /// </summary>
+/// <remarks>
+/// Each mode is its own query, built from the filters actually given, so that each is a range scan of an index in the
+/// page's order that stops at the LIMIT, with access applied per row along the scan (pages are full): the owners'
+/// timeline index (<c>assets_timeline_idx</c>), the folder index, the trash index, or the album's entries.
+/// </remarks>
 [Access(Permission.AlbumView, Permission.AssetView, Permission.FolderView, Permission.PartnerLibraryView)]
-public sealed class ListAssetsEndpoint(NpgsqlDataSource db, AccessPolicy policy, AssetViews views) : Endpoint<ListAssetsRequest, Page<AssetResponse>>
+public sealed class ListAssetsEndpoint(NpgsqlDataSource db, AccessPolicy policy, AssetViews views, ListQueries queries) : Endpoint<ListAssetsRequest, Page<AssetResponse>>
 {
-    private static readonly string ListSql = $"""
+    /// <summary>
+    /// The caller's library and the partners' they show there: one LIMITed walk of the timeline index per owner (the
+    /// caller, then each partner with the timeline on), merged and cut to the page.
+    /// </summary>
+    private static ListQuery Timeline(AssetListFilter filter, DynamicParameters args)
+    {
+        var own = filter.Sql(args, owner: "@userId");
+        var partner = filter.Sql(new DynamicParameters(), owner: "p.owner_id");
+        return new ListQuery("listAssets:timeline", $"""
+            SELECT t.* FROM (
+                (SELECT {AssetQueries.Columns} FROM assets a
+                 WHERE a.owner_id = @userId AND a.trashed_at IS NULL{own} AND {AccessPolicy.OwnInTimeline("a")}
+                 {filter.OrderBy()} LIMIT @take)
+                UNION ALL
+                SELECT x.* FROM partners p CROSS JOIN LATERAL (
+                    SELECT {AssetQueries.Columns} FROM assets a
+                    WHERE a.owner_id = p.owner_id AND a.trashed_at IS NULL{partner} AND {AccessPolicy.PartnerShows("a")}
+                    {filter.OrderBy()} LIMIT @take) x
+                WHERE p.partner_id = @userId AND p.in_timeline AND {AccessPolicy.UserActive("p.owner_id")}
+            ) t
+            {filter.OrderBy("t.taken_at", "t.id")} LIMIT @take
+            """, args);
+    }
+
+    /// <summary>A folder's files the caller may view, on <c>assets_folder_idx</c>.</summary>
+    private static ListQuery Folder(AssetListFilter filter, DynamicParameters args) => new("listAssets:folder", $"""
         SELECT {AssetQueries.Columns} FROM assets a
-        WHERE (CASE WHEN @folderId::uuid IS NOT NULL THEN a.folder_id = @folderId
-                         AND EXISTS (SELECT 1 FROM folders f WHERE f.id = a.folder_id AND {AccessPolicy.AssetViewable})
-                    WHEN @albumId::uuid IS NOT NULL THEN a.id IN ({AccessPolicy.AlbumMembers("@albumId")})
-                    WHEN @partnerId::uuid IS NOT NULL THEN a.owner_id = @partnerId AND {AccessPolicy.PartnerShows("a")}
-                    ELSE {AccessPolicy.InTimeline("a")} END)
-          AND (a.trashed_at IS NOT NULL) = @trashed
-          AND (NOT @trashed OR a.owner_id = @userId)
-          AND (@from::timestamptz IS NULL OR a.taken_at >= @from)
-          AND (@to::timestamptz IS NULL OR a.taken_at < @to)
-          AND (@type::text IS NULL OR a.media_type = @type)
-          AND (@minRating::int IS NULL OR a.rating >= @minRating)
-          AND (@tag::text IS NULL OR EXISTS (SELECT 1 FROM unnest(a.tags) tag WHERE lower(tag) = lower(@tag)))
-          AND (@q::text IS NULL OR a.original_file_name ILIKE @q OR a.description ILIKE @q OR EXISTS (SELECT 1 FROM unnest(a.tags) t WHERE t ILIKE @q))
-          AND (@afterTakenAt::timestamptz IS NULL OR (a.taken_at, a.id) < (@afterTakenAt, @afterId))
-        ORDER BY a.taken_at DESC, a.id DESC
-        LIMIT @take
-        """;
+        WHERE a.folder_id = @folderId AND a.trashed_at IS NULL{filter.Sql(args)}
+          AND EXISTS (SELECT 1 FROM folders f WHERE f.id = a.folder_id AND {AccessPolicy.AssetViewable})
+        {filter.OrderBy()} LIMIT @take
+        """, args);
+
+    /// <summary>A partner's Personal Space, on that owner's timeline index.</summary>
+    private static ListQuery Partner(AssetListFilter filter, DynamicParameters args) => new("listAssets:partner", $"""
+        SELECT {AssetQueries.Columns} FROM assets a
+        WHERE a.owner_id = @partnerId AND a.trashed_at IS NULL{filter.Sql(args, owner: "@partnerId")} AND {AccessPolicy.PartnerShows("a")}
+        {filter.OrderBy()} LIMIT @take
+        """, args);
+
+    /// <summary>The caller's trash (of one folder, with a folder), in the timeline's order, on <c>assets_trash_order_idx</c>.</summary>
+    private static ListQuery Trash(AssetListFilter filter, DynamicParameters args, bool inFolder) => new("listAssets:trash", $"""
+        SELECT {AssetQueries.Columns} FROM assets a
+        WHERE a.owner_id = @userId AND a.trashed_at IS NOT NULL{(inFolder ? " AND a.folder_id = @folderId" : "")}{filter.Sql(args)}
+          AND {AccessPolicy.OwnInTimeline("a")}
+        {filter.OrderBy()} LIMIT @take
+        """, args);
 
     public override void Configure()
     {
@@ -89,18 +123,43 @@ public sealed class ListAssetsEndpoint(NpgsqlDataSource db, AccessPolicy policy,
         if (req.PartnerId is { } partnerId) await policy.EnsureAsync(principal, Permission.PartnerLibraryView, partnerId, ct, "The partner");
         var (afterTakenAt, afterId) = TimelineCursor.Parse(req.Cursor);
         var limit = req.Limit();
-        await using var conn = await db.OpenConnectionAsync(ct);
-        var rows = (await conn.QueryAsync<AssetRow>(new CommandDefinition(ListSql, new
+        var filter = new AssetListFilter
         {
-            userId = principal.UserId, isAdmin = principal.IsAdmin, folderId = req.FolderId, albumId = req.AlbumId, partnerId = req.PartnerId, trashed = req.Trashed ?? false,
-            from = req.From, to = req.To, type = req.Type, minRating = req.MinRating, tag = req.Tag,
-            q = Like.Contains(string.IsNullOrWhiteSpace(req.Q) ? null : req.Q.Trim()),
-            afterTakenAt, afterId, take = limit + 1,
-        }, cancellationToken: ct))).AsList();
+            From = req.From, To = req.To, Type = req.Type, MinRating = req.MinRating, Tag = req.Tag,
+            Q = Like.Contains(string.IsNullOrWhiteSpace(req.Q) ? null : req.Q.Trim()),
+            AfterTakenAt = afterTakenAt, AfterId = afterId,
+        };
+        await using var conn = await db.OpenConnectionAsync(ct);
+        var query = await QueryAsync(conn, req, principal, filter, limit + 1, ct);
+        var rows = (await conn.QueryAsync<AssetRow>(queries.Command(query, ct))).AsList();
         // In a Shared Space folder a Custom user sees only the files their permissions let them view (applies-to): the
         // page query applies it, so every page is full.
         var items = await views.ForAsync(principal, rows.Take(limit).ToList(), ct);
         var last = rows.Count > limit ? rows[limit - 1] : null;
         await Send.OkAsync(new Page<AssetResponse>(items, last is null ? null : TimelineCursor.Of(last.TakenAt, last.Id)), ct);
+    }
+
+    private static async Task<ListQuery> QueryAsync(NpgsqlConnection conn, ListAssetsRequest req, Principal principal, AssetListFilter filter, int take,
+        CancellationToken ct)
+    {
+        if (req.AlbumId is { } albumId)
+            return AlbumPages.Page("listAssets:album", await AlbumPages.FindAsync(conn, albumId, ct) ?? throw ApiException.NotFound("The album"), filter, take);
+        var args = new DynamicParameters(new { userId = principal.UserId, isAdmin = principal.IsAdmin, take });
+        if (req.Trashed == true)
+        {
+            if (req.FolderId is { } trashFolder) args.Add("folderId", trashFolder);
+            return Trash(filter, args, req.FolderId is not null);
+        }
+        if (req.FolderId is { } folderId)
+        {
+            args.Add("folderId", folderId);
+            return Folder(filter, args);
+        }
+        if (req.PartnerId is { } partnerId)
+        {
+            args.Add("partnerId", partnerId);
+            return Partner(filter, args);
+        }
+        return Timeline(filter, args);
     }
 }

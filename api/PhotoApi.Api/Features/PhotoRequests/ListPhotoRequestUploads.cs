@@ -3,6 +3,7 @@ using FastEndpoints;
 using Npgsql;
 using PhotoApi.Api.Access;
 using PhotoApi.Api.Features.Common;
+using PhotoApi.Api.Infrastructure.Data;
 
 namespace PhotoApi.Api.Features.PhotoRequests;
 
@@ -26,8 +27,9 @@ public sealed record PhotoRequestUploadResponse(Guid Id, string FileName, long S
 
 /// <summary>What guests sent to a request, oldest first, with each file's status and resulting asset.</summary>
 [Access(Permission.PhotoRequestManage, On = "id", What = "The photo request")]
-public sealed class ListPhotoRequestUploadsEndpoint(NpgsqlDataSource db) : Endpoint<ListPhotoRequestUploadsRequest, Page<PhotoRequestUploadResponse>>
+public sealed class ListPhotoRequestUploadsEndpoint(NpgsqlDataSource db, ListQueries queries) : Endpoint<ListPhotoRequestUploadsRequest, Page<PhotoRequestUploadResponse>>
 {
+    /// <summary>A range scan of <c>photo_request_uploads_request_idx (request_id, id)</c> that stops at the LIMIT.</summary>
     private const string ListSql = """
         SELECT id, file_name, size_bytes, status, failure_reason, asset_id, created_at, updated_at
         FROM photo_request_uploads WHERE request_id = @requestId AND id > @after ORDER BY id LIMIT @take
@@ -42,8 +44,8 @@ public sealed class ListPhotoRequestUploadsEndpoint(NpgsqlDataSource db) : Endpo
     public override async Task HandleAsync(ListPhotoRequestUploadsRequest req, CancellationToken ct)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
-        var rows = (await conn.QueryAsync<PhotoRequestUploadResponse>(new CommandDefinition(ListSql,
-            new { requestId = req.Id, after = req.After(), take = req.Limit() + 1 }, cancellationToken: ct))).AsList();
+        var rows = (await conn.QueryAsync<PhotoRequestUploadResponse>(queries.Command(new ListQuery("listPhotoRequestUploads", ListSql,
+            new { requestId = req.Id, after = req.After(), take = req.Limit() + 1 }), ct))).AsList();
         await Send.OkAsync(rows.ToPage(req.Limit(), r => r.Id), ct);
     }
 }

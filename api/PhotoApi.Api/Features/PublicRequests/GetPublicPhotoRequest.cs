@@ -4,6 +4,7 @@ using Npgsql;
 using PhotoApi.Api.Access;
 using PhotoApi.Api.Features.Assets;
 using PhotoApi.Api.Features.PublicShares;
+using PhotoApi.Api.Infrastructure.Data;
 using PhotoApi.Api.Infrastructure.Errors;
 
 namespace PhotoApi.Api.Features.PublicRequests;
@@ -28,20 +29,15 @@ public sealed record PublicPhotoRequestResponse(string Subject, string Descripti
 /// is throttled); a disabled or expired request is 410 with its reason, so the guest knows not to try again.
 /// </summary>
 [Access(AccessScope.Guest, Link = "key", LinkNeeds = LinkNeeds.PhotoRequest | LinkNeeds.Open)]
-public sealed class GetPublicPhotoRequestEndpoint(NpgsqlDataSource db, GuestLinks links, MediaSigner signer, IConfiguration configuration)
+public sealed class GetPublicPhotoRequestEndpoint(NpgsqlDataSource db, GuestLinks links, MediaSigner signer, IConfiguration configuration, ListQueries queries)
     : Endpoint<PublicPhotoRequestKey, PublicPhotoRequestResponse>
 {
-    private static readonly string PhotosSql = $"""
-        SELECT {AssetQueries.Columns} FROM assets a
-        WHERE a.id IN ({AccessPolicy.AlbumMembers("@albumId")}) AND a.media_type = 'image'
-        ORDER BY a.taken_at DESC, a.id DESC LIMIT 200
-        """;
+    /// <summary>The page shows the album's newest photos, at most this many.</summary>
+    private const int PhotoLimit = 200;
+
+    private static readonly AssetListFilter Photos = new() { Type = "image" };
 
     private const string AlbumLinkKeySql = "SELECT link_key FROM shares WHERE album_id = @albumId";
-
-    private static readonly string CountSql = $"""
-        SELECT count(*)::int FROM assets a WHERE a.id IN ({AccessPolicy.AlbumMembers("@albumId")}) AND a.media_type = 'image'
-        """;
 
     public override void Configure()
     {
@@ -81,11 +77,17 @@ public sealed class GetPublicPhotoRequestEndpoint(NpgsqlDataSource db, GuestLink
         }
     }
 
-    private async Task<PublicRequestAlbum> AlbumAsync(NpgsqlConnection conn, (Guid Id, string Name) shared, ShareLink albumLink, CancellationToken ct)
+    /// <remarks>
+    /// The photos are one page of the album's entries in their index order (<see cref="AlbumPages"/>); the count walks
+    /// the album's entries by the same index, so it costs as much as the album is large, never the library.
+    /// </remarks>
+    private async Task<PublicRequestAlbum?> AlbumAsync(NpgsqlConnection conn, (Guid Id, string Name) shared, ShareLink albumLink, CancellationToken ct)
     {
+        if (await AlbumPages.FindAsync(conn, shared.Id, ct) is not { } album) return null;
         using var ids = await GuestIds.ForAsync(signer, albumLink, ct);
-        var rows = (await conn.QueryAsync<AssetRow>(new CommandDefinition(PhotosSql, new { albumId = shared.Id }, cancellationToken: ct))).AsList();
-        var count = await conn.ExecuteScalarAsync<int>(new CommandDefinition(CountSql, new { albumId = shared.Id }, cancellationToken: ct));
+        var rows = (await conn.QueryAsync<AssetRow>(queries.Command(AlbumPages.Page("getPublicPhotoRequest:photos", album, Photos, PhotoLimit), ct))).AsList();
+        var (countSql, countArgs) = AlbumPages.Count(album, Photos);
+        var count = await conn.ExecuteScalarAsync<int>(new CommandDefinition(countSql, countArgs, cancellationToken: ct));
         var urls = await signer.UrlsAsync(ct);
         return new PublicRequestAlbum(shared.Name, count, rows.Select(r =>
         {

@@ -4,6 +4,7 @@ using Npgsql;
 using PhotoApi.Api.Access;
 using PhotoApi.Api.Features.Assets;
 using PhotoApi.Api.Features.Common;
+using PhotoApi.Api.Infrastructure.Data;
 
 namespace PhotoApi.Api.Features.PublicShares;
 
@@ -20,16 +21,33 @@ public sealed class ListPublicShareAssetsValidator : Validator<ListPublicShareAs
 }
 
 /// <summary>What the link shows, newest first (never the trash).</summary>
+/// <remarks>
+/// What its owner (and, on a non-public link, the signed-in caller) may not view is left out inside the page query, so
+/// pages are full. Album links walk the album's entries (<see cref="AlbumPages"/>); folder links walk the folder index of
+/// the folder — and of each folder below it when the share applies to subfolders, one LIMITed walk per folder, merged.
+/// </remarks>
 [Access(AccessScope.Guest, Link = "key", LinkNeeds = LinkNeeds.Unlocked)]
-public sealed class ListPublicShareAssetsEndpoint(NpgsqlDataSource db, GuestLinks links, MediaSigner signer) : Endpoint<ListPublicShareAssetsRequest, Page<PublicAssetResponse>>
+public sealed class ListPublicShareAssetsEndpoint(NpgsqlDataSource db, MediaSigner signer, ListQueries queries) : Endpoint<ListPublicShareAssetsRequest, Page<PublicAssetResponse>>
 {
-    private static readonly string ListSql = $"""
-        SELECT {AssetQueries.Columns} FROM assets a
-        WHERE a.id IN ({GuestLinks.LinkMembers})
-          AND (@afterTakenAt::timestamptz IS NULL OR (a.taken_at, a.id) < (@afterTakenAt, @afterId))
-        ORDER BY a.taken_at DESC, a.id DESC
-        LIMIT @take
+    private const string FolderOnly = "SELECT @folderId::uuid AS id";
+
+    private const string FolderAndBelow = """
+        WITH RECURSIVE t(id) AS (SELECT @folderId::uuid UNION ALL SELECT sf.id FROM folders sf JOIN t ON sf.parent_id = t.id)
+        SELECT id FROM t
         """;
+
+    private static ListQuery FolderPage(ShareLink link, AssetListFilter filter, string visible, DynamicParameters args)
+    {
+        args.Add("folderId", link.FolderId);
+        return new ListQuery("listPublicShareAssets:folder", $"""
+            SELECT x.* FROM ({(link.ApplyToSubfolders ? FolderAndBelow : FolderOnly)}) t JOIN folders f ON f.id = t.id
+            CROSS JOIN LATERAL (
+                SELECT {AssetQueries.Columns} FROM assets a
+                WHERE a.folder_id = f.id AND a.trashed_at IS NULL{filter.Sql(args)}{visible}
+                {filter.OrderBy()} LIMIT @take) x
+            {filter.OrderBy("x.taken_at", "x.id")} LIMIT @take
+            """, args);
+    }
 
     public override void Configure()
     {
@@ -44,13 +62,18 @@ public sealed class ListPublicShareAssetsEndpoint(NpgsqlDataSource db, GuestLink
         using var ids = await GuestIds.ForAsync(signer, link, ct);
         var (afterTakenAt, afterId) = ids.ParseCursor(req.Cursor);
         var limit = req.Limit();
+        var filter = new AssetListFilter { AfterTakenAt = afterTakenAt, AfterId = afterId };
         await using var conn = await db.OpenConnectionAsync(ct);
-        var args = GuestLinks.MemberArgs(link);
-        args.AddDynamicParams(new { afterTakenAt, afterId, take = limit + 1 });
-        var rows = (await conn.QueryAsync<AssetRow>(new CommandDefinition(ListSql, args, cancellationToken: ct))).AsList();
-        var page = rows.Take(limit).ToList();
-        var visible = await links.VisibleAsync(HttpContext, link, page.Select(a => a.Id).ToList(), ct);
-        var items = page.Where(a => visible.Contains(a.Id)).Select(a => PublicAssets.View(a, link, req.Key, token, ids)).ToList();
+        var args = new DynamicParameters(new { take = limit + 1 });
+        var visible = GuestLinks.VisibleSql(HttpContext, link, args);
+        List<AssetRow> rows;
+        if (link.AlbumId is { } albumId)
+        {
+            var album = await AlbumPages.FindAsync(conn, albumId, ct);
+            rows = album is null ? [] : (await conn.QueryAsync<AssetRow>(queries.Command(AlbumPages.Page("listPublicShareAssets:album", album, filter, limit + 1, visible, args), ct))).AsList();
+        }
+        else rows = (await conn.QueryAsync<AssetRow>(queries.Command(FolderPage(link, filter, visible, args), ct))).AsList();
+        var items = rows.Take(limit).Select(a => PublicAssets.View(a, link, req.Key, token, ids)).ToList();
         await Send.OkAsync(new Page<PublicAssetResponse>(items, rows.Count > limit ? ids.Cursor(rows[limit - 1].TakenAt, rows[limit - 1].Id) : null), ct);
     }
 }
