@@ -56,6 +56,13 @@ public sealed class ListPagingScaleTests(ApiFactory api) : IClassFixture<ApiFact
         }
     }
 
+    /// <summary>A new Shared Space folder (Shared Space turned on), at the top or in <paramref name="parentId"/>.</summary>
+    private async Task<Guid> SharedFolderAsync(string name, Guid? parentId = null)
+    {
+        await api.Admin.Client.PatchAsJsonAsync("/api/v1/admin/settings", new { sharedSpaceEnabled = true }).ShouldBe(200);
+        return (await api.Admin.Client.PostAsJsonAsync("/api/v1/folders", new { name, parentId, space = "shared" }).Json(201)).GetProperty("id").GetGuid();
+    }
+
     private static List<Guid> Newest(IEnumerable<(Guid Id, DateTime TakenAt)> photos) =>
         photos.OrderByDescending(p => p.TakenAt).ThenByDescending(p => p.Id).Select(p => p.Id).ToList();
 
@@ -135,11 +142,8 @@ public sealed class ListPagingScaleTests(ApiFactory api) : IClassFixture<ApiFact
     [Fact]
     public async Task A_folder_link_pages_through_the_folder_and_its_subfolders_newest_first()
     {
-        await api.Admin.Client.PatchAsJsonAsync("/api/v1/admin/settings", new { sharedSpaceEnabled = true }).ShouldBe(200);
-        var top = (await api.Admin.Client.PostAsJsonAsync("/api/v1/folders", new { name = "Walk-" + Guid.NewGuid().ToString("N")[..6], space = "shared" })
-            .Json(201)).GetProperty("id").GetGuid();
-        var sub = (await api.Admin.Client.PostAsJsonAsync("/api/v1/folders", new { name = "Sub", parentId = top, space = "shared" })
-            .Json(201)).GetProperty("id").GetGuid();
+        var top = await SharedFolderAsync("Walk-" + Guid.NewGuid().ToString("N")[..6]);
+        var sub = await SharedFolderAsync("Sub", top);
         var photos = (await PhotosAsync(api.Admin, 5, i => Start.AddMinutes(10 * i), top))
             .Concat(await PhotosAsync(api.Admin, 5, i => Start.AddMinutes(10 * i + 5), sub)).ToList();
         var key = (await api.Admin.Client.PostAsJsonAsync("/api/v1/shares", new
@@ -156,11 +160,8 @@ public sealed class ListPagingScaleTests(ApiFactory api) : IClassFixture<ApiFact
     [Fact]
     public async Task A_private_folder_link_shows_a_signed_in_invitee_full_pages_of_what_they_may_view_themselves()
     {
-        await api.Admin.Client.PatchAsJsonAsync("/api/v1/admin/settings", new { sharedSpaceEnabled = true }).ShouldBe(200);
-        var top = (await api.Admin.Client.PostAsJsonAsync("/api/v1/folders", new { name = "Own-" + Guid.NewGuid().ToString("N")[..6], space = "shared" })
-            .Json(201)).GetProperty("id").GetGuid();
-        var hidden = (await api.Admin.Client.PostAsJsonAsync("/api/v1/folders", new { name = "Hidden", parentId = top, space = "shared" })
-            .Json(201)).GetProperty("id").GetGuid();
+        var top = await SharedFolderAsync("Own-" + Guid.NewGuid().ToString("N")[..6]);
+        var hidden = await SharedFolderAsync("Hidden", top);
         var invitee = await api.NewUserAsync("linkinvitee");
         await api.Admin.Client.PutAsJsonAsync("/api/v1/shared-space/access",
             new { entries = new[] { new { principalType = "user", principalId = invitee.UserId, level = "custom" } } }).ShouldBe(200);
