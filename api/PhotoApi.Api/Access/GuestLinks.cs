@@ -51,7 +51,9 @@ public sealed partial class GuestLinks(NpgsqlDataSource db, Throttle throttle, I
     public static DynamicParameters MemberArgs(ShareLink link) =>
         new(new { albumId = link.AlbumId, folderId = link.FolderId, below = link.ApplyToSubfolders });
 
-    private static readonly string ShowsSql = $"SELECT @assetId IN ({LinkMembers})";
+    // The asset's id is pushed into each branch of the members (an entry by its key, an asset by its id): one asset costs
+    // a few lookups, whatever the size of the album or folder ("@assetId IN (members)" would list them all).
+    private static readonly string ShowsSql = $"SELECT EXISTS (SELECT 1 FROM ({LinkMembers}) m WHERE m.asset_id = @assetId)";
 
     private const string RecordSql = """
         UPDATE shares SET view_count = view_count + CASE WHEN @download THEN 0 ELSE 1 END,
