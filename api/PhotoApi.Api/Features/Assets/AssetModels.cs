@@ -134,7 +134,7 @@ public sealed record AssetListFilter(DateTime? From = null, DateTime? To = null,
     /// The predicates (each starting with AND) over asset <paramref name="a"/>, with the dates and keyset on
     /// <paramref name="takenAt"/> / <paramref name="id"/> (an album entry's own copy of its asset's date, say); their
     /// values go into <paramref name="args"/>. <paramref name="owner"/>: the SQL expression of the one owner whose library
-    /// the query walks (not in the trash), whose tags are indexed by owner; null where the walk crosses owners.
+    /// the query walks, whose tags the index keys by that owner; null where the walk crosses owners (folders, albums).
     /// </summary>
     public string Sql(DynamicParameters args, string a = "a", string? takenAt = null, string? id = null, string? owner = null)
     {
