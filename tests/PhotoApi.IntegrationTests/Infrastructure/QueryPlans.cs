@@ -22,13 +22,16 @@ public static class QueryPlans
     }
 
     /// <summary>
-    /// Every sequential scan (parallel ones included) of one of <paramref name="relations"/> anywhere in the plan: below
-    /// joins, in CTEs, InitPlans and SubPlans — PostgreSQL puts them all in some node's "Plans".
+    /// Every node that reads one of <paramref name="relations"/> whole, anywhere in the plan (below joins, in CTEs,
+    /// InitPlans and SubPlans — PostgreSQL puts them all in some node's "Plans"): a sequential scan (parallel ones
+    /// included), or an index scan without an index condition, which walks the whole index (of a partial index such as
+    /// "not in the trash": nearly the whole table) only to filter and sort what it finds.
     /// </summary>
-    public static IEnumerable<string> SeqScans(JsonElement node, IReadOnlySet<string> relations, string? relationship = null)
+    public static IEnumerable<string> WholeReads(JsonElement node, IReadOnlySet<string> relations, string? relationship = null)
     {
-        if (node.GetProperty("Node Type").GetString() == "Seq Scan"
-            && node.TryGetProperty("Relation Name", out var relation) && relations.Contains(relation.GetString()!))
+        if (node.TryGetProperty("Relation Name", out var relation) && relations.Contains(relation.GetString()!)
+            && node.GetProperty("Node Type").GetString() is "Seq Scan" or "Index Scan" or "Index Only Scan"
+            && !node.TryGetProperty("Index Cond", out _))
             yield return Describe(node, relationship);
         if (!node.TryGetProperty("Plans", out var children)) yield break;
         foreach (var child in children.EnumerateArray())
@@ -36,16 +39,21 @@ public static class QueryPlans
             var kind = child.TryGetProperty("Subplan Name", out var subplan) ? subplan.GetString()
                 : child.TryGetProperty("Parent Relationship", out var parent) && parent.GetString() is "InitPlan" or "SubPlan" ? parent.GetString()
                 : null;
-            foreach (var found in SeqScans(child, relations, kind ?? relationship)) yield return found;
+            foreach (var found in WholeReads(child, relations, kind ?? relationship)) yield return found;
         }
     }
 
-    /// <summary><c>Seq Scan on assets a (in SubPlan 2; ~52000 rows; Filter: …)</c>: enough to find it in the SQL.</summary>
+    /// <summary>
+    /// <c>Seq Scan on assets a (in SubPlan 2; ~52000 rows; Filter: …)</c> or <c>Index Scan on assets a using
+    /// assets_folder_idx, no index condition (…)</c>: enough to find it in the SQL.
+    /// </summary>
     private static string Describe(JsonElement node, string? relationship)
     {
-        var text = $"{(node.TryGetProperty("Parallel Aware", out var parallel) && parallel.GetBoolean() ? "Parallel " : "")}Seq Scan on " +
-                   node.GetProperty("Relation Name").GetString();
-        if (node.TryGetProperty("Alias", out var alias) && alias.GetString() != node.GetProperty("Relation Name").GetString()) text += " " + alias.GetString();
+        var table = node.GetProperty("Relation Name").GetString();
+        var text = $"{(node.TryGetProperty("Parallel Aware", out var parallel) && parallel.GetBoolean() ? "Parallel " : "")}" +
+                   $"{node.GetProperty("Node Type").GetString()} on {table}";
+        if (node.TryGetProperty("Alias", out var alias) && alias.GetString() != table) text += " " + alias.GetString();
+        if (node.TryGetProperty("Index Name", out var index)) text += $" using {index.GetString()}, no index condition";
         var details = new List<string>();
         if (relationship is not null) details.Add("in " + relationship);
         if (node.TryGetProperty("Plan Rows", out var rows)) details.Add($"~{rows.GetDouble():0} rows");
