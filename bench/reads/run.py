@@ -57,6 +57,19 @@ def psql(sql=None, file=None, variables=None):
     return r.stdout.strip()
 
 
+def quiesce():
+    """Waits until no query of an earlier run is still going (a slow page outlives the wrk run that asked for it, and JIT
+    compilation does not stop for a cancel): up to 10 s, then cancels what is left, so every run starts on an idle server."""
+    busy = "FROM pg_stat_activity WHERE state = 'active' AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
+    for attempt in range(60):
+        if psql(f"SELECT count(*) {busy}") == "0":
+            return
+        if attempt == 50:
+            psql(f"SELECT pg_cancel_backend(pid) {busy}")
+        time.sleep(0.2)
+    say("  (queries of an earlier run were still active)")
+
+
 def ids(sql):
     return [line for line in psql(sql).splitlines() if line]
 
@@ -277,6 +290,7 @@ def ms(text):
 
 def wrk(url, key, conns):
     threads = 1 if conns == 1 else 2
+    quiesce()
     cmd = ["wrk", "--latency", f"-c{conns}", f"-t{threads}", f"-d{DURATION}s", "--timeout", "60s", url]
     if key:
         cmd += ["-H", f"X-Api-Key: {key}"]
@@ -286,7 +300,7 @@ def wrk(url, key, conns):
     done = re.search(r"(\d+) requests in", out)
     if not done or done.group(1) == "0":  # nothing finished within the run: no latency to report
         return {"p50": None, "p99": None, "rps": 0.0, "requests": 0, "errors": "no request finished"}
-    lat = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", out, re.M))
+    lat = dict(re.findall(r"^\s+(50|99)%\s+(\S+)\s*$", out, re.M))  # wrk pads "1.07s " but not "107.00ms"
     rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     errors = re.search(r"Socket errors: (.*)$", out, re.M)
@@ -295,16 +309,17 @@ def wrk(url, key, conns):
             "errors": (f"{bad.group(1)} non-2xx " if bad else "") + (errors.group(1) if errors else "")}
 
 
-def pgbench(sql, jit=False):
+def pgbench(sql, jit=False, clients=CONNS, seconds=DURATION):
     script = os.path.join(WORK, "pgbench.sql")
     with open(script, "w") as f:
         f.write(sql.strip().rstrip(";") + ";\n")
     env = dict(PG_ENV, PGOPTIONS=f"-c jit={'on' if jit else 'off'}")
-    r = subprocess.run([f"{PGBIN}/pgbench", "-n", f"-c{CONNS}", "-j2", f"-T{DURATION}", "-f", script, "-h", "127.0.0.1", "-p", PGPORT,
+    quiesce()
+    r = subprocess.run([f"{PGBIN}/pgbench", "-n", f"-c{clients}", f"-j{min(clients, 2)}", f"-T{seconds}", "-f", script, "-h", "127.0.0.1", "-p", PGPORT,
                         "-U", "postgres", "postgres"], env=env, capture_output=True, text=True)
     tps = re.search(r"tps = ([\d.]+)", r.stdout)
     if r.returncode != 0 or not tps:
-        return {"tps": None, "error": (r.stderr or r.stdout).strip().splitlines()[-1:]}
+        return {"tps": None, "avg": None, "error": " ".join((r.stderr or r.stdout).strip().splitlines()[-2:])}
     lat = re.search(r"latency average = ([\d.]+) ms", r.stdout)
     return {"tps": float(tps.group(1)), "avg": float(lat.group(1)) if lat else None}
 
@@ -370,10 +385,12 @@ def report(empty, big_small, big_large, caps, pg, jit_off, jit_on, pg_jit, expla
     w = lines.append
     w(f"PostgreSQL {facts['version']}, shared_buffers {facts['shared_buffers']}, jit {facts['jit']} (the API's pool: off unless Database__Jit=true); "
       f"{facts['assets']:,} rows in assets, {facts['album_assets']:,} in album_assets; wrk and pgbench {DURATION} s per run, "
-      f"{CONNS} connections / clients; p50/p99 in ms.")
+      f"{CONNS} connections / clients; p50/p99 in ms. \"its SQL alone\": pgbench's mean latency running the path's page query with "
+      f"one client (large setup). small = the 1,000-photo setup, large = the 200,000-photo one; empty = nothing else in the "
+      f"database, 1M = with the large setup and 1,000,000 rows of other users.")
     w("")
-    w("| path | small, empty: p50 | small, 1M: p50 | large, 1M: p50 / p99 (1 at a time) | large, 1M: p50 / p99 (32 conns) | req/s (32) | pgbench tps (32) | wrk / pgbench | ratio | targets |")
-    w("|---|---|---|---|---|---|---|---|---|---|")
+    w("| path | small, empty: p50 | small, 1M: p50 | large, 1M: p50 / p99 (1 at a time) | its SQL alone | large, 1M: p50 / p99 (32 conns) | req/s (32) | pgbench tps (32) | wrk / pgbench | ratio | targets |")
+    w("|---|---|---|---|---|---|---|---|---|---|---|")
     for key, label, _, _, _ in PATHS:
         e1, s1, l1, l32 = empty[key][1], big_small[key][1], big_large[key][1], big_large[key][CONNS]
         worst = max(v for v in (s1["p50"], l1["p50"]) if v is not None) if (s1["p50"] or l1["p50"]) else None
@@ -384,7 +401,8 @@ def report(empty, big_small, big_large, caps, pg, jit_off, jit_on, pg_jit, expla
                  ("≥ 50% of pgbench", share is not None and share >= 0.5)]
         flag = " ".join(("✓ " if ok else "✗ ") + name for name, ok in flags)
         errors = "; ".join(f"{k}: {r['errors']}" for k, r in (("1", l1), ("32", l32)) if r["errors"])
-        w(f"| {label} | {fmt(e1['p50'])} | {fmt(s1['p50'])} | {fmt(l1['p50'])} / {fmt(l1['p99'])} | {fmt(l32['p50'])} / {fmt(l32['p99'])} | "
+        w(f"| {label} | {fmt(e1['p50'])} | {fmt(s1['p50'])} | {fmt(l1['p50'])} / {fmt(l1['p99'])} | {fmt(pg.get(key, {}).get('alone'))} | "
+          f"{fmt(l32['p50'])} / {fmt(l32['p99'])} | "
           f"{fmt(l32['rps'])} | {fmt(tps) if tps else 'not logged' if not caps[key]['query'] else 'failed'} | "
           f"{f'{share * 100:.0f}%' if share is not None else '—'} | {f'{ratio:.2f}' if ratio else '—'} | {flag}{' (' + errors + ')' if errors else ''} |")
     w("")
@@ -409,6 +427,11 @@ def report(empty, big_small, big_large, caps, pg, jit_off, jit_on, pg_jit, expla
         off, on = jit_off[key], jit_on[key]
         w(f"| {labels[key]} | {fmt(off[1]['p50'])} | {fmt(off[CONNS]['p50'])} | {fmt(off[CONNS]['rps'])} | {fmt(pg.get(key, {}).get('tps'))} | "
           f"{fmt(on[1]['p50'])} | {fmt(on[CONNS]['p50'])} | {fmt(on[CONNS]['rps'])} | {fmt(pg_jit.get(key, {}).get('tps'))} |")
+    failures = [f"{labels[k]}{' (jit on)' if jit else ''}: {r['error']}" for jit, runs in ((False, pg), (True, pg_jit))
+                for k, r in runs.items() if r.get("error")]
+    if failures:
+        w("")
+        w("pgbench failed on: " + "; ".join(failures))
     w("")
     w("EXPLAIN (ANALYZE, BUFFERS) of the timeline query at 1M rows, large setup, jit off:")
     w("")
@@ -446,10 +469,12 @@ def main():
         say("timing the large setup at 1M rows")
         big_large = measure(large)
         say("pgbench: each path's list query, 32 clients")
+        API.stop()  # its pool's connections are not pgbench's to share: max_connections stays the default
         pg = {}
         for key, *_ in PATHS:
             if caps[key]["query"]:
                 pg[key] = pgbench(inline(caps[key]["query"]))
+                pg[key]["alone"] = pgbench(inline(caps[key]["query"]), clients=1, seconds=max(2, DURATION // 2))["avg"]
                 say(f"  {key}: {pg[key]}")
         timeline = caps["timeline"]["query"]
         explain = psql("SET jit = off; EXPLAIN (ANALYZE, BUFFERS) " + inline(timeline)) if timeline else "(the timeline query was not logged)"
@@ -458,6 +483,7 @@ def main():
         API.start(log_queries=False, jit=True)
         capture(large, "warm-up")
         jit_on = measure(large, keys=JIT_PATHS)
+        API.stop()
         pg_jit = {k: pgbench(inline(caps[k]["query"]), jit=True) for k in JIT_PATHS if caps[k]["query"]}
         API.stop()
 
