@@ -39,6 +39,7 @@ public static class Composition
         services.AddSingleton<IJobQueue, HangfireJobQueue>();
         services.AddSingleton<Access.AccessPolicy>();
         services.AddSingleton<Infrastructure.Data.ListQueries>();
+        services.AddHostedService<Infrastructure.Data.ListQueryLog>(); // Diagnostics:ListQueryLog, a benchmarking aid; off by default
         services.AddSingleton<Access.GuestLinks>();
         services.AddSingleton<Features.Assets.MediaSigner>();
         services.AddSingleton<Features.Assets.AssetViews>();

@@ -23,11 +23,18 @@ as_root() {
 # and no SIGPIPE under pipefail (od reads exactly 16 bytes).
 gen_password() { od -An -tx1 -N16 /dev/urandom | tr -d ' \n'; }
 
+# Load generator of bench/reads.sh (its pgbench comes with the PostgreSQL server package above). Not needed to run or
+# test the API, so only the benchmark installs it.
+BENCH_APT_PACKAGES=(wrk)
+
 # apt packages: dpkg-query first, so a second run is fast and works offline;
 # `apt-get update` only when something is actually missing.
-ensure_apt() {
+ensure_apt() { ensure_apt_packages "${APT_PACKAGES[@]}"; }
+
+# ensure_apt_packages PKG...: install those of PKG that are missing.
+ensure_apt_packages() {
   local p missing=()
-  for p in "${APT_PACKAGES[@]}"; do
+  for p in "$@"; do
     [[ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" == "install ok installed" ]] || missing+=("$p")
   done
   ((${#missing[@]} == 0)) && return 0

@@ -70,3 +70,21 @@ pg_psql() {
   PGPASSWORD="$pw" PGCONNECT_TIMEOUT=10 "$PGBIN/psql" -X -q -v ON_ERROR_STOP=1 \
     -h 127.0.0.1 -p "$port" -U postgres "$@"
 }
+
+# pg_throwaway [extra conf lines...]: a new cluster in a temporary directory, started on a free port (benchmarks).
+# Sets PG_TMP, PG_PORT and PG_PASSWORD; remove it with pg_discard. Needs $PGBIN.
+pg_throwaway() {
+  PG_TMP="$(mktemp -d -t photoapi-bench-pg.XXXXXX)"
+  PG_PASSWORD="$(gen_password)"; printf '%s\n' "$PG_PASSWORD" >"$PG_TMP/password"
+  pg_own "$PG_TMP"
+  pg_init "$PG_TMP/data" "$PG_TMP/password" "$PG_TMP" "$@"
+  PG_PORT="$(pg_free_port)"
+  pg_start "$PG_TMP/data" "$PG_PORT" "$PG_TMP/log" || die "PostgreSQL did not start"
+}
+
+# pg_discard: stop and delete the cluster pg_throwaway made (if any).
+pg_discard() {
+  [[ -n ${PG_TMP:-} ]] || return 0
+  pg_stop "$PG_TMP/data" immediate
+  rm -rf "$PG_TMP"
+}
