@@ -56,7 +56,8 @@ public sealed class UpdateAlbumEndpoint(NpgsqlDataSource db, AccessPolicy policy
         WHERE id = @id
         """;
 
-    private static readonly string ShowsSql = $"SELECT @assetId IN ({AccessPolicy.AlbumMembers("@id")})";
+    // The id is pushed into each branch of the members: a few key lookups, not a listing of the whole album.
+    private static readonly string ShowsSql = $"SELECT EXISTS (SELECT 1 FROM ({AccessPolicy.AlbumMembers("@id")}) m WHERE m.asset_id = @assetId)";
 
     public override void Configure()
     {
