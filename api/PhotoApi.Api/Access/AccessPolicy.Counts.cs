@@ -36,18 +36,24 @@ public sealed partial class AccessPolicy
 
     /// <summary>
     /// The caller's role on album <paramref name="al"/>, as <see cref="AlbumRole"/> answers it, read from the caller's
-    /// own invitee rows of the album's share (by <c>share_invitees_user_key</c> / <c>share_invitees_group_key</c>), so a
-    /// list row costs the same however many people the album is shared with.
+    /// own invitee rows of the album's share (<see cref="CallerInviteeRoles"/>), so a list row costs the same however many
+    /// people the album is shared with.
     /// </summary>
     public static string CallerAlbumRole(string al) => $"""
         (CASE WHEN {al}.owner_id = @userId THEN 'owner' WHEN {UserActive($"{al}.owner_id")} THEN (
-            SELECT r.role FROM (
-                SELECT si.role FROM shares s JOIN share_invitees si ON si.share_id = s.id AND si.user_id = @userId WHERE s.album_id = {al}.id
-                UNION ALL
-                SELECT si.role FROM shares s JOIN group_members gm ON gm.user_id = @userId
-                     JOIN share_invitees si ON si.share_id = s.id AND si.group_id = gm.group_id
-                WHERE s.album_id = {al}.id) r
+            SELECT r.role FROM ({CallerInviteeRoles($"(SELECT s.id FROM shares s WHERE s.album_id = {al}.id)")}) r
             ORDER BY array_position(ARRAY['provider', 'downloader', 'viewer'], r.role) LIMIT 1) END)
+        """;
+
+    /// <summary>
+    /// The roles share <paramref name="shareId"/> (an SQL expression) gives the caller: their own invitee row and those of
+    /// their groups, each found by its index (<c>share_invitees_user_key</c>, <c>share_invitees_group_key</c>).
+    /// </summary>
+    public static string CallerInviteeRoles(string shareId) => $"""
+        SELECT si.role FROM share_invitees si WHERE si.share_id = {shareId} AND si.user_id = @userId
+        UNION ALL
+        SELECT si.role FROM group_members gm JOIN share_invitees si ON si.share_id = {shareId} AND si.group_id = gm.group_id
+        WHERE gm.user_id = @userId
         """;
 
     /// <summary>
