@@ -18,6 +18,9 @@ CREATE INDEX album_assets_lapsing_idx ON album_assets (album_id) WHERE may_lapse
 -- Shared Space folder shares belong to the admins together: the Sharing page lists them, newest change first, for any admin.
 CREATE INDEX shares_folder_updated_idx ON shares (updated_at DESC, id DESC) WHERE folder_id IS NOT NULL;
 
+-- Invitee pickers list active users by display name.
+CREATE INDEX users_active_name_idx ON users (lower(display_name), id) WHERE status = 'active';
+
 ALTER TABLE albums ADD COLUMN entry_count integer NOT NULL DEFAULT 0;              -- live entries (manual, selection)
 ALTER TABLE folders
     ADD COLUMN child_count integer NOT NULL DEFAULT 0,                             -- direct subfolders
