@@ -33,16 +33,7 @@ public sealed class ListGroupsEndpoint(NpgsqlDataSource db, ListQueries lists) :
         ORDER BY g.id LIMIT @take
         """;
 
-    private sealed class Row
-    {
-        public Guid Id { get; init; }
-        public string Name { get; init; } = "";
-        public string Description { get; init; } = "";
-        public bool PhotoLibraryAllowed { get; init; }
-        public Guid[] MemberIds { get; init; } = [];
-        public DateTime CreatedAt { get; init; }
-        public DateTime UpdatedAt { get; init; }
-    }
+    private sealed record Row(Guid Id, string Name, string Description, bool PhotoLibraryAllowed, Guid[] MemberIds, DateTime CreatedAt, DateTime UpdatedAt);
 
     public override void Configure()
     {
