@@ -33,8 +33,6 @@ public sealed class ListGroupsEndpoint(NpgsqlDataSource db, ListQueries lists) :
         ORDER BY g.id LIMIT @take
         """;
 
-    private sealed record Row(Guid Id, string Name, string Description, bool PhotoLibraryAllowed, Guid[] MemberIds, DateTime CreatedAt, DateTime UpdatedAt);
-
     public override void Configure()
     {
         Get("groups");
@@ -44,8 +42,9 @@ public sealed class ListGroupsEndpoint(NpgsqlDataSource db, ListQueries lists) :
     public override async Task HandleAsync(ListGroupsRequest req, CancellationToken ct)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
-        var rows = (await conn.QueryAsync<Row>(lists.Command(new ListQuery("listGroups", ListSql, new { after = req.After(), take = req.Limit() + 1 }), ct)))
-            .Select(r => new GroupResponse(r.Id, r.Name, r.Description, r.PhotoLibraryAllowed, r.MemberIds, r.CreatedAt, r.UpdatedAt)).ToList();
+        var rows = (await conn.QueryAsync(lists.Command(new ListQuery("listGroups", ListSql, new { after = req.After(), take = req.Limit() + 1 }), ct)))
+            .Select(r => new GroupResponse((Guid)r.id, (string)r.name, (string)r.description, (bool)r.photo_library_allowed, (Guid[])r.member_ids,
+                (DateTime)r.created_at, (DateTime)r.updated_at)).ToList();
         await Send.OkAsync(rows.ToPage(req.Limit(), g => g.Id), ct);
     }
 }

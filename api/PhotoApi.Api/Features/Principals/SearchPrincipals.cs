@@ -47,7 +47,7 @@ public sealed class SearchPrincipalsEndpoint(NpgsqlDataSource db, ListQueries li
             ORDER BY lower(display_name), id LIMIT @take
             """);
         if (groups) branches.Add($"""
-            SELECT 'group', id, name, name FROM groups
+            SELECT 'group' AS type, id, name, name AS display_name FROM groups
             {(q ? "WHERE name ILIKE @pattern" : "")}
             ORDER BY lower(name), id LIMIT @take
             """);
