@@ -11,12 +11,12 @@ public sealed partial class AccessPolicy
     /// <summary>
     /// The number of assets album <paramref name="al"/> (an alias of <c>albums</c>) shows now: exactly the size of
     /// <see cref="AlbumMembers"/>. For manual and selection albums: the live-entry counter minus the live entries that
-    /// no longer hold. Only entries flagged <c>may_lapse</c> (their asset is in Shared Space or is not their contributor's
-    /// own) can stop holding, so only those are read, over <c>album_assets_lapsing_idx</c>; and since whether an entry
-    /// holds (<see cref="EntryHolds"/>) depends only on its contributor, the asset's owner and its folder, the rule is
-    /// evaluated once per such combination, not per entry. A conditional album has no entries: its conditions are
-    /// evaluated over the owner's timeline index with the date range as the index range, so it costs in proportion to the
-    /// owner's assets in that range (all of them when no date is given).
+    /// no longer hold. Only entries whose asset is in Shared Space or not their contributor's own can stop holding, and
+    /// whether one holds (<see cref="EntryHolds"/>) depends only on its contributor, the asset's owner and its folder:
+    /// <c>album_lapses</c> counts those entries per combination, so the rule is evaluated once per combination (a handful
+    /// per album), whatever the album's size. A conditional album has no entries: its conditions are evaluated over the
+    /// owner's timeline index with the date range as the index range, so it costs in proportion to the owner's assets in
+    /// that range (all of them when no date is given).
     /// </summary>
     public static string AlbumAssetCount(string al) => $"""
         (CASE WHEN {al}.kind = 'conditional' THEN (
@@ -25,13 +25,9 @@ public sealed partial class AccessPolicy
               AND c.taken_at >= coalesce({al}.cond_from, '-infinity') AND c.taken_at < coalesce({al}.cond_to, 'infinity')
               AND {ConditionsHold(al, "c", "cmf", FolderOperations.View)})
          ELSE {al}.entry_count - coalesce((
-            SELECT sum(lapsing.n) FROM (
-                SELECT coalesce(aa.added_by, {al}.owner_id) AS adder, m.owner_id, m.folder_id, count(*) AS n
-                FROM album_assets aa JOIN assets m ON m.id = aa.asset_id
-                WHERE aa.album_id = {al}.id AND aa.may_lapse AND aa.live
-                GROUP BY 1, 2, 3) lapsing
-            LEFT JOIN folders mf ON mf.id = lapsing.folder_id
-            WHERE ({OwnAsset(FolderOperations.View, UserIn("lapsing.adder"), "lapsing", "mf")}) IS NOT TRUE), 0) END)::int
+            SELECT sum(lapse.n) FROM album_lapses lapse LEFT JOIN folders mf ON mf.id = lapse.folder_id
+            WHERE lapse.album_id = {al}.id AND lapse.n > 0
+              AND ({OwnAsset(FolderOperations.View, UserIn("lapse.adder"), "lapse", "mf")}) IS NOT TRUE), 0) END)::int
         """;
 
     /// <summary>
