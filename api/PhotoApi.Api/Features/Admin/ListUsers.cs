@@ -5,6 +5,7 @@ using Npgsql;
 using PhotoApi.Api.Features.Common;
 using PhotoApi.Api.Infrastructure.Auth;
 using PhotoApi.Api.Access;
+using PhotoApi.Api.Infrastructure.Data;
 
 namespace PhotoApi.Api.Features.Admin;
 
@@ -29,15 +30,22 @@ public sealed class ListUsersValidator : Validator<ListUsersRequest>
 }
 
 [Access(AccessScope.Admin)]
-public sealed class ListUsersEndpoint(NpgsqlDataSource db) : Endpoint<ListUsersRequest, Page<UserResponse>>
+public sealed class ListUsersEndpoint(NpgsqlDataSource db, ListQueries lists) : Endpoint<ListUsersRequest, Page<UserResponse>>
 {
-    private const string ListSql = $"""
+    // A range of users_pkey that stops at the page; the filters given (and only those) are checked on the rows it reads.
+    private static string ListSql(bool status, bool q) => $"""
         SELECT {UserQueries.Columns} FROM users
         WHERE id > @after
-          AND (@status::text IS NULL OR status = @status)
-          AND (@q::text IS NULL OR username ILIKE @pattern OR display_name ILIKE @pattern OR email ILIKE @pattern)
+          {(status ? "AND status = @status" : "")}
+          {(q ? "AND (username ILIKE @pattern OR display_name ILIKE @pattern OR email ILIKE @pattern)" : "")}
         ORDER BY id LIMIT @take
         """;
+
+    private static readonly Dictionary<(bool Status, bool Q), string> Sql = new()
+    {
+        [(false, false)] = ListSql(false, false), [(true, false)] = ListSql(true, false),
+        [(false, true)] = ListSql(false, true), [(true, true)] = ListSql(true, true),
+    };
 
     public override void Configure()
     {
@@ -48,11 +56,13 @@ public sealed class ListUsersEndpoint(NpgsqlDataSource db) : Endpoint<ListUsersR
 
     public override async Task HandleAsync(ListUsersRequest req, CancellationToken ct)
     {
+        var filters = (Status: req.Status is not null, Q: req.Q is not null);
+        var args = new DynamicParameters(new { after = req.After(), take = req.Limit() + 1 });
+        if (filters.Status) args.Add("status", req.Status);
+        if (filters.Q) args.Add("pattern", Like.Contains(req.Q));
+        var name = "listUsers" + (filters.Status ? ":status" : "") + (filters.Q ? ":q" : "");
         await using var conn = await db.OpenConnectionAsync(ct);
-        var rows = (await conn.QueryAsync<UserResponse>(new CommandDefinition(ListSql, new
-        {
-            after = req.After(), status = req.Status, q = req.Q, pattern = Like.Contains(req.Q), take = req.Limit() + 1,
-        }, cancellationToken: ct))).AsList();
+        var rows = (await conn.QueryAsync<UserResponse>(lists.Command(new ListQuery(name, Sql[filters], args), ct))).AsList();
         await Send.OkAsync(rows.ToPage(req.Limit(), u => u.Id), ct);
     }
 }

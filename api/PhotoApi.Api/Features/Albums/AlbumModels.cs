@@ -85,12 +85,15 @@ public sealed record AlbumResponse
 
 internal static class AlbumStore
 {
-    /// <summary>Columns of an album for the caller (<c>@userId</c>); the caller's role is NULL where they have none.</summary>
+    /// <summary>
+    /// Columns of an album for the caller (<c>@userId</c>); the caller's role is NULL where they have none. Each costs what
+    /// one album's row costs (its size comes from its counter), so lists select them for the rows of the page only.
+    /// </summary>
     public static readonly string Columns = $"""
         al.id, al.kind, al.name, al.description, al.owner_id, u.username AS owner_username, u.display_name AS owner_display_name,
-        {AccessPolicy.AlbumRole("al")} AS role, al.cover_asset_id, al.sort_order,
+        {AccessPolicy.CallerAlbumRole("al")} AS role, al.cover_asset_id, al.sort_order,
         al.cond_folder_ids, al.cond_from, al.cond_to, al.cond_tags, al.cond_min_rating, al.cond_media_type, al.cond_camera,
-        (SELECT count(*) FROM ({AccessPolicy.AlbumMembers("al.id")}) members)::int AS asset_count,
+        {AccessPolicy.AlbumAssetCount("al")} AS asset_count,
         (SELECT s.id FROM shares s WHERE s.album_id = al.id AND al.owner_id = @userId) AS share_id,
         al.created_at, al.updated_at
         """;

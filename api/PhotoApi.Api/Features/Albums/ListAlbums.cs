@@ -4,6 +4,7 @@ using FluentValidation;
 using Npgsql;
 using PhotoApi.Api.Access;
 using PhotoApi.Api.Features.Common;
+using PhotoApi.Api.Infrastructure.Data;
 
 namespace PhotoApi.Api.Features.Albums;
 
@@ -25,16 +26,40 @@ public sealed class ListAlbumsValidator : Validator<ListAlbumsRequest>
 }
 
 /// <summary>The albums the caller owns and those shared with them (directly or through a group), oldest first.</summary>
+/// <remarks>
+/// Each scope is its own query, shaped so that its cost follows the caller's own sets: the owned albums are a range of
+/// <c>albums_owner_id_idx</c> that stops at the page; the shared ones start from the caller's invitations; <c>all</c>
+/// merges the two LIMITed branches. The columns (role, size from the counters) are computed for the page's rows only.
+/// </remarks>
 [Access(AccessScope.Caller)]
-public sealed class ListAlbumsEndpoint(NpgsqlDataSource db) : Endpoint<ListAlbumsRequest, Page<AlbumResponse>>
+public sealed class ListAlbumsEndpoint(NpgsqlDataSource db, ListQueries lists) : Endpoint<ListAlbumsRequest, Page<AlbumResponse>>
 {
-    private static readonly string ListSql = $"""
-        SELECT {AlbumStore.Columns} FROM albums al JOIN users u ON u.id = al.owner_id
-        WHERE al.kind <> 'selection' AND al.id > @after AND {AccessPolicy.AlbumVisible("al")}
-          AND (@scope <> 'owned' OR al.owner_id = @userId)
-          AND (@scope <> 'shared' OR al.owner_id <> @userId)
+    private const string OwnedIds = """
+        SELECT al.id FROM albums al
+        WHERE al.owner_id = @userId AND al.kind <> 'selection' AND al.id > @after
         ORDER BY al.id LIMIT @take
         """;
+
+    // Shared with the caller by an active owner; their own albums are listed as owned even when also shared with them.
+    private static readonly string SharedIds = $"""
+        SELECT al.id FROM albums al
+        WHERE al.id IN (SELECT s.album_id FROM ({AccessPolicy.CallerInvitations}) inv JOIN shares s ON s.id = inv.share_id)
+          AND al.owner_id <> @userId AND al.kind <> 'selection' AND al.id > @after AND {AccessPolicy.UserActive("al.owner_id")}
+        ORDER BY al.id LIMIT @take
+        """;
+
+    private static string Page(string ids) => $"""
+        SELECT {AlbumStore.Columns}
+        FROM ({ids}) page JOIN albums al ON al.id = page.id JOIN users u ON u.id = al.owner_id
+        ORDER BY al.id
+        """;
+
+    private static readonly Dictionary<string, string> Sql = new()
+    {
+        ["owned"] = Page(OwnedIds),
+        ["shared"] = Page(SharedIds),
+        ["all"] = Page($"SELECT id FROM (({OwnedIds}) UNION ALL ({SharedIds})) merged ORDER BY id LIMIT @take"),
+    };
 
     public override void Configure()
     {
@@ -44,11 +69,12 @@ public sealed class ListAlbumsEndpoint(NpgsqlDataSource db) : Endpoint<ListAlbum
 
     public override async Task HandleAsync(ListAlbumsRequest req, CancellationToken ct)
     {
+        var scope = req.Scope ?? "all";
         await using var conn = await db.OpenConnectionAsync(ct);
-        var rows = (await conn.QueryAsync<AlbumStore.Row>(new CommandDefinition(ListSql, new
+        var rows = (await conn.QueryAsync<AlbumStore.Row>(lists.Command(new ListQuery($"listAlbums:{scope}", Sql[scope], new
         {
-            userId = HttpContext.Principal().UserId, scope = req.Scope ?? "all", after = req.After(), take = req.Limit() + 1,
-        }, cancellationToken: ct))).AsList();
+            userId = HttpContext.Principal().UserId, after = req.After(), take = req.Limit() + 1,
+        }), ct))).AsList();
         await Send.OkAsync(rows.Select(r => r.ToResponse()).ToList().ToPage(req.Limit(), a => a.Id), ct);
     }
 }

@@ -4,6 +4,7 @@ using Npgsql;
 using PhotoApi.Api.Features.Common;
 using PhotoApi.Api.Infrastructure.Auth;
 using PhotoApi.Api.Access;
+using PhotoApi.Api.Infrastructure.Data;
 
 namespace PhotoApi.Api.Features.ApiKeys;
 
@@ -27,7 +28,7 @@ public sealed class ListApiKeysValidator : Validator<ListApiKeysRequest>
 
 /// <summary>The caller's keys. Like every credential operation it needs a signed-in person, not an API key.</summary>
 [Access(AccessScope.SignedIn)]
-public sealed class ListApiKeysEndpoint(NpgsqlDataSource db) : Endpoint<ListApiKeysRequest, Page<ApiKeyResponse>>
+public sealed class ListApiKeysEndpoint(NpgsqlDataSource db, ListQueries lists) : Endpoint<ListApiKeysRequest, Page<ApiKeyResponse>>
 {
     private const string ListSql = """
         SELECT id, name, prefix, created_at, last_used_at, revoked_at, revoked_why AS revoked_reason FROM api_keys
@@ -45,8 +46,8 @@ public sealed class ListApiKeysEndpoint(NpgsqlDataSource db) : Endpoint<ListApiK
     public override async Task HandleAsync(ListApiKeysRequest req, CancellationToken ct)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
-        var rows = (await conn.QueryAsync<ApiKeyResponse>(new CommandDefinition(ListSql,
-            new { userId = User.UserId(), after = req.After(), take = req.Limit() + 1 }, cancellationToken: ct))).AsList();
+        var rows = (await conn.QueryAsync<ApiKeyResponse>(lists.Command(new ListQuery("listApiKeys", ListSql,
+            new { userId = User.UserId(), after = req.After(), take = req.Limit() + 1 }), ct))).AsList();
         await Send.OkAsync(rows.ToPage(req.Limit(), r => r.Id), ct);
     }
 }

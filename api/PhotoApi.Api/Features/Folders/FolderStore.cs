@@ -15,9 +15,27 @@ internal static class FolderStore
         f.id, f.name, lower(f.name) AS sort_key, f.space, f.parent_id, f.owner_id, f.cover_asset_id, f.created_by, f.created_at, f.updated_at
         """;
 
-    /// <summary>The direct subfolders and the non-trashed files of the folders <c>@ids</c>, as (folder, item) pairs.</summary>
-    private const string ChildrenSql = "SELECT parent_id, id FROM folders WHERE parent_id = ANY(@ids)";
-    private const string FilesSql = "SELECT folder_id, id FROM assets WHERE folder_id = ANY(@ids) AND trashed_at IS NULL";
+    /// <summary>
+    /// Wraps a query of folders (<see cref="Columns"/> plus <c>f.child_count AS held_children, f.asset_count AS
+    /// held_assets</c>) with what each holds directly that the caller may view. The counters the database keeps answer
+    /// when every subfolder (Personal Space, Full Access) or every file (the caller may view the folder's files by their
+    /// own rights) counts; otherwise only the folder's own subfolders or files are judged, one by one — a cost bounded by
+    /// that folder, never by the library. Parameters <c>@userId</c>, <c>@isAdmin</c>.
+    /// </summary>
+    public static string WithCounts(string folders) => $"""
+        SELECT page.*,
+               (CASE WHEN page.space = 'personal' OR {AccessPolicy.SharedSpaceLevel} = 'full' THEN page.held_children
+                     ELSE (SELECT count(*) FROM folders f WHERE f.parent_id = page.id AND {AccessPolicy.FolderViewable("f")}) END)::int AS child_count,
+               (CASE WHEN {AccessPolicy.FolderFilesViewable("page")} THEN page.held_assets
+                     ELSE (SELECT count(*) FROM assets a LEFT JOIN folders f ON f.id = a.folder_id
+                           WHERE a.folder_id = page.id AND a.trashed_at IS NULL AND {AccessPolicy.AssetViewable}) END)::int AS asset_count
+        FROM ({folders}) page
+        """;
+
+    /// <summary>The counters <see cref="WithCounts"/> reads, next to <see cref="Columns"/>.</summary>
+    public const string HeldColumns = "f.child_count AS held_children, f.asset_count AS held_assets";
+
+    private static readonly string WithCountsByIdSql = WithCounts($"SELECT {Columns}, {HeldColumns} FROM folders f WHERE f.id = @id");
 
     private const string ByIdSql = $"SELECT {Columns} FROM folders f WHERE f.id = @id";
 
@@ -67,32 +85,12 @@ internal static class FolderStore
         public DateTime CreatedAt { get; init; }
         public DateTime UpdatedAt { get; init; }
 
-        public FolderResponse ToResponse(IReadOnlyList<FolderPathItem> path, Counts counts) =>
-            new(Id, Name, Space, ParentId, OwnerId, CoverAssetId, path, counts.Children, counts.Assets, CreatedBy, CreatedAt, UpdatedAt);
-    }
+        /// <summary>What it holds directly that the caller may view (read with <see cref="WithCounts"/>).</summary>
+        public int ChildCount { get; init; }
+        public int AssetCount { get; init; }
 
-    /// <summary>What a folder holds directly that the caller may view.</summary>
-    internal readonly record struct Counts(int Children, int Assets);
-
-    /// <summary>
-    /// The counts of the folders <paramref name="ids"/> as the principal sees them: the direct subfolders they may view
-    /// and the non-trashed files directly inside they may view, asked of the policy in one batch each (as the listings do).
-    /// </summary>
-    public static async Task<Dictionary<Guid, Counts>> CountsAsync(
-        NpgsqlConnection conn, AccessPolicy policy, Principal principal, IReadOnlyCollection<Guid> ids, CancellationToken ct, NpgsqlTransaction? tx = null)
-    {
-        var children = await VisibleByFolderAsync(conn, policy, principal, ChildrenSql, Permission.FolderView, ids, tx, ct);
-        var files = await VisibleByFolderAsync(conn, policy, principal, FilesSql, Permission.AssetView, ids, tx, ct);
-        return ids.Distinct().ToDictionary(id => id, id => new Counts(children.GetValueOrDefault(id), files.GetValueOrDefault(id)));
-    }
-
-    /// <summary>How many of the items <paramref name="sql"/> finds in each folder the principal has <paramref name="permission"/> on.</summary>
-    private static async Task<Dictionary<Guid, int>> VisibleByFolderAsync(NpgsqlConnection conn, AccessPolicy policy, Principal principal,
-        string sql, Permission permission, IReadOnlyCollection<Guid> ids, NpgsqlTransaction? tx, CancellationToken ct)
-    {
-        var items = (await conn.QueryAsync<(Guid Folder, Guid Item)>(new CommandDefinition(sql, new { ids = ids.ToArray() }, tx, cancellationToken: ct))).AsList();
-        var visible = await policy.AllowedAsync(principal, permission, items.Select(i => i.Item).ToList(), ct);
-        return items.Where(i => visible.Contains(i.Item)).GroupBy(i => i.Folder).ToDictionary(g => g.Key, g => g.Count());
+        public FolderResponse ToResponse(IReadOnlyList<FolderPathItem> path) =>
+            new(Id, Name, Space, ParentId, OwnerId, CoverAssetId, path, ChildCount, AssetCount, CreatedBy, CreatedAt, UpdatedAt);
     }
 
     public static Task<Row?> FindAsync(NpgsqlConnection conn, Guid id, CancellationToken ct, NpgsqlTransaction? tx = null) =>
@@ -117,16 +115,13 @@ internal static class FolderStore
         return ancestors.Skip(start).ToList();
     }
 
-    /// <summary>
-    /// The full response of one folder: row, counts and path. The policy answers on committed rows: within a transaction
-    /// that changed what the folder holds or where it is, call this after the commit.
-    /// </summary>
+    /// <summary>The full response of one folder: row, counts and path, as the principal sees them.</summary>
     public static async Task<FolderResponse> GetAsync(
         NpgsqlConnection conn, AccessPolicy policy, Principal principal, Guid id, CancellationToken ct, NpgsqlTransaction? tx = null)
     {
-        var row = await RequireAsync(conn, id, ct, tx);
-        var counts = await CountsAsync(conn, policy, principal, [id], ct, tx);
-        return row.ToResponse(await PathAsync(conn, policy, principal, id, ct, tx), counts[id]);
+        var row = await conn.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(WithCountsByIdSql,
+            new { id, userId = principal.UserId, isAdmin = principal.IsAdmin }, tx, cancellationToken: ct)) ?? throw ApiException.NotFound("The folder");
+        return row.ToResponse(await PathAsync(conn, policy, principal, id, ct, tx));
     }
 
     public static async Task<List<Guid>> SubtreeAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid id, CancellationToken ct) =>

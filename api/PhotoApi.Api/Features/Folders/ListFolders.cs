@@ -4,6 +4,7 @@ using FluentValidation;
 using Npgsql;
 using PhotoApi.Api.Access;
 using PhotoApi.Api.Features.Common;
+using PhotoApi.Api.Infrastructure.Data;
 using PhotoApi.Api.Infrastructure.Errors;
 
 namespace PhotoApi.Api.Features.Folders;
@@ -31,22 +32,24 @@ public sealed class ListFoldersValidator : Validator<ListFoldersRequest>
 /// <summary>
 /// The subfolders of a folder (FolderView on it), or the top level of a space: the caller's own Personal Space, or the
 /// Shared Space when the caller may use it. Ordered by name (case-insensitively), keyset-paginated; folders the caller
-/// may not view are left out, so a page can hold fewer than <c>limit</c> items — continue while <c>nextCursor</c> is set.
+/// may not view are left out inside the page query, so a page holds <c>limit</c> items unless it is the last.
 /// </summary>
 [Access(Permission.FolderView, Permission.AssetView)]
-public sealed class ListFoldersEndpoint(NpgsqlDataSource db, AccessPolicy policy) : Endpoint<ListFoldersRequest, Page<FolderResponse>>
+public sealed class ListFoldersEndpoint(NpgsqlDataSource db, AccessPolicy policy, ListQueries lists) : Endpoint<ListFoldersRequest, Page<FolderResponse>>
 {
-    // The predicates mirror folders_sibling_name_key, so the index serves both the filter and the order.
-    private const string ListSql = $"""
-        SELECT {FolderStore.Columns}
+    // The predicates mirror folders_sibling_name_key (a missing owner or parent is the zero id there), so the index serves
+    // both the filter and the order; the first page starts after ('', zero id), before every name.
+    private static readonly string ListSql = FolderStore.WithCounts($"""
+        SELECT {FolderStore.Columns}, {FolderStore.HeldColumns}
         FROM folders f
         WHERE f.space = @space
-          AND coalesce(f.owner_id, '00000000-0000-0000-0000-000000000000') = coalesce(@ownerId::uuid, '00000000-0000-0000-0000-000000000000')
-          AND coalesce(f.parent_id, '00000000-0000-0000-0000-000000000000') = coalesce(@parentId::uuid, '00000000-0000-0000-0000-000000000000')
-          AND (@afterId::uuid IS NULL OR (lower(f.name), f.id) > (@afterKey::text, @afterId::uuid))
+          AND coalesce(f.owner_id, '00000000-0000-0000-0000-000000000000') = @ownerKey
+          AND coalesce(f.parent_id, '00000000-0000-0000-0000-000000000000') = @parentKey
+          AND (lower(f.name), f.id) > (@afterKey, @afterId)
+          AND {AccessPolicy.FolderViewable("f")}
         ORDER BY lower(f.name), f.id
         LIMIT @take
-        """;
+        """) + "\nORDER BY page.sort_key, page.id";
 
     public override void Configure()
     {
@@ -81,16 +84,14 @@ public sealed class ListFoldersEndpoint(NpgsqlDataSource db, AccessPolicy policy
         }
 
         var limit = req.Limit();
-        var rows = (await conn.QueryAsync<FolderStore.Row>(new CommandDefinition(ListSql, new
+        var rows = (await conn.QueryAsync<FolderStore.Row>(lists.Command(new ListQuery("listFolders", ListSql, new
         {
-            space, ownerId, parentId = req.ParentId, afterKey = after?.SortKey, afterId = after?.Id, take = limit + 1,
-        }, cancellationToken: ct))).AsList();
+            space, ownerKey = ownerId ?? Guid.Empty, parentKey = req.ParentId ?? Guid.Empty, afterKey = after?.SortKey ?? "", afterId = after?.Id ?? Guid.Empty,
+            take = limit + 1, userId = principal.UserId, isAdmin = principal.IsAdmin,
+        }), ct))).AsList();
 
         var page = rows.Take(limit).ToList();
-        var visible = await policy.AllowedAsync(principal, Permission.FolderView, page.Select(r => r.Id).ToList(), ct);
         var next = rows.Count > limit ? FolderCursor.Encode(page[^1].SortKey, page[^1].Id) : null;
-        var shown = page.Where(r => visible.Contains(r.Id)).ToList();
-        var counts = await FolderStore.CountsAsync(conn, policy, principal, shown.Select(r => r.Id).ToList(), ct);
-        await Send.OkAsync(new Page<FolderResponse>(shown.Select(r => r.ToResponse(path, counts[r.Id])).ToList(), next), ct);
+        await Send.OkAsync(new Page<FolderResponse>(page.Select(r => r.ToResponse(path)).ToList(), next), ct);
     }
 }

@@ -1,8 +1,11 @@
+using Dapper;
 using FastEndpoints;
 using FluentValidation;
 using Npgsql;
 using PhotoApi.Api.Access;
 using PhotoApi.Api.Features.Common;
+
+using PhotoApi.Api.Infrastructure.Data;
 
 namespace PhotoApi.Api.Features.Partners;
 
@@ -25,8 +28,23 @@ public sealed class ListPartnersValidator : Validator<ListPartnersRequest>
 }
 
 [Access(AccessScope.Caller)]
-public sealed class ListPartnersEndpoint(NpgsqlDataSource db) : Endpoint<ListPartnersRequest, Page<PartnerResponse>>
+public sealed class ListPartnersEndpoint(NpgsqlDataSource db, ListQueries lists) : Endpoint<ListPartnersRequest, Page<PartnerResponse>>
 {
+    // Each direction is a range of one key in the other user's id order: partners_pkey (owner_id, partner_id) for the
+    // partners the caller shares with, partners_partner_id_idx for those who share with the caller.
+    private static string PageSql(string direction, string mine, string other) => $"""
+        SELECT u.id AS user_id, u.username, u.display_name, '{direction}' AS direction, p.in_timeline, p.created_at
+        FROM partners p JOIN users u ON u.id = {other}
+        WHERE {mine} = @userId AND {other} > @after
+        ORDER BY {other} LIMIT @take
+        """;
+
+    private static readonly Dictionary<string, string> Sql = new()
+    {
+        [PartnerDirections.SharedBy] = PageSql(PartnerDirections.SharedBy, "p.owner_id", "p.partner_id"),
+        [PartnerDirections.SharedWith] = PageSql(PartnerDirections.SharedWith, "p.partner_id", "p.owner_id"),
+    };
+
     public override void Configure()
     {
         Get("partners");
@@ -35,8 +53,10 @@ public sealed class ListPartnersEndpoint(NpgsqlDataSource db) : Endpoint<ListPar
 
     public override async Task HandleAsync(ListPartnersRequest req, CancellationToken ct)
     {
+        var direction = req.Direction ?? PartnerDirections.SharedBy;
         await using var conn = await db.OpenConnectionAsync(ct);
-        var rows = await PartnerStore.ListAsync(conn, HttpContext.Principal().UserId, req.Direction ?? PartnerDirections.SharedBy, null, req.After(), req.Limit() + 1, ct);
+        var rows = (await conn.QueryAsync<PartnerResponse>(lists.Command(new ListQuery($"listPartners:{direction}", Sql[direction],
+            new { userId = HttpContext.Principal().UserId, after = req.After(), take = req.Limit() + 1 }), ct))).AsList();
         await Send.OkAsync(rows.ToPage(req.Limit(), p => p.UserId), ct);
     }
 }

@@ -4,6 +4,7 @@ using Npgsql;
 using PhotoApi.Api.Access;
 using PhotoApi.Api.Features.Common;
 using PhotoApi.Api.Infrastructure.Auth;
+using PhotoApi.Api.Infrastructure.Data;
 
 namespace PhotoApi.Api.Features.PhotoRequests;
 
@@ -20,7 +21,7 @@ public sealed class ListPhotoRequestsValidator : Validator<ListPhotoRequestsRequ
 
 /// <summary>The caller's photo requests (the Sharing page's "Photo Requests"), oldest first.</summary>
 [Access(AccessScope.Caller)]
-public sealed class ListPhotoRequestsEndpoint(NpgsqlDataSource db) : Endpoint<ListPhotoRequestsRequest, Page<PhotoRequestResponse>>
+public sealed class ListPhotoRequestsEndpoint(NpgsqlDataSource db, ListQueries lists) : Endpoint<ListPhotoRequestsRequest, Page<PhotoRequestResponse>>
 {
     private const string ListSql = $"""
         SELECT {PhotoRequestStore.Columns} FROM photo_requests r
@@ -36,8 +37,8 @@ public sealed class ListPhotoRequestsEndpoint(NpgsqlDataSource db) : Endpoint<Li
     public override async Task HandleAsync(ListPhotoRequestsRequest req, CancellationToken ct)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
-        var rows = (await conn.QueryAsync<PhotoRequestResponse>(new CommandDefinition(ListSql,
-            new { userId = HttpContext.Principal().UserId, after = req.After(), take = req.Limit() + 1 }, cancellationToken: ct)))
+        var rows = (await conn.QueryAsync<PhotoRequestResponse>(lists.Command(new ListQuery("listPhotoRequests", ListSql,
+            new { userId = HttpContext.Principal().UserId, after = req.After(), take = req.Limit() + 1 }), ct)))
             .Select(r => PhotoRequestStore.WithUrl(r, HttpContext.Request)).ToList();
         await Send.OkAsync(rows.ToPage(req.Limit(), r => r.Id), ct);
     }

@@ -4,6 +4,7 @@ using FluentValidation;
 using Npgsql;
 using PhotoApi.Api.Features.Common;
 using PhotoApi.Api.Access;
+using PhotoApi.Api.Infrastructure.Data;
 
 namespace PhotoApi.Api.Features.Principals;
 
@@ -33,20 +34,33 @@ public sealed record SearchPrincipalsResponse(IReadOnlyList<PrincipalResponse> I
 
 /// <summary>Finds active users and groups to share with. Pending and disabled accounts are not offered.</summary>
 [Access(AccessScope.SignedIn)]
-public sealed class SearchPrincipalsEndpoint(NpgsqlDataSource db) : Endpoint<SearchPrincipalsRequest, SearchPrincipalsResponse>
+public sealed class SearchPrincipalsEndpoint(NpgsqlDataSource db, ListQueries lists) : Endpoint<SearchPrincipalsRequest, SearchPrincipalsResponse>
 {
-    private const string SearchSql = """
-        SELECT type, id, name, display_name FROM (
+    // A merge of the kinds asked for, each read in name order from its index (users_active_name_idx, groups_name_key)
+    // and cut at the limit before the merge; a search term is checked on the rows read.
+    private static string SearchSql(bool users, bool groups, bool q)
+    {
+        var branches = new List<string>();
+        if (users) branches.Add($"""
             SELECT 'user' AS type, id, username AS name, display_name FROM users
-            WHERE status = 'active' AND (@pattern::text IS NULL OR username ILIKE @pattern OR display_name ILIKE @pattern)
-            UNION ALL
-            SELECT 'group', id, name, name FROM groups
-            WHERE @pattern::text IS NULL OR name ILIKE @pattern
-        ) p
-        WHERE @type::text IS NULL OR type = @type
-        ORDER BY lower(display_name), id
-        LIMIT @take
-        """;
+            WHERE status = 'active' {(q ? "AND (username ILIKE @pattern OR display_name ILIKE @pattern)" : "")}
+            ORDER BY lower(display_name), id LIMIT @take
+            """);
+        if (groups) branches.Add($"""
+            SELECT 'group' AS type, id, name, name AS display_name FROM groups
+            {(q ? "WHERE name ILIKE @pattern" : "")}
+            ORDER BY lower(name), id LIMIT @take
+            """);
+        return $"""
+            SELECT type, id, name, display_name FROM ({string.Join(" UNION ALL ", branches.Select(b => $"({b})"))}) p
+            ORDER BY lower(display_name), id
+            LIMIT @take
+            """;
+    }
+
+    private static readonly Dictionary<(string? Type, bool Q), string> Sql = new[] { (string?)null, "user", "group" }
+        .SelectMany(type => new[] { false, true }.Select(q => (type, q)))
+        .ToDictionary(k => k, k => SearchSql(k.type != "group", k.type != "user", k.q));
 
     public override void Configure()
     {
@@ -56,10 +70,12 @@ public sealed class SearchPrincipalsEndpoint(NpgsqlDataSource db) : Endpoint<Sea
 
     public override async Task HandleAsync(SearchPrincipalsRequest req, CancellationToken ct)
     {
-        await using var conn = await db.OpenConnectionAsync(ct);
         var q = string.IsNullOrWhiteSpace(req.Q) ? null : req.Q.Trim();
-        var rows = await conn.QueryAsync<PrincipalResponse>(new CommandDefinition(SearchSql,
-            new { pattern = Like.Contains(q), type = req.Type, take = req.Limit ?? 20 }, cancellationToken: ct));
+        var args = new DynamicParameters(new { take = req.Limit ?? 20 });
+        if (q is not null) args.Add("pattern", Like.Contains(q));
+        var name = "searchPrincipals" + (req.Type is null ? "" : $":{req.Type}") + (q is null ? "" : ":q");
+        await using var conn = await db.OpenConnectionAsync(ct);
+        var rows = await conn.QueryAsync<PrincipalResponse>(lists.Command(new ListQuery(name, Sql[(req.Type, q is not null)], args), ct));
         await Send.OkAsync(new SearchPrincipalsResponse(rows.AsList()), ct);
     }
 }

@@ -2,6 +2,7 @@ using FastEndpoints;
 using Npgsql;
 using PhotoApi.Api.Access;
 using PhotoApi.Api.Features.Albums;
+using PhotoApi.Api.Infrastructure.Data;
 
 namespace PhotoApi.Api.Features.Sharing;
 
@@ -23,43 +24,56 @@ public sealed record SharedWithMeGroup(DateOnly Date, IReadOnlyList<SharedWithMe
 public sealed record SharedWithMePage(IReadOnlyList<SharedWithMeGroup> Groups, string? NextCursor);
 
 /// <summary>The Sharing page's "Shared With Me": albums and selections shared with the caller (directly or through a group) and partners' libraries.</summary>
+/// <remarks>
+/// The candidates are the caller's own invitations and partners, a set that follows what is shared with them, not the
+/// size of anyone's library: they are ordered and cut to the page first, and only the page's rows then read their
+/// role and size (from the counters).
+/// </remarks>
 [Access(AccessScope.Caller)]
-public sealed class ListSharedWithMeEndpoint(NpgsqlDataSource db) : Endpoint<SharingPageRequest, SharedWithMePage>
+public sealed class ListSharedWithMeEndpoint(NpgsqlDataSource db, ListQueries lists) : Endpoint<SharingPageRequest, SharedWithMePage>
 {
-    private static readonly string ListSql = $"""
+    private static string Candidates(bool after) => $"""
+        WITH inv AS ({AccessPolicy.CallerInvitations})
         SELECT * FROM (
-            SELECT s.target_type AS kind, s.id AS share_id, al.id AS album_id, NULL::uuid AS folder_id, al.name, u.id AS owner_id, u.username AS owner_username,
-                   u.display_name AS owner_display_name, {AccessPolicy.AlbumRole("al")} AS role,
-                   (SELECT min(si.created_at) FROM share_invitees si
-                    WHERE si.share_id = s.id AND {AccessPolicy.NamesCaller("si")}) AS shared_at,
-                   (SELECT count(*) FROM ({AccessPolicy.AlbumMembers("al.id")}) members)::int AS asset_count, al.cover_asset_id, s.id AS sort_id
-            FROM shares s JOIN albums al ON al.id = s.album_id JOIN users u ON u.id = al.owner_id
-            WHERE al.owner_id <> @userId AND {AccessPolicy.AlbumVisible("al")}
+            SELECT s.target_type AS kind, s.id AS share_id, al.id AS album_id, NULL::uuid AS folder_id, al.owner_id, inv.invited_at AS shared_at, s.id AS sort_id
+            FROM inv JOIN shares s ON s.id = inv.share_id JOIN albums al ON al.id = s.album_id
+            WHERE al.owner_id <> @userId AND {AccessPolicy.UserActive("al.owner_id")}
             UNION ALL
-            SELECT 'partner', NULL, NULL, NULL, u.display_name, u.id, u.username, u.display_name, 'partner', p.created_at,
-                   (SELECT count(*) FROM assets a WHERE a.owner_id = p.owner_id AND {AccessPolicy.PartnerShows("a")})::int,
-                   NULL, u.id
-            FROM partners p JOIN users u ON u.id = p.owner_id
+            SELECT 'partner', NULL, NULL, NULL, p.owner_id, p.created_at, p.owner_id
+            FROM partners p
             WHERE p.partner_id = @userId AND {AccessPolicy.UserActive("p.owner_id")}
             UNION ALL
-            SELECT 'folder', s.id, NULL, f.id, f.name, u.id, u.username, u.display_name,
-                   (SELECT si.role FROM share_invitees si
-                    WHERE si.share_id = s.id AND {AccessPolicy.NamesCaller("si")}
-                    ORDER BY array_position(ARRAY['manager', 'uploader', 'downloader', 'viewer'], si.role) LIMIT 1),
-                   (SELECT min(si.created_at) FROM share_invitees si
-                    WHERE si.share_id = s.id AND {AccessPolicy.NamesCaller("si")}),
-                   (SELECT count(*) FROM assets fa WHERE fa.folder_id = f.id AND fa.trashed_at IS NULL)::int, f.cover_asset_id, s.id
-            FROM shares s JOIN folders f ON f.id = s.folder_id JOIN users u ON u.id = s.owner_id
+            SELECT 'folder', s.id, NULL, s.folder_id, s.owner_id, inv.invited_at, s.id
+            FROM inv JOIN shares s ON s.id = inv.share_id AND s.folder_id IS NOT NULL
             -- Invitee roles count for Custom users; Full Access users reach the folder anyway; others not at all. Like every
             -- share, it stops while its owner is disabled.
             WHERE s.owner_id <> @userId AND (SELECT shared_space_enabled FROM settings) AND {AccessPolicy.SharedSpaceLevel} IN ('full', 'custom')
               AND {AccessPolicy.UserActive("s.owner_id")}
         ) shared
-        WHERE role IS NOT NULL
-          AND (@afterAt::timestamptz IS NULL OR (shared_at, sort_id) < (@afterAt, @afterId))
+        {(after ? $"WHERE {SharingPages.After("shared_at", "sort_id")}" : "")}
         ORDER BY shared_at DESC, sort_id DESC
         LIMIT @take
         """;
+
+    private static string PageSql(bool after) => $"""
+        SELECT c.kind, c.share_id, c.album_id, c.folder_id, coalesce(al.name, f.name, u.display_name) AS name,
+               u.id AS owner_id, u.username AS owner_username, u.display_name AS owner_display_name,
+               (CASE c.kind WHEN 'partner' THEN 'partner'
+                            WHEN 'folder' THEN (SELECT r.role FROM ({AccessPolicy.CallerInviteeRoles("c.share_id")}) r
+                                                ORDER BY array_position(ARRAY['manager', 'uploader', 'downloader', 'viewer'], r.role) LIMIT 1)
+                            ELSE {AccessPolicy.CallerAlbumRole("al")} END) AS role,
+               c.shared_at,
+               (CASE c.kind WHEN 'partner' THEN u.personal_asset_count WHEN 'folder' THEN f.asset_count
+                            ELSE {AccessPolicy.AlbumAssetCount("al")} END) AS asset_count,
+               coalesce(al.cover_asset_id, f.cover_asset_id) AS cover_asset_id, c.sort_id
+        FROM ({Candidates(after)}) c
+        JOIN users u ON u.id = c.owner_id
+        LEFT JOIN albums al ON al.id = c.album_id
+        LEFT JOIN folders f ON f.id = c.folder_id
+        ORDER BY c.shared_at DESC, c.sort_id DESC
+        """;
+
+    private static readonly string FirstSql = PageSql(after: false), NextSql = PageSql(after: true);
 
     private sealed class Row : ISharingRow
     {
@@ -87,7 +101,7 @@ public sealed class ListSharedWithMeEndpoint(NpgsqlDataSource db) : Endpoint<Sha
 
     public override async Task HandleAsync(SharingPageRequest req, CancellationToken ct)
     {
-        var (page, next) = await SharingPages.FetchAsync<Row>(db, ListSql, req, HttpContext.Principal(), ct);
+        var (page, next) = await SharingPages.FetchAsync<Row>(db, lists, "listSharedWithMe", after => after ? NextSql : FirstSql, req, HttpContext.Principal(), ct);
         var groups = page
             .GroupBy(r => DateOnly.FromDateTime(r.SharedAt))
             .Select(g => new SharedWithMeGroup(g.Key, g.Select(r => new SharedWithMeItem(r.Kind, r.ShareId, r.AlbumId, r.FolderId, r.Name,

@@ -2,6 +2,7 @@ using FastEndpoints;
 using Npgsql;
 using PhotoApi.Api.Access;
 using PhotoApi.Api.Features.Common;
+using PhotoApi.Api.Infrastructure.Data;
 
 namespace PhotoApi.Api.Features.Sharing;
 
@@ -19,31 +20,67 @@ public sealed record SharedWithOthersItem(
     DateTime? ExpiresAt, int InviteeCount, int AssetCount, DateTime UpdatedAt);
 
 /// <summary>The Sharing page's "Shared With Others": the caller's shares and partners, most recently changed first.</summary>
+/// <remarks>
+/// A merge of index scans that each stop at the page: the caller's shares on <c>shares_owner_updated_idx</c>, for
+/// admins the Shared Space folder shares on <c>shares_folder_updated_idx</c>, and the caller's partners; only the page's
+/// rows then read their invitee count and size (from the counters).
+/// </remarks>
 [Access(AccessScope.Caller)]
-public sealed class ListSharedWithOthersEndpoint(NpgsqlDataSource db) : Endpoint<SharingPageRequest, Page<SharedWithOthersItem>>
+public sealed class ListSharedWithOthersEndpoint(NpgsqlDataSource db, ListQueries lists) : Endpoint<SharingPageRequest, Page<SharedWithOthersItem>>
 {
-    private static readonly string ListSql = $"""
-        SELECT * FROM (
-            SELECT s.target_type AS kind, s.id AS share_id, s.album_id, s.folder_id, NULL::uuid AS partner_id, coalesce(al.name, f.name) AS name,
-                   s.link_enabled, s.privacy, s.password_hash IS NOT NULL AS password_protected, s.expires_at,
-                   (SELECT count(*) FROM share_invitees si WHERE si.share_id = s.id)::int AS invitee_count,
-                   (CASE WHEN s.folder_id IS NULL THEN (SELECT count(*) FROM ({AccessPolicy.AlbumMembers("al.id")}) members)
-                         ELSE (SELECT count(*) FROM assets fa WHERE fa.folder_id = s.folder_id AND fa.trashed_at IS NULL) END)::int AS asset_count,
-                   s.updated_at, s.id AS sort_id
-            FROM shares s LEFT JOIN albums al ON al.id = s.album_id LEFT JOIN folders f ON f.id = s.folder_id
-            -- Shared Space folder shares belong to the admins together (any admin manages them).
-            WHERE s.folder_id IS NULL AND s.owner_id = @userId OR s.folder_id IS NOT NULL AND @isAdmin
-            UNION ALL
-            SELECT 'partner', NULL, NULL, NULL, u.id, u.display_name, false, NULL, false, NULL, 1,
-                   (SELECT count(*) FROM assets a WHERE a.owner_id = @userId AND {AccessPolicy.PartnerShows("a")})::int,
-                   p.updated_at, u.id
-            FROM partners p JOIN users u ON u.id = p.partner_id
-            WHERE p.owner_id = @userId
-        ) shared
-        WHERE @afterAt::timestamptz IS NULL OR (updated_at, sort_id) < (@afterAt, @afterId)
-        ORDER BY updated_at DESC, sort_id DESC
-        LIMIT @take
+    private static string Candidates(bool admin, bool after)
+    {
+        string AndAfter(string at, string id) => after ? $"AND {SharingPages.After(at, id)}" : "";
+        var branches = new List<string>
+        {
+            $"""
+            SELECT s.id AS share_id, NULL::uuid AS partner_id, s.updated_at, s.id AS sort_id FROM shares s
+            WHERE s.owner_id = @userId AND s.folder_id IS NULL {AndAfter("s.updated_at", "s.id")}
+            ORDER BY s.updated_at DESC, s.id DESC LIMIT @take
+            """,
+            $"""
+            SELECT NULL::uuid, p.partner_id, p.updated_at, p.partner_id FROM partners p
+            WHERE p.owner_id = @userId {AndAfter("p.updated_at", "p.partner_id")}
+            ORDER BY p.updated_at DESC, p.partner_id DESC LIMIT @take
+            """,
+        };
+        // Shared Space folder shares belong to the admins together (any admin manages them).
+        if (admin) branches.Add($"""
+            SELECT s.id, NULL::uuid, s.updated_at, s.id FROM shares s
+            WHERE s.folder_id IS NOT NULL {AndAfter("s.updated_at", "s.id")}
+            ORDER BY s.updated_at DESC, s.id DESC LIMIT @take
+            """);
+        return $"""
+            SELECT * FROM ({string.Join(" UNION ALL ", branches.Select(b => $"({b})"))}) shared
+            ORDER BY updated_at DESC, sort_id DESC LIMIT @take
+            """;
+    }
+
+    private static string PageSql(bool admin, bool after) => $"""
+        SELECT coalesce(s.target_type, 'partner') AS kind, s.id AS share_id, s.album_id, s.folder_id, c.partner_id,
+               coalesce(al.name, f.name, pu.display_name) AS name, coalesce(s.link_enabled, false) AS link_enabled, s.privacy,
+               s.password_hash IS NOT NULL AS password_protected, s.expires_at,
+               -- Users and groups counted apart, each on its index (an invitee row names exactly one of them).
+               (CASE WHEN s.id IS NULL THEN 1
+                     ELSE (SELECT count(*) FROM share_invitees si WHERE si.share_id = s.id AND si.user_id IS NOT NULL)
+                        + (SELECT count(*) FROM share_invitees si WHERE si.share_id = s.id AND si.group_id IS NOT NULL) END)::int AS invitee_count,
+               (CASE WHEN s.id IS NULL THEN (SELECT me.personal_asset_count FROM users me WHERE me.id = @userId)
+                     WHEN s.folder_id IS NOT NULL THEN f.asset_count
+                     ELSE {AccessPolicy.AlbumAssetCount("al")} END) AS asset_count,
+               c.updated_at, c.sort_id
+        FROM ({Candidates(admin, after)}) c
+        LEFT JOIN shares s ON s.id = c.share_id
+        LEFT JOIN albums al ON al.id = s.album_id
+        LEFT JOIN folders f ON f.id = s.folder_id
+        LEFT JOIN users pu ON pu.id = c.partner_id
+        ORDER BY c.updated_at DESC, c.sort_id DESC
         """;
+
+    private static readonly Dictionary<(bool Admin, bool After), string> Sql = new()
+    {
+        [(false, false)] = PageSql(false, false), [(false, true)] = PageSql(false, true),
+        [(true, false)] = PageSql(true, false), [(true, true)] = PageSql(true, true),
+    };
 
     private sealed class Row : ISharingRow
     {
@@ -72,7 +109,9 @@ public sealed class ListSharedWithOthersEndpoint(NpgsqlDataSource db) : Endpoint
 
     public override async Task HandleAsync(SharingPageRequest req, CancellationToken ct)
     {
-        var (page, next) = await SharingPages.FetchAsync<Row>(db, ListSql, req, HttpContext.Principal(), ct);
+        var principal = HttpContext.Principal();
+        var (page, next) = await SharingPages.FetchAsync<Row>(db, lists, principal.IsAdmin ? "listSharedWithOthers:admin" : "listSharedWithOthers",
+            after => Sql[(principal.IsAdmin, after)], req, principal, ct);
         var items = page.Select(r => new SharedWithOthersItem(r.Kind, r.ShareId, r.AlbumId, r.FolderId, r.PartnerId, r.Name, r.LinkEnabled, r.Privacy,
             r.PasswordProtected, r.ExpiresAt, r.InviteeCount, r.AssetCount, r.UpdatedAt)).ToList();
         await Send.OkAsync(new Page<SharedWithOthersItem>(items, next), ct);
