@@ -76,26 +76,48 @@ BEGIN
 END
 $$;
 
+-- The counters are kept per statement, from its transition tables: a statement that writes many rows (a batch trash,
+-- emptying the trash, deleting a folder, an import) updates each counter row once with the sum of its changes, instead of
+-- once per row — updating one row thousands of times in a transaction costs quadratic time, as each update must find
+-- the newest of its versions.
+
+-- Applies signed changes to the folder and Personal Space counters: for each changed asset, -1 with what it counted
+-- before and +1 with what it counts now (only non-trashed assets count).
+CREATE FUNCTION assets_apply_counts(folder_ids uuid[], owner_ids uuid[], in_shared boolean[], n integer[]) RETURNS void
+LANGUAGE sql AS $$
+    WITH d AS (SELECT * FROM unnest(folder_ids, owner_ids, in_shared, n) AS d(folder_id, owner_id, in_shared, n)),
+    f AS (UPDATE folders f SET asset_count = f.asset_count + s.n
+          FROM (SELECT folder_id, sum(n)::int AS n FROM d WHERE folder_id IS NOT NULL GROUP BY folder_id) s
+          WHERE f.id = s.folder_id AND s.n <> 0)
+    UPDATE users u SET personal_asset_count = u.personal_asset_count + s.n
+    FROM (SELECT owner_id, sum(n)::int AS n FROM d WHERE NOT in_shared GROUP BY owner_id) s
+    WHERE u.id = s.owner_id AND s.n <> 0;
+$$;
+
 CREATE FUNCTION assets_counters() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-    old_live boolean := TG_OP <> 'INSERT' AND OLD.trashed_at IS NULL;
-    new_live boolean := TG_OP <> 'DELETE' AND NEW.trashed_at IS NULL;
 BEGIN
-    IF TG_OP = 'UPDATE' AND old_live = new_live AND OLD.folder_id IS NOT DISTINCT FROM NEW.folder_id
-       AND OLD.in_shared_space = NEW.in_shared_space THEN
-        RETURN NULL;
-    END IF;
-    IF old_live THEN
-        IF OLD.folder_id IS NOT NULL THEN UPDATE folders SET asset_count = asset_count - 1 WHERE id = OLD.folder_id; END IF;
-        IF NOT OLD.in_shared_space THEN UPDATE users SET personal_asset_count = personal_asset_count - 1 WHERE id = OLD.owner_id; END IF;
-    END IF;
-    IF new_live THEN
-        IF NEW.folder_id IS NOT NULL THEN UPDATE folders SET asset_count = asset_count + 1 WHERE id = NEW.folder_id; END IF;
-        IF NOT NEW.in_shared_space THEN UPDATE users SET personal_asset_count = personal_asset_count + 1 WHERE id = NEW.owner_id; END IF;
-    END IF;
-    -- The asset's entries recompute what they depend on (album_assets_flags); deletes cascade to them instead.
-    IF TG_OP = 'UPDATE' THEN
-        UPDATE album_assets SET live = new_live WHERE asset_id = NEW.id;
+    IF TG_OP = 'INSERT' THEN
+        PERFORM assets_apply_counts(array_agg(folder_id), array_agg(owner_id), array_agg(in_shared_space), array_agg(1))
+        FROM new_rows WHERE trashed_at IS NULL HAVING count(*) > 0;
+    ELSIF TG_OP = 'DELETE' THEN
+        PERFORM assets_apply_counts(array_agg(folder_id), array_agg(owner_id), array_agg(in_shared_space), array_agg(-1))
+        FROM old_rows WHERE trashed_at IS NULL HAVING count(*) > 0;
+    ELSE
+        -- Only rows whose trash state, folder or space changed; their entries recompute what they depend on
+        -- (album_assets_flags), and deletes cascade to entries instead.
+        PERFORM assets_apply_counts(array_agg(c.folder_id), array_agg(c.owner_id), array_agg(c.in_shared), array_agg(c.n))
+        FROM old_rows o JOIN new_rows nw ON nw.id = o.id
+        CROSS JOIN LATERAL (VALUES (o.folder_id, o.owner_id, o.in_shared_space, -1, o.trashed_at IS NULL),
+                                   (nw.folder_id, nw.owner_id, nw.in_shared_space, 1, nw.trashed_at IS NULL))
+                           AS c(folder_id, owner_id, in_shared, n, live)
+        WHERE c.live AND ((o.trashed_at IS NULL) <> (nw.trashed_at IS NULL) OR o.folder_id IS DISTINCT FROM nw.folder_id
+                          OR o.in_shared_space <> nw.in_shared_space)
+        HAVING count(*) > 0;
+        UPDATE album_assets aa SET live = nw.trashed_at IS NULL
+        FROM old_rows o JOIN new_rows nw ON nw.id = o.id
+        WHERE aa.asset_id = nw.id
+          AND ((o.trashed_at IS NULL) <> (nw.trashed_at IS NULL) OR o.folder_id IS DISTINCT FROM nw.folder_id
+               OR o.in_shared_space <> nw.in_shared_space);
     END IF;
     RETURN NULL;
 END
@@ -118,27 +140,32 @@ BEGIN
 END
 $$;
 
+-- Applies signed changes to the albums' live-entry counters and to album_lapses: for each changed entry, -1 with what
+-- it counted before and +1 with what it counts now (only live entries count; only lapsable ones in album_lapses).
+CREATE FUNCTION album_entries_apply_counts(album_ids uuid[], n integer[], adders uuid[], owner_ids uuid[], folder_ids uuid[]) RETURNS void
+LANGUAGE sql AS $$
+    WITH d AS (SELECT * FROM unnest(album_ids, n, adders, owner_ids, folder_ids) AS d(album_id, n, adder, owner_id, folder_id)),
+    c AS (UPDATE albums al SET entry_count = al.entry_count + s.n
+          FROM (SELECT album_id, sum(n)::int AS n FROM d GROUP BY album_id) s
+          WHERE al.id = s.album_id AND s.n <> 0),
+    l AS (SELECT album_id, adder, owner_id, folder_id, sum(n)::int AS n FROM d WHERE adder IS NOT NULL
+          GROUP BY album_id, adder, owner_id, folder_id),
+    minus AS (UPDATE album_lapses x SET n = x.n + l.n FROM l
+              WHERE l.n < 0 AND (x.album_id, x.adder, x.owner_id, x.folder_id) = (l.album_id, l.adder, l.owner_id, l.folder_id))
+    INSERT INTO album_lapses (album_id, adder, owner_id, folder_id, n)
+    SELECT album_id, adder, owner_id, folder_id, n FROM l WHERE n > 0
+    ON CONFLICT (album_id, adder, owner_id, folder_id) DO UPDATE SET n = album_lapses.n + EXCLUDED.n;
+$$;
+
 CREATE FUNCTION album_assets_counter() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-    old_live  boolean := TG_OP <> 'INSERT' AND OLD.live;
-    new_live  boolean := TG_OP <> 'DELETE' AND NEW.live;
-    old_lapse boolean := TG_OP <> 'INSERT' AND OLD.live AND OLD.lapse_adder IS NOT NULL;
-    new_lapse boolean := TG_OP <> 'DELETE' AND NEW.live AND NEW.lapse_adder IS NOT NULL;
 BEGIN
-    IF old_live <> new_live THEN
-        UPDATE albums SET entry_count = entry_count + (CASE WHEN new_live THEN 1 ELSE -1 END) WHERE id = coalesce(NEW.album_id, OLD.album_id);
+    IF TG_OP IN ('DELETE', 'UPDATE') THEN
+        PERFORM album_entries_apply_counts(array_agg(album_id), array_agg(-1), array_agg(lapse_adder), array_agg(lapse_owner), array_agg(lapse_folder))
+        FROM old_rows WHERE live HAVING count(*) > 0;
     END IF;
-    IF old_lapse AND new_lapse
-       AND (OLD.lapse_adder, OLD.lapse_owner, OLD.lapse_folder) = (NEW.lapse_adder, NEW.lapse_owner, NEW.lapse_folder) THEN
-        RETURN NULL;
-    END IF;
-    IF old_lapse THEN
-        UPDATE album_lapses SET n = n - 1
-        WHERE album_id = OLD.album_id AND adder = OLD.lapse_adder AND owner_id = OLD.lapse_owner AND folder_id = OLD.lapse_folder;
-    END IF;
-    IF new_lapse THEN
-        INSERT INTO album_lapses (album_id, adder, owner_id, folder_id, n) VALUES (NEW.album_id, NEW.lapse_adder, NEW.lapse_owner, NEW.lapse_folder, 1)
-        ON CONFLICT (album_id, adder, owner_id, folder_id) DO UPDATE SET n = album_lapses.n + 1;
+    IF TG_OP IN ('INSERT', 'UPDATE') THEN
+        PERFORM album_entries_apply_counts(array_agg(album_id), array_agg(1), array_agg(lapse_adder), array_agg(lapse_owner), array_agg(lapse_folder))
+        FROM new_rows WHERE live HAVING count(*) > 0;
     END IF;
     RETURN NULL;
 END
@@ -176,12 +203,21 @@ $$;
 -- The triggers, in the order a write meets them.
 CREATE TRIGGER assets_space BEFORE INSERT OR UPDATE OF folder_id ON assets
     FOR EACH ROW EXECUTE FUNCTION assets_space();
-CREATE TRIGGER assets_counters AFTER INSERT OR DELETE OR UPDATE OF folder_id, trashed_at ON assets
-    FOR EACH ROW EXECUTE FUNCTION assets_counters();
+-- (A trigger with transition tables takes one event and no column list.)
+CREATE TRIGGER assets_counters_insert AFTER INSERT ON assets REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION assets_counters();
+CREATE TRIGGER assets_counters_delete AFTER DELETE ON assets REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION assets_counters();
+CREATE TRIGGER assets_counters_update AFTER UPDATE ON assets REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION assets_counters();
 CREATE TRIGGER album_assets_flags BEFORE INSERT OR UPDATE OF live, added_by ON album_assets
     FOR EACH ROW EXECUTE FUNCTION album_assets_flags();
-CREATE TRIGGER album_assets_counter AFTER INSERT OR DELETE OR UPDATE OF live, added_by, lapse_adder, lapse_owner, lapse_folder ON album_assets
-    FOR EACH ROW EXECUTE FUNCTION album_assets_counter();
+CREATE TRIGGER album_assets_counter_insert AFTER INSERT ON album_assets REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION album_assets_counter();
+CREATE TRIGGER album_assets_counter_delete AFTER DELETE ON album_assets REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION album_assets_counter();
+CREATE TRIGGER album_assets_counter_update AFTER UPDATE ON album_assets REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION album_assets_counter();
 CREATE TRIGGER folders_counter AFTER INSERT OR DELETE OR UPDATE OF parent_id ON folders
     FOR EACH ROW EXECUTE FUNCTION folders_counter();
 CREATE TRIGGER photo_request_uploads_counters AFTER INSERT OR DELETE OR UPDATE OF status ON photo_request_uploads
