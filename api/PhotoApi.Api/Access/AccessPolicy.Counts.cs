@@ -15,11 +15,16 @@ public sealed partial class AccessPolicy
     /// whether one holds (<see cref="EntryHolds"/>) depends only on its contributor, the asset's owner and its folder:
     /// <c>album_lapses</c> counts those entries per combination, so the rule is evaluated once per combination (a handful
     /// per album), whatever the album's size. A conditional album has no entries: its conditions are evaluated over the
-    /// owner's timeline index with the date range as the index range, so it costs in proportion to the owner's assets in
-    /// that range (all of them when no date is given).
+    /// owner's timeline index with the date range as the index range, or — when it names tags — over the owner-keyed tag
+    /// index, so it costs in proportion to the owner's assets in that range or with those tags (all of them when it names
+    /// neither).
     /// </summary>
     public static string AlbumAssetCount(string al) => $"""
-        (CASE WHEN {al}.kind = 'conditional' THEN (
+        (CASE WHEN {al}.kind = 'conditional' AND cardinality({al}.cond_tags) > 0 THEN (
+            SELECT count(*) FROM assets c LEFT JOIN folders cmf ON cmf.id = c.folder_id
+            WHERE owner_tags(c.owner_id, c.tags) && owner_tags({al}.owner_id, {al}.cond_tags) AND c.trashed_at IS NULL
+              AND {ConditionsHold(al, "c", "cmf", FolderOperations.View)})
+         WHEN {al}.kind = 'conditional' THEN (
             SELECT count(*) FROM assets c LEFT JOIN folders cmf ON cmf.id = c.folder_id
             WHERE c.owner_id = {al}.owner_id AND c.trashed_at IS NULL
               AND c.taken_at >= coalesce({al}.cond_from, '-infinity') AND c.taken_at < coalesce({al}.cond_to, 'infinity')
