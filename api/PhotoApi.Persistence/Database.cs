@@ -20,10 +20,20 @@ public static class Database
     /// long analytical queries, while every query here is a short OLTP one whose compile time would cost more than it saves
     /// (bench/reads.sh measures both).
     /// </summary>
-    public static NpgsqlDataSource DataSource(string connectionString, bool jit = false)
+    /// <remarks>
+    /// Statements run twice on a connection are prepared on it (<c>Database:MaxAutoPrepare</c> of them, default 128; 0
+    /// turns it off): the access rules expand to large SQL whose planning would otherwise cost more than running it on
+    /// every request. PostgreSQL re-plans a prepared statement for its parameters until a generic plan proves as cheap.
+    /// </remarks>
+    public static NpgsqlDataSource DataSource(string connectionString, bool jit = false, int maxAutoPrepare = 128)
     {
         var builder = new NpgsqlDataSourceBuilder(connectionString);
         if (!jit) builder.ConnectionStringBuilder.Options = $"{builder.ConnectionStringBuilder.Options} -c jit=off".Trim();
+        if (maxAutoPrepare > 0 && builder.ConnectionStringBuilder.MaxAutoPrepare == 0)
+        {
+            builder.ConnectionStringBuilder.MaxAutoPrepare = maxAutoPrepare;
+            builder.ConnectionStringBuilder.AutoPrepareMinUsages = 2;
+        }
         return builder.Build();
     }
 
@@ -35,7 +45,7 @@ public static class Database
             throw new InvalidOperationException(
                 $"ConnectionStrings:{ConnectionStringName} is not set (environment: ConnectionStrings__{ConnectionStringName}). " +
                 "./deploy/dev.sh run sets it for a local cluster.");
-        services.AddSingleton(_ => DataSource(connectionString, configuration.GetValue("Database:Jit", false)));
+        services.AddSingleton(_ => DataSource(connectionString, configuration.GetValue("Database:Jit", false), configuration.GetValue("Database:MaxAutoPrepare", 128)));
         services.AddSingleton<Migrator>();
         services.AddSingleton<Blobs.IBlobStore>(_ => new Blobs.LocalBlobStore(new Blobs.LocalBlobStoreOptions
         {
