@@ -68,22 +68,51 @@ public sealed class ListAssetsEndpoint(NpgsqlDataSource db, AccessPolicy policy,
     /// </summary>
     private static ListQuery Timeline(AssetListFilter filter, DynamicParameters args)
     {
-        var own = filter.Sql(args, owner: "@userId");
-        var partner = filter.Sql(new DynamicParameters(), owner: "p.owner_id");
+        var own = OwnerWalk("@userId", filter, AccessPolicy.OwnInTimeline("a"), args);
+        var partner = OwnerWalk("p.owner_id", filter, AccessPolicy.PartnerShows("a"), new DynamicParameters());
         return new ListQuery("listAssets:timeline", $"""
             SELECT t.* FROM (
-                (SELECT {AssetQueries.Columns} FROM assets a
-                 WHERE a.owner_id = @userId AND a.trashed_at IS NULL{own} AND {AccessPolicy.OwnInTimeline("a")}
-                 {filter.OrderBy()} LIMIT @take)
+                ({own})
                 UNION ALL
-                SELECT x.* FROM partners p CROSS JOIN LATERAL (
-                    SELECT {AssetQueries.Columns} FROM assets a
-                    WHERE a.owner_id = p.owner_id AND a.trashed_at IS NULL{partner} AND {AccessPolicy.PartnerShows("a")}
-                    {filter.OrderBy()} LIMIT @take) x
+                SELECT x.* FROM partners p CROSS JOIN LATERAL ({partner}) x
                 WHERE p.partner_id = @userId AND p.in_timeline AND {AccessPolicy.UserActive("p.owner_id")}
             ) t
             {filter.OrderBy("t.taken_at", "t.id")} LIMIT @take
             """, args);
+    }
+
+    /// <summary>Past this many matches of a tag in one library, walking its timeline finds a page sooner than reading them all.</summary>
+    private const int TagWalkThreshold = 1000;
+
+    /// <summary>
+    /// One page of <paramref name="owner"/>'s library (an SQL expression), newest first, with what
+    /// <paramref name="visible"/> (a predicate over <c>a</c>) lets the caller see. With a tag, how to find the page depends
+    /// on how common the tag is in that library, which a prepared (generic) plan cannot know: the query counts the
+    /// tag's matches there on the owner-keyed tag index, up to <see cref="TagWalkThreshold"/>, and either reads those few
+    /// matches and sorts them, or walks the timeline checking the tag — each branch gated, so only one runs.
+    /// </summary>
+    private static string OwnerWalk(string owner, AssetListFilter filter, string visible, DynamicParameters args)
+    {
+        var where = $"a.owner_id = {owner} AND a.trashed_at IS NULL{(filter with { Tag = null }).Sql(args, owner: owner)} AND {visible}";
+        if (filter.Tag is not { } tag)
+            return $"SELECT {AssetQueries.Columns} FROM assets a WHERE {where} {filter.OrderBy()} LIMIT @take";
+        args.Add("tag", tag);
+        var key = $"ARRAY[{owner}::text || ':' || lower(@tag)]";
+        var common = $"""
+            (SELECT count(*) FROM (SELECT 1 FROM assets c WHERE owner_tags(c.owner_id, c.tags) @> {key} AND c.trashed_at IS NULL
+                                   LIMIT {TagWalkThreshold}) z) >= {TagWalkThreshold}
+            """;
+        return $"""
+            SELECT w.* FROM (
+                (SELECT {AssetQueries.Columns} FROM assets a
+                 WHERE {where} AND lower_tags(a.tags) @> ARRAY[lower(@tag)] AND {common}
+                 {filter.OrderBy()} LIMIT @take)
+                UNION ALL
+                (SELECT m.* FROM (SELECT {AssetQueries.Columns} FROM assets a
+                                  WHERE {where} AND owner_tags(a.owner_id, a.tags) @> {key} AND NOT {common} OFFSET 0) m
+                 {filter.OrderBy("m.taken_at", "m.id")} LIMIT @take)
+            ) w
+            """;
     }
 
     /// <summary>A folder's files the caller may view, on <c>assets_folder_idx</c>.</summary>
@@ -95,11 +124,8 @@ public sealed class ListAssetsEndpoint(NpgsqlDataSource db, AccessPolicy policy,
         """, args);
 
     /// <summary>A partner's Personal Space, on that owner's timeline index.</summary>
-    private static ListQuery Partner(AssetListFilter filter, DynamicParameters args) => new("listAssets:partner", $"""
-        SELECT {AssetQueries.Columns} FROM assets a
-        WHERE a.owner_id = @partnerId AND a.trashed_at IS NULL{filter.Sql(args, owner: "@partnerId")} AND {AccessPolicy.PartnerShows("a")}
-        {filter.OrderBy()} LIMIT @take
-        """, args);
+    private static ListQuery Partner(AssetListFilter filter, DynamicParameters args) =>
+        new("listAssets:partner", OwnerWalk("@partnerId", filter, AccessPolicy.PartnerShows("a"), args), args);
 
     /// <summary>The caller's trash (of one folder, with a folder), in the timeline's order, on <c>assets_trash_order_idx</c>.</summary>
     private static ListQuery Trash(AssetListFilter filter, DynamicParameters args, bool inFolder) => new("listAssets:trash", $"""
