@@ -43,9 +43,16 @@ public sealed partial class GuestLinks(NpgsqlDataSource db, Throttle throttle, I
     public static readonly string LinkMembers = $"""
         {AccessPolicy.AlbumMembers("@albumId")}
         UNION ALL
-        SELECT fa.id FROM assets fa WHERE fa.trashed_at IS NULL AND fa.folder_id IN (
-            WITH RECURSIVE t(id) AS (SELECT @folderId::uuid UNION ALL SELECT sf.id FROM folders sf JOIN t ON sf.parent_id = t.id WHERE @below)
-            SELECT id FROM t)
+        SELECT fa.id FROM assets fa WHERE fa.trashed_at IS NULL AND fa.folder_id IN ({LinkFolders})
+        """;
+
+    /// <summary>
+    /// The ids of the folders a folder link shows files of: its folder, and every folder below it when the share applies
+    /// to subfolders. Parameters <c>@folderId</c>, <c>@below</c> (see <see cref="MemberArgs"/>).
+    /// </summary>
+    public const string LinkFolders = """
+        WITH RECURSIVE t(id) AS (SELECT @folderId::uuid UNION ALL SELECT sf.id FROM folders sf JOIN t ON sf.parent_id = t.id WHERE @below)
+        SELECT id FROM t
         """;
 
     public static DynamicParameters MemberArgs(ShareLink link) =>

@@ -22,11 +22,8 @@ public sealed class GetPublicShareEndpoint(NpgsqlDataSource db, GuestLinks links
     // of the folder (and, for a link to its subfolders too, of every folder below it).
     private static readonly string AlbumCountSql = $"SELECT {AccessPolicy.AlbumAssetCount("al")} FROM albums al WHERE al.id = @albumId";
 
-    private const string FolderCountSql = "SELECT asset_count FROM folders WHERE id = @folderId";
-
-    private const string SubtreeCountSql = """
-        WITH RECURSIVE t(id) AS (SELECT @folderId UNION ALL SELECT sf.id FROM folders sf JOIN t ON sf.parent_id = t.id)
-        SELECT coalesce(sum(f.asset_count), 0)::int FROM t JOIN folders f ON f.id = t.id
+    private const string FolderCountSql = $"""
+        SELECT coalesce(sum(f.asset_count), 0)::int FROM ({GuestLinks.LinkFolders}) t JOIN folders f ON f.id = t.id
         """;
 
     public override void Configure()
@@ -47,7 +44,7 @@ public sealed class GetPublicShareEndpoint(NpgsqlDataSource db, GuestLinks links
         int count;
         await using (var conn = await db.OpenConnectionAsync(ct))
             count = await conn.ExecuteScalarAsync<int?>(link.FolderId is { } folderId
-                ? new CommandDefinition(link.ApplyToSubfolders ? SubtreeCountSql : FolderCountSql, new { folderId }, cancellationToken: ct)
+                ? new CommandDefinition(FolderCountSql, new { folderId, below = link.ApplyToSubfolders }, cancellationToken: ct)
                 : new CommandDefinition(AlbumCountSql, new { albumId = link.AlbumId }, cancellationToken: ct)) ?? 0;
         await links.RecordAsync(link, download: false, ct);
         // Only guests of a public link ever need its password; signed-in invitees and Full Access users do not.

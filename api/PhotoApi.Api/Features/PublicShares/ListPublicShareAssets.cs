@@ -29,18 +29,12 @@ public sealed class ListPublicShareAssetsValidator : Validator<ListPublicShareAs
 [Access(AccessScope.Guest, Link = "key", LinkNeeds = LinkNeeds.Unlocked)]
 public sealed class ListPublicShareAssetsEndpoint(NpgsqlDataSource db, MediaSigner signer, ListQueries queries) : Endpoint<ListPublicShareAssetsRequest, Page<PublicAssetResponse>>
 {
-    private const string FolderOnly = "SELECT @folderId::uuid AS id";
-
-    private const string FolderAndBelow = """
-        WITH RECURSIVE t(id) AS (SELECT @folderId::uuid UNION ALL SELECT sf.id FROM folders sf JOIN t ON sf.parent_id = t.id)
-        SELECT id FROM t
-        """;
-
     private static ListQuery FolderPage(ShareLink link, AssetListFilter filter, string visible, DynamicParameters args)
     {
         args.Add("folderId", link.FolderId);
+        args.Add("below", link.ApplyToSubfolders);
         return new ListQuery("listPublicShareAssets:folder", $"""
-            SELECT x.* FROM ({(link.ApplyToSubfolders ? FolderAndBelow : FolderOnly)}) t JOIN folders f ON f.id = t.id
+            SELECT x.* FROM ({GuestLinks.LinkFolders}) t JOIN folders f ON f.id = t.id
             CROSS JOIN LATERAL (
                 SELECT {AssetQueries.Columns} FROM assets a
                 WHERE a.folder_id = f.id AND a.trashed_at IS NULL{filter.Sql(args)}{visible}
