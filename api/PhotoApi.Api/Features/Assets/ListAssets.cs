@@ -98,18 +98,19 @@ public sealed class ListAssetsEndpoint(NpgsqlDataSource db, AccessPolicy policy,
             return $"SELECT {AssetQueries.Columns} FROM assets a WHERE {where} {filter.OrderBy()} LIMIT @take";
         args.Add("tag", tag);
         var key = $"ARRAY[{owner}::text || ':' || lower(@tag)]";
-        var common = $"""
-            (SELECT count(*) FROM (SELECT 1 FROM assets c WHERE owner_tags(c.owner_id, c.tags) @> {key} AND c.trashed_at IS NULL
-                                   LIMIT {TagWalkThreshold}) z) >= {TagWalkThreshold}
-            """;
+        // Counted once; both branches are gated on the answer, so only one of them runs.
         return $"""
             SELECT w.* FROM (
+                SELECT (SELECT count(*) FROM (SELECT 1 FROM assets c WHERE owner_tags(c.owner_id, c.tags) @> {key} AND c.trashed_at IS NULL
+                                              LIMIT {TagWalkThreshold}) z) >= {TagWalkThreshold} AS common
+                OFFSET 0 -- kept a row of its own: pulled up, the count would be copied into both branches and run twice
+            ) k CROSS JOIN LATERAL (
                 (SELECT {AssetQueries.Columns} FROM assets a
-                 WHERE {where} AND lower_tags(a.tags) @> ARRAY[lower(@tag)] AND {common}
+                 WHERE {where} AND lower_tags(a.tags) @> ARRAY[lower(@tag)] AND k.common
                  {filter.OrderBy()} LIMIT @take)
                 UNION ALL
                 (SELECT m.* FROM (SELECT {AssetQueries.Columns} FROM assets a
-                                  WHERE {where} AND owner_tags(a.owner_id, a.tags) @> {key} AND NOT {common} OFFSET 0) m
+                                  WHERE {where} AND owner_tags(a.owner_id, a.tags) @> {key} AND NOT k.common OFFSET 0) m
                  {filter.OrderBy("m.taken_at", "m.id")} LIMIT @take)
             ) w
             """;
