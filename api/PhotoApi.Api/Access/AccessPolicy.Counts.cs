@@ -36,9 +36,10 @@ public sealed partial class AccessPolicy
         """;
 
     /// <summary>
-    /// The caller's role on album <paramref name="al"/>, as <see cref="AlbumRole"/> answers it, read from the caller's
-    /// own invitee rows of the album's share (<see cref="CallerInviteeRoles"/>), so a list row costs the same however many
-    /// people the album is shared with.
+    /// The caller's role on album <paramref name="al"/>: <c>owner</c>, <c>provider</c>, <c>downloader</c>, <c>viewer</c>,
+    /// or NULL (no access; also while its owner is disabled) — the highest of the caller's own invitee rows of the album's
+    /// share and their groups' (<see cref="CallerInviteeRoles"/>), each found by its index, so a list row costs the same
+    /// however many people the album is shared with. Parameter: <c>@userId</c>.
     /// </summary>
     public static string CallerAlbumRole(string al) => $"""
         (CASE WHEN {al}.owner_id = @userId THEN 'owner' WHEN {UserActive($"{al}.owner_id")} THEN (

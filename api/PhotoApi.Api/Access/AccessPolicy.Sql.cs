@@ -223,18 +223,6 @@ public sealed partial class AccessPolicy
             WHERE {NamesCaller("si")}) AND {UserActive($"{al}.owner_id")})
         """;
 
-    /// <summary>
-    /// The caller's role on album <paramref name="al"/>: <c>owner</c>, <c>provider</c>, <c>downloader</c>, <c>viewer</c>,
-    /// or NULL (no access; also while its owner is disabled). List queries keep the albums where it is not NULL.
-    /// Parameter: <c>@userId</c>.
-    /// </summary>
-    public static string AlbumRole(string al) => $"""
-        (CASE WHEN {al}.owner_id = @userId THEN 'owner' WHEN {UserActive($"{al}.owner_id")} THEN (
-            SELECT si.role FROM shares s JOIN share_invitees si ON si.share_id = s.id
-            WHERE s.album_id = {al}.id AND {NamesCaller("si")}
-            ORDER BY array_position(ARRAY['provider', 'downloader', 'viewer'], si.role) LIMIT 1) END)
-        """;
-
     /// <summary>What of an owner's library their partners see: the Personal Space, never the trash.</summary>
     public static string PartnerShows(string a) => $"""
         ({a}.trashed_at IS NULL

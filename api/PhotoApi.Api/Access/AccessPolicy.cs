@@ -6,7 +6,7 @@ namespace PhotoApi.Api.Access;
 
 /// <summary>
 /// The one place that decides whether a principal may do an operation on resources. Endpoints ask it (in batches over
-/// ids) and never re-implement it; list queries scope themselves with the SQL it exposes (<see cref="AlbumRole"/>,
+/// ids) and never re-implement it; list queries scope themselves with the SQL it exposes (<see cref="CallerAlbumRole"/>,
 /// <see cref="OwnInTimeline"/>). It fails closed: a permission without a rule is refused, and "not allowed" is answered
 /// exactly like "does not exist" (404), so ids cannot be probed.
 /// </summary>
