@@ -3,9 +3,13 @@
 #
 #   deploy/dev.sh run          local stack: PostgreSQL (persistent, .local/pg) +
 #                              worker (background) + API (until Ctrl-C)
-#   deploy/dev.sh test [ARGS]  lint openapi.yaml, check generated clients, and
-#                              `dotnet test` against a throwaway PostgreSQL;
+#   deploy/dev.sh test [ARGS]  lint openapi.yaml, check generated clients,
+#                              `dotnet test` against a throwaway PostgreSQL, then
+#                              the web app's type-check, build and browser tests;
 #                              ARGS go to dotnet test (e.g. --filter Category=Unit)
+#                              and skip the browser tests
+#   deploy/dev.sh test-web [ARGS]  only the web app's checks and browser tests;
+#                              ARGS go to playwright test (e.g. e2e/share-link.spec.ts)
 #
 # Both first "ensure" the machine: apt packages (PostgreSQL, libvips, heif-enc,
 # exiftool, ImageMagick) and tools/node_modules. Works from any cwd.
@@ -21,6 +25,8 @@ ROOT="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)"
 . "$ROOT/deploy/lib/common.sh"
 # shellcheck source=deploy/lib/pg.sh
 . "$ROOT/deploy/lib/pg.sh"
+# shellcheck source=deploy/lib/web.sh
+. "$ROOT/deploy/lib/web.sh"
 
 # State the EXIT trap cleans up; each part only if it was set.
 WORKER_PID="" API_PID="" PG_DATA="" PG_TMP=""
@@ -106,6 +112,8 @@ cmd_run() {
 
   step "dotnet build (Debug)"
   dotnet build "$(solution_file)" -c Debug -nologo
+  web_build                                  # clients/web/dist, which the API serves on every non-API path
+  export WebApp__Root="$WEB_DIR/dist"
 
   # Each app gets its own session (setsid) so we can stop it as a group; the
   # launch profile is skipped so ASPNETCORE_URLS above is what the API uses.
@@ -116,7 +124,7 @@ cmd_run() {
   setsid dotnet run --no-build --no-launch-profile --project api/PhotoApi.Api &
   API_PID=$!
   local base="${ASPNETCORE_URLS%%;*}"
-  log "API:      $base   (docs: $base/docs)"
+  log "Web app:  $base/   API: $base/api/v1   (docs: $base/docs)"
   log "Postgres: 127.0.0.1:$port (user postgres, password in $dir/password), db photoapi"
   log "Blobs:    $PHOTOAPI_BLOB_ROOT"
   log "Ctrl-C stops the API, the worker and PostgreSQL."
@@ -204,10 +212,29 @@ cmd_test() {
     --logger "console;verbosity=normal" --logger trx "$@" || rc=$?
   summarize_trx "$results"
   ((rc == 0)) || die "dotnet test failed (exit $rc)"
+  # A focused run (ARGS given) is a dotnet test run; the whole run goes on to the browser tests.
+  (($# == 0)) || return 0
+  run_web_tests "$PHOTOAPI_TEST_DB"
+}
+
+# Only the web app: throwaway PostgreSQL, the Release API and worker, then the browser tests.
+cmd_test_web() {
+  ensure
+  export MSBUILDDISABLENODEREUSE=1
+  cd "$ROOT"
+  if [[ -z ${PHOTOAPI_WEB_NO_BUILD:-} ]]; then   # set it to reuse the Release build already there
+    step "dotnet build (Release) API + worker"
+    dotnet build api/PhotoApi.Api/PhotoApi.Api.csproj -c Release -nologo -v:q
+    dotnet build workers/PhotoApi.Workers/PhotoApi.Workers.csproj -c Release -nologo -v:q
+  fi
+  step "throwaway PostgreSQL"
+  start_throwaway_pg
+  run_web_tests "$PHOTOAPI_TEST_DB" "$@"
 }
 
 case "${1:-}" in
   run)  shift; cmd_run "$@" ;;
   test) shift; cmd_test "$@" ;;
-  *)    sed -n '2,16s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2; exit 2 ;;
+  test-web) shift; cmd_test_web "$@" ;;
+  *)    sed -n '2,20s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2; exit 2 ;;
 esac

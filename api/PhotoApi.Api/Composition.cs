@@ -7,6 +7,7 @@ using PhotoApi.Api.Features.Auth;
 using PhotoApi.Api.Infrastructure.Auth;
 using PhotoApi.Api.Infrastructure.Errors;
 using PhotoApi.Api.Infrastructure.Jobs;
+using PhotoApi.Api.Infrastructure.Web;
 using PhotoApi.Persistence;
 using Scalar.AspNetCore;
 
@@ -74,11 +75,13 @@ public static class Composition
         app.UseHttpHardening();
         if (app.Configuration.GetValue<bool>("ForwardedHeaders:Enabled")) app.UseForwardedHeaders();
         app.UsePhotoApiErrors();
+        app.UseWebAppFiles(); // the web app's build (clients/web), on every path that is not the API's
         app.UseRouting();
         app.UseBodySizeLimits(JsonBodyLimit(app.Configuration));
         app.UseCors(CorsPolicy);
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseWebAppFallback(); // /s/{key}, /r/{key}, /albums/… : the app's index.html, routed in the browser
         app.UseFastEndpoints(c =>
         {
             c.Endpoints.Configurator = ep =>

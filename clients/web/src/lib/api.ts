@@ -1,0 +1,73 @@
+// The one way the app talks to the API: openapi-fetch over the types generated from openapi.yaml
+// (clients/typescript/photoapi.d.ts). No request or response type is written by hand.
+import createClient, { type Middleware } from 'openapi-fetch';
+import type { components, paths } from '../../../typescript/photoapi';
+import { session } from './session.svelte';
+
+export type Schemas = components['schemas'];
+export type Problem = Schemas['ApiProblem'];
+export type { paths };
+
+/** An answer that is not 2xx, carrying the API's problem+json (or a stand-in when the body was not one). */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly problem: Problem;
+  constructor(status: number, problem: Problem) {
+    super(problem.detail ?? problem.title ?? `HTTP ${status}`);
+    this.status = status;
+    this.code = problem.code;
+    this.problem = problem;
+  }
+  /** The per-field messages of a `validation.failed` problem, joined. */
+  get fieldMessages(): string[] {
+    const errors = (this.problem as { errors?: Record<string, string[]> }).errors ?? {};
+    return Object.values(errors).flat();
+  }
+}
+
+const auth: Middleware = {
+  async onRequest({ request, schemaPath }) {
+    if (schemaPath === '/api/v1/auth/refresh' || schemaPath === '/api/v1/auth/login') return request;
+    const token = await session.accessToken();
+    if (token && !request.headers.has('Authorization')) request.headers.set('Authorization', `Bearer ${token}`);
+    return request;
+  },
+  async onResponse({ response, schemaPath }) {
+    // A session that ended elsewhere (logout, password change, account disabled): forget it.
+    if (response.status === 401 && schemaPath !== '/api/v1/auth/login' && session.signedIn) session.clear();
+    return response;
+  },
+};
+
+export const api = createClient<paths>({ baseUrl: '' });
+api.use(auth);
+
+/**
+ * The data of an openapi-fetch result, or throws its problem as an ApiError. Use as
+ * `const album = await ok(api.GET('/api/v1/albums/{id}', { params: { path: { id } } }))`.
+ */
+export async function ok<T>(call: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<T> {
+  const { data, error, response } = await call;
+  if (response.ok) return data as T;
+  throw toApiError(response, error);
+}
+
+export function toApiError(response: Response, body: unknown): ApiError {
+  const problem =
+    body && typeof body === 'object' && 'code' in body
+      ? (body as Problem)
+      : ({ type: 'about:blank', title: response.statusText, status: response.status, code: `http.${response.status}` } as Problem);
+  return new ApiError(response.status, problem);
+}
+
+/** A message for a person, from anything a call may throw. */
+export function messageOf(e: unknown): string {
+  if (e instanceof ApiError) {
+    const fields = e.fieldMessages;
+    if (e.code === 'auth.throttled') return 'Too many attempts. Please wait a moment and try again.';
+    return fields.length ? fields.join(' ') : e.message;
+  }
+  if (e instanceof TypeError) return 'The server cannot be reached. Check your connection and try again.';
+  return e instanceof Error ? e.message : String(e);
+}

@@ -1,0 +1,74 @@
+# shellcheck shell=bash
+# The web app (clients/web): its node_modules, its build, and the browser tests, which run against a real API and
+# worker on a database of their own. Sourced by deploy/dev.sh; expects $ROOT, common.sh and pg.sh.
+
+WEB_DIR="$ROOT/clients/web"
+# The browser tests drive Debian's Chromium (playwright-core never downloads a browser); DejaVu gives it a font.
+WEB_TEST_APT_PACKAGES=(chromium fonts-dejavu-core)
+
+# clients/web/node_modules: `npm ci` when missing or when package-lock.json changed since the last install.
+ensure_web_modules() {
+  local stamp="$WEB_DIR/node_modules/.photoapi-lock.sha256" want
+  want="$(sha256sum "$WEB_DIR/package-lock.json")"; want="${want%% *}"
+  [[ -f "$stamp" && "$(<"$stamp")" == "$want" ]] && return 0
+  step "npm ci --prefix clients/web"
+  npm ci --prefix "$WEB_DIR" --no-audit --no-fund --loglevel=error
+  printf '%s\n' "$want" >"$stamp"
+}
+
+# web_build [OUTDIR]: type-check (svelte-check, warnings fail) and build the static files (default clients/web/dist).
+web_build() {
+  local out="${1:-$WEB_DIR/dist}"
+  ensure_web_modules
+  step "web app: svelte-check + vite build → ${out#"$ROOT/"}"
+  (cd "$WEB_DIR" && npx svelte-check --tsconfig ./tsconfig.json --fail-on-warnings --output human &&
+    npx vite build --outDir "$out" --emptyOutDir --logLevel warn)
+}
+
+# web_stack_start PG_CONNECTION_BASE DIR: a fresh database on the given cluster, the Release API (serving the build
+# in DIR/dist) and worker on it, started in their own sessions; sets API_PID, WORKER_PID and WEB_URL.
+web_stack_start() {
+  local base=$1 dir=$2 port db="photoapi_web_$$" i
+  port="$(pg_free_port)"
+  PGPASSWORD="$(sed -n 's/.*Password=\([^;]*\).*/\1/p' <<<"$base")" \
+    "$PGBIN/psql" -X -q -h 127.0.0.1 -p "$(sed -n 's/.*Port=\([0-9]*\).*/\1/p' <<<"$base")" -U postgres -d postgres \
+    -c "CREATE DATABASE $db" >/dev/null
+  mkdir -p "$dir/blobs"
+  export ConnectionStrings__Postgres="${base/Database=postgres/Database=$db}"
+  export PHOTOAPI_BLOB_ROOT="$dir/blobs" WebApp__Root="$dir/dist" ASPNETCORE_ENVIRONMENT=Production DOTNET_ENVIRONMENT=Production
+  # Guests and sign-ins of a whole test run come from one address: lift the per-address limits, keep the per-account ones.
+  export Throttling__LoginFailuresPerIp=10000 Throttling__LinkMissesPerIp=10000 Throttling__RegistrationsPerIp=10000
+  (cd "$ROOT/workers/PhotoApi.Workers" && exec setsid dotnet "bin/Release/net10.0/PhotoApi.Workers.dll") >"$dir/worker.log" 2>&1 &
+  WORKER_PID=$!
+  (cd "$ROOT/api/PhotoApi.Api" && ASPNETCORE_URLS="http://127.0.0.1:$port" exec setsid dotnet "bin/Release/net10.0/PhotoApi.Api.dll") >"$dir/api.log" 2>&1 &
+  API_PID=$!
+  WEB_URL="http://127.0.0.1:$port"
+  for ((i = 0; i < 120; i++)); do
+    curl -fsS "$WEB_URL/health/ready" >/dev/null 2>&1 && return 0
+    kill -0 "$API_PID" 2>/dev/null || break
+    sleep 0.5
+  done
+  tail -n 40 "$dir/api.log" >&2 || true
+  die "the API did not become ready on $WEB_URL"
+}
+
+# run_web_tests PG_CONNECTION_BASE [PLAYWRIGHT ARGS]: build, start the stack, run Playwright, stop the stack.
+run_web_tests() {
+  local base=$1 dir rc=0; shift
+  ensure_apt_packages "${WEB_TEST_APT_PACKAGES[@]}"
+  dir="$(mktemp -d -t photoapi-web.XXXXXX)"
+  web_build "$dir/dist"                      # a build of its own: runs side by side never share one
+  step "web app: API + worker for the browser tests ($dir)"
+  web_stack_start "$base" "$dir"
+  log "API $WEB_URL (logs in $dir)"
+  step "web app: playwright test $*"
+  (cd "$WEB_DIR" && PHOTOAPI_WEB_URL="$WEB_URL" PHOTOAPI_WEB_LOGS="$dir" npx playwright test "$@") || rc=$?
+  stop_group "$API_PID" "API"; API_PID=""
+  stop_group "$WORKER_PID" "worker"; WORKER_PID=""
+  if ((rc != 0)); then
+    log "browser tests failed; the last lines of the API's and worker's logs:"
+    tail -n 30 "$dir/api.log" "$dir/worker.log" >&2 || true
+    die "playwright test failed (exit $rc)"
+  fi
+  rm -rf -- "$dir"
+}
