@@ -4,6 +4,28 @@
  */
 
 export interface paths {
+    "/api/v1/auth/registration": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * How to register here
+         * @description What a registration form needs before it is sent: whether this server takes new accounts (`mode`, the admin's
+         *     registration setting), whether the next account is the first one (which becomes the admin and is active at
+         *     once), and the password and username rules that `register` checks. Anyone may ask.
+         */
+        get: operations["getRegistrationOptions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/register": {
         parameters: {
             query?: never;
@@ -1824,6 +1846,26 @@ export interface components {
              * @example Alice Liddell
              */
             displayName: string;
+        };
+        /** @description What `register` accepts on this server. */
+        RegistrationOptionsResponse: {
+            /**
+             * @description `open`: new accounts are active; `approval`: pending until an admin approves; `closed`: refused (except the first account).
+             * @enum {string}
+             */
+            mode: "open" | "approval" | "closed";
+            /** @description No account exists yet; the next one becomes the admin, whatever `mode` says. */
+            firstAccount: boolean;
+            /** Format: int32 */
+            passwordMinLength: number;
+            /** Format: int32 */
+            passwordMaxLength: number;
+            /** @description The password rules as sentences, in the order they are checked (the same words as `register`'s errors). */
+            passwordRules: string[];
+            /** @description The regular expression a username must match (.NET syntax, anchored). */
+            usernamePattern: string;
+            /** @description The username rule as a sentence. */
+            usernameRule: string;
         };
         LoginRequest: {
             /** @description The username (case-insensitive). */
@@ -3829,6 +3871,26 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    getRegistrationOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The registration mode and the rules. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegistrationOptionsResponse"];
+                };
+            };
+        };
+    };
     register: {
         parameters: {
             query?: never;

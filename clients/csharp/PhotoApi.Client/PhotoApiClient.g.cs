@@ -32,6 +32,19 @@ namespace PhotoApi.Client
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
         /// <summary>
+        /// How to register here
+        /// </summary>
+        /// <remarks>
+        /// What a registration form needs before it is sent: whether this server takes new accounts (`mode`, the admin's
+        /// <br/>registration setting), whether the next account is the first one (which becomes the admin and is active at
+        /// <br/>once), and the password and username rules that `register` checks. Anyone may ask.
+        /// </remarks>
+        /// <returns>The registration mode and the rules.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task<RegistrationOptionsResponse> GetRegistrationOptionsAsync(System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
         /// Register an account
         /// </summary>
         /// <remarks>
@@ -1540,6 +1553,85 @@ namespace PhotoApi.Client
         partial void PrepareRequest(System.Net.Http.HttpClient client, System.Net.Http.HttpRequestMessage request, string url);
         partial void PrepareRequest(System.Net.Http.HttpClient client, System.Net.Http.HttpRequestMessage request, System.Text.StringBuilder urlBuilder);
         partial void ProcessResponse(System.Net.Http.HttpClient client, System.Net.Http.HttpResponseMessage response);
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// How to register here
+        /// </summary>
+        /// <remarks>
+        /// What a registration form needs before it is sent: whether this server takes new accounts (`mode`, the admin's
+        /// <br/>registration setting), whether the next account is the first one (which becomes the admin and is active at
+        /// <br/>once), and the password and username rules that `register` checks. Anyone may ask.
+        /// </remarks>
+        /// <returns>The registration mode and the rules.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<RegistrationOptionsResponse> GetRegistrationOptionsAsync(System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+                    request_.Method = new System.Net.Http.HttpMethod("GET");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/v1/auth/registration"
+                    urlBuilder_.Append("api/v1/auth/registration");
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 200)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<RegistrationOptionsResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            return objectResponse_.Object;
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new PhotoApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
         /// <summary>
@@ -13360,6 +13452,61 @@ namespace PhotoApi.Client
 
     }
 
+    /// <summary>
+    /// What `register` accepts on this server.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class RegistrationOptionsResponse
+    {
+
+        /// <summary>
+        /// `open`: new accounts are active; `approval`: pending until an admin approves; `closed`: refused (except the first account).
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("mode")]
+        [System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<RegistrationOptionsResponseMode>))]
+        public RegistrationOptionsResponseMode Mode { get; set; } = default!;
+
+        /// <summary>
+        /// No account exists yet; the next one becomes the admin, whatever `mode` says.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("firstAccount")]
+        public bool FirstAccount { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("passwordMinLength")]
+        public int PasswordMinLength { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("passwordMaxLength")]
+        public int PasswordMaxLength { get; set; } = default!;
+
+        /// <summary>
+        /// The password rules as sentences, in the order they are checked (the same words as `register`'s errors).
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("passwordRules")]
+        public System.Collections.Generic.ICollection<string> PasswordRules { get; set; } = new System.Collections.ObjectModel.Collection<string>();
+
+        /// <summary>
+        /// The regular expression a username must match (.NET syntax, anchored).
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("usernamePattern")]
+        public string UsernamePattern { get; set; } = default!;
+
+        /// <summary>
+        /// The username rule as a sentence.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("usernameRule")]
+        public string UsernameRule { get; set; } = default!;
+
+        private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
     public partial class LoginRequest
     {
@@ -17477,6 +17624,21 @@ namespace PhotoApi.Client
 
         [System.Runtime.Serialization.EnumMember(Value = @"shared-with")]
         SharedWith = 1,
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public enum RegistrationOptionsResponseMode
+    {
+
+        [System.Runtime.Serialization.EnumMember(Value = @"open")]
+        Open = 0,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"approval")]
+        Approval = 1,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"closed")]
+        Closed = 2,
 
     }
 

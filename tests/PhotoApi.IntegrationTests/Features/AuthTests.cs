@@ -41,6 +41,28 @@ public sealed class AuthTests(ApiFactory api) : IClassFixture<ApiFactory>
         Assert.DoesNotContain(messages, m => m.Contains("lower-case", StringComparison.Ordinal));
     }
 
+    private sealed record RegistrationOptions(string Mode, bool FirstAccount, int PasswordMinLength, int PasswordMaxLength,
+        string[] PasswordRules, string UsernamePattern, string UsernameRule);
+
+    private Task<RegistrationOptions> RegistrationOptionsAsync() => api.NewClient().GetAsync("/api/v1/auth/registration").Json<RegistrationOptions>();
+
+    [Fact]
+    public async Task The_registration_form_is_told_the_rules_register_checks()
+    {
+        await api.NewUserAsync();
+        var options = await RegistrationOptionsAsync();
+        Assert.False(options.FirstAccount);
+        Assert.Equal(8, options.PasswordMinLength);
+        // A password breaking every rule but the maximum length: each refusal is one of the rules the form shows.
+        var response = await api.NewClient().PostAsJsonAsync("/api/v1/auth/register", NewAccount("!!!!"));
+        var messages = (await response.ShouldBeProblem(400, "validation.failed")).Errors!["password"];
+        Assert.Equal(options.PasswordRules, messages);
+        var badName = await api.NewClient().PostAsJsonAsync("/api/v1/auth/register", new { username = "x", password = "Str0ng-Pass", email = "x@example.test", displayName = "X" });
+        Assert.Equal([options.UsernameRule], (await badName.ShouldBeProblem(400, "validation.failed")).Errors!["username"]);
+        Assert.Matches(options.UsernamePattern, "good.name-1");
+        Assert.DoesNotMatch(options.UsernamePattern, "x");
+    }
+
     [Fact]
     public async Task A_taken_username_is_a_conflict_whatever_its_case()
     {
@@ -72,6 +94,7 @@ public sealed class AuthTests(ApiFactory api) : IClassFixture<ApiFactory>
         try
         {
             await api.Admin.Client.PatchAsJsonAsync("/api/v1/admin/settings", new { registrationMode = "approval" }).Json();
+            Assert.Equal("approval", (await RegistrationOptionsAsync()).Mode);
             var account = NewAccount();
             var pending = await api.NewClient().PostAsJsonAsync("/api/v1/auth/register", account).Json<User>(201);
             Assert.Equal("pending", pending.Status);
@@ -84,6 +107,7 @@ public sealed class AuthTests(ApiFactory api) : IClassFixture<ApiFactory>
             await api.Admin.Client.PatchAsJsonAsync("/api/v1/admin/settings", new { registrationMode = "closed" }).Json();
             var closed = await api.NewClient().PostAsJsonAsync("/api/v1/auth/register", NewAccount());
             await closed.ShouldBeProblem(403, "auth.registration_closed");
+            Assert.Equal("closed", (await RegistrationOptionsAsync()).Mode);
         }
         finally
         {

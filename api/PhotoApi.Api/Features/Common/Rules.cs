@@ -8,18 +8,34 @@ public static class Rules
     // \A and \z: in .NET, $ also matches before a final line break.
     public const string UsernamePattern = @"\A[A-Za-z0-9][A-Za-z0-9._-]{2,63}\z";
 
+    public const string UsernameRule = "3 to 64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit.";
+
+    public const int PasswordMinLength = 8, PasswordMaxLength = 256;
+
+    /// <summary>The password policy's rules after the lengths, in the order they are checked, as registration shows them.</summary>
+    public static readonly (Func<string, bool> Holds, string Message)[] PasswordRules =
+    [
+        (p => p.Any(char.IsUpper), "The password must contain an upper-case letter."),
+        (p => p.Any(char.IsLower), "The password must contain a lower-case letter."),
+        (p => p.Any(char.IsDigit), "The password must contain a digit."),
+    ];
+
+    public static readonly string PasswordMinLengthRule = $"The password must have at least {PasswordMinLength} characters.";
+
     /// <summary>The password policy: at least 8 characters with an upper-case letter, a lower-case letter and a digit.</summary>
-    public static IRuleBuilderOptions<T, string> StrongPassword<T>(this IRuleBuilder<T, string> rule) => rule
-        .NotEmpty().WithMessage("A password is required.")
-        .MinimumLength(8).WithMessage("The password must have at least 8 characters.")
-        .MaximumLength(256).WithMessage("The password must have at most 256 characters.")
-        .Must(p => p is null || p.Any(char.IsUpper)).WithMessage("The password must contain an upper-case letter.")
-        .Must(p => p is null || p.Any(char.IsLower)).WithMessage("The password must contain a lower-case letter.")
-        .Must(p => p is null || p.Any(char.IsDigit)).WithMessage("The password must contain a digit.");
+    public static IRuleBuilderOptions<T, string> StrongPassword<T>(this IRuleBuilder<T, string> rule)
+    {
+        var options = rule
+            .NotEmpty().WithMessage("A password is required.")
+            .MinimumLength(PasswordMinLength).WithMessage(PasswordMinLengthRule)
+            .MaximumLength(PasswordMaxLength).WithMessage($"The password must have at most {PasswordMaxLength} characters.");
+        foreach (var (holds, message) in PasswordRules) options = options.Must(p => p is null || holds(p)).WithMessage(message);
+        return options;
+    }
 
     public static IRuleBuilderOptions<T, string> Username<T>(this IRuleBuilder<T, string> rule) => rule
         .NotEmpty().WithMessage("A username is required.")
-        .Matches(UsernamePattern).WithMessage("3 to 64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit.");
+        .Matches(UsernamePattern).WithMessage(UsernameRule);
 
     public static IRuleBuilderOptions<T, string?> Email<T>(this IRuleBuilder<T, string?> rule) => rule
         .NotEmpty().WithMessage("An email address is required.")

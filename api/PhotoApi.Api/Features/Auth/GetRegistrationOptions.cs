@@ -1,0 +1,35 @@
+using Dapper;
+using FastEndpoints;
+using Npgsql;
+using PhotoApi.Api.Access;
+using PhotoApi.Api.Features.Common;
+
+namespace PhotoApi.Api.Features.Auth;
+
+public sealed record RegistrationOptionsResponse(
+    string Mode, bool FirstAccount, int PasswordMinLength, int PasswordMaxLength, string[] PasswordRules, string UsernamePattern, string UsernameRule);
+
+/// <summary>What a registration form shows before it is sent: the admin's registration mode and the rules <c>register</c> checks.</summary>
+[Access(AccessScope.Anonymous)]
+public sealed class GetRegistrationOptionsEndpoint(NpgsqlDataSource db) : EndpointWithoutRequest<RegistrationOptionsResponse>
+{
+    private const string Sql = "SELECT registration_mode AS mode, NOT EXISTS (SELECT 1 FROM users) AS first FROM settings";
+
+    private static readonly string[] PasswordRuleSentences =
+        [Rules.PasswordMinLengthRule, .. Rules.PasswordRules.Select(r => r.Message)];
+
+    public override void Configure()
+    {
+        Get("auth/registration");
+        AllowAnonymous();
+        Description(d => d.WithName("getRegistrationOptions"));
+    }
+
+    public override async Task HandleAsync(CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        var (mode, first) = await conn.QuerySingleAsync<(string, bool)>(new CommandDefinition(Sql, cancellationToken: ct));
+        await Send.OkAsync(new RegistrationOptionsResponse(mode, first, Rules.PasswordMinLength, Rules.PasswordMaxLength, PasswordRuleSentences,
+            Rules.UsernamePattern, Rules.UsernameRule), ct);
+    }
+}
