@@ -3006,8 +3006,10 @@ export interface components {
             key: string;
             /**
              * Format: uri
-             * @description The guest address of the link (`<PublicUrl or this server>/api/v1/s/<key>`, `getPublicShare`); it answers
-             *     only while the link is enabled and has not expired.
+             * @description The page a guest opens in a browser: `<PublicUrl or this server>/s/<key>`, served by the web app. It is not
+             *     an API route: the API's routes for the link are under `/api/v1/s/<key>` (`getPublicShare`,
+             *     `listPublicShareAssets` …), which a client reaches with `key`. The link works only while it is enabled and
+             *     has not expired.
              */
             url: string;
             /**
@@ -3392,7 +3394,9 @@ export interface components {
             key: string;
             /**
              * Format: uri
-             * @description The guest address of the request (`<PublicUrl or this server>/api/v1/r/<key>`, `getPublicPhotoRequest`).
+             * @description The page a guest opens in a browser: `<PublicUrl or this server>/r/<key>`, served by the web app. It is not
+             *     an API route: the API's routes for the request are under `/api/v1/r/<key>` (`getPublicPhotoRequest`,
+             *     `uploadToPhotoRequest` …), which a client reaches with `key`.
              */
             url: string;
             /**
@@ -6450,7 +6454,7 @@ export interface operations {
                 "X-Share-Token"?: string;
             };
             path: {
-                /** @description The link key from the share's `url` (base64url, 43 characters); it is the guest's credential. */
+                /** @description The share's `key` (the last part of its `url`; base64url, 43 characters); it is the guest's credential. */
                 key: string;
             };
             cookie?: never;
@@ -6475,7 +6479,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The link key from the share's `url` (base64url, 43 characters); it is the guest's credential. */
+                /** @description The share's `key` (the last part of its `url`; base64url, 43 characters); it is the guest's credential. */
                 key: string;
             };
             cookie?: never;
@@ -6538,7 +6542,7 @@ export interface operations {
                 "X-Share-Token"?: string;
             };
             path: {
-                /** @description The link key from the share's `url` (base64url, 43 characters); it is the guest's credential. */
+                /** @description The share's `key` (the last part of its `url`; base64url, 43 characters); it is the guest's credential. */
                 key: string;
             };
             cookie?: never;
@@ -6568,7 +6572,7 @@ export interface operations {
                 "X-Share-Token"?: string;
             };
             path: {
-                /** @description The link key from the share's `url` (base64url, 43 characters); it is the guest's credential. */
+                /** @description The share's `key` (the last part of its `url`; base64url, 43 characters); it is the guest's credential. */
                 key: string;
             };
             cookie?: never;
@@ -6679,7 +6683,7 @@ export interface operations {
                 "X-Share-Token"?: string;
             };
             path: {
-                /** @description The link key from the share's `url` (base64url, 43 characters); it is the guest's credential. */
+                /** @description The share's `key` (the last part of its `url`; base64url, 43 characters); it is the guest's credential. */
                 key: string;
                 /** @description The id the link shows the asset by (`id` of `listPublicShareAssets`), not the asset's own id. */
                 assetId: string;
@@ -6740,7 +6744,7 @@ export interface operations {
                 "X-Share-Token"?: string;
             };
             path: {
-                /** @description The link key from the share's `url` (base64url, 43 characters); it is the guest's credential. */
+                /** @description The share's `key` (the last part of its `url`; base64url, 43 characters); it is the guest's credential. */
                 key: string;
                 /** @description The id the link shows the asset by (`id` of `listPublicShareAssets`), not the asset's own id. */
                 assetId: string;
@@ -7277,7 +7281,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The link key from the photo request's `url` (base64url, 43 characters); it is the guest's credential. */
+                /** @description The photo request's `key` (the last part of its `url`; base64url, 43 characters); it is the guest's credential. */
                 key: string;
             };
             cookie?: never;
@@ -7303,7 +7307,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The link key from the photo request's `url` (base64url, 43 characters); it is the guest's credential. */
+                /** @description The photo request's `key` (the last part of its `url`; base64url, 43 characters); it is the guest's credential. */
                 key: string;
             };
             cookie?: never;
@@ -7385,7 +7389,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The link key from the photo request's `url` (base64url, 43 characters); it is the guest's credential. */
+                /** @description The photo request's `key` (the last part of its `url`; base64url, 43 characters); it is the guest's credential. */
                 key: string;
                 /** @description The file's id, from the `uploadToPhotoRequest` answer. */
                 uploadId: string;

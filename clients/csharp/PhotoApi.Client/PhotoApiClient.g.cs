@@ -1108,7 +1108,7 @@ namespace PhotoApi.Client
         /// <br/>Access to the Shared Space, answer the same 404 `share.link_invalid`; those misses are counted per client
         /// <br/>address, and past the limit the address gets 429 `auth.throttled` for a while.
         /// </remarks>
-        /// <param name="key">The link key from the share's `url` (base64url, 43 characters); it is the guest's credential.</param>
+        /// <param name="key">The share's `key` (the last part of its `url`; base64url, 43 characters); it is the guest's credential.</param>
         /// <param name="x_Share_Token">The `shareToken` of `unlockPublicShare`, for a password-protected link (or send `?token=`, or the cookie).</param>
         /// <returns>The link's page as the caller may see it.</returns>
         /// <exception cref="PhotoApiException">A server side error occurred.</exception>
@@ -1132,7 +1132,7 @@ namespace PhotoApi.Client
         /// <br/>`auth.throttled` — even for the right password — until the window ends. A link without a password unlocks with
         /// <br/>any password.
         /// </remarks>
-        /// <param name="key">The link key from the share's `url` (base64url, 43 characters); it is the guest's credential.</param>
+        /// <param name="key">The share's `key` (the last part of its `url`; base64url, 43 characters); it is the guest's credential.</param>
         /// <returns>The link is unlocked; the token is returned and set as the `photoapi_share` cookie.</returns>
         /// <exception cref="PhotoApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<UnlockPublicShareResponse> UnlockPublicShareAsync(string key, UnlockPublicShareRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
@@ -1152,7 +1152,7 @@ namespace PhotoApi.Client
         /// <br/>carry the unlock token as `?token=`, so they work in an `&lt;img src&gt;` as they are. A password-protected link needs the unlock token (`X-Share-Token`, `?token=`
         /// <br/>or the cookie).
         /// </remarks>
-        /// <param name="key">The link key from the share's `url` (base64url, 43 characters); it is the guest's credential.</param>
+        /// <param name="key">The share's `key` (the last part of its `url`; base64url, 43 characters); it is the guest's credential.</param>
         /// <param name="x_Share_Token">The `shareToken` of `unlockPublicShare`, for a password-protected link (or send `?token=`, or the cookie).</param>
         /// <param name="limit">Items per page.</param>
         /// <param name="cursor">The `nextCursor` of the previous page; omit for the first page.</param>
@@ -1183,7 +1183,7 @@ namespace PhotoApi.Client
         /// <br/>**No deduplication:** every file sent becomes a new asset (201, `duplicate: false`, a new id), even when the
         /// <br/>owner already has the same bytes — a guest learns nothing of what the owner has.
         /// </remarks>
-        /// <param name="key">The link key from the share's `url` (base64url, 43 characters); it is the guest's credential.</param>
+        /// <param name="key">The share's `key` (the last part of its `url`; base64url, 43 characters); it is the guest's credential.</param>
         /// <param name="x_Share_Token">The `shareToken` of `unlockPublicShare`, for a password-protected link (or send `?token=`, or the cookie).</param>
         /// <param name="file">The file, as one part with a file name.</param>
         /// <returns>The file was stored as a new asset of the owner (`duplicate: false`, status `pending`) and added to the album
@@ -1206,7 +1206,7 @@ namespace PhotoApi.Client
         /// <br/>`resource.not_found`, like an unknown one. A password-protected link needs the unlock token (`X-Share-Token`,
         /// <br/>`?token=` or the cookie); the `urls` of `listPublicShareAssets` carry it already.
         /// </remarks>
-        /// <param name="key">The link key from the share's `url` (base64url, 43 characters); it is the guest's credential.</param>
+        /// <param name="key">The share's `key` (the last part of its `url`; base64url, 43 characters); it is the guest's credential.</param>
         /// <param name="assetId">The id the link shows the asset by (`id` of `listPublicShareAssets`), not the asset's own id.</param>
         /// <param name="x_Share_Token">The `shareToken` of `unlockPublicShare`, for a password-protected link (or send `?token=`, or the cookie).</param>
         /// <param name="size">`small`: the 250 px WebP thumbnail; `preview`: the 1440 px JPEG preview.</param>
@@ -1243,7 +1243,7 @@ namespace PhotoApi.Client
         /// <br/>- **Caching:** the `ETag` is strong — the SHA-256 of the bytes sent (the original's, or the copy's) in quotes;
         /// <br/>  `If-None-Match` answers 304.
         /// </remarks>
-        /// <param name="key">The link key from the share's `url` (base64url, 43 characters); it is the guest's credential.</param>
+        /// <param name="key">The share's `key` (the last part of its `url`; base64url, 43 characters); it is the guest's credential.</param>
         /// <param name="assetId">The id the link shows the asset by (`id` of `listPublicShareAssets`), not the asset's own id.</param>
         /// <param name="x_Share_Token">The `shareToken` of `unlockPublicShare`, for a password-protected link (or send `?token=`, or the cookie).</param>
         /// <param name="token">The `shareToken` of `unlockPublicShare`, for a link or `&lt;video src&gt;` that cannot send the `X-Share-Token` header.</param>
@@ -1455,7 +1455,7 @@ namespace PhotoApi.Client
         /// <br/>past the limit the address gets 429 `auth.throttled` for a while. A disabled or expired request answers 410 with
         /// <br/>its reason (`request.disabled`, `request.expired`), so the guest knows not to send files.
         /// </remarks>
-        /// <param name="key">The link key from the photo request's `url` (base64url, 43 characters); it is the guest's credential.</param>
+        /// <param name="key">The photo request's `key` (the last part of its `url`; base64url, 43 characters); it is the guest's credential.</param>
         /// <returns>The photo request as a guest sees it.</returns>
         /// <exception cref="PhotoApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<PublicPhotoRequestResponse> GetPublicPhotoRequestAsync(string key, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
@@ -1485,7 +1485,7 @@ namespace PhotoApi.Client
         /// <br/>owner's Personal Space if that folder is gone) and album. The guest's bytes are deleted once the clean asset is
         /// <br/>stored, and also when the file cannot be read as a photo (`failed`, with a reason).
         /// </remarks>
-        /// <param name="key">The link key from the photo request's `url` (base64url, 43 characters); it is the guest's credential.</param>
+        /// <param name="key">The photo request's `key` (the last part of its `url`; base64url, 43 characters); it is the guest's credential.</param>
         /// <param name="files">One or more photos, each in a part named `files` with a file name (up to 100 per request).</param>
         /// <returns>Every file was received and waits to be processed (`status: pending`), in the order sent.</returns>
         /// <exception cref="PhotoApiException">A server side error occurred.</exception>
@@ -1501,7 +1501,7 @@ namespace PhotoApi.Client
         /// <br/>account is needed: the link key is the credential. Works while the request exists, also once it is disabled or
         /// <br/>expired; a deleted request answers 404 `request.not_found`.
         /// </remarks>
-        /// <param name="key">The link key from the photo request's `url` (base64url, 43 characters); it is the guest's credential.</param>
+        /// <param name="key">The photo request's `key` (the last part of its `url`; base64url, 43 characters); it is the guest's credential.</param>
         /// <param name="uploadId">The file's id, from the `uploadToPhotoRequest` answer.</param>
         /// <returns>The file's status.</returns>
         /// <exception cref="PhotoApiException">A server side error occurred.</exception>
@@ -10199,7 +10199,7 @@ namespace PhotoApi.Client
         /// <br/>Access to the Shared Space, answer the same 404 `share.link_invalid`; those misses are counted per client
         /// <br/>address, and past the limit the address gets 429 `auth.throttled` for a while.
         /// </remarks>
-        /// <param name="key">The link key from the share's `url` (base64url, 43 characters); it is the guest's credential.</param>
+        /// <param name="key">The share's `key` (the last part of its `url`; base64url, 43 characters); it is the guest's credential.</param>
         /// <param name="x_Share_Token">The `shareToken` of `unlockPublicShare`, for a password-protected link (or send `?token=`, or the cookie).</param>
         /// <returns>The link's page as the caller may see it.</returns>
         /// <exception cref="PhotoApiException">A server side error occurred.</exception>
@@ -10316,7 +10316,7 @@ namespace PhotoApi.Client
         /// <br/>`auth.throttled` — even for the right password — until the window ends. A link without a password unlocks with
         /// <br/>any password.
         /// </remarks>
-        /// <param name="key">The link key from the share's `url` (base64url, 43 characters); it is the guest's credential.</param>
+        /// <param name="key">The share's `key` (the last part of its `url`; base64url, 43 characters); it is the guest's credential.</param>
         /// <returns>The link is unlocked; the token is returned and set as the `photoapi_share` cookie.</returns>
         /// <exception cref="PhotoApiException">A server side error occurred.</exception>
         public virtual async System.Threading.Tasks.Task<UnlockPublicShareResponse> UnlockPublicShareAsync(string key, UnlockPublicShareRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
@@ -10464,7 +10464,7 @@ namespace PhotoApi.Client
         /// <br/>carry the unlock token as `?token=`, so they work in an `&lt;img src&gt;` as they are. A password-protected link needs the unlock token (`X-Share-Token`, `?token=`
         /// <br/>or the cookie).
         /// </remarks>
-        /// <param name="key">The link key from the share's `url` (base64url, 43 characters); it is the guest's credential.</param>
+        /// <param name="key">The share's `key` (the last part of its `url`; base64url, 43 characters); it is the guest's credential.</param>
         /// <param name="x_Share_Token">The `shareToken` of `unlockPublicShare`, for a password-protected link (or send `?token=`, or the cookie).</param>
         /// <param name="limit">Items per page.</param>
         /// <param name="cursor">The `nextCursor` of the previous page; omit for the first page.</param>
@@ -10619,7 +10619,7 @@ namespace PhotoApi.Client
         /// <br/>**No deduplication:** every file sent becomes a new asset (201, `duplicate: false`, a new id), even when the
         /// <br/>owner already has the same bytes — a guest learns nothing of what the owner has.
         /// </remarks>
-        /// <param name="key">The link key from the share's `url` (base64url, 43 characters); it is the guest's credential.</param>
+        /// <param name="key">The share's `key` (the last part of its `url`; base64url, 43 characters); it is the guest's credential.</param>
         /// <param name="x_Share_Token">The `shareToken` of `unlockPublicShare`, for a password-protected link (or send `?token=`, or the cookie).</param>
         /// <param name="file">The file, as one part with a file name.</param>
         /// <returns>The file was stored as a new asset of the owner (`duplicate: false`, status `pending`) and added to the album
@@ -10811,7 +10811,7 @@ namespace PhotoApi.Client
         /// <br/>`resource.not_found`, like an unknown one. A password-protected link needs the unlock token (`X-Share-Token`,
         /// <br/>`?token=` or the cookie); the `urls` of `listPublicShareAssets` carry it already.
         /// </remarks>
-        /// <param name="key">The link key from the share's `url` (base64url, 43 characters); it is the guest's credential.</param>
+        /// <param name="key">The share's `key` (the last part of its `url`; base64url, 43 characters); it is the guest's credential.</param>
         /// <param name="assetId">The id the link shows the asset by (`id` of `listPublicShareAssets`), not the asset's own id.</param>
         /// <param name="x_Share_Token">The `shareToken` of `unlockPublicShare`, for a password-protected link (or send `?token=`, or the cookie).</param>
         /// <param name="size">`small`: the 250 px WebP thumbnail; `preview`: the 1440 px JPEG preview.</param>
@@ -10985,7 +10985,7 @@ namespace PhotoApi.Client
         /// <br/>- **Caching:** the `ETag` is strong — the SHA-256 of the bytes sent (the original's, or the copy's) in quotes;
         /// <br/>  `If-None-Match` answers 304.
         /// </remarks>
-        /// <param name="key">The link key from the share's `url` (base64url, 43 characters); it is the guest's credential.</param>
+        /// <param name="key">The share's `key` (the last part of its `url`; base64url, 43 characters); it is the guest's credential.</param>
         /// <param name="assetId">The id the link shows the asset by (`id` of `listPublicShareAssets`), not the asset's own id.</param>
         /// <param name="x_Share_Token">The `shareToken` of `unlockPublicShare`, for a password-protected link (or send `?token=`, or the cookie).</param>
         /// <param name="token">The `shareToken` of `unlockPublicShare`, for a link or `&lt;video src&gt;` that cannot send the `X-Share-Token` header.</param>
@@ -12667,7 +12667,7 @@ namespace PhotoApi.Client
         /// <br/>past the limit the address gets 429 `auth.throttled` for a while. A disabled or expired request answers 410 with
         /// <br/>its reason (`request.disabled`, `request.expired`), so the guest knows not to send files.
         /// </remarks>
-        /// <param name="key">The link key from the photo request's `url` (base64url, 43 characters); it is the guest's credential.</param>
+        /// <param name="key">The photo request's `key` (the last part of its `url`; base64url, 43 characters); it is the guest's credential.</param>
         /// <returns>The photo request as a guest sees it.</returns>
         /// <exception cref="PhotoApiException">A server side error occurred.</exception>
         public virtual async System.Threading.Tasks.Task<PublicPhotoRequestResponse> GetPublicPhotoRequestAsync(string key, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
@@ -12797,7 +12797,7 @@ namespace PhotoApi.Client
         /// <br/>owner's Personal Space if that folder is gone) and album. The guest's bytes are deleted once the clean asset is
         /// <br/>stored, and also when the file cannot be read as a photo (`failed`, with a reason).
         /// </remarks>
-        /// <param name="key">The link key from the photo request's `url` (base64url, 43 characters); it is the guest's credential.</param>
+        /// <param name="key">The photo request's `key` (the last part of its `url`; base64url, 43 characters); it is the guest's credential.</param>
         /// <param name="files">One or more photos, each in a part named `files` with a file name (up to 100 per request).</param>
         /// <returns>Every file was received and waits to be processed (`status: pending`), in the order sent.</returns>
         /// <exception cref="PhotoApiException">A server side error occurred.</exception>
@@ -12962,7 +12962,7 @@ namespace PhotoApi.Client
         /// <br/>account is needed: the link key is the credential. Works while the request exists, also once it is disabled or
         /// <br/>expired; a deleted request answers 404 `request.not_found`.
         /// </remarks>
-        /// <param name="key">The link key from the photo request's `url` (base64url, 43 characters); it is the guest's credential.</param>
+        /// <param name="key">The photo request's `key` (the last part of its `url`; base64url, 43 characters); it is the guest's credential.</param>
         /// <param name="uploadId">The file's id, from the `uploadToPhotoRequest` answer.</param>
         /// <returns>The file's status.</returns>
         /// <exception cref="PhotoApiException">A server side error occurred.</exception>
@@ -16074,8 +16074,10 @@ namespace PhotoApi.Client
         public string Key { get; set; } = default!;
 
         /// <summary>
-        /// The guest address of the link (`&lt;PublicUrl or this server&gt;/api/v1/s/&lt;key&gt;`, `getPublicShare`); it answers
-        /// <br/>only while the link is enabled and has not expired.
+        /// The page a guest opens in a browser: `&lt;PublicUrl or this server&gt;/s/&lt;key&gt;`, served by the web app. It is not
+        /// <br/>an API route: the API's routes for the link are under `/api/v1/s/&lt;key&gt;` (`getPublicShare`,
+        /// <br/>`listPublicShareAssets` …), which a client reaches with `key`. The link works only while it is enabled and
+        /// <br/>has not expired.
         /// <br/>
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("url")]
@@ -16874,7 +16876,10 @@ namespace PhotoApi.Client
         public string Key { get; set; } = default!;
 
         /// <summary>
-        /// The guest address of the request (`&lt;PublicUrl or this server&gt;/api/v1/r/&lt;key&gt;`, `getPublicPhotoRequest`).
+        /// The page a guest opens in a browser: `&lt;PublicUrl or this server&gt;/r/&lt;key&gt;`, served by the web app. It is not
+        /// <br/>an API route: the API's routes for the request are under `/api/v1/r/&lt;key&gt;` (`getPublicPhotoRequest`,
+        /// <br/>`uploadToPhotoRequest` …), which a client reaches with `key`.
+        /// <br/>
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("url")]
         public System.Uri Url { get; set; } = default!;
