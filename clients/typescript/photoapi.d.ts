@@ -1419,6 +1419,47 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/s/{key}/archive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download everything a share link shows as a zip
+         * @description "Download all": the files the link shows — the same set, in the same order, as all pages of
+         *     `listPublicShareAssets` — as one zip file (`Content-Disposition: attachment`), where the link allows downloads.
+         *     It is streamed while it is built, so there is no size limit and no waiting for the archive to be prepared.
+         *     Entries are stored uncompressed (media is compressed already), in one flat folder, named by their original file
+         *     names (made unique with ` (2)`, ` (3)` …) and dated by the time taken. A browser can use this route as a plain
+         *     link (`<a href="/api/v1/s/{key}/archive?token=…" download>`): for a password-protected link, send the unlock
+         *     token as `?token=`, the `X-Share-Token` header or the cookie `unlockPublicShare` sets.
+         *
+         *     All or nothing, decided before any byte is sent: the link's owner must still be allowed to download every file
+         *     (else 403 `share.download_disabled`), and on a non-public link the signed-in caller too (a Viewer gets 403
+         *     `share.role_insufficient`).
+         *
+         *     **Where the link hides metadata** (`showMetadata` off) no original is sent: each photo's entry is the copy
+         *     without metadata that `downloadPublicShareAsset` serves (JPEG, no EXIF, GPS, XMP, IPTC or colour profile),
+         *     named by the id the link shows it by (`<id>.jpg`, the id without dashes) and dated by the time of the download,
+         *     never the time taken. Files nothing can remove the metadata of — videos, other files, photos the worker cannot
+         *     decode, the very files whose own download is refused with 403 `share.metadata_hidden` and whose `urls.original`
+         *     is `null` — are left out of the zip. Copies are made when first asked for: while any is not ready, the answer is
+         *     409 `asset.not_ready` with `Retry-After` (the first such answer asks for every missing copy at once; ask again
+         *     then).
+         *
+         *     Each archive sent counts one download for the owner (`downloadCount`, `lastAccessedAt`).
+         */
+        get: operations["downloadPublicShareArchive"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/partners": {
         parameters: {
             query?: never;
@@ -6836,6 +6877,68 @@ export interface operations {
             /** @description An `If-Match` precondition failed (`request.malformed`). */
             412: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            429: components["responses"]["LinkThrottled"];
+        };
+    };
+    downloadPublicShareArchive: {
+        parameters: {
+            query?: {
+                /** @description The `shareToken` of `unlockPublicShare`, for a plain link (`<a href download>`) that cannot send the `X-Share-Token` header. */
+                token?: string;
+            };
+            header?: {
+                /** @description The `shareToken` of `unlockPublicShare`, for a password-protected link (or send `?token=`, or the cookie). */
+                "X-Share-Token"?: string;
+            };
+            path: {
+                /** @description The share's `key` (the last part of its `url`; base64url, 43 characters); it is the guest's credential. */
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The zip file. */
+            200: {
+                headers: {
+                    /** @description `attachment; filename="photoapi-<yyyyMMdd-HHmmss>.zip"`. */
+                    "Content-Disposition"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/zip": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["SharePasswordRequired"];
+            /**
+             * @description The link's owner does not allow downloads, or may no longer download some of its files
+             *     (`share.download_disabled`); or, on a non-public link, the signed-in caller's role does not allow downloads
+             *     (`share.role_insufficient`).
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            404: components["responses"]["ShareLinkInvalid"];
+            /**
+             * @description The link hides metadata and some copies without it are still being made (`asset.not_ready`); ask again
+             *     after `Retry-After` seconds.
+             */
+            409: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {

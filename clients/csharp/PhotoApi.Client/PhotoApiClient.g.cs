@@ -1253,6 +1253,41 @@ namespace PhotoApi.Client
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
         /// <summary>
+        /// Download everything a share link shows as a zip
+        /// </summary>
+        /// <remarks>
+        /// "Download all": the files the link shows — the same set, in the same order, as all pages of
+        /// <br/>`listPublicShareAssets` — as one zip file (`Content-Disposition: attachment`), where the link allows downloads.
+        /// <br/>It is streamed while it is built, so there is no size limit and no waiting for the archive to be prepared.
+        /// <br/>Entries are stored uncompressed (media is compressed already), in one flat folder, named by their original file
+        /// <br/>names (made unique with ` (2)`, ` (3)` …) and dated by the time taken. A browser can use this route as a plain
+        /// <br/>link (`&lt;a href="/api/v1/s/{key}/archive?token=…" download&gt;`): for a password-protected link, send the unlock
+        /// <br/>token as `?token=`, the `X-Share-Token` header or the cookie `unlockPublicShare` sets.
+        /// <br/>
+        /// <br/>All or nothing, decided before any byte is sent: the link's owner must still be allowed to download every file
+        /// <br/>(else 403 `share.download_disabled`), and on a non-public link the signed-in caller too (a Viewer gets 403
+        /// <br/>`share.role_insufficient`).
+        /// <br/>
+        /// <br/>**Where the link hides metadata** (`showMetadata` off) no original is sent: each photo's entry is the copy
+        /// <br/>without metadata that `downloadPublicShareAsset` serves (JPEG, no EXIF, GPS, XMP, IPTC or colour profile),
+        /// <br/>named by the id the link shows it by (`&lt;id&gt;.jpg`, the id without dashes) and dated by the time of the download,
+        /// <br/>never the time taken. Files nothing can remove the metadata of — videos, other files, photos the worker cannot
+        /// <br/>decode, the very files whose own download is refused with 403 `share.metadata_hidden` and whose `urls.original`
+        /// <br/>is `null` — are left out of the zip. Copies are made when first asked for: while any is not ready, the answer is
+        /// <br/>409 `asset.not_ready` with `Retry-After` (the first such answer asks for every missing copy at once; ask again
+        /// <br/>then).
+        /// <br/>
+        /// <br/>Each archive sent counts one download for the owner (`downloadCount`, `lastAccessedAt`).
+        /// </remarks>
+        /// <param name="key">The share's `key` (the last part of its `url`; base64url, 43 characters); it is the guest's credential.</param>
+        /// <param name="x_Share_Token">The `shareToken` of `unlockPublicShare`, for a password-protected link (or send `?token=`, or the cookie).</param>
+        /// <param name="token">The `shareToken` of `unlockPublicShare`, for a plain link (`&lt;a href download&gt;`) that cannot send the `X-Share-Token` header.</param>
+        /// <returns>The zip file.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task<FileResponse> DownloadPublicShareArchiveAsync(string key, string? x_Share_Token = null, string? token = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
         /// List partners
         /// </summary>
         /// <remarks>
@@ -11129,6 +11164,179 @@ namespace PhotoApi.Client
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
                             throw new PhotoApiException<ApiProblem>("An `If-Match` precondition failed (`request.malformed`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 429)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("Too many unknown link keys were tried from this client address (`auth.throttled`). Wait for `Retry-After`\nseconds and try again.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new PhotoApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Download everything a share link shows as a zip
+        /// </summary>
+        /// <remarks>
+        /// "Download all": the files the link shows — the same set, in the same order, as all pages of
+        /// <br/>`listPublicShareAssets` — as one zip file (`Content-Disposition: attachment`), where the link allows downloads.
+        /// <br/>It is streamed while it is built, so there is no size limit and no waiting for the archive to be prepared.
+        /// <br/>Entries are stored uncompressed (media is compressed already), in one flat folder, named by their original file
+        /// <br/>names (made unique with ` (2)`, ` (3)` …) and dated by the time taken. A browser can use this route as a plain
+        /// <br/>link (`&lt;a href="/api/v1/s/{key}/archive?token=…" download&gt;`): for a password-protected link, send the unlock
+        /// <br/>token as `?token=`, the `X-Share-Token` header or the cookie `unlockPublicShare` sets.
+        /// <br/>
+        /// <br/>All or nothing, decided before any byte is sent: the link's owner must still be allowed to download every file
+        /// <br/>(else 403 `share.download_disabled`), and on a non-public link the signed-in caller too (a Viewer gets 403
+        /// <br/>`share.role_insufficient`).
+        /// <br/>
+        /// <br/>**Where the link hides metadata** (`showMetadata` off) no original is sent: each photo's entry is the copy
+        /// <br/>without metadata that `downloadPublicShareAsset` serves (JPEG, no EXIF, GPS, XMP, IPTC or colour profile),
+        /// <br/>named by the id the link shows it by (`&lt;id&gt;.jpg`, the id without dashes) and dated by the time of the download,
+        /// <br/>never the time taken. Files nothing can remove the metadata of — videos, other files, photos the worker cannot
+        /// <br/>decode, the very files whose own download is refused with 403 `share.metadata_hidden` and whose `urls.original`
+        /// <br/>is `null` — are left out of the zip. Copies are made when first asked for: while any is not ready, the answer is
+        /// <br/>409 `asset.not_ready` with `Retry-After` (the first such answer asks for every missing copy at once; ask again
+        /// <br/>then).
+        /// <br/>
+        /// <br/>Each archive sent counts one download for the owner (`downloadCount`, `lastAccessedAt`).
+        /// </remarks>
+        /// <param name="key">The share's `key` (the last part of its `url`; base64url, 43 characters); it is the guest's credential.</param>
+        /// <param name="x_Share_Token">The `shareToken` of `unlockPublicShare`, for a password-protected link (or send `?token=`, or the cookie).</param>
+        /// <param name="token">The `shareToken` of `unlockPublicShare`, for a plain link (`&lt;a href download&gt;`) that cannot send the `X-Share-Token` header.</param>
+        /// <returns>The zip file.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<FileResponse> DownloadPublicShareArchiveAsync(string key, string? x_Share_Token = null, string? token = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            if (key == null)
+                throw new System.ArgumentNullException("key");
+
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+
+                    if (x_Share_Token != null)
+                        request_.Headers.TryAddWithoutValidation("X-Share-Token", ConvertToString(x_Share_Token, System.Globalization.CultureInfo.InvariantCulture));
+                    request_.Method = new System.Net.Http.HttpMethod("GET");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/zip"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/v1/s/{key}/archive"
+                    urlBuilder_.Append("api/v1/s/");
+                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(key, System.Globalization.CultureInfo.InvariantCulture)));
+                    urlBuilder_.Append("/archive");
+                    urlBuilder_.Append('?');
+                    if (token != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("token")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(token, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    urlBuilder_.Length--;
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 200 || status_ == 206)
+                        {
+                            var responseStream_ = response_.Content == null ? System.IO.Stream.Null : await ReadAsStreamAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            var fileResponse_ = new FileResponse(status_, headers_, responseStream_, null, response_);
+                            disposeClient_ = false; disposeResponse_ = false; // response and client are disposed by FileResponse
+                            return fileResponse_;
+                        }
+                        else
+                        if (status_ == 400)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The request is invalid: a field breaks a rule (`validation.failed`, with `errors` per field), or\nthe body is not valid JSON for this operation \u2014 syntax, wrong types or unknown members\n(`request.malformed`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The link is protected by a password and no valid unlock token was sent (`share.password_required`): unlock it with\n`unlockPublicShare` and send the token as `X-Share-Token`, `?token=` or the `photoapi_share` cookie. A token ends\nwhen it expires, when the owner sets a new password or rotates the key.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 403)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The link\'s owner does not allow downloads, or may no longer download some of its files\n(`share.download_disabled`); or, on a non-public link, the signed-in caller\'s role does not allow downloads\n(`share.role_insufficient`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 404)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The link opens nothing (`share.link_invalid`): no share has this key, the key is malformed, the link is turned\noff or has expired, it is private and the caller is not its owner or an invitee (for a folder: may not view the\nfolder), or it is full_access_only and the caller has no Full Access to the Shared Space \u2014 all answered alike.\nThese misses are counted per client address (see 429).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 409)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The link hides metadata and some copies without it are still being made (`asset.not_ready`); ask again\nafter `Retry-After` seconds.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 429)
