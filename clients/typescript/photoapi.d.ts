@@ -2160,7 +2160,9 @@ export interface components {
             takenAt: string;
             /**
              * Format: int32
-             * @description Width in pixels as displayed (after orientation); `null` until processed and for non-images.
+             * @description Width in pixels as displayed (after orientation); `null` until processed and for non-images. The thumbnail
+             *     and preview are this picture scaled down, never cropped: they have its aspect ratio, so a grid can lay out
+             *     its rows before they load.
              */
             width: number | null;
             /**
@@ -3170,12 +3172,14 @@ export interface components {
             mediaType: "image" | "video" | "other";
             /**
              * Format: int32
-             * @description Width in pixels as displayed; `null` until processed and for non-images.
+             * @description Width in pixels as displayed (after orientation); `null` until processed and for non-images. The thumbnail
+             *     and preview are this picture scaled down, never cropped: they have its aspect ratio, so a grid can lay out
+             *     its rows before they load.
              */
             width: number | null;
             /**
              * Format: int32
-             * @description Height in pixels as displayed; `null` until processed and for non-images.
+             * @description Height in pixels as displayed (after orientation); `null` until processed and for non-images.
              */
             height: number | null;
             /** @description The file name as uploaded; `null` where the link hides metadata. */
@@ -3594,8 +3598,9 @@ export interface components {
             album: components["schemas"]["PublicRequestAlbum"];
         };
         /**
-         * @description The request's album, shown to guests only when its owner shares that album (with invitees or by link); `null`
-         *     otherwise, and when the request has no album.
+         * @description The request's album, shown to guests only while that album has a link open to any guest (turned on, `public`,
+         *     no password, not expired; see `getPublicPhotoRequest`); `null` otherwise — also for an album shared with
+         *     invitees only — and when the request has no album.
          */
         PublicRequestAlbum: {
             /** @description The album's name. */

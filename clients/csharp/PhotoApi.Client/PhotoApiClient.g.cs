@@ -14301,7 +14301,10 @@ namespace PhotoApi.Client
         public System.DateTimeOffset TakenAt { get; set; } = default!;
 
         /// <summary>
-        /// Width in pixels as displayed (after orientation); `null` until processed and for non-images.
+        /// Width in pixels as displayed (after orientation); `null` until processed and for non-images. The thumbnail
+        /// <br/>and preview are this picture scaled down, never cropped: they have its aspect ratio, so a grid can lay out
+        /// <br/>its rows before they load.
+        /// <br/>
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("width")]
         public int? Width { get; set; } = default!;
@@ -16521,13 +16524,16 @@ namespace PhotoApi.Client
         public PublicAssetResponseMediaType MediaType { get; set; } = default!;
 
         /// <summary>
-        /// Width in pixels as displayed; `null` until processed and for non-images.
+        /// Width in pixels as displayed (after orientation); `null` until processed and for non-images. The thumbnail
+        /// <br/>and preview are this picture scaled down, never cropped: they have its aspect ratio, so a grid can lay out
+        /// <br/>its rows before they load.
+        /// <br/>
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("width")]
         public int? Width { get; set; } = default!;
 
         /// <summary>
-        /// Height in pixels as displayed; `null` until processed and for non-images.
+        /// Height in pixels as displayed (after orientation); `null` until processed and for non-images.
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("height")]
         public int? Height { get; set; } = default!;
@@ -17421,8 +17427,9 @@ namespace PhotoApi.Client
     }
 
     /// <summary>
-    /// The request's album, shown to guests only when its owner shares that album (with invitees or by link); `null`
-    /// <br/>otherwise, and when the request has no album.
+    /// The request's album, shown to guests only while that album has a link open to any guest (turned on, `public`,
+    /// <br/>no password, not expired; see `getPublicPhotoRequest`); `null` otherwise — also for an album shared with
+    /// <br/>invitees only — and when the request has no album.
     /// <br/>
     /// </summary>
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]

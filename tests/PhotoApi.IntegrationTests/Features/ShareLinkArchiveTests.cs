@@ -122,7 +122,7 @@ public sealed class ShareLinkArchiveTests(ApiFactory api) : IClassFixture<ApiFac
             Assert.All(FindingsGuestMetadataTests.Secrets, s => Assert.DoesNotContain(s, text, StringComparison.Ordinal));
             Assert.DoesNotContain("Exif\0\0", text, StringComparison.Ordinal);
         }
-        // Each entry is the very copy the download of one asset serves; the archive asked for them all, so none waits now.
+        // Each entry is the very copy the download of one asset serves.
         foreach (var photo in photos)
         {
             var one = await guest.GetAsync(photo.Urls.Original);
