@@ -1441,6 +1441,47 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/s/{key}/archive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download everything a share link shows as a zip
+         * @description "Download all": the files the link shows — the same set, in the same order, as all pages of
+         *     `listPublicShareAssets` — as one zip file (`Content-Disposition: attachment`), where the link allows downloads.
+         *     It is streamed while it is built, so there is no size limit and no waiting for the archive to be prepared.
+         *     Entries are stored uncompressed (media is compressed already), in one flat folder, named by their original file
+         *     names (made unique with ` (2)`, ` (3)` …) and dated by the time taken. A browser can use this route as a plain
+         *     link (`<a href="/api/v1/s/{key}/archive?token=…" download>`): for a password-protected link, send the unlock
+         *     token as `?token=`, the `X-Share-Token` header or the cookie `unlockPublicShare` sets.
+         *
+         *     All or nothing, decided before any byte is sent: the link's owner must still be allowed to download every file
+         *     (else 403 `share.download_disabled`), and on a non-public link the signed-in caller too (a Viewer gets 403
+         *     `share.role_insufficient`).
+         *
+         *     **Where the link hides metadata** (`showMetadata` off) no original is sent: each photo's entry is the copy
+         *     without metadata that `downloadPublicShareAsset` serves (JPEG, no EXIF, GPS, XMP, IPTC or colour profile),
+         *     named by the id the link shows it by (`<id>.jpg`, the id without dashes) and dated by the time of the download,
+         *     never the time taken. Files nothing can remove the metadata of — videos, other files, photos the worker cannot
+         *     decode, the very files whose own download is refused with 403 `share.metadata_hidden` and whose `urls.original`
+         *     is `null` — are left out of the zip. Copies are made when first asked for: while any is not ready, the answer is
+         *     409 `asset.not_ready` with `Retry-After` (the first such answer asks for every missing copy at once; ask again
+         *     then).
+         *
+         *     Each archive sent counts one download for the owner (`downloadCount`, `lastAccessedAt`).
+         */
+        get: operations["downloadPublicShareArchive"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/partners": {
         parameters: {
             query?: never;
@@ -2161,7 +2202,9 @@ export interface components {
             takenAt: string;
             /**
              * Format: int32
-             * @description Width in pixels as displayed (after orientation); `null` until processed and for non-images.
+             * @description Width in pixels as displayed (after orientation); `null` until processed and for non-images. The thumbnail
+             *     and preview are this picture scaled down, never cropped: they have its aspect ratio, so a grid can lay out
+             *     its rows before they load.
              */
             width: number | null;
             /**
@@ -3048,8 +3091,10 @@ export interface components {
             key: string;
             /**
              * Format: uri
-             * @description The guest address of the link (`<PublicUrl or this server>/api/v1/s/<key>`, `getPublicShare`); it answers
-             *     only while the link is enabled and has not expired.
+             * @description The page a guest opens in a browser: `<PublicUrl or this server>/s/<key>`, served by the web app. It is not
+             *     an API route: the API's routes for the link are under `/api/v1/s/<key>` (`getPublicShare`,
+             *     `listPublicShareAssets` …), which a client reaches with `key`. The link works only while it is enabled and
+             *     has not expired.
              */
             url: string;
             /**
@@ -3169,12 +3214,14 @@ export interface components {
             mediaType: "image" | "video" | "other";
             /**
              * Format: int32
-             * @description Width in pixels as displayed; `null` until processed and for non-images.
+             * @description Width in pixels as displayed (after orientation); `null` until processed and for non-images. The thumbnail
+             *     and preview are this picture scaled down, never cropped: they have its aspect ratio, so a grid can lay out
+             *     its rows before they load.
              */
             width: number | null;
             /**
              * Format: int32
-             * @description Height in pixels as displayed; `null` until processed and for non-images.
+             * @description Height in pixels as displayed (after orientation); `null` until processed and for non-images.
              */
             height: number | null;
             /** @description The file name as uploaded; `null` where the link hides metadata. */
@@ -3434,7 +3481,9 @@ export interface components {
             key: string;
             /**
              * Format: uri
-             * @description The guest address of the request (`<PublicUrl or this server>/api/v1/r/<key>`, `getPublicPhotoRequest`).
+             * @description The page a guest opens in a browser: `<PublicUrl or this server>/r/<key>`, served by the web app. It is not
+             *     an API route: the API's routes for the request are under `/api/v1/r/<key>` (`getPublicPhotoRequest`,
+             *     `uploadToPhotoRequest` …), which a client reaches with `key`.
              */
             url: string;
             /**
@@ -3591,8 +3640,9 @@ export interface components {
             album: components["schemas"]["PublicRequestAlbum"];
         };
         /**
-         * @description The request's album, shown to guests only when its owner shares that album (with invitees or by link); `null`
-         *     otherwise, and when the request has no album.
+         * @description The request's album, shown to guests only while that album has a link open to any guest (turned on, `public`,
+         *     no password, not expired; see `getPublicPhotoRequest`); `null` otherwise — also for an album shared with
+         *     invitees only — and when the request has no album.
          */
         PublicRequestAlbum: {
             /** @description The album's name. */
@@ -6512,7 +6562,7 @@ export interface operations {
                 "X-Share-Token"?: string;
             };
             path: {
-                /** @description The link key from the share's `url` (base64url, 43 characters); it is the guest's credential. */
+                /** @description The share's `key` (the last part of its `url`; base64url, 43 characters); it is the guest's credential. */
                 key: string;
             };
             cookie?: never;
@@ -6537,7 +6587,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The link key from the share's `url` (base64url, 43 characters); it is the guest's credential. */
+                /** @description The share's `key` (the last part of its `url`; base64url, 43 characters); it is the guest's credential. */
                 key: string;
             };
             cookie?: never;
@@ -6600,7 +6650,7 @@ export interface operations {
                 "X-Share-Token"?: string;
             };
             path: {
-                /** @description The link key from the share's `url` (base64url, 43 characters); it is the guest's credential. */
+                /** @description The share's `key` (the last part of its `url`; base64url, 43 characters); it is the guest's credential. */
                 key: string;
             };
             cookie?: never;
@@ -6630,7 +6680,7 @@ export interface operations {
                 "X-Share-Token"?: string;
             };
             path: {
-                /** @description The link key from the share's `url` (base64url, 43 characters); it is the guest's credential. */
+                /** @description The share's `key` (the last part of its `url`; base64url, 43 characters); it is the guest's credential. */
                 key: string;
             };
             cookie?: never;
@@ -6741,7 +6791,7 @@ export interface operations {
                 "X-Share-Token"?: string;
             };
             path: {
-                /** @description The link key from the share's `url` (base64url, 43 characters); it is the guest's credential. */
+                /** @description The share's `key` (the last part of its `url`; base64url, 43 characters); it is the guest's credential. */
                 key: string;
                 /** @description The id the link shows the asset by (`id` of `listPublicShareAssets`), not the asset's own id. */
                 assetId: string;
@@ -6802,7 +6852,7 @@ export interface operations {
                 "X-Share-Token"?: string;
             };
             path: {
-                /** @description The link key from the share's `url` (base64url, 43 characters); it is the guest's credential. */
+                /** @description The share's `key` (the last part of its `url`; base64url, 43 characters); it is the guest's credential. */
                 key: string;
                 /** @description The id the link shows the asset by (`id` of `listPublicShareAssets`), not the asset's own id. */
                 assetId: string;
@@ -6894,6 +6944,68 @@ export interface operations {
             /** @description An `If-Match` precondition failed (`request.malformed`). */
             412: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            429: components["responses"]["LinkThrottled"];
+        };
+    };
+    downloadPublicShareArchive: {
+        parameters: {
+            query?: {
+                /** @description The `shareToken` of `unlockPublicShare`, for a plain link (`<a href download>`) that cannot send the `X-Share-Token` header. */
+                token?: string;
+            };
+            header?: {
+                /** @description The `shareToken` of `unlockPublicShare`, for a password-protected link (or send `?token=`, or the cookie). */
+                "X-Share-Token"?: string;
+            };
+            path: {
+                /** @description The share's `key` (the last part of its `url`; base64url, 43 characters); it is the guest's credential. */
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The zip file. */
+            200: {
+                headers: {
+                    /** @description `attachment; filename="photoapi-<yyyyMMdd-HHmmss>.zip"`. */
+                    "Content-Disposition"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/zip": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["SharePasswordRequired"];
+            /**
+             * @description The link's owner does not allow downloads, or may no longer download some of its files
+             *     (`share.download_disabled`); or, on a non-public link, the signed-in caller's role does not allow downloads
+             *     (`share.role_insufficient`).
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            404: components["responses"]["ShareLinkInvalid"];
+            /**
+             * @description The link hides metadata and some copies without it are still being made (`asset.not_ready`); ask again
+             *     after `Retry-After` seconds.
+             */
+            409: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7339,7 +7451,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The link key from the photo request's `url` (base64url, 43 characters); it is the guest's credential. */
+                /** @description The photo request's `key` (the last part of its `url`; base64url, 43 characters); it is the guest's credential. */
                 key: string;
             };
             cookie?: never;
@@ -7365,7 +7477,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The link key from the photo request's `url` (base64url, 43 characters); it is the guest's credential. */
+                /** @description The photo request's `key` (the last part of its `url`; base64url, 43 characters); it is the guest's credential. */
                 key: string;
             };
             cookie?: never;
@@ -7447,7 +7559,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The link key from the photo request's `url` (base64url, 43 characters); it is the guest's credential. */
+                /** @description The photo request's `key` (the last part of its `url`; base64url, 43 characters); it is the guest's credential. */
                 key: string;
                 /** @description The file's id, from the `uploadToPhotoRequest` answer. */
                 uploadId: string;

@@ -205,14 +205,20 @@ public sealed partial class GuestLinks(NpgsqlDataSource db, Throttle throttle, I
     /// its owner may view, and gives what they may download); and a signed-in caller of a non-public link acts with their
     /// own rights too.
     /// </summary>
-    public async Task EnsureCallerMayAsync(HttpContext context, ShareLink link, Permission permission, Guid id, CancellationToken ct)
+    public Task EnsureCallerMayAsync(HttpContext context, ShareLink link, Permission permission, Guid id, CancellationToken ct) =>
+        EnsureCallerMayAsync(context, link, permission, [id], ct);
+
+    /// <summary>The batch form: all or nothing.</summary>
+    public async Task EnsureCallerMayAsync(HttpContext context, ShareLink link, Permission permission, IReadOnlyCollection<Guid> ids, CancellationToken ct)
     {
+        if (ids.Count == 0) return;
         if (permission is Permission.AssetDownload &&
-            !(await policy.AllowedAsync(new Principal(link.OwnerId, link.OwnerIsAdmin), Permission.AssetDownload, [id], ct)).Contains(id))
-            throw new ApiException(403, ErrorCodes.ShareDownloadDisabled, "The owner of this link may not download this file.");
+            !ids.All((await policy.AllowedAsync(new Principal(link.OwnerId, link.OwnerIsAdmin), Permission.AssetDownload, ids, ct)).Contains))
+            throw new ApiException(403, ErrorCodes.ShareDownloadDisabled,
+                ids.Count == 1 ? "The owner of this link may not download this file." : "The owner of this link may not download some of these files.");
         if (link.Privacy == "public") return;
         var seenWith = permission is Permission.AssetDownload ? Permission.AssetView : permission is Permission.FolderUpload ? Permission.FolderView : Permission.AlbumView;
-        await policy.EnsureRoleAsync(context.Principal(), permission, id, seenWith, "The link's contents", ct);
+        await policy.EnsureRoleAsync(context.Principal(), permission, ids, seenWith, "The link's contents", ct);
     }
 
     /// <summary>Counts a view or a download of the link, for its owner.</summary>

@@ -1121,7 +1121,7 @@ namespace PhotoApi.Client
         /// <br/>Access to the Shared Space, answer the same 404 `share.link_invalid`; those misses are counted per client
         /// <br/>address, and past the limit the address gets 429 `auth.throttled` for a while.
         /// </remarks>
-        /// <param name="key">The link key from the share's `url` (base64url, 43 characters); it is the guest's credential.</param>
+        /// <param name="key">The share's `key` (the last part of its `url`; base64url, 43 characters); it is the guest's credential.</param>
         /// <param name="x_Share_Token">The `shareToken` of `unlockPublicShare`, for a password-protected link (or send `?token=`, or the cookie).</param>
         /// <returns>The link's page as the caller may see it.</returns>
         /// <exception cref="PhotoApiException">A server side error occurred.</exception>
@@ -1145,7 +1145,7 @@ namespace PhotoApi.Client
         /// <br/>`auth.throttled` — even for the right password — until the window ends. A link without a password unlocks with
         /// <br/>any password.
         /// </remarks>
-        /// <param name="key">The link key from the share's `url` (base64url, 43 characters); it is the guest's credential.</param>
+        /// <param name="key">The share's `key` (the last part of its `url`; base64url, 43 characters); it is the guest's credential.</param>
         /// <returns>The link is unlocked; the token is returned and set as the `photoapi_share` cookie.</returns>
         /// <exception cref="PhotoApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<UnlockPublicShareResponse> UnlockPublicShareAsync(string key, UnlockPublicShareRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
@@ -1165,7 +1165,7 @@ namespace PhotoApi.Client
         /// <br/>carry the unlock token as `?token=`, so they work in an `&lt;img src&gt;` as they are. A password-protected link needs the unlock token (`X-Share-Token`, `?token=`
         /// <br/>or the cookie).
         /// </remarks>
-        /// <param name="key">The link key from the share's `url` (base64url, 43 characters); it is the guest's credential.</param>
+        /// <param name="key">The share's `key` (the last part of its `url`; base64url, 43 characters); it is the guest's credential.</param>
         /// <param name="x_Share_Token">The `shareToken` of `unlockPublicShare`, for a password-protected link (or send `?token=`, or the cookie).</param>
         /// <param name="limit">Items per page.</param>
         /// <param name="cursor">The `nextCursor` of the previous page; omit for the first page.</param>
@@ -1196,7 +1196,7 @@ namespace PhotoApi.Client
         /// <br/>**No deduplication:** every file sent becomes a new asset (201, `duplicate: false`, a new id), even when the
         /// <br/>owner already has the same bytes — a guest learns nothing of what the owner has.
         /// </remarks>
-        /// <param name="key">The link key from the share's `url` (base64url, 43 characters); it is the guest's credential.</param>
+        /// <param name="key">The share's `key` (the last part of its `url`; base64url, 43 characters); it is the guest's credential.</param>
         /// <param name="x_Share_Token">The `shareToken` of `unlockPublicShare`, for a password-protected link (or send `?token=`, or the cookie).</param>
         /// <param name="file">The file, as one part with a file name.</param>
         /// <returns>The file was stored as a new asset of the owner (`duplicate: false`, status `pending`) and added to the album
@@ -1219,7 +1219,7 @@ namespace PhotoApi.Client
         /// <br/>`resource.not_found`, like an unknown one. A password-protected link needs the unlock token (`X-Share-Token`,
         /// <br/>`?token=` or the cookie); the `urls` of `listPublicShareAssets` carry it already.
         /// </remarks>
-        /// <param name="key">The link key from the share's `url` (base64url, 43 characters); it is the guest's credential.</param>
+        /// <param name="key">The share's `key` (the last part of its `url`; base64url, 43 characters); it is the guest's credential.</param>
         /// <param name="assetId">The id the link shows the asset by (`id` of `listPublicShareAssets`), not the asset's own id.</param>
         /// <param name="x_Share_Token">The `shareToken` of `unlockPublicShare`, for a password-protected link (or send `?token=`, or the cookie).</param>
         /// <param name="size">`small`: the 250 px WebP thumbnail; `preview`: the 1440 px JPEG preview.</param>
@@ -1256,13 +1256,48 @@ namespace PhotoApi.Client
         /// <br/>- **Caching:** the `ETag` is strong — the SHA-256 of the bytes sent (the original's, or the copy's) in quotes;
         /// <br/>  `If-None-Match` answers 304.
         /// </remarks>
-        /// <param name="key">The link key from the share's `url` (base64url, 43 characters); it is the guest's credential.</param>
+        /// <param name="key">The share's `key` (the last part of its `url`; base64url, 43 characters); it is the guest's credential.</param>
         /// <param name="assetId">The id the link shows the asset by (`id` of `listPublicShareAssets`), not the asset's own id.</param>
         /// <param name="x_Share_Token">The `shareToken` of `unlockPublicShare`, for a password-protected link (or send `?token=`, or the cookie).</param>
         /// <param name="token">The `shareToken` of `unlockPublicShare`, for a link or `&lt;video src&gt;` that cannot send the `X-Share-Token` header.</param>
         /// <returns>The whole file, sent with the asset's content type.</returns>
         /// <exception cref="PhotoApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<FileResponse> DownloadPublicShareAssetAsync(string key, System.Guid assetId, string? x_Share_Token = null, string? token = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Download everything a share link shows as a zip
+        /// </summary>
+        /// <remarks>
+        /// "Download all": the files the link shows — the same set, in the same order, as all pages of
+        /// <br/>`listPublicShareAssets` — as one zip file (`Content-Disposition: attachment`), where the link allows downloads.
+        /// <br/>It is streamed while it is built, so there is no size limit and no waiting for the archive to be prepared.
+        /// <br/>Entries are stored uncompressed (media is compressed already), in one flat folder, named by their original file
+        /// <br/>names (made unique with ` (2)`, ` (3)` …) and dated by the time taken. A browser can use this route as a plain
+        /// <br/>link (`&lt;a href="/api/v1/s/{key}/archive?token=…" download&gt;`): for a password-protected link, send the unlock
+        /// <br/>token as `?token=`, the `X-Share-Token` header or the cookie `unlockPublicShare` sets.
+        /// <br/>
+        /// <br/>All or nothing, decided before any byte is sent: the link's owner must still be allowed to download every file
+        /// <br/>(else 403 `share.download_disabled`), and on a non-public link the signed-in caller too (a Viewer gets 403
+        /// <br/>`share.role_insufficient`).
+        /// <br/>
+        /// <br/>**Where the link hides metadata** (`showMetadata` off) no original is sent: each photo's entry is the copy
+        /// <br/>without metadata that `downloadPublicShareAsset` serves (JPEG, no EXIF, GPS, XMP, IPTC or colour profile),
+        /// <br/>named by the id the link shows it by (`&lt;id&gt;.jpg`, the id without dashes) and dated by the time of the download,
+        /// <br/>never the time taken. Files nothing can remove the metadata of — videos, other files, photos the worker cannot
+        /// <br/>decode, the very files whose own download is refused with 403 `share.metadata_hidden` and whose `urls.original`
+        /// <br/>is `null` — are left out of the zip. Copies are made when first asked for: while any is not ready, the answer is
+        /// <br/>409 `asset.not_ready` with `Retry-After` (the first such answer asks for every missing copy at once; ask again
+        /// <br/>then).
+        /// <br/>
+        /// <br/>Each archive sent counts one download for the owner (`downloadCount`, `lastAccessedAt`).
+        /// </remarks>
+        /// <param name="key">The share's `key` (the last part of its `url`; base64url, 43 characters); it is the guest's credential.</param>
+        /// <param name="x_Share_Token">The `shareToken` of `unlockPublicShare`, for a password-protected link (or send `?token=`, or the cookie).</param>
+        /// <param name="token">The `shareToken` of `unlockPublicShare`, for a plain link (`&lt;a href download&gt;`) that cannot send the `X-Share-Token` header.</param>
+        /// <returns>The zip file.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task<FileResponse> DownloadPublicShareArchiveAsync(string key, string? x_Share_Token = null, string? token = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
         /// <summary>
@@ -1468,7 +1503,7 @@ namespace PhotoApi.Client
         /// <br/>past the limit the address gets 429 `auth.throttled` for a while. A disabled or expired request answers 410 with
         /// <br/>its reason (`request.disabled`, `request.expired`), so the guest knows not to send files.
         /// </remarks>
-        /// <param name="key">The link key from the photo request's `url` (base64url, 43 characters); it is the guest's credential.</param>
+        /// <param name="key">The photo request's `key` (the last part of its `url`; base64url, 43 characters); it is the guest's credential.</param>
         /// <returns>The photo request as a guest sees it.</returns>
         /// <exception cref="PhotoApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<PublicPhotoRequestResponse> GetPublicPhotoRequestAsync(string key, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
@@ -1498,7 +1533,7 @@ namespace PhotoApi.Client
         /// <br/>owner's Personal Space if that folder is gone) and album. The guest's bytes are deleted once the clean asset is
         /// <br/>stored, and also when the file cannot be read as a photo (`failed`, with a reason).
         /// </remarks>
-        /// <param name="key">The link key from the photo request's `url` (base64url, 43 characters); it is the guest's credential.</param>
+        /// <param name="key">The photo request's `key` (the last part of its `url`; base64url, 43 characters); it is the guest's credential.</param>
         /// <param name="files">One or more photos, each in a part named `files` with a file name (up to 100 per request).</param>
         /// <returns>Every file was received and waits to be processed (`status: pending`), in the order sent.</returns>
         /// <exception cref="PhotoApiException">A server side error occurred.</exception>
@@ -1514,7 +1549,7 @@ namespace PhotoApi.Client
         /// <br/>account is needed: the link key is the credential. Works while the request exists, also once it is disabled or
         /// <br/>expired; a deleted request answers 404 `request.not_found`.
         /// </remarks>
-        /// <param name="key">The link key from the photo request's `url` (base64url, 43 characters); it is the guest's credential.</param>
+        /// <param name="key">The photo request's `key` (the last part of its `url`; base64url, 43 characters); it is the guest's credential.</param>
         /// <param name="uploadId">The file's id, from the `uploadToPhotoRequest` answer.</param>
         /// <returns>The file's status.</returns>
         /// <exception cref="PhotoApiException">A server side error occurred.</exception>
@@ -10291,7 +10326,7 @@ namespace PhotoApi.Client
         /// <br/>Access to the Shared Space, answer the same 404 `share.link_invalid`; those misses are counted per client
         /// <br/>address, and past the limit the address gets 429 `auth.throttled` for a while.
         /// </remarks>
-        /// <param name="key">The link key from the share's `url` (base64url, 43 characters); it is the guest's credential.</param>
+        /// <param name="key">The share's `key` (the last part of its `url`; base64url, 43 characters); it is the guest's credential.</param>
         /// <param name="x_Share_Token">The `shareToken` of `unlockPublicShare`, for a password-protected link (or send `?token=`, or the cookie).</param>
         /// <returns>The link's page as the caller may see it.</returns>
         /// <exception cref="PhotoApiException">A server side error occurred.</exception>
@@ -10408,7 +10443,7 @@ namespace PhotoApi.Client
         /// <br/>`auth.throttled` — even for the right password — until the window ends. A link without a password unlocks with
         /// <br/>any password.
         /// </remarks>
-        /// <param name="key">The link key from the share's `url` (base64url, 43 characters); it is the guest's credential.</param>
+        /// <param name="key">The share's `key` (the last part of its `url`; base64url, 43 characters); it is the guest's credential.</param>
         /// <returns>The link is unlocked; the token is returned and set as the `photoapi_share` cookie.</returns>
         /// <exception cref="PhotoApiException">A server side error occurred.</exception>
         public virtual async System.Threading.Tasks.Task<UnlockPublicShareResponse> UnlockPublicShareAsync(string key, UnlockPublicShareRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
@@ -10556,7 +10591,7 @@ namespace PhotoApi.Client
         /// <br/>carry the unlock token as `?token=`, so they work in an `&lt;img src&gt;` as they are. A password-protected link needs the unlock token (`X-Share-Token`, `?token=`
         /// <br/>or the cookie).
         /// </remarks>
-        /// <param name="key">The link key from the share's `url` (base64url, 43 characters); it is the guest's credential.</param>
+        /// <param name="key">The share's `key` (the last part of its `url`; base64url, 43 characters); it is the guest's credential.</param>
         /// <param name="x_Share_Token">The `shareToken` of `unlockPublicShare`, for a password-protected link (or send `?token=`, or the cookie).</param>
         /// <param name="limit">Items per page.</param>
         /// <param name="cursor">The `nextCursor` of the previous page; omit for the first page.</param>
@@ -10711,7 +10746,7 @@ namespace PhotoApi.Client
         /// <br/>**No deduplication:** every file sent becomes a new asset (201, `duplicate: false`, a new id), even when the
         /// <br/>owner already has the same bytes — a guest learns nothing of what the owner has.
         /// </remarks>
-        /// <param name="key">The link key from the share's `url` (base64url, 43 characters); it is the guest's credential.</param>
+        /// <param name="key">The share's `key` (the last part of its `url`; base64url, 43 characters); it is the guest's credential.</param>
         /// <param name="x_Share_Token">The `shareToken` of `unlockPublicShare`, for a password-protected link (or send `?token=`, or the cookie).</param>
         /// <param name="file">The file, as one part with a file name.</param>
         /// <returns>The file was stored as a new asset of the owner (`duplicate: false`, status `pending`) and added to the album
@@ -10903,7 +10938,7 @@ namespace PhotoApi.Client
         /// <br/>`resource.not_found`, like an unknown one. A password-protected link needs the unlock token (`X-Share-Token`,
         /// <br/>`?token=` or the cookie); the `urls` of `listPublicShareAssets` carry it already.
         /// </remarks>
-        /// <param name="key">The link key from the share's `url` (base64url, 43 characters); it is the guest's credential.</param>
+        /// <param name="key">The share's `key` (the last part of its `url`; base64url, 43 characters); it is the guest's credential.</param>
         /// <param name="assetId">The id the link shows the asset by (`id` of `listPublicShareAssets`), not the asset's own id.</param>
         /// <param name="x_Share_Token">The `shareToken` of `unlockPublicShare`, for a password-protected link (or send `?token=`, or the cookie).</param>
         /// <param name="size">`small`: the 250 px WebP thumbnail; `preview`: the 1440 px JPEG preview.</param>
@@ -11077,7 +11112,7 @@ namespace PhotoApi.Client
         /// <br/>- **Caching:** the `ETag` is strong — the SHA-256 of the bytes sent (the original's, or the copy's) in quotes;
         /// <br/>  `If-None-Match` answers 304.
         /// </remarks>
-        /// <param name="key">The link key from the share's `url` (base64url, 43 characters); it is the guest's credential.</param>
+        /// <param name="key">The share's `key` (the last part of its `url`; base64url, 43 characters); it is the guest's credential.</param>
         /// <param name="assetId">The id the link shows the asset by (`id` of `listPublicShareAssets`), not the asset's own id.</param>
         /// <param name="x_Share_Token">The `shareToken` of `unlockPublicShare`, for a password-protected link (or send `?token=`, or the cookie).</param>
         /// <param name="token">The `shareToken` of `unlockPublicShare`, for a link or `&lt;video src&gt;` that cannot send the `X-Share-Token` header.</param>
@@ -11221,6 +11256,179 @@ namespace PhotoApi.Client
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
                             throw new PhotoApiException<ApiProblem>("An `If-Match` precondition failed (`request.malformed`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 429)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("Too many unknown link keys were tried from this client address (`auth.throttled`). Wait for `Retry-After`\nseconds and try again.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new PhotoApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Download everything a share link shows as a zip
+        /// </summary>
+        /// <remarks>
+        /// "Download all": the files the link shows — the same set, in the same order, as all pages of
+        /// <br/>`listPublicShareAssets` — as one zip file (`Content-Disposition: attachment`), where the link allows downloads.
+        /// <br/>It is streamed while it is built, so there is no size limit and no waiting for the archive to be prepared.
+        /// <br/>Entries are stored uncompressed (media is compressed already), in one flat folder, named by their original file
+        /// <br/>names (made unique with ` (2)`, ` (3)` …) and dated by the time taken. A browser can use this route as a plain
+        /// <br/>link (`&lt;a href="/api/v1/s/{key}/archive?token=…" download&gt;`): for a password-protected link, send the unlock
+        /// <br/>token as `?token=`, the `X-Share-Token` header or the cookie `unlockPublicShare` sets.
+        /// <br/>
+        /// <br/>All or nothing, decided before any byte is sent: the link's owner must still be allowed to download every file
+        /// <br/>(else 403 `share.download_disabled`), and on a non-public link the signed-in caller too (a Viewer gets 403
+        /// <br/>`share.role_insufficient`).
+        /// <br/>
+        /// <br/>**Where the link hides metadata** (`showMetadata` off) no original is sent: each photo's entry is the copy
+        /// <br/>without metadata that `downloadPublicShareAsset` serves (JPEG, no EXIF, GPS, XMP, IPTC or colour profile),
+        /// <br/>named by the id the link shows it by (`&lt;id&gt;.jpg`, the id without dashes) and dated by the time of the download,
+        /// <br/>never the time taken. Files nothing can remove the metadata of — videos, other files, photos the worker cannot
+        /// <br/>decode, the very files whose own download is refused with 403 `share.metadata_hidden` and whose `urls.original`
+        /// <br/>is `null` — are left out of the zip. Copies are made when first asked for: while any is not ready, the answer is
+        /// <br/>409 `asset.not_ready` with `Retry-After` (the first such answer asks for every missing copy at once; ask again
+        /// <br/>then).
+        /// <br/>
+        /// <br/>Each archive sent counts one download for the owner (`downloadCount`, `lastAccessedAt`).
+        /// </remarks>
+        /// <param name="key">The share's `key` (the last part of its `url`; base64url, 43 characters); it is the guest's credential.</param>
+        /// <param name="x_Share_Token">The `shareToken` of `unlockPublicShare`, for a password-protected link (or send `?token=`, or the cookie).</param>
+        /// <param name="token">The `shareToken` of `unlockPublicShare`, for a plain link (`&lt;a href download&gt;`) that cannot send the `X-Share-Token` header.</param>
+        /// <returns>The zip file.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<FileResponse> DownloadPublicShareArchiveAsync(string key, string? x_Share_Token = null, string? token = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            if (key == null)
+                throw new System.ArgumentNullException("key");
+
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+
+                    if (x_Share_Token != null)
+                        request_.Headers.TryAddWithoutValidation("X-Share-Token", ConvertToString(x_Share_Token, System.Globalization.CultureInfo.InvariantCulture));
+                    request_.Method = new System.Net.Http.HttpMethod("GET");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/zip"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/v1/s/{key}/archive"
+                    urlBuilder_.Append("api/v1/s/");
+                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(key, System.Globalization.CultureInfo.InvariantCulture)));
+                    urlBuilder_.Append("/archive");
+                    urlBuilder_.Append('?');
+                    if (token != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("token")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(token, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    urlBuilder_.Length--;
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 200 || status_ == 206)
+                        {
+                            var responseStream_ = response_.Content == null ? System.IO.Stream.Null : await ReadAsStreamAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            var fileResponse_ = new FileResponse(status_, headers_, responseStream_, null, response_);
+                            disposeClient_ = false; disposeResponse_ = false; // response and client are disposed by FileResponse
+                            return fileResponse_;
+                        }
+                        else
+                        if (status_ == 400)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The request is invalid: a field breaks a rule (`validation.failed`, with `errors` per field), or\nthe body is not valid JSON for this operation \u2014 syntax, wrong types or unknown members\n(`request.malformed`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The link is protected by a password and no valid unlock token was sent (`share.password_required`): unlock it with\n`unlockPublicShare` and send the token as `X-Share-Token`, `?token=` or the `photoapi_share` cookie. A token ends\nwhen it expires, when the owner sets a new password or rotates the key.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 403)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The link\'s owner does not allow downloads, or may no longer download some of its files\n(`share.download_disabled`); or, on a non-public link, the signed-in caller\'s role does not allow downloads\n(`share.role_insufficient`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 404)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The link opens nothing (`share.link_invalid`): no share has this key, the key is malformed, the link is turned\noff or has expired, it is private and the caller is not its owner or an invitee (for a folder: may not view the\nfolder), or it is full_access_only and the caller has no Full Access to the Shared Space \u2014 all answered alike.\nThese misses are counted per client address (see 429).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 409)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The link hides metadata and some copies without it are still being made (`asset.not_ready`); ask again\nafter `Retry-After` seconds.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 429)
@@ -12759,7 +12967,7 @@ namespace PhotoApi.Client
         /// <br/>past the limit the address gets 429 `auth.throttled` for a while. A disabled or expired request answers 410 with
         /// <br/>its reason (`request.disabled`, `request.expired`), so the guest knows not to send files.
         /// </remarks>
-        /// <param name="key">The link key from the photo request's `url` (base64url, 43 characters); it is the guest's credential.</param>
+        /// <param name="key">The photo request's `key` (the last part of its `url`; base64url, 43 characters); it is the guest's credential.</param>
         /// <returns>The photo request as a guest sees it.</returns>
         /// <exception cref="PhotoApiException">A server side error occurred.</exception>
         public virtual async System.Threading.Tasks.Task<PublicPhotoRequestResponse> GetPublicPhotoRequestAsync(string key, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
@@ -12889,7 +13097,7 @@ namespace PhotoApi.Client
         /// <br/>owner's Personal Space if that folder is gone) and album. The guest's bytes are deleted once the clean asset is
         /// <br/>stored, and also when the file cannot be read as a photo (`failed`, with a reason).
         /// </remarks>
-        /// <param name="key">The link key from the photo request's `url` (base64url, 43 characters); it is the guest's credential.</param>
+        /// <param name="key">The photo request's `key` (the last part of its `url`; base64url, 43 characters); it is the guest's credential.</param>
         /// <param name="files">One or more photos, each in a part named `files` with a file name (up to 100 per request).</param>
         /// <returns>Every file was received and waits to be processed (`status: pending`), in the order sent.</returns>
         /// <exception cref="PhotoApiException">A server side error occurred.</exception>
@@ -13054,7 +13262,7 @@ namespace PhotoApi.Client
         /// <br/>account is needed: the link key is the credential. Works while the request exists, also once it is disabled or
         /// <br/>expired; a deleted request answers 404 `request.not_found`.
         /// </remarks>
-        /// <param name="key">The link key from the photo request's `url` (base64url, 43 characters); it is the guest's credential.</param>
+        /// <param name="key">The photo request's `key` (the last part of its `url`; base64url, 43 characters); it is the guest's credential.</param>
         /// <param name="uploadId">The file's id, from the `uploadToPhotoRequest` answer.</param>
         /// <returns>The file's status.</returns>
         /// <exception cref="PhotoApiException">A server side error occurred.</exception>
@@ -14240,7 +14448,10 @@ namespace PhotoApi.Client
         public System.DateTimeOffset TakenAt { get; set; } = default!;
 
         /// <summary>
-        /// Width in pixels as displayed (after orientation); `null` until processed and for non-images.
+        /// Width in pixels as displayed (after orientation); `null` until processed and for non-images. The thumbnail
+        /// <br/>and preview are this picture scaled down, never cropped: they have its aspect ratio, so a grid can lay out
+        /// <br/>its rows before they load.
+        /// <br/>
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("width")]
         public int? Width { get; set; } = default!;
@@ -16221,8 +16432,10 @@ namespace PhotoApi.Client
         public string Key { get; set; } = default!;
 
         /// <summary>
-        /// The guest address of the link (`&lt;PublicUrl or this server&gt;/api/v1/s/&lt;key&gt;`, `getPublicShare`); it answers
-        /// <br/>only while the link is enabled and has not expired.
+        /// The page a guest opens in a browser: `&lt;PublicUrl or this server&gt;/s/&lt;key&gt;`, served by the web app. It is not
+        /// <br/>an API route: the API's routes for the link are under `/api/v1/s/&lt;key&gt;` (`getPublicShare`,
+        /// <br/>`listPublicShareAssets` …), which a client reaches with `key`. The link works only while it is enabled and
+        /// <br/>has not expired.
         /// <br/>
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("url")]
@@ -16458,13 +16671,16 @@ namespace PhotoApi.Client
         public PublicAssetResponseMediaType MediaType { get; set; } = default!;
 
         /// <summary>
-        /// Width in pixels as displayed; `null` until processed and for non-images.
+        /// Width in pixels as displayed (after orientation); `null` until processed and for non-images. The thumbnail
+        /// <br/>and preview are this picture scaled down, never cropped: they have its aspect ratio, so a grid can lay out
+        /// <br/>its rows before they load.
+        /// <br/>
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("width")]
         public int? Width { get; set; } = default!;
 
         /// <summary>
-        /// Height in pixels as displayed; `null` until processed and for non-images.
+        /// Height in pixels as displayed (after orientation); `null` until processed and for non-images.
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("height")]
         public int? Height { get; set; } = default!;
@@ -17021,7 +17237,10 @@ namespace PhotoApi.Client
         public string Key { get; set; } = default!;
 
         /// <summary>
-        /// The guest address of the request (`&lt;PublicUrl or this server&gt;/api/v1/r/&lt;key&gt;`, `getPublicPhotoRequest`).
+        /// The page a guest opens in a browser: `&lt;PublicUrl or this server&gt;/r/&lt;key&gt;`, served by the web app. It is not
+        /// <br/>an API route: the API's routes for the request are under `/api/v1/r/&lt;key&gt;` (`getPublicPhotoRequest`,
+        /// <br/>`uploadToPhotoRequest` …), which a client reaches with `key`.
+        /// <br/>
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("url")]
         public System.Uri Url { get; set; } = default!;
@@ -17355,8 +17574,9 @@ namespace PhotoApi.Client
     }
 
     /// <summary>
-    /// The request's album, shown to guests only when its owner shares that album (with invitees or by link); `null`
-    /// <br/>otherwise, and when the request has no album.
+    /// The request's album, shown to guests only while that album has a link open to any guest (turned on, `public`,
+    /// <br/>no password, not expired; see `getPublicPhotoRequest`); `null` otherwise — also for an album shared with
+    /// <br/>invitees only — and when the request has no album.
     /// <br/>
     /// </summary>
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]

@@ -16,7 +16,7 @@ namespace PhotoApi.IntegrationTests.Features;
 public sealed class FindingsGuestMetadataTests(ApiFactory api) : IClassFixture<ApiFactory>
 {
     /// <summary>Text the exif-orient6.jpg fixture carries in its EXIF, XMP and IPTC blocks.</summary>
-    private static readonly string[] Secrets = ["Canon", "Jane Doe", "secret-xmp", "secret-iptc"];
+    internal static readonly string[] Secrets = ["Canon", "Jane Doe", "secret-xmp", "secret-iptc"];
 
     private async Task<Share> LinkAsync(Session owner, Guid albumId, object settings)
     {

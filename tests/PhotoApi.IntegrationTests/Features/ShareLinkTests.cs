@@ -46,6 +46,8 @@ public sealed class ShareLinkTests(ApiFactory api) : IClassFixture<ApiFactory>
     public async Task A_public_link_shows_the_album_with_only_what_its_options_allow()
     {
         var (owner, _, photo, share) = await SharedAsync(new { linkEnabled = true, privacy = "public", showMetadata = false, allowDownload = false });
+        // The url is the page a guest opens in a browser; the API's routes for it are under /api/v1/s/{key}.
+        Assert.Equal($"/s/{share.Key}", new Uri(share.Url).AbsolutePath);
         var guest = api.NewClient();
         var page = await guest.GetAsync($"/api/v1/s/{share.Key}").Json();
         Assert.Equal(("Trip", 2, true, false), (page.GetProperty("title").GetString(), page.GetProperty("assetCount").GetInt32(),

@@ -1,4 +1,3 @@
-using System.IO.Compression;
 using FastEndpoints;
 using FluentValidation;
 using Dapper;
@@ -26,9 +25,8 @@ public sealed class DownloadArchiveValidator : Validator<DownloadArchiveRequest>
 }
 
 /// <summary>
-/// Many originals as one zip, streamed as it is built: nothing is staged on disk or held in memory beyond one copy
-/// buffer, whatever the total size. Media is stored, not deflated (it is compressed already). All or nothing: one asset
-/// the caller may not download and the answer is 404 before a byte is sent.
+/// Many originals as one zip, streamed as it is built (<see cref="ZipDownloads"/>), named as uploaded and dated by the time
+/// taken. All or nothing: one asset the caller may not download and the answer is 404 before a byte is sent.
 /// </summary>
 [Access(Permission.AlbumDownload, Permission.AlbumView, Permission.AssetDownload, Permission.AssetView)]
 public sealed class DownloadArchiveEndpoint(NpgsqlDataSource db, IBlobStore blobs, AccessPolicy policy) : Endpoint<DownloadArchiveRequest>
@@ -60,24 +58,7 @@ public sealed class DownloadArchiveEndpoint(NpgsqlDataSource db, IBlobStore blob
             await using var conn = await db.OpenConnectionAsync(ct);
             assets = await AssetQueries.GetAsync(conn, ids, ct);
         }
-        assets = assets.OrderBy(a => a.TakenAt).ThenBy(a => a.Id).ToList();
-
-        // ZipArchive still writes some headers synchronously; allow it for this response, behind a buffer so that the
-        // socket sees few, large writes.
-        if (HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpBodyControlFeature>() is { } control) control.AllowSynchronousIO = true;
-        HttpContext.Response.ContentType = "application/zip";
-        HttpContext.Response.Headers.ContentDisposition = $"attachment; filename=\"photoapi-{DateTime.UtcNow:yyyyMMdd-HHmmss}.zip\"";
-        var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        await using var buffered = new BufferedStream(HttpContext.Response.Body, 256 * 1024);
-        await using var zip = await ZipArchive.CreateAsync(buffered, ZipArchiveMode.Create, leaveOpen: true, entryNameEncoding: null, ct);
-        foreach (var asset in assets)
-        {
-            // One flat folder of plain, distinct names: nothing an unzip tool could write elsewhere or show as something else.
-            var entry = zip.CreateEntry(Common.FileNames.Unique(names, asset.OriginalFileName), CompressionLevel.NoCompression);
-            entry.LastWriteTime = new DateTimeOffset(DateTime.SpecifyKind(asset.TakenAt, DateTimeKind.Utc));
-            await using var source = await blobs.OpenReadAsync(asset.BlobKey, ct);
-            await using var target = await entry.OpenAsync(ct);
-            await source.CopyToAsync(target, 128 * 1024, ct);
-        }
+        var entries = assets.OrderBy(a => a.TakenAt).ThenBy(a => a.Id).Select(a => new ZipEntry(a.OriginalFileName, a.TakenAt, a.BlobKey));
+        await ZipDownloads.SendAsync(HttpContext, blobs, entries, ct);
     }
 }

@@ -26,7 +26,7 @@ public sealed record PhotoRequestResponse
     public bool Enabled { get; init; }
     /// <summary>The link key (256 random bits, URL-safe).</summary>
     public string Key { get; init; } = "";
-    /// <summary>The guest address of the request.</summary>
+    /// <summary>The page a guest opens in a browser (<c>&lt;origin&gt;/r/{key}</c>).</summary>
     public string Url { get; init; } = "";
     /// <summary>Files guests sent, by status.</summary>
     public int UploadCount { get; init; }
@@ -54,8 +54,9 @@ internal static class PhotoRequestStore
         return WithUrl(row, request);
     }
 
+    /// <summary>The page a guest opens in a browser (<c>/r/{key}</c>, served by the web app, which calls <c>/api/v1/r/{key}</c>).</summary>
     public static PhotoRequestResponse WithUrl(PhotoRequestResponse r, HttpRequest request) =>
-        r with { Url = Shares.ShareStore.Origin(request) + ApiRoutes.Base + "/r/" + r.Key };
+        r with { Url = $"{Shares.ShareStore.Origin(request)}/r/{r.Key}" };
 
     /// <summary>
     /// The destination must be a folder the creator may upload to, and the album one they own or are a Provider of

@@ -14,7 +14,7 @@ namespace PhotoApi.Api.Features.PublicRequests;
 /// time-ordered id, and the same id that link's guest routes take.</param>
 public sealed record PublicAlbumPhoto(Guid Id, int? Width, int? Height, string? ThumbnailUrl, string? PreviewUrl);
 
-/// <summary>The request's album, shown to guests only when its owner shares that album.</summary>
+/// <summary>The request's album, shown to guests only while that album has a link open to any guest (public, no password).</summary>
 public sealed record PublicRequestAlbum(string Name, int PhotoCount, IReadOnlyList<PublicAlbumPhoto> Photos);
 
 /// <summary>What a guest with the link sees.</summary>

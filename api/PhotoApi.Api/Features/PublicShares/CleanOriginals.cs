@@ -20,17 +20,19 @@ public static class CleanOriginals
     /// <summary>How long a client is told to wait (Retry-After) while the copy is being made.</summary>
     public static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(2);
 
-    private const string FindSql = "SELECT status, blob_key, clean_checksum FROM clean_originals WHERE checksum = @checksum";
+    private const string FindSql = "SELECT checksum, status, blob_key, clean_checksum FROM clean_originals WHERE checksum = ANY(@checksums)";
 
     // A new request, or one whose job seems lost (not ready a minute after it was last enqueued), is (re-)enqueued; the
-    // job claims the row, so a copy asked for twice is still made once.
+    // job claims the row, so a copy asked for twice is still made once. The checksums given are distinct (one row may
+    // not be updated twice by one statement).
     private const string RequestSql = """
-        INSERT INTO clean_originals AS c (checksum) VALUES (@checksum)
+        INSERT INTO clean_originals AS c (checksum) SELECT unnest(@checksums)
         ON CONFLICT (checksum) DO UPDATE SET requested_at = now()
             WHERE c.status IN ('pending', 'processing') AND c.requested_at < now() - interval '1 minute'
+        RETURNING c.checksum
         """;
 
-    private sealed record Row(string Status, string? BlobKey, byte[]? CleanChecksum);
+    private sealed record Row(byte[] Checksum, string Status, string? BlobKey, byte[]? CleanChecksum);
 
     /// <summary>
     /// Whether the asset's metadata can be removed at all: photos only (no cleaner exists for videos and other files), and
@@ -42,19 +44,41 @@ public static class CleanOriginals
     /// The clean copy of <paramref name="asset"/>'s original. Until it is ready: 409 <c>asset.not_ready</c> with
     /// Retry-After (the first such answer enqueues the worker). Where no copy can be made: 403 <c>share.metadata_hidden</c>.
     /// </summary>
-    public static async Task<CleanOriginal> RequireAsync(NpgsqlDataSource db, IJobQueue jobs, AssetRow asset, CancellationToken ct)
+    public static async Task<CleanOriginal> RequireAsync(NpgsqlDataSource db, IJobQueue jobs, AssetRow asset, CancellationToken ct) =>
+        (await RequireAllAsync(db, jobs, [asset], ct)).TryGetValue(asset.Id, out var clean) ? clean : throw Impossible();
+
+    /// <summary>
+    /// The clean copies of the originals of <paramref name="assets"/>, by asset id; none for an asset whose metadata
+    /// cannot be removed (not <see cref="Possible"/>, or the cleaner failed on it). While any other copy is not ready:
+    /// 409 <c>asset.not_ready</c> with Retry-After, after enqueueing every copy still missing at once (so a client that
+    /// asks again after Retry-After finds them all made, not one more).
+    /// </summary>
+    public static async Task<Dictionary<Guid, CleanOriginal>> RequireAllAsync(NpgsqlDataSource db, IJobQueue jobs, IReadOnlyCollection<AssetRow> assets,
+        CancellationToken ct)
     {
-        if (!Possible(asset)) throw Impossible();
+        var byChecksum = assets.Where(Possible).GroupBy(a => Convert.ToHexString(a.Checksum)).ToDictionary(g => g.Key, g => g.ToList());
+        var clean = new Dictionary<Guid, CleanOriginal>();
+        if (byChecksum.Count == 0) return clean;
         await using var conn = await db.OpenConnectionAsync(ct);
-        var row = await conn.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(FindSql, new { checksum = asset.Checksum }, cancellationToken: ct));
-        if (row is { Status: "ready", BlobKey: { } key, CleanChecksum: { } clean }) return new CleanOriginal(key, clean);
-        if (row is { Status: "failed" }) throw Impossible();
-        if (await conn.ExecuteAsync(new CommandDefinition(RequestSql, new { checksum = asset.Checksum }, cancellationToken: ct)) > 0)
+        var rows = (await conn.QueryAsync<Row>(new CommandDefinition(FindSql,
+            new { checksums = byChecksum.Values.Select(g => g[0].Checksum).ToArray() }, cancellationToken: ct))).ToDictionary(r => Convert.ToHexString(r.Checksum));
+        var missing = new List<byte[]>();
+        foreach (var (checksum, same) in byChecksum)
         {
-            var assetId = asset.Id;
+            var row = rows.GetValueOrDefault(checksum);
+            if (row is { Status: "ready", BlobKey: { } key, CleanChecksum: { } cleanChecksum })
+                foreach (var asset in same) clean[asset.Id] = new CleanOriginal(key, cleanChecksum);
+            else if (row is not { Status: "failed" }) missing.Add(same[0].Checksum);
+        }
+        if (missing.Count == 0) return clean;
+        foreach (var requested in await conn.QueryAsync<byte[]>(new CommandDefinition(RequestSql, new { checksums = missing.ToArray() }, cancellationToken: ct)))
+        {
+            var assetId = byChecksum[Convert.ToHexString(requested)][0].Id;
             jobs.Enqueue<ICleanOriginalJob>(Queues.Media, j => j.CleanAsync(assetId, CancellationToken.None));
         }
-        throw new ApiException(409, ErrorCodes.AssetNotReady, "A copy of this file without its metadata is being made; try again shortly.")
+        throw new ApiException(409, ErrorCodes.AssetNotReady, missing.Count == 1 && assets.Count == 1
+            ? "A copy of this file without its metadata is being made; try again shortly."
+            : $"Copies of {missing.Count} of these files without their metadata are being made; try again shortly.")
         {
             RetryAfter = RetryAfter,
         };

@@ -1,7 +1,9 @@
+using Dapper;
 using Npgsql;
 using PhotoApi.Api.Access;
 using PhotoApi.Api.Features.Assets;
 using PhotoApi.Api.Features.Common;
+using PhotoApi.Api.Infrastructure.Data;
 using PhotoApi.Api.Infrastructure.Errors;
 
 namespace PhotoApi.Api.Features.PublicShares;
@@ -25,6 +27,50 @@ public sealed record PublicAssetResponse(Guid Id, string MediaType, int? Width, 
 
 internal static class PublicAssets
 {
+    /// <summary>
+    /// A page of what the link shows (<c>listPublicShareAssets</c>), newest first: up to <paramref name="take"/> rows after
+    /// <paramref name="filter"/>'s keyset. What its owner (and, on a non-public link, the signed-in caller) may not view is
+    /// left out inside the page query, so pages are full. Album links walk the album's entries (<see cref="AlbumPages"/>);
+    /// folder links walk the folder index of the folder — and of each folder below it when the share applies to
+    /// subfolders, one LIMITed walk per folder, merged.
+    /// </summary>
+    public static async Task<List<AssetRow>> PageAsync(HttpContext context, NpgsqlConnection conn, ListQueries queries, ShareLink link,
+        AssetListFilter filter, int take, CancellationToken ct)
+    {
+        var args = new DynamicParameters(new { take });
+        var visible = GuestLinks.VisibleSql(context, link, args);
+        if (link.AlbumId is { } albumId)
+        {
+            var album = await AlbumPages.FindAsync(conn, albumId, ct);
+            return album is null ? [] : (await conn.QueryAsync<AssetRow>(queries.Command(AlbumPages.Page("listPublicShareAssets:album", album, filter, take, visible, args), ct))).AsList();
+        }
+        args.Add("folderId", link.FolderId);
+        args.Add("below", link.ApplyToSubfolders);
+        return (await conn.QueryAsync<AssetRow>(queries.Command(new ListQuery("listPublicShareAssets:folder", $"""
+            SELECT x.* FROM ({GuestLinks.LinkFolders}) t JOIN folders f ON f.id = t.id
+            CROSS JOIN LATERAL (
+                SELECT {AssetQueries.Columns} FROM assets a
+                WHERE a.folder_id = f.id AND a.trashed_at IS NULL{filter.Sql(args)}{visible}
+                {filter.OrderBy()} LIMIT @take) x
+            {filter.OrderBy("x.taken_at", "x.id")} LIMIT @take
+            """, args), ct))).AsList();
+    }
+
+    /// <summary>Everything the link shows, in the order of its pages (<see cref="PageAsync"/>, walked a thousand at a time).</summary>
+    public static async Task<List<AssetRow>> AllAsync(HttpContext context, NpgsqlConnection conn, ListQueries queries, ShareLink link, CancellationToken ct)
+    {
+        const int take = 1000;
+        var all = new List<AssetRow>();
+        var filter = new AssetListFilter();
+        while (true)
+        {
+            var page = await PageAsync(context, conn, queries, link, filter, take, ct);
+            all.AddRange(page);
+            if (page.Count < take) return all;
+            filter = filter with { AfterTakenAt = page[^1].TakenAt, AfterId = page[^1].Id };
+        }
+    }
+
     public static PublicAssetResponse View(AssetRow a, ShareLink link, string key, string? token, GuestIds ids)
     {
         var suffix = token is null ? "" : "token=" + Uri.EscapeDataString(token);

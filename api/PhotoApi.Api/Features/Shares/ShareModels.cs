@@ -88,7 +88,7 @@ public sealed record ShareResponse
     public bool LinkEnabled { get; init; }
     /// <summary>The link key (256 random bits, URL-safe).</summary>
     public string Key { get; init; } = "";
-    /// <summary>The guest address of the link; it answers only while the link is enabled.</summary>
+    /// <summary>The page a guest opens in a browser (<c>&lt;origin&gt;/s/{key}</c>); it works only while the link is enabled.</summary>
     public string Url { get; init; } = "";
     /// <summary><c>public</c> (anyone with the link) or <c>private</c> (invitees, signed in).</summary>
     public string Privacy { get; init; } = "";
@@ -173,10 +173,16 @@ internal static class ShareStore
         };
     }
 
-    /// <summary>The guest address of a link.</summary>
-    public static string LinkUrl(HttpRequest request, string key) => $"{Origin(request)}{Common.ApiRoutes.Base}/s/{key}";
+    /// <summary>
+    /// The page a guest opens in a browser for a link (<c>/s/{key}</c>, served by the web app, which calls the API's
+    /// <c>/api/v1/s/{key}</c> routes).
+    /// </summary>
+    public static string LinkUrl(HttpRequest request, string key) => $"{Origin(request)}/s/{key}";
 
-    /// <summary>Where guests reach this API: <c>PublicUrl</c> from configuration, else the address this request came to.</summary>
+    /// <summary>
+    /// The origin guests reach the web app and this API at: <c>PublicUrl</c> from configuration, else the address this
+    /// request came to.
+    /// </summary>
     public static string Origin(HttpRequest request)
     {
         var configured = request.HttpContext.RequestServices.GetRequiredService<IConfiguration>()["PublicUrl"];
