@@ -17,7 +17,8 @@ export function jpeg(options: JpegOptions = {}): string {
   const path = join(dir, options.name ?? `photo-${i}.jpg`);
   const hue = (i * 47) % 360;
   execFileSync('/usr/bin/convert', [
-    '-size', `${width}x${height}`, `xc:hsl(${hue},60%,55%)`, '-fill', 'white', '-pointsize', String(Math.round(height / 5)),
+    // DejaVu (installed with the browser tests): ImageMagick's default Helvetica needs Ghostscript's fonts.
+    '-size', `${width}x${height}`, `xc:hsl(${hue},60%,55%)`, '-font', 'DejaVu-Sans', '-fill', 'white', '-pointsize', String(Math.round(height / 5)),
     '-gravity', 'center', '-annotate', '0', `#${i}`, '-quality', '85', path,
   ]);
   const tags: string[] = [];
