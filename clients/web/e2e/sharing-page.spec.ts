@@ -102,3 +102,28 @@ test('an owner edits a share from Shared With Others; the invitee and guests see
   await expect(page).toHaveURL(/\?tab=with-others$/);
   await expect(page.getByText('You are not sharing anything yet.')).toBeVisible();
 });
+
+test('on a phone, the dialog shows the API’s errors by their fields, and Stop sharing ends the share', async ({ page, guard }) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  const owner = await newUser('owner');
+  const api = client(owner.token);
+  const album = await albumWithPhotos(owner, 'Garden');
+  const share = await ok(api.POST('/api/v1/shares', { body: { target: { type: 'album', id: album.id }, linkEnabled: true, privacy: 'public' } }));
+  guard.allow(/status of 400/);
+
+  await openAs(page, owner, '/sharing?tab=with-others');
+  await page.getByRole('button', { name: 'Edit sharing of Garden' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Share Garden' });
+  const expires = dialog.getByLabel(/Link expires/);
+  await expires.fill('2001-01-01T10:00');
+  await dialog.getByRole('button', { name: 'Save' }).click();
+  await expect(expires).toHaveAttribute('aria-invalid', 'true');
+  const message = await expires.getAttribute('aria-describedby');
+  await expect(dialog.locator(`[id="${message}"]`)).toContainText(/future/i);
+
+  await dialog.getByRole('button', { name: 'Stop sharing…' }).click();
+  await page.getByRole('dialog', { name: 'Stop sharing Garden?' }).getByRole('button', { name: 'Stop sharing' }).click();
+  await expect(dialog).toBeHidden();
+  await expect(page.getByText('You are not sharing anything yet.')).toBeVisible();
+  expect((await api.GET('/api/v1/shares/{id}', { params: { path: { id: share.id } } })).response.status).toBe(404);
+});
