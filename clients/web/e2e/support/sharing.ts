@@ -1,19 +1,9 @@
 // Set-up for the sharing tests: a signed-in page for any test user, albums with photos, and guests' uploads.
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import type { Page } from '@playwright/test';
 import { BASE, client, ok, upload, type Schemas, type TestUser } from './api';
 import { jpeg } from './files';
-
-// files.ts's `jpeg()` labels each photo in ImageMagick's default font, Helvetica, which this machine lacks (no
-// Ghostscript fonts): point that name at DejaVu Sans for the convert it runs. (To be fixed in files.ts: `-font DejaVu-Sans`.)
-const dejavu = '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf';
-if (!process.env.MAGICK_CONFIGURE_PATH && existsSync(dejavu)) {
-  const dir = mkdtempSync(join(tmpdir(), 'photoapi-magick-'));
-  writeFileSync(join(dir, 'type.xml'), `<?xml version="1.0"?>\n<typemap><type name="helvetica" family="Helvetica" glyphs="${dejavu}"/></typemap>\n`);
-  process.env.MAGICK_CONFIGURE_PATH = dir;
-}
 
 /** Opens `path` signed in as `user`: a fresh session from `login`, put where the app keeps it. */
 export async function openAs(page: Page, user: TestUser, path: string): Promise<void> {
