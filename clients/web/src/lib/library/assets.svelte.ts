@@ -62,7 +62,8 @@ export class AssetList {
   /** Puts a new or changed asset in its place by the time taken (not past what is loaded, unless all is). */
   put(asset: Asset): void {
     const rest = this.items.filter((a) => a.id !== asset.id);
-    const before = (a: Asset) => (this.#order === 'newest' ? a.takenAt < asset.takenAt : a.takenAt > asset.takenAt);
+    const t = Date.parse(asset.takenAt);
+    const before = (a: Asset) => (this.#order === 'newest' ? Date.parse(a.takenAt) < t : Date.parse(a.takenAt) > t);
     const at = rest.findIndex(before);
     if (at === -1 && !this.done) {
       this.items = rest;
