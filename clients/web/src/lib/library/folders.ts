@@ -1,0 +1,56 @@
+// Folder helpers shared by the folders page and the move/copy dialog: reading every page of a listing, knowing
+// whether the Shared Space is there, and saying the API's folder problems in words.
+import { api, ApiError, messageOf, ok, type Schemas } from '../api';
+import { session } from '../session.svelte';
+
+export type Folder = Schemas['FolderResponse'];
+export type Space = 'personal' | 'shared';
+
+export const spaceName: Record<Space, string> = { personal: 'Personal Space', shared: 'Shared Space' };
+
+/** Every subfolder of `parentId`, or the top level of `space`, by name. */
+export async function listAll(where: { parentId: string } | { space: Space }): Promise<Folder[]> {
+  const out: Folder[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await ok(api.GET('/api/v1/folders', { params: { query: { ...where, limit: 1000, cursor } } }));
+    out.push(...page.items);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  return out;
+}
+
+/**
+ * Whether to offer the Shared Space without asking for it: for an admin the settings say whether it is enabled
+ * (admins always have Full Access); for anyone else `null` — the API tells a user their access only by answering a
+ * listing of it (404 `space.unavailable`), so it is offered and its page says so when it is closed to them.
+ */
+export async function sharedSpaceOffered(): Promise<boolean | null> {
+  if (session.user?.role !== 'admin') return null;
+  try {
+    return (await ok(api.GET('/api/v1/admin/settings'))).sharedSpaceEnabled;
+  } catch {
+    return null;
+  }
+}
+
+/** A sentence for a failed folder or file operation; `what` names what was being done ("move the folder"). */
+export function problem(e: unknown, what: string): string {
+  if (!(e instanceof ApiError)) return messageOf(e);
+  switch (e.code) {
+    case 'folder.name_taken':
+      return 'A folder with that name is already there. Choose another name.';
+    case 'folder.cycle':
+      return 'A folder cannot go into itself or into one of its own folders.';
+    case 'folder.cross_space':
+      return `Cannot ${what} there: folders stay in their own space, and a Personal Space holds only its owner’s files.`;
+    case 'space.unavailable':
+      return 'The Shared Space is not open to you here. An administrator can give you access.';
+    case 'share.role_insufficient':
+      return `Cannot ${what}: something inside is not yours to change. Nothing was changed.`;
+    case 'resource.not_found':
+      return `Cannot ${what}: it is gone, or you may not do this there. Nothing was changed.`;
+    default:
+      return messageOf(e);
+  }
+}
