@@ -1,0 +1,50 @@
+// Small helpers the sign-in, registration, account and admin forms share.
+import { ApiError, type Schemas } from '../../lib/api';
+
+export type RegistrationOptions = Schemas['RegistrationOptionsResponse'];
+
+/** The server's messages for each field of a `validation.failed` answer (camelCase field names), else none. */
+export function fieldErrors(e: unknown): Record<string, string[]> {
+  if (!(e instanceof ApiError)) return {};
+  return (e.problem as { errors?: Record<string, string[]> }).errors ?? {};
+}
+
+const conflicts: Record<string, [string, string]> = {
+  'user.username_taken': ['username', 'This username is taken. Choose another one.'],
+  'user.email_taken': ['email', 'Another account uses this email address.'],
+};
+
+/** Like `fieldErrors`, with the account conflicts (username or email taken) put on their field. */
+export function accountFieldErrors(e: unknown): Record<string, string[]> {
+  const conflict = e instanceof ApiError ? conflicts[e.code] : undefined;
+  return conflict ? { [conflict[0]]: [conflict[1]] } : fieldErrors(e);
+}
+
+/** The seconds of a 429's `Retry-After`, as words: "in about 2 minutes". */
+export function waitWords(retryAfter: string | null): string {
+  const s = Number(retryAfter);
+  if (!Number.isFinite(s) || s <= 0) return 'in a moment';
+  if (s < 60) return `in ${Math.ceil(s)} second${Math.ceil(s) === 1 ? '' : 's'}`;
+  const m = Math.ceil(s / 60);
+  return `in about ${m} minute${m === 1 ? '' : 's'}`;
+}
+
+export interface RuleCheck { text: string; met: boolean | null }
+
+/**
+ * The server's password rules, each with whether `password` meets it. The API gives the rules as sentences; the ones
+ * this app recognises (length, upper-case, lower-case, digit) are checked as the person types, any other is shown
+ * with `met: null` and left to the server.
+ */
+export function checkPassword(options: RegistrationOptions, password: string): RuleCheck[] {
+  const length = [...password].length;
+  return options.passwordRules.map((text) => {
+    const t = text.toLowerCase();
+    let met: boolean | null = null;
+    if (/at least \d+ character/.test(t)) met = length >= options.passwordMinLength && length <= options.passwordMaxLength;
+    else if (t.includes('upper-case') || t.includes('uppercase')) met = /\p{Lu}/u.test(password);
+    else if (t.includes('lower-case') || t.includes('lowercase')) met = /\p{Ll}/u.test(password);
+    else if (t.includes('digit') || t.includes('number')) met = /\p{Nd}/u.test(password);
+    return { text, met };
+  });
+}
