@@ -1901,12 +1901,20 @@ export interface components {
             passwordMinLength: number;
             /** Format: int32 */
             passwordMaxLength: number;
-            /** @description The password rules as sentences, in the order they are checked (the same words as `register`'s errors). */
-            passwordRules: string[];
+            /**
+             * @description The password rules in the order they are checked, each with a stable `rule` (a form can tick it as the person
+             *     types) and its sentence (the same words as `register`'s errors). Unknown `rule`s may be added: show their sentence.
+             */
+            passwordRules: components["schemas"]["PasswordRule"][];
             /** @description The regular expression a username must match (.NET syntax, anchored). */
             usernamePattern: string;
             /** @description The username rule as a sentence. */
             usernameRule: string;
+        };
+        PasswordRule: {
+            /** @description `min_length` (at least `passwordMinLength` characters), `upper`, `lower`, `digit` (at least one upper-case letter, lower-case letter, digit — Unicode categories Lu, Ll, Nd). */
+            rule: string;
+            message: string;
         };
         LoginRequest: {
             /** @description The username (case-insensitive). */

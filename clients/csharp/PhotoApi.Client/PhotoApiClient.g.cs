@@ -13687,10 +13687,12 @@ namespace PhotoApi.Client
         public int PasswordMaxLength { get; set; } = default!;
 
         /// <summary>
-        /// The password rules as sentences, in the order they are checked (the same words as `register`'s errors).
+        /// The password rules in the order they are checked, each with a stable `rule` (a form can tick it as the person
+        /// <br/>types) and its sentence (the same words as `register`'s errors). Unknown `rule`s may be added: show their sentence.
+        /// <br/>
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("passwordRules")]
-        public System.Collections.Generic.ICollection<string> PasswordRules { get; set; } = new System.Collections.ObjectModel.Collection<string>();
+        public System.Collections.Generic.ICollection<PasswordRule> PasswordRules { get; set; } = new System.Collections.ObjectModel.Collection<PasswordRule>();
 
         /// <summary>
         /// The regular expression a username must match (.NET syntax, anchored).
@@ -13703,6 +13705,30 @@ namespace PhotoApi.Client
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("usernameRule")]
         public string UsernameRule { get; set; } = default!;
+
+        private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class PasswordRule
+    {
+
+        /// <summary>
+        /// `min_length` (at least `passwordMinLength` characters), `upper`, `lower`, `digit` (at least one upper-case letter, lower-case letter, digit — Unicode categories Lu, Ll, Nd).
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("rule")]
+        public string Rule { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("message")]
+        public string Message { get; set; } = default!;
 
         private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
 

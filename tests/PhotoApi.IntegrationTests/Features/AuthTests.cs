@@ -41,8 +41,10 @@ public sealed class AuthTests(ApiFactory api) : IClassFixture<ApiFactory>
         Assert.DoesNotContain(messages, m => m.Contains("lower-case", StringComparison.Ordinal));
     }
 
+    private sealed record PasswordRule(string Rule, string Message);
+
     private sealed record RegistrationOptions(string Mode, bool FirstAccount, int PasswordMinLength, int PasswordMaxLength,
-        string[] PasswordRules, string UsernamePattern, string UsernameRule);
+        PasswordRule[] PasswordRules, string UsernamePattern, string UsernameRule);
 
     private Task<RegistrationOptions> RegistrationOptionsAsync() => api.NewClient().GetAsync("/api/v1/auth/registration").Json<RegistrationOptions>();
 
@@ -56,7 +58,8 @@ public sealed class AuthTests(ApiFactory api) : IClassFixture<ApiFactory>
         // A password breaking every rule but the maximum length: each refusal is one of the rules the form shows.
         var response = await api.NewClient().PostAsJsonAsync("/api/v1/auth/register", NewAccount("!!!!"));
         var messages = (await response.ShouldBeProblem(400, "validation.failed")).Errors!["password"];
-        Assert.Equal(options.PasswordRules, messages);
+        Assert.Equal(options.PasswordRules.Select(r => r.Message), messages);
+        Assert.Equal(["min_length", "upper", "lower", "digit"], options.PasswordRules.Select(r => r.Rule));
         var badName = await api.NewClient().PostAsJsonAsync("/api/v1/auth/register", new { username = "x", password = "Str0ng-Pass", email = "x@example.test", displayName = "X" });
         Assert.Equal([options.UsernameRule], (await badName.ShouldBeProblem(400, "validation.failed")).Errors!["username"]);
         Assert.Matches(options.UsernamePattern, "good.name-1");

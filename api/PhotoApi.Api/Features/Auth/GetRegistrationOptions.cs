@@ -6,8 +6,10 @@ using PhotoApi.Api.Features.Common;
 
 namespace PhotoApi.Api.Features.Auth;
 
+public sealed record PasswordRule(string Rule, string Message);
+
 public sealed record RegistrationOptionsResponse(
-    string Mode, bool FirstAccount, int PasswordMinLength, int PasswordMaxLength, string[] PasswordRules, string UsernamePattern, string UsernameRule);
+    string Mode, bool FirstAccount, int PasswordMinLength, int PasswordMaxLength, PasswordRule[] PasswordRules, string UsernamePattern, string UsernameRule);
 
 /// <summary>What a registration form shows before it is sent: the admin's registration mode and the rules <c>register</c> checks.</summary>
 [Access(AccessScope.Anonymous)]
@@ -15,8 +17,8 @@ public sealed class GetRegistrationOptionsEndpoint(NpgsqlDataSource db) : Endpoi
 {
     private const string Sql = "SELECT registration_mode AS mode, NOT EXISTS (SELECT 1 FROM users) AS first FROM settings";
 
-    private static readonly string[] PasswordRuleSentences =
-        [Rules.PasswordMinLengthRule, .. Rules.PasswordRules.Select(r => r.Message)];
+    private static readonly PasswordRule[] PasswordRules =
+        [new("min_length", Rules.PasswordMinLengthRule), .. Rules.PasswordRules.Select(r => new PasswordRule(r.Rule, r.Message))];
 
     public override void Configure()
     {
@@ -29,7 +31,7 @@ public sealed class GetRegistrationOptionsEndpoint(NpgsqlDataSource db) : Endpoi
     {
         await using var conn = await db.OpenConnectionAsync(ct);
         var (mode, first) = await conn.QuerySingleAsync<(string, bool)>(new CommandDefinition(Sql, cancellationToken: ct));
-        await Send.OkAsync(new RegistrationOptionsResponse(mode, first, Rules.PasswordMinLength, Rules.PasswordMaxLength, PasswordRuleSentences,
+        await Send.OkAsync(new RegistrationOptionsResponse(mode, first, Rules.PasswordMinLength, Rules.PasswordMaxLength, PasswordRules,
             Rules.UsernamePattern, Rules.UsernameRule), ct);
     }
 }

@@ -13,11 +13,11 @@ public static class Rules
     public const int PasswordMinLength = 8, PasswordMaxLength = 256;
 
     /// <summary>The password policy's rules after the lengths, in the order they are checked, as registration shows them.</summary>
-    public static readonly (Func<string, bool> Holds, string Message)[] PasswordRules =
+    public static readonly (string Rule, Func<string, bool> Holds, string Message)[] PasswordRules =
     [
-        (p => p.Any(char.IsUpper), "The password must contain an upper-case letter."),
-        (p => p.Any(char.IsLower), "The password must contain a lower-case letter."),
-        (p => p.Any(char.IsDigit), "The password must contain a digit."),
+        ("upper", p => p.Any(char.IsUpper), "The password must contain an upper-case letter."),
+        ("lower", p => p.Any(char.IsLower), "The password must contain a lower-case letter."),
+        ("digit", p => p.Any(char.IsDigit), "The password must contain a digit."),
     ];
 
     public static readonly string PasswordMinLengthRule = $"The password must have at least {PasswordMinLength} characters.";
@@ -29,7 +29,7 @@ public static class Rules
             .NotEmpty().WithMessage("A password is required.")
             .MinimumLength(PasswordMinLength).WithMessage(PasswordMinLengthRule)
             .MaximumLength(PasswordMaxLength).WithMessage($"The password must have at most {PasswordMaxLength} characters.");
-        foreach (var (holds, message) in PasswordRules) options = options.Must(p => p is null || holds(p)).WithMessage(message);
+        foreach (var (_, holds, message) in PasswordRules) options = options.Must(p => p is null || holds(p)).WithMessage(message);
         return options;
     }
 

@@ -32,19 +32,17 @@ export function waitWords(retryAfter: string | null): string {
 export interface RuleCheck { text: string; met: boolean | null }
 
 /**
- * The server's password rules, each with whether `password` meets it. The API gives the rules as sentences; the ones
- * this app recognises (length, upper-case, lower-case, digit) are checked as the person types, any other is shown
- * with `met: null` and left to the server.
+ * The server's password rules, each with whether `password` meets it. The rules this app knows by their `rule`
+ * (min_length, upper, lower, digit) are checked as the person types; any other is shown with `met: null` and left to
+ * the server.
  */
 export function checkPassword(options: RegistrationOptions, password: string): RuleCheck[] {
   const length = [...password].length;
-  return options.passwordRules.map((text) => {
-    const t = text.toLowerCase();
-    let met: boolean | null = null;
-    if (/at least \d+ character/.test(t)) met = length >= options.passwordMinLength && length <= options.passwordMaxLength;
-    else if (t.includes('upper-case') || t.includes('uppercase')) met = /\p{Lu}/u.test(password);
-    else if (t.includes('lower-case') || t.includes('lowercase')) met = /\p{Ll}/u.test(password);
-    else if (t.includes('digit') || t.includes('number')) met = /\p{Nd}/u.test(password);
-    return { text, met };
-  });
+  const tests: Record<string, () => boolean> = {
+    min_length: () => length >= options.passwordMinLength && length <= options.passwordMaxLength,
+    upper: () => /\p{Lu}/u.test(password),
+    lower: () => /\p{Ll}/u.test(password),
+    digit: () => /\p{Nd}/u.test(password),
+  };
+  return options.passwordRules.map(({ rule, message }) => ({ text: message, met: tests[rule]?.() ?? null }));
 }
