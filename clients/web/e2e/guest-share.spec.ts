@@ -1,7 +1,7 @@
 // The share link page (/s/{key}) as a guest uses it: a password, the grid, the viewer, downloads; a big album paged
 // and virtualised; the page for a link that does not work; metadata only where the link shows it.
 import { readFileSync } from 'node:fs';
-import { client, newUser, upload } from './support/api';
+import { client, newUser, ok, upload } from './support/api';
 import { jpeg } from './support/files';
 import { album, basename, daysAgo, imagesLoaded, shareLink, soon, uploadAll } from './support/guest';
 import { expect, test } from './support/test';
@@ -200,4 +200,40 @@ test('dates, camera and place are shown only where the link shows metadata', asy
   await expect(plain.getByText('TestCam')).toHaveCount(0);
   await expect(plain.getByText(/2024/)).toHaveCount(0);
   await expect(plain.getByText(basename(file))).toHaveCount(0);
+});
+
+test('on a phone, a guest adds photos through a link that takes them, and swipes through them', async ({ page }) => {
+  const owner = await newUser('dora');
+  const photo = await upload(owner, jpeg());
+  const trip = await album(owner, 'Ski trip', [photo.id]);
+  const share = await shareLink(owner, { type: 'album', id: trip.id }, { allowUpload: true });
+
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto(`/s/${share.key}`);
+  const grid = page.getByRole('region', { name: 'Ski trip' });
+  await expect(grid.getByRole('button')).toHaveCount(1);
+
+  await page.getByRole('button', { name: 'Add photos and videos' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Add photos and videos' });
+  await expect(dialog.getByText(`Your files go to ${owner.displayName}'s “Ski trip”.`)).toBeVisible();
+  const mine = jpeg({ width: 480, height: 640 });
+  await dialog.getByLabel('Choose files').setInputFiles(mine);
+  await expect(dialog.getByRole('listitem').filter({ hasText: basename(mine) })).toContainText('Done');
+  await dialog.getByRole('button', { name: 'Close' }).first().click();
+  await expect(grid.getByRole('button')).toHaveCount(2); // the list was read again: the new photo is in it
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390); // no sideways scrolling
+
+  // The owner's album has it too.
+  const entries = await ok(client(owner.token).GET('/api/v1/albums/{id}/assets', { params: { path: { id: trip.id } } }));
+  expect(entries.items.map((e) => e.asset.originalFileName).sort()).toEqual([basename(photo.originalFileName), basename(mine)].sort());
+
+  await grid.getByRole('button').first().click();
+  const viewer = page.getByRole('dialog').filter({ hasText: '1 of 2' });
+  await expect(viewer).toBeVisible();
+  await expect(viewer.getByRole('button', { name: 'Details' })).toHaveAttribute('aria-expanded', 'false'); // the picture first
+  await page.mouse.move(300, 300);
+  await page.mouse.down();
+  await page.mouse.move(80, 310, { steps: 6 });
+  await page.mouse.up();
+  await expect(page.getByRole('dialog').getByText('2 of 2', { exact: true })).toBeVisible();
 });
