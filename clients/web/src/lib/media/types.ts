@@ -1,4 +1,4 @@
-// What the grid and the viewer show, whatever list it came from (the library, an album, a share link).
+// What the grid and the viewer show, whatever list it came from (the library, an album, a share link, a photo request).
 import type { Schemas } from '../api';
 
 export interface MediaItem {
@@ -17,7 +17,7 @@ export interface MediaItem {
   takenAt: string | null;
 }
 
-/** A run of items under one heading (a day of the timeline); the guest page has one run without a title. */
+/** A run of items under one heading (a day of the timeline); the guest pages have one run without a title. */
 export interface MediaSection {
   key: string;
   title?: string;
@@ -36,4 +36,18 @@ export function fromPublicAsset(a: Schemas['PublicAssetResponse']): MediaItem {
     id: a.id, kind: a.mediaType, width: a.width, height: a.height, thumbnailUrl: a.urls.thumbnail, previewUrl: a.urls.preview,
     originalUrl: a.urls.original, name: a.originalFileName, takenAt: a.takenAt,
   };
+}
+
+/** A photo of a photo request's shared album: a picture only, never a name, date or download. */
+export function fromRequestPhoto(p: Schemas['PublicAlbumPhoto']): MediaItem {
+  return {
+    id: p.id, kind: 'image', width: p.width, height: p.height, thumbnailUrl: p.thumbnailUrl, previewUrl: p.previewUrl,
+    originalUrl: null, name: null, takenAt: null,
+  };
+}
+
+/** What a person calls it: its file name, else "Photo 3" / "Video 3" (1-based position). */
+export function labelOf(item: MediaItem, position: number): string {
+  if (item.name) return item.name;
+  return `${item.kind === 'video' ? 'Video' : item.kind === 'image' ? 'Photo' : 'File'} ${position}`;
 }

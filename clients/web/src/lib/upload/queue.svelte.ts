@@ -1,7 +1,8 @@
 // Files on their way to the API, each with its progress and a status that follows the server's:
 // waiting → uploading → processing → done, or failed (with the reason in words) and retried on demand.
 // What "sending" means is the page's (library, share link, photo request): see UploadTarget.
-import { messageOf } from '../api';
+import { bytes } from '../format';
+import { ApiError, messageOf } from '../api';
 
 export type UploadState = 'waiting' | 'uploading' | 'processing' | 'done' | 'failed';
 
@@ -13,6 +14,8 @@ export interface UploadItem {
   total: number;
   /** Why it failed (or was refused before sending), for a person. */
   message: string | null;
+  /** Refused before sending (too large, a kind not taken): retrying cannot help. */
+  refused: boolean;
 }
 
 /** What the server will do with a file once it has it. */
@@ -25,6 +28,16 @@ export interface UploadTarget {
   refuse?: (file: File) => string | null;
   /** Sends one file; resolves when the server has it, with a way to follow its processing (polled until it ends). */
   send: (file: File, onprogress: (sent: number, total: number) => void, signal: AbortSignal) => Promise<{ follow?: () => Promise<Outcome> }>;
+  /** A file is done (stored and processed): e.g. refresh the grid. */
+  ondone?: (file: File) => void;
+}
+
+const CANCELLED = 'Cancelled.';
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Worth trying again by itself: the connection dropped, the server was busy or briefly away. */
+function transient(e: unknown): boolean {
+  return e instanceof TypeError || (e instanceof ApiError && (e.status === 429 || e.status === 502 || e.status === 503 || e.status === 504));
 }
 
 export class UploadQueue {
@@ -44,28 +57,55 @@ export class UploadQueue {
     return this.items.some((i) => i.state === 'waiting' || i.state === 'uploading' || i.state === 'processing');
   }
 
+  /** How many files are in each state. */
+  get counts(): Record<UploadState, number> {
+    const c: Record<UploadState, number> = { waiting: 0, uploading: 0, processing: 0, done: 0, failed: 0 };
+    for (const i of this.items) c[i.state]++;
+    return c;
+  }
+
   add(files: Iterable<File>): void {
     for (const file of files) {
       const refusal = this.#refusal(file);
-      this.items.push({ key: this.#next++, file, state: refusal ? 'failed' : 'waiting', sent: 0, total: file.size, message: refusal });
+      this.items.push({
+        key: this.#next++, file, state: refusal ? 'failed' : 'waiting', sent: 0, total: file.size, message: refusal, refused: !!refusal,
+      });
     }
     this.#pump();
   }
 
   retry(item: UploadItem): void {
-    const live = this.items.find((i) => i.key === item.key);
-    if (!live || live.state !== 'failed' || this.#refusal(live.file)) return;
+    const live = this.#live(item);
+    if (!live || live.state !== 'failed' || live.refused) return;
     Object.assign(live, { state: 'waiting', sent: 0, message: null });
     this.#pump();
   }
 
+  /** Retries every failed file that was sent (not those refused before sending). */
+  retryAll(): void {
+    for (const i of this.items) if (i.state === 'failed' && !i.refused) Object.assign(i, { state: 'waiting', sent: 0, message: null });
+    this.#pump();
+  }
+
+  /** Stops a file being sent, or one still waiting its turn. */
   cancel(item: UploadItem): void {
-    this.#aborts.get(item.key)?.abort();
+    const live = this.#live(item);
+    if (live?.state === 'waiting') Object.assign(live, { state: 'failed', message: CANCELLED });
+    else this.#aborts.get(item.key)?.abort();
+  }
+
+  /** Takes done and refused files off the list. */
+  clearFinished(): void {
+    this.items = this.items.filter((i) => i.state !== 'done' && !i.refused);
+  }
+
+  #live(item: UploadItem): UploadItem | undefined {
+    return this.items.find((i) => i.key === item.key);
   }
 
   #refusal(file: File): string | null {
     const max = this.#target.maxBytes;
-    if (max !== undefined && file.size > max) return `Too large: at most ${Math.floor(max / 1_000_000)} MB per file.`;
+    if (max !== undefined && file.size > max) return `Too large to send: this file is ${bytes(file.size)}, the limit is ${bytes(max)} per file.`;
     return this.#target.refuse?.(file) ?? null;
   }
 
@@ -91,21 +131,34 @@ export class UploadQueue {
         item.total = total || item.file.size;
       }, abort.signal);
       item.sent = item.total;
-      if (!follow) {
-        item.state = 'done';
-        return;
-      }
-      item.state = 'processing';
-      for (let delay = 500; ; delay = Math.min(delay * 1.5, 3000)) {
-        const outcome = await follow();
-        if (outcome.state === 'done') return void (item.state = 'done');
+      this.#aborts.delete(item.key);
+      if (follow) {
+        item.state = 'processing';
+        const outcome = await this.#follow(follow);
         if (outcome.state === 'failed') return void Object.assign(item, { state: 'failed', message: outcome.message });
-        await new Promise((r) => setTimeout(r, delay));
       }
+      item.state = 'done';
+      this.#target.ondone?.(item.file);
     } catch (e) {
-      Object.assign(item, { state: 'failed', message: e instanceof DOMException && e.name === 'AbortError' ? 'Cancelled.' : messageOf(e) });
+      const cancelled = e instanceof DOMException && e.name === 'AbortError';
+      Object.assign(item, { state: 'failed', message: cancelled ? CANCELLED : messageOf(e) });
     } finally {
       this.#aborts.delete(item.key);
+    }
+  }
+
+  /** Polls until processing ends, backing off; a dropped connection is retried a few times before giving up. */
+  async #follow(follow: () => Promise<Outcome>): Promise<Outcome> {
+    let misses = 0;
+    for (let delay = 400; ; delay = Math.min(delay * 1.5, 3000)) {
+      try {
+        const outcome = await follow();
+        if (outcome.state !== 'processing') return outcome;
+        misses = 0;
+      } catch (e) {
+        if (!transient(e) || ++misses > 4) throw e;
+      }
+      await sleep(delay);
     }
   }
 }
