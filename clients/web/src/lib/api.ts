@@ -33,9 +33,13 @@ const auth: Middleware = {
     if (token && !request.headers.has('Authorization')) request.headers.set('Authorization', `Bearer ${token}`);
     return request;
   },
-  async onResponse({ response, schemaPath }) {
-    // A session that ended elsewhere (logout, password change, account disabled): forget it.
-    if (response.status === 401 && schemaPath !== '/api/v1/auth/login' && session.signedIn) session.clear();
+  async onResponse({ response }) {
+    // A session that ended elsewhere (logout, password change, account disabled): forget it. Only that answer — not a
+    // wrong link password or a wrong current password, which are 401s of their own codes.
+    if (response.status === 401 && session.signedIn) {
+      const problem = (await response.clone().json().catch(() => null)) as Problem | null;
+      if (problem?.code === 'auth.unauthenticated') session.clear();
+    }
     return response;
   },
 };

@@ -1,7 +1,6 @@
 // What the two guest pages (share link, photo request) have in common: telling apart the ways a link can fail, the
 // unlock token of a password-protected link, and what kind of file a guest picked.
-import createClient from 'openapi-fetch';
-import { ApiError, messageOf, type paths, type Schemas } from '../../lib/api';
+import { ApiError, messageOf, type Schemas } from '../../lib/api';
 
 /** Why a guest page cannot show its link, in the words the page uses. */
 export type Problem =
@@ -18,12 +17,6 @@ export function problemOf(e: unknown): Problem {
   }
   return { kind: 'error', message: messageOf(e) };
 }
-
-/**
- * A client without the app's sign-in middleware, for unlocking a link: only public links unlock, so no account is
- * needed, and a wrong password (401) must not sign a signed-in visitor out.
- */
-export const bare = createClient<paths>({ baseUrl: '' });
 
 // The unlock token of a link, per key, for this tab: a reload does not ask for the password again until it expires.
 const slot = (key: string) => `photoapi.share-token.${key}`;
