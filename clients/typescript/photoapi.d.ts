@@ -1667,8 +1667,8 @@ export interface paths {
          * List what guests sent
          * @description Every file guests sent to the request, oldest first, with its status (`pending` → `processing` → `ready` or
          *     `failed` with `failureReason`) and, once `ready`, the asset it became (`assetId`): a new JPEG without any
-         *     metadata, in the request's folder and album. The guest's own bytes are never kept. Its owner only; for anyone
-         *     else it answers 404.
+         *     metadata, in the request's folder and album, and its signed `thumbnailUrl` once the worker has made it. The
+         *     guest's own bytes are never kept. Its owner only; for anyone else it answers 404.
          */
         get: operations["listPhotoRequestUploads"];
         put?: never;
@@ -3605,6 +3605,15 @@ export interface components {
              * @description The clean asset stored in the owner's library; `null` until `ready`, and once that asset is purged.
              */
             assetId: string | null;
+            /**
+             * Format: uri-reference
+             * @description The asset's 250 px WebP thumbnail, a signed URL like `AssetMediaUrls.thumbnail` (relative to the server, works
+             *     in an `<img src>` without credentials, expires after 30 to 60 minutes: list again for fresh ones), so the page
+             *     shows what guests sent without calling `getAsset` per row. `null` while there is no asset, until the worker
+             *     has made its thumbnail, and where the owner may no longer view the asset (moved to a Shared Space folder they
+             *     lost access to).
+             */
+            thumbnailUrl: string | null;
             /**
              * Format: date-time
              * @description When the guest sent it.

@@ -1476,8 +1476,8 @@ namespace PhotoApi.Client
         /// <remarks>
         /// Every file guests sent to the request, oldest first, with its status (`pending` → `processing` → `ready` or
         /// <br/>`failed` with `failureReason`) and, once `ready`, the asset it became (`assetId`): a new JPEG without any
-        /// <br/>metadata, in the request's folder and album. The guest's own bytes are never kept. Its owner only; for anyone
-        /// <br/>else it answers 404.
+        /// <br/>metadata, in the request's folder and album, and its signed `thumbnailUrl` once the worker has made it. The
+        /// <br/>guest's own bytes are never kept. Its owner only; for anyone else it answers 404.
         /// </remarks>
         /// <param name="id">The photo request's id.</param>
         /// <param name="limit">Items per page.</param>
@@ -12829,8 +12829,8 @@ namespace PhotoApi.Client
         /// <remarks>
         /// Every file guests sent to the request, oldest first, with its status (`pending` → `processing` → `ready` or
         /// <br/>`failed` with `failureReason`) and, once `ready`, the asset it became (`assetId`): a new JPEG without any
-        /// <br/>metadata, in the request's folder and album. The guest's own bytes are never kept. Its owner only; for anyone
-        /// <br/>else it answers 404.
+        /// <br/>metadata, in the request's folder and album, and its signed `thumbnailUrl` once the worker has made it. The
+        /// <br/>guest's own bytes are never kept. Its owner only; for anyone else it answers 404.
         /// </remarks>
         /// <param name="id">The photo request's id.</param>
         /// <param name="limit">Items per page.</param>
@@ -17473,6 +17473,17 @@ namespace PhotoApi.Client
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("assetId")]
         public System.Guid? AssetId { get; set; } = default!;
+
+        /// <summary>
+        /// The asset's 250 px WebP thumbnail, a signed URL like `AssetMediaUrls.thumbnail` (relative to the server, works
+        /// <br/>in an `&lt;img src&gt;` without credentials, expires after 30 to 60 minutes: list again for fresh ones), so the page
+        /// <br/>shows what guests sent without calling `getAsset` per row. `null` while there is no asset, until the worker
+        /// <br/>has made its thumbnail, and where the owner may no longer view the asset (moved to a Shared Space folder they
+        /// <br/>lost access to).
+        /// <br/>
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("thumbnailUrl")]
+        public string? ThumbnailUrl { get; set; } = default!;
 
         /// <summary>
         /// When the guest sent it.
