@@ -1569,7 +1569,9 @@ export interface paths {
         /**
          * Shared with others
          * @description The Sharing page's "Shared With Others": the caller's shares (albums, selections and, for admins, Shared Space
-         *     folders) and the partners the caller shares their library with, most recently changed first.
+         *     folders) and the partners the caller shares their library with, most recently changed first. Each share carries
+         *     its link `url`, guest counts (`viewCount`, `downloadCount`, `lastAccessedAt`) and its `invitees` with their names
+         *     and roles, so the page needs no `getShare` per row.
          */
         get: operations["listSharedWithOthers"];
         put?: never;
@@ -3387,7 +3389,10 @@ export interface components {
             /** @description Pass as `cursor` to get the next page; `null` on the last page. */
             nextCursor: string | null;
         };
-        /** @description Something the caller shares. */
+        /**
+         * @description Something the caller shares, with what the Sharing page shows of it (link, guest counts, invitees), so one call
+         *     draws the whole page. A partner keeps the fields of a share `null`.
+         */
         SharedWithOthersItem: {
             /** @enum {string} */
             kind: "album" | "selection" | "folder" | "partner";
@@ -3427,10 +3432,37 @@ export interface components {
              */
             expiresAt: string | null;
             /**
+             * Format: uri
+             * @description The page a guest opens in a browser, as `ShareResponse.url` (`<PublicUrl or this server>/s/<key>`, served by
+             *     the web app); `null` while the link is off (`linkEnabled: false`), and for a partner. It still shows after the
+             *     link has expired (see `expiresAt`).
+             */
+            url: string | null;
+            /**
+             * Format: int64
+             * @description How often guests opened the link's page with its contents shown (`getPublicShare`); `null` for a partner.
+             */
+            viewCount: number | null;
+            /**
+             * Format: int64
+             * @description How often guests downloaded an original through the link (`downloadPublicShareAsset`); `null` for a partner.
+             */
+            downloadCount: number | null;
+            /**
+             * Format: date-time
+             * @description The last time a guest opened the link's page or downloaded through it; `null` if never, and for a partner.
+             */
+            lastAccessedAt: string | null;
+            /**
              * Format: int32
              * @description Users and groups invited (1 for a partner).
              */
             inviteeCount: number;
+            /**
+             * @description The users and groups invited, as `getShare` lists them: users first, then groups, each by name, with their
+             *     display names and roles. `null` for a partner (the partner is `partnerId`, named by `name`).
+             */
+            invitees: components["schemas"]["InviteeResponse"][] | null;
             /**
              * Format: int32
              * @description How many assets it shows now (the trash never counts; for a folder, the files directly in it).

@@ -1377,7 +1377,9 @@ namespace PhotoApi.Client
         /// </summary>
         /// <remarks>
         /// The Sharing page's "Shared With Others": the caller's shares (albums, selections and, for admins, Shared Space
-        /// <br/>folders) and the partners the caller shares their library with, most recently changed first.
+        /// <br/>folders) and the partners the caller shares their library with, most recently changed first. Each share carries
+        /// <br/>its link `url`, guest counts (`viewCount`, `downloadCount`, `lastAccessedAt`) and its `invitees` with their names
+        /// <br/>and roles, so the page needs no `getShare` per row.
         /// </remarks>
         /// <param name="limit">Items per page.</param>
         /// <param name="cursor">The `nextCursor` of the previous page; omit for the first page.</param>
@@ -12094,7 +12096,9 @@ namespace PhotoApi.Client
         /// </summary>
         /// <remarks>
         /// The Sharing page's "Shared With Others": the caller's shares (albums, selections and, for admins, Shared Space
-        /// <br/>folders) and the partners the caller shares their library with, most recently changed first.
+        /// <br/>folders) and the partners the caller shares their library with, most recently changed first. Each share carries
+        /// <br/>its link `url`, guest counts (`viewCount`, `downloadCount`, `lastAccessedAt`) and its `invitees` with their names
+        /// <br/>and roles, so the page needs no `getShare` per row.
         /// </remarks>
         /// <param name="limit">Items per page.</param>
         /// <param name="cursor">The `nextCursor` of the previous page; omit for the first page.</param>
@@ -17063,7 +17067,9 @@ namespace PhotoApi.Client
     }
 
     /// <summary>
-    /// Something the caller shares.
+    /// Something the caller shares, with what the Sharing page shows of it (link, guest counts, invitees), so one call
+    /// <br/>draws the whole page. A partner keeps the fields of a share `null`.
+    /// <br/>
     /// </summary>
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
     public partial class SharedWithOthersItem
@@ -17126,10 +17132,45 @@ namespace PhotoApi.Client
         public System.DateTimeOffset? ExpiresAt { get; set; } = default!;
 
         /// <summary>
+        /// The page a guest opens in a browser, as `ShareResponse.url` (`&lt;PublicUrl or this server&gt;/s/&lt;key&gt;`, served by
+        /// <br/>the web app); `null` while the link is off (`linkEnabled: false`), and for a partner. It still shows after the
+        /// <br/>link has expired (see `expiresAt`).
+        /// <br/>
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("url")]
+        public System.Uri? Url { get; set; } = default!;
+
+        /// <summary>
+        /// How often guests opened the link's page with its contents shown (`getPublicShare`); `null` for a partner.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("viewCount")]
+        public long? ViewCount { get; set; } = default!;
+
+        /// <summary>
+        /// How often guests downloaded an original through the link (`downloadPublicShareAsset`); `null` for a partner.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("downloadCount")]
+        public long? DownloadCount { get; set; } = default!;
+
+        /// <summary>
+        /// The last time a guest opened the link's page or downloaded through it; `null` if never, and for a partner.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("lastAccessedAt")]
+        public System.DateTimeOffset? LastAccessedAt { get; set; } = default!;
+
+        /// <summary>
         /// Users and groups invited (1 for a partner).
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("inviteeCount")]
         public int InviteeCount { get; set; } = default!;
+
+        /// <summary>
+        /// The users and groups invited, as `getShare` lists them: users first, then groups, each by name, with their
+        /// <br/>display names and roles. `null` for a partner (the partner is `partnerId`, named by `name`).
+        /// <br/>
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("invitees")]
+        public System.Collections.Generic.ICollection<InviteeResponse>? Invitees { get; set; } = default!;
 
         /// <summary>
         /// How many assets it shows now (the trash never counts; for a folder, the files directly in it).

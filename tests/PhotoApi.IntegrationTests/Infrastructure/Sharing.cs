@@ -66,4 +66,5 @@ public sealed record SharedWithMeGroup(DateOnly Date, List<SharedWithMeItem> Ite
 public sealed record SharedWithMePage(List<SharedWithMeGroup> Groups, string? NextCursor);
 
 public sealed record SharedWithOthersItem(string Kind, Guid? ShareId, Guid? AlbumId, Guid? PartnerId, string Name, bool LinkEnabled,
-    string? Privacy, bool PasswordProtected, DateTime? ExpiresAt, int InviteeCount, int AssetCount, DateTime UpdatedAt);
+    string? Privacy, bool PasswordProtected, DateTime? ExpiresAt, string? Url, long? ViewCount, long? DownloadCount, DateTime? LastAccessedAt,
+    int InviteeCount, List<Invitee>? Invitees, int AssetCount, DateTime UpdatedAt);
