@@ -1548,7 +1548,8 @@ export interface paths {
          *     (directly or through a group), with the caller's role (for a folder, the highest folder role of the caller's
          *     invitations), and the libraries of partners who share with the caller. Newest first
          *     by `sharedAt`, grouped by day (UTC) — unlike other lists the page is `{ "groups": [...], "nextCursor" }`. A day
-         *     may continue on the next page, whose first group then has the same `date`.
+         *     may continue on the next page, whose first group then has the same `date`. Each item carries its cover's signed
+         *     thumbnail (`coverThumbnailUrl`), so the page needs no call per row.
          */
         get: operations["listSharedWithMe"];
         put?: never;
@@ -3374,6 +3375,14 @@ export interface components {
              * @description The album's or folder's cover; `null` when none was chosen and for a partner.
              */
             coverAssetId: string | null;
+            /**
+             * Format: uri-reference
+             * @description The cover's 250 px WebP thumbnail, a signed URL like `AssetMediaUrls.thumbnail` (relative to the server, works
+             *     in an `<img src>` without credentials, expires after 30 to 60 minutes: list again for fresh ones), so the page
+             *     shows each cover without calling `getAsset` per row. `null` when `coverAssetId` is, while the cover has no
+             *     thumbnail, and when the caller may not view the cover now (it is no longer among what is shared with them).
+             */
+            coverThumbnailUrl: string | null;
         };
         SharedWithMeGroup: {
             /**

@@ -1363,7 +1363,8 @@ namespace PhotoApi.Client
         /// <br/>(directly or through a group), with the caller's role (for a folder, the highest folder role of the caller's
         /// <br/>invitations), and the libraries of partners who share with the caller. Newest first
         /// <br/>by `sharedAt`, grouped by day (UTC) — unlike other lists the page is `{ "groups": [...], "nextCursor" }`. A day
-        /// <br/>may continue on the next page, whose first group then has the same `date`.
+        /// <br/>may continue on the next page, whose first group then has the same `date`. Each item carries its cover's signed
+        /// <br/>thumbnail (`coverThumbnailUrl`), so the page needs no call per row.
         /// </remarks>
         /// <param name="limit">Items per page (counted over all groups).</param>
         /// <param name="cursor">The `nextCursor` of the previous page; omit for the first page.</param>
@@ -11986,7 +11987,8 @@ namespace PhotoApi.Client
         /// <br/>(directly or through a group), with the caller's role (for a folder, the highest folder role of the caller's
         /// <br/>invitations), and the libraries of partners who share with the caller. Newest first
         /// <br/>by `sharedAt`, grouped by day (UTC) — unlike other lists the page is `{ "groups": [...], "nextCursor" }`. A day
-        /// <br/>may continue on the next page, whose first group then has the same `date`.
+        /// <br/>may continue on the next page, whose first group then has the same `date`. Each item carries its cover's signed
+        /// <br/>thumbnail (`coverThumbnailUrl`), so the page needs no call per row.
         /// </remarks>
         /// <param name="limit">Items per page (counted over all groups).</param>
         /// <param name="cursor">The `nextCursor` of the previous page; omit for the first page.</param>
@@ -17002,6 +17004,16 @@ namespace PhotoApi.Client
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("coverAssetId")]
         public System.Guid? CoverAssetId { get; set; } = default!;
+
+        /// <summary>
+        /// The cover's 250 px WebP thumbnail, a signed URL like `AssetMediaUrls.thumbnail` (relative to the server, works
+        /// <br/>in an `&lt;img src&gt;` without credentials, expires after 30 to 60 minutes: list again for fresh ones), so the page
+        /// <br/>shows each cover without calling `getAsset` per row. `null` when `coverAssetId` is, while the cover has no
+        /// <br/>thumbnail, and when the caller may not view the cover now (it is no longer among what is shared with them).
+        /// <br/>
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("coverThumbnailUrl")]
+        public string? CoverThumbnailUrl { get; set; } = default!;
 
         private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
 

@@ -5,12 +5,15 @@ using PhotoApi.IntegrationTests.Infrastructure;
 namespace PhotoApi.IntegrationTests.Features;
 
 /// <summary>
-/// The Sharing page's lists carry what the page shows of each row — links, guest counts, invitees — so a client draws
-/// the page from one call, through HTTP against PostgreSQL.
+/// The Sharing page's two lists carry what the page shows of each row — links, guest counts, invitees, covers — so a
+/// client draws the page from one call, through HTTP against PostgreSQL.
 /// </summary>
 [Collection(ApiCollection.Name)]
 public sealed class SharingPageTests(ApiFactory api) : IClassFixture<ApiFactory>
 {
+    private static async Task<List<SharedWithMeItem>> WithMeAsync(Session who) =>
+        (await who.Client.GetAsync("/api/v1/sharing/with-me").Json<SharedWithMePage>()).Groups.SelectMany(g => g.Items).ToList();
+
     private static async Task<List<SharedWithOthersItem>> WithOthersAsync(Session who) =>
         (await who.Client.GetAsync("/api/v1/sharing/with-others").Json<Page<SharedWithOthersItem>>()).Items;
 
@@ -78,5 +81,41 @@ public sealed class SharingPageTests(ApiFactory api) : IClassFixture<ApiFactory>
 
         // Only the owner's own shares: the friend shares nothing.
         Assert.Empty(await WithOthersAsync(friend));
+    }
+
+    [Fact]
+    public async Task Shared_with_me_signs_each_cover_the_caller_may_view_and_no_other()
+    {
+        var owner = await api.NewUserAsync("owner");
+        var friend = await api.NewUserAsync("friend");
+        var cover = await owner.UploadUniqueAsync();
+        var other = await owner.UploadUniqueAsync();
+        await owner.WaitProcessedAsync(cover);
+        await owner.WaitProcessedAsync(other);
+        var album = await owner.CreateAlbumAsync("Covered", cover, other);
+        await owner.Client.PatchAsJsonAsync($"/api/v1/albums/{album.Id}", new { coverAssetId = cover }).ShouldBe(200);
+        var albumShare = await owner.ShareAlbumAsync(album.Id, (friend, "viewer"));
+        var selection = await owner.ShareSelectionAsync([other], (friend, "viewer"));
+        await owner.Client.PostAsJsonAsync("/api/v1/partners", new { userId = friend.UserId }).ShouldBe(201);
+
+        var items = await WithMeAsync(friend);
+        var covered = items.Single(i => i.ShareId == albumShare.Id);
+        Assert.Equal(cover, covered.CoverAssetId);
+        Assert.NotNull(covered.CoverThumbnailUrl);
+        Assert.Contains($"/api/v1/assets/{cover}/thumbnail", covered.CoverThumbnailUrl);
+        // The signed URL works without any credentials, as an <img src> on another origin would load it.
+        var image = await api.NewClient().GetAsync(covered.CoverThumbnailUrl);
+        await image.ShouldBe(200);
+        Assert.Equal("image/webp", image.Content.Headers.ContentType?.MediaType);
+        Assert.True((await image.Content.ReadAsByteArrayAsync()).Length > 0);
+        // No cover chosen, or a partner: nothing to sign.
+        Assert.Equal(((Guid?)null, (string?)null), (items.Single(i => i.ShareId == selection.Id).CoverAssetId, items.Single(i => i.ShareId == selection.Id).CoverThumbnailUrl));
+        Assert.Null(items.Single(i => i.Kind == "partner").CoverThumbnailUrl);
+
+        // The cover in the trash is no longer shown to the friend: the album keeps it as its cover, the friend gets no URL.
+        await owner.Client.PostAsJsonAsync("/api/v1/assets/delete", new { ids = new[] { cover } }).ShouldBe(200);
+        await friend.Client.GetAsync($"/api/v1/assets/{cover}").ShouldBe(404);
+        covered = (await WithMeAsync(friend)).Single(i => i.ShareId == albumShare.Id);
+        Assert.Null(covered.CoverThumbnailUrl);
     }
 }

@@ -59,7 +59,7 @@ public sealed record Share(Guid Id, Guid OwnerId, ShareTarget Target, bool LinkE
 public sealed record Partner(Guid UserId, string Username, string DisplayName, string Direction, bool InTimeline, DateTime CreatedAt);
 
 public sealed record SharedWithMeItem(string Kind, Guid? ShareId, Guid? AlbumId, string Name, AlbumOwner Owner, string Role,
-    DateTime SharedAt, int AssetCount, Guid? CoverAssetId);
+    DateTime SharedAt, int AssetCount, Guid? CoverAssetId, string? CoverThumbnailUrl);
 
 public sealed record SharedWithMeGroup(DateOnly Date, List<SharedWithMeItem> Items);
 
