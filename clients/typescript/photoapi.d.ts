@@ -2482,6 +2482,14 @@ export interface components {
             assetCount: number;
             /**
              * Format: uuid
+             * @description The folder's share (`getShare` / `updateShare`), for those who manage it: a Shared Space folder's share belongs
+             *     to the admins together, as an album's belongs to its owner (`AlbumResponse.shareId`). `null` when the folder
+             *     is not shared, for Personal Space folders (they cannot be shared), and for every caller who is not an admin —
+             *     invitees of the share included.
+             */
+            shareId: string | null;
+            /**
+             * Format: uuid
              * @description The user who created the folder; `null` if that account was deleted.
              */
             createdBy: string | null;
@@ -2537,6 +2545,14 @@ export interface components {
              * @description The number of assets directly in the folder, not in the trash, that the caller may see.
              */
             assetCount: number;
+            /**
+             * Format: uuid
+             * @description The folder's share (`getShare` / `updateShare`), for those who manage it: a Shared Space folder's share belongs
+             *     to the admins together, as an album's belongs to its owner (`AlbumResponse.shareId`). `null` when the folder
+             *     is not shared, for Personal Space folders (they cannot be shared), and for every caller who is not an admin —
+             *     invitees of the share included.
+             */
+            shareId: string | null;
             /**
              * Format: uuid
              * @description The user who created the folder; `null` if that account was deleted.

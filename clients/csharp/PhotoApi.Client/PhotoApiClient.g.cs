@@ -15049,6 +15049,16 @@ namespace PhotoApi.Client
         public int AssetCount { get; set; } = default!;
 
         /// <summary>
+        /// The folder's share (`getShare` / `updateShare`), for those who manage it: a Shared Space folder's share belongs
+        /// <br/>to the admins together, as an album's belongs to its owner (`AlbumResponse.shareId`). `null` when the folder
+        /// <br/>is not shared, for Personal Space folders (they cannot be shared), and for every caller who is not an admin —
+        /// <br/>invitees of the share included.
+        /// <br/>
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("shareId")]
+        public System.Guid? ShareId { get; set; } = default!;
+
+        /// <summary>
         /// The user who created the folder; `null` if that account was deleted.
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("createdBy")]
@@ -15138,6 +15148,16 @@ namespace PhotoApi.Client
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("assetCount")]
         public int AssetCount { get; set; } = default!;
+
+        /// <summary>
+        /// The folder's share (`getShare` / `updateShare`), for those who manage it: a Shared Space folder's share belongs
+        /// <br/>to the admins together, as an album's belongs to its owner (`AlbumResponse.shareId`). `null` when the folder
+        /// <br/>is not shared, for Personal Space folders (they cannot be shared), and for every caller who is not an admin —
+        /// <br/>invitees of the share included.
+        /// <br/>
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("shareId")]
+        public System.Guid? ShareId { get; set; } = default!;
 
         /// <summary>
         /// The user who created the folder; `null` if that account was deleted.
