@@ -1548,7 +1548,8 @@ export interface paths {
          *     (directly or through a group), with the caller's role (for a folder, the highest folder role of the caller's
          *     invitations), and the libraries of partners who share with the caller. Newest first
          *     by `sharedAt`, grouped by day (UTC) — unlike other lists the page is `{ "groups": [...], "nextCursor" }`. A day
-         *     may continue on the next page, whose first group then has the same `date`.
+         *     may continue on the next page, whose first group then has the same `date`. Each item carries its cover's signed
+         *     thumbnail (`coverThumbnailUrl`), so the page needs no call per row.
          */
         get: operations["listSharedWithMe"];
         put?: never;
@@ -1569,7 +1570,9 @@ export interface paths {
         /**
          * Shared with others
          * @description The Sharing page's "Shared With Others": the caller's shares (albums, selections and, for admins, Shared Space
-         *     folders) and the partners the caller shares their library with, most recently changed first.
+         *     folders) and the partners the caller shares their library with, most recently changed first. Each share carries
+         *     its link `url`, guest counts (`viewCount`, `downloadCount`, `lastAccessedAt`) and its `invitees` with their names
+         *     and roles, so the page needs no `getShare` per row.
          */
         get: operations["listSharedWithOthers"];
         put?: never;
@@ -1667,8 +1670,8 @@ export interface paths {
          * List what guests sent
          * @description Every file guests sent to the request, oldest first, with its status (`pending` → `processing` → `ready` or
          *     `failed` with `failureReason`) and, once `ready`, the asset it became (`assetId`): a new JPEG without any
-         *     metadata, in the request's folder and album. The guest's own bytes are never kept. Its owner only; for anyone
-         *     else it answers 404.
+         *     metadata, in the request's folder and album, and its signed `thumbnailUrl` once the worker has made it. The
+         *     guest's own bytes are never kept. Its owner only; for anyone else it answers 404.
          */
         get: operations["listPhotoRequestUploads"];
         put?: never;
@@ -2487,6 +2490,14 @@ export interface components {
             assetCount: number;
             /**
              * Format: uuid
+             * @description The folder's share (`getShare` / `updateShare`), for those who manage it: a Shared Space folder's share belongs
+             *     to the admins together, as an album's belongs to its owner (`AlbumResponse.shareId`). `null` when the folder
+             *     is not shared, for Personal Space folders (they cannot be shared), and for every caller who is not an admin —
+             *     invitees of the share included.
+             */
+            shareId: string | null;
+            /**
+             * Format: uuid
              * @description The user who created the folder; `null` if that account was deleted.
              */
             createdBy: string | null;
@@ -2542,6 +2553,14 @@ export interface components {
              * @description The number of assets directly in the folder, not in the trash, that the caller may see.
              */
             assetCount: number;
+            /**
+             * Format: uuid
+             * @description The folder's share (`getShare` / `updateShare`), for those who manage it: a Shared Space folder's share belongs
+             *     to the admins together, as an album's belongs to its owner (`AlbumResponse.shareId`). `null` when the folder
+             *     is not shared, for Personal Space folders (they cannot be shared), and for every caller who is not an admin —
+             *     invitees of the share included.
+             */
+            shareId: string | null;
             /**
              * Format: uuid
              * @description The user who created the folder; `null` if that account was deleted.
@@ -3380,6 +3399,14 @@ export interface components {
              * @description The album's or folder's cover; `null` when none was chosen and for a partner.
              */
             coverAssetId: string | null;
+            /**
+             * Format: uri-reference
+             * @description The cover's 250 px WebP thumbnail, a signed URL like `AssetMediaUrls.thumbnail` (relative to the server, works
+             *     in an `<img src>` without credentials, expires after 30 to 60 minutes: list again for fresh ones), so the page
+             *     shows each cover without calling `getAsset` per row. `null` when `coverAssetId` is, while the cover has no
+             *     thumbnail, and when the caller may not view the cover now (it is no longer among what is shared with them).
+             */
+            coverThumbnailUrl: string | null;
         };
         SharedWithMeGroup: {
             /**
@@ -3395,7 +3422,10 @@ export interface components {
             /** @description Pass as `cursor` to get the next page; `null` on the last page. */
             nextCursor: string | null;
         };
-        /** @description Something the caller shares. */
+        /**
+         * @description Something the caller shares, with what the Sharing page shows of it (link, guest counts, invitees), so one call
+         *     draws the whole page. A partner keeps the fields of a share `null`.
+         */
         SharedWithOthersItem: {
             /** @enum {string} */
             kind: "album" | "selection" | "folder" | "partner";
@@ -3435,10 +3465,37 @@ export interface components {
              */
             expiresAt: string | null;
             /**
+             * Format: uri
+             * @description The page a guest opens in a browser, as `ShareResponse.url` (`<PublicUrl or this server>/s/<key>`, served by
+             *     the web app); `null` while the link is off (`linkEnabled: false`), and for a partner. It still shows after the
+             *     link has expired (see `expiresAt`).
+             */
+            url: string | null;
+            /**
+             * Format: int64
+             * @description How often guests opened the link's page with its contents shown (`getPublicShare`); `null` for a partner.
+             */
+            viewCount: number | null;
+            /**
+             * Format: int64
+             * @description How often guests downloaded an original through the link (`downloadPublicShareAsset`); `null` for a partner.
+             */
+            downloadCount: number | null;
+            /**
+             * Format: date-time
+             * @description The last time a guest opened the link's page or downloaded through it; `null` if never, and for a partner.
+             */
+            lastAccessedAt: string | null;
+            /**
              * Format: int32
              * @description Users and groups invited (1 for a partner).
              */
             inviteeCount: number;
+            /**
+             * @description The users and groups invited, as `getShare` lists them: users first, then groups, each by name, with their
+             *     display names and roles. `null` for a partner (the partner is `partnerId`, named by `name`).
+             */
+            invitees: components["schemas"]["InviteeResponse"][] | null;
             /**
              * Format: int32
              * @description How many assets it shows now (the trash never counts; for a folder, the files directly in it).
@@ -3613,6 +3670,15 @@ export interface components {
              * @description The clean asset stored in the owner's library; `null` until `ready`, and once that asset is purged.
              */
             assetId: string | null;
+            /**
+             * Format: uri-reference
+             * @description The asset's 250 px WebP thumbnail, a signed URL like `AssetMediaUrls.thumbnail` (relative to the server, works
+             *     in an `<img src>` without credentials, expires after 30 to 60 minutes: list again for fresh ones), so the page
+             *     shows what guests sent without calling `getAsset` per row. `null` while there is no asset, until the worker
+             *     has made its thumbnail, and where the owner may no longer view the asset (moved to a Shared Space folder they
+             *     lost access to).
+             */
+            thumbnailUrl: string | null;
             /**
              * Format: date-time
              * @description When the guest sent it.

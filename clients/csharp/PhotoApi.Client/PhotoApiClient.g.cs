@@ -1363,7 +1363,8 @@ namespace PhotoApi.Client
         /// <br/>(directly or through a group), with the caller's role (for a folder, the highest folder role of the caller's
         /// <br/>invitations), and the libraries of partners who share with the caller. Newest first
         /// <br/>by `sharedAt`, grouped by day (UTC) — unlike other lists the page is `{ "groups": [...], "nextCursor" }`. A day
-        /// <br/>may continue on the next page, whose first group then has the same `date`.
+        /// <br/>may continue on the next page, whose first group then has the same `date`. Each item carries its cover's signed
+        /// <br/>thumbnail (`coverThumbnailUrl`), so the page needs no call per row.
         /// </remarks>
         /// <param name="limit">Items per page (counted over all groups).</param>
         /// <param name="cursor">The `nextCursor` of the previous page; omit for the first page.</param>
@@ -1377,7 +1378,9 @@ namespace PhotoApi.Client
         /// </summary>
         /// <remarks>
         /// The Sharing page's "Shared With Others": the caller's shares (albums, selections and, for admins, Shared Space
-        /// <br/>folders) and the partners the caller shares their library with, most recently changed first.
+        /// <br/>folders) and the partners the caller shares their library with, most recently changed first. Each share carries
+        /// <br/>its link `url`, guest counts (`viewCount`, `downloadCount`, `lastAccessedAt`) and its `invitees` with their names
+        /// <br/>and roles, so the page needs no `getShare` per row.
         /// </remarks>
         /// <param name="limit">Items per page.</param>
         /// <param name="cursor">The `nextCursor` of the previous page; omit for the first page.</param>
@@ -1476,8 +1479,8 @@ namespace PhotoApi.Client
         /// <remarks>
         /// Every file guests sent to the request, oldest first, with its status (`pending` → `processing` → `ready` or
         /// <br/>`failed` with `failureReason`) and, once `ready`, the asset it became (`assetId`): a new JPEG without any
-        /// <br/>metadata, in the request's folder and album. The guest's own bytes are never kept. Its owner only; for anyone
-        /// <br/>else it answers 404.
+        /// <br/>metadata, in the request's folder and album, and its signed `thumbnailUrl` once the worker has made it. The
+        /// <br/>guest's own bytes are never kept. Its owner only; for anyone else it answers 404.
         /// </remarks>
         /// <param name="id">The photo request's id.</param>
         /// <param name="limit">Items per page.</param>
@@ -11984,7 +11987,8 @@ namespace PhotoApi.Client
         /// <br/>(directly or through a group), with the caller's role (for a folder, the highest folder role of the caller's
         /// <br/>invitations), and the libraries of partners who share with the caller. Newest first
         /// <br/>by `sharedAt`, grouped by day (UTC) — unlike other lists the page is `{ "groups": [...], "nextCursor" }`. A day
-        /// <br/>may continue on the next page, whose first group then has the same `date`.
+        /// <br/>may continue on the next page, whose first group then has the same `date`. Each item carries its cover's signed
+        /// <br/>thumbnail (`coverThumbnailUrl`), so the page needs no call per row.
         /// </remarks>
         /// <param name="limit">Items per page (counted over all groups).</param>
         /// <param name="cursor">The `nextCursor` of the previous page; omit for the first page.</param>
@@ -12094,7 +12098,9 @@ namespace PhotoApi.Client
         /// </summary>
         /// <remarks>
         /// The Sharing page's "Shared With Others": the caller's shares (albums, selections and, for admins, Shared Space
-        /// <br/>folders) and the partners the caller shares their library with, most recently changed first.
+        /// <br/>folders) and the partners the caller shares their library with, most recently changed first. Each share carries
+        /// <br/>its link `url`, guest counts (`viewCount`, `downloadCount`, `lastAccessedAt`) and its `invitees` with their names
+        /// <br/>and roles, so the page needs no `getShare` per row.
         /// </remarks>
         /// <param name="limit">Items per page.</param>
         /// <param name="cursor">The `nextCursor` of the previous page; omit for the first page.</param>
@@ -12829,8 +12835,8 @@ namespace PhotoApi.Client
         /// <remarks>
         /// Every file guests sent to the request, oldest first, with its status (`pending` → `processing` → `ready` or
         /// <br/>`failed` with `failureReason`) and, once `ready`, the asset it became (`assetId`): a new JPEG without any
-        /// <br/>metadata, in the request's folder and album. The guest's own bytes are never kept. Its owner only; for anyone
-        /// <br/>else it answers 404.
+        /// <br/>metadata, in the request's folder and album, and its signed `thumbnailUrl` once the worker has made it. The
+        /// <br/>guest's own bytes are never kept. Its owner only; for anyone else it answers 404.
         /// </remarks>
         /// <param name="id">The photo request's id.</param>
         /// <param name="limit">Items per page.</param>
@@ -15069,6 +15075,16 @@ namespace PhotoApi.Client
         public int AssetCount { get; set; } = default!;
 
         /// <summary>
+        /// The folder's share (`getShare` / `updateShare`), for those who manage it: a Shared Space folder's share belongs
+        /// <br/>to the admins together, as an album's belongs to its owner (`AlbumResponse.shareId`). `null` when the folder
+        /// <br/>is not shared, for Personal Space folders (they cannot be shared), and for every caller who is not an admin —
+        /// <br/>invitees of the share included.
+        /// <br/>
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("shareId")]
+        public System.Guid? ShareId { get; set; } = default!;
+
+        /// <summary>
         /// The user who created the folder; `null` if that account was deleted.
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("createdBy")]
@@ -15158,6 +15174,16 @@ namespace PhotoApi.Client
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("assetCount")]
         public int AssetCount { get; set; } = default!;
+
+        /// <summary>
+        /// The folder's share (`getShare` / `updateShare`), for those who manage it: a Shared Space folder's share belongs
+        /// <br/>to the admins together, as an album's belongs to its owner (`AlbumResponse.shareId`). `null` when the folder
+        /// <br/>is not shared, for Personal Space folders (they cannot be shared), and for every caller who is not an admin —
+        /// <br/>invitees of the share included.
+        /// <br/>
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("shareId")]
+        public System.Guid? ShareId { get; set; } = default!;
 
         /// <summary>
         /// The user who created the folder; `null` if that account was deleted.
@@ -17025,6 +17051,16 @@ namespace PhotoApi.Client
         [System.Text.Json.Serialization.JsonPropertyName("coverAssetId")]
         public System.Guid? CoverAssetId { get; set; } = default!;
 
+        /// <summary>
+        /// The cover's 250 px WebP thumbnail, a signed URL like `AssetMediaUrls.thumbnail` (relative to the server, works
+        /// <br/>in an `&lt;img src&gt;` without credentials, expires after 30 to 60 minutes: list again for fresh ones), so the page
+        /// <br/>shows each cover without calling `getAsset` per row. `null` when `coverAssetId` is, while the cover has no
+        /// <br/>thumbnail, and when the caller may not view the cover now (it is no longer among what is shared with them).
+        /// <br/>
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("coverThumbnailUrl")]
+        public string? CoverThumbnailUrl { get; set; } = default!;
+
         private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
 
         [System.Text.Json.Serialization.JsonExtensionData]
@@ -17089,7 +17125,9 @@ namespace PhotoApi.Client
     }
 
     /// <summary>
-    /// Something the caller shares.
+    /// Something the caller shares, with what the Sharing page shows of it (link, guest counts, invitees), so one call
+    /// <br/>draws the whole page. A partner keeps the fields of a share `null`.
+    /// <br/>
     /// </summary>
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
     public partial class SharedWithOthersItem
@@ -17152,10 +17190,45 @@ namespace PhotoApi.Client
         public System.DateTimeOffset? ExpiresAt { get; set; } = default!;
 
         /// <summary>
+        /// The page a guest opens in a browser, as `ShareResponse.url` (`&lt;PublicUrl or this server&gt;/s/&lt;key&gt;`, served by
+        /// <br/>the web app); `null` while the link is off (`linkEnabled: false`), and for a partner. It still shows after the
+        /// <br/>link has expired (see `expiresAt`).
+        /// <br/>
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("url")]
+        public System.Uri? Url { get; set; } = default!;
+
+        /// <summary>
+        /// How often guests opened the link's page with its contents shown (`getPublicShare`); `null` for a partner.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("viewCount")]
+        public long? ViewCount { get; set; } = default!;
+
+        /// <summary>
+        /// How often guests downloaded an original through the link (`downloadPublicShareAsset`); `null` for a partner.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("downloadCount")]
+        public long? DownloadCount { get; set; } = default!;
+
+        /// <summary>
+        /// The last time a guest opened the link's page or downloaded through it; `null` if never, and for a partner.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("lastAccessedAt")]
+        public System.DateTimeOffset? LastAccessedAt { get; set; } = default!;
+
+        /// <summary>
         /// Users and groups invited (1 for a partner).
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("inviteeCount")]
         public int InviteeCount { get; set; } = default!;
+
+        /// <summary>
+        /// The users and groups invited, as `getShare` lists them: users first, then groups, each by name, with their
+        /// <br/>display names and roles. `null` for a partner (the partner is `partnerId`, named by `name`).
+        /// <br/>
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("invitees")]
+        public System.Collections.Generic.ICollection<InviteeResponse>? Invitees { get; set; } = default!;
 
         /// <summary>
         /// How many assets it shows now (the trash never counts; for a folder, the files directly in it).
@@ -17499,6 +17572,17 @@ namespace PhotoApi.Client
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("assetId")]
         public System.Guid? AssetId { get; set; } = default!;
+
+        /// <summary>
+        /// The asset's 250 px WebP thumbnail, a signed URL like `AssetMediaUrls.thumbnail` (relative to the server, works
+        /// <br/>in an `&lt;img src&gt;` without credentials, expires after 30 to 60 minutes: list again for fresh ones), so the page
+        /// <br/>shows what guests sent without calling `getAsset` per row. `null` while there is no asset, until the worker
+        /// <br/>has made its thumbnail, and where the owner may no longer view the asset (moved to a Shared Space folder they
+        /// <br/>lost access to).
+        /// <br/>
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("thumbnailUrl")]
+        public string? ThumbnailUrl { get; set; } = default!;
 
         /// <summary>
         /// When the guest sent it.

@@ -198,6 +198,57 @@ public sealed class FolderPermissionTests(ApiFactory api) : IClassFixture<ApiFac
     }
 
     [Fact]
+    public async Task A_folders_share_id_shows_to_the_admins_who_manage_it_and_its_cover_on_the_invitees_sharing_page()
+    {
+        await EnableSharedSpaceAsync();
+        var top = await SharedFolderAsync("Press");
+        var child = await SharedFolderAsync("Kit", top);
+        var invitee = await api.NewUserAsync("invitee");
+        var full = await api.NewUserAsync("full");
+        await SetAccessAsync(("user", invitee.UserId, "custom"), ("user", full.UserId, "full"));
+        var cover = await api.Admin.UploadUniqueAsync(folderId: top);
+        await api.Admin.WaitProcessedAsync(cover);
+        await api.Admin.Client.PatchAsJsonAsync($"/api/v1/folders/{top}", new { coverAssetId = cover }).ShouldBe(200);
+        var shareId = (await api.Admin.Client.PostAsJsonAsync("/api/v1/shares", new
+        {
+            target = new { type = "folder", id = top },
+            invitees = new[] { new { principalType = "user", principalId = invitee.UserId, role = "viewer" } },
+        }).Json(201)).GetProperty("id").GetGuid();
+
+        static Guid? ShareIdOf(JsonElement folder) => folder.GetProperty("shareId").ValueKind == JsonValueKind.Null ? null : folder.GetProperty("shareId").GetGuid();
+        async Task<Guid?> Listed(Session who, string query, Guid id) => ShareIdOf((await who.Client.GetAsync($"/api/v1/folders?{query}&limit=1000").Json())
+            .GetProperty("items").EnumerateArray().Single(f => f.GetProperty("id").GetGuid() == id));
+        async Task<Guid?> Got(Session who, Guid id) => ShareIdOf(await who.Client.GetAsync($"/api/v1/folders/{id}").Json());
+
+        // The admins manage Shared Space folder shares together: they see it on the folder, listed and read, and open it.
+        Assert.Equal(shareId, await Listed(api.Admin, "space=shared", top));
+        Assert.Equal(shareId, await Got(api.Admin, top));
+        await api.Admin.Client.GetAsync($"/api/v1/shares/{shareId}").ShouldBe(200);
+        // Its subfolder is not shared itself.
+        Assert.Null(await Listed(api.Admin, $"parentId={top}", child));
+        // Everyone else sees the folder without its share (as an album's invitees see no shareId), and cannot open it.
+        Assert.Null(await Got(invitee, top));
+        Assert.Null(await Listed(invitee, "space=shared", top));
+        Assert.Null(await Got(full, top));
+        Assert.Null(await Listed(full, "space=shared", top));
+        await invitee.Client.GetAsync($"/api/v1/shares/{shareId}").ShouldBe(404);
+        var personal = (await invitee.Client.PostAsJsonAsync("/api/v1/folders", new { name = "Mine" }).Json(201)).GetProperty("id").GetGuid();
+        Assert.Null(await Got(invitee, personal));
+
+        // The invitee's Sharing page shows the folder's cover, signed for them.
+        var item = (await invitee.Client.GetAsync("/api/v1/sharing/with-me").Json()).GetProperty("groups").EnumerateArray()
+            .SelectMany(g => g.GetProperty("items").EnumerateArray()).Single(i => i.GetProperty("shareId").GetGuid() == shareId);
+        Assert.Equal(cover, item.GetProperty("coverAssetId").GetGuid());
+        var image = await api.NewClient().GetAsync(item.GetProperty("coverThumbnailUrl").GetString());
+        await image.ShouldBe(200);
+        Assert.Equal("image/webp", image.Content.Headers.ContentType?.MediaType);
+
+        // Unshared, the folder has no share any more.
+        await api.Admin.Client.DeleteAsync($"/api/v1/shares/{shareId}").ShouldBe(204);
+        Assert.Null(await Got(api.Admin, top));
+    }
+
+    [Fact]
     public async Task A_deny_below_protects_what_it_covers_from_deleting_the_folder_above()
     {
         await EnableSharedSpaceAsync();

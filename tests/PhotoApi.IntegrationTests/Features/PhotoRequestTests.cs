@@ -20,7 +20,7 @@ public sealed class PhotoRequestTests(ApiFactory api) : IClassFixture<ApiFactory
 
     private sealed record Sent(List<UploadStatus> Uploads);
 
-    private sealed record OwnerUpload(Guid Id, string FileName, long SizeBytes, string Status, string? FailureReason, Guid? AssetId);
+    private sealed record OwnerUpload(Guid Id, string FileName, long SizeBytes, string Status, string? FailureReason, Guid? AssetId, string? ThumbnailUrl);
 
     private sealed record PublicPhoto(Guid Id, int? Width, int? Height, string? ThumbnailUrl, string? PreviewUrl);
 
@@ -104,6 +104,17 @@ public sealed class PhotoRequestTests(ApiFactory api) : IClassFixture<ApiFactory
             Assert.DoesNotContain("ICC_Profile", groups);
             Assert.DoesNotContain(keys, k => k.Contains("GPS", StringComparison.OrdinalIgnoreCase));
         }
+        // Once the worker has made their thumbnails, the list signs them: the owner's page shows every upload from this one call.
+        foreach (var upload in uploads.Items) await owner.WaitProcessedAsync(upload.AssetId!.Value);
+        uploads = await owner.Client.GetAsync($"/api/v1/photo-requests/{request.Id}/uploads").Json<Page<OwnerUpload>>();
+        foreach (var upload in uploads.Items)
+        {
+            Assert.StartsWith($"/api/v1/assets/{upload.AssetId}/thumbnail?size=small&exp=", upload.ThumbnailUrl);
+            var thumbnail = await api.NewClient().GetAsync(upload.ThumbnailUrl);
+            await thumbnail.ShouldBe(200);
+            Assert.Equal("image/webp", thumbnail.Content.Headers.ContentType?.MediaType);
+        }
+
         // The JPEG's EXIF orientation 6 was applied to the pixels: 64x48 stored, shown 48x64, now stored upright.
         var upright = await owner.Client.GetAsync($"/api/v1/assets/{uploads.Items.Single(u => u.FileName == "IMG_0001.JPG").AssetId}").Json<Asset>();
         Assert.Equal((48, 64), (upright.Width, upright.Height));
@@ -143,7 +154,8 @@ public sealed class PhotoRequestTests(ApiFactory api) : IClassFixture<ApiFactory
         var failed = await WaitAsync(guest, request.Key, sent.Uploads[0].Id);
         Assert.Equal("failed", failed.Status);
         Assert.Contains("could not be read as a photo", failed.FailureReason);
-        Assert.Null((await owner.Client.GetAsync($"/api/v1/photo-requests/{request.Id}/uploads").Json<Page<OwnerUpload>>()).Items.Single().AssetId);
+        var refused = (await owner.Client.GetAsync($"/api/v1/photo-requests/{request.Id}/uploads").Json<Page<OwnerUpload>>()).Items.Single();
+        Assert.Equal(((Guid?)null, (string?)null), (refused.AssetId, refused.ThumbnailUrl));
         Assert.Empty((await owner.Client.GetAsync("/api/v1/assets").Json<Page<Asset>>()).Items);
         Assert.Empty(RawGuestFiles());
     }

@@ -15,7 +15,7 @@ public static class PlanSeed
 {
     /// <summary>
     /// alice: a big library (trash, a tagged and rated spread, a folder, a 5,000-entry album and a conditional one, albums
-    /// shared with bob, a photo request with uploads, API keys) with carol's library in her timeline. bob: viewer of
+    /// with covers shared with bob, a photo request with uploads, API keys) with carol's library in her timeline. bob: viewer of
     /// alice's albums, directly and through a group. dave: a Custom Shared Space user with folder permissions. The
     /// admin: a Shared Space folder of files, on a public link like alice's big album.
     /// </summary>
@@ -96,6 +96,9 @@ public static class PlanSeed
         {
             var album = await alice.CreateAlbumAsync($"Shared {i}");
             await conn.ExecuteAsync(FillAlbum, new { album = album.Id, owner = alice.UserId, count = 50, skip = 100 * i });
+            // Covers, which bob's Sharing page signs for him.
+            var cover = await conn.QueryFirstAsync<Guid>("SELECT asset_id FROM album_assets WHERE album_id = @album ORDER BY asset_id LIMIT 1", new { album = album.Id });
+            await alice.Client.PatchAsJsonAsync($"/api/v1/albums/{album.Id}", new { coverAssetId = cover }).ShouldBe(200);
             if (i == 0)
                 await alice.Client.PostAsJsonAsync("/api/v1/shares", new
                 {

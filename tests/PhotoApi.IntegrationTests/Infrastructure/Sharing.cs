@@ -59,11 +59,12 @@ public sealed record Share(Guid Id, Guid OwnerId, ShareTarget Target, bool LinkE
 public sealed record Partner(Guid UserId, string Username, string DisplayName, string Direction, bool InTimeline, DateTime CreatedAt);
 
 public sealed record SharedWithMeItem(string Kind, Guid? ShareId, Guid? AlbumId, string Name, AlbumOwner Owner, string Role,
-    DateTime SharedAt, int AssetCount, Guid? CoverAssetId);
+    DateTime SharedAt, int AssetCount, Guid? CoverAssetId, string? CoverThumbnailUrl);
 
 public sealed record SharedWithMeGroup(DateOnly Date, List<SharedWithMeItem> Items);
 
 public sealed record SharedWithMePage(List<SharedWithMeGroup> Groups, string? NextCursor);
 
 public sealed record SharedWithOthersItem(string Kind, Guid? ShareId, Guid? AlbumId, Guid? PartnerId, string Name, bool LinkEnabled,
-    string? Privacy, bool PasswordProtected, DateTime? ExpiresAt, int InviteeCount, int AssetCount, DateTime UpdatedAt);
+    string? Privacy, bool PasswordProtected, DateTime? ExpiresAt, string? Url, long? ViewCount, long? DownloadCount, DateTime? LastAccessedAt,
+    int InviteeCount, List<Invitee>? Invitees, int AssetCount, DateTime UpdatedAt);

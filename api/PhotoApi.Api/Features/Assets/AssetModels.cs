@@ -264,6 +264,19 @@ public sealed class AssetViews(AccessPolicy policy, MediaSigner signer)
 
     public async Task<AssetResponse> ForAsync(Principal principal, AssetRow row, CancellationToken ct) =>
         (await ForAsync(principal, [row], ct))[0];
+
+    /// <summary>
+    /// Signed thumbnail URLs for lists that show an asset's picture beside something else (a cover, a guest's upload):
+    /// of <paramref name="withThumbnail"/> (assets that have a thumbnail), those the principal may view, by id — one batch
+    /// question per page. Assets missing from the answer show no picture.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<Guid, string>> ThumbnailsAsync(Principal principal, IReadOnlyCollection<Guid> withThumbnail, CancellationToken ct)
+    {
+        if (withThumbnail.Count == 0) return new Dictionary<Guid, string>();
+        var urls = await signer.UrlsAsync(ct);
+        var viewable = await policy.AllowedAsync(principal, Permission.AssetView, withThumbnail, ct);
+        return viewable.ToDictionary(id => id, id => urls.Thumbnail(id));
+    }
 }
 
 public sealed class MoveAssetsRequest

@@ -18,11 +18,12 @@ public sealed record FolderPathItem(Guid Id, string Name);
 /// A folder of a Personal Space (<c>ownerId</c> = its user) or of the Shared Space (<c>ownerId</c> null).
 /// <c>path</c> holds the ancestors from the top of the space down to the parent (empty at the top level);
 /// <c>childCount</c> counts the direct subfolders, <c>assetCount</c> the non-trashed assets directly in the folder, both
-/// only as far as the caller may view them.
+/// only as far as the caller may view them. <c>shareId</c> is the folder's share (Shared Space folders only) for those who
+/// manage it — the admins, as an album's owner sees its album's — and null for everyone else.
 /// </summary>
 public record FolderResponse(
     Guid Id, string Name, string Space, Guid? ParentId, Guid? OwnerId, Guid? CoverAssetId,
-    IReadOnlyList<FolderPathItem> Path, int ChildCount, int AssetCount, Guid? CreatedBy, DateTime CreatedAt, DateTime UpdatedAt);
+    IReadOnlyList<FolderPathItem> Path, int ChildCount, int AssetCount, Guid? ShareId, Guid? CreatedBy, DateTime CreatedAt, DateTime UpdatedAt);
 
 public static class Spaces
 {

@@ -20,7 +20,7 @@ internal static class FolderStore
     /// held_assets</c>) with what each holds directly that the caller may view. The counters the database keeps answer
     /// when every subfolder (Personal Space, Full Access) or every file (the caller may view the folder's files by their
     /// own rights) counts; otherwise only the folder's own subfolders or files are judged, one by one — a cost bounded by
-    /// that folder, never by the library. Parameters <c>@userId</c>, <c>@isAdmin</c>.
+    /// that folder, never by the library; and the folder's share for those who manage it. Parameters <c>@userId</c>, <c>@isAdmin</c>.
     /// </summary>
     public static string WithCounts(string folders) => $"""
         SELECT page.*,
@@ -28,7 +28,9 @@ internal static class FolderStore
                      ELSE (SELECT count(*) FROM folders f WHERE f.parent_id = page.id AND {AccessPolicy.FolderViewable("f")}) END)::int AS child_count,
                (CASE WHEN {AccessPolicy.FolderFilesViewable("page")} THEN page.held_assets
                      ELSE (SELECT count(*) FROM assets a LEFT JOIN folders f ON f.id = a.folder_id
-                           WHERE a.folder_id = page.id AND a.trashed_at IS NULL AND {AccessPolicy.AssetViewable}) END)::int AS asset_count
+                           WHERE a.folder_id = page.id AND a.trashed_at IS NULL AND {AccessPolicy.AssetViewable}) END)::int AS asset_count,
+               -- For those who manage it: Shared Space folder shares belong to the admins together (shares_folder_id_key).
+               (SELECT s.id FROM shares s WHERE s.folder_id = page.id AND @isAdmin) AS share_id
         FROM ({folders}) page
         """;
 
@@ -88,9 +90,11 @@ internal static class FolderStore
         /// <summary>What it holds directly that the caller may view (read with <see cref="WithCounts"/>).</summary>
         public int ChildCount { get; init; }
         public int AssetCount { get; init; }
+        /// <summary>The folder's share, for the admins who manage it (read with <see cref="WithCounts"/>).</summary>
+        public Guid? ShareId { get; init; }
 
         public FolderResponse ToResponse(IReadOnlyList<FolderPathItem> path) =>
-            new(Id, Name, Space, ParentId, OwnerId, CoverAssetId, path, ChildCount, AssetCount, CreatedBy, CreatedAt, UpdatedAt);
+            new(Id, Name, Space, ParentId, OwnerId, CoverAssetId, path, ChildCount, AssetCount, ShareId, CreatedBy, CreatedAt, UpdatedAt);
     }
 
     public static Task<Row?> FindAsync(NpgsqlConnection conn, Guid id, CancellationToken ct, NpgsqlTransaction? tx = null) =>

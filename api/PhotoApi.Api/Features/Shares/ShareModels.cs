@@ -119,14 +119,32 @@ internal static class ShareStore
         WHERE s.id = @id
         """;
 
-    private const string InviteesSql = """
-        SELECT 'user' AS principal_type, u.id AS principal_id, u.username AS name, u.display_name, si.role, si.created_at AS shared_at
-        FROM share_invitees si JOIN users u ON u.id = si.user_id WHERE si.share_id = @id
+    /// <summary>
+    /// The invitees of the shares <c>@ids</c>, each share's users first, then its groups, each by name: a scan of
+    /// <c>share_invitees_user_key</c> and <c>share_invitees_group_key</c> per share, so a page of shares costs its invitees.
+    /// </summary>
+    public const string InviteesSql = """
+        SELECT si.share_id, 'user' AS principal_type, u.id AS principal_id, u.username AS name, u.display_name, si.role, si.created_at AS shared_at
+        FROM share_invitees si JOIN users u ON u.id = si.user_id WHERE si.share_id = ANY(@ids) AND si.user_id IS NOT NULL
         UNION ALL
-        SELECT 'group', g.id, g.name, g.name, si.role, si.created_at
-        FROM share_invitees si JOIN groups g ON g.id = si.group_id WHERE si.share_id = @id
-        ORDER BY principal_type DESC, name
+        SELECT si.share_id, 'group', g.id, g.name, g.name, si.role, si.created_at
+        FROM share_invitees si JOIN groups g ON g.id = si.group_id WHERE si.share_id = ANY(@ids) AND si.group_id IS NOT NULL
+        ORDER BY share_id, principal_type DESC, name
         """;
+
+    /// <summary>A row of <see cref="InviteesSql"/>.</summary>
+    internal sealed class InviteeRow
+    {
+        public Guid ShareId { get; init; }
+        public string PrincipalType { get; init; } = "";
+        public Guid PrincipalId { get; init; }
+        public string Name { get; init; } = "";
+        public string DisplayName { get; init; } = "";
+        public string Role { get; init; } = "";
+        public DateTime SharedAt { get; init; }
+
+        public InviteeResponse ToResponse() => new(PrincipalType, PrincipalId, Name, DisplayName, Role, SharedAt);
+    }
 
     internal sealed class Row
     {
@@ -162,7 +180,8 @@ internal static class ShareStore
     public static async Task<ShareResponse> GetAsync(NpgsqlConnection conn, HttpRequest request, Guid id, CancellationToken ct, NpgsqlTransaction? tx = null)
     {
         var s = await FindAsync(conn, id, ct, tx) ?? throw ApiException.NotFound("The share");
-        var invitees = (await conn.QueryAsync<InviteeResponse>(new CommandDefinition(InviteesSql, new { id }, tx, cancellationToken: ct))).AsList();
+        var invitees = (await conn.QueryAsync<InviteeRow>(new CommandDefinition(InviteesSql, new { ids = new[] { id } }, tx, cancellationToken: ct)))
+            .Select(r => r.ToResponse()).ToList();
         return new ShareResponse
         {
             Id = s.Id, OwnerId = s.OwnerId, Target = new ShareTargetResponse(s.TargetType, s.AlbumId, s.FolderId, s.TargetName, s.ApplyToSubfolders),

@@ -2,6 +2,7 @@ using FastEndpoints;
 using Npgsql;
 using PhotoApi.Api.Access;
 using PhotoApi.Api.Features.Albums;
+using PhotoApi.Api.Features.Assets;
 using PhotoApi.Api.Infrastructure.Data;
 
 namespace PhotoApi.Api.Features.Sharing;
@@ -14,8 +15,13 @@ namespace PhotoApi.Api.Features.Sharing;
 /// <param name="Name">The album's or folder's name, the selection's title, or the partner's display name.</param>
 /// <param name="Role">The caller's role: <c>viewer</c>, <c>downloader</c>, <c>provider</c>, <c>uploader</c>, <c>manager</c>, or <c>partner</c> (see and download).</param>
 /// <param name="SharedAt">When it was first shared with the caller.</param>
+/// <param name="CoverThumbnailUrl">
+/// The cover's 250 px WebP thumbnail, signed for the caller (as <c>AssetMediaUrls.thumbnail</c>); null when there is no
+/// cover, while it has no thumbnail, and when the caller may not view the cover (it left what is shared with them).
+/// </param>
 public sealed record SharedWithMeItem(
-    string Kind, Guid? ShareId, Guid? AlbumId, Guid? FolderId, string Name, AlbumOwner Owner, string Role, DateTime SharedAt, int AssetCount, Guid? CoverAssetId);
+    string Kind, Guid? ShareId, Guid? AlbumId, Guid? FolderId, string Name, AlbumOwner Owner, string Role, DateTime SharedAt, int AssetCount,
+    Guid? CoverAssetId, string? CoverThumbnailUrl);
 
 /// <param name="Date">The day (UTC) these were shared with the caller.</param>
 public sealed record SharedWithMeGroup(DateOnly Date, IReadOnlyList<SharedWithMeItem> Items);
@@ -27,10 +33,11 @@ public sealed record SharedWithMePage(IReadOnlyList<SharedWithMeGroup> Groups, s
 /// <remarks>
 /// The candidates are the caller's own invitations and partners, a set that follows what is shared with them, not the
 /// size of anyone's library: they are ordered and cut to the page first, and only the page's rows then read their
-/// role and size (from the counters).
+/// role and size (from the counters), and their cover's thumbnail by key; the covers' signed URLs are given where the
+/// access policy lets the caller view them (one batch question for the page).
 /// </remarks>
 [Access(AccessScope.Caller)]
-public sealed class ListSharedWithMeEndpoint(NpgsqlDataSource db, ListQueries lists) : Endpoint<SharingPageRequest, SharedWithMePage>
+public sealed class ListSharedWithMeEndpoint(NpgsqlDataSource db, ListQueries lists, AssetViews views) : Endpoint<SharingPageRequest, SharedWithMePage>
 {
     private static string Candidates(bool after) => $"""
         WITH inv AS ({AccessPolicy.CallerInvitations})
@@ -65,7 +72,9 @@ public sealed class ListSharedWithMeEndpoint(NpgsqlDataSource db, ListQueries li
                c.shared_at,
                (CASE c.kind WHEN 'partner' THEN u.personal_asset_count WHEN 'folder' THEN f.asset_count
                             ELSE {AccessPolicy.AlbumAssetCount("al")} END) AS asset_count,
-               coalesce(al.cover_asset_id, f.cover_asset_id) AS cover_asset_id, c.sort_id
+               coalesce(al.cover_asset_id, f.cover_asset_id) AS cover_asset_id,
+               (SELECT ca.thumbnail_key IS NOT NULL FROM assets ca WHERE ca.id = coalesce(al.cover_asset_id, f.cover_asset_id)) AS cover_has_thumbnail,
+               c.sort_id
         FROM ({Candidates(after)}) c
         JOIN users u ON u.id = c.owner_id
         LEFT JOIN albums al ON al.id = c.album_id
@@ -89,6 +98,7 @@ public sealed class ListSharedWithMeEndpoint(NpgsqlDataSource db, ListQueries li
         public DateTime SharedAt { get; init; }
         public int AssetCount { get; init; }
         public Guid? CoverAssetId { get; init; }
+        public bool? CoverHasThumbnail { get; init; }
         public Guid SortId { get; init; }
         public DateTime SortAt => SharedAt;
     }
@@ -101,11 +111,15 @@ public sealed class ListSharedWithMeEndpoint(NpgsqlDataSource db, ListQueries li
 
     public override async Task HandleAsync(SharingPageRequest req, CancellationToken ct)
     {
-        var (page, next) = await SharingPages.FetchAsync<Row>(db, lists, "listSharedWithMe", after => after ? NextSql : FirstSql, req, HttpContext.Principal(), ct);
+        var principal = HttpContext.Principal();
+        var (page, next) = await SharingPages.FetchAsync<Row>(db, lists, "listSharedWithMe", after => after ? NextSql : FirstSql, req, principal, ct);
+        // A cover is chosen among what the album or folder showed then; whether the caller may view it now is asked again.
+        var covers = await views.ThumbnailsAsync(principal, page.Where(r => r.CoverHasThumbnail == true).Select(r => r.CoverAssetId!.Value).ToList(), ct);
         var groups = page
             .GroupBy(r => DateOnly.FromDateTime(r.SharedAt))
             .Select(g => new SharedWithMeGroup(g.Key, g.Select(r => new SharedWithMeItem(r.Kind, r.ShareId, r.AlbumId, r.FolderId, r.Name,
-                new AlbumOwner(r.OwnerId, r.OwnerUsername, r.OwnerDisplayName), r.Role, r.SharedAt, r.AssetCount, r.CoverAssetId)).ToList()))
+                new AlbumOwner(r.OwnerId, r.OwnerUsername, r.OwnerDisplayName), r.Role, r.SharedAt, r.AssetCount, r.CoverAssetId,
+                r.CoverAssetId is { } cover ? covers.GetValueOrDefault(cover) : null)).ToList()))
             .ToList();
         await Send.OkAsync(new SharedWithMePage(groups, next), ct);
     }

@@ -1,7 +1,9 @@
+using Dapper;
 using FastEndpoints;
 using Npgsql;
 using PhotoApi.Api.Access;
 using PhotoApi.Api.Features.Common;
+using PhotoApi.Api.Features.Shares;
 using PhotoApi.Api.Infrastructure.Data;
 
 namespace PhotoApi.Api.Features.Sharing;
@@ -13,17 +15,24 @@ namespace PhotoApi.Api.Features.Sharing;
 /// <param name="Name">The album's or folder's name, the selection's title, or the partner's display name.</param>
 /// <param name="FolderId">The Shared Space folder (kind folder only).</param>
 /// <param name="PartnerId">The partner (kind partner only).</param>
+/// <param name="Url">The guest page of the share's link (as <c>ShareResponse.url</c>); null while the link is off, and for a partner.</param>
+/// <param name="ViewCount">How often guests opened the link's page (null for a partner).</param>
+/// <param name="DownloadCount">How often guests downloaded an original through the link (null for a partner).</param>
+/// <param name="LastAccessedAt">The last time a guest used the link (null if never, and for a partner).</param>
 /// <param name="InviteeCount">Users and groups invited (1 for a partner).</param>
+/// <param name="Invitees">The users and groups invited, with their names and roles, as <c>getShare</c> lists them (null for a partner).</param>
 /// <param name="UpdatedAt">When its settings were last changed.</param>
 public sealed record SharedWithOthersItem(
     string Kind, Guid? ShareId, Guid? AlbumId, Guid? FolderId, Guid? PartnerId, string Name, bool LinkEnabled, string? Privacy, bool PasswordProtected,
-    DateTime? ExpiresAt, int InviteeCount, int AssetCount, DateTime UpdatedAt);
+    DateTime? ExpiresAt, string? Url, long? ViewCount, long? DownloadCount, DateTime? LastAccessedAt, int InviteeCount,
+    IReadOnlyList<InviteeResponse>? Invitees, int AssetCount, DateTime UpdatedAt);
 
 /// <summary>The Sharing page's "Shared With Others": the caller's shares and partners, most recently changed first.</summary>
 /// <remarks>
 /// A merge of index scans that each stop at the page: the caller's shares on <c>shares_owner_updated_idx</c>, for
 /// admins the Shared Space folder shares on <c>shares_folder_updated_idx</c>, and the caller's partners; only the page's
-/// rows then read their invitee count and size (from the counters).
+/// rows then read their invitee count and size (from the counters). The page's invitees, with their names, come in one
+/// more query keyed by the page's share ids (at most <c>limit</c> shares of at most 200 invitees each).
 /// </remarks>
 [Access(AccessScope.Caller)]
 public sealed class ListSharedWithOthersEndpoint(NpgsqlDataSource db, ListQueries lists) : Endpoint<SharingPageRequest, Page<SharedWithOthersItem>>
@@ -59,7 +68,7 @@ public sealed class ListSharedWithOthersEndpoint(NpgsqlDataSource db, ListQuerie
     private static string PageSql(bool admin, bool after) => $"""
         SELECT coalesce(s.target_type, 'partner') AS kind, s.id AS share_id, s.album_id, s.folder_id, c.partner_id,
                coalesce(al.name, f.name, pu.display_name) AS name, coalesce(s.link_enabled, false) AS link_enabled, s.privacy,
-               s.password_hash IS NOT NULL AS password_protected, s.expires_at,
+               s.password_hash IS NOT NULL AS password_protected, s.expires_at, s.link_key, s.view_count, s.download_count, s.last_accessed_at,
                -- Users and groups counted apart, each on its index (an invitee row names exactly one of them).
                (CASE WHEN s.id IS NULL THEN 1
                      ELSE (SELECT count(*) FROM share_invitees si WHERE si.share_id = s.id AND si.user_id IS NOT NULL)
@@ -94,11 +103,23 @@ public sealed class ListSharedWithOthersEndpoint(NpgsqlDataSource db, ListQuerie
         public string? Privacy { get; init; }
         public bool PasswordProtected { get; init; }
         public DateTime? ExpiresAt { get; init; }
+        public string? LinkKey { get; init; }
+        public long? ViewCount { get; init; }
+        public long? DownloadCount { get; init; }
+        public DateTime? LastAccessedAt { get; init; }
         public int InviteeCount { get; init; }
         public int AssetCount { get; init; }
         public DateTime UpdatedAt { get; init; }
         public Guid SortId { get; init; }
         public DateTime SortAt => UpdatedAt;
+    }
+
+    /// <summary>The invitees of the page's shares, by share.</summary>
+    private async Task<Dictionary<Guid, IReadOnlyList<InviteeResponse>>> InviteesAsync(Guid[] ids, CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        var rows = await conn.QueryAsync<ShareStore.InviteeRow>(lists.Command(new ListQuery("listSharedWithOthers:invitees", ShareStore.InviteesSql, new { ids }), ct));
+        return rows.GroupBy(r => r.ShareId).ToDictionary(g => g.Key, g => (IReadOnlyList<InviteeResponse>)g.Select(r => r.ToResponse()).ToList());
     }
 
     public override void Configure()
@@ -112,8 +133,12 @@ public sealed class ListSharedWithOthersEndpoint(NpgsqlDataSource db, ListQuerie
         var principal = HttpContext.Principal();
         var (page, next) = await SharingPages.FetchAsync<Row>(db, lists, principal.IsAdmin ? "listSharedWithOthers:admin" : "listSharedWithOthers",
             after => Sql[(principal.IsAdmin, after)], req, principal, ct);
+        var shareIds = page.Where(r => r.ShareId is not null).Select(r => r.ShareId!.Value).ToArray();
+        var invitees = shareIds.Length == 0 ? [] : await InviteesAsync(shareIds, ct);
         var items = page.Select(r => new SharedWithOthersItem(r.Kind, r.ShareId, r.AlbumId, r.FolderId, r.PartnerId, r.Name, r.LinkEnabled, r.Privacy,
-            r.PasswordProtected, r.ExpiresAt, r.InviteeCount, r.AssetCount, r.UpdatedAt)).ToList();
+            r.PasswordProtected, r.ExpiresAt, r.LinkEnabled && r.LinkKey is { } key ? ShareStore.LinkUrl(HttpContext.Request, key) : null,
+            r.ViewCount, r.DownloadCount, r.LastAccessedAt, r.InviteeCount,
+            r.ShareId is { } id ? invitees.GetValueOrDefault(id, []) : null, r.AssetCount, r.UpdatedAt)).ToList();
         await Send.OkAsync(new Page<SharedWithOthersItem>(items, next), ct);
     }
 }
