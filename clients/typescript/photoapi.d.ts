@@ -1950,6 +1950,8 @@ export interface components {
             photoLibraryAllowed: boolean;
             /** @description Whether two-step verification is on. */
             totpEnabled: boolean;
+            /** @description The user's effective Shared Space access, as every Shared Space operation applies it: `full` (does everything there; admins always), `custom` (does what folder permissions allow), or `none` — also while an admin has Shared Space disabled. The user's own setting wins over their groups'; among groups the widest. In `getMe` it is the caller's own access (a client shows the Shared Space only when it is not `none`); in the admin's user lists, each listed user's. */
+            sharedSpaceAccess: components["schemas"]["SharedSpaceAccessLevel"];
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */

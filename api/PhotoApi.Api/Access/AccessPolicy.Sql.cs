@@ -60,6 +60,14 @@ public sealed partial class AccessPolicy
     private const string SharedSpaceEnabled = "(SELECT shared_space_enabled FROM settings)";
 
     /// <summary>
+    /// The effective Shared Space access of user <paramref name="user"/> (an SQL expression; <paramref name="isAdmin"/>:
+    /// whether they are an admin), as every rule applies it: <c>full</c>, <c>custom</c> or <c>none</c>, and none while
+    /// Shared Space is disabled. A few index lookups (the user's own setting, their groups'), so lists select it per row.
+    /// </summary>
+    public static string SharedSpaceAccessOf(string user, string isAdmin) =>
+        $"(CASE WHEN {SharedSpaceEnabled} THEN {SharedSpaceLevelOf(new Who(user, isAdmin))} ELSE 'none' END)";
+
+    /// <summary>
     /// The folder-permission entries of <paramref name="who"/> that reach a folder (<paramref name="kind"/> <c>folder</c>)
     /// or the files directly in it (<c>file</c>): explicit ones on it, and inherited ones from its ancestors as their
     /// applies-to says. A folder share's invitees count as allow entries of their role on the shared folder and its files

@@ -13827,6 +13827,13 @@ namespace PhotoApi.Client
         [System.Text.Json.Serialization.JsonPropertyName("totpEnabled")]
         public bool TotpEnabled { get; set; } = default!;
 
+        /// <summary>
+        /// The user's effective Shared Space access, as every Shared Space operation applies it: `full` (does everything there; admins always), `custom` (does what folder permissions allow), or `none` — also while an admin has Shared Space disabled. The user's own setting wins over their groups'; among groups the widest. In `getMe` it is the caller's own access (a client shows the Shared Space only when it is not `none`); in the admin's user lists, each listed user's.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("sharedSpaceAccess")]
+        [System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<SharedSpaceAccessLevel>))]
+        public SharedSpaceAccessLevel SharedSpaceAccess { get; set; } = default!;
+
         [System.Text.Json.Serialization.JsonPropertyName("createdAt")]
         public System.DateTimeOffset CreatedAt { get; set; } = default!;
 
