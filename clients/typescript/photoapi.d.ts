@@ -2834,6 +2834,13 @@ export interface components {
              */
             coverAssetId: string | null;
             /**
+             * @description The cover's small thumbnail (250 px WebP): a signed URL like the assets' `urls.thumbnail`, valid 30–60 minutes,
+             *     usable in an `<img src>` without any header. `null` when the album has no cover, when the cover has no
+             *     thumbnail (yet: still processing, or not an image), or when the album no longer shows the cover (it is in the
+             *     trash, or whoever added it lost access to it) — the caller may view the cover exactly when this is set.
+             */
+            coverThumbnailUrl: string | null;
+            /**
              * @description Newest or oldest first, by the time taken.
              * @enum {string}
              */

@@ -222,6 +222,19 @@ public sealed partial class AccessPolicy
         """;
 
     /// <summary>
+    /// Album <paramref name="al"/> shows asset <paramref name="a"/> (in folder <paramref name="f"/>, left-joined on
+    /// <c>a.folder_id</c>) now: the one-asset form of <see cref="AlbumMembers"/> — not in the trash, and an entry of the
+    /// album whose contributor may still view it, or for a conditional album its conditions hold and its owner may still
+    /// view it. Key lookups (the entry by <c>album_assets</c>' primary key), so a list row can ask it of one asset.
+    /// </summary>
+    public static string AlbumShows(string al, string a, string f) => $"""
+        ({a}.trashed_at IS NULL AND (
+            EXISTS (SELECT 1 FROM album_assets sa WHERE sa.album_id = {al}.id AND sa.asset_id = {a}.id
+                    AND {EntryHolds("sa", al, a, f, FolderOperations.View)})
+            OR {al}.kind = 'conditional' AND {ConditionsHold(al, a, f, FolderOperations.View)}))
+        """;
+
+    /// <summary>
     /// Album <paramref name="al"/> is visible to the caller: theirs, or shared with them (directly or through a group) at
     /// any role by an active owner. Index-friendly, for list queries; parameter <c>@userId</c>.
     /// </summary>

@@ -15842,6 +15842,16 @@ namespace PhotoApi.Client
         public System.Guid? CoverAssetId { get; set; } = default!;
 
         /// <summary>
+        /// The cover's small thumbnail (250 px WebP): a signed URL like the assets' `urls.thumbnail`, valid 30–60 minutes,
+        /// <br/>usable in an `&lt;img src&gt;` without any header. `null` when the album has no cover, when the cover has no
+        /// <br/>thumbnail (yet: still processing, or not an image), or when the album no longer shows the cover (it is in the
+        /// <br/>trash, or whoever added it lost access to it) — the caller may view the cover exactly when this is set.
+        /// <br/>
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("coverThumbnailUrl")]
+        public string? CoverThumbnailUrl { get; set; } = default!;
+
+        /// <summary>
         /// Newest or oldest first, by the time taken.
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("sortOrder")]

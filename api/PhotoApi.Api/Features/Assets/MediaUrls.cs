@@ -56,9 +56,12 @@ public sealed class MediaUrls(byte[] key, DateTimeOffset now)
     private readonly long _exp = (now.ToUnixTimeSeconds() / (long)MediaSigner.Window.TotalSeconds + 2) * (long)MediaSigner.Window.TotalSeconds;
 
     public AssetMediaUrls For(AssetRow a, bool downloadable) => new(
-        a.ThumbnailKey is null ? null : Url(a.Id, "thumbnail", $"{Common.ApiRoutes.Base}/assets/{a.Id}/thumbnail?size=small&"),
+        a.ThumbnailKey is null ? null : Thumbnail(a.Id),
         a.PreviewKey is null ? null : Url(a.Id, "preview", $"{Common.ApiRoutes.Base}/assets/{a.Id}/thumbnail?size=preview&"),
         downloadable ? Url(a.Id, "original", $"{Common.ApiRoutes.Base}/assets/{a.Id}/original?") : null);
+
+    /// <summary>The signed URL of the asset's small thumbnail (250 px WebP), for an asset that has one and the caller may view.</summary>
+    public string Thumbnail(Guid id) => Url(id, "thumbnail", $"{Common.ApiRoutes.Base}/assets/{id}/thumbnail?size=small&");
 
     private string Url(Guid id, string variant, string prefix) =>
         $"{prefix}exp={_exp.ToString(CultureInfo.InvariantCulture)}&sig={MediaSigner.Sign(key, id, variant, _exp)}";
