@@ -4797,6 +4797,8 @@ export interface operations {
             query?: {
                 /** @description Only the files directly in this folder that the caller may view (the caller must be allowed to view the folder itself). */
                 folderId?: string;
+                /** @description `false`: only the caller's own files that are in no folder — the top of their Personal Space, where uploads without `folderId` go and where a deleted folder's files would fall back to (`folderId: null` on the asset; Shared Space files are always in a folder). Same order, filters (`from`, `to`, `type`, `minRating`, `tag`, `q`) and cursor as the timeline; partners' libraries are not in it. Only `false` is accepted (the timeline without it holds every file); not with `folderId`, `albumId`, `partnerId` or `trashed=true` (400 `validation.failed`). */
+                inFolder?: boolean;
                 /** @description Only what this album shows (the caller must be able to see the album). Not with `folderId`, `partnerId` or `trashed=true`. */
                 albumId?: string;
                 /** @description The library of this partner (a user who shares their Personal Space with the caller): never its trash. Not with `folderId`, `albumId` or `trashed=true`; 404 when that user does not share with the caller. */

@@ -440,6 +440,7 @@ namespace PhotoApi.Client
         /// <br/>as an album's Viewer).
         /// </remarks>
         /// <param name="folderId">Only the files directly in this folder that the caller may view (the caller must be allowed to view the folder itself).</param>
+        /// <param name="inFolder">`false`: only the caller's own files that are in no folder — the top of their Personal Space, where uploads without `folderId` go and where a deleted folder's files would fall back to (`folderId: null` on the asset; Shared Space files are always in a folder). Same order, filters (`from`, `to`, `type`, `minRating`, `tag`, `q`) and cursor as the timeline; partners' libraries are not in it. Only `false` is accepted (the timeline without it holds every file); not with `folderId`, `albumId`, `partnerId` or `trashed=true` (400 `validation.failed`).</param>
         /// <param name="albumId">Only what this album shows (the caller must be able to see the album). Not with `folderId`, `partnerId` or `trashed=true`.</param>
         /// <param name="partnerId">The library of this partner (a user who shares their Personal Space with the caller): never its trash. Not with `folderId`, `albumId` or `trashed=true`; 404 when that user does not share with the caller.</param>
         /// <param name="from">Only assets taken at or after this time (RFC 3339).</param>
@@ -453,7 +454,7 @@ namespace PhotoApi.Client
         /// <param name="cursor">The `nextCursor` of the previous page; omit for the first page.</param>
         /// <returns>A page of assets.</returns>
         /// <exception cref="PhotoApiException">A server side error occurred.</exception>
-        System.Threading.Tasks.Task<AssetResponsePage> ListAssetsAsync(System.Guid? folderId = null, System.Guid? albumId = null, System.Guid? partnerId = null, System.DateTimeOffset? from = null, System.DateTimeOffset? to = null, Type2? type = null, int? minRating = null, string? tag = null, string? q = null, bool? trashed = null, int? limit = null, string? cursor = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+        System.Threading.Tasks.Task<AssetResponsePage> ListAssetsAsync(System.Guid? folderId = null, bool? inFolder = null, System.Guid? albumId = null, System.Guid? partnerId = null, System.DateTimeOffset? from = null, System.DateTimeOffset? to = null, Type2? type = null, int? minRating = null, string? tag = null, string? q = null, bool? trashed = null, int? limit = null, string? cursor = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
         /// <summary>
@@ -5130,6 +5131,7 @@ namespace PhotoApi.Client
         /// <br/>as an album's Viewer).
         /// </remarks>
         /// <param name="folderId">Only the files directly in this folder that the caller may view (the caller must be allowed to view the folder itself).</param>
+        /// <param name="inFolder">`false`: only the caller's own files that are in no folder — the top of their Personal Space, where uploads without `folderId` go and where a deleted folder's files would fall back to (`folderId: null` on the asset; Shared Space files are always in a folder). Same order, filters (`from`, `to`, `type`, `minRating`, `tag`, `q`) and cursor as the timeline; partners' libraries are not in it. Only `false` is accepted (the timeline without it holds every file); not with `folderId`, `albumId`, `partnerId` or `trashed=true` (400 `validation.failed`).</param>
         /// <param name="albumId">Only what this album shows (the caller must be able to see the album). Not with `folderId`, `partnerId` or `trashed=true`.</param>
         /// <param name="partnerId">The library of this partner (a user who shares their Personal Space with the caller): never its trash. Not with `folderId`, `albumId` or `trashed=true`; 404 when that user does not share with the caller.</param>
         /// <param name="from">Only assets taken at or after this time (RFC 3339).</param>
@@ -5143,7 +5145,7 @@ namespace PhotoApi.Client
         /// <param name="cursor">The `nextCursor` of the previous page; omit for the first page.</param>
         /// <returns>A page of assets.</returns>
         /// <exception cref="PhotoApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<AssetResponsePage> ListAssetsAsync(System.Guid? folderId = null, System.Guid? albumId = null, System.Guid? partnerId = null, System.DateTimeOffset? from = null, System.DateTimeOffset? to = null, Type2? type = null, int? minRating = null, string? tag = null, string? q = null, bool? trashed = null, int? limit = null, string? cursor = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<AssetResponsePage> ListAssetsAsync(System.Guid? folderId = null, bool? inFolder = null, System.Guid? albumId = null, System.Guid? partnerId = null, System.DateTimeOffset? from = null, System.DateTimeOffset? to = null, Type2? type = null, int? minRating = null, string? tag = null, string? q = null, bool? trashed = null, int? limit = null, string? cursor = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             var client_ = _httpClient;
             var disposeClient_ = false;
@@ -5162,6 +5164,10 @@ namespace PhotoApi.Client
                     if (folderId != null)
                     {
                         urlBuilder_.Append(System.Uri.EscapeDataString("folderId")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(folderId, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (inFolder != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("inFolder")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(inFolder, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
                     }
                     if (albumId != null)
                     {
