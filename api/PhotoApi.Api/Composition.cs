@@ -42,6 +42,7 @@ public static class Composition
         services.AddSingleton<Infrastructure.Data.ListQueries>();
         services.AddHostedService<Infrastructure.Data.ListQueryLog>(); // Diagnostics:ListQueryLog, a benchmarking aid; off by default
         services.AddSingleton<Access.GuestLinks>();
+        services.AddSingleton<Access.ArchiveLinks>();
         services.AddSingleton<Features.Assets.MediaSigner>();
         services.AddSingleton<Features.Assets.AssetViews>();
         services.AddSingleton<Features.Assets.AssetIngest>();

@@ -779,7 +779,8 @@ export interface paths {
          *     (`Content-Disposition: attachment`), streamed while it is built, so there is no size limit and no waiting for
          *     the archive to be prepared. Give exactly one of `assetIds` and `albumId`. Entries are stored uncompressed (media
          *     is compressed already), ordered by time taken, named by their original file names (made unique with ` (2)`,
-         *     ` (3)` …) and dated by the time taken.
+         *     ` (3)` …) and dated by the time taken. A browser, which must hold the answer to a POST in memory, asks for a
+         *     link instead (`createArchiveLink`) and downloads that as a plain link, streamed to disk.
          *
          *     - `assetIds`: all or nothing, before any byte is sent — an asset that does not exist or that the caller may not
          *       see answers 404; one the caller sees but may not download (an album Viewer's, or a Shared Space file without
@@ -790,6 +791,62 @@ export interface paths {
          *       `share.role_insufficient`.
          */
         post: operations["downloadArchive"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/downloads/archive-links": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Make a link that downloads many assets as a zip
+         * @description The same request as `downloadArchive` (`assetIds` or `albumId`), answered with a short-lived link instead of
+         *     the zip, so that a browser can start the download as a plain link (`<a href="…" download>` or a navigation)
+         *     and stream it to disk instead of holding the whole zip in memory. The request is checked now exactly as
+         *     `downloadArchive` checks it (same 400, 403 and 404 answers), and again — as the user who made the link — each
+         *     time the link is downloaded (`downloadArchiveLink`).
+         *
+         *     The link is for this one request (these assets, or whatever the album shows when it is downloaded) and works
+         *     without any credentials until `expiresAt` (`Downloads:LinkLifetime`, 10 minutes by default), also more than
+         *     once (a browser may resume or retry). Its `url` carries a 256-bit random token of which the server keeps only
+         *     the SHA-256. It also ends when the session or API key it was made with ends (sign-out, revocation) or the
+         *     user is disabled. Treat the `url` as a secret: whoever holds it downloads the zip.
+         */
+        post: operations["createArchiveLink"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/downloads/archive-links/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download the zip of an archive link
+         * @description The zip of a link `createArchiveLink` made, exactly as `downloadArchive` would send it for the same request
+         *     (`Content-Disposition: attachment`, streamed while it is built, entries ordered by time taken and named by
+         *     their original file names), with no credentials: the link stands for the user who made it. What it may hold is
+         *     decided now, as that user: an album unshared from them since, a role lowered to Viewer, or a file they lost
+         *     access to refuses the download with the answer `downloadArchive` would give them (404 `resource.not_found`,
+         *     403 `share.role_insufficient`), before any byte is sent. An unknown or expired token — or one whose session or
+         *     API key has ended — answers 404 `download.link_invalid`, all alike. The answer is `Cache-Control: no-store`.
+         */
+        get: operations["downloadArchiveLink"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1839,6 +1896,7 @@ export interface components {
              *     - `asset.not_ready` — the asset is still being processed; try again shortly.
              *     - `asset.no_derivative` — the asset has no thumbnail (not an image, or it could not be decoded).
              *     - `media.link_invalid` — a signed media URL is invalid or has expired.
+             *     - `download.link_invalid` — an archive link is unknown or has expired (or the session or API key it was made with has ended).
              *     - `share.role_insufficient` — the caller sees the album but their role (Viewer, Downloader, Provider) does not allow this; or sees a Shared Space file they may not download, or deletes a folder holding something they may not delete.
              *     - `share.invitee_is_owner` — an album or selection cannot be shared with its owner.
              *     - `share.unknown_invitee` — an invitee is not an active user or an existing group; or a folder permission or Shared Space access entry names a user or group that does not exist.
@@ -1961,6 +2019,8 @@ export interface components {
             photoLibraryAllowed: boolean;
             /** @description Whether two-step verification is on. */
             totpEnabled: boolean;
+            /** @description The user's effective Shared Space access, as every Shared Space operation applies it: `full` (does everything there; admins always), `custom` (does what folder permissions allow), or `none` — also while an admin has Shared Space disabled. The user's own setting wins over their groups'; among groups the widest. In `getMe` it is the caller's own access (a client shows the Shared Space only when it is not `none`); in the admin's user lists, each listed user's. */
+            sharedSpaceAccess: components["schemas"]["SharedSpaceAccessLevel"];
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
@@ -2397,6 +2457,19 @@ export interface components {
              * @description An album whose assets (everything it shows) go into the zip; the caller must be its owner, a Downloader or a Provider.
              */
             albumId?: string | null;
+        };
+        /** @description A link that downloads one archive (`downloadArchiveLink`) without credentials, until it expires. */
+        ArchiveLinkResponse: {
+            /**
+             * Format: uri-reference
+             * @description `/api/v1/downloads/archive-links/{token}`, relative to the server, like the media URLs: use it as a plain link.
+             */
+            url: string;
+            /**
+             * Format: date-time
+             * @description When the link stops working.
+             */
+            expiresAt: string;
         };
         /** @description One device's backup as the caller's library sees it. */
         BackupStatusResponse: {
@@ -2858,6 +2931,13 @@ export interface components {
              * @description The asset shown as the album's cover; `null` when none was chosen.
              */
             coverAssetId: string | null;
+            /**
+             * @description The cover's small thumbnail (250 px WebP): a signed URL like the assets' `urls.thumbnail`, valid 30–60 minutes,
+             *     usable in an `<img src>` without any header. `null` when the album has no cover, when the cover has no
+             *     thumbnail (yet: still processing, or not an image), or when the album no longer shows the cover (it is in the
+             *     trash, or whoever added it lost access to it) — the caller may view the cover exactly when this is set.
+             */
+            coverThumbnailUrl: string | null;
             /**
              * @description Newest or oldest first, by the time taken.
              * @enum {string}
@@ -4862,6 +4942,8 @@ export interface operations {
             query?: {
                 /** @description Only the files directly in this folder that the caller may view (the caller must be allowed to view the folder itself). */
                 folderId?: string;
+                /** @description `false`: only the caller's own files that are in no folder — the top of their Personal Space, where uploads without `folderId` go and where a deleted folder's files would fall back to (`folderId: null` on the asset; Shared Space files are always in a folder). Same order, filters (`from`, `to`, `type`, `minRating`, `tag`, `q`) and cursor as the timeline; partners' libraries are not in it. Only `false` is accepted (the timeline without it holds every file); not with `folderId`, `albumId`, `partnerId` or `trashed=true` (400 `validation.failed`). */
+                inFolder?: boolean;
                 /** @description Only what this album shows (the caller must be able to see the album). Not with `folderId`, `partnerId` or `trashed=true`. */
                 albumId?: string;
                 /** @description The library of this partner (a user who shares their Personal Space with the caller): never its trash. Not with `folderId`, `albumId` or `trashed=true`; 404 when that user does not share with the caller. */
@@ -5514,6 +5596,109 @@ export interface operations {
             };
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    createArchiveLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DownloadArchiveRequest"];
+            };
+        };
+        responses: {
+            /** @description The link. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ArchiveLinkResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /**
+             * @description The caller sees the album or an asset but as a Viewer, who may not download, or sees a Shared Space file
+             *     without the `download` operation (`share.role_insufficient`); or the user is not granted the photo library
+             *     (`auth.photo_library_denied`).
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            /**
+             * @description At least one asset does not exist or the caller may not download it, or the album does not exist or the
+             *     caller may not see it (`resource.not_found`).
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    downloadArchiveLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The last part of the link's `url` (base64url, 43 characters). */
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The zip file. */
+            200: {
+                headers: {
+                    /** @description `attachment; filename="photoapi-<yyyyMMdd-HHmmss>.zip"`. */
+                    "Content-Disposition"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/zip": string;
+                };
+            };
+            /**
+             * @description The link's maker sees the album or an asset but their role no longer allows downloads
+             *     (`share.role_insufficient`), or an admin has since denied them the photo library (`auth.photo_library_denied`).
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            /**
+             * @description The token is unknown or has expired, or the session or API key it was made with has ended
+             *     (`download.link_invalid`); or the link's maker may no longer see the album or one of the assets
+             *     (`resource.not_found`).
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
         };
     };
     getBackupStatus: {

@@ -51,6 +51,8 @@ public static class ErrorCodes
     public const string AssetNotReady = "asset.not_ready";
     public const string AssetNoDerivative = "asset.no_derivative";
     public const string MediaLinkInvalid = "media.link_invalid";
+    /// <summary>The archive link is unknown or has expired (or the session or API key it was made with has ended): answered alike.</summary>
+    public const string DownloadLinkInvalid = "download.link_invalid";
 
     /// <summary>The caller sees the album or share but their role (Viewer, Downloader, Provider) does not allow the operation.</summary>
     public const string RoleInsufficient = "share.role_insufficient";

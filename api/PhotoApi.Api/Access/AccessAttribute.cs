@@ -67,6 +67,14 @@ public sealed class AccessAttribute : Attribute
     /// </summary>
     public bool SignedUrls { get; init; }
 
+    /// <summary>
+    /// A route reached through an archive link (<see cref="ArchiveLinks"/>, anonymous to the authentication step): the
+    /// route parameter holding the link's token. The <see cref="AccessStage"/> resolves it (404 <c>download.link_invalid</c>
+    /// for unknown and expired ones alike) and makes the user who made the link the request's principal, for whom the
+    /// handler asks the policy the permissions declared, now.
+    /// </summary>
+    public string? ArchiveLink { get; init; }
+
     /// <summary>Whether <see cref="SeenWith"/> was given.</summary>
     public bool DistinguishesRole => _seenWith is not null;
 

@@ -60,6 +60,14 @@ public sealed partial class AccessPolicy
     private const string SharedSpaceEnabled = "(SELECT shared_space_enabled FROM settings)";
 
     /// <summary>
+    /// The effective Shared Space access of user <paramref name="user"/> (an SQL expression; <paramref name="isAdmin"/>:
+    /// whether they are an admin), as every rule applies it: <c>full</c>, <c>custom</c> or <c>none</c>, and none while
+    /// Shared Space is disabled. A few index lookups (the user's own setting, their groups'), so lists select it per row.
+    /// </summary>
+    public static string SharedSpaceAccessOf(string user, string isAdmin) =>
+        $"(CASE WHEN {SharedSpaceEnabled} THEN {SharedSpaceLevelOf(new Who(user, isAdmin))} ELSE 'none' END)";
+
+    /// <summary>
     /// The folder-permission entries of <paramref name="who"/> that reach a folder (<paramref name="kind"/> <c>folder</c>)
     /// or the files directly in it (<c>file</c>): explicit ones on it, and inherited ones from its ancestors as their
     /// applies-to says. A folder share's invitees count as allow entries of their role on the shared folder and its files
@@ -211,6 +219,19 @@ public sealed partial class AccessPolicy
         UNION ALL
         SELECT c.id FROM albums cal JOIN assets c ON c.owner_id = cal.owner_id AND c.trashed_at IS NULL LEFT JOIN folders cmf ON cmf.id = c.folder_id
         WHERE cal.id = {albumId} AND cal.kind = 'conditional' AND {ConditionsHold("cal", "c", "cmf", FolderOperations.View)}
+        """;
+
+    /// <summary>
+    /// Album <paramref name="al"/> shows asset <paramref name="a"/> (in folder <paramref name="f"/>, left-joined on
+    /// <c>a.folder_id</c>) now: the one-asset form of <see cref="AlbumMembers"/> — not in the trash, and an entry of the
+    /// album whose contributor may still view it, or for a conditional album its conditions hold and its owner may still
+    /// view it. Key lookups (the entry by <c>album_assets</c>' primary key), so a list row can ask it of one asset.
+    /// </summary>
+    public static string AlbumShows(string al, string a, string f) => $"""
+        ({a}.trashed_at IS NULL AND (
+            EXISTS (SELECT 1 FROM album_assets sa WHERE sa.album_id = {al}.id AND sa.asset_id = {a}.id
+                    AND {EntryHolds("sa", al, a, f, FolderOperations.View)})
+            OR {al}.kind = 'conditional' AND {ConditionsHold(al, a, f, FolderOperations.View)}))
         """;
 
     /// <summary>

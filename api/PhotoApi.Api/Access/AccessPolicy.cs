@@ -104,7 +104,7 @@ public sealed partial class AccessPolicy(NpgsqlDataSource db)
     public async Task<string> SharedSpaceLevelAsync(Principal principal, CancellationToken ct)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
-        return await conn.ExecuteScalarAsync<string>(new CommandDefinition($"SELECT CASE WHEN {SharedSpaceEnabled} THEN {SharedSpaceLevel} ELSE 'none' END",
+        return await conn.ExecuteScalarAsync<string>(new CommandDefinition($"SELECT {SharedSpaceAccessOf("@userId", "@isAdmin")}",
             new { userId = principal.UserId, isAdmin = principal.IsAdmin }, cancellationToken: ct)) ?? "none";
     }
 }

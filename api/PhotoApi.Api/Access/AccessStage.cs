@@ -15,6 +15,11 @@ public sealed partial class AccessStage : IGlobalPreProcessor
     {
         var http = context.HttpContext;
         var access = http.GetEndpoint()?.Metadata.GetMetadata<AccessAttribute>();
+        if (access?.ArchiveLink is { } tokenParameter && !context.HasValidationFailures)
+        {
+            await ArchiveLinkAsync(http, tokenParameter, ct);
+            return;
+        }
         if (access?.On is not { } parameter || access.Permissions.Count == 0) return;
         if (context.HasValidationFailures) return; // the validator's 400 comes first, as for every other endpoint
 
@@ -61,6 +66,29 @@ public sealed partial class AccessStage
     }
 }
 
+/// <summary>The archive-link principal: whoever holds the link acts as the user who made it, for that one download.</summary>
+public sealed partial class AccessStage
+{
+    private static readonly object ArchiveLinkKey = new();
+
+    /// <summary>
+    /// Resolves the route's archive-link token (<see cref="ArchiveLinks"/>) and makes its maker the request's principal,
+    /// whatever else the request carries; the handler reads the link's request with <see cref="ArchiveLinkOf"/>.
+    /// </summary>
+    private static async Task ArchiveLinkAsync(HttpContext http, string parameter, CancellationToken ct)
+    {
+        var token = http.Request.RouteValues[parameter]?.ToString() ?? "";
+        var link = await http.RequestServices.GetRequiredService<ArchiveLinks>().ResolveAsync(token, ct);
+        http.SetPrincipal(new Principal(link.UserId, link.IsAdmin));
+        http.Items[ArchiveLinkKey] = link;
+    }
+
+    internal static ArchiveLink ArchiveLinkOf(HttpContext http) =>
+        http.Items.TryGetValue(ArchiveLinkKey, out var link) && link is ArchiveLink l
+            ? l
+            : throw new InvalidOperationException("This route does not declare its archive-link parameter: the access stage resolved no link for it.");
+}
+
 public static class PrincipalExtensions
 {
     private static readonly object Key = new();
@@ -73,4 +101,10 @@ public static class PrincipalExtensions
         http.Items[Key] = principal;
         return principal;
     }
+
+    /// <summary>A principal the access stage resolved from something other than the authenticated user (an archive link).</summary>
+    internal static void SetPrincipal(this HttpContext http, Principal principal) => http.Items[Key] = principal;
+
+    /// <summary>The archive link the access stage resolved for this route (which must declare <see cref="AccessAttribute.ArchiveLink"/>).</summary>
+    public static ArchiveLink ArchiveLink(this HttpContext http) => AccessStage.ArchiveLinkOf(http);
 }

@@ -440,6 +440,7 @@ namespace PhotoApi.Client
         /// <br/>as an album's Viewer).
         /// </remarks>
         /// <param name="folderId">Only the files directly in this folder that the caller may view (the caller must be allowed to view the folder itself).</param>
+        /// <param name="inFolder">`false`: only the caller's own files that are in no folder — the top of their Personal Space, where uploads without `folderId` go and where a deleted folder's files would fall back to (`folderId: null` on the asset; Shared Space files are always in a folder). Same order, filters (`from`, `to`, `type`, `minRating`, `tag`, `q`) and cursor as the timeline; partners' libraries are not in it. Only `false` is accepted (the timeline without it holds every file); not with `folderId`, `albumId`, `partnerId` or `trashed=true` (400 `validation.failed`).</param>
         /// <param name="albumId">Only what this album shows (the caller must be able to see the album). Not with `folderId`, `partnerId` or `trashed=true`.</param>
         /// <param name="partnerId">The library of this partner (a user who shares their Personal Space with the caller): never its trash. Not with `folderId`, `albumId` or `trashed=true`; 404 when that user does not share with the caller.</param>
         /// <param name="from">Only assets taken at or after this time (RFC 3339).</param>
@@ -453,7 +454,7 @@ namespace PhotoApi.Client
         /// <param name="cursor">The `nextCursor` of the previous page; omit for the first page.</param>
         /// <returns>A page of assets.</returns>
         /// <exception cref="PhotoApiException">A server side error occurred.</exception>
-        System.Threading.Tasks.Task<AssetResponsePage> ListAssetsAsync(System.Guid? folderId = null, System.Guid? albumId = null, System.Guid? partnerId = null, System.DateTimeOffset? from = null, System.DateTimeOffset? to = null, Type2? type = null, int? minRating = null, string? tag = null, string? q = null, bool? trashed = null, int? limit = null, string? cursor = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+        System.Threading.Tasks.Task<AssetResponsePage> ListAssetsAsync(System.Guid? folderId = null, bool? inFolder = null, System.Guid? albumId = null, System.Guid? partnerId = null, System.DateTimeOffset? from = null, System.DateTimeOffset? to = null, Type2? type = null, int? minRating = null, string? tag = null, string? q = null, bool? trashed = null, int? limit = null, string? cursor = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
         /// <summary>
@@ -635,7 +636,8 @@ namespace PhotoApi.Client
         /// <br/>(`Content-Disposition: attachment`), streamed while it is built, so there is no size limit and no waiting for
         /// <br/>the archive to be prepared. Give exactly one of `assetIds` and `albumId`. Entries are stored uncompressed (media
         /// <br/>is compressed already), ordered by time taken, named by their original file names (made unique with ` (2)`,
-        /// <br/>` (3)` …) and dated by the time taken.
+        /// <br/>` (3)` …) and dated by the time taken. A browser, which must hold the answer to a POST in memory, asks for a
+        /// <br/>link instead (`createArchiveLink`) and downloads that as a plain link, streamed to disk.
         /// <br/>
         /// <br/>- `assetIds`: all or nothing, before any byte is sent — an asset that does not exist or that the caller may not
         /// <br/>  see answers 404; one the caller sees but may not download (an album Viewer's, or a Shared Space file without
@@ -648,6 +650,45 @@ namespace PhotoApi.Client
         /// <returns>The zip file.</returns>
         /// <exception cref="PhotoApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<FileResponse> DownloadArchiveAsync(DownloadArchiveRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Make a link that downloads many assets as a zip
+        /// </summary>
+        /// <remarks>
+        /// The same request as `downloadArchive` (`assetIds` or `albumId`), answered with a short-lived link instead of
+        /// <br/>the zip, so that a browser can start the download as a plain link (`&lt;a href="…" download&gt;` or a navigation)
+        /// <br/>and stream it to disk instead of holding the whole zip in memory. The request is checked now exactly as
+        /// <br/>`downloadArchive` checks it (same 400, 403 and 404 answers), and again — as the user who made the link — each
+        /// <br/>time the link is downloaded (`downloadArchiveLink`).
+        /// <br/>
+        /// <br/>The link is for this one request (these assets, or whatever the album shows when it is downloaded) and works
+        /// <br/>without any credentials until `expiresAt` (`Downloads:LinkLifetime`, 10 minutes by default), also more than
+        /// <br/>once (a browser may resume or retry). Its `url` carries a 256-bit random token of which the server keeps only
+        /// <br/>the SHA-256. It also ends when the session or API key it was made with ends (sign-out, revocation) or the
+        /// <br/>user is disabled. Treat the `url` as a secret: whoever holds it downloads the zip.
+        /// </remarks>
+        /// <returns>The link.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task<ArchiveLinkResponse> CreateArchiveLinkAsync(DownloadArchiveRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Download the zip of an archive link
+        /// </summary>
+        /// <remarks>
+        /// The zip of a link `createArchiveLink` made, exactly as `downloadArchive` would send it for the same request
+        /// <br/>(`Content-Disposition: attachment`, streamed while it is built, entries ordered by time taken and named by
+        /// <br/>their original file names), with no credentials: the link stands for the user who made it. What it may hold is
+        /// <br/>decided now, as that user: an album unshared from them since, a role lowered to Viewer, or a file they lost
+        /// <br/>access to refuses the download with the answer `downloadArchive` would give them (404 `resource.not_found`,
+        /// <br/>403 `share.role_insufficient`), before any byte is sent. An unknown or expired token — or one whose session or
+        /// <br/>API key has ended — answers 404 `download.link_invalid`, all alike. The answer is `Cache-Control: no-store`.
+        /// </remarks>
+        /// <param name="token">The last part of the link's `url` (base64url, 43 characters).</param>
+        /// <returns>The zip file.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task<FileResponse> DownloadArchiveLinkAsync(string token, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
         /// <summary>
@@ -5133,6 +5174,7 @@ namespace PhotoApi.Client
         /// <br/>as an album's Viewer).
         /// </remarks>
         /// <param name="folderId">Only the files directly in this folder that the caller may view (the caller must be allowed to view the folder itself).</param>
+        /// <param name="inFolder">`false`: only the caller's own files that are in no folder — the top of their Personal Space, where uploads without `folderId` go and where a deleted folder's files would fall back to (`folderId: null` on the asset; Shared Space files are always in a folder). Same order, filters (`from`, `to`, `type`, `minRating`, `tag`, `q`) and cursor as the timeline; partners' libraries are not in it. Only `false` is accepted (the timeline without it holds every file); not with `folderId`, `albumId`, `partnerId` or `trashed=true` (400 `validation.failed`).</param>
         /// <param name="albumId">Only what this album shows (the caller must be able to see the album). Not with `folderId`, `partnerId` or `trashed=true`.</param>
         /// <param name="partnerId">The library of this partner (a user who shares their Personal Space with the caller): never its trash. Not with `folderId`, `albumId` or `trashed=true`; 404 when that user does not share with the caller.</param>
         /// <param name="from">Only assets taken at or after this time (RFC 3339).</param>
@@ -5146,7 +5188,7 @@ namespace PhotoApi.Client
         /// <param name="cursor">The `nextCursor` of the previous page; omit for the first page.</param>
         /// <returns>A page of assets.</returns>
         /// <exception cref="PhotoApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<AssetResponsePage> ListAssetsAsync(System.Guid? folderId = null, System.Guid? albumId = null, System.Guid? partnerId = null, System.DateTimeOffset? from = null, System.DateTimeOffset? to = null, Type2? type = null, int? minRating = null, string? tag = null, string? q = null, bool? trashed = null, int? limit = null, string? cursor = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<AssetResponsePage> ListAssetsAsync(System.Guid? folderId = null, bool? inFolder = null, System.Guid? albumId = null, System.Guid? partnerId = null, System.DateTimeOffset? from = null, System.DateTimeOffset? to = null, Type2? type = null, int? minRating = null, string? tag = null, string? q = null, bool? trashed = null, int? limit = null, string? cursor = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             var client_ = _httpClient;
             var disposeClient_ = false;
@@ -5165,6 +5207,10 @@ namespace PhotoApi.Client
                     if (folderId != null)
                     {
                         urlBuilder_.Append(System.Uri.EscapeDataString("folderId")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(folderId, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (inFolder != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("inFolder")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(inFolder, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
                     }
                     if (albumId != null)
                     {
@@ -6675,7 +6721,8 @@ namespace PhotoApi.Client
         /// <br/>(`Content-Disposition: attachment`), streamed while it is built, so there is no size limit and no waiting for
         /// <br/>the archive to be prepared. Give exactly one of `assetIds` and `albumId`. Entries are stored uncompressed (media
         /// <br/>is compressed already), ordered by time taken, named by their original file names (made unique with ` (2)`,
-        /// <br/>` (3)` …) and dated by the time taken.
+        /// <br/>` (3)` …) and dated by the time taken. A browser, which must hold the answer to a POST in memory, asks for a
+        /// <br/>link instead (`createArchiveLink`) and downloads that as a plain link, streamed to disk.
         /// <br/>
         /// <br/>- `assetIds`: all or nothing, before any byte is sent — an asset that does not exist or that the caller may not
         /// <br/>  see answers 404; one the caller sees but may not download (an album Viewer's, or a Shared Space file without
@@ -6799,6 +6846,266 @@ namespace PhotoApi.Client
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
                             throw new PhotoApiException<ApiProblem>("The body was not sent as `application/json` (`request.unsupported_media_type`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new PhotoApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Make a link that downloads many assets as a zip
+        /// </summary>
+        /// <remarks>
+        /// The same request as `downloadArchive` (`assetIds` or `albumId`), answered with a short-lived link instead of
+        /// <br/>the zip, so that a browser can start the download as a plain link (`&lt;a href="…" download&gt;` or a navigation)
+        /// <br/>and stream it to disk instead of holding the whole zip in memory. The request is checked now exactly as
+        /// <br/>`downloadArchive` checks it (same 400, 403 and 404 answers), and again — as the user who made the link — each
+        /// <br/>time the link is downloaded (`downloadArchiveLink`).
+        /// <br/>
+        /// <br/>The link is for this one request (these assets, or whatever the album shows when it is downloaded) and works
+        /// <br/>without any credentials until `expiresAt` (`Downloads:LinkLifetime`, 10 minutes by default), also more than
+        /// <br/>once (a browser may resume or retry). Its `url` carries a 256-bit random token of which the server keeps only
+        /// <br/>the SHA-256. It also ends when the session or API key it was made with ends (sign-out, revocation) or the
+        /// <br/>user is disabled. Treat the `url` as a secret: whoever holds it downloads the zip.
+        /// </remarks>
+        /// <returns>The link.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<ArchiveLinkResponse> CreateArchiveLinkAsync(DownloadArchiveRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            if (body == null)
+                throw new System.ArgumentNullException("body");
+
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+                    var json_ = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(body, JsonSerializerSettings);
+                    var content_ = new System.Net.Http.ByteArrayContent(json_);
+                    content_.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse("application/json");
+                    request_.Content = content_;
+                    request_.Method = new System.Net.Http.HttpMethod("POST");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/v1/downloads/archive-links"
+                    urlBuilder_.Append("api/v1/downloads/archive-links");
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 201)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ArchiveLinkResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            return objectResponse_.Object;
+                        }
+                        else
+                        if (status_ == 400)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The request is invalid: a field breaks a rule (`validation.failed`, with `errors` per field), or\nthe body is not valid JSON for this operation \u2014 syntax, wrong types or unknown members\n(`request.malformed`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("No valid credentials were sent, or they expired or were revoked (`auth.unauthenticated`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 403)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The caller sees the album or an asset but as a Viewer, who may not download, or sees a Shared Space file\nwithout the `download` operation (`share.role_insufficient`); or the user is not granted the photo library\n(`auth.photo_library_denied`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 404)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("At least one asset does not exist or the caller may not download it, or the album does not exist or the\ncaller may not see it (`resource.not_found`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 413)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The request body is larger than the server accepts (`request.too_large`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 415)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The body was not sent as `application/json` (`request.unsupported_media_type`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new PhotoApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Download the zip of an archive link
+        /// </summary>
+        /// <remarks>
+        /// The zip of a link `createArchiveLink` made, exactly as `downloadArchive` would send it for the same request
+        /// <br/>(`Content-Disposition: attachment`, streamed while it is built, entries ordered by time taken and named by
+        /// <br/>their original file names), with no credentials: the link stands for the user who made it. What it may hold is
+        /// <br/>decided now, as that user: an album unshared from them since, a role lowered to Viewer, or a file they lost
+        /// <br/>access to refuses the download with the answer `downloadArchive` would give them (404 `resource.not_found`,
+        /// <br/>403 `share.role_insufficient`), before any byte is sent. An unknown or expired token — or one whose session or
+        /// <br/>API key has ended — answers 404 `download.link_invalid`, all alike. The answer is `Cache-Control: no-store`.
+        /// </remarks>
+        /// <param name="token">The last part of the link's `url` (base64url, 43 characters).</param>
+        /// <returns>The zip file.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<FileResponse> DownloadArchiveLinkAsync(string token, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            if (token == null)
+                throw new System.ArgumentNullException("token");
+
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+                    request_.Method = new System.Net.Http.HttpMethod("GET");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/zip"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/v1/downloads/archive-links/{token}"
+                    urlBuilder_.Append("api/v1/downloads/archive-links/");
+                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(token, System.Globalization.CultureInfo.InvariantCulture)));
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 200 || status_ == 206)
+                        {
+                            var responseStream_ = response_.Content == null ? System.IO.Stream.Null : await ReadAsStreamAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            var fileResponse_ = new FileResponse(status_, headers_, responseStream_, null, response_);
+                            disposeClient_ = false; disposeResponse_ = false; // response and client are disposed by FileResponse
+                            return fileResponse_;
+                        }
+                        else
+                        if (status_ == 403)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The link\'s maker sees the album or an asset but their role no longer allows downloads\n(`share.role_insufficient`), or an admin has since denied them the photo library (`auth.photo_library_denied`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 404)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The token is unknown or has expired, or the session or API key it was made with has ended\n(`download.link_invalid`); or the link\'s maker may no longer see the album or one of the assets\n(`resource.not_found`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         {
@@ -13589,6 +13896,7 @@ namespace PhotoApi.Client
         /// <br/>- `asset.not_ready` — the asset is still being processed; try again shortly.
         /// <br/>- `asset.no_derivative` — the asset has no thumbnail (not an image, or it could not be decoded).
         /// <br/>- `media.link_invalid` — a signed media URL is invalid or has expired.
+        /// <br/>- `download.link_invalid` — an archive link is unknown or has expired (or the session or API key it was made with has ended).
         /// <br/>- `share.role_insufficient` — the caller sees the album but their role (Viewer, Downloader, Provider) does not allow this; or sees a Shared Space file they may not download, or deletes a folder holding something they may not delete.
         /// <br/>- `share.invitee_is_owner` — an album or selection cannot be shared with its owner.
         /// <br/>- `share.unknown_invitee` — an invitee is not an active user or an existing group; or a folder permission or Shared Space access entry names a user or group that does not exist.
@@ -13858,6 +14166,13 @@ namespace PhotoApi.Client
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("totpEnabled")]
         public bool TotpEnabled { get; set; } = default!;
+
+        /// <summary>
+        /// The user's effective Shared Space access, as every Shared Space operation applies it: `full` (does everything there; admins always), `custom` (does what folder permissions allow), or `none` — also while an admin has Shared Space disabled. The user's own setting wins over their groups'; among groups the widest. In `getMe` it is the caller's own access (a client shows the Shared Space only when it is not `none`); in the admin's user lists, each listed user's.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("sharedSpaceAccess")]
+        [System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<SharedSpaceAccessLevel>))]
+        public SharedSpaceAccessLevel SharedSpaceAccess { get; set; } = default!;
 
         [System.Text.Json.Serialization.JsonPropertyName("createdAt")]
         public System.DateTimeOffset CreatedAt { get; set; } = default!;
@@ -14903,6 +15218,36 @@ namespace PhotoApi.Client
     }
 
     /// <summary>
+    /// A link that downloads one archive (`downloadArchiveLink`) without credentials, until it expires.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class ArchiveLinkResponse
+    {
+
+        /// <summary>
+        /// `/api/v1/downloads/archive-links/{token}`, relative to the server, like the media URLs: use it as a plain link.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("url")]
+        public string Url { get; set; } = default!;
+
+        /// <summary>
+        /// When the link stops working.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("expiresAt")]
+        public System.DateTimeOffset ExpiresAt { get; set; } = default!;
+
+        private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    /// <summary>
     /// One device's backup as the caller's library sees it.
     /// </summary>
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
@@ -15885,6 +16230,16 @@ namespace PhotoApi.Client
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("coverAssetId")]
         public System.Guid? CoverAssetId { get; set; } = default!;
+
+        /// <summary>
+        /// The cover's small thumbnail (250 px WebP): a signed URL like the assets' `urls.thumbnail`, valid 30–60 minutes,
+        /// <br/>usable in an `&lt;img src&gt;` without any header. `null` when the album has no cover, when the cover has no
+        /// <br/>thumbnail (yet: still processing, or not an image), or when the album no longer shows the cover (it is in the
+        /// <br/>trash, or whoever added it lost access to it) — the caller may view the cover exactly when this is set.
+        /// <br/>
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("coverThumbnailUrl")]
+        public string? CoverThumbnailUrl { get; set; } = default!;
 
         /// <summary>
         /// Newest or oldest first, by the time taken.

@@ -32,6 +32,86 @@ public sealed class AlbumTests(ApiFactory api) : IClassFixture<ApiFactory>
     }
 
     [Fact]
+    public async Task Album_covers_come_with_a_signed_thumbnail_url_while_the_album_shows_them()
+    {
+        var owner = await api.NewUserAsync("cover");
+        var viewer = await api.NewUserAsync("cover-viewer");
+        var photo = await owner.UploadUniqueAsync();
+        var other = await owner.UploadUniqueAsync();
+        var thumbnail = (await owner.WaitProcessedAsync(photo)).Urls.Thumbnail;
+        await owner.WaitProcessedAsync(other);
+        var document = (await owner.UploadBytesAsync("just text"u8.ToArray(), "notes.txt")).Id; // kept without derivatives
+        await owner.WaitProcessedAsync(document);
+        var album = await owner.CreateAlbumAsync("Covered", photo, other, document);
+        var plain = await owner.CreateAlbumAsync("No cover", other);
+        Assert.Null(album.CoverThumbnailUrl);
+
+        var covered = await owner.Client.PatchAsJsonAsync($"/api/v1/albums/{album.Id}", new { coverAssetId = photo }).Json<Album>();
+        Assert.Equal(photo, covered.CoverAssetId);
+        Assert.NotNull(covered.CoverThumbnailUrl);
+        Assert.StartsWith($"/api/v1/assets/{photo}/thumbnail?size=small&", covered.CoverThumbnailUrl, StringComparison.Ordinal);
+        // The same image the asset's own signed thumbnail URL serves, without any credentials.
+        var anonymous = api.NewClient();
+        var cover = await anonymous.GetAsync(covered.CoverThumbnailUrl);
+        await cover.ShouldBe(200);
+        Assert.Equal("image/webp", cover.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(await anonymous.GetByteArrayAsync(thumbnail), await cover.Content.ReadAsByteArrayAsync());
+
+        // The list carries it for each album of the page (computed in the page query), the invitee's list too.
+        await owner.ShareAlbumAsync(album.Id, (viewer, "viewer"));
+        foreach (var who in new[] { owner, viewer })
+        {
+            var listed = (await who.Client.GetAsync("/api/v1/albums").Json<Page<Album>>()).Items.ToDictionary(a => a.Id);
+            Assert.NotNull(listed[album.Id].CoverThumbnailUrl);
+            await anonymous.GetAsync(listed[album.Id].CoverThumbnailUrl).ShouldBe(200);
+        }
+        Assert.Null((await owner.Client.GetAsync($"/api/v1/albums/{plain.Id}").Json<Album>()).CoverThumbnailUrl);
+
+        // A cover without a thumbnail has no URL.
+        var noThumbnail = await owner.Client.PatchAsJsonAsync($"/api/v1/albums/{album.Id}", new { coverAssetId = document }).Json<Album>();
+        Assert.Equal((document, (string?)null), (noThumbnail.CoverAssetId, noThumbnail.CoverThumbnailUrl));
+
+        // A cover the album no longer shows (in the trash) has none either, for the owner and the invitee alike.
+        await owner.Client.PatchAsJsonAsync($"/api/v1/albums/{album.Id}", new { coverAssetId = photo }).ShouldBe(200);
+        await owner.Client.PostAsJsonAsync("/api/v1/assets/delete", new { ids = new[] { photo } }).ShouldBe(200);
+        foreach (var who in new[] { owner, viewer })
+        {
+            var seen = await who.Client.GetAsync($"/api/v1/albums/{album.Id}").Json<Album>();
+            Assert.Equal((photo, (string?)null), (seen.CoverAssetId, seen.CoverThumbnailUrl));
+            Assert.Null((await who.Client.GetAsync("/api/v1/albums").Json<Page<Album>>()).Items.Single(a => a.Id == album.Id).CoverThumbnailUrl);
+        }
+        await owner.Client.PostAsJsonAsync("/api/v1/trash/restore", new { ids = new[] { photo } }).ShouldBe(200);
+        Assert.NotNull((await viewer.Client.GetAsync($"/api/v1/albums/{album.Id}").Json<Album>()).CoverThumbnailUrl);
+    }
+
+    [Fact]
+    public async Task An_album_cover_from_a_Shared_Space_file_its_contributor_lost_has_no_thumbnail_url()
+    {
+        var admin = api.Admin.Client;
+        await admin.PatchAsJsonAsync("/api/v1/admin/settings", new { sharedSpaceEnabled = true }).ShouldBe(200);
+        var owner = await api.NewUserAsync("ss-cover");
+        var viewer = await api.NewUserAsync("ss-cover-viewer");
+        async Task Level(string level) => await admin.PutAsJsonAsync("/api/v1/shared-space/access",
+            new { entries = new[] { new { principalType = "user", principalId = owner.UserId, level } } }).ShouldBe(200);
+        await Level("full");
+        var folder = (await admin.PostAsJsonAsync("/api/v1/folders", new { name = $"covers-{Guid.NewGuid():N}"[..14], space = "shared" }).Json(201))
+            .GetProperty("id").GetGuid();
+        var photo = await owner.UploadUniqueAsync(folderId: folder);
+        await owner.WaitProcessedAsync(photo);
+        var album = await owner.CreateAlbumAsync("From the Shared Space", photo);
+        await owner.ShareAlbumAsync(album.Id, (viewer, "viewer"));
+        await owner.Client.PatchAsJsonAsync($"/api/v1/albums/{album.Id}", new { coverAssetId = photo }).ShouldBe(200);
+        Assert.NotNull((await viewer.Client.GetAsync($"/api/v1/albums/{album.Id}").Json<Album>()).CoverThumbnailUrl);
+
+        // The owner loses the Shared Space: their entry no longer shows the file, so nobody views the cover through the album.
+        await Level("none");
+        var seen = await viewer.Client.GetAsync($"/api/v1/albums/{album.Id}").Json<Album>();
+        Assert.Equal((0, (string?)null), (seen.AssetCount, seen.CoverThumbnailUrl));
+        await viewer.Client.GetAsync($"/api/v1/assets/{photo}").ShouldBe(404);
+        Assert.Null((await viewer.Client.GetAsync("/api/v1/albums").Json<Page<Album>>()).Items.Single(a => a.Id == album.Id).CoverThumbnailUrl);
+    }
+
+    [Fact]
     public async Task Album_input_is_checked()
     {
         var owner = await api.NewUserAsync();

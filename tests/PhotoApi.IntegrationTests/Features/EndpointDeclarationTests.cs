@@ -101,6 +101,21 @@ public sealed class EndpointDeclarationTests(ApiFactory api) : IClassFixture<Api
     }
 
     [Fact]
+    public void Routes_reached_by_archive_links_are_anonymous_and_name_their_token_for_the_access_stage()
+    {
+        var linked = Endpoints().Where(s => s.Access!.ArchiveLink is not null).ToList();
+        Assert.Equal(["DownloadArchiveLinkEndpoint"], linked.Select(s => s.Type.Name));
+        foreach (var s in linked)
+        {
+            Assert.True(s.Anonymous, $"{s.Type.Name}: the link stands in for sign-in, so the route must allow anonymous callers.");
+            Assert.True(s.Access!.Scope == AccessScope.Policy && s.Access.Permissions.Count > 0 && s.Access.On is null && !s.Access.SignedUrls,
+                $"{s.Type.Name}: an archive link's route asks the policy, as the link's maker, for what it declares.");
+            Assert.True(s.Route.Contains("{" + s.Access.ArchiveLink + "}", StringComparison.Ordinal),
+                $"{s.Type.Name} declares its token in '{s.Access.ArchiveLink}', which is not a parameter of {s.Route}.");
+        }
+    }
+
+    [Fact]
     public void Route_bound_declarations_name_a_parameter_of_their_route()
     {
         foreach (var s in Endpoints().Where(s => s.Access!.On is not null))

@@ -20,6 +20,15 @@ public sealed class GeneratedClientTests(ApiFactory api) : IClassFixture<ApiFact
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", tokens.AccessToken);
         var me = await client.GetMeAsync();
         Assert.Equal(user.UserId, me.Id);
+        Assert.Equal(SharedSpaceAccessLevel.None, me.SharedSpaceAccess); // Shared Space is off in a fresh library
+
+        // An archive link, made and followed with the generated client (the link needs no credentials).
+        var photo = await user.UploadUniqueAsync();
+        var link = await client.CreateArchiveLinkAsync(new DownloadArchiveRequest { AssetIds = [photo] });
+        var plain = api.NewClient();
+        plain.BaseAddress = new Uri(plain.BaseAddress!, "/");
+        using var zip = await new PhotoApiClient(plain).DownloadArchiveLinkAsync(link.Url.Split('/')[^1]);
+        Assert.Equal(200, zip.StatusCode);
 
         var key = await client.CreateApiKeyAsync(new CreateApiKeyRequest { Name = "generated" });
         var page = await client.ListApiKeysAsync(limit: 10, cursor: null);

@@ -19,6 +19,51 @@ public sealed class MeTests(ApiFactory api) : IClassFixture<ApiFactory>
     }
 
     [Fact]
+    public async Task GetMe_says_the_callers_effective_Shared_Space_access()
+    {
+        var admin = api.Admin.Client;
+        var full = await api.NewUserAsync("ss-full");
+        var viaGroup = await api.NewUserAsync("ss-group");
+        var ownWins = await api.NewUserAsync("ss-own");
+        var nobody = await api.NewUserAsync("ss-none");
+        var group = (await admin.PostAsJsonAsync("/api/v1/groups",
+            new { name = $"ss-{Guid.NewGuid():N}"[..12], memberIds = new[] { viaGroup.UserId, ownWins.UserId } }).Json(201)).GetProperty("id").GetGuid();
+        await admin.PutAsJsonAsync("/api/v1/shared-space/access", new
+        {
+            entries = new object[]
+            {
+                new { principalType = "user", principalId = full.UserId, level = "full" },
+                new { principalType = "group", principalId = group, level = "custom" },
+                new { principalType = "user", principalId = ownWins.UserId, level = "none" }, // the user's own setting wins over the group's
+            },
+        }).ShouldBe(200);
+
+        async Task<string> AccessOf(Session s) => (await s.Client.GetAsync("/api/v1/users/me").Json<User>()).SharedSpaceAccess;
+        async Task<Dictionary<Guid, string>> Listed() =>
+            (await admin.GetAsync("/api/v1/admin/users?limit=1000").Json<Page<User>>()).Items.ToDictionary(u => u.Id, u => u.SharedSpaceAccess);
+
+        // Disabled: nobody reaches the Shared Space, the admin included.
+        await admin.PatchAsJsonAsync("/api/v1/admin/settings", new { sharedSpaceEnabled = false }).ShouldBe(200);
+        foreach (var s in new[] { api.Admin, full, viaGroup, ownWins, nobody }) Assert.Equal("none", await AccessOf(s));
+
+        await admin.PatchAsJsonAsync("/api/v1/admin/settings", new { sharedSpaceEnabled = true }).ShouldBe(200);
+        Assert.Equal("full", await AccessOf(api.Admin)); // admins always have Full Access
+        Assert.Equal("full", await AccessOf(full));
+        Assert.Equal("custom", await AccessOf(viaGroup));
+        Assert.Equal("none", await AccessOf(ownWins));
+        Assert.Equal("none", await AccessOf(nobody));
+        // The admin's user list shows each user's own access (the same schema), not the admin's.
+        var listed = await Listed();
+        Assert.Equal("full", listed[full.UserId]);
+        Assert.Equal("custom", listed[viaGroup.UserId]);
+        Assert.Equal("none", listed[ownWins.UserId]);
+        Assert.Equal("none", listed[nobody.UserId]);
+        // It is the access the policy applies: the Custom user lists the Shared Space's top level, the others cannot.
+        await viaGroup.Client.GetAsync("/api/v1/folders?space=shared").ShouldBe(200);
+        await (await nobody.Client.GetAsync("/api/v1/folders?space=shared")).ShouldBeProblem(404, "space.unavailable");
+    }
+
+    [Fact]
     public async Task Changing_the_password_ends_other_sessions_and_the_old_password()
     {
         var session = await api.NewUserAsync();

@@ -77,6 +77,23 @@ public sealed class QueryPlanTests(ApiFactory api) : IClassFixture<ApiFactory>
             $"{run.Queries.Select(q => q.Query.Name).Distinct().Count()} distinct names):\n  " + string.Join("\n  ", report));
     }
 
+    [Fact]
+    public async Task The_top_of_the_Personal_Space_is_a_range_of_its_own_index()
+    {
+        // A library sorted into folders has few files at its top: walking the whole timeline to find them would cost the
+        // library, not the page. The page query is a range of assets_personal_root_idx that stops at the LIMIT.
+        var run = await RunAsync();
+        var db = api.Services.GetRequiredService<NpgsqlDataSource>();
+        var root = run.Queries.Where(q => q.Query.Name == "listAssets:root" && !q.Call.Url.Contains("tag=", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(root);
+        foreach (var captured in root)
+        {
+            var indexes = QueryPlans.IndexesOn(await QueryPlans.ExplainAsync(db, captured.Query), "assets").ToList();
+            Assert.True(indexes.SequenceEqual(["assets_personal_root_idx"]),
+                $"{captured.Where}: reads assets through [{string.Join(", ", indexes)}], not assets_personal_root_idx alone.");
+        }
+    }
+
     private static string OperationOf(string name) => name.Split(':')[0];
 
     private static async Task<Run> CallEveryListAsync(ApiFactory api)
@@ -137,6 +154,7 @@ public sealed class QueryPlanTests(ApiFactory api) : IClassFixture<ApiFactory>
                 "", $"&tag={PlanSeed.Tag}", $"&q={PlanSeed.Words}", "&type=video", "&minRating=4", $"&from={from}&to={to}",
                 $"&tag={PlanSeed.Tag}&type=image&minRating=1&from={from}", "&trashed=true",
                 $"&folderId={l.TripsFolder}", $"&folderId={l.TripsFolder}&tag={PlanSeed.Tag}",
+                "&inFolder=false", $"&inFolder=false&tag={PlanSeed.Tag}", "&inFolder=false&minRating=4",
                 $"&albumId={l.BigAlbum}", $"&albumId={l.ConditionalAlbum}", $"&partnerId={l.Carol.UserId}", $"&partnerId={l.Carol.UserId}&minRating=3",
             }.Select(filter => new Call("listAssets", "alice", alice, assets + filter)),
             // bob's timeline has no partner in it; what an album viewer and the Shared Space's users see.

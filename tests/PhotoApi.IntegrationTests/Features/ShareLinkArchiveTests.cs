@@ -1,4 +1,3 @@
-using System.IO.Compression;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
@@ -42,22 +41,7 @@ public sealed class ShareLinkArchiveTests(ApiFactory api) : IClassFixture<ApiFac
         return unique ? [.. bytes, .. Guid.NewGuid().ToByteArray()] : bytes;
     }
 
-    private static async Task<List<(string Name, byte[] Bytes)>> EntriesAsync(HttpResponseMessage response)
-    {
-        await response.ShouldBe(200);
-        Assert.Equal("application/zip", response.Content.Headers.ContentType?.MediaType);
-        Assert.Equal("attachment", response.Content.Headers.ContentDisposition?.DispositionType);
-        await using var zip = await ZipArchive.CreateAsync(new MemoryStream(await response.Content.ReadAsByteArrayAsync()), ZipArchiveMode.Read, false, null);
-        var entries = new List<(string, byte[])>();
-        foreach (var entry in zip.Entries)
-        {
-            await using var s = await entry.OpenAsync();
-            using var m = new MemoryStream();
-            await s.CopyToAsync(m);
-            entries.Add((entry.FullName, m.ToArray()));
-        }
-        return entries;
-    }
+    private static Task<List<(string Name, byte[] Bytes)>> EntriesAsync(HttpResponseMessage response) => response.ZipEntriesAsync();
 
     private static async Task<long> DownloadsAsync(Session owner, Share share) =>
         (await owner.Client.GetAsync($"/api/v1/shares/{share.Id}").Json()).GetProperty("downloadCount").GetInt64();

@@ -107,7 +107,7 @@ public sealed class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
 public sealed record Tokens(string AccessToken, string RefreshToken, string TokenType, int ExpiresIn);
 
 public sealed record User(Guid Id, string Username, string Email, string DisplayName, string Role, string Status,
-    bool PhotoLibraryAllowed, bool TotpEnabled, DateTime CreatedAt, DateTime UpdatedAt);
+    bool PhotoLibraryAllowed, bool TotpEnabled, string SharedSpaceAccess, DateTime CreatedAt, DateTime UpdatedAt);
 
 public sealed record Session(HttpClient Client, Tokens Tokens, string Username, string Password)
 {

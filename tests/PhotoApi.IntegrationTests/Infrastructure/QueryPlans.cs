@@ -43,6 +43,16 @@ public static class QueryPlans
         }
     }
 
+    /// <summary>The indexes the plan reads <paramref name="relation"/> through, anywhere in it.</summary>
+    public static IEnumerable<string> IndexesOn(JsonElement node, string relation)
+    {
+        if (node.TryGetProperty("Relation Name", out var name) && name.GetString() == relation && node.TryGetProperty("Index Name", out var index))
+            yield return index.GetString()!;
+        if (!node.TryGetProperty("Plans", out var children)) yield break;
+        foreach (var child in children.EnumerateArray())
+            foreach (var found in IndexesOn(child, relation)) yield return found;
+    }
+
     /// <summary>
     /// <c>Seq Scan on assets a (in SubPlan 2; ~52000 rows; Filter: …)</c> or <c>Index Scan on assets a using
     /// assets_folder_idx, no index condition (…)</c>: enough to find it in the SQL.

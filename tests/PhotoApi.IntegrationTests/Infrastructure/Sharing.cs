@@ -44,7 +44,7 @@ public sealed record AlbumOwner(Guid Id, string Username, string DisplayName);
 public sealed record AlbumConditions(Guid[]? FolderIds, DateTime? From, DateTime? To, string[]? Tags, int? MinRating, string? MediaType, string? Camera);
 
 public sealed record Album(Guid Id, string Kind, string Name, string Description, AlbumOwner Owner, string Role, Guid? CoverAssetId,
-    string SortOrder, AlbumConditions? Conditions, int AssetCount, Guid? ShareId, DateTime CreatedAt, DateTime UpdatedAt);
+    string? CoverThumbnailUrl, string SortOrder, AlbumConditions? Conditions, int AssetCount, Guid? ShareId, DateTime CreatedAt, DateTime UpdatedAt);
 
 public sealed record AlbumEntry(Asset Asset, Guid? AddedBy, DateTime? AddedAt);
 

@@ -71,6 +71,11 @@ public sealed record AlbumResponse
     /// <summary>The caller's role: <c>owner</c>, <c>provider</c>, <c>downloader</c> or <c>viewer</c>.</summary>
     public string Role { get; init; } = "";
     public Guid? CoverAssetId { get; init; }
+    /// <summary>
+    /// The cover's small thumbnail, signed like every media URL; null when there is no cover, the cover has no thumbnail
+    /// (yet), or the album no longer shows it (trashed, or its contributor lost access to it) — then the caller may not view it through the album.
+    /// </summary>
+    public string? CoverThumbnailUrl { get; init; }
     /// <summary><c>newest</c> or <c>oldest</c> first, by the time taken.</summary>
     public string SortOrder { get; init; } = "";
     /// <summary>The saved filter (conditional albums only).</summary>
@@ -87,11 +92,15 @@ internal static class AlbumStore
 {
     /// <summary>
     /// Columns of an album for the caller (<c>@userId</c>); the caller's role is NULL where they have none. Each costs what
-    /// one album's row costs (its size comes from its counter), so lists select them for the rows of the page only.
+    /// one album's row costs (its size comes from its counter; its cover is one asset looked up by id and checked to be one
+    /// the album still shows), so lists select them for the rows of the page only.
     /// </summary>
     public static readonly string Columns = $"""
         al.id, al.kind, al.name, al.description, al.owner_id, u.username AS owner_username, u.display_name AS owner_display_name,
-        {AccessPolicy.CallerAlbumRole("al")} AS role, al.cover_asset_id, al.sort_order,
+        {AccessPolicy.CallerAlbumRole("al")} AS role, al.cover_asset_id,
+        (SELECT cov.id FROM assets cov LEFT JOIN folders cvf ON cvf.id = cov.folder_id
+         WHERE cov.id = al.cover_asset_id AND cov.thumbnail_key IS NOT NULL AND {AccessPolicy.AlbumShows("al", "cov", "cvf")}) AS cover_thumbnail_id,
+        al.sort_order,
         al.cond_folder_ids, al.cond_from, al.cond_to, al.cond_tags, al.cond_min_rating, al.cond_media_type, al.cond_camera,
         {AccessPolicy.AlbumAssetCount("al")} AS asset_count,
         (SELECT s.id FROM shares s WHERE s.album_id = al.id AND al.owner_id = @userId) AS share_id,
@@ -111,6 +120,8 @@ internal static class AlbumStore
         public string OwnerDisplayName { get; init; } = "";
         public string? Role { get; init; }
         public Guid? CoverAssetId { get; init; }
+        /// <summary>The cover, when it has a thumbnail and the album still shows it.</summary>
+        public Guid? CoverThumbnailId { get; init; }
         public string SortOrder { get; init; } = "";
         public Guid[]? CondFolderIds { get; init; }
         public DateTime? CondFrom { get; init; }
@@ -124,10 +135,10 @@ internal static class AlbumStore
         public DateTime CreatedAt { get; init; }
         public DateTime UpdatedAt { get; init; }
 
-        public AlbumResponse ToResponse() => new()
+        public AlbumResponse ToResponse(Assets.MediaUrls urls) => new()
         {
             Id = Id, Kind = Kind, Name = Name, Description = Description, Owner = new AlbumOwner(OwnerId, OwnerUsername, OwnerDisplayName),
-            Role = Role ?? "", CoverAssetId = CoverAssetId, SortOrder = SortOrder, AssetCount = AssetCount, ShareId = ShareId,
+            Role = Role ?? "", CoverAssetId = CoverAssetId, CoverThumbnailUrl = CoverThumbnailId is { } cover ? urls.Thumbnail(cover) : null, SortOrder = SortOrder, AssetCount = AssetCount, ShareId = ShareId,
             CreatedAt = CreatedAt, UpdatedAt = UpdatedAt,
             Conditions = Kind != AlbumKinds.Conditional ? null : new AlbumConditions
             {
@@ -138,8 +149,9 @@ internal static class AlbumStore
     }
 
     /// <summary>Reads one album for the caller, who has been allowed AlbumView by the policy.</summary>
-    public static async Task<AlbumResponse> GetAsync(NpgsqlConnection conn, Guid userId, Guid id, CancellationToken ct, NpgsqlTransaction? tx = null) =>
-        (await conn.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(ByIdSql, new { id, userId }, tx, cancellationToken: ct)))?.ToResponse()
+    public static async Task<AlbumResponse> GetAsync(NpgsqlConnection conn, Assets.MediaSigner signer, Guid userId, Guid id, CancellationToken ct,
+        NpgsqlTransaction? tx = null) =>
+        (await conn.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(ByIdSql, new { id, userId }, tx, cancellationToken: ct)))?.ToResponse(await signer.UrlsAsync(ct))
         ?? throw ApiException.NotFound("The album");
 
     public static async Task<string> KindAsync(NpgsqlConnection conn, Guid id, CancellationToken ct) =>

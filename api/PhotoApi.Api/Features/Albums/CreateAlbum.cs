@@ -41,7 +41,7 @@ public sealed class CreateAlbumValidator : Validator<CreateAlbumRequest>
 
 /// <summary>Creates a manual album (optionally with first entries, each remembered as added by the caller) or a conditional one.</summary>
 [Access(Permission.AssetShare, Permission.FolderView)]
-public sealed class CreateAlbumEndpoint(NpgsqlDataSource db, AccessPolicy policy) : Endpoint<CreateAlbumRequest, AlbumResponse>
+public sealed class CreateAlbumEndpoint(NpgsqlDataSource db, AccessPolicy policy, Assets.MediaSigner signer) : Endpoint<CreateAlbumRequest, AlbumResponse>
 {
     private const string InsertSql = """
         INSERT INTO albums (id, owner_id, kind, name, description, sort_order,
@@ -73,7 +73,7 @@ public sealed class CreateAlbumEndpoint(NpgsqlDataSource db, AccessPolicy policy
         });
         await conn.ExecuteAsync(new CommandDefinition(InsertSql, args, tx, cancellationToken: ct));
         if (req.AssetIds is { Length: > 0 } ids) await AlbumEntries.AddAsync(conn, tx, id, ids, principal.UserId, ct);
-        var album = await AlbumStore.GetAsync(conn, principal.UserId, id, ct, tx);
+        var album = await AlbumStore.GetAsync(conn, signer, principal.UserId, id, ct, tx);
         await tx.CommitAsync(ct);
         await Send.ResponseAsync(album, 201, ct);
     }

@@ -6,7 +6,7 @@ using PhotoApi.Api.Features.Common;
 namespace PhotoApi.Api.Features.Albums;
 
 [Access(Permission.AlbumView, On = "id", What = "The album")]
-public sealed class GetAlbumEndpoint(NpgsqlDataSource db) : Endpoint<IdRequest, AlbumResponse>
+public sealed class GetAlbumEndpoint(NpgsqlDataSource db, Assets.MediaSigner signer) : Endpoint<IdRequest, AlbumResponse>
 {
     public override void Configure()
     {
@@ -17,6 +17,6 @@ public sealed class GetAlbumEndpoint(NpgsqlDataSource db) : Endpoint<IdRequest, 
     public override async Task HandleAsync(IdRequest req, CancellationToken ct)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
-        await Send.OkAsync(await AlbumStore.GetAsync(conn, HttpContext.Principal().UserId, req.Id, ct), ct);
+        await Send.OkAsync(await AlbumStore.GetAsync(conn, signer, HttpContext.Principal().UserId, req.Id, ct), ct);
     }
 }

@@ -32,7 +32,7 @@ public sealed class ListAlbumsValidator : Validator<ListAlbumsRequest>
 /// merges the two LIMITed branches. The columns (role, size from the counters) are computed for the page's rows only.
 /// </remarks>
 [Access(AccessScope.Caller)]
-public sealed class ListAlbumsEndpoint(NpgsqlDataSource db, ListQueries lists) : Endpoint<ListAlbumsRequest, Page<AlbumResponse>>
+public sealed class ListAlbumsEndpoint(NpgsqlDataSource db, ListQueries lists, Assets.MediaSigner signer) : Endpoint<ListAlbumsRequest, Page<AlbumResponse>>
 {
     private const string OwnedIds = """
         SELECT al.id FROM albums al
@@ -75,6 +75,7 @@ public sealed class ListAlbumsEndpoint(NpgsqlDataSource db, ListQueries lists) :
         {
             userId = HttpContext.Principal().UserId, after = req.After(), take = req.Limit() + 1,
         }), ct))).AsList();
-        await Send.OkAsync(rows.Select(r => r.ToResponse()).ToList().ToPage(req.Limit(), a => a.Id), ct);
+        var urls = await signer.UrlsAsync(ct);
+        await Send.OkAsync(rows.Select(r => r.ToResponse(urls)).ToList().ToPage(req.Limit(), a => a.Id), ct);
     }
 }

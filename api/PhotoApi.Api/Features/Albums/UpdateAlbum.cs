@@ -37,7 +37,7 @@ public sealed class UpdateAlbumValidator : Validator<UpdateAlbumRequest>
 
 /// <summary>Changes an album's name, description, sort order, cover or conditions: its owner only.</summary>
 [Access(Permission.AlbumEdit, Permission.AlbumView, Permission.FolderView, On = "id", What = "The album", SeenWith = Permission.AlbumView)]
-public sealed class UpdateAlbumEndpoint(NpgsqlDataSource db, AccessPolicy policy) : Endpoint<UpdateAlbumRequest, AlbumResponse>
+public sealed class UpdateAlbumEndpoint(NpgsqlDataSource db, AccessPolicy policy, Assets.MediaSigner signer) : Endpoint<UpdateAlbumRequest, AlbumResponse>
 {
     private const string UpdateSql = """
         UPDATE albums SET
@@ -87,7 +87,7 @@ public sealed class UpdateAlbumEndpoint(NpgsqlDataSource db, AccessPolicy policy
             coverAssetId = req.CoverAssetId, clearCover = req.ClearCover == true, setConditions = req.Conditions is not null,
         });
         await conn.ExecuteAsync(new CommandDefinition(UpdateSql, args, tx, cancellationToken: ct));
-        var album = await AlbumStore.GetAsync(conn, principal.UserId, req.Id, ct, tx);
+        var album = await AlbumStore.GetAsync(conn, signer, principal.UserId, req.Id, ct, tx);
         await tx.CommitAsync(ct);
         await Send.OkAsync(album, ct);
     }

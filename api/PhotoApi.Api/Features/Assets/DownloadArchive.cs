@@ -1,6 +1,5 @@
 using FastEndpoints;
 using FluentValidation;
-using Dapper;
 using Npgsql;
 using PhotoApi.Api.Access;
 using PhotoApi.Persistence.Blobs;
@@ -26,7 +25,9 @@ public sealed class DownloadArchiveValidator : Validator<DownloadArchiveRequest>
 
 /// <summary>
 /// Many originals as one zip, streamed as it is built (<see cref="ZipDownloads"/>), named as uploaded and dated by the time
-/// taken. All or nothing: one asset the caller may not download and the answer is 404 before a byte is sent.
+/// taken. All or nothing: one asset the caller may not download and the answer is 404 before a byte is sent
+/// (<see cref="ArchiveContents"/>). A browser that cannot hold the zip in memory asks for an archive link instead
+/// (<c>createArchiveLink</c>).
 /// </summary>
 [Access(Permission.AlbumDownload, Permission.AlbumView, Permission.AssetDownload, Permission.AssetView)]
 public sealed class DownloadArchiveEndpoint(NpgsqlDataSource db, IBlobStore blobs, AccessPolicy policy) : Endpoint<DownloadArchiveRequest>
@@ -37,28 +38,9 @@ public sealed class DownloadArchiveEndpoint(NpgsqlDataSource db, IBlobStore blob
         Description(d => d.WithName("downloadArchive").ClearDefaultProduces(200).Produces<Stream>(200, "application/zip"));
     }
 
-    // Joined by id, so each member is a key lookup (an IN over the members lets the planner scan all of assets).
-    private static readonly string AlbumSql =
-        $"SELECT {AssetQueries.Columns} FROM ({AccessPolicy.AlbumMembers("@albumId")}) m JOIN assets a ON a.id = m.asset_id";
-
     public override async Task HandleAsync(DownloadArchiveRequest req, CancellationToken ct)
     {
-        var principal = HttpContext.Principal();
-        List<AssetRow> assets;
-        if (req.AlbumId is { } albumId)
-        {
-            await policy.EnsureRoleAsync(principal, Permission.AlbumDownload, albumId, Permission.AlbumView, "The album", ct);
-            await using var conn = await db.OpenConnectionAsync(ct);
-            assets = (await conn.QueryAsync<AssetRow>(new CommandDefinition(AlbumSql, new { albumId }, cancellationToken: ct))).AsList();
-        }
-        else
-        {
-            var ids = req.AssetIds!.Distinct().ToArray();
-            await policy.EnsureRoleAsync(principal, Permission.AssetDownload, ids, Permission.AssetView, "An asset", ct);
-            await using var conn = await db.OpenConnectionAsync(ct);
-            assets = await AssetQueries.GetAsync(conn, ids, ct);
-        }
-        var entries = assets.OrderBy(a => a.TakenAt).ThenBy(a => a.Id).Select(a => new ZipEntry(a.OriginalFileName, a.TakenAt, a.BlobKey));
+        var entries = await ArchiveContents.EntriesAsync(db, policy, HttpContext.Principal(), req.AssetIds, req.AlbumId, ct);
         await ZipDownloads.SendAsync(HttpContext, blobs, entries, ct);
     }
 }

@@ -13,6 +13,8 @@ public sealed class ListAssetsRequest : IPagedRequest
 {
     /// <summary>That folder's files (FolderView on it) instead of the timeline.</summary>
     [QueryParam] public Guid? FolderId { get; set; }
+    /// <summary>false: the caller's files in no folder (the top of their Personal Space) instead of the timeline.</summary>
+    [QueryParam] public bool? InFolder { get; set; }
     /// <summary>What that album shows (AlbumView on it) instead of the timeline.</summary>
     [QueryParam] public Guid? AlbumId { get; set; }
     /// <summary>The library of that partner (a user who shares theirs with the caller) instead of the timeline.</summary>
@@ -45,6 +47,10 @@ public sealed class ListAssetsValidator : Validator<ListAssetsRequest>
             .OverridePropertyName("folderId").WithMessage("Give at most one of folderId, albumId, partnerId.");
         RuleFor(x => x.Trashed).Must(t => t != true).When(x => x.AlbumId is not null || x.PartnerId is not null)
             .WithMessage("Albums and partners' libraries never show the trash.");
+        RuleFor(x => x.InFolder).Must(i => i == false).When(x => x.InFolder is not null)
+            .WithMessage("Only false: the files in no folder (the top of the Personal Space). Without it, the timeline holds every file.");
+        RuleFor(x => x.InFolder).Null().When(x => x.FolderId is not null || x.AlbumId is not null || x.PartnerId is not null || x.Trashed == true)
+            .WithMessage("inFolder=false lists the top of the Personal Space: not with folderId, albumId, partnerId or trashed=true.");
         RuleFor(x => x.To).GreaterThan(x => x.From).When(x => x.From is not null && x.To is not null).WithMessage("'to' must be after 'from'.");
     }
 }
@@ -52,7 +58,8 @@ public sealed class ListAssetsValidator : Validator<ListAssetsRequest>
 /// <summary>
 /// The timeline: newest first by the time taken, with keyset pagination on (takenAt, id). Without a folder it is the
 /// caller's own library plus the partners' libraries they chose to show there; with a folder, that folder's files as far
-/// as the caller may view the folder and each file; with an album, what the album shows; with a partner, that partner's library.
+/// as the caller may view the folder and each file; with <c>inFolder=false</c>, the caller's files in no folder (the top
+/// of their Personal Space); with an album, what the album shows; with a partner, that partner's library.
 /// </summary>
 /// <remarks>
 /// Each mode is its own query, built from the filters actually given, so that each is a range scan of an index in the
@@ -115,6 +122,13 @@ public sealed class ListAssetsEndpoint(NpgsqlDataSource db, AccessPolicy policy,
             ) w
             """;
     }
+
+    /// <summary>
+    /// The top of the caller's Personal Space: their files in no folder (a Shared Space file is always in a folder), on
+    /// <c>assets_personal_root_idx</c>, with the timeline's filters and cursor.
+    /// </summary>
+    private static ListQuery PersonalRoot(AssetListFilter filter, DynamicParameters args) =>
+        new("listAssets:root", OwnerWalk("@userId", filter, "a.folder_id IS NULL", args), args);
 
     /// <summary>A folder's files the caller may view, on <c>assets_folder_idx</c>.</summary>
     private static ListQuery Folder(AssetListFilter filter, DynamicParameters args) => new("listAssets:folder", $"""
@@ -187,6 +201,6 @@ public sealed class ListAssetsEndpoint(NpgsqlDataSource db, AccessPolicy policy,
             args.Add("partnerId", partnerId);
             return Partner(filter, args);
         }
-        return Timeline(filter, args);
+        return req.InFolder == false ? PersonalRoot(filter, args) : Timeline(filter, args);
     }
 }

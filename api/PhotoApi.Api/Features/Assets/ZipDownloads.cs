@@ -7,7 +7,7 @@ namespace PhotoApi.Api.Features.Assets;
 public sealed record ZipEntry(string Name, DateTime? LastWrite, string BlobKey);
 
 /// <summary>
-/// The zip downloads (<c>downloadArchive</c>, <c>downloadPublicShareArchive</c>): streamed as they are built, so nothing is
+/// The zip downloads (<c>downloadArchive</c>, <c>downloadArchiveLink</c>, <c>downloadPublicShareArchive</c>): streamed as they are built, so nothing is
 /// staged on disk or held in memory beyond one copy buffer, whatever the total size. Media is stored, not deflated (it is
 /// compressed already). Whatever may refuse the download must have done so before: the first entry commits the response.
 /// </summary>

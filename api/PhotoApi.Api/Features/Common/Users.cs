@@ -9,7 +9,7 @@ namespace PhotoApi.Api.Features.Common;
 /// <summary>How a user is shown to themselves and to admins.</summary>
 public sealed record UserResponse(
     Guid Id, string Username, string Email, string DisplayName, string Role, string Status,
-    bool PhotoLibraryAllowed, bool TotpEnabled, DateTime CreatedAt, DateTime UpdatedAt);
+    bool PhotoLibraryAllowed, bool TotpEnabled, string SharedSpaceAccess, DateTime CreatedAt, DateTime UpdatedAt);
 
 /// <summary>
 /// Names people read — display names, group names (usernames are ASCII by their pattern): one line of valid Unicode,
@@ -39,12 +39,18 @@ public static class NameText
 
 public static class UserQueries
 {
-    public const string Columns = """
+    /// <summary>
+    /// The user's columns (from <c>users</c>, unaliased). <c>shared_space_access</c> is the user's effective Shared Space
+    /// access as the access policy applies it (none while Shared Space is disabled).
+    /// </summary>
+    public static readonly string Columns = $"""
         id, username, email, display_name, role, status, photo_library_allowed,
-        totp_secret IS NOT NULL AS totp_enabled, created_at, updated_at
+        totp_secret IS NOT NULL AS totp_enabled,
+        {Access.AccessPolicy.SharedSpaceAccessOf("users.id", "users.role = 'admin'")} AS shared_space_access,
+        created_at, updated_at
         """;
 
-    public const string ById = $"SELECT {Columns} FROM users WHERE id = @id";
+    public static readonly string ById = $"SELECT {Columns} FROM users WHERE id = @id";
 
     public static async Task<UserResponse> GetAsync(NpgsqlConnection conn, Guid id, CancellationToken ct, NpgsqlTransaction? tx = null) =>
         await conn.QuerySingleOrDefaultAsync<UserResponse>(new CommandDefinition(ById, new { id }, tx, cancellationToken: ct))

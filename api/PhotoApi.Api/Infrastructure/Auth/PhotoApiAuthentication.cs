@@ -20,7 +20,7 @@ public sealed class PhotoApiAuthenticationHandler(
     public const string ApiKeyHeader = "X-Api-Key";
 
     private const string AccessTokenSql = $"""
-        SELECT u.id AS user_id, u.role, s.id AS session_id, {PhotoLibrarySql} AS photo_library
+        SELECT u.id AS user_id, u.role, s.id AS session_id, NULL::uuid AS api_key_id, {PhotoLibrarySql} AS photo_library
         FROM access_tokens a
         JOIN sessions s ON s.id = a.session_id
         JOIN users u ON u.id = s.user_id
@@ -31,7 +31,7 @@ public sealed class PhotoApiAuthenticationHandler(
         UPDATE api_keys k SET last_used_at = now()
         FROM users u
         WHERE k.key_hash = @hash AND k.revoked_at IS NULL AND u.id = k.user_id AND u.status = 'active'
-        RETURNING u.id AS user_id, u.role, NULL::uuid AS session_id, {PhotoLibrarySql} AS photo_library
+        RETURNING u.id AS user_id, u.role, NULL::uuid AS session_id, k.id AS api_key_id, {PhotoLibrarySql} AS photo_library
         """;
 
     /// <summary>
@@ -43,7 +43,7 @@ public sealed class PhotoApiAuthenticationHandler(
             SELECT 1 FROM group_members gm JOIN groups g ON g.id = gm.group_id WHERE gm.user_id = u.id AND NOT g.photo_library_allowed))
         """;
 
-    private sealed record Row(Guid UserId, string Role, Guid? SessionId, bool PhotoLibrary);
+    private sealed record Row(Guid UserId, string Role, Guid? SessionId, Guid? ApiKeyId, bool PhotoLibrary);
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -72,6 +72,7 @@ public sealed class PhotoApiAuthenticationHandler(
             new(Claims.PhotoLibrary, row.PhotoLibrary ? "true" : "false"),
         };
         if (row.SessionId is { } sid) claims.Add(new Claim(Claims.SessionId, sid.ToString()));
+        if (row.ApiKeyId is { } kid) claims.Add(new Claim(Claims.ApiKeyId, kid.ToString()));
         var identity = new ClaimsIdentity(claims, SchemeName, Claims.UserId, ClaimTypes.Role);
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
     }
@@ -81,6 +82,8 @@ public static class Claims
 {
     public const string UserId = "sub";
     public const string SessionId = "sid";
+    /// <summary>The API key the request authenticated with (API-key principals only).</summary>
+    public const string ApiKeyId = "kid";
     public const string Method = "amr";
     public const string PhotoLibrary = "photo_library";
 }
@@ -113,4 +116,7 @@ public static class ClaimsPrincipalExtensions
 
     public static Guid? SessionId(this ClaimsPrincipal user) =>
         user.FindFirstValue(Claims.SessionId) is { } s ? Guid.Parse(s) : null;
+
+    public static Guid? ApiKeyId(this ClaimsPrincipal user) =>
+        user.FindFirstValue(Claims.ApiKeyId) is { } k ? Guid.Parse(k) : null;
 }
