@@ -4,7 +4,7 @@ import { api, ok } from '../api';
 import { uploadForm } from '../upload';
 import type { UploadTarget } from '../upload/queue.svelte';
 import type { Asset } from './assets.svelte';
-import { wallClock } from './time';
+import { wallClock } from '../format';
 
 export interface LibraryUploadEvents {
   /** A new photo is ready to be shown. */
