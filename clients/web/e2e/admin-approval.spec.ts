@@ -1,7 +1,7 @@
 // Registration with approval: the admin sets the mode on the settings page, a newcomer's account waits, the admin
 // approves it on the users page, and the newcomer can then sign in. The mode goes back to open at the end (the other
 // tests register their users).
-import { expectLibrary, signInThroughPage } from './support/auth';
+import { expectLibrary, signInThroughPage } from './support/session';
 import { ADMIN, client, newUser, ok, PASSWORD, signIn } from './support/api';
 import { expect, test } from './support/test';
 

@@ -1,13 +1,13 @@
 // Groups and the Shared Space through the admin pages: a group with a member picked by name; a folder permission for
 // a user, and the effective permissions the page explains.
-import { signInThroughPage } from './support/auth';
+import { signedIn } from './support/session';
 import { ADMIN, client, newUser, ok, signIn } from './support/api';
 import { expect, test } from './support/test';
 
 test('create a group with a member', async ({ page }) => {
   const member = await newUser('member');
   const name = `Family ${Date.now().toString(36)}`;
-  await signInThroughPage(page, ADMIN, '/signin?next=%2Fadmin%2Fgroups');
+  await signedIn(page, ADMIN, '/admin/groups');
   await page.getByRole('button', { name: 'Create group' }).click();
   const dialog = page.getByRole('dialog', { name: 'Create a group' });
   await dialog.getByLabel('Group name').fill(name);
@@ -32,7 +32,7 @@ test("set a Shared Space folder's permission for a user and see their effective 
     await ok(admin.POST('/api/v1/folders', { body: { name: folderName, space: 'shared' } }));
     const user = await newUser('space');
 
-    await signInThroughPage(page, ADMIN, '/signin?next=%2Fadmin%2Fshared-space');
+    await signedIn(page, ADMIN, '/admin/shared-space');
     await page.getByRole('combobox', { name: 'Give access to a user or group' }).fill(user.username);
     await page.getByRole('option', { name: new RegExp(user.username) }).click();
     await expect(page.getByLabel(`Access of ${user.username}`)).toHaveValue('custom');

@@ -1,16 +1,17 @@
 // Albums: a manual album filled from the timeline picker, and a conditional album that fills itself.
 import { client, newUser, ok, upload } from './support/api';
-import { photoTaken, signInPage } from './support/library';
+import { jpeg } from './support/files';
+import { signedIn } from './support/session';
 import { expect, test } from './support/test';
 
 test('a manual album gets two photos from the timeline picker; a conditional album (4 stars or more) shows only the matching photo', async ({ page }) => {
   const user = await newUser('albums');
   const c = client(user.token);
-  const best = await upload(user, photoTaken('2024-05-03 10:00:00', 'best.jpg'));
-  const other = await upload(user, photoTaken('2024-05-02 10:00:00', 'other.jpg'));
-  await upload(user, photoTaken('2024-05-01 10:00:00', 'third.jpg'));
+  const best = await upload(user, jpeg({ takenAt: '2024-05-03 10:00:00', name: 'best.jpg' }));
+  const other = await upload(user, jpeg({ takenAt: '2024-05-02 10:00:00', name: 'other.jpg' }));
+  await upload(user, jpeg({ takenAt: '2024-05-01 10:00:00', name: 'third.jpg' }));
   await ok(c.PATCH('/api/v1/assets/{id}', { params: { path: { id: best.id } }, body: { rating: 4 } }));
-  await signInPage(page, user);
+  await signedIn(page, user);
 
   await page.goto('/albums');
   await expect(page.getByText('No albums yet.')).toBeVisible();

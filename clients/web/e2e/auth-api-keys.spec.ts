@@ -1,5 +1,5 @@
 // API keys: the secret is shown once, works as the user against the API, and stops working once deleted.
-import { signInThroughPage } from './support/auth';
+import { signedIn } from './support/session';
 import { BASE, newUser } from './support/api';
 import { expect, test } from './support/test';
 
@@ -9,7 +9,7 @@ async function meWithKey(key: string) {
 
 test('create an API key, use it, delete it', async ({ page }) => {
   const user = await newUser('keys');
-  await signInThroughPage(page, user, '/signin?next=%2Faccount%2Fapi-keys');
+  await signedIn(page, user, '/account/api-keys');
   await expect(page.getByRole('heading', { name: 'API keys', level: 1 })).toBeVisible();
   await expect(page.getByText('You have no API keys.')).toBeVisible();
 

@@ -1,6 +1,6 @@
 // Registration through the page (the rules checklist, the server's refusal of a weak password), then two-step
 // verification: enrolment by reading the setup key from the page, and a sign-in that needs the code.
-import { expectLibrary, signOutThroughMenu } from './support/auth';
+import { expectLibrary, signOutThroughMenu } from './support/session';
 import { PASSWORD } from './support/api';
 import { expect, test } from './support/test';
 import { freshCode, wrongCode } from './support/totp';

@@ -1,5 +1,5 @@
 // Sign-in errors in words a person understands, and where sign-in leads: back to the page asked for, never off the site.
-import { expectLibrary, signInThroughPage } from './support/auth';
+import { expectLibrary, signInThroughPage } from './support/session';
 import { ADMIN, BASE, client, newUser, ok, signIn } from './support/api';
 import { expect, test } from './support/test';
 

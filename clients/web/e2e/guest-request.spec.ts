@@ -2,14 +2,15 @@
 // owner gets clean JPEGs. Files the request cannot take are refused before sending; a closed request says so.
 import { client, ok, newUser, upload } from './support/api';
 import { exif, heic, jpeg } from './support/files';
-import { album, basename, downloadOriginal, imagesLoaded, photoRequest, shareLink, soon } from './support/guest';
+import { album, basename, downloadOriginal, photoRequest, newShare, soon } from './support/setup';
+import { imagesLoaded } from './support/page';
 import { expect, test } from './support/test';
 
 test('a guest sends a JPEG with GPS and an iPhone HEIC; the owner finds clean JPEGs in the album', async ({ page }) => {
   const owner = await newUser('grandma');
   const first = await upload(owner, jpeg());
   const party = await album(owner, 'Garden party', [first.id]);
-  await shareLink(owner, { type: 'album', id: party.id }); // a public album: guests of the request see its photos
+  await newShare(owner, { type: 'album', id: party.id }); // a public album: guests of the request see its photos
   const request = await photoRequest(owner, {
     subject: 'Photos from the garden party', description: 'Send us the ones you took!', albumId: party.id, maxFileSizeMb: 25,
   });

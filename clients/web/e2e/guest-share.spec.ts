@@ -3,7 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { client, newUser, ok, upload } from './support/api';
 import { jpeg } from './support/files';
-import { album, basename, daysAgo, imagesLoaded, shareLink, soon, uploadAll } from './support/guest';
+import { album, basename, daysAgo, newShare, soon, uploadAll } from './support/setup';
+import { imagesLoaded } from './support/page';
 import { expect, test } from './support/test';
 
 test('a guest unlocks a password-protected link, browses, views and downloads an original', async ({ page, guard }) => {
@@ -12,7 +13,7 @@ test('a guest unlocks a password-protected link, browses, views and downloads an
   const files = [jpeg(), jpeg({ width: 480, height: 640 }), jpeg(), jpeg({ width: 900, height: 400 }), jpeg(), jpeg()];
   const assets = await uploadAll(owner, files.map((path, i) => ({ path, takenAt: daysAgo(i) })));
   const wedding = await album(owner, 'Our wedding', assets.map((a) => a.id));
-  const share = await shareLink(owner, { type: 'album', id: wedding.id }, { password: 'confetti', description: 'Thank you for coming!' });
+  const share = await newShare(owner, { type: 'album', id: wedding.id }, { password: 'confetti', description: 'Thank you for coming!' });
   const names = files.map((f) => basename(f));
 
   await page.setViewportSize({ width: 1280, height: 800 });
@@ -71,7 +72,7 @@ test('a big album is paged with the cursor, and only tiles near the screen are i
   const files = Array.from({ length: count }, (_, i) => jpeg(i % 4 === 1 ? { width: 90, height: 120 } : { width: 160, height: 120 }));
   const assets = await uploadAll(owner, files.map((path, i) => ({ path, takenAt: daysAgo(i) })), 8);
   const big = await album(owner, 'Family archive', assets.map((a) => a.id));
-  const share = await shareLink(owner, { type: 'album', id: big.id });
+  const share = await newShare(owner, { type: 'album', id: big.id });
   const names = files.map((f) => `${basename(f)}, photo`);
 
   // Watch the page: every tile ever rendered, and the most at once.
@@ -139,14 +140,14 @@ test('an expired link, a turned-off link and an unknown key each say plainly tha
     await expect(page.getByText('Please ask the person who sent it to you for a new link.')).toBeVisible();
   }
 
-  const expiring = await shareLink(owner, { type: 'selection', assetIds: [photo.id], name: 'Soon gone' }, { expiresAt: soon(2) });
+  const expiring = await newShare(owner, { type: 'selection', assetIds: [photo.id], name: 'Soon gone' }, { expiresAt: soon(2) });
   await expect
     .poll(async () => (await client().GET('/api/v1/s/{key}', { params: { path: { key: expiring.key } } })).response.status, { timeout: 20_000 })
     .toBe(404);
   await page.goto(`/s/${expiring.key}`);
   await expectDoesNotWork();
 
-  const turnedOff = await shareLink(owner, { type: 'selection', assetIds: [photo.id], name: 'Turned off' });
+  const turnedOff = await newShare(owner, { type: 'selection', assetIds: [photo.id], name: 'Turned off' });
   await page.goto(`/s/${turnedOff.key}`);
   await expect(page.getByRole('heading', { level: 1, name: 'Turned off' })).toBeVisible();
   await api.PATCH('/api/v1/shares/{id}', { params: { path: { id: turnedOff.id } }, body: { linkEnabled: false } });
@@ -178,8 +179,8 @@ test('dates, camera and place are shown only where the link shows metadata', asy
   const owner = await newUser('carla');
   const file = jpeg({ camera: true, gps: true });
   const photo = await upload(owner, file);
-  const open = await shareLink(owner, { type: 'selection', assetIds: [photo.id], name: 'With details' });
-  const hidden = await shareLink(owner, { type: 'selection', assetIds: [photo.id], name: 'Pictures only' }, { showMetadata: false });
+  const open = await newShare(owner, { type: 'selection', assetIds: [photo.id], name: 'With details' });
+  const hidden = await newShare(owner, { type: 'selection', assetIds: [photo.id], name: 'Pictures only' }, { showMetadata: false });
 
   await page.goto(`/s/${open.key}`);
   await page.getByRole('button', { name: `${basename(file)}, photo` }).click();
@@ -206,7 +207,7 @@ test('on a phone, a guest adds photos through a link that takes them, and swipes
   const owner = await newUser('dora');
   const photo = await upload(owner, jpeg());
   const trip = await album(owner, 'Ski trip', [photo.id]);
-  const share = await shareLink(owner, { type: 'album', id: trip.id }, { allowUpload: true });
+  const share = await newShare(owner, { type: 'album', id: trip.id }, { allowUpload: true });
 
   await page.setViewportSize({ width: 390, height: 844 });
   await page.goto(`/s/${share.key}`);

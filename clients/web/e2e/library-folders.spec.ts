@@ -1,13 +1,14 @@
 // Folders: create them, move a photo into one and copy it into another, and a name conflict said in words.
 import { client, newUser, ok, upload } from './support/api';
-import { photoTaken, signInPage } from './support/library';
+import { jpeg } from './support/files';
+import { signedIn } from './support/session';
 import { expect, test } from './support/test';
 
 test('a photo moved into a new folder shows there; copied into another folder it shows in both; a taken name is said in words', async ({ page, guard }) => {
   const user = await newUser('folders');
   const c = client(user.token);
-  const photo = await upload(user, photoTaken('2024-02-10 10:00:00', 'harbour.jpg'));
-  await signInPage(page, user);
+  const photo = await upload(user, jpeg({ takenAt: '2024-02-10 10:00:00', name: 'harbour.jpg' }));
+  await signedIn(page, user);
 
   await page.goto('/folders');
   await expect(page.getByRole('tab', { name: 'Personal Space' })).toHaveAttribute('aria-selected', 'true');

@@ -2,48 +2,60 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { client, newUser, ok, upload } from './support/api';
-import { dayHeading, dropFiles, photoTaken, signInPage } from './support/library';
+import { jpeg } from './support/files';
+import { dayHeading, dropFiles } from './support/page';
+import { signedIn } from './support/session';
 import { expect, test } from './support/test';
 
 test('photos uploaded by picker and by drag-and-drop show their progress, reach Done and appear under their days, newest first', async ({ page }) => {
+  // Tall enough for the upload list and all three days at once: the grid draws only the sections near the screen.
+  await page.setViewportSize({ width: 1280, height: 1800 });
   const user = await newUser('uploader');
-  await signInPage(page, user);
-  const older = photoTaken('2021-03-05 10:00:00', 'march.jpg');
-  const middle = photoTaken('2022-07-14 16:30:00', 'july.jpg');
-  const newest = photoTaken('2023-11-20 08:15:00', 'november.jpg');
+  await signedIn(page, user);
+  const older = jpeg({ takenAt: '2021-03-05 10:00:00', name: 'march.jpg' });
+  const middle = jpeg({ takenAt: '2022-07-14 16:30:00', name: 'july.jpg' });
+  const newest = jpeg({ takenAt: '2023-11-20 08:15:00', name: 'november.jpg' });
 
   await page.goto('/');
   await expect(page.getByRole('heading', { name: 'Your library is empty' })).toBeVisible();
 
+  // Picked with the upload button (the file chooser a person sees), then one more dropped on the drop zone.
   const label = 'Upload photos and videos';
-  await page.getByLabel(label).and(page.locator('input[type=file]')).setInputFiles([older, newest]);
-  await dropFiles(page, page.getByRole('group', { name: label }), [{ name: 'july.jpg', type: 'image/jpeg', bytes: readFileSync(middle) }]);
+  const chooser = page.waitForEvent('filechooser');
+  await page.getByRole('button', { name: label }).click();
+  await (await chooser).setFiles([older, newest]);
+  await dropFiles(page, page.getByRole('group', { name: 'Drop files here' }), [{ name: 'july.jpg', type: 'image/jpeg', bytes: readFileSync(middle) }]);
 
   const uploads = page.getByRole('list', { name: 'Uploads' });
   for (const name of ['march.jpg', 'november.jpg', 'july.jpg']) {
     await expect(uploads.getByRole('progressbar', { name: new RegExp(`^${name}:`) })).toBeVisible();
-    await expect(uploads.getByRole('listitem').filter({ hasText: name }).getByRole('status')).toHaveText('Done', { timeout: 60_000 });
+    await expect(uploads.getByRole('listitem').filter({ hasText: name })).toContainText('Done', { timeout: 60_000 });
   }
+  await expect(page.getByRole('status').filter({ hasText: 'of 3 files done' })).toHaveText('3 of 3 files done');
 
   const days = await Promise.all(['2023-11-20', '2022-07-14', '2021-03-05'].map((d) => dayHeading(page, d)));
-  const sections = page.getByRole('region').filter({ has: page.getByRole('heading', { level: 2 }) });
-  await expect(sections.getByRole('heading', { level: 2 })).toHaveText(days);
-  await expect(page.getByRole('region', { name: days[0] }).getByRole('button', { name: 'november.jpg' })).toBeVisible();
-  await expect(page.getByRole('region', { name: days[1] }).getByRole('button', { name: 'july.jpg' })).toBeVisible();
-  await expect(page.getByRole('region', { name: days[2] }).getByRole('button', { name: 'march.jpg' })).toBeVisible();
+  await expect(page.getByRole('heading', { level: 2 })).toHaveText(days);
+  await expect(page.getByRole('region', { name: days[0] }).getByRole('button', { name: 'november.jpg, photo' })).toBeVisible();
+  await expect(page.getByRole('region', { name: days[1] }).getByRole('button', { name: 'july.jpg, photo' })).toBeVisible();
+  await expect(page.getByRole('region', { name: days[2] }).getByRole('button', { name: 'march.jpg, photo' })).toBeVisible();
 
-  // The same file again is not stored twice, and the page says so.
-  await page.getByLabel(label).and(page.locator('input[type=file]')).setInputFiles([older]);
-  await expect(page.getByText('Already in your library, not uploaded again: march.jpg.')).toBeVisible();
+  // The same file again is not stored twice, and its own row says so.
+  const chooserAgain = page.waitForEvent('filechooser');
+  await page.getByRole('button', { name: label }).click();
+  await (await chooserAgain).setFiles([older]);
+  const again = uploads.getByRole('listitem').filter({ hasText: 'march.jpg' }).last();
+  await expect(again).toContainText('Done');
+  await expect(again).toContainText('Already in your library');
+  await expect(uploads.getByRole('listitem')).toHaveCount(4);
   const all = await ok(client(user.token).GET('/api/v1/assets'));
   expect(all.items.map((a) => a.originalFileName)).toEqual(['november.jpg', 'july.jpg', 'march.jpg']);
 });
 
 test('the viewer edits rating (by keyboard), tags, description and date; they stay after a reload and the photo moves to its new day', async ({ page }) => {
   const user = await newUser('editor');
-  const original = photoTaken('2022-07-14 16:30:00', 'beach.jpg');
+  const original = jpeg({ takenAt: '2022-07-14 16:30:00', name: 'beach.jpg' });
   const asset = await upload(user, original);
-  await signInPage(page, user);
+  await signedIn(page, user);
   await page.goto('/');
 
   await page.getByRole('button', { name: 'beach.jpg' }).click();
@@ -78,14 +90,19 @@ test('the viewer edits rating (by keyboard), tags, description and date; they st
   await viewer.getByRole('link', { name: 'Download' }).click();
   expect((await download).suggestedFilename()).toBe('beach.jpg');
   expect(readFileSync(await (await download).path()).equals(readFileSync(original))).toBe(true);
+
+  // Escape closes the viewer and gives focus back to the photo that was opened.
+  await page.keyboard.press('Escape');
+  await expect(viewer).toHaveCount(0);
+  await expect(page.getByRole('button', { name: 'beach.jpg, photo' })).toBeFocused();
 });
 
 test('photos go to the trash from the selection and the viewer, come back with Restore, and Empty trash deletes them for good', async ({ page }) => {
   const user = await newUser('trasher');
   const c = client(user.token);
-  const a = await upload(user, photoTaken('2023-01-02 10:00:00', 'one.jpg'));
-  const b = await upload(user, photoTaken('2023-01-01 10:00:00', 'two.jpg'));
-  await signInPage(page, user);
+  const a = await upload(user, jpeg({ takenAt: '2023-01-02 10:00:00', name: 'one.jpg' }));
+  const b = await upload(user, jpeg({ takenAt: '2023-01-01 10:00:00', name: 'two.jpg' }));
+  await signedIn(page, user);
   await page.goto('/');
 
   await page.getByRole('checkbox', { name: 'Select one.jpg' }).check();

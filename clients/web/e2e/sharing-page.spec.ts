@@ -2,7 +2,8 @@
 // the principal search, a link with a password), copies its address, sees guests' visits counted, and rotates the
 // key; the invitee finds the album under Shared With Me with their role.
 import { client, newUser, ok } from './support/api';
-import { albumWithPhotos, openAs } from './support/sharing';
+import { signedIn } from './support/session';
+import { album, newShare } from './support/setup';
 import { expect, test } from './support/test';
 
 test('an owner edits a share from Shared With Others; the invitee and guests see it', async ({ page, context }) => {
@@ -10,16 +11,16 @@ test('an owner edits a share from Shared With Others; the invitee and guests see
   await context.grantPermissions(['clipboard-read', 'clipboard-write']);
   const [owner, bob, carol] = [await newUser('owner'), await newUser('bob'), await newUser('carol')];
   const api = client(owner.token);
-  const wedding = await albumWithPhotos(owner, 'Wedding', 2);
-  const beach = await albumWithPhotos(owner, 'Beach week');
-  const share = await ok(api.POST('/api/v1/shares', {
-    body: { target: { type: 'album', id: wedding.id }, invitees: [{ principalType: 'user', principalId: carol.id, role: 'viewer' }] },
-  }));
+  const wedding = await album(owner, 'Wedding', 2);
+  const beach = await album(owner, 'Beach week', 1);
+  const share = await newShare(owner, { type: 'album', id: wedding.id }, {
+    linkEnabled: false, privacy: 'private', invitees: [{ principalType: 'user', principalId: carol.id, role: 'viewer' }],
+  });
   // Two more entries for the list: a public link and a partner.
-  await ok(api.POST('/api/v1/shares', { body: { target: { type: 'album', id: beach.id }, linkEnabled: true, privacy: 'public' } }));
+  await newShare(owner, { type: 'album', id: beach.id });
   await ok(api.POST('/api/v1/partners', { body: { userId: carol.id } }));
 
-  await openAs(page, owner, '/sharing?tab=with-others');
+  await signedIn(page, owner, '/sharing?tab=with-others');
   await expect(page.getByRole('tab', { name: 'Shared With Others' })).toHaveAttribute('aria-selected', 'true');
   const card = page.getByRole('article', { name: 'Wedding' });
   await expect(card.getByText(`${carol.displayName} · Viewer`)).toBeVisible();
@@ -87,7 +88,7 @@ test('an owner edits a share from Shared With Others; the invitee and guests see
   expect(old.response.status).toBe(404);
 
   // Bob finds the album under Shared With Me, with his role and who shares it.
-  await openAs(page, bob, '/sharing');
+  await signedIn(page, bob, '/sharing');
   const meTab = page.getByRole('tab', { name: 'Shared With Me' });
   await expect(meTab).toHaveAttribute('aria-selected', 'true');
   const item = page.getByRole('link', { name: /Wedding/ });
@@ -107,11 +108,11 @@ test('on a phone, the dialog shows the API’s errors by their fields, and Stop 
   await page.setViewportSize({ width: 390, height: 844 });
   const owner = await newUser('owner');
   const api = client(owner.token);
-  const album = await albumWithPhotos(owner, 'Garden');
-  const share = await ok(api.POST('/api/v1/shares', { body: { target: { type: 'album', id: album.id }, linkEnabled: true, privacy: 'public' } }));
+  const garden = await album(owner, 'Garden', 1);
+  const share = await newShare(owner, { type: 'album', id: garden.id });
   guard.allow(/status of 400/);
 
-  await openAs(page, owner, '/sharing?tab=with-others');
+  await signedIn(page, owner, '/sharing?tab=with-others');
   await page.getByRole('button', { name: 'Edit sharing of Garden' }).click();
   const dialog = page.getByRole('dialog', { name: 'Share Garden' });
   const expires = dialog.getByLabel(/Link expires/);

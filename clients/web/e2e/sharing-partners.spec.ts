@@ -1,13 +1,13 @@
 // Partners: A shares their library with B from the Partners page (found with the user search); B sees A among those
 // who share with them and chooses to show A's photos in their timeline.
 import { client, newUser, ok } from './support/api';
-import { openAs } from './support/sharing';
+import { signedIn } from './support/session';
 import { expect, test } from './support/test';
 
 test('a partner added on the page sees who shares with them, and turns the timeline on', async ({ page }) => {
   const [ann, ben] = [await newUser('ann'), await newUser('ben')];
 
-  await openAs(page, ann, '/partners');
+  await signedIn(page, ann, '/partners');
   await expect(page.getByRole('heading', { level: 1, name: 'Partners' })).toBeVisible();
   const search = page.getByRole('combobox', { name: 'Add a partner' });
   await search.fill(ben.username);
@@ -18,7 +18,7 @@ test('a partner added on the page sees who shares with them, and turns the timel
   const sharedBy = await ok(client(ann.token).GET('/api/v1/partners', { params: { query: { direction: 'shared-by' } } }));
   expect(sharedBy.items.map((p) => p.userId)).toEqual([ben.id]);
 
-  await openAs(page, ben, '/partners');
+  await signedIn(page, ben, '/partners');
   const theirs = page.getByRole('list', { name: 'Sharing their library with you' });
   const row = theirs.getByRole('listitem').filter({ hasText: ann.displayName });
   await expect(row).toContainText(`@${ann.username}`);

@@ -2,16 +2,17 @@
 // the request's page once stored, and closing it from the page stops the link taking photos.
 import { client, newUser, ok } from './support/api';
 import { jpeg } from './support/files';
-import { openAs, sendToRequest } from './support/sharing';
+import { signedIn } from './support/session';
+import { album, sendToRequest } from './support/setup';
 import { expect, test } from './support/test';
 
 test('a photo request made on the page collects a guest photo, and closing it stops the link', async ({ page, context }) => {
   await context.grantPermissions(['clipboard-read', 'clipboard-write']);
   const owner = await newUser('host');
   const api = client(owner.token);
-  const album = await ok(api.POST('/api/v1/albums', { body: { name: 'Party pics' } }));
+  const party = await album(owner, 'Party pics');
 
-  await openAs(page, owner, '/sharing?tab=requests');
+  await signedIn(page, owner, '/sharing?tab=requests');
   await expect(page.getByText('No photo requests yet.')).toBeVisible();
   await page.getByRole('button', { name: 'New photo request' }).click();
   const dialog = page.getByRole('dialog', { name: 'New photo request' });
@@ -25,7 +26,7 @@ test('a photo request made on the page collects a guest photo, and closing it st
   await expect(ready.getByText('Copied')).toBeVisible();
   const copied = await page.evaluate(() => navigator.clipboard.readText());
   const [request] = (await ok(api.GET('/api/v1/photo-requests'))).items;
-  expect(request).toMatchObject({ subject: 'Photos from the party', albumId: album.id, maxFileSizeMb: 5, enabled: true });
+  expect(request).toMatchObject({ subject: 'Photos from the party', albumId: party.id, maxFileSizeMb: 5, enabled: true });
   expect(copied).toBe(request!.url);
 
   // The list shows it, open; its page shows what a guest sends, with the stored photo's thumbnail.

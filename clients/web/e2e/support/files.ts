@@ -8,9 +8,17 @@ import { join } from 'node:path';
 const dir = mkdtempSync(join(tmpdir(), 'photoapi-e2e-'));
 let n = 0;
 
-export interface JpegOptions { width?: number; height?: number; name?: string; gps?: boolean; camera?: boolean }
+export interface JpegOptions {
+  width?: number;
+  height?: number;
+  name?: string;
+  gps?: boolean;
+  camera?: boolean;
+  /** When the camera says it was taken ("2023-05-04 10:00:00", EXIF DateTimeOriginal), with the camera's make. */
+  takenAt?: string;
+}
 
-/** A JPEG of its own colour and label; with `gps`/`camera`, EXIF that a clean copy must not keep. */
+/** A JPEG of its own colour and label; with `gps`/`camera`, EXIF that a clean copy must not keep; `takenAt`, its date. */
 export function jpeg(options: JpegOptions = {}): string {
   const { width = 640, height = 480 } = options;
   const i = n++;
@@ -24,6 +32,7 @@ export function jpeg(options: JpegOptions = {}): string {
   const tags: string[] = [];
   if (options.gps) tags.push('-GPSLatitude=48.8584', '-GPSLatitudeRef=N', '-GPSLongitude=2.2945', '-GPSLongitudeRef=E');
   if (options.camera) tags.push('-Make=TestCam', '-Model=Model 7', '-DateTimeOriginal=2024:06:01 12:30:00');
+  if (options.takenAt) tags.push('-Make=TestCam', `-DateTimeOriginal=${options.takenAt.replace(/-/g, ':')}`);
   if (tags.length) execFileSync('exiftool', ['-q', '-overwrite_original', ...tags, path]);
   return path;
 }

@@ -1,18 +1,12 @@
 // Album helpers shared by the album pages and the library's "Add to album".
 import { api, ok, type Schemas } from '../api';
+import { allPages } from '../paged.svelte';
 
 export type Album = Schemas['AlbumResponse'];
 
 /** Every album of a scope, oldest first. */
 export async function listAlbums(scope: 'owned' | 'shared' | 'all'): Promise<Album[]> {
-  const out: Album[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await ok(api.GET('/api/v1/albums', { params: { query: { scope, limit: 1000, cursor } } }));
-    out.push(...page.items);
-    cursor = page.nextCursor ?? undefined;
-  } while (cursor);
-  return out;
+  return allPages((cursor) => ok(api.GET('/api/v1/albums', { params: { query: { scope, limit: 1000, cursor } } })));
 }
 
 /** Albums the caller can put their own photos in: manual ones they own or provide to. */

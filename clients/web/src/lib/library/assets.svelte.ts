@@ -2,10 +2,11 @@
 // grouped into the grid's sections, and kept in step with what the pages do (edits, uploads, moves, trash).
 import { messageOf, type Schemas } from '../api';
 import { fromAsset, type MediaItem, type MediaSection } from '../media/types';
-import { dayTitle, takenDay } from './time';
+import { takenDay, takenDayTitle } from '../format';
+import type { Page as PageOf } from '../paged.svelte';
 
 export type Asset = Schemas['AssetResponse'];
-export type Page = { items: Asset[]; nextCursor: string | null };
+export type Page = PageOf<Asset>;
 
 export class AssetList {
   items = $state<Asset[]>([]);
@@ -90,7 +91,7 @@ export function sections(items: Asset[], byDay: boolean): MediaSection[] {
   for (const a of items) {
     const key = takenDay(a.takenAt);
     let last = out[out.length - 1];
-    if (!last || last.key !== key) out.push((last = { key, title: dayTitle(key), items: [] }));
+    if (!last || last.key !== key) out.push((last = { key, title: takenDayTitle(key), items: [] }));
     last.items.push(fromAsset(a));
   }
   return out;

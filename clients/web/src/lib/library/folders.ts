@@ -1,6 +1,7 @@
-// Folder helpers shared by the folders page and the move/copy dialog: reading every page of a listing, knowing
+// Folder helpers shared by the folders page and the move/copy dialog: reading every folder of a listing, knowing
 // whether the Shared Space is there, and saying the API's folder problems in words.
 import { api, ApiError, messageOf, ok, type Schemas } from '../api';
+import { allPages } from '../paged.svelte';
 import { session } from '../session.svelte';
 
 export type Folder = Schemas['FolderResponse'];
@@ -10,14 +11,7 @@ export const spaceName: Record<Space, string> = { personal: 'Personal Space', sh
 
 /** Every subfolder of `parentId`, or the top level of `space`, by name. */
 export async function listAll(where: { parentId: string } | { space: Space }): Promise<Folder[]> {
-  const out: Folder[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await ok(api.GET('/api/v1/folders', { params: { query: { ...where, limit: 1000, cursor } } }));
-    out.push(...page.items);
-    cursor = page.nextCursor ?? undefined;
-  } while (cursor);
-  return out;
+  return allPages((cursor) => ok(api.GET('/api/v1/folders', { params: { query: { ...where, limit: 1000, cursor } } })));
 }
 
 /**

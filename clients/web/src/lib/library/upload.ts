@@ -4,38 +4,31 @@ import { api, ok } from '../api';
 import { uploadForm } from '../upload';
 import type { UploadTarget } from '../upload/queue.svelte';
 import type { Asset } from './assets.svelte';
-import { wallClock } from './time';
+import { wallClock } from '../format';
 
-export interface LibraryUploadEvents {
-  /** A new photo is ready to be shown. */
-  onready: (asset: Asset) => void;
-  /** The library had this file already: nothing was stored (the asset is the one it has). */
-  onduplicate: (file: File, asset: Asset) => void;
-}
-
-/** `folder` is read as each file is sent: the folder the page shows then (null: the top of the Personal Space). */
-export function libraryTarget(folder: () => string | null, events: LibraryUploadEvents): UploadTarget {
+/**
+ * `folder` is read as each file is sent: the folder the page shows then (null: the top of the Personal Space).
+ * `onready`: a new photo is ready to be shown. A file the library has already is not stored again; its row says so.
+ */
+export function libraryTarget(folder: () => string | null, onready: (asset: Asset) => void): UploadTarget {
   return {
     refuse: (file) => (file.size === 0 ? 'This file is empty.' : null),
     async send(file, onprogress, signal) {
       // Fields before the file, so the folder is checked before a byte is stored. The file's own date (EXIF) wins
       // over `takenAt`; this is only the guess for files without one (screenshots, some videos).
       const answer = await uploadForm('/api/v1/assets', { folderId: folder(), takenAt: wallClock(file.lastModified), file }, { onprogress, signal });
+      if (answer.duplicate) return { state: 'done', message: 'Already in your library' };
       const read = () => ok(api.GET('/api/v1/assets/{id}', { params: { path: { id: answer.id } } }));
-      if (answer.duplicate) {
-        events.onduplicate(file, await read());
-        return {};
-      }
       return {
         follow: async () => {
           const asset = await read();
           if (asset.status === 'ready') {
-            events.onready(asset);
+            onready(asset);
             return { state: 'done' };
           }
           if (asset.status === 'failed') {
             // The original is kept; it shows in the library without a preview.
-            events.onready(asset);
+            onready(asset);
             return { state: 'failed', message: `Uploaded, but it could not be processed: ${asset.failureReason ?? 'unknown reason'}.` };
           }
           return { state: 'processing' };

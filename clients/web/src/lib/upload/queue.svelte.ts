@@ -12,22 +12,29 @@ export interface UploadItem {
   state: UploadState;
   sent: number;
   total: number;
-  /** Why it failed (or was refused before sending), for a person. */
+  /** For a person: why it failed (or was refused before sending), or a word on how it ended ("Already in your library"). */
   message: string | null;
   /** Refused before sending (too large, a kind not taken): retrying cannot help. */
   refused: boolean;
 }
 
-/** What the server will do with a file once it has it. */
-export type Outcome = { state: 'done' } | { state: 'processing' } | { state: 'failed'; message: string };
+/** What the server did, or will do, with a file once it has it; done may say how in words. */
+export type Outcome = { state: 'done'; message?: string } | { state: 'processing' } | { state: 'failed'; message: string };
 
 export interface UploadTarget {
   /** Files over this many bytes are refused before a byte is sent. */
   maxBytes?: number;
   /** A reason to refuse a file before sending it (wrong type…), or null. */
   refuse?: (file: File) => string | null;
-  /** Sends one file; resolves when the server has it, with a way to follow its processing (polled until it ends). */
-  send: (file: File, onprogress: (sent: number, total: number) => void, signal: AbortSignal) => Promise<{ follow?: () => Promise<Outcome> }>;
+  /**
+   * Sends one file; resolves when the server has it, with a way to follow its processing (polled until it ends), or
+   * with how it ended already (`done`, with its words if any).
+   */
+  send: (
+    file: File,
+    onprogress: (sent: number, total: number) => void,
+    signal: AbortSignal,
+  ) => Promise<{ follow: () => Promise<Outcome> } | Outcome>;
   /** A file is done (stored and processed): e.g. refresh the grid. */
   ondone?: (file: File) => void;
 }
@@ -126,18 +133,19 @@ export class UploadQueue {
     this.#aborts.set(item.key, abort);
     item.state = 'uploading';
     try {
-      const { follow } = await this.#target.send(item.file, (sent, total) => {
+      const sent = await this.#target.send(item.file, (sent, total) => {
         item.sent = sent;
         item.total = total || item.file.size;
       }, abort.signal);
       item.sent = item.total;
       this.#aborts.delete(item.key);
-      if (follow) {
+      let outcome: Outcome = 'follow' in sent ? { state: 'processing' } : sent;
+      if ('follow' in sent) {
         item.state = 'processing';
-        const outcome = await this.#follow(follow);
-        if (outcome.state === 'failed') return void Object.assign(item, { state: 'failed', message: outcome.message });
+        outcome = await this.#follow(sent.follow);
       }
-      item.state = 'done';
+      if (outcome.state === 'failed') return void Object.assign(item, { state: 'failed', message: outcome.message });
+      Object.assign(item, { state: 'done', message: outcome.state === 'done' ? (outcome.message ?? null) : null });
       this.#target.ondone?.(item.file);
     } catch (e) {
       const cancelled = e instanceof DOMException && e.name === 'AbortError';

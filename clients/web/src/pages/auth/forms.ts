@@ -1,13 +1,8 @@
-// Small helpers the sign-in, registration, account and admin forms share.
+// What the sign-in, registration, account and admin forms know of accounts: conflicts, throttling, password rules.
 import { ApiError, type Schemas } from '../../lib/api';
+import { fieldErrors, type FieldMessages } from '../../lib/form.svelte';
 
 export type RegistrationOptions = Schemas['RegistrationOptionsResponse'];
-
-/** The server's messages for each field of a `validation.failed` answer (camelCase field names), else none. */
-export function fieldErrors(e: unknown): Record<string, string[]> {
-  if (!(e instanceof ApiError)) return {};
-  return (e.problem as { errors?: Record<string, string[]> }).errors ?? {};
-}
 
 const conflicts: Record<string, [string, string]> = {
   'user.username_taken': ['username', 'This username is taken. Choose another one.'],
@@ -15,7 +10,7 @@ const conflicts: Record<string, [string, string]> = {
 };
 
 /** Like `fieldErrors`, with the account conflicts (username or email taken) put on their field. */
-export function accountFieldErrors(e: unknown): Record<string, string[]> {
+export function accountFieldErrors(e: unknown): FieldMessages {
   const conflict = e instanceof ApiError ? conflicts[e.code] : undefined;
   return conflict ? { [conflict[0]]: [conflict[1]] } : fieldErrors(e);
 }

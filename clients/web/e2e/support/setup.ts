@@ -1,20 +1,11 @@
-// Set-up for the guest pages' tests: an owner's photos, an album, a link or a photo request — all through the API.
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+// What the tests set up through the API: an owner's photos, albums, links, photo requests and guests' uploads to them.
+import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import type { Page } from '@playwright/test';
 import { BASE, client, ok, upload, type Schemas, type TestUser } from './api';
+import { jpeg } from './files';
 
 export { basename };
-
-// files.ts's jpeg() labels each picture in ImageMagick's default font, Helvetica, which this machine lacks (no
-// Ghostscript fonts): until it names a font itself, map Helvetica to DejaVu Sans (installed with Chromium's packages).
-const dejavu = '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf';
-if (!process.env.MAGICK_CONFIGURE_PATH && existsSync(dejavu)) {
-  const dir = mkdtempSync(join(tmpdir(), 'photoapi-magick-'));
-  writeFileSync(join(dir, 'type.xml'), `<?xml version="1.0"?>\n<typemap><type name="helvetica" family="Helvetica" glyphs="${dejavu}"/></typemap>\n`);
-  process.env.MAGICK_CONFIGURE_PATH = dir;
-}
 
 /** Uploads `files` (a few at a time, as a phone's sync would) and waits until each is ready; in the order given. */
 export async function uploadAll(owner: TestUser, files: { path: string; takenAt?: string }[], parallel = 6) {
@@ -36,12 +27,14 @@ export function daysAgo(i: number): string {
   return new Date(Date.UTC(2024, 5, 30, 12) - i * 86_400_000).toISOString();
 }
 
-export async function album(owner: TestUser, name: string, assetIds: string[]) {
+/** A manual album of `owner`'s: with these photos, or with that many new ones (none by default). */
+export async function album(owner: TestUser, name: string, photos: string[] | number = []): Promise<Schemas['AlbumResponse']> {
+  const assetIds = typeof photos === 'number' ? (await uploadAll(owner, Array.from({ length: photos }, () => ({ path: jpeg() })))).map((a) => a.id) : photos;
   return ok(client(owner.token).POST('/api/v1/albums', { body: { name, assetIds } }));
 }
 
-/** A link anyone may open (public), on an album or a selection. */
-export async function shareLink(
+/** A share of an album or a selection with a link anyone may open (public), unless `options` say otherwise. */
+export async function newShare(
   owner: TestUser,
   target: Schemas['ShareTargetRequest'],
   options: Omit<Schemas['CreateShareRequest'], 'target'> = {},
@@ -67,7 +60,11 @@ export async function downloadOriginal(owner: TestUser, id: string): Promise<str
   return path;
 }
 
-/** Waits until every image of the page has loaded (for a screenshot that shows them). */
-export async function imagesLoaded(page: Page): Promise<boolean> {
-  return page.evaluate(() => [...document.images].every((i) => i.complete && i.naturalWidth > 0));
+/** A guest sends a file to a photo request's link, without an account. */
+export async function sendToRequest(key: string, path: string): Promise<Schemas['UploadToPhotoRequestResponse']> {
+  const form = new FormData();
+  form.append('files', new Blob([readFileSync(path)], { type: 'image/jpeg' }), basename(path));
+  const res = await fetch(`${BASE}/api/v1/r/${encodeURIComponent(key)}/uploads`, { method: 'POST', body: form });
+  if (res.status !== 202) throw new Error(`upload to the request → ${res.status}: ${await res.text()}`);
+  return (await res.json()) as Schemas['UploadToPhotoRequestResponse'];
 }

@@ -1,6 +1,35 @@
-// A list read page by page with the API's keyset cursors: the first page, then "Show more".
-import { messageOf } from '../api';
+// Lists behind the API's keyset cursors (`cursor` in, `nextCursor` out): read page by page on the page ("Show more",
+// with ui/MoreButton.svelte), or every page at once for a picker or a bulk action.
+import { messageOf } from './api';
 
+export type Page<T> = { items: T[]; nextCursor: string | null };
+type Fetch<T> = (cursor: string | undefined) => Promise<Page<T>>;
+
+/** Every item of a listing, reading page after page. */
+export async function allPages<T>(fetch: Fetch<T>): Promise<T[]> {
+  const out: T[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await fetch(cursor);
+    out.push(...page.items);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  return out;
+}
+
+/** The first item of a listing that `test` accepts, reading no further than it. */
+export async function findInPages<T>(fetch: Fetch<T>, test: (item: T) => boolean): Promise<T | undefined> {
+  let cursor: string | undefined;
+  do {
+    const page = await fetch(cursor);
+    const hit = page.items.find(test);
+    if (hit) return hit;
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  return undefined;
+}
+
+/** A list shown page by page: the first page, then "Show more". */
 export class Paged<T> {
   items = $state<T[]>([]);
   loading = $state(false);
@@ -8,10 +37,10 @@ export class Paged<T> {
   /** Whether the first page has answered. */
   loaded = $state(false);
   #next = $state<string | null>(null);
-  #fetch: (cursor: string | undefined) => Promise<{ items: T[]; nextCursor: string | null }>;
+  #fetch: Fetch<T>;
   #generation = 0;
 
-  constructor(fetch: (cursor: string | undefined) => Promise<{ items: T[]; nextCursor: string | null }>) {
+  constructor(fetch: Fetch<T>) {
     this.#fetch = fetch;
   }
 
