@@ -3,7 +3,7 @@
 import { client, ok, newUser, upload } from './support/api';
 import { exif, heic, jpeg } from './support/files';
 import { album, basename, downloadOriginal, photoRequest, newShare, soon } from './support/setup';
-import { imagesLoaded } from './support/page';
+import { imagesLoaded, SCREENSHOT_SIZE, screenshot } from './support/page';
 import { expect, test } from './support/test';
 
 test('a guest sends a JPEG with GPS and an iPhone HEIC; the owner finds clean JPEGs in the album', async ({ page }) => {
@@ -15,7 +15,7 @@ test('a guest sends a JPEG with GPS and an iPhone HEIC; the owner finds clean JP
     subject: 'Photos from the garden party', description: 'Send us the ones you took!', albumId: party.id, maxFileSizeMb: 25,
   });
 
-  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.setViewportSize(SCREENSHOT_SIZE);
   await page.goto(`/r/${request.key}`);
   await expect(page.getByRole('heading', { level: 1, name: 'Photos from the garden party' })).toBeFocused();
   await expect(page.getByText(`${owner.displayName} asks you for photos`)).toBeVisible();
@@ -38,7 +38,7 @@ test('a guest sends a JPEG with GPS and an iPhone HEIC; the owner finds clean JP
   await expect(page.getByText(`Thank you! Your 2 photos were sent to ${owner.displayName}.`)).toBeVisible();
   await expect(albumGrid.getByRole('button')).toHaveCount(3); // the album, read again, has them
   await expect.poll(() => imagesLoaded(page)).toBe(true);
-  await page.screenshot({ path: 'e2e/screenshots/photo-request.png', fullPage: true });
+  await screenshot(page, 'photo-request');
 
   // The owner's side: two new assets in the album, each a JPEG without GPS (nor any camera EXIF).
   const entries = await ok(client(owner.token).GET('/api/v1/albums/{id}/assets', { params: { path: { id: party.id } } }));

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { client, newUser, ok, upload } from './support/api';
 import { jpeg } from './support/files';
 import { album, basename, daysAgo, newShare, soon, uploadAll } from './support/setup';
-import { imagesLoaded } from './support/page';
+import { imagesLoaded, SCREENSHOT_SIZE, screenshot } from './support/page';
 import { expect, test } from './support/test';
 
 test('a guest unlocks a password-protected link, browses, views and downloads an original', async ({ page, guard }) => {
@@ -16,7 +16,7 @@ test('a guest unlocks a password-protected link, browses, views and downloads an
   const share = await newShare(owner, { type: 'album', id: wedding.id }, { password: 'confetti', description: 'Thank you for coming!' });
   const names = files.map((f) => basename(f));
 
-  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.setViewportSize(SCREENSHOT_SIZE);
   await page.goto(`/s/${share.key}`);
   await expect(page.getByRole('heading', { name: 'This link has a password' })).toBeVisible();
   const password = page.getByLabel('Password');
@@ -37,7 +37,7 @@ test('a guest unlocks a password-protected link, browses, views and downloads an
   await expect(grid.getByRole('button')).toHaveCount(6);
   await expect(page.getByRole('link', { name: 'Download all' })).toHaveAttribute('href', /\/archive\?token=/);
   await expect.poll(() => imagesLoaded(page)).toBe(true);
-  await page.screenshot({ path: 'e2e/screenshots/share-link.png', fullPage: true });
+  await screenshot(page, 'share-link');
 
   // A reload does not ask for the password again.
   await page.reload();

@@ -2,12 +2,13 @@
 // the principal search, a link with a password), copies its address, sees guests' visits counted, and rotates the
 // key; the invitee finds the album under Shared With Me with their role.
 import { client, newUser, ok } from './support/api';
+import { SCREENSHOT_SIZE, screenshot } from './support/page';
 import { signedIn } from './support/session';
 import { album, newShare } from './support/setup';
 import { expect, test } from './support/test';
 
 test('an owner edits a share from Shared With Others; the invitee and guests see it', async ({ page, context }) => {
-  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.setViewportSize(SCREENSHOT_SIZE);
   await context.grantPermissions(['clipboard-read', 'clipboard-write']);
   const [owner, bob, carol] = [await newUser('owner'), await newUser('bob'), await newUser('carol')];
   const api = client(owner.token);
@@ -71,7 +72,7 @@ test('an owner edits a share from Shared With Others; the invitee and guests see
   await expect(card.getByText(`${bob.displayName} · Downloader`)).toBeVisible();
   await expect(card.getByText('Link for anyone · password')).toBeVisible();
   await expect(page.getByRole('article', { name: `Your library, with ${carol.displayName}` })).toBeVisible();
-  await page.screenshot({ path: 'e2e/screenshots/sharing.png' });
+  await screenshot(page, 'sharing');
 
   // Rotate the key: a new address, and the old one opens nothing.
   await card.getByRole('button', { name: 'Edit sharing of Wedding' }).click();
