@@ -2,6 +2,7 @@
 // a user, and the effective permissions the page explains.
 import { signedIn } from './support/session';
 import { ADMIN, client, newUser, ok, signIn } from './support/api';
+import { withSharedSpace } from './support/setup';
 import { expect, test } from './support/test';
 
 test('create a group with a member', async ({ page }) => {
@@ -24,10 +25,7 @@ test('create a group with a member', async ({ page }) => {
 });
 
 test("set a Shared Space folder's permission for a user and see their effective permissions", async ({ page }) => {
-  const admin = client(await signIn(ADMIN.username, ADMIN.password));
-  const before = await ok(admin.GET('/api/v1/admin/settings'));
-  await ok(admin.PATCH('/api/v1/admin/settings', { body: { sharedSpaceEnabled: true } }));
-  try {
+  await withSharedSpace(async (admin) => {
     const folderName = `Team ${Date.now().toString(36)}`;
     await ok(admin.POST('/api/v1/folders', { body: { name: folderName, space: 'shared' } }));
     const user = await newUser('space');
@@ -61,7 +59,5 @@ test("set a Shared Space folder's permission for a user and see their effective 
     // What the page set is what the user gets: they now see the folder.
     const seen = await ok(client(user.token).GET('/api/v1/folders', { params: { query: { space: 'shared' } } }));
     expect(seen.items.map((f) => f.name)).toContain(folderName);
-  } finally {
-    await ok(admin.PATCH('/api/v1/admin/settings', { body: { sharedSpaceEnabled: before.sharedSpaceEnabled } }));
-  }
+  });
 });

@@ -1,10 +1,10 @@
 // The Sharing page and the share dialog: an owner changes a share from Shared With Others (a new invitee found by
 // the principal search, a link with a password), copies its address, sees guests' visits counted, and rotates the
 // key; the invitee finds the album under Shared With Me with their role.
-import { client, newUser, ok } from './support/api';
+import { ADMIN, client, newUser, ok } from './support/api';
 import { SCREENSHOT_SIZE, screenshot } from './support/page';
 import { signedIn } from './support/session';
-import { album, newShare } from './support/setup';
+import { album, newShare, withSharedSpace } from './support/setup';
 import { expect, test } from './support/test';
 
 test('an owner edits a share from Shared With Others; the invitee and guests see it', async ({ page, context }) => {
@@ -21,12 +21,20 @@ test('an owner edits a share from Shared With Others; the invitee and guests see
   await newShare(owner, { type: 'album', id: beach.id });
   await ok(api.POST('/api/v1/partners', { body: { userId: carol.id } }));
 
+  // The list carries each share's people, link and visits: no share is read on its own for it.
+  const shareReads: string[] = [];
+  page.on('request', (r) => /^\/api\/v1\/shares\/[^/]+$/.test(new URL(r.url()).pathname) && r.method() === 'GET' && shareReads.push(r.url()));
   await signedIn(page, owner, '/sharing?tab=with-others');
   await expect(page.getByRole('tab', { name: 'Shared With Others' })).toHaveAttribute('aria-selected', 'true');
   const card = page.getByRole('article', { name: 'Wedding' });
   await expect(card.getByText(`${carol.displayName} · Viewer`)).toBeVisible();
   await expect(card.getByText('No link')).toBeVisible();
   await expect(card.getByText('0 views')).toBeVisible();
+  const beachCard = page.getByRole('article', { name: 'Beach week' });
+  await expect(beachCard.getByText('No one invited')).toBeVisible();
+  await expect(beachCard.getByText('Never visited')).toBeVisible();
+  await expect(beachCard.getByRole('button', { name: 'Copy link' })).toBeVisible();
+  expect(shareReads).toEqual([]);
 
   // Edit: invite Bob as a Downloader (typed, picked with the keyboard), and turn the link on with a password.
   await card.getByRole('button', { name: 'Edit sharing of Wedding' }).click();
@@ -128,4 +136,33 @@ test('on a phone, the dialog shows the API’s errors by their fields, and Stop 
   await expect(dialog).toBeHidden();
   await expect(page.getByText('You are not sharing anything yet.')).toBeVisible();
   expect((await api.GET('/api/v1/shares/{id}', { params: { path: { id: share.id } } })).response.status).toBe(404);
+});
+
+test("an admin shares a Shared Space folder; the dialog opens that share again from the folder's page", async ({ page }) => {
+  await withSharedSpace(async (admin) => {
+    const folderName = `Choir ${Date.now().toString(36)}`;
+    const folder = await ok(admin.POST('/api/v1/folders', { body: { name: folderName, space: 'shared' } }));
+    await signedIn(page, ADMIN, `/folders/${folder.id}`);
+    await expect(page.getByRole('heading', { level: 1, name: folderName })).toBeVisible();
+    await page.getByRole('button', { name: 'Share folder' }).click();
+    const dialog = page.getByRole('dialog', { name: `Share ${folderName}` });
+    await dialog.getByRole('switch', { name: 'Share by link' }).check();
+    await dialog.getByRole('button', { name: 'Share', exact: true }).click();
+    await expect(dialog.getByText('Saved. The link is ready to copy.')).toBeVisible();
+    const url = await dialog.getByRole('textbox', { name: 'Link address' }).inputValue();
+    await dialog.getByRole('button', { name: 'Close', exact: true }).first().click();
+
+    // The folder names its share now: the dialog opens it, on this page and after a reload.
+    const shareId = (await ok(admin.GET('/api/v1/folders/{id}', { params: { path: { id: folder.id } } }))).shareId;
+    expect(shareId).not.toBeNull();
+    expect((await ok(admin.GET('/api/v1/shares/{id}', { params: { path: { id: shareId! } } }))).url).toBe(url);
+    for (const reload of [false, true]) {
+      if (reload) await page.reload();
+      await page.getByRole('button', { name: 'Share folder' }).click();
+      await expect(dialog.getByRole('textbox', { name: 'Link address' })).toHaveValue(url);
+      await expect(dialog.getByRole('button', { name: 'Save', exact: true })).toBeVisible();
+      await dialog.getByRole('button', { name: 'Close', exact: true }).first().click();
+    }
+    await ok(admin.DELETE('/api/v1/shares/{id}', { params: { path: { id: shareId! } } }));
+  });
 });

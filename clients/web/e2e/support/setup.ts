@@ -2,7 +2,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { BASE, client, ok, upload, type Schemas, type TestUser } from './api';
+import { ADMIN, BASE, client, ok, signIn, upload, type Schemas, type TestUser } from './api';
 import { jpeg } from './files';
 
 export { basename };
@@ -67,4 +67,16 @@ export async function sendToRequest(key: string, path: string): Promise<Schemas[
   const res = await fetch(`${BASE}/api/v1/r/${encodeURIComponent(key)}/uploads`, { method: 'POST', body: form });
   if (res.status !== 202) throw new Error(`upload to the request → ${res.status}: ${await res.text()}`);
   return (await res.json()) as Schemas['UploadToPhotoRequestResponse'];
+}
+
+/** Runs `fn` as the admin with the Shared Space enabled, then sets `sharedSpaceEnabled` back as it was. */
+export async function withSharedSpace<T>(fn: (admin: ReturnType<typeof client>) => Promise<T>): Promise<T> {
+  const admin = client(await signIn(ADMIN.username, ADMIN.password));
+  const before = await ok(admin.GET('/api/v1/admin/settings'));
+  await ok(admin.PATCH('/api/v1/admin/settings', { body: { sharedSpaceEnabled: true } }));
+  try {
+    return await fn(admin);
+  } finally {
+    await ok(admin.PATCH('/api/v1/admin/settings', { body: { sharedSpaceEnabled: before.sharedSpaceEnabled } }));
+  }
 }

@@ -17,18 +17,6 @@ export async function allPages<T>(fetch: Fetch<T>): Promise<T[]> {
   return out;
 }
 
-/** The first item of a listing that `test` accepts, reading no further than it. */
-export async function findInPages<T>(fetch: Fetch<T>, test: (item: T) => boolean): Promise<T | undefined> {
-  let cursor: string | undefined;
-  do {
-    const page = await fetch(cursor);
-    const hit = page.items.find(test);
-    if (hit) return hit;
-    cursor = page.nextCursor ?? undefined;
-  } while (cursor);
-  return undefined;
-}
-
 /** A list shown page by page: the first page, then "Show more". */
 export class Paged<T> {
   items = $state<T[]>([]);
