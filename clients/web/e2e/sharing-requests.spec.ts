@@ -34,6 +34,9 @@ test('a photo request made on the page collects a guest photo, and closing it st
   const card = page.getByRole('article', { name: 'Photos from the party' });
   await expect(card.getByText('Open', { exact: true })).toBeVisible();
   await sendToRequest(request!.key, jpeg({ name: 'from-guest.jpg' }));
+  // Each file received carries its thumbnail: no asset is read on its own for it.
+  const assetReads: string[] = [];
+  page.on('request', (r) => /^\/api\/v1\/assets\/[^/]+$/.test(new URL(r.url()).pathname) && assetReads.push(r.url()));
   await card.getByRole('link', { name: 'Photos from the party' }).click();
   await expect(page).toHaveURL(`/sharing/requests/${request!.id}`);
   await expect(page.getByRole('heading', { level: 1, name: 'Photos from the party' })).toBeVisible();
@@ -43,6 +46,7 @@ test('a photo request made on the page collects a guest photo, and closing it st
   const thumb = page.getByRole('img', { name: 'from-guest.jpg' });
   await expect(thumb).toBeVisible();
   await expect.poll(() => thumb.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(0);
+  expect(assetReads).toEqual([]);
 
   // Closed from its page: the guest link answers that it takes no photos now.
   await page.getByRole('button', { name: 'Close request' }).click();
