@@ -43,8 +43,12 @@ test('a manual album gets two photos from the timeline picker; a conditional alb
   await expect(page.getByRole('dialog', { name: 'other.jpg' }).getByRole('link', { name: 'Download' })).toBeVisible();
   await page.getByRole('dialog', { name: 'other.jpg' }).getByRole('button', { name: 'Close' }).click();
 
+  // Its cover, once chosen, shows on its card.
+  await ok(c.PATCH('/api/v1/albums/{id}', { params: { path: { id: summer!.id } }, body: { coverAssetId: other.id } }));
   await page.getByRole('link', { name: '← Albums' }).click();
   await expect(page.getByRole('link', { name: /Summer.*2 items/ })).toBeVisible();
+  const cover = page.getByRole('link', { name: /Summer/ }).locator('img');
+  await expect.poll(() => cover.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(0);
   await page.getByRole('button', { name: 'New album' }).click();
   await create.getByLabel('Name').fill('Favourites');
   await create.getByRole('radio', { name: /Conditional/ }).check();

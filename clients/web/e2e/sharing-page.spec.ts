@@ -96,7 +96,9 @@ test('an owner edits a share from Shared With Others; the invitee and guests see
   const old = await guest.GET('/api/v1/s/{key}', { params: { path: { key } } });
   expect(old.response.status).toBe(404);
 
-  // Bob finds the album under Shared With Me, with his role and who shares it.
+  // Bob finds the album under Shared With Me, with its cover, his role and who shares it.
+  const [firstEntry] = (await ok(api.GET('/api/v1/albums/{id}/assets', { params: { path: { id: wedding.id } } }))).items;
+  await ok(api.PATCH('/api/v1/albums/{id}', { params: { path: { id: wedding.id } }, body: { coverAssetId: firstEntry!.asset.id } }));
   await signedIn(page, bob, '/sharing');
   const meTab = page.getByRole('tab', { name: 'Shared With Me' });
   await expect(meTab).toHaveAttribute('aria-selected', 'true');
@@ -105,6 +107,9 @@ test('an owner edits a share from Shared With Others; the invitee and guests see
   await expect(item).toContainText('Downloader');
   await expect(item).toContainText('2 items');
   await expect(item).toHaveAttribute('href', `/albums/${wedding.id}`);
+  const cover = item.locator('img');
+  await expect(cover).toBeVisible();
+  await expect.poll(() => cover.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(0);
   // The tabs follow the arrow keys, and the address keeps the tab.
   await meTab.focus();
   await page.keyboard.press('ArrowRight');
