@@ -15,18 +15,15 @@ export async function listAll(where: { parentId: string } | { space: Space }): P
 }
 
 /**
- * Whether to offer the Shared Space without asking for it: for an admin the settings say whether it is enabled
- * (admins always have Full Access); for anyone else `null` — the API tells a user their access only by answering a
- * listing of it (404 `space.unavailable`), so it is offered and its page says so when it is closed to them.
+ * Whether the Shared Space is open to the signed-in user — their access (`sharedSpaceAccess` of `getMe`) is not
+ * `none`, which it also is while an admin has the Shared Space disabled; `null` until `getMe` has answered.
  */
-export async function sharedSpaceOffered(): Promise<boolean | null> {
-  if (session.user?.role !== 'admin') return null;
-  try {
-    return (await ok(api.GET('/api/v1/admin/settings'))).sharedSpaceEnabled;
-  } catch {
-    return null;
-  }
+export function sharedSpaceOpen(): boolean | null {
+  const access = session.user?.sharedSpaceAccess;
+  return access ? access !== 'none' : null;
 }
+
+export const SHARED_SPACE_CLOSED = 'The Shared Space is not open to you here. An administrator can give you access.';
 
 /** A sentence for a failed folder or file operation; `what` names what was being done ("move the folder"). */
 export function problem(e: unknown, what: string): string {
@@ -39,7 +36,7 @@ export function problem(e: unknown, what: string): string {
     case 'folder.cross_space':
       return `Cannot ${what} there: folders stay in their own space, and a Personal Space holds only its owner’s files.`;
     case 'space.unavailable':
-      return 'The Shared Space is not open to you here. An administrator can give you access.';
+      return SHARED_SPACE_CLOSED;
     case 'share.role_insufficient':
       return `Cannot ${what}: something inside is not yours to change. Nothing was changed.`;
     case 'resource.not_found':
