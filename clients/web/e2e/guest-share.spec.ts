@@ -1,11 +1,14 @@
 // The share link page (/s/{key}) as a guest uses it: a password, the grid, the viewer, downloads; a big album paged
 // and virtualised; the page for a link that does not work; metadata only where the link shows it.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { client, newUser, ok, upload } from './support/api';
-import { jpeg } from './support/files';
+import { exif, jpeg } from './support/files';
 import { album, basename, daysAgo, newShare, soon, uploadAll } from './support/setup';
 import { imagesLoaded, SCREENSHOT_SIZE, screenshot } from './support/page';
 import { expect, test } from './support/test';
+import { unzip } from './support/zip';
 
 test('a guest unlocks a password-protected link, browses, views and downloads an original', async ({ page, guard }) => {
   guard.allow(/status of 401/); // the wrong password, on purpose
@@ -201,6 +204,48 @@ test('dates, camera and place are shown only where the link shows metadata', asy
   await expect(plain.getByText('TestCam')).toHaveCount(0);
   await expect(plain.getByText(/2024/)).toHaveCount(0);
   await expect(plain.getByText(basename(file))).toHaveCount(0);
+});
+
+test('on a link that hides metadata, a guest waits for a clean copy, and the photo and the zip arrive without GPS', async ({ page, guard }) => {
+  guard.allow(/status of 409/); // "not ready yet": the page asks again after Retry-After
+  const owner = await newUser('erik');
+  const files = [jpeg({ gps: true, camera: true }), jpeg({ gps: true, camera: true })];
+  const assets = await uploadAll(owner, files.map((path, i) => ({ path, takenAt: daysAgo(i) })));
+  const share = await newShare(owner, { type: 'selection', assetIds: assets.map((a) => a.id), name: 'No details' }, { showMetadata: false });
+  for (const f of files) expect(exif(f)).toHaveProperty('GPS:GPSLatitude');
+
+  await page.goto(`/s/${share.key}`);
+  await expect(page.getByRole('heading', { level: 1, name: 'No details' })).toBeVisible();
+  await page.getByRole('button', { name: 'Photo 1' }).click();
+  const viewer = page.getByRole('dialog', { name: 'Photo 1' });
+  const one = page.waitForEvent('download');
+  await viewer.getByRole('button', { name: 'Download Photo 1' }).click();
+  // The first answer is 409: the copy is being made.
+  await expect(viewer.getByRole('status').filter({ hasText: 'Preparing your download…' })).toBeVisible();
+  const photo = await one;
+  expect(photo.suggestedFilename()).toMatch(/\.jpg$/);
+  const tags = exif(await photo.path());
+  expect(tags['File:FileType']).toBe('JPEG');
+  expect(Object.keys(tags).filter((k) => k.startsWith('GPS:'))).toEqual([]);
+  expect(tags).not.toHaveProperty('IFD0:Make');
+  await expect(viewer.getByRole('status')).toHaveCount(0);
+  await page.keyboard.press('Escape');
+
+  // "Download all" waits for the other photo's copy in the same way, then the zip holds both, clean.
+  const all = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Download all' }).click();
+  await expect(page.getByRole('button', { name: 'Preparing your download…' })).toBeDisabled();
+  const zip = unzip(readFileSync(await (await all).path()));
+  expect(zip).toHaveLength(2);
+  for (const entry of zip) {
+    expect(entry.name).toMatch(/^[0-9a-f]{32}\.jpg$/);
+    const path = join(tmpdir(), `photoapi-clean-${entry.name}`);
+    writeFileSync(path, entry.data);
+    expect(Object.keys(exif(path)).filter((k) => k.startsWith('GPS:'))).toEqual([]);
+  }
+  const photoBytes = readFileSync(await photo.path());
+  expect(zip.find((e) => e.data.equals(photoBytes))).toBeDefined();
+  await expect(page.getByRole('button', { name: 'Download all' })).toBeEnabled();
 });
 
 test('on a phone, a guest adds photos through a link that takes them, and swipes through them', async ({ page }) => {
