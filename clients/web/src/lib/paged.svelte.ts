@@ -27,6 +27,7 @@ export class Paged<T> {
   #next = $state<string | null>(null);
   #fetch: Fetch<T>;
   #generation = 0;
+  #refreshing = false;
 
   constructor(fetch: Fetch<T>) {
     this.#fetch = fetch;
@@ -39,11 +40,41 @@ export class Paged<T> {
   /** Reads the first page again (after a change), replacing the list. */
   async reload(): Promise<void> {
     const generation = ++this.#generation;
+    this.#refreshing = false;
     await this.#read(undefined, generation, true);
   }
 
+  /**
+   * Reads again as many items as are shown (the first page, then the next while fewer came back and there are more),
+   * replacing the list at the end: a quiet look for news (no "Loading…") that keeps the pages "Show more" opened.
+   */
+  async refresh(): Promise<void> {
+    if (this.loading) return;
+    const generation = ++this.#generation;
+    const shown = Math.max(this.items.length, 1);
+    this.#refreshing = true;
+    try {
+      const items: T[] = [];
+      let next: string | null = null;
+      do {
+        const page = await this.#fetch(next ?? undefined);
+        if (generation !== this.#generation) return;
+        items.push(...page.items);
+        next = page.nextCursor;
+      } while (next && items.length < shown);
+      this.items = items;
+      this.#next = next;
+      this.loaded = true;
+      this.error = null;
+    } catch (e) {
+      if (generation === this.#generation) this.error = messageOf(e);
+    } finally {
+      if (generation === this.#generation) this.#refreshing = false;
+    }
+  }
+
   async loadMore(): Promise<void> {
-    if (!this.#next || this.loading) return;
+    if (!this.#next || this.loading || this.#refreshing) return;
     await this.#read(this.#next, this.#generation, false);
   }
 
