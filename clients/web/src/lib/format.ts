@@ -46,7 +46,7 @@ export function relative(iso: string): string {
 }
 
 /** A day heading: "Today", "Yesterday", else the date with its weekday — of the browser's own calendar. */
-export function day(iso: string): string {
+function day(iso: string): string {
   const d = new Date(iso);
   const today = new Date();
   const start = (x: Date) => new Date(x.getFullYear(), x.getMonth(), x.getDate()).getTime();
@@ -83,9 +83,12 @@ export function takenDay(iso: string): string {
   return new Date(iso).toISOString().slice(0, 10);
 }
 
-/** The heading of a day of photos (a `takenDay`): "Today", "Yesterday", "Sat, June 1, 2024". */
-export function takenDayTitle(key: string): string {
-  // Noon of that day in the browser's zone, so that `day()` (which reads local time) names that same day.
+/**
+ * The heading of a calendar day given without a time zone (YYYY-MM-DD: a `takenDay`, the day a share was made):
+ * "Today", "Yesterday", "Sat, June 1, 2024". Read as noon of that day in the browser's own zone — never as UTC,
+ * which names the day before or after in zones far from it (UTC+13, UTC−11).
+ */
+export function dayTitle(key: string): string {
   return day(`${key}T12:00:00`);
 }
 

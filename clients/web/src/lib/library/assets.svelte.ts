@@ -2,7 +2,7 @@
 // grouped into the grid's sections, and kept in step with what the pages do (edits, uploads, moves, trash).
 import { messageOf, type Schemas } from '../api';
 import { fromAsset, type MediaItem, type MediaSection } from '../media/types';
-import { takenDay, takenDayTitle } from '../format';
+import { takenDay, dayTitle } from '../format';
 import type { Page as PageOf } from '../paged.svelte';
 
 export type Asset = Schemas['AssetResponse'];
@@ -21,6 +21,8 @@ export class AssetList {
   #fetch: (cursor: string | undefined) => Promise<Page>;
   #order: 'newest' | 'oldest';
   #generation = 0;
+  /** Assets edited to a time past what is loaded, kept at the end until their place is read. */
+  #held = new Set<string>();
 
   constructor(fetch: (cursor: string | undefined) => Promise<Page>, order: 'newest' | 'oldest' = 'newest') {
     this.#fetch = fetch;
@@ -42,6 +44,7 @@ export class AssetList {
         this.#cursor = page.nextCursor;
         this.done = page.nextCursor === null;
         this.loaded = true;
+        this.#settle();
         if (page.items.length || this.done) break;
       }
     } catch (e) {
@@ -56,22 +59,53 @@ export class AssetList {
     this.#generation++;
     this.items = [];
     this.#cursor = null;
+    this.#held.clear();
     Object.assign(this, { done: false, loaded: false, loading: false, error: null });
     return this.more();
   }
 
-  /** Puts a new or changed asset in its place by the time taken (not past what is loaded, unless all is). */
+  /**
+   * Puts a new or changed asset in its place by the time taken. A new one past what is loaded is left for its page to
+   * bring; one already listed (an edit in the open viewer) stays, at the end of what is loaded, until the pages read
+   * reach its place — so the viewer stays on it.
+   */
   put(asset: Asset): void {
+    const listed = this.items.some((a) => a.id === asset.id);
     const rest = this.items.filter((a) => a.id !== asset.id);
-    const t = Date.parse(asset.takenAt);
-    const before = (a: Asset) => (this.#order === 'newest' ? Date.parse(a.takenAt) < t : Date.parse(a.takenAt) > t);
-    const at = rest.findIndex(before);
-    if (at === -1 && !this.done) {
+    const at = this.#place(rest, asset);
+    if (at === -1 && !listed) {
       this.items = rest;
       return;
     }
+    if (at === -1) this.#held.add(asset.id);
+    else this.#held.delete(asset.id);
     rest.splice(at === -1 ? rest.length : at, 0, asset);
     this.items = rest;
+  }
+
+  /** Where an asset goes among `items` by its time taken; -1 when that is past what is loaded (and more remains). */
+  #place(items: Asset[], asset: Asset): number {
+    const t = Date.parse(asset.takenAt);
+    const before = (a: Asset) => (this.#order === 'newest' ? Date.parse(a.takenAt) < t : Date.parse(a.takenAt) > t);
+    const at = items.findIndex(before);
+    return at === -1 && this.done ? items.length : at;
+  }
+
+  /** After a page came: the held assets whose place is now loaded go there. */
+  #settle(): void {
+    for (const id of this.#held) {
+      const asset = this.get(id);
+      if (!asset) {
+        this.#held.delete(id);
+        continue;
+      }
+      const rest = this.items.filter((a) => a.id !== id);
+      const at = this.#place(rest, asset);
+      if (at === -1) continue;
+      this.#held.delete(id);
+      rest.splice(at, 0, asset);
+      this.items = rest;
+    }
   }
 
   remove(ids: Iterable<string>): void {
@@ -91,7 +125,7 @@ export function sections(items: Asset[], byDay: boolean): MediaSection[] {
   for (const a of items) {
     const key = takenDay(a.takenAt);
     let last = out[out.length - 1];
-    if (!last || last.key !== key) out.push((last = { key, title: takenDayTitle(key), items: [] }));
+    if (!last || last.key !== key) out.push((last = { key, title: dayTitle(key), items: [] }));
     last.items.push(fromAsset(a));
   }
   return out;
