@@ -14,3 +14,9 @@ export function safeNext(next: string | null | undefined, fallback = '/'): strin
     return fallback;
   }
 }
+
+/** A link to another auth page (sign in ↔ create an account) that keeps where to go afterwards, when it is safe. */
+export function keepNext(path: string, next: string | null | undefined): string {
+  const to = safeNext(next, '');
+  return to && to !== '/' ? `${path}?next=${encodeURIComponent(to)}` : path;
+}
