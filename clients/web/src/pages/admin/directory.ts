@@ -1,5 +1,5 @@
 // Names of users by id, for pages that hold only ids (a group's members). Admins read every account with `listUsers`;
-// the answer is kept for the page's life.
+// the answer is kept until an account changes (UsersPanel calls `forgetUsers`), then read again.
 import { api, ok, type Schemas } from '../../lib/api';
 import { allPages } from '../../lib/paged.svelte';
 
@@ -14,7 +14,7 @@ export function usersById(): Promise<Map<string, Schemas['UserResponse']>> {
   return all;
 }
 
-/** Forget what was read (after users were created). */
+/** Forget what was read (after an account was created or changed). */
 export function forgetUsers(): void {
   all = null;
 }
