@@ -55,6 +55,8 @@ test('the viewer edits rating (by keyboard), tags, description and date; they st
   const user = await newUser('editor');
   const original = jpeg({ takenAt: '2022-07-14 16:30:00', name: 'beach.jpg' });
   const asset = await upload(user, original);
+  // Taken earlier on the day the edit moves beach.jpg to: then the next photo after it.
+  await upload(user, jpeg({ takenAt: '2020-02-29 08:00:00', name: 'sunrise.jpg' }));
   await signedIn(page, user);
   await page.goto('/');
 
@@ -91,10 +93,12 @@ test('the viewer edits rating (by keyboard), tags, description and date; they st
   expect((await download).suggestedFilename()).toBe('beach.jpg');
   expect(readFileSync(await (await download).path()).equals(readFileSync(original))).toBe(true);
 
-  // Escape closes the viewer and gives focus back to the photo that was opened.
+  // → shows the next photo; Escape closes the viewer and gives the focus to the tile of the photo shown last.
+  await page.keyboard.press('ArrowRight');
+  await expect(page.getByRole('dialog', { name: 'sunrise.jpg' })).toBeVisible();
   await page.keyboard.press('Escape');
-  await expect(viewer).toHaveCount(0);
-  await expect(page.getByRole('button', { name: 'beach.jpg, photo' })).toBeFocused();
+  await expect(page.getByRole('dialog')).toHaveCount(0);
+  await expect(page.getByRole('button', { name: 'sunrise.jpg, photo' })).toBeFocused();
 });
 
 test('photos go to the trash from the selection and the viewer, come back with Restore, and Empty trash deletes them for good', async ({ page }) => {

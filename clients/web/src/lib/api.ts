@@ -1,6 +1,7 @@
 // The one way the app talks to the API: openapi-fetch over the types generated from openapi.yaml
 // (clients/typescript/photoapi.d.ts). No request or response type is written by hand.
 import createClient, { type Middleware } from 'openapi-fetch';
+import { untrack } from 'svelte';
 import type { components, paths } from '../../../typescript/photoapi';
 import { session } from './session.svelte';
 
@@ -26,26 +27,42 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * A session that ended elsewhere (logout, password change, account disabled): forget it. Only that answer — not a
+ * wrong link password or a wrong current password, which are 401s of their own codes. For every way of calling the
+ * API (this client's middleware, the uploads' XMLHttpRequest).
+ */
+export function endIfSignedOut(status: number, problem: unknown): void {
+  if (status !== 401 || !session.signedIn) return;
+  if (problem && typeof problem === 'object' && (problem as Problem).code === 'auth.unauthenticated') session.clear();
+}
+
+/**
+ * The bearer token for a request, read without making the caller depend on it: openapi-fetch calls the middleware
+ * synchronously, inside any `$effect` that calls the API, and the effect must not re-run when the token is refreshed.
+ */
+export function bearer(): Promise<string | null> {
+  return untrack(() => session.accessToken());
+}
+
 const auth: Middleware = {
   async onRequest({ request, schemaPath }) {
     if (schemaPath === '/api/v1/auth/refresh' || schemaPath === '/api/v1/auth/login') return request;
-    const token = await session.accessToken();
+    const token = await bearer();
     if (token && !request.headers.has('Authorization')) request.headers.set('Authorization', `Bearer ${token}`);
     return request;
   },
   async onResponse({ response }) {
-    // A session that ended elsewhere (logout, password change, account disabled): forget it. Only that answer — not a
-    // wrong link password or a wrong current password, which are 401s of their own codes.
-    if (response.status === 401 && session.signedIn) {
-      const problem = (await response.clone().json().catch(() => null)) as Problem | null;
-      if (problem?.code === 'auth.unauthenticated') session.clear();
-    }
+    if (response.status === 401 && session.signedIn) endIfSignedOut(401, await response.clone().json().catch(() => null));
     return response;
   },
 };
 
 export const api = createClient<paths>({ baseUrl: '' });
 api.use(auth);
+
+/** The same client without the auth middleware, for the session itself: refreshing must not wait for itself. */
+export const bareApi = createClient<paths>({ baseUrl: '' });
 
 /**
  * The data of an openapi-fetch result, or throws its problem as an ApiError. Use as

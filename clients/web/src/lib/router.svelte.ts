@@ -37,6 +37,15 @@ export function setQuery(name: string, value: string | null): void {
   navigate(location.path + (s ? `?${s}` : ''), { replace: true });
 }
 
+/** A path segment as written, or null when its escapes are malformed (`%E0%A4%A`): then no route matches. */
+function decode(segment: string): string | null {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return null;
+  }
+}
+
 /** The parameters of `pattern` (e.g. `/albums/:id`) in `path`, or null when it does not match. */
 export function match(pattern: string, path: string): Record<string, string> | null {
   const want = pattern.split('/').filter(Boolean);
@@ -45,19 +54,34 @@ export function match(pattern: string, path: string): Record<string, string> | n
   const params: Record<string, string> = {};
   for (let i = 0; i < want.length; i++) {
     const w = want[i]!;
-    const h = decodeURIComponent(have[i]!);
+    const h = decode(have[i]!);
+    if (h === null) return null;
     if (w.startsWith(':')) params[w.slice(1)] = h;
     else if (w !== h) return null;
   }
   return params;
 }
 
-/** Routes clicks on same-origin <a href> to the router (not downloads, new tabs or other sites). */
+/**
+ * The API's own addresses, which the server never answers with the app — the same test as the API's WebApp
+ * (`PathString.StartsWithSegments`: whole segments, any case): a link to one is the browser's to follow.
+ */
+const SERVER = ['/api', '/health', '/docs', '/openapi.yaml'];
+function server(path: string): boolean {
+  const p = path.toLowerCase();
+  return SERVER.some((s) => p === s || p.startsWith(`${s}/`));
+}
+
+/**
+ * Routes clicks on same-origin <a href> to the router (not downloads, new tabs, other sites, the API's own addresses,
+ * or a link to a place on this same page such as "Skip to content", which the browser scrolls to and focuses).
+ */
 export function interceptLinks(e: MouseEvent): void {
   if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
   const a = (e.target as Element | null)?.closest?.('a');
   if (!a || a.target || a.hasAttribute('download') || a.origin !== window.location.origin) return;
-  if (a.pathname.startsWith('/api/') || a.pathname.startsWith('/docs')) return;
+  if (server(a.pathname)) return;
+  if (a.hash && a.pathname === window.location.pathname && a.search === window.location.search) return;
   e.preventDefault();
   navigate(a.pathname + a.search + a.hash);
 }

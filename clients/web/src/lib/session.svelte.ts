@@ -1,73 +1,120 @@
 // The signed-in user's tokens (from `login`/`refreshToken`), kept in localStorage so a reload or a new tab stays
-// signed in. The access token is refreshed shortly before it expires; one refresh at a time.
-import createClient from 'openapi-fetch';
-import type { components, paths } from '../../../typescript/photoapi';
+// signed in. The access token is refreshed shortly before it expires.
+//
+// The API rotates refresh tokens and ends the whole session when a spent one comes back, so all tabs share one pair:
+// a tab follows the pair other tabs store (the `storage` event), reads localStorage again before refreshing, and
+// refreshes under a lock shared by the tabs (`navigator.locks`), checking once more after taking it — so only one
+// tab spends a refresh token, and the others take the new pair from it.
+//
+// The tokens are plain fields, not `$state`: an effect that calls the API reads them (openapi-fetch runs the auth
+// middleware synchronously), and must not re-run each time they are refreshed. Only signed in or out is reactive.
+import { bareApi, toApiError, type Schemas } from './api';
 
-type Tokens = components['schemas']['TokenResponse'];
-type User = components['schemas']['UserResponse'];
+type Tokens = Schemas['TokenResponse'];
+type User = Schemas['UserResponse'];
 interface Stored { accessToken: string; refreshToken: string; expiresAt: number }
 
 const KEY = 'photoapi.session';
-// A client without the auth middleware: refreshing must not wait for itself.
-const bare = createClient<paths>({ baseUrl: '' });
+const LOCK = 'photoapi.refresh';
+/** Refresh this long before the access token expires. */
+const EARLY = 30_000;
 
-function load(): Stored | null {
+function parse(raw: string | null): Stored | null {
   try {
-    const raw = localStorage.getItem(KEY);
     return raw ? (JSON.parse(raw) as Stored) : null;
   } catch {
     return null;
   }
 }
 
+function load(): Stored | null {
+  try {
+    return parse(localStorage.getItem(KEY));
+  } catch {
+    return null;
+  }
+}
+
+const usable = (s: Stored) => s.expiresAt - Date.now() > EARLY;
+
 class Session {
-  #stored = $state<Stored | null>(load());
+  #stored: Stored | null = load();
+  #signedIn = $state(this.#stored !== null);
   /** The signed-in user, once `getMe` has answered. */
   user = $state<User | null>(null);
   #refreshing: Promise<string | null> | null = null;
 
   get signedIn(): boolean {
-    return this.#stored !== null;
+    return this.#signedIn;
   }
 
   set(tokens: Tokens): void {
-    this.#stored = {
-      accessToken: tokens.accessToken,
-      refreshToken: tokens.refreshToken,
-      expiresAt: Date.now() + tokens.expiresIn * 1000,
-    };
+    this.#adopt({ accessToken: tokens.accessToken, refreshToken: tokens.refreshToken, expiresAt: Date.now() + tokens.expiresIn * 1000 });
     localStorage.setItem(KEY, JSON.stringify(this.#stored));
   }
 
   clear(): void {
-    this.#stored = null;
-    this.user = null;
+    this.#adopt(null);
     localStorage.removeItem(KEY);
   }
 
-  /** A valid access token (refreshed first when it is about to expire), or null when signed out. */
+  /** Takes the pair another tab stored (signed in, refreshed), or signs out with it. Nothing is written back. */
+  follow(raw: string | null): void {
+    this.#adopt(parse(raw));
+  }
+
+  #adopt(s: Stored | null): void {
+    this.#stored = s;
+    this.#signedIn = s !== null;
+    if (!s) this.user = null;
+  }
+
+  /**
+   * A valid access token (refreshed first when it is about to expire), or null when signed out. A refresh the API
+   * refuses (401) ends the session; any other failure (offline, 5xx, 429) keeps the tokens and rejects, so only the
+   * request that needed it fails.
+   */
   async accessToken(): Promise<string | null> {
     const s = this.#stored;
     if (!s) return null;
-    if (s.expiresAt - Date.now() > 30_000) return s.accessToken;
-    this.#refreshing ??= this.#refresh(s.refreshToken).finally(() => (this.#refreshing = null));
+    if (usable(s)) return s.accessToken;
+    this.#refreshing ??= this.#refreshShared().finally(() => (this.#refreshing = null));
     return this.#refreshing;
   }
 
-  async #refresh(refreshToken: string): Promise<string | null> {
-    const { data } = await bare.POST('/api/v1/auth/refresh', { body: { refreshToken } });
-    if (!data) {
+  #refreshShared(): Promise<string | null> {
+    const run = () => this.#refresh();
+    // Without the Web Locks API (an address that is not a secure context), reading localStorage again still helps.
+    if (typeof navigator.locks?.request !== 'function') return run();
+    return navigator.locks.request(LOCK, run) as unknown as Promise<string | null>;
+  }
+
+  async #refresh(): Promise<string | null> {
+    // Another tab may have refreshed (or signed out) while this one waited: its pair is the one to use.
+    const latest = load();
+    if (!latest) {
+      this.#adopt(null);
+      return null;
+    }
+    if (latest.refreshToken !== this.#stored?.refreshToken) this.#adopt(latest);
+    if (usable(latest)) return latest.accessToken;
+    const { data, error, response } = await bareApi.POST('/api/v1/auth/refresh', { body: { refreshToken: latest.refreshToken } });
+    if (data) {
+      this.set(data);
+      return data.accessToken;
+    }
+    if (response.status === 401) {
       this.clear();
       return null;
     }
-    this.set(data);
-    return data.accessToken;
+    throw toApiError(response, error);
   }
 }
 
 export const session = new Session();
 
-// Another tab signed in or out: follow it.
+// Another tab signed in, refreshed the tokens or signed out: follow it.
 window.addEventListener('storage', (e) => {
-  if (e.key === KEY && !e.newValue) session.clear();
+  if (e.key === KEY) session.follow(e.newValue);
+  else if (e.key === null) session.follow(null); // localStorage.clear()
 });

@@ -2,8 +2,7 @@
 // still typed by the generated `paths`: the route must be a multipart POST of the contract, the fields are its form's,
 // and the answer is its success body.
 import type { paths } from './api';
-import { toApiError } from './api';
-import { session } from './session.svelte';
+import { bearer, endIfSignedOut, toApiError } from './api';
 
 type MultipartPost = {
   [P in keyof paths]: paths[P] extends { post: { requestBody: { content: { 'multipart/form-data': unknown } } } } ? P : never;
@@ -42,7 +41,9 @@ export async function uploadForm<P extends MultipartPost>(
     else if (value instanceof Blob) body.append(name, value);
     else body.append(name, String(value));
   }
-  const token = await session.accessToken();
+  const token = await bearer();
+  // Cancelled while the token was being fetched: the abort listener below would come too late.
+  if (options.signal?.aborted) throw new DOMException('The upload was cancelled.', 'AbortError');
   return new Promise<Success<P>>((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open('POST', url);
@@ -57,8 +58,9 @@ export async function uploadForm<P extends MultipartPost>(
       } catch {
         /* not JSON: reported by status below */
       }
-      if (xhr.status >= 200 && xhr.status < 300) resolve(parsed as Success<P>);
-      else reject(toApiError(new Response(null, { status: xhr.status, statusText: xhr.statusText }), parsed));
+      if (xhr.status >= 200 && xhr.status < 300) return resolve(parsed as Success<P>);
+      endIfSignedOut(xhr.status, parsed);
+      reject(toApiError(new Response(null, { status: xhr.status, statusText: xhr.statusText }), parsed));
     };
     xhr.onerror = () => reject(new TypeError('network error'));
     xhr.onabort = () => reject(new DOMException('The upload was cancelled.', 'AbortError'));

@@ -121,8 +121,8 @@ export function justify(sections: MediaSection[], o: LayoutOptions): GridLayout 
   return { boxes, height: Math.max(0, top - o.after) };
 }
 
-/** The rows of `box` that overlap [from, to) (grid coordinates), by binary search. */
-export function rowsBetween(box: SectionBox, from: number, to: number): Row[] {
+/** The indices [first, end) of the rows of `box` that overlap [from, to) (grid coordinates), by binary search. */
+export function rowRange(box: SectionBox, from: number, to: number): [number, number] {
   const base = box.top + box.head;
   let lo = 0;
   let hi = box.rows.length;
@@ -132,7 +132,12 @@ export function rowsBetween(box: SectionBox, from: number, to: number): Row[] {
     if (base + r.y + r.h < from) lo = mid + 1;
     else hi = mid;
   }
-  const out: Row[] = [];
-  for (let i = lo; i < box.rows.length && base + box.rows[i]!.y < to; i++) out.push(box.rows[i]!);
-  return out;
+  let end = lo;
+  while (end < box.rows.length && base + box.rows[end]!.y < to) end++;
+  return [lo, end];
+}
+
+/** The rows of `box` that overlap [from, to) (grid coordinates). */
+export function rowsBetween(box: SectionBox, from: number, to: number): Row[] {
+  return box.rows.slice(...rowRange(box, from, to));
 }

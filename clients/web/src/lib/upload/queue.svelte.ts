@@ -35,8 +35,6 @@ export interface UploadTarget {
     onprogress: (sent: number, total: number) => void,
     signal: AbortSignal,
   ) => Promise<{ follow: () => Promise<Outcome> } | Outcome>;
-  /** A file is done (stored and processed): e.g. refresh the grid. */
-  ondone?: (file: File) => void;
 }
 
 const CANCELLED = 'Cancelled.';
@@ -54,6 +52,9 @@ export class UploadQueue {
   #running = 0;
   #next = 0;
   #aborts = new Map<number, AbortController>();
+  // Files the server has, whose processing could not be followed (the connection dropped): Retry asks again how it
+  // went, and does not send the file a second time.
+  #follows = new Map<number, () => Promise<Outcome>>();
 
   constructor(target: UploadTarget, concurrency = 2) {
     this.#target = target;
@@ -129,30 +130,38 @@ export class UploadQueue {
   }
 
   async #run(item: UploadItem): Promise<void> {
-    const abort = new AbortController();
-    this.#aborts.set(item.key, abort);
-    item.state = 'uploading';
+    let follow = this.#follows.get(item.key);
     try {
-      const sent = await this.#target.send(item.file, (sent, total) => {
-        item.sent = sent;
-        item.total = total || item.file.size;
-      }, abort.signal);
-      item.sent = item.total;
-      this.#aborts.delete(item.key);
-      let outcome: Outcome = 'follow' in sent ? { state: 'processing' } : sent;
-      if ('follow' in sent) {
-        item.state = 'processing';
-        outcome = await this.#follow(sent.follow);
+      if (!follow) {
+        const abort = new AbortController();
+        this.#aborts.set(item.key, abort);
+        item.state = 'uploading';
+        const sent = await this.#target.send(item.file, (sent, total) => {
+          item.sent = sent;
+          item.total = total || item.file.size;
+        }, abort.signal);
+        this.#aborts.delete(item.key);
+        if (!('follow' in sent)) return void this.#end(item, sent);
+        follow = sent.follow;
       }
-      if (outcome.state === 'failed') return void Object.assign(item, { state: 'failed', message: outcome.message });
-      Object.assign(item, { state: 'done', message: outcome.state === 'done' ? (outcome.message ?? null) : null });
-      this.#target.ondone?.(item.file);
+      item.sent = item.total;
+      item.state = 'processing';
+      this.#follows.set(item.key, follow);
+      const outcome = await this.#follow(follow);
+      this.#follows.delete(item.key);
+      this.#end(item, outcome);
     } catch (e) {
       const cancelled = e instanceof DOMException && e.name === 'AbortError';
       Object.assign(item, { state: 'failed', message: cancelled ? CANCELLED : messageOf(e) });
     } finally {
       this.#aborts.delete(item.key);
     }
+  }
+
+  #end(item: UploadItem, outcome: Outcome): void {
+    item.sent = item.total;
+    if (outcome.state === 'failed') Object.assign(item, { state: 'failed', message: outcome.message });
+    else Object.assign(item, { state: 'done', message: outcome.state === 'done' ? (outcome.message ?? null) : null });
   }
 
   /** Polls until processing ends, backing off; a dropped connection is retried a few times before giving up. */
