@@ -46,8 +46,9 @@ public static class WebApp
             app.Logger.LogInformation("No web app build (WebApp:Root or wwwroot/index.html): serving the API only");
             if (string.IsNullOrWhiteSpace(app.Configuration["PublicUrl"]))
                 app.Logger.LogWarning(
-                    "PublicUrl is not set and this server has no web app build: the url of share links (/s/{{key}}) and photo requests " +
-                    "(/r/{{key}}) points at pages this server does not serve (404). Set PublicUrl to the origin of the web app that serves them.");
+                    "PublicUrl is not set and this server has no web app build: the url of share links ({SharePage}) and photo requests " +
+                    "({RequestPage}) points at pages this server does not serve (404). Set PublicUrl to the origin of the web app that serves them.",
+                    "/s/{key}", "/r/{key}");
             return;
         }
         var files = new PhysicalFileProvider(root);
