@@ -12,12 +12,16 @@
 #                              ARGS go to playwright test (e.g. e2e/share-link.spec.ts)
 #
 # Both first "ensure" the machine: apt packages (PostgreSQL, libvips, heif-enc,
-# exiftool, ImageMagick) and tools/node_modules. Works from any cwd.
+# exiftool, ImageMagick; Chromium and a font for the browser tests) and
+# tools/node_modules; the web app's clients/web/node_modules (npm ci) need
+# Node.js 20.19+ with npm. Works from any cwd.
 #
 # Environment knobs:
 #   PHOTOAPI_PG_PORT  port of the `run` cluster (default 55432)
 #   PHOTOAPI_PG_DIR   where the `run` cluster lives (default $ROOT/.local/pg)
 #   ASPNETCORE_URLS   API listen URLs for `run` (default http://127.0.0.1:8080)
+#   PHOTOAPI_WEB_NO_BUILD=1     test-web: reuse the Release build of API + worker
+#   PHOTOAPI_WEB_SCREENSHOTS=1  browser tests write e2e/screenshots (tracked PNGs)
 set -euo pipefail
 
 ROOT="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)"
@@ -29,7 +33,7 @@ ROOT="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)"
 . "$ROOT/deploy/lib/web.sh"
 
 # State the EXIT trap cleans up; each part only if it was set.
-WORKER_PID="" API_PID="" PG_DATA="" PG_TMP=""
+WORKER_PID="" API_PID="" PG_DATA="" PG_TMP="" WEB_TMP="" TEST_PG_PORT="" TEST_PG_PASSWORD=""
 
 # Stop a process started with `setsid` (its pid is its process-group id):
 # SIGTERM to the whole group (dotnet run + the app), SIGKILL after 15 s.
@@ -55,6 +59,7 @@ cleanup() {
   trap '' INT TERM PIPE     # finish cleaning up even on a second Ctrl-C
   [[ -n $API_PID ]] && stop_group "$API_PID" "API"
   [[ -n $WORKER_PID ]] && stop_group "$WORKER_PID" "worker"
+  [[ -n $WEB_TMP ]] && rm -rf -- "$WEB_TMP"   # a browser-test folder whose build or stack start failed
   if [[ -n $PG_TMP ]]; then                  # throwaway: no need to be gentle
     pg_stop "$PG_TMP/data" immediate
     rm -rf -- "$PG_TMP"
@@ -157,6 +162,7 @@ start_throwaway_pg() {
   done
   pg_psql "$port" "$pw" -d postgres -tAc 'SELECT 1' >/dev/null || die "cannot connect to throwaway PostgreSQL"
   export PHOTOAPI_TEST_DB="Host=127.0.0.1;Port=$port;Username=postgres;Password=$pw;Database=postgres"
+  TEST_PG_PORT="$port" TEST_PG_PASSWORD="$pw"
   log "throwaway PostgreSQL $(basename "$(dirname "$PGBIN")") on 127.0.0.1:$port ($PG_TMP)"
 }
 
@@ -214,7 +220,7 @@ cmd_test() {
   ((rc == 0)) || die "dotnet test failed (exit $rc)"
   # A focused run (ARGS given) is a dotnet test run; the whole run goes on to the browser tests.
   (($# == 0)) || return 0
-  run_web_tests "$PHOTOAPI_TEST_DB"
+  run_web_tests "$PHOTOAPI_TEST_DB" "$TEST_PG_PORT" "$TEST_PG_PASSWORD"
 }
 
 # Only the web app: throwaway PostgreSQL, the Release API and worker, then the browser tests.
@@ -229,12 +235,12 @@ cmd_test_web() {
   fi
   step "throwaway PostgreSQL"
   start_throwaway_pg
-  run_web_tests "$PHOTOAPI_TEST_DB" "$@"
+  run_web_tests "$PHOTOAPI_TEST_DB" "$TEST_PG_PORT" "$TEST_PG_PASSWORD" "$@"
 }
 
 case "${1:-}" in
   run)  shift; cmd_run "$@" ;;
   test) shift; cmd_test "$@" ;;
   test-web) shift; cmd_test_web "$@" ;;
-  *)    sed -n '2,20s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2; exit 2 ;;
+  *)    sed -n '2,25s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2; exit 2 ;;
 esac

@@ -9,7 +9,6 @@ using PhotoApi.Api.Infrastructure.Errors;
 using PhotoApi.Api.Infrastructure.Jobs;
 using PhotoApi.Api.Infrastructure.Web;
 using PhotoApi.Persistence;
-using Scalar.AspNetCore;
 
 namespace PhotoApi.Api;
 
@@ -43,6 +42,7 @@ public static class Composition
         services.AddHostedService<Infrastructure.Data.ListQueryLog>(); // Diagnostics:ListQueryLog, a benchmarking aid; off by default
         services.AddSingleton<Access.GuestLinks>();
         services.AddSingleton<Access.ArchiveLinks>();
+        services.AddSingleton<Features.PublicShares.PublicShareArchive>();
         services.AddSingleton<Features.Assets.MediaSigner>();
         services.AddSingleton<Features.Assets.AssetViews>();
         services.AddSingleton<Features.Assets.AssetIngest>();
@@ -76,6 +76,7 @@ public static class Composition
         app.UseHttpHardening();
         if (app.Configuration.GetValue<bool>("ForwardedHeaders:Enabled")) app.UseForwardedHeaders();
         app.UsePhotoApiErrors();
+        app.UseDocsHeaders(); // /docs: a CSP of its own (it shares the app's origin)
         app.UseWebAppFiles(); // the web app's build (clients/web), on every path that is not the API's
         app.UseRouting();
         app.UseBodySizeLimits(JsonBodyLimit(app.Configuration));
@@ -116,7 +117,7 @@ public static class Composition
         // Scalar's page resolves the document relative to /docs/, so the contract is served there too.
         foreach (var route in new[] { "/openapi.yaml", "/docs/openapi.yaml" })
             app.MapGet(route, () => Results.File(contractPath, "application/yaml")).AllowAnonymous().ExcludeFromDescription();
-        app.MapScalarApiReference("/docs", o => o.WithTitle("PhotoApi").AddDocument("v1", "PhotoApi v1", "/openapi.yaml")).AllowAnonymous();
+        app.MapDocsEndpoint();
     }
 
     private static long JsonBodyLimit(IConfiguration config) => config.GetValue<long?>("Limits:MaxJsonBodyBytes") ?? 1024 * 1024;

@@ -843,6 +843,12 @@ export interface paths {
          *     access to refuses the download with the answer `downloadArchive` would give them (404 `resource.not_found`,
          *     403 `share.role_insufficient`), before any byte is sent. An unknown or expired token — or one whose session or
          *     API key has ended — answers 404 `download.link_invalid`, all alike. The answer is `Cache-Control: no-store`.
+         *
+         *     A link of `createPublicShareArchiveLink` streams everything its share link shows now, as
+         *     `downloadPublicShareArchive` would (and counts one download for the link's owner when it streams); it works
+         *     once. Its share link is resolved again first: turned off, expired, rotated, its password, expiry or privacy
+         *     changed since, or no longer open to the caller who made it answers 404 `download.link_invalid`; downloads
+         *     turned off answer 403 `share.download_disabled`.
          */
         get: operations["downloadArchiveLink"];
         put?: never;
@@ -1528,11 +1534,50 @@ export interface paths {
          *     409 `asset.not_ready` with `Retry-After` (the first such answer asks for every missing copy at once; ask again
          *     then).
          *
-         *     Each archive sent counts one download for the owner (`downloadCount`, `lastAccessedAt`).
+         *     Each archive sent with at least one entry counts one download for the owner (`downloadCount`,
+         *     `lastAccessedAt`); an empty one is sent but not counted. The answer is `Cache-Control: no-store`. Browsers
+         *     should rather use `createPublicShareArchiveLink`: its link works as a plain `<a href download>` on every link
+         *     (public, password, private) and is checked once, before it is given.
          */
         get: operations["downloadPublicShareArchive"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/s/{key}/archive-links": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Make a link that downloads everything a share link shows as a zip
+         * @description "Download all" for a browser: checks now what the link's zip (`downloadPublicShareArchive`) needs, and answers
+         *     a one-off archive link whose `url` (`downloadArchiveLink`) streams that zip to disk
+         *     (`Content-Disposition: attachment`, `Cache-Control: no-store`) with **no header, cookie or token**, so a plain
+         *     `<a href="…" download>` works on public, password-protected and private links alike. Guarded like the archive:
+         *     the link must be unlocked (`X-Share-Token`, `?token=` or the cookie) and allow downloads; on a non-public link
+         *     the signed-in caller's own rights count, and the url carries them (it ends with their session or API key).
+         *
+         *     Checked now, all or nothing: the owner (and a non-public link's caller) may download every file (403); the link
+         *     shows something downloadable (else 409 `share.archive_empty`); where the link hides metadata, every copy without
+         *     it is ready — else 409 `asset.not_ready` with `Retry-After`, after asking for every missing one at once (ask
+         *     again then). No answer of this operation counts a download.
+         *
+         *     The `url` works once, until `expiresAt` (`Downloads__LinkLifetime`, 10 minutes); its download counts one download
+         *     for the owner. When it is downloaded the share link is resolved again: turned off, expired, its key rotated, its
+         *     password, expiry or privacy changed since (even back again), or no longer open to the caller who made it → 404
+         *     `download.link_invalid`; downloads turned off → 403 `share.download_disabled`. It holds what the link shows then.
+         *     Making links is throttled per client address (`Throttling__ArchiveLinksPerIp`, 429 `auth.throttled`).
+         */
+        post: operations["createPublicShareArchiveLink"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1907,6 +1952,7 @@ export interface components {
              *     - `share.unlock_failed` — unlocking failed: the link or the password is not valid (answered alike).
              *     - `share.download_disabled` — the share link's owner does not allow downloads.
              *     - `share.upload_disabled` — the share link's owner does not allow uploads.
+             *     - `share.archive_empty` — the share link shows nothing that can be downloaded: there is no archive to make a link for.
              *     - `share.metadata_hidden` — the share link hides metadata and it cannot be removed from this file (not a photo, or one that cannot be decoded), so its original is not offered.
              *     - `album.not_manual` — a conditional album is filled by its conditions; entries cannot be added or removed.
              *     - `album.entry_missing` — an asset named is not in the album.
@@ -5676,7 +5722,8 @@ export interface operations {
             };
             /**
              * @description The link's maker sees the album or an asset but their role no longer allows downloads
-             *     (`share.role_insufficient`), or an admin has since denied them the photo library (`auth.photo_library_denied`).
+             *     (`share.role_insufficient`), or an admin has since denied them the photo library (`auth.photo_library_denied`);
+             *     for a share link's archive link, its owner turned downloads off (`share.download_disabled`).
              */
             403: {
                 headers: {
@@ -5687,8 +5734,8 @@ export interface operations {
                 };
             };
             /**
-             * @description The token is unknown or has expired, or the session or API key it was made with has ended
-             *     (`download.link_invalid`); or the link's maker may no longer see the album or one of the assets
+             * @description The token is unknown, spent (a share link's archive link works once) or has expired, or the session or API
+             *     key it was made with has ended, or its share link no longer opens as it did (`download.link_invalid`); or the link's maker may no longer see the album or one of the assets
              *     (`resource.not_found`).
              */
             404: {
@@ -7272,6 +7319,76 @@ export interface operations {
                 };
             };
             429: components["responses"]["LinkThrottled"];
+        };
+    };
+    createPublicShareArchiveLink: {
+        parameters: {
+            query?: {
+                /** @description The `shareToken` of `unlockPublicShare`, instead of the `X-Share-Token` header. */
+                token?: string;
+            };
+            header?: {
+                /** @description The `shareToken` of `unlockPublicShare`, for a password-protected link (or send `?token=`, or the cookie). */
+                "X-Share-Token"?: string;
+            };
+            path: {
+                /** @description The share's `key` (the last part of its `url`; base64url, 43 characters); it is the guest's credential. */
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The link. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ArchiveLinkResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["SharePasswordRequired"];
+            /**
+             * @description The link's owner does not allow downloads, or may no longer download some of its files
+             *     (`share.download_disabled`); or, on a non-public link, the signed-in caller's role does not allow downloads
+             *     (`share.role_insufficient`).
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            404: components["responses"]["ShareLinkInvalid"];
+            /**
+             * @description The link shows nothing that can be downloaded (`share.archive_empty`; no `Retry-After`), or it hides metadata
+             *     and some copies without it are still being made (`asset.not_ready`; ask again after `Retry-After` seconds).
+             */
+            409: {
+                headers: {
+                    /** @description Seconds to wait before trying again (with `asset.not_ready`). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            /** @description Too many archive links made, or link keys that open nothing, from this address (`auth.throttled`); see `Retry-After`. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
         };
     };
     listPartners: {

@@ -85,6 +85,8 @@ public static class ErrorCodes
     public const string ShareUploadDisabled = "share.upload_disabled";
     /// <summary>The link hides metadata and this file's cannot be removed (not a photo, or one that cannot be decoded): its original is not offered.</summary>
     public const string ShareMetadataHidden = "share.metadata_hidden";
+    /// <summary>The share link shows nothing its guests may download: there is no archive to make a link for.</summary>
+    public const string ShareArchiveEmpty = "share.archive_empty";
 
     /// <summary>No photo request has this link (or it was deleted).</summary>
     public const string RequestNotFound = "request.not_found";

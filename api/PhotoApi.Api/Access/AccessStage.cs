@@ -73,14 +73,21 @@ public sealed partial class AccessStage
 
     /// <summary>
     /// Resolves the route's archive-link token (<see cref="ArchiveLinks"/>) and makes its maker the request's principal,
-    /// whatever else the request carries; the handler reads the link's request with <see cref="ArchiveLinkOf"/>.
+    /// whatever else the request carries; the handler reads the link's request with <see cref="ArchiveLinkOf"/>. For a share
+    /// link's archive link the share link is resolved too (<see cref="GuestLinks.ArchiveShareAsync"/>), read by the handler
+    /// with <c>LinkGuest()</c>; a guest of a public or password link is no principal at all.
     /// </summary>
     private static async Task ArchiveLinkAsync(HttpContext http, string parameter, CancellationToken ct)
     {
         var token = http.Request.RouteValues[parameter]?.ToString() ?? "";
         var link = await http.RequestServices.GetRequiredService<ArchiveLinks>().ResolveAsync(token, ct);
-        http.SetPrincipal(new Principal(link.UserId, link.IsAdmin));
+        var maker = link.UserId is { } userId ? new Principal(userId, link.IsAdmin) : null;
+        if (maker is not null) http.SetPrincipal(maker);
         http.Items[ArchiveLinkKey] = link;
+        // A share link's "download all": the link is resolved again, as the link stage would for its maker, now.
+        if (link is { ShareId: { } shareId, LinkVersion: { } version })
+            http.Items[LinkGuestExtensions.Key] = await http.RequestServices.GetRequiredService<GuestLinks>()
+                .ArchiveShareAsync(shareId, version, maker, link.MakerHasPhotoLibrary, ct);
     }
 
     internal static ArchiveLink ArchiveLinkOf(HttpContext http) =>

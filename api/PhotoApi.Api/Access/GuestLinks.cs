@@ -27,13 +27,16 @@ public sealed partial class GuestLinks(NpgsqlDataSource db, Throttle throttle, I
     private static string LinkOn(string s) =>
         $"({s}.link_enabled AND ({s}.expires_at IS NULL OR {s}.expires_at > now()) AND {AccessPolicy.UserActive($"{s}.owner_id")})";
 
-    private static readonly string ShareSql = $"""
+    private static string ShareSql(string where) => $"""
         SELECT s.id, s.owner_id, u.role = 'admin' AS owner_is_admin, u.display_name AS owner_display_name, s.target_type, s.album_id, s.folder_id, s.apply_to_subfolders,
                coalesce(al.kind, 'folder') AS album_kind, coalesce(al.name, f.name) AS title, s.description,
                s.privacy, s.password_hash, s.link_key_hash, s.expires_at, s.allow_download, s.allow_upload, s.show_metadata, s.link_version
         FROM shares s LEFT JOIN albums al ON al.id = s.album_id LEFT JOIN folders f ON f.id = s.folder_id JOIN users u ON u.id = s.owner_id
-        WHERE s.link_key_hash = @hash AND {LinkOn("s")}
+        WHERE {where} AND {LinkOn("s")}
         """;
+
+    private static readonly string ShareByKeySql = ShareSql("s.link_key_hash = @hash");
+    private static readonly string ShareByIdSql = ShareSql("s.id = @id");
 
     /// <summary>
     /// The ids of what a link shows (never the trash): its album's contents, or the files of its folder (and of every
@@ -99,6 +102,27 @@ public sealed partial class GuestLinks(NpgsqlDataSource db, Throttle throttle, I
     {
         var guest = await OpenShareAsync(context, key, ct);
         return guest.Unlocked ? guest : throw PasswordRequired();
+    }
+
+    /// <summary>
+    /// The share link an archive link (<see cref="ArchiveLinks.CreateForShareAsync"/>) was made for, resolved again now by
+    /// the same checks as <see cref="UnlockedShareAsync"/>: still on and not expired, still the link version it was made
+    /// under (so not rotated, re-passworded, given a new expiry or privacy, or turned off and on since: the unlock it was
+    /// made with still stands), its owner still showing it, and for a non-public link <paramref name="maker"/> (the caller
+    /// who made it, signed in with the photo library) still opening it. Else 404 <c>download.link_invalid</c>, like any
+    /// archive link that no longer works. As the stage, 403 <c>share.download_disabled</c> once downloads are off.
+    /// </summary>
+    public async Task<LinkGuest> ArchiveShareAsync(Guid shareId, long linkVersion, Principal? maker, bool makerHasPhotoLibrary, CancellationToken ct)
+    {
+        ShareLink? link;
+        await using (var conn = await db.OpenConnectionAsync(ct))
+            link = await conn.QuerySingleOrDefaultAsync<ShareLink>(new CommandDefinition(ShareByIdSql, new { id = shareId }, cancellationToken: ct));
+        if (link is null || link.LinkVersion != linkVersion || !await OwnerMayShowAsync(link, ct) ||
+            link.Privacy != "public" && (maker is null || !makerHasPhotoLibrary || !await MayOpenAsync(maker, link, ct)))
+            throw ArchiveLinks.Invalid();
+        if (!link.AllowDownload)
+            throw new ApiException(403, ErrorCodes.ShareDownloadDisabled, "The owner of this link does not allow downloads.");
+        return new LinkGuest(link, null, Unlocked: true);
     }
 
     /// <summary>
@@ -238,10 +262,14 @@ public sealed partial class GuestLinks(NpgsqlDataSource db, Throttle throttle, I
     /// A non-public link opens for signed-in users with the photo library only: <c>private</c> for the share's owner and
     /// invitees (directly or through a group), <c>full_access_only</c> for users with Full Access to Shared Space.
     /// </summary>
-    private async Task<bool> SignedInMayOpenAsync(HttpContext context, ShareLink link, CancellationToken ct)
+    private Task<bool> SignedInMayOpenAsync(HttpContext context, ShareLink link, CancellationToken ct) =>
+        context.User.Identity?.IsAuthenticated == true && context.User.FindFirst(Claims.PhotoLibrary)?.Value == "true"
+            ? MayOpenAsync(context.Principal(), link, ct)
+            : Task.FromResult(false);
+
+    /// <summary>Whether <paramref name="principal"/> (signed in, with the photo library) opens non-public link <paramref name="link"/>.</summary>
+    private async Task<bool> MayOpenAsync(Principal principal, ShareLink link, CancellationToken ct)
     {
-        if (context.User.Identity?.IsAuthenticated != true || context.User.FindFirst(Claims.PhotoLibrary)?.Value != "true") return false;
-        var principal = context.Principal();
         if (link.Privacy == "full_access_only") return await policy.SharedSpaceLevelAsync(principal, ct) == "full";
         await using var conn = await db.OpenConnectionAsync(ct);
         return await conn.ExecuteScalarAsync<bool>(new CommandDefinition(OwnerOrInviteeSql, new { shareId = link.Id, userId = principal.UserId }, cancellationToken: ct));
@@ -254,7 +282,7 @@ public sealed partial class GuestLinks(NpgsqlDataSource db, Throttle throttle, I
     {
         if (!WellFormed(key)) return null;
         await using var conn = await db.OpenConnectionAsync(ct);
-        return await conn.QuerySingleOrDefaultAsync<ShareLink>(new CommandDefinition(ShareSql, new { hash = Secrets.Hash(key) }, cancellationToken: ct));
+        return await conn.QuerySingleOrDefaultAsync<ShareLink>(new CommandDefinition(ShareByKeySql, new { hash = Secrets.Hash(key) }, cancellationToken: ct));
     }
 
     private async Task CountMissAsync(HttpContext context, CancellationToken ct)

@@ -684,6 +684,12 @@ namespace PhotoApi.Client
         /// <br/>access to refuses the download with the answer `downloadArchive` would give them (404 `resource.not_found`,
         /// <br/>403 `share.role_insufficient`), before any byte is sent. An unknown or expired token — or one whose session or
         /// <br/>API key has ended — answers 404 `download.link_invalid`, all alike. The answer is `Cache-Control: no-store`.
+        /// <br/>
+        /// <br/>A link of `createPublicShareArchiveLink` streams everything its share link shows now, as
+        /// <br/>`downloadPublicShareArchive` would (and counts one download for the link's owner when it streams); it works
+        /// <br/>once. Its share link is resolved again first: turned off, expired, rotated, its password, expiry or privacy
+        /// <br/>changed since, or no longer open to the caller who made it answers 404 `download.link_invalid`; downloads
+        /// <br/>turned off answer 403 `share.download_disabled`.
         /// </remarks>
         /// <param name="token">The last part of the link's `url` (base64url, 43 characters).</param>
         /// <returns>The zip file.</returns>
@@ -1331,7 +1337,10 @@ namespace PhotoApi.Client
         /// <br/>409 `asset.not_ready` with `Retry-After` (the first such answer asks for every missing copy at once; ask again
         /// <br/>then).
         /// <br/>
-        /// <br/>Each archive sent counts one download for the owner (`downloadCount`, `lastAccessedAt`).
+        /// <br/>Each archive sent with at least one entry counts one download for the owner (`downloadCount`,
+        /// <br/>`lastAccessedAt`); an empty one is sent but not counted. The answer is `Cache-Control: no-store`. Browsers
+        /// <br/>should rather use `createPublicShareArchiveLink`: its link works as a plain `&lt;a href download&gt;` on every link
+        /// <br/>(public, password, private) and is checked once, before it is given.
         /// </remarks>
         /// <param name="key">The share's `key` (the last part of its `url`; base64url, 43 characters); it is the guest's credential.</param>
         /// <param name="x_Share_Token">The `shareToken` of `unlockPublicShare`, for a password-protected link (or send `?token=`, or the cookie).</param>
@@ -1339,6 +1348,36 @@ namespace PhotoApi.Client
         /// <returns>The zip file.</returns>
         /// <exception cref="PhotoApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<FileResponse> DownloadPublicShareArchiveAsync(string key, string? x_Share_Token = null, string? token = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Make a link that downloads everything a share link shows as a zip
+        /// </summary>
+        /// <remarks>
+        /// "Download all" for a browser: checks now what the link's zip (`downloadPublicShareArchive`) needs, and answers
+        /// <br/>a one-off archive link whose `url` (`downloadArchiveLink`) streams that zip to disk
+        /// <br/>(`Content-Disposition: attachment`, `Cache-Control: no-store`) with **no header, cookie or token**, so a plain
+        /// <br/>`&lt;a href="…" download&gt;` works on public, password-protected and private links alike. Guarded like the archive:
+        /// <br/>the link must be unlocked (`X-Share-Token`, `?token=` or the cookie) and allow downloads; on a non-public link
+        /// <br/>the signed-in caller's own rights count, and the url carries them (it ends with their session or API key).
+        /// <br/>
+        /// <br/>Checked now, all or nothing: the owner (and a non-public link's caller) may download every file (403); the link
+        /// <br/>shows something downloadable (else 409 `share.archive_empty`); where the link hides metadata, every copy without
+        /// <br/>it is ready — else 409 `asset.not_ready` with `Retry-After`, after asking for every missing one at once (ask
+        /// <br/>again then). No answer of this operation counts a download.
+        /// <br/>
+        /// <br/>The `url` works once, until `expiresAt` (`Downloads__LinkLifetime`, 10 minutes); its download counts one download
+        /// <br/>for the owner. When it is downloaded the share link is resolved again: turned off, expired, its key rotated, its
+        /// <br/>password, expiry or privacy changed since (even back again), or no longer open to the caller who made it → 404
+        /// <br/>`download.link_invalid`; downloads turned off → 403 `share.download_disabled`. It holds what the link shows then.
+        /// <br/>Making links is throttled per client address (`Throttling__ArchiveLinksPerIp`, 429 `auth.throttled`).
+        /// </remarks>
+        /// <param name="key">The share's `key` (the last part of its `url`; base64url, 43 characters); it is the guest's credential.</param>
+        /// <param name="x_Share_Token">The `shareToken` of `unlockPublicShare`, for a password-protected link (or send `?token=`, or the cookie).</param>
+        /// <param name="token">The `shareToken` of `unlockPublicShare`, instead of the `X-Share-Token` header.</param>
+        /// <returns>The link.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task<ArchiveLinkResponse> CreatePublicShareArchiveLinkAsync(string key, string? x_Share_Token = null, string? token = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
         /// <summary>
@@ -7033,6 +7072,12 @@ namespace PhotoApi.Client
         /// <br/>access to refuses the download with the answer `downloadArchive` would give them (404 `resource.not_found`,
         /// <br/>403 `share.role_insufficient`), before any byte is sent. An unknown or expired token — or one whose session or
         /// <br/>API key has ended — answers 404 `download.link_invalid`, all alike. The answer is `Cache-Control: no-store`.
+        /// <br/>
+        /// <br/>A link of `createPublicShareArchiveLink` streams everything its share link shows now, as
+        /// <br/>`downloadPublicShareArchive` would (and counts one download for the link's owner when it streams); it works
+        /// <br/>once. Its share link is resolved again first: turned off, expired, rotated, its password, expiry or privacy
+        /// <br/>changed since, or no longer open to the caller who made it answers 404 `download.link_invalid`; downloads
+        /// <br/>turned off answer 403 `share.download_disabled`.
         /// </remarks>
         /// <param name="token">The last part of the link's `url` (base64url, 43 characters).</param>
         /// <returns>The zip file.</returns>
@@ -7095,7 +7140,7 @@ namespace PhotoApi.Client
                             {
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new PhotoApiException<ApiProblem>("The link\'s maker sees the album or an asset but their role no longer allows downloads\n(`share.role_insufficient`), or an admin has since denied them the photo library (`auth.photo_library_denied`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new PhotoApiException<ApiProblem>("The link\'s maker sees the album or an asset but their role no longer allows downloads\n(`share.role_insufficient`), or an admin has since denied them the photo library (`auth.photo_library_denied`);\nfor a share link\'s archive link, its owner turned downloads off (`share.download_disabled`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 404)
@@ -7105,7 +7150,7 @@ namespace PhotoApi.Client
                             {
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new PhotoApiException<ApiProblem>("The token is unknown or has expired, or the session or API key it was made with has ended\n(`download.link_invalid`); or the link\'s maker may no longer see the album or one of the assets\n(`resource.not_found`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new PhotoApiException<ApiProblem>("The token is unknown, spent (a share link\'s archive link works once) or has expired, or the session or API\nkey it was made with has ended, or its share link no longer opens as it did (`download.link_invalid`); or the link\'s maker may no longer see the album or one of the assets\n(`resource.not_found`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         {
@@ -11623,7 +11668,10 @@ namespace PhotoApi.Client
         /// <br/>409 `asset.not_ready` with `Retry-After` (the first such answer asks for every missing copy at once; ask again
         /// <br/>then).
         /// <br/>
-        /// <br/>Each archive sent counts one download for the owner (`downloadCount`, `lastAccessedAt`).
+        /// <br/>Each archive sent with at least one entry counts one download for the owner (`downloadCount`,
+        /// <br/>`lastAccessedAt`); an empty one is sent but not counted. The answer is `Cache-Control: no-store`. Browsers
+        /// <br/>should rather use `createPublicShareArchiveLink`: its link works as a plain `&lt;a href download&gt;` on every link
+        /// <br/>(public, password, private) and is checked once, before it is given.
         /// </remarks>
         /// <param name="key">The share's `key` (the last part of its `url`; base64url, 43 characters); it is the guest's credential.</param>
         /// <param name="x_Share_Token">The `shareToken` of `unlockPublicShare`, for a password-protected link (or send `?token=`, or the cookie).</param>
@@ -11749,6 +11797,177 @@ namespace PhotoApi.Client
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
                             throw new PhotoApiException<ApiProblem>("Too many unknown link keys were tried from this client address (`auth.throttled`). Wait for `Retry-After`\nseconds and try again.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new PhotoApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Make a link that downloads everything a share link shows as a zip
+        /// </summary>
+        /// <remarks>
+        /// "Download all" for a browser: checks now what the link's zip (`downloadPublicShareArchive`) needs, and answers
+        /// <br/>a one-off archive link whose `url` (`downloadArchiveLink`) streams that zip to disk
+        /// <br/>(`Content-Disposition: attachment`, `Cache-Control: no-store`) with **no header, cookie or token**, so a plain
+        /// <br/>`&lt;a href="…" download&gt;` works on public, password-protected and private links alike. Guarded like the archive:
+        /// <br/>the link must be unlocked (`X-Share-Token`, `?token=` or the cookie) and allow downloads; on a non-public link
+        /// <br/>the signed-in caller's own rights count, and the url carries them (it ends with their session or API key).
+        /// <br/>
+        /// <br/>Checked now, all or nothing: the owner (and a non-public link's caller) may download every file (403); the link
+        /// <br/>shows something downloadable (else 409 `share.archive_empty`); where the link hides metadata, every copy without
+        /// <br/>it is ready — else 409 `asset.not_ready` with `Retry-After`, after asking for every missing one at once (ask
+        /// <br/>again then). No answer of this operation counts a download.
+        /// <br/>
+        /// <br/>The `url` works once, until `expiresAt` (`Downloads__LinkLifetime`, 10 minutes); its download counts one download
+        /// <br/>for the owner. When it is downloaded the share link is resolved again: turned off, expired, its key rotated, its
+        /// <br/>password, expiry or privacy changed since (even back again), or no longer open to the caller who made it → 404
+        /// <br/>`download.link_invalid`; downloads turned off → 403 `share.download_disabled`. It holds what the link shows then.
+        /// <br/>Making links is throttled per client address (`Throttling__ArchiveLinksPerIp`, 429 `auth.throttled`).
+        /// </remarks>
+        /// <param name="key">The share's `key` (the last part of its `url`; base64url, 43 characters); it is the guest's credential.</param>
+        /// <param name="x_Share_Token">The `shareToken` of `unlockPublicShare`, for a password-protected link (or send `?token=`, or the cookie).</param>
+        /// <param name="token">The `shareToken` of `unlockPublicShare`, instead of the `X-Share-Token` header.</param>
+        /// <returns>The link.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<ArchiveLinkResponse> CreatePublicShareArchiveLinkAsync(string key, string? x_Share_Token = null, string? token = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            if (key == null)
+                throw new System.ArgumentNullException("key");
+
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+
+                    if (x_Share_Token != null)
+                        request_.Headers.TryAddWithoutValidation("X-Share-Token", ConvertToString(x_Share_Token, System.Globalization.CultureInfo.InvariantCulture));
+                    request_.Content = new System.Net.Http.StringContent(string.Empty, System.Text.Encoding.UTF8, "application/json");
+                    request_.Method = new System.Net.Http.HttpMethod("POST");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/v1/s/{key}/archive-links"
+                    urlBuilder_.Append("api/v1/s/");
+                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(key, System.Globalization.CultureInfo.InvariantCulture)));
+                    urlBuilder_.Append("/archive-links");
+                    urlBuilder_.Append('?');
+                    if (token != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("token")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(token, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    urlBuilder_.Length--;
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 201)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ArchiveLinkResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            return objectResponse_.Object;
+                        }
+                        else
+                        if (status_ == 400)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The request is invalid: a field breaks a rule (`validation.failed`, with `errors` per field), or\nthe body is not valid JSON for this operation \u2014 syntax, wrong types or unknown members\n(`request.malformed`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The link is protected by a password and no valid unlock token was sent (`share.password_required`): unlock it with\n`unlockPublicShare` and send the token as `X-Share-Token`, `?token=` or the `photoapi_share` cookie. A token ends\nwhen it expires, when the owner sets a new password or rotates the key.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 403)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The link\'s owner does not allow downloads, or may no longer download some of its files\n(`share.download_disabled`); or, on a non-public link, the signed-in caller\'s role does not allow downloads\n(`share.role_insufficient`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 404)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The link opens nothing (`share.link_invalid`): no share has this key, the key is malformed, the link is turned\noff or has expired, it is private and the caller is not its owner or an invitee (for a folder: may not view the\nfolder), or it is full_access_only and the caller has no Full Access to the Shared Space \u2014 all answered alike.\nThese misses are counted per client address (see 429).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 409)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The link shows nothing that can be downloaded (`share.archive_empty`; no `Retry-After`), or it hides metadata\nand some copies without it are still being made (`asset.not_ready`; ask again after `Retry-After` seconds).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 429)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("Too many archive links made, or link keys that open nothing, from this address (`auth.throttled`); see `Retry-After`.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         {
@@ -13907,6 +14126,7 @@ namespace PhotoApi.Client
         /// <br/>- `share.unlock_failed` — unlocking failed: the link or the password is not valid (answered alike).
         /// <br/>- `share.download_disabled` — the share link's owner does not allow downloads.
         /// <br/>- `share.upload_disabled` — the share link's owner does not allow uploads.
+        /// <br/>- `share.archive_empty` — the share link shows nothing that can be downloaded: there is no archive to make a link for.
         /// <br/>- `share.metadata_hidden` — the share link hides metadata and it cannot be removed from this file (not a photo, or one that cannot be decoded), so its original is not offered.
         /// <br/>- `album.not_manual` — a conditional album is filled by its conditions; entries cannot be added or removed.
         /// <br/>- `album.entry_missing` — an asset named is not in the album.

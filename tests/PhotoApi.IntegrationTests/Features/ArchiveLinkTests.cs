@@ -37,6 +37,9 @@ public sealed class ArchiveLinkTests(ApiFactory api) : IClassFixture<ApiFactory>
         var a = await File.ReadAllBytesAsync(Library.Fixture("grey.jpg"));
         var b = await File.ReadAllBytesAsync(Library.Fixture("photo.webp"));
         var ids = new[] { (await user.UploadBytesAsync(a, "same.jpg")).Id, (await user.UploadBytesAsync(b, "same.jpg")).Id };
+        // Entries go by time taken: once both are processed they share their EXIF date and go in upload order (while only
+        // the second one was processed, it would come first).
+        foreach (var id in ids) await user.WaitProcessedAsync(id);
 
         var before = DateTime.UtcNow;
         var link = await LinkAsync(user.Client, new { assetIds = ids });

@@ -24,11 +24,23 @@ public sealed class GeneratedClientTests(ApiFactory api) : IClassFixture<ApiFact
 
         // An archive link, made and followed with the generated client (the link needs no credentials).
         var photo = await user.UploadUniqueAsync();
+        var sent = await http.GetByteArrayAsync($"/api/v1/assets/{photo}/original");
+        var name = (await client.GetAssetAsync(photo)).OriginalFileName;
         var link = await client.CreateArchiveLinkAsync(new DownloadArchiveRequest { AssetIds = [photo] });
         var plain = api.NewClient();
         plain.BaseAddress = new Uri(plain.BaseAddress!, "/");
         using var zip = await new PhotoApiClient(plain).DownloadArchiveLinkAsync(link.Url.Split('/')[^1]);
         Assert.Equal(200, zip.StatusCode);
+        using var bytes = new MemoryStream();
+        await zip.Stream.CopyToAsync(bytes);
+        bytes.Position = 0;
+        await using var archive = await System.IO.Compression.ZipArchive.CreateAsync(bytes, System.IO.Compression.ZipArchiveMode.Read, false, null);
+        var entry = Assert.Single(archive.Entries);
+        Assert.Equal(name, entry.FullName);
+        await using var content = await entry.OpenAsync();
+        using var read = new MemoryStream();
+        await content.CopyToAsync(read);
+        Assert.Equal(sent, read.ToArray());
 
         var key = await client.CreateApiKeyAsync(new CreateApiKeyRequest { Name = "generated" });
         var page = await client.ListApiKeysAsync(limit: 10, cursor: null);

@@ -14,7 +14,7 @@ namespace PhotoApi.IntegrationTests.Infrastructure;
 /// registered as the bootstrap admin and registration is opened, so tests create their own users and never depend on
 /// each other's data or order.
 /// </summary>
-public sealed class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
+public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
 {
     public const string AdminPassword = "Admin-Passw0rd";
     public string ConnectionString { get; private set; } = "";
@@ -31,7 +31,11 @@ public sealed class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("Blobs:Root", BlobRoot);
         // Each test client sends its own X-Forwarded-For, so per-IP throttling of one test cannot block another.
         builder.UseSetting("ForwardedHeaders:Enabled", "true");
+        foreach (var (key, value) in Settings) builder.UseSetting(key, value);
     }
+
+    /// <summary>Further configuration of a fixture that needs it (e.g. a small batch size, to cross batches with a few rows).</summary>
+    protected virtual IEnumerable<(string Key, string Value)> Settings => [];
 
     public async Task InitializeAsync()
     {

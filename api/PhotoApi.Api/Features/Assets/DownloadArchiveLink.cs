@@ -1,6 +1,7 @@
 using FastEndpoints;
 using Npgsql;
 using PhotoApi.Api.Access;
+using PhotoApi.Api.Features.PublicShares;
 using PhotoApi.Persistence.Blobs;
 
 namespace PhotoApi.Api.Features.Assets;
@@ -11,12 +12,16 @@ public sealed class DownloadArchiveLinkRequest
 }
 
 /// <summary>
-/// The zip of an archive link (<c>createArchiveLink</c>), for a plain link: no header needed. The access stage resolves the
-/// token to the user who made the link (<see cref="AccessAttribute.ArchiveLink"/>), and the archive is decided as for their
-/// own <c>downloadArchive</c> of the same request, now: a share revoked since refuses it the same way.
+/// The zip of an archive link, for a plain link: no header needed. The access stage resolves the token to the user who made
+/// the link (<see cref="AccessAttribute.ArchiveLink"/>). A link of <c>createArchiveLink</c> is decided as for its maker's
+/// own <c>downloadArchive</c> of the same request, now: a share revoked since refuses it the same way. A link of
+/// <c>createPublicShareArchiveLink</c> has had its share link resolved again by the stage (as its maker, if any) and
+/// streams everything the link shows now (<see cref="PublicShareArchive"/>), counting one download for the link's owner;
+/// it is spent by this download.
 /// </summary>
 [Access(Permission.AlbumDownload, Permission.AlbumView, Permission.AssetDownload, Permission.AssetView, ArchiveLink = "token")]
-public sealed class DownloadArchiveLinkEndpoint(NpgsqlDataSource db, IBlobStore blobs, AccessPolicy policy) : Endpoint<DownloadArchiveLinkRequest>
+public sealed class DownloadArchiveLinkEndpoint(NpgsqlDataSource db, IBlobStore blobs, AccessPolicy policy, GuestLinks links, PublicShareArchive archive)
+    : Endpoint<DownloadArchiveLinkRequest>
 {
     public override void Configure()
     {
@@ -28,8 +33,13 @@ public sealed class DownloadArchiveLinkEndpoint(NpgsqlDataSource db, IBlobStore 
     public override async Task HandleAsync(DownloadArchiveLinkRequest req, CancellationToken ct)
     {
         var link = HttpContext.ArchiveLink();
+        if (link.ShareId is not null)
+        {
+            var share = HttpContext.LinkGuest().Link;
+            await ZipDownloads.SendAsync(HttpContext, blobs, archive.EntriesAsync(HttpContext, share, () => links.RecordAsync(share, download: true, ct), ct), ct);
+            return;
+        }
         var entries = await ArchiveContents.EntriesAsync(db, policy, HttpContext.Principal(), link.AssetIds, link.AlbumId, ct);
-        HttpContext.Response.Headers.CacheControl = "no-store";
         await ZipDownloads.SendAsync(HttpContext, blobs, entries, ct);
     }
 }

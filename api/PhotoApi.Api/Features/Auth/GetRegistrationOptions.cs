@@ -15,7 +15,7 @@ public sealed record RegistrationOptionsResponse(
 [Access(AccessScope.Anonymous)]
 public sealed class GetRegistrationOptionsEndpoint(NpgsqlDataSource db) : EndpointWithoutRequest<RegistrationOptionsResponse>
 {
-    private const string Sql = "SELECT registration_mode AS mode, NOT EXISTS (SELECT 1 FROM users) AS first FROM settings";
+    private const string Sql = $"SELECT registration_mode AS mode, NOT ({RegisterEndpoint.AnyUserSql}) AS first FROM settings";
 
     private static readonly PasswordRule[] PasswordRules =
         [new("min_length", Rules.PasswordMinLengthRule), .. Rules.PasswordRules.Select(r => new PasswordRule(r.Rule, r.Message))];

@@ -40,7 +40,8 @@ public sealed class RegisterEndpoint(NpgsqlDataSource db, PasswordHasher hasher,
 {
     private const string ModeSql = "SELECT registration_mode FROM settings";
     private const string LockedModeSql = "SELECT registration_mode FROM settings FOR UPDATE";
-    private const string AnyUserSql = "SELECT EXISTS (SELECT 1 FROM users)";
+    /// <summary>Whether any account exists (none: the next registration makes the administrator); also read by <c>getRegistrationOptions</c>.</summary>
+    internal const string AnyUserSql = "SELECT EXISTS (SELECT 1 FROM users)";
     private const string InsertSql = """
         INSERT INTO users (id, username, email, display_name, password_hash, role, status)
         VALUES (@id, @username, @email, normalize(@displayName::text, NFC), @passwordHash, @role, @status)

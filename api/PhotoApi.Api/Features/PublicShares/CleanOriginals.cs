@@ -56,9 +56,20 @@ public static class CleanOriginals
     public static async Task<Dictionary<Guid, CleanOriginal>> RequireAllAsync(NpgsqlDataSource db, IJobQueue jobs, IReadOnlyCollection<AssetRow> assets,
         CancellationToken ct)
     {
+        var (clean, missing) = await RequestAllAsync(db, jobs, assets, ct);
+        return missing == 0 ? clean : throw NotReady(missing, oneFile: assets.Count == 1);
+    }
+
+    /// <summary>
+    /// <see cref="RequireAllAsync"/> without the refusal: the copies that are ready, and how many are still missing — every
+    /// one of them asked for of the worker, now (so a caller going through a link in batches asks for all of them).
+    /// </summary>
+    public static async Task<(Dictionary<Guid, CleanOriginal> Clean, int Missing)> RequestAllAsync(NpgsqlDataSource db, IJobQueue jobs,
+        IReadOnlyCollection<AssetRow> assets, CancellationToken ct)
+    {
         var byChecksum = assets.Where(Possible).GroupBy(a => Convert.ToHexString(a.Checksum)).ToDictionary(g => g.Key, g => g.ToList());
         var clean = new Dictionary<Guid, CleanOriginal>();
-        if (byChecksum.Count == 0) return clean;
+        if (byChecksum.Count == 0) return (clean, 0);
         await using var conn = await db.OpenConnectionAsync(ct);
         var rows = (await conn.QueryAsync<Row>(new CommandDefinition(FindSql,
             new { checksums = byChecksum.Values.Select(g => g[0].Checksum).ToArray() }, cancellationToken: ct))).ToDictionary(r => Convert.ToHexString(r.Checksum));
@@ -70,19 +81,23 @@ public static class CleanOriginals
                 foreach (var asset in same) clean[asset.Id] = new CleanOriginal(key, cleanChecksum);
             else if (row is not { Status: "failed" }) missing.Add(same[0].Checksum);
         }
-        if (missing.Count == 0) return clean;
+        if (missing.Count == 0) return (clean, 0);
         foreach (var requested in await conn.QueryAsync<byte[]>(new CommandDefinition(RequestSql, new { checksums = missing.ToArray() }, cancellationToken: ct)))
         {
             var assetId = byChecksum[Convert.ToHexString(requested)][0].Id;
             jobs.Enqueue<ICleanOriginalJob>(Queues.Media, j => j.CleanAsync(assetId, CancellationToken.None));
         }
-        throw new ApiException(409, ErrorCodes.AssetNotReady, missing.Count == 1 && assets.Count == 1
+        return (clean, missing.Count);
+    }
+
+    /// <summary>409 <c>asset.not_ready</c> with Retry-After: <paramref name="missing"/> copies are being made.</summary>
+    public static ApiException NotReady(int missing, bool oneFile) =>
+        new(409, ErrorCodes.AssetNotReady, missing == 1 && oneFile
             ? "A copy of this file without its metadata is being made; try again shortly."
-            : $"Copies of {missing.Count} of these files without their metadata are being made; try again shortly.")
+            : $"Copies of {missing} of these files without their metadata are being made; try again shortly.")
         {
             RetryAfter = RetryAfter,
         };
-    }
 
     private static ApiException Impossible() =>
         new(403, ErrorCodes.ShareMetadataHidden,

@@ -56,21 +56,6 @@ internal static class PublicAssets
             """, args), ct))).AsList();
     }
 
-    /// <summary>Everything the link shows, in the order of its pages (<see cref="PageAsync"/>, walked a thousand at a time).</summary>
-    public static async Task<List<AssetRow>> AllAsync(HttpContext context, NpgsqlConnection conn, ListQueries queries, ShareLink link, CancellationToken ct)
-    {
-        const int take = 1000;
-        var all = new List<AssetRow>();
-        var filter = new AssetListFilter();
-        while (true)
-        {
-            var page = await PageAsync(context, conn, queries, link, filter, take, ct);
-            all.AddRange(page);
-            if (page.Count < take) return all;
-            filter = filter with { AfterTakenAt = page[^1].TakenAt, AfterId = page[^1].Id };
-        }
-    }
-
     public static PublicAssetResponse View(AssetRow a, ShareLink link, string key, string? token, GuestIds ids)
     {
         var suffix = token is null ? "" : "token=" + Uri.EscapeDataString(token);

@@ -20,6 +20,8 @@ public sealed class ThrottlingOptions
     public int GuestUploadsPerIp { get; set; } = 200;
     /// <summary>Wrong passwords allowed per share link within the window (all IPs together).</summary>
     public int UnlockFailuresPerLink { get; set; } = 10;
+    /// <summary>"Download all" links of share links (each walks the link) made per client IP within the window.</summary>
+    public int ArchiveLinksPerIp { get; set; } = 30;
     public TimeSpan Window { get; set; } = TimeSpan.FromMinutes(15);
 }
 

@@ -22,7 +22,7 @@ public static class WebApp
         "connect-src 'self'; font-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
     private const string Index = "index.html";
-    private const string HashedFolder = "/assets/";
+    private const string HashedFolder = "/assets";
 
     /// <summary>The folder of the build, or null when there is none (an API-only deployment).</summary>
     public static string? Root(IConfiguration config)
@@ -44,6 +44,11 @@ public static class WebApp
         if (Root(app.Configuration) is not { } root)
         {
             app.Logger.LogInformation("No web app build (WebApp:Root or wwwroot/index.html): serving the API only");
+            if (string.IsNullOrWhiteSpace(app.Configuration["PublicUrl"]))
+                app.Logger.LogWarning(
+                    "PublicUrl is not set and this server has no web app build: the url of share links ({SharePage}) and photo requests " +
+                    "({RequestPage}) points at pages this server does not serve (404). Set PublicUrl to the origin of the web app that serves them.",
+                    "/s/{key}", "/r/{key}");
             return;
         }
         var files = new PhysicalFileProvider(root);
@@ -57,8 +62,9 @@ public static class WebApp
     }
 
     /// <summary>
-    /// After routing: a GET of an app path that no file and no endpoint answered, and that does not look like a file
-    /// (no dot in its last segment), is the app's <c>index.html</c>. A missing <c>/assets/x.js</c> stays a 404.
+    /// After routing: the app's <c>index.html</c> for a request that no file and no endpoint answered, when it is a GET or
+    /// HEAD of an app path (outside the API's own), not under <c>/assets/</c> (the build's hashed files: a missing one is a
+    /// 404, never a page), and whose last segment has no dot (it does not name a file: <c>/s/k/x.jpg</c> stays a 404).
     /// </summary>
     public static void UseWebAppFallback(this WebApplication app)
     {
@@ -66,29 +72,43 @@ public static class WebApp
         var index = Path.Combine(root, Index);
         app.Use((ctx, next) =>
         {
-            var path = ctx.Request.Path;
-            if (ctx.GetEndpoint() is not null || !(HttpMethods.IsGet(ctx.Request.Method) || HttpMethods.IsHead(ctx.Request.Method)) ||
-                IsApiPath(path) || (path.Value ?? "/")[((path.Value ?? "/").LastIndexOf('/') + 1)..].Contains('.'))
-                return next(ctx);
+            if (ctx.GetEndpoint() is not null || !IsFallbackPath(ctx.Request.Method, ctx.Request.Path)) return next(ctx);
             ctx.Response.ContentType = "text/html; charset=utf-8";
             SetHeaders(ctx, Index);
-            return HttpMethods.IsHead(ctx.Request.Method) ? Task.CompletedTask : ctx.Response.SendFileAsync(index, ctx.RequestAborted);
+            if (HttpMethods.IsHead(ctx.Request.Method))
+            {
+                ctx.Response.ContentLength = new FileInfo(index).Length;
+                return Task.CompletedTask;
+            }
+            return ctx.Response.SendFileAsync(index, ctx.RequestAborted);
         });
     }
 
+    /// <summary>Whether <c>index.html</c> answers this request when nothing else did (see <see cref="UseWebAppFallback"/>).</summary>
+    public static bool IsFallbackPath(string method, PathString path)
+    {
+        if (!(HttpMethods.IsGet(method) || HttpMethods.IsHead(method)) || IsApiPath(path) || path.StartsWithSegments(HashedFolder)) return false;
+        var value = path.Value ?? "/";
+        return !value[(value.LastIndexOf('/') + 1)..].Contains('.');
+    }
+
+    /// <summary>
+    /// Headers follow what is served, not the path it was asked by: a page (<c>index.html</c>, any <c>.html</c>) is
+    /// revalidated each time and carries the CSP, no-referrer and DENY; a file of <c>/assets/</c> is cached for good; any
+    /// other file of the build is revalidated.
+    /// </summary>
     private static void SetHeaders(HttpContext ctx, string fileName)
     {
         var headers = ctx.Response.Headers;
-        if (ctx.Request.Path.StartsWithSegments(HashedFolder.TrimEnd('/')))
+        if (fileName.EndsWith(".html", StringComparison.OrdinalIgnoreCase))
         {
-            headers.CacheControl = "public, max-age=31536000, immutable";
+            headers.CacheControl = "no-cache";
+            headers.ContentSecurityPolicy = ContentSecurityPolicy;
+            // Page addresses carry link keys: never send them on as a Referer.
+            headers["Referrer-Policy"] = "no-referrer";
+            headers.XFrameOptions = "DENY";
             return;
         }
-        headers.CacheControl = "no-cache";
-        if (!fileName.EndsWith(".html", StringComparison.OrdinalIgnoreCase)) return;
-        headers.ContentSecurityPolicy = ContentSecurityPolicy;
-        // Page addresses carry link keys: never send them on as a Referer.
-        headers["Referrer-Policy"] = "no-referrer";
-        headers.XFrameOptions = "DENY";
+        headers.CacheControl = ctx.Request.Path.StartsWithSegments(HashedFolder) ? "public, max-age=31536000, immutable" : "no-cache";
     }
 }
