@@ -66,7 +66,7 @@ test('sign in with a code, upload, make an album, share it by link; a guest open
   const tiles = guest.getByRole('main').getByRole('button', { name: /, photo$/ });
   await expect(tiles).toHaveCount(2);
   const download = guest.waitForEvent('download');
-  await guest.getByRole('link', { name: 'Download all' }).click();
+  await guest.getByRole('button', { name: 'Download all' }).click();
   const zip = unzip(readFileSync(await (await download).path()));
   expect(zip.map((e) => e.name).sort()).toEqual(['cake.jpg', 'dance.jpg']);
   for (const f of files) expect(zip.find((e) => e.name === basename(f))!.data.equals(readFileSync(f))).toBe(true);

@@ -8,31 +8,46 @@ export async function downloadZip(body: { assetIds: string[] } | { albumId: stri
   save(link.url);
 }
 
-type BlobCall = Promise<{ data?: Blob; error?: unknown; response: Response }>;
+type Call<T> = Promise<{ data?: T; error?: unknown; response: Response }>;
 
 /** How long to keep asking for a file still being made before giving up. */
 const PATIENCE_MS = 3 * 60_000;
 
 /**
- * Downloads a file the API answers 409 `asset.not_ready` (with `Retry-After`) for until it has made it — a guest's
- * copy without metadata, or the zip of them — asking again as told, then saves it under the name the API gives.
- * `call` makes the request (with `parseAs: 'blob'`); `waiting` says when the first 409 came.
+ * The answer of `call` once the API stops answering 409 `asset.not_ready` (the worker is making copies without
+ * metadata): asked again after each `Retry-After`, for at most three minutes. `waiting` says when the first 409 came.
  */
-export async function downloadWhenReady(call: () => BlobCall, waiting: () => void = () => {}): Promise<void> {
+async function whenReady<T>(call: () => Call<T>, waiting: () => void): Promise<{ data: T; response: Response }> {
   const until = Date.now() + PATIENCE_MS;
   for (;;) {
     const { data, error, response } = await call();
-    if (response.ok && data) {
-      const url = URL.createObjectURL(data);
-      save(url, fileName(response) ?? 'download');
-      setTimeout(() => URL.revokeObjectURL(url), 60_000);
-      return;
-    }
+    if (response.ok && data !== undefined) return { data, response };
     if (response.status !== 409 || Date.now() > until) throw toApiError(response, error);
     waiting();
     const seconds = Number(response.headers.get('Retry-After'));
     await new Promise((r) => setTimeout(r, (Number.isFinite(seconds) && seconds > 0 ? Math.min(seconds, 30) : 2) * 1000));
   }
+}
+
+/**
+ * Downloads one file the API may answer 409 for until it has made it (a guest's photo without metadata), then saves
+ * it under the name the API gives. `call` makes the request with `parseAs: 'blob'`.
+ */
+export async function downloadWhenReady(call: () => Call<Blob>, waiting: () => void = () => {}): Promise<void> {
+  const { data, response } = await whenReady(call, waiting);
+  const url = URL.createObjectURL(data);
+  save(url, fileName(response) ?? 'download');
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
+/**
+ * "Download all" of a share link (`createPublicShareArchiveLink`): once every copy the zip needs exists, a one-off
+ * address the browser's download manager streams to disk — on public, password and private links alike, with no
+ * token in it.
+ */
+export async function downloadLinkArchive(key: string, header: Record<string, string>, waiting: () => void = () => {}): Promise<void> {
+  const { data } = await whenReady(() => api.POST('/api/v1/s/{key}/archive-links', { params: { path: { key }, header } }), waiting);
+  save(data.url);
 }
 
 /** The file name of a `Content-Disposition: attachment` answer (`filename*` first). */
