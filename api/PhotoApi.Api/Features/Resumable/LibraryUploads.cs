@@ -63,11 +63,7 @@ public sealed class LibraryUploadOptionsEndpoint(IConfiguration configuration) :
         Description(d => d.WithName("getUploadOptions").ClearDefaultProduces(200).Produces(204));
     }
 
-    public override Task HandleAsync(CancellationToken ct)
-    {
-        TusUploads.WriteOptions(HttpContext.Response, UploadSizeLimit.MaxBytes(configuration));
-        return Task.CompletedTask;
-    }
+    public override Task HandleAsync(CancellationToken ct) => Send.ResultAsync(TypedResults.StatusCode(TusUploads.WriteOptions(HttpContext.Response, UploadSizeLimit.MaxBytes(configuration))));
 }
 
 /// <summary>Creates a resumable upload (tus creation; with a body, creation-with-upload).</summary>
@@ -81,8 +77,8 @@ public sealed class CreateUploadEndpoint(TusUploads tus, AccessPolicy policy, As
         Description(d => d.WithName("createUpload").ClearDefaultProduces(200).Produces(201));
     }
 
-    public override Task HandleAsync(CancellationToken ct) =>
-        tus.CreateAsync(HttpContext, new LibraryTusRoute(HttpContext, policy, ingest, configuration), ct);
+    public override async Task HandleAsync(CancellationToken ct) =>
+        await Send.ResultAsync(TypedResults.StatusCode(await tus.CreateAsync(HttpContext, new LibraryTusRoute(HttpContext, policy, ingest, configuration), ct)));
 }
 
 /// <summary>The upload's offset (tus HEAD); once complete, its asset.</summary>
@@ -97,8 +93,8 @@ public sealed class GetUploadOffsetEndpoint(TusUploads tus, AccessPolicy policy,
         Description(d => d.WithName("getUploadOffset").ClearDefaultProduces(200).Produces(200));
     }
 
-    public override Task HandleAsync(CancellationToken ct) =>
-        tus.HeadAsync(HttpContext, new LibraryTusRoute(HttpContext, policy, ingest, configuration), Route<string>("uploadId")!, ct);
+    public override async Task HandleAsync(CancellationToken ct) =>
+        await Send.ResultAsync(TypedResults.StatusCode(await tus.HeadAsync(HttpContext, new LibraryTusRoute(HttpContext, policy, ingest, configuration), Route<string>("uploadId")!, ct)));
 }
 
 /// <summary>Appends a chunk (tus PATCH); the last one makes the asset.</summary>
@@ -112,8 +108,8 @@ public sealed class AppendUploadEndpoint(TusUploads tus, AccessPolicy policy, As
         Description(d => d.WithName("appendUpload").ClearDefaultProduces(200).Produces(204));
     }
 
-    public override Task HandleAsync(CancellationToken ct) =>
-        tus.PatchAsync(HttpContext, new LibraryTusRoute(HttpContext, policy, ingest, configuration), Route<string>("uploadId")!, ct);
+    public override async Task HandleAsync(CancellationToken ct) =>
+        await Send.ResultAsync(TypedResults.StatusCode(await tus.PatchAsync(HttpContext, new LibraryTusRoute(HttpContext, policy, ingest, configuration), Route<string>("uploadId")!, ct)));
 }
 
 /// <summary>Ends an upload and deletes its bytes (tus termination).</summary>
@@ -127,6 +123,6 @@ public sealed class DeleteUploadEndpoint(TusUploads tus, AccessPolicy policy, As
         Description(d => d.WithName("deleteUpload").ClearDefaultProduces(200).Produces(204));
     }
 
-    public override Task HandleAsync(CancellationToken ct) =>
-        tus.DeleteAsync(HttpContext, new LibraryTusRoute(HttpContext, policy, ingest, configuration), Route<string>("uploadId")!, ct);
+    public override async Task HandleAsync(CancellationToken ct) =>
+        await Send.ResultAsync(TypedResults.StatusCode(await tus.DeleteAsync(HttpContext, new LibraryTusRoute(HttpContext, policy, ingest, configuration), Route<string>("uploadId")!, ct)));
 }

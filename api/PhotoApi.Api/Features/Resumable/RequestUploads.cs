@@ -64,11 +64,7 @@ public sealed class PhotoRequestUploadOptionsEndpoint(RequestUploadStore store) 
         Description(d => d.WithName("getPhotoRequestUploadOptions").ClearDefaultProduces(200).Produces(204));
     }
 
-    public override Task HandleAsync(CancellationToken ct)
-    {
-        TusUploads.WriteOptions(HttpContext.Response, store.MaxBytes(HttpContext.RequestGuest()));
-        return Task.CompletedTask;
-    }
+    public override Task HandleAsync(CancellationToken ct) => Send.ResultAsync(TypedResults.StatusCode(TusUploads.WriteOptions(HttpContext.Response, store.MaxBytes(HttpContext.RequestGuest()))));
 }
 
 /// <summary>Creates a resumable upload of one file to the request.</summary>
@@ -83,7 +79,8 @@ public sealed class CreatePhotoRequestTusUploadEndpoint(TusUploads tus, GuestLin
         Description(d => d.WithName("createPhotoRequestTusUpload").ClearDefaultProduces(200).Produces(201));
     }
 
-    public override Task HandleAsync(CancellationToken ct) => tus.CreateAsync(HttpContext, new RequestTusRoute(HttpContext, links, store), ct);
+    public override async Task HandleAsync(CancellationToken ct) =>
+        await Send.ResultAsync(TypedResults.StatusCode(await tus.CreateAsync(HttpContext, new RequestTusRoute(HttpContext, links, store), ct)));
 }
 
 /// <summary>The upload's offset; once complete, the photo-request upload it became.</summary>
@@ -99,8 +96,8 @@ public sealed class GetPhotoRequestTusUploadOffsetEndpoint(TusUploads tus, Guest
         Description(d => d.WithName("getPhotoRequestTusUploadOffset").ClearDefaultProduces(200).Produces(200));
     }
 
-    public override Task HandleAsync(CancellationToken ct) =>
-        tus.HeadAsync(HttpContext, new RequestTusRoute(HttpContext, links, store), Route<string>("uploadId")!, ct);
+    public override async Task HandleAsync(CancellationToken ct) =>
+        await Send.ResultAsync(TypedResults.StatusCode(await tus.HeadAsync(HttpContext, new RequestTusRoute(HttpContext, links, store), Route<string>("uploadId")!, ct)));
 }
 
 /// <summary>Appends a chunk; the last one records the file for its clean copy, if the request is still open.</summary>
@@ -115,8 +112,8 @@ public sealed class AppendPhotoRequestTusUploadEndpoint(TusUploads tus, GuestLin
         Description(d => d.WithName("appendPhotoRequestTusUpload").ClearDefaultProduces(200).Produces(204));
     }
 
-    public override Task HandleAsync(CancellationToken ct) =>
-        tus.PatchAsync(HttpContext, new RequestTusRoute(HttpContext, links, store), Route<string>("uploadId")!, ct);
+    public override async Task HandleAsync(CancellationToken ct) =>
+        await Send.ResultAsync(TypedResults.StatusCode(await tus.PatchAsync(HttpContext, new RequestTusRoute(HttpContext, links, store), Route<string>("uploadId")!, ct)));
 }
 
 /// <summary>Ends an upload to the request and deletes its bytes.</summary>
@@ -131,6 +128,6 @@ public sealed class DeletePhotoRequestTusUploadEndpoint(TusUploads tus, GuestLin
         Description(d => d.WithName("deletePhotoRequestTusUpload").ClearDefaultProduces(200).Produces(204));
     }
 
-    public override Task HandleAsync(CancellationToken ct) =>
-        tus.DeleteAsync(HttpContext, new RequestTusRoute(HttpContext, links, store), Route<string>("uploadId")!, ct);
+    public override async Task HandleAsync(CancellationToken ct) =>
+        await Send.ResultAsync(TypedResults.StatusCode(await tus.DeleteAsync(HttpContext, new RequestTusRoute(HttpContext, links, store), Route<string>("uploadId")!, ct)));
 }

@@ -59,11 +59,7 @@ public sealed class PublicShareUploadOptionsEndpoint(IConfiguration configuratio
         Description(d => d.WithName("getPublicShareUploadOptions").ClearDefaultProduces(200).Produces(204));
     }
 
-    public override Task HandleAsync(CancellationToken ct)
-    {
-        TusUploads.WriteOptions(HttpContext.Response, UploadSizeLimit.MaxBytes(configuration));
-        return Task.CompletedTask;
-    }
+    public override Task HandleAsync(CancellationToken ct) => Send.ResultAsync(TypedResults.StatusCode(TusUploads.WriteOptions(HttpContext.Response, UploadSizeLimit.MaxBytes(configuration))));
 }
 
 /// <summary>Creates a resumable upload through the link (counted against the client address like any guest file).</summary>
@@ -78,7 +74,8 @@ public sealed class CreatePublicShareUploadEndpoint(TusUploads tus, GuestLinks l
         Description(d => d.WithName("createPublicShareUpload").ClearDefaultProduces(200).Produces(201));
     }
 
-    public override Task HandleAsync(CancellationToken ct) => tus.CreateAsync(HttpContext, new ShareTusRoute(HttpContext, links, store, configuration), ct);
+    public override async Task HandleAsync(CancellationToken ct) =>
+        await Send.ResultAsync(TypedResults.StatusCode(await tus.CreateAsync(HttpContext, new ShareTusRoute(HttpContext, links, store, configuration), ct)));
 }
 
 /// <summary>The upload's offset; once complete, the asset (the id the link shows it by).</summary>
@@ -94,8 +91,8 @@ public sealed class GetPublicShareUploadOffsetEndpoint(TusUploads tus, GuestLink
         Description(d => d.WithName("getPublicShareUploadOffset").ClearDefaultProduces(200).Produces(200));
     }
 
-    public override Task HandleAsync(CancellationToken ct) =>
-        tus.HeadAsync(HttpContext, new ShareTusRoute(HttpContext, links, store, configuration), Route<string>("uploadId")!, ct);
+    public override async Task HandleAsync(CancellationToken ct) =>
+        await Send.ResultAsync(TypedResults.StatusCode(await tus.HeadAsync(HttpContext, new ShareTusRoute(HttpContext, links, store, configuration), Route<string>("uploadId")!, ct)));
 }
 
 /// <summary>Appends a chunk; the last one makes the asset, if the link still takes uploads.</summary>
@@ -110,8 +107,8 @@ public sealed class AppendPublicShareUploadEndpoint(TusUploads tus, GuestLinks l
         Description(d => d.WithName("appendPublicShareUpload").ClearDefaultProduces(200).Produces(204));
     }
 
-    public override Task HandleAsync(CancellationToken ct) =>
-        tus.PatchAsync(HttpContext, new ShareTusRoute(HttpContext, links, store, configuration), Route<string>("uploadId")!, ct);
+    public override async Task HandleAsync(CancellationToken ct) =>
+        await Send.ResultAsync(TypedResults.StatusCode(await tus.PatchAsync(HttpContext, new ShareTusRoute(HttpContext, links, store, configuration), Route<string>("uploadId")!, ct)));
 }
 
 /// <summary>Ends an upload through the link and deletes its bytes.</summary>
@@ -126,6 +123,6 @@ public sealed class DeletePublicShareUploadEndpoint(TusUploads tus, GuestLinks l
         Description(d => d.WithName("deletePublicShareUpload").ClearDefaultProduces(200).Produces(204));
     }
 
-    public override Task HandleAsync(CancellationToken ct) =>
-        tus.DeleteAsync(HttpContext, new ShareTusRoute(HttpContext, links, store, configuration), Route<string>("uploadId")!, ct);
+    public override async Task HandleAsync(CancellationToken ct) =>
+        await Send.ResultAsync(TypedResults.StatusCode(await tus.DeleteAsync(HttpContext, new ShareTusRoute(HttpContext, links, store, configuration), Route<string>("uploadId")!, ct)));
 }

@@ -167,18 +167,20 @@ public sealed class TusUploads(NpgsqlDataSource db, IBlobStore blobs, Microsoft.
 
     // ---------------------------------------------------------------- OPTIONS
 
-    public static void WriteOptions(HttpResponse response, long maxSize)
+    public static int WriteOptions(HttpResponse response, long maxSize)
     {
         response.StatusCode = 204;
         response.Headers["Tus-Version"] = Tus.Version;
         response.Headers["Tus-Extension"] = Tus.Extensions;
         response.Headers["Tus-Max-Size"] = maxSize.ToString(CultureInfo.InvariantCulture);
         response.Headers["Tus-Checksum-Algorithm"] = Tus.ChecksumAlgorithms;
+        return response.StatusCode;
     }
 
     // ---------------------------------------------------------------- POST (creation, creation-with-upload)
 
-    public async Task CreateAsync(HttpContext http, ITusRoute route, CancellationToken ct)
+    /// <returns>The status to answer (headers are set); the endpoint sends it.</returns>
+    public async Task<int> CreateAsync(HttpContext http, ITusRoute route, CancellationToken ct)
     {
         var request = http.Request;
         if (request.Headers.ContainsKey("Upload-Defer-Length"))
@@ -236,11 +238,13 @@ public sealed class TusUploads(NpgsqlDataSource db, IBlobStore blobs, Microsoft.
         }
         response.StatusCode = 201;
         response.Headers["Upload-Offset"] = offset.ToString(CultureInfo.InvariantCulture);
+        return response.StatusCode;
     }
 
     // ---------------------------------------------------------------- HEAD
 
-    public async Task HeadAsync(HttpContext http, ITusRoute route, string uploadId, CancellationToken ct)
+    /// <returns>The status to answer (headers are set); the endpoint sends it.</returns>
+    public async Task<int> HeadAsync(HttpContext http, ITusRoute route, string uploadId, CancellationToken ct)
     {
         var response = http.Response;
         response.Headers.CacheControl = "no-store";
@@ -253,11 +257,13 @@ public sealed class TusUploads(NpgsqlDataSource db, IBlobStore blobs, Microsoft.
         if (row.Metadata.Length > 0) response.Headers["Upload-Metadata"] = row.Metadata;
         if (row.CompletedAt is null) response.Headers["Upload-Expires"] = HttpDate(row.ExpiresAt);
         else route.WriteResult(response, row);
+        return response.StatusCode;
     }
 
     // ---------------------------------------------------------------- PATCH
 
-    public async Task PatchAsync(HttpContext http, ITusRoute route, string uploadId, CancellationToken ct)
+    /// <returns>The status to answer (headers are set); the endpoint sends it.</returns>
+    public async Task<int> PatchAsync(HttpContext http, ITusRoute route, string uploadId, CancellationToken ct)
     {
         EnsureOffsetStream(http.Request);
         var offset = ParseNumber(http.Request.Headers["Upload-Offset"], "Upload-Offset") ??
@@ -265,11 +271,13 @@ public sealed class TusUploads(NpgsqlDataSource db, IBlobStore blobs, Microsoft.
         var newOffset = await AppendAsync(http, route, HashOf(uploadId), offset, ct);
         http.Response.StatusCode = 204;
         http.Response.Headers["Upload-Offset"] = newOffset.ToString(CultureInfo.InvariantCulture);
+        return http.Response.StatusCode;
     }
 
     // ---------------------------------------------------------------- DELETE (termination)
 
-    public async Task DeleteAsync(HttpContext http, ITusRoute route, string uploadId, CancellationToken ct)
+    /// <returns>The status to answer (headers are set); the endpoint sends it.</returns>
+    public async Task<int> DeleteAsync(HttpContext http, ITusRoute route, string uploadId, CancellationToken ct)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
@@ -280,6 +288,7 @@ public sealed class TusUploads(NpgsqlDataSource db, IBlobStore blobs, Microsoft.
         if (row.CompletedAt is null) await blobs.DeleteStagedAsync(row.StagingKey, CancellationToken.None);
         Forget(row.StagingKey);
         http.Response.StatusCode = 204;
+        return http.Response.StatusCode;
     }
 
     // ---------------------------------------------------------------- the append, shared by PATCH and creation-with-upload
