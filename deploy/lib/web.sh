@@ -6,15 +6,18 @@ WEB_DIR="$ROOT/clients/web"
 # The browser tests drive Debian's Chromium (playwright-core never downloads a browser); DejaVu gives it a font.
 WEB_TEST_APT_PACKAGES=(chromium fonts-dejavu-core)
 
-# clients/web/node_modules: `npm ci` when missing or when package-lock.json changed since the last install.
-ensure_web_modules() {
-  local stamp="$WEB_DIR/node_modules/.photoapi-lock.sha256" want
-  want="$(sha256sum "$WEB_DIR/package-lock.json")"; want="${want%% *}"
+# ensure_npm_ci DIR: DIR/node_modules by `npm ci` when missing or when DIR/package-lock.json changed since the last install.
+ensure_npm_ci() {
+  local dir=$1 stamp="$1/node_modules/.photoapi-lock.sha256" want
+  want="$(sha256sum "$dir/package-lock.json")"; want="${want%% *}"
   [[ -f "$stamp" && "$(<"$stamp")" == "$want" ]] && return 0
-  step "npm ci --prefix clients/web"
-  npm ci --prefix "$WEB_DIR" --no-audit --no-fund --loglevel=error
+  step "npm ci --prefix ${dir#"$ROOT/"}"
+  npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error
   printf '%s\n' "$want" >"$stamp"
 }
+
+# clients/web/node_modules.
+ensure_web_modules() { ensure_npm_ci "$WEB_DIR"; }
 
 # web_build [OUTDIR]: type-check (svelte-check, warnings fail) and build the static files (default clients/web/dist).
 web_build() {
@@ -63,12 +66,19 @@ run_web_tests() {
   log "API $WEB_URL (logs in $dir)"
   step "web app: playwright test $*"
   (cd "$WEB_DIR" && PHOTOAPI_WEB_URL="$WEB_URL" PHOTOAPI_WEB_LOGS="$dir" npx playwright test "$@") || rc=$?
+  web_stack_stop "$dir" "$rc" "playwright test"
+}
+
+# web_stack_stop DIR RC WHAT: stop the stack web_stack_start started; when RC says WHAT failed, show the last lines of the
+# API's and worker's logs and die, else delete DIR.
+web_stack_stop() {
+  local dir=$1 rc=$2 what=$3
   stop_group "$API_PID" "API"; API_PID=""
   stop_group "$WORKER_PID" "worker"; WORKER_PID=""
   if ((rc != 0)); then
-    log "browser tests failed; the last lines of the API's and worker's logs:"
+    log "$what failed; the last lines of the API's and worker's logs:"
     tail -n 30 "$dir/api.log" "$dir/worker.log" >&2 || true
-    die "playwright test failed (exit $rc)"
+    die "$what failed (exit $rc)"
   fi
   rm -rf -- "$dir"
 }
