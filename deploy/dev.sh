@@ -5,9 +5,10 @@
 #                              worker (background) + API (until Ctrl-C)
 #   deploy/dev.sh test [ARGS]  lint openapi.yaml, check generated clients,
 #                              `dotnet test` against a throwaway PostgreSQL, then
-#                              the web app's type-check, build and browser tests;
+#                              the web app's type-check, build and browser tests,
+#                              and the tus-js-client tests (tests/tus-client);
 #                              ARGS go to dotnet test (e.g. --filter Category=Unit)
-#                              and skip the browser tests
+#                              and skip the browser and tus client tests
 #   deploy/dev.sh test-web [ARGS]  only the web app's checks and browser tests;
 #                              ARGS go to playwright test (e.g. e2e/share-link.spec.ts)
 #
@@ -31,6 +32,8 @@ ROOT="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)"
 . "$ROOT/deploy/lib/pg.sh"
 # shellcheck source=deploy/lib/web.sh
 . "$ROOT/deploy/lib/web.sh"
+# shellcheck source=deploy/lib/tus.sh
+. "$ROOT/deploy/lib/tus.sh"
 
 # State the EXIT trap cleans up; each part only if it was set.
 WORKER_PID="" API_PID="" PG_DATA="" PG_TMP="" WEB_TMP="" TEST_PG_PORT="" TEST_PG_PASSWORD=""
@@ -220,6 +223,7 @@ cmd_test() {
   ((rc == 0)) || die "dotnet test failed (exit $rc)"
   # A focused run (ARGS given) is a dotnet test run; the whole run goes on to the browser tests.
   (($# == 0)) || return 0
+  run_tus_tests "$PHOTOAPI_TEST_DB" "$TEST_PG_PORT" "$TEST_PG_PASSWORD"
   run_web_tests "$PHOTOAPI_TEST_DB" "$TEST_PG_PORT" "$TEST_PG_PASSWORD"
 }
 

@@ -46,6 +46,10 @@ public static class Composition
         services.AddSingleton<Features.Assets.MediaSigner>();
         services.AddSingleton<Features.Assets.AssetViews>();
         services.AddSingleton<Features.Assets.AssetIngest>();
+        services.AddSingleton<Features.PublicShares.ShareUploadStore>();
+        services.AddSingleton<Features.PublicRequests.RequestUploadStore>();
+        services.Configure<Features.Resumable.ResumableOptions>(config.GetSection("Uploads:Resumable"));
+        services.AddSingleton<Features.Resumable.TusUploads>();
 
         services.AddAuthentication(PhotoApiAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, PhotoApiAuthenticationHandler>(PhotoApiAuthenticationHandler.SchemeName, null);
@@ -66,7 +70,7 @@ public static class Composition
 
         var origins = config.GetSection("Cors:Origins").Get<string[]>() ?? [];
         services.AddCors(o => o.AddPolicy(CorsPolicy, p => p.WithOrigins(origins).AllowAnyHeader().AllowAnyMethod()
-            .WithExposedHeaders("ETag", "Content-Range", "Accept-Ranges", "Content-Disposition", "Retry-After")));
+            .WithExposedHeaders(["ETag", "Content-Range", "Accept-Ranges", "Content-Disposition", "Retry-After", .. Features.Resumable.Tus.ExposedHeaders])));
 
         services.AddFastEndpoints(o => o.IncludeAbstractValidators = false);
     }
@@ -79,6 +83,7 @@ public static class Composition
         app.UseDocsHeaders(); // /docs: a CSP of its own (it shares the app's origin)
         app.UseWebAppFiles(); // the web app's build (clients/web), on every path that is not the API's
         app.UseRouting();
+        Features.Resumable.TusHeaders.UseTusHeaders(app); // tus routes: Tus-Resumable on every answer, 412 for other versions
         app.UseBodySizeLimits(JsonBodyLimit(app.Configuration));
         app.UseCors(CorsPolicy);
         app.UseAuthentication();

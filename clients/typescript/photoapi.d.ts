@@ -1875,6 +1875,210 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/uploads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start a resumable upload to the library (tus creation)
+         * @description Creates a tus 1.0.0 upload of `Upload-Length` bytes (extensions creation, creation-with-upload, termination,
+         *     checksum, expiration; `Upload-Defer-Length` is not supported). `Upload-Metadata` carries `filename`, `folderId` (default: the top of the Personal Space; the caller must be allowed to upload there, 404 otherwise), `deviceId`, `deviceAssetId`, `takenAt` (RFC 3339) — `uploadAsset`'s form fields, checked alike — and `filetype` (a hint; the type is sniffed from the bytes). Other keys are ignored.
+         *     Authorisation, the link and the limits are checked now, before a byte is taken, and again when the upload completes.
+         *
+         *     201 with `Location` (the upload's URL, 256 random bits: keep it secret) and `Upload-Expires` (unfinished uploads
+         *     expire after `Uploads:Resumable:Lifetime`, 24 h, and are deleted with their bytes). With a body
+         *     (`application/offset+octet-stream`, creation-with-upload) the first bytes are taken at once and `Upload-Offset`
+         *     says how many; an upload complete on creation (or an empty file) carries its result: `Asset-Id` (the asset) and `Asset-Duplicate` (`true`: the owner already had these bytes, and this is that asset).
+         */
+        post: operations["createUpload"];
+        delete?: never;
+        /**
+         * What resumable uploads to the library take (tus OPTIONS)
+         * @description The tus 1.0.0 capabilities of this route: no body, 204 with `Tus-Version`, `Tus-Extension`, `Tus-Max-Size`
+         *     (the server's upload limit (`Uploads:MaxBytes`)) and `Tus-Checksum-Algorithm`.
+         */
+        options: operations["getUploadOptions"];
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/uploads/{uploadId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * End a resumable upload to the library (tus termination)
+         * @description Deletes the upload and the bytes it holds (a completed upload's result stays). 204; its URL is 404 from then on.
+         */
+        delete: operations["deleteUpload"];
+        options?: never;
+        /**
+         * Where a resumable upload to the library stands (tus HEAD)
+         * @description `Upload-Offset` (the bytes the server holds: resume from there), `Upload-Length`, `Upload-Metadata` as sent, and
+         *     `Upload-Expires` while unfinished; `Cache-Control: no-store`. No body (errors neither: HEAD). Once complete, the
+         *     result: `Asset-Id` (the asset) and `Asset-Duplicate` (`true`: the owner already had these bytes, and this is that asset).
+         */
+        head: operations["getUploadOffset"];
+        /**
+         * Send the next bytes of a resumable upload to the library (tus PATCH)
+         * @description Appends the body (`application/offset+octet-stream`) at `Upload-Offset`, which must be the server's offset (409
+         *     otherwise). The new offset is acknowledged (204, `Upload-Offset`) only once the bytes are durable, so any API
+         *     process takes the next PATCH and a restart loses nothing acknowledged. A body cut off midway keeps what arrived
+         *     (ask HEAD), unless it carried `Upload-Checksum`; with `Upload-Checksum` (`sha1` or `sha256`, Base64) a chunk that
+         *     does not match is not kept at all (460). One PATCH per upload at a time (423 for another). The last byte completes
+         *     the upload — authorisation and the link are checked again, and a refusal leaves the last chunk unacknowledged —
+         *     and answers its result: `Asset-Id` (the asset) and `Asset-Duplicate` (`true`: the owner already had these bytes, and this is that asset).
+         */
+        patch: operations["appendUpload"];
+        trace?: never;
+    };
+    "/api/v1/s/{key}/uploads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start a resumable upload to a share link that allows uploads (tus creation)
+         * @description Creates a tus 1.0.0 upload of `Upload-Length` bytes (extensions creation, creation-with-upload, termination,
+         *     checksum, expiration; `Upload-Defer-Length` is not supported). `Upload-Metadata` carries `filename` and `filetype` (a hint; the type is sniffed from the bytes); other keys are ignored. The file becomes the link owner's asset in the shared album or folder, as with `uploadToPublicShare`; a password-protected link needs the unlock token (`X-Share-Token`) on every request.
+         *     Authorisation, the link and the limits are checked now, before a byte is taken, and again when the upload completes.
+         *
+         *     201 with `Location` (the upload's URL, 256 random bits: keep it secret) and `Upload-Expires` (unfinished uploads
+         *     expire after `Uploads:Resumable:Lifetime`, 24 h, and are deleted with their bytes). With a body
+         *     (`application/offset+octet-stream`, creation-with-upload) the first bytes are taken at once and `Upload-Offset`
+         *     says how many; an upload complete on creation (or an empty file) carries its result: `Asset-Id` (the id this link shows the new asset by).
+         */
+        post: operations["createPublicShareUpload"];
+        delete?: never;
+        /**
+         * What resumable uploads to a share link that allows uploads take (tus OPTIONS)
+         * @description The tus 1.0.0 capabilities of this route: no body, 204 with `Tus-Version`, `Tus-Extension`, `Tus-Max-Size`
+         *     (the server's upload limit (`Uploads:MaxBytes`)) and `Tus-Checksum-Algorithm`.
+         */
+        options: operations["getPublicShareUploadOptions"];
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/s/{key}/uploads/{uploadId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * End a resumable upload to a share link that allows uploads (tus termination)
+         * @description Deletes the upload and the bytes it holds (a completed upload's result stays). 204; its URL is 404 from then on.
+         */
+        delete: operations["deletePublicShareUpload"];
+        options?: never;
+        /**
+         * Where a resumable upload to a share link that allows uploads stands (tus HEAD)
+         * @description `Upload-Offset` (the bytes the server holds: resume from there), `Upload-Length`, `Upload-Metadata` as sent, and
+         *     `Upload-Expires` while unfinished; `Cache-Control: no-store`. No body (errors neither: HEAD). Once complete, the
+         *     result: `Asset-Id` (the id this link shows the new asset by).
+         */
+        head: operations["getPublicShareUploadOffset"];
+        /**
+         * Send the next bytes of a resumable upload to a share link that allows uploads (tus PATCH)
+         * @description Appends the body (`application/offset+octet-stream`) at `Upload-Offset`, which must be the server's offset (409
+         *     otherwise). The new offset is acknowledged (204, `Upload-Offset`) only once the bytes are durable, so any API
+         *     process takes the next PATCH and a restart loses nothing acknowledged. A body cut off midway keeps what arrived
+         *     (ask HEAD), unless it carried `Upload-Checksum`; with `Upload-Checksum` (`sha1` or `sha256`, Base64) a chunk that
+         *     does not match is not kept at all (460). One PATCH per upload at a time (423 for another). The last byte completes
+         *     the upload — authorisation and the link are checked again, and a refusal leaves the last chunk unacknowledged —
+         *     and answers its result: `Asset-Id` (the id this link shows the new asset by).
+         */
+        patch: operations["appendPublicShareUpload"];
+        trace?: never;
+    };
+    "/api/v1/r/{key}/tus": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start a resumable upload to a photo request (one upload per file) (tus creation)
+         * @description Creates a tus 1.0.0 upload of `Upload-Length` bytes (extensions creation, creation-with-upload, termination,
+         *     checksum, expiration; `Upload-Defer-Length` is not supported). `Upload-Metadata` carries `filename` and `filetype` (a hint); other keys are ignored. Only photos are taken, detected from their first bytes when the upload completes (415 `upload.unsupported_type`, and the upload is deleted); the worker stores a clean JPEG without metadata, as for `uploadToPhotoRequest`.
+         *     Authorisation, the link and the limits are checked now, before a byte is taken, and again when the upload completes.
+         *
+         *     201 with `Location` (the upload's URL, 256 random bits: keep it secret) and `Upload-Expires` (unfinished uploads
+         *     expire after `Uploads:Resumable:Lifetime`, 24 h, and are deleted with their bytes). With a body
+         *     (`application/offset+octet-stream`, creation-with-upload) the first bytes are taken at once and `Upload-Offset`
+         *     says how many; an upload complete on creation (or an empty file) carries its result: `Photo-Request-Upload-Id` (follow it with `getPhotoRequestUploadStatus`).
+         */
+        post: operations["createPhotoRequestTusUpload"];
+        delete?: never;
+        /**
+         * What resumable uploads to a photo request (one upload per file) take (tus OPTIONS)
+         * @description The tus 1.0.0 capabilities of this route: no body, 204 with `Tus-Version`, `Tus-Extension`, `Tus-Max-Size`
+         *     (the request's size limit (`maxFileSizeMb`, else the server's, at most 3,000 MB)) and `Tus-Checksum-Algorithm`.
+         */
+        options: operations["getPhotoRequestUploadOptions"];
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/r/{key}/tus/{uploadId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * End a resumable upload to a photo request (one upload per file) (tus termination)
+         * @description Deletes the upload and the bytes it holds (a completed upload's result stays). 204; its URL is 404 from then on.
+         */
+        delete: operations["deletePhotoRequestTusUpload"];
+        options?: never;
+        /**
+         * Where a resumable upload to a photo request (one upload per file) stands (tus HEAD)
+         * @description `Upload-Offset` (the bytes the server holds: resume from there), `Upload-Length`, `Upload-Metadata` as sent, and
+         *     `Upload-Expires` while unfinished; `Cache-Control: no-store`. No body (errors neither: HEAD). Once complete, the
+         *     result: `Photo-Request-Upload-Id` (follow it with `getPhotoRequestUploadStatus`).
+         */
+        head: operations["getPhotoRequestTusUploadOffset"];
+        /**
+         * Send the next bytes of a resumable upload to a photo request (one upload per file) (tus PATCH)
+         * @description Appends the body (`application/offset+octet-stream`) at `Upload-Offset`, which must be the server's offset (409
+         *     otherwise). The new offset is acknowledged (204, `Upload-Offset`) only once the bytes are durable, so any API
+         *     process takes the next PATCH and a restart loses nothing acknowledged. A body cut off midway keeps what arrived
+         *     (ask HEAD), unless it carried `Upload-Checksum`; with `Upload-Checksum` (`sha1` or `sha256`, Base64) a chunk that
+         *     does not match is not kept at all (460). One PATCH per upload at a time (423 for another). The last byte completes
+         *     the upload — authorisation and the link are checked again, and a refusal leaves the last chunk unacknowledged —
+         *     and answers its result: `Photo-Request-Upload-Id` (follow it with `getPhotoRequestUploadStatus`).
+         */
+        patch: operations["appendPhotoRequestTusUpload"];
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1938,6 +2142,12 @@ export interface components {
              *     - `upload.not_multipart` — the body is not multipart/form-data with a boundary.
              *     - `upload.too_large` — the file is larger than this server (or the photo request) accepts.
              *     - `upload.unsupported_type` — a photo request takes photos only; this file is not one.
+             *     - `upload.protocol_unsupported` — a resumable upload's `Tus-Resumable` is not `1.0.0` (412).
+             *     - `upload.offset_mismatch` — a resumable upload's `Upload-Offset` is not the server's, or the upload is complete (409); ask HEAD.
+             *     - `upload.checksum_mismatch` — a chunk does not match its `Upload-Checksum` (460); nothing of it was kept.
+             *     - `upload.expired` — the unfinished resumable upload has expired (410).
+             *     - `upload.locked` — another request is writing this resumable upload right now (423).
+             *     - `upload.unfinished_limit` — too many unfinished resumable uploads, or bytes in them, for this user or this link and address (429).
              *     - `asset.not_ready` — the asset is still being processed; try again shortly.
              *     - `asset.no_derivative` — the asset has no thumbnail (not an image, or it could not be decoded).
              *     - `media.link_invalid` — a signed media URL is invalid or has expired.
@@ -3913,6 +4123,78 @@ export interface components {
         };
     };
     responses: {
+        /** @description The route's tus capabilities. */
+        TusOptions: {
+            headers: {
+                "Tus-Resumable": components["headers"]["TusResumable"];
+                /** @description The protocol versions this server speaks (`1.0.0`). */
+                "Tus-Version"?: string;
+                /** @description `creation,creation-with-upload,termination,checksum,expiration`. */
+                "Tus-Extension"?: string;
+                /** @description The largest upload this route takes, in bytes. */
+                "Tus-Max-Size"?: number;
+                /** @description `sha1,sha256`. */
+                "Tus-Checksum-Algorithm"?: string;
+                [name: string]: unknown;
+            };
+            content?: never;
+        };
+        /** @description The upload exists at `Location`. */
+        TusCreated: {
+            headers: {
+                "Tus-Resumable": components["headers"]["TusResumable"];
+                /** @description The upload's URL (a path on this server), for HEAD, PATCH and DELETE. */
+                Location?: string;
+                "Upload-Offset": components["headers"]["UploadOffset"];
+                "Upload-Expires": components["headers"]["UploadExpires"];
+                "Asset-Id": components["headers"]["AssetId"];
+                "Asset-Duplicate": components["headers"]["AssetDuplicate"];
+                "Photo-Request-Upload-Id": components["headers"]["PhotoRequestUploadId"];
+                [name: string]: unknown;
+            };
+            content?: never;
+        };
+        /** @description Where the upload stands. */
+        TusOffset: {
+            headers: {
+                "Tus-Resumable": components["headers"]["TusResumable"];
+                "Upload-Offset": components["headers"]["UploadOffset"];
+                /** @description The upload's size in bytes. */
+                "Upload-Length"?: number;
+                /** @description The upload's metadata as it was sent. */
+                "Upload-Metadata"?: string;
+                "Upload-Expires": components["headers"]["UploadExpires"];
+                /** @description `no-store`. */
+                "Cache-Control"?: string;
+                "Asset-Id": components["headers"]["AssetId"];
+                "Asset-Duplicate": components["headers"]["AssetDuplicate"];
+                "Photo-Request-Upload-Id": components["headers"]["PhotoRequestUploadId"];
+                [name: string]: unknown;
+            };
+            content?: never;
+        };
+        /** @description The chunk is durable; `Upload-Offset` is the new offset (the length, once complete, with the result). */
+        TusAppended: {
+            headers: {
+                "Tus-Resumable": components["headers"]["TusResumable"];
+                "Upload-Offset": components["headers"]["UploadOffset"];
+                "Upload-Expires": components["headers"]["UploadExpires"];
+                "Asset-Id": components["headers"]["AssetId"];
+                "Asset-Duplicate": components["headers"]["AssetDuplicate"];
+                "Photo-Request-Upload-Id": components["headers"]["PhotoRequestUploadId"];
+                [name: string]: unknown;
+            };
+            content?: never;
+        };
+        /** @description The link's owner does not allow uploads, or may no longer upload into its folder (`share.upload_disabled`). */
+        ShareUploadDisabled: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["ApiProblem"];
+            };
+        };
         /**
          * @description The request is invalid: a field breaks a rule (`validation.failed`, with `errors` per field), or
          *     the body is not valid JSON for this operation — syntax, wrong types or unknown members
@@ -4114,9 +4396,39 @@ export interface components {
             };
         };
     };
-    parameters: never;
+    parameters: {
+        /** @description The tus protocol version; this server speaks `1.0.0` (412 otherwise). */
+        TusResumable: "1.0.0";
+        /** @description The upload's id, the last segment of the `Location` its creation answered (base64url, 256 random bits). */
+        UploadId: string;
+        /** @description The size of the whole upload in bytes; at most `Tus-Max-Size` (413 above it). */
+        UploadLength: number;
+        /** @description Where this chunk starts; must be the offset the server holds (HEAD). */
+        UploadOffset: number;
+        /** @description Comma-separated `key base64(value)` pairs (tus), at most 8 KiB; which keys are read: see the operation. */
+        UploadMetadata: string;
+        /** @description `<algorithm> <Base64 digest>` of this request's body, `sha1` or `sha256`; a mismatch keeps nothing (460). */
+        UploadChecksum: string;
+        /** @description The share link's `key` (the last part of its `url`). */
+        ShareKey: string;
+        /** @description The photo request's `key` (the last part of its `url`; base64url, 43 characters); it is the guest's credential. */
+        PhotoRequestKey: string;
+    };
     requestBodies: never;
-    headers: never;
+    headers: {
+        /** @description The tus protocol version of the answer, `1.0.0` (on every answer of a tus route, errors included). */
+        TusResumable: string;
+        /** @description The bytes of the upload the server holds. */
+        UploadOffset: number;
+        /** @description When the unfinished upload expires (an HTTP date); it is deleted with its bytes after that. */
+        UploadExpires: string;
+        /** @description Library and share-link uploads, once complete: the asset (on a link: the id the link shows it by). */
+        AssetId: string;
+        /** @description Library uploads, once complete: `true` when the owner already had these bytes (the asset is that one). */
+        AssetDuplicate: "true" | "false";
+        /** @description Photo-request uploads, once complete: the photo-request upload, to follow with `getPhotoRequestUploadStatus`. */
+        PhotoRequestUploadId: string;
+    };
     pathItems: never;
 }
 export type $defs = Record<string, never>;
@@ -7967,6 +8279,1005 @@ export interface operations {
                 };
             };
             429: components["responses"]["LinkThrottled"];
+        };
+    };
+    createUpload: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The tus protocol version; this server speaks `1.0.0` (412 otherwise). */
+                "Tus-Resumable": components["parameters"]["TusResumable"];
+                /** @description The size of the whole upload in bytes; at most `Tus-Max-Size` (413 above it). */
+                "Upload-Length": components["parameters"]["UploadLength"];
+                /** @description Comma-separated `key base64(value)` pairs (tus), at most 8 KiB; which keys are read: see the operation. */
+                "Upload-Metadata"?: components["parameters"]["UploadMetadata"];
+                /** @description `<algorithm> <Base64 digest>` of this request's body, `sha1` or `sha256`; a mismatch keeps nothing (460). */
+                "Upload-Checksum"?: components["parameters"]["UploadChecksum"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/offset+octet-stream": string;
+            };
+        };
+        responses: {
+            201: components["responses"]["TusCreated"];
+            /** @description A tus header is missing or invalid (`validation.failed`, naming the header in `errors`): `Upload-Length`, `Upload-Offset`, `Upload-Metadata`, `Upload-Checksum` (algorithms `sha1`, `sha256`), or `Upload-Defer-Length` (not supported). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such upload of the caller's (unknown, another user's, or swept after it expired), or the folder named is not one the caller may upload to (`resource.not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            /** @description `Tus-Resumable` is missing or not `1.0.0` (`upload.protocol_unsupported`); `Tus-Version` says what the server speaks. */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            /** @description The upload (`Upload-Length`) is larger than `Tus-Max-Size` (at creation), or the chunk goes past the upload's length (`upload.too_large`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            /** @description The body is not `application/offset+octet-stream` (`request.unsupported_media_type`). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            /** @description Too many unfinished uploads, or bytes declared by them, for this user (or this link and client address) (`upload.unfinished_limit`); guests: too many files from this address (`auth.throttled`). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            /** @description The chunk does not match its `Upload-Checksum` (`upload.checksum_mismatch`); nothing of it was kept, the offset is unchanged. */
+            460: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+        };
+    };
+    getUploadOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: components["responses"]["TusOptions"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    deleteUpload: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The tus protocol version; this server speaks `1.0.0` (412 otherwise). */
+                "Tus-Resumable": components["parameters"]["TusResumable"];
+            };
+            path: {
+                /** @description The upload's id, the last segment of the `Location` its creation answered (base64url, 256 random bits). */
+                uploadId: components["parameters"]["UploadId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The upload and its bytes are gone. */
+            204: {
+                headers: {
+                    "Tus-Resumable": components["headers"]["TusResumable"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such upload of the caller's (unknown, another user's, or swept after it expired), or the folder named is not one the caller may upload to (`resource.not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            /** @description `Tus-Resumable` is missing or not `1.0.0` (`upload.protocol_unsupported`); `Tus-Version` says what the server speaks. */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            /** @description Another request is writing this upload right now (`upload.locked`); ask HEAD and try again. */
+            423: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+        };
+    };
+    getUploadOffset: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The tus protocol version; this server speaks `1.0.0` (412 otherwise). */
+                "Tus-Resumable": components["parameters"]["TusResumable"];
+            };
+            path: {
+                /** @description The upload's id, the last segment of the `Location` its creation answered (base64url, 256 random bits). */
+                uploadId: components["parameters"]["UploadId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["TusOffset"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such upload of the caller's (unknown, another user's, or swept after it expired), or the folder named is not one the caller may upload to (`resource.not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            /** @description The upload has expired (`upload.expired`); start a new one. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            /** @description `Tus-Resumable` is missing or not `1.0.0` (`upload.protocol_unsupported`); `Tus-Version` says what the server speaks. */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+        };
+    };
+    appendUpload: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The tus protocol version; this server speaks `1.0.0` (412 otherwise). */
+                "Tus-Resumable": components["parameters"]["TusResumable"];
+                /** @description Where this chunk starts; must be the offset the server holds (HEAD). */
+                "Upload-Offset": components["parameters"]["UploadOffset"];
+                /** @description `<algorithm> <Base64 digest>` of this request's body, `sha1` or `sha256`; a mismatch keeps nothing (460). */
+                "Upload-Checksum"?: components["parameters"]["UploadChecksum"];
+            };
+            path: {
+                /** @description The upload's id, the last segment of the `Location` its creation answered (base64url, 256 random bits). */
+                uploadId: components["parameters"]["UploadId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/offset+octet-stream": string;
+            };
+        };
+        responses: {
+            204: components["responses"]["TusAppended"];
+            /** @description A tus header is missing or invalid (`validation.failed`, naming the header in `errors`): `Upload-Length`, `Upload-Offset`, `Upload-Metadata`, `Upload-Checksum` (algorithms `sha1`, `sha256`), or `Upload-Defer-Length` (not supported). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such upload of the caller's (unknown, another user's, or swept after it expired), or the folder named is not one the caller may upload to (`resource.not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            /** @description `Upload-Offset` is not the offset the server holds, or the upload is already complete (`upload.offset_mismatch`): ask HEAD and resume from its offset. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            /** @description The upload has expired (`upload.expired`); start a new one. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            /** @description `Tus-Resumable` is missing or not `1.0.0` (`upload.protocol_unsupported`); `Tus-Version` says what the server speaks. */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            /** @description The upload (`Upload-Length`) is larger than `Tus-Max-Size` (at creation), or the chunk goes past the upload's length (`upload.too_large`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            /** @description The body is not `application/offset+octet-stream` (`request.unsupported_media_type`). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            /** @description Another request is writing this upload right now (`upload.locked`); ask HEAD and try again. */
+            423: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            /** @description The chunk does not match its `Upload-Checksum` (`upload.checksum_mismatch`); nothing of it was kept, the offset is unchanged. */
+            460: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+        };
+    };
+    createPublicShareUpload: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The tus protocol version; this server speaks `1.0.0` (412 otherwise). */
+                "Tus-Resumable": components["parameters"]["TusResumable"];
+                /** @description The size of the whole upload in bytes; at most `Tus-Max-Size` (413 above it). */
+                "Upload-Length": components["parameters"]["UploadLength"];
+                /** @description Comma-separated `key base64(value)` pairs (tus), at most 8 KiB; which keys are read: see the operation. */
+                "Upload-Metadata"?: components["parameters"]["UploadMetadata"];
+                /** @description `<algorithm> <Base64 digest>` of this request's body, `sha1` or `sha256`; a mismatch keeps nothing (460). */
+                "Upload-Checksum"?: components["parameters"]["UploadChecksum"];
+            };
+            path: {
+                /** @description The share link's `key` (the last part of its `url`). */
+                key: components["parameters"]["ShareKey"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/offset+octet-stream": string;
+            };
+        };
+        responses: {
+            201: components["responses"]["TusCreated"];
+            /** @description A tus header is missing or invalid (`validation.failed`, naming the header in `errors`): `Upload-Length`, `Upload-Offset`, `Upload-Metadata`, `Upload-Checksum` (algorithms `sha1`, `sha256`), or `Upload-Defer-Length` (not supported). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            401: components["responses"]["SharePasswordRequired"];
+            /** @description The link's owner does not allow uploads, or may no longer upload into its folder (`share.upload_disabled`); on a non-public link, the caller's own role does not allow adding files (`share.role_insufficient`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            /** @description The link opens nothing for the caller (`share.link_invalid`), or no such upload on this link (`resource.not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            /** @description `Tus-Resumable` is missing or not `1.0.0` (`upload.protocol_unsupported`); `Tus-Version` says what the server speaks. */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            /** @description The upload (`Upload-Length`) is larger than `Tus-Max-Size` (at creation), or the chunk goes past the upload's length (`upload.too_large`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            /** @description The body is not `application/offset+octet-stream` (`request.unsupported_media_type`). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            /** @description Too many unfinished uploads, or bytes declared by them, for this user (or this link and client address) (`upload.unfinished_limit`); guests: too many files from this address (`auth.throttled`). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            /** @description The chunk does not match its `Upload-Checksum` (`upload.checksum_mismatch`); nothing of it was kept, the offset is unchanged. */
+            460: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+        };
+    };
+    getPublicShareUploadOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The share link's `key` (the last part of its `url`). */
+                key: components["parameters"]["ShareKey"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: components["responses"]["TusOptions"];
+            403: components["responses"]["ShareUploadDisabled"];
+            /** @description The link opens nothing for the caller (`share.link_invalid`), or no such upload on this link (`resource.not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+        };
+    };
+    deletePublicShareUpload: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The tus protocol version; this server speaks `1.0.0` (412 otherwise). */
+                "Tus-Resumable": components["parameters"]["TusResumable"];
+            };
+            path: {
+                /** @description The share link's `key` (the last part of its `url`). */
+                key: components["parameters"]["ShareKey"];
+                /** @description The upload's id, the last segment of the `Location` its creation answered (base64url, 256 random bits). */
+                uploadId: components["parameters"]["UploadId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The upload and its bytes are gone. */
+            204: {
+                headers: {
+                    "Tus-Resumable": components["headers"]["TusResumable"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["SharePasswordRequired"];
+            /** @description The link's owner does not allow uploads, or may no longer upload into its folder (`share.upload_disabled`); on a non-public link, the caller's own role does not allow adding files (`share.role_insufficient`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            /** @description The link opens nothing for the caller (`share.link_invalid`), or no such upload on this link (`resource.not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            /** @description `Tus-Resumable` is missing or not `1.0.0` (`upload.protocol_unsupported`); `Tus-Version` says what the server speaks. */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            /** @description Another request is writing this upload right now (`upload.locked`); ask HEAD and try again. */
+            423: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+        };
+    };
+    getPublicShareUploadOffset: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The tus protocol version; this server speaks `1.0.0` (412 otherwise). */
+                "Tus-Resumable": components["parameters"]["TusResumable"];
+            };
+            path: {
+                /** @description The share link's `key` (the last part of its `url`). */
+                key: components["parameters"]["ShareKey"];
+                /** @description The upload's id, the last segment of the `Location` its creation answered (base64url, 256 random bits). */
+                uploadId: components["parameters"]["UploadId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["TusOffset"];
+            401: components["responses"]["SharePasswordRequired"];
+            /** @description The link's owner does not allow uploads, or may no longer upload into its folder (`share.upload_disabled`); on a non-public link, the caller's own role does not allow adding files (`share.role_insufficient`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            /** @description The link opens nothing for the caller (`share.link_invalid`), or no such upload on this link (`resource.not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            /** @description The upload has expired (`upload.expired`); start a new one. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            /** @description `Tus-Resumable` is missing or not `1.0.0` (`upload.protocol_unsupported`); `Tus-Version` says what the server speaks. */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+        };
+    };
+    appendPublicShareUpload: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The tus protocol version; this server speaks `1.0.0` (412 otherwise). */
+                "Tus-Resumable": components["parameters"]["TusResumable"];
+                /** @description Where this chunk starts; must be the offset the server holds (HEAD). */
+                "Upload-Offset": components["parameters"]["UploadOffset"];
+                /** @description `<algorithm> <Base64 digest>` of this request's body, `sha1` or `sha256`; a mismatch keeps nothing (460). */
+                "Upload-Checksum"?: components["parameters"]["UploadChecksum"];
+            };
+            path: {
+                /** @description The share link's `key` (the last part of its `url`). */
+                key: components["parameters"]["ShareKey"];
+                /** @description The upload's id, the last segment of the `Location` its creation answered (base64url, 256 random bits). */
+                uploadId: components["parameters"]["UploadId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/offset+octet-stream": string;
+            };
+        };
+        responses: {
+            204: components["responses"]["TusAppended"];
+            /** @description A tus header is missing or invalid (`validation.failed`, naming the header in `errors`): `Upload-Length`, `Upload-Offset`, `Upload-Metadata`, `Upload-Checksum` (algorithms `sha1`, `sha256`), or `Upload-Defer-Length` (not supported). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            401: components["responses"]["SharePasswordRequired"];
+            /** @description The link's owner does not allow uploads, or may no longer upload into its folder (`share.upload_disabled`); on a non-public link, the caller's own role does not allow adding files (`share.role_insufficient`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            /** @description The link opens nothing for the caller (`share.link_invalid`), or no such upload on this link (`resource.not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            /** @description `Upload-Offset` is not the offset the server holds, or the upload is already complete (`upload.offset_mismatch`): ask HEAD and resume from its offset. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            /** @description The upload has expired (`upload.expired`); start a new one. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            /** @description `Tus-Resumable` is missing or not `1.0.0` (`upload.protocol_unsupported`); `Tus-Version` says what the server speaks. */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            /** @description The upload (`Upload-Length`) is larger than `Tus-Max-Size` (at creation), or the chunk goes past the upload's length (`upload.too_large`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            /** @description The body is not `application/offset+octet-stream` (`request.unsupported_media_type`). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            /** @description Another request is writing this upload right now (`upload.locked`); ask HEAD and try again. */
+            423: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            /** @description The chunk does not match its `Upload-Checksum` (`upload.checksum_mismatch`); nothing of it was kept, the offset is unchanged. */
+            460: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+        };
+    };
+    createPhotoRequestTusUpload: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The tus protocol version; this server speaks `1.0.0` (412 otherwise). */
+                "Tus-Resumable": components["parameters"]["TusResumable"];
+                /** @description The size of the whole upload in bytes; at most `Tus-Max-Size` (413 above it). */
+                "Upload-Length": components["parameters"]["UploadLength"];
+                /** @description Comma-separated `key base64(value)` pairs (tus), at most 8 KiB; which keys are read: see the operation. */
+                "Upload-Metadata"?: components["parameters"]["UploadMetadata"];
+                /** @description `<algorithm> <Base64 digest>` of this request's body, `sha1` or `sha256`; a mismatch keeps nothing (460). */
+                "Upload-Checksum"?: components["parameters"]["UploadChecksum"];
+            };
+            path: {
+                /** @description The photo request's `key` (the last part of its `url`; base64url, 43 characters); it is the guest's credential. */
+                key: components["parameters"]["PhotoRequestKey"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/offset+octet-stream": string;
+            };
+        };
+        responses: {
+            201: components["responses"]["TusCreated"];
+            /** @description A tus header is missing or invalid (`validation.failed`, naming the header in `errors`): `Upload-Length`, `Upload-Offset`, `Upload-Metadata`, `Upload-Checksum` (algorithms `sha1`, `sha256`), or `Upload-Defer-Length` (not supported). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            /** @description The request's key opens nothing (`request.not_found`), or no such upload on this request (`resource.not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            410: components["responses"]["PhotoRequestGone"];
+            /** @description `Tus-Resumable` is missing or not `1.0.0` (`upload.protocol_unsupported`); `Tus-Version` says what the server speaks. */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            /** @description The upload (`Upload-Length`) is larger than `Tus-Max-Size` (at creation), or the chunk goes past the upload's length (`upload.too_large`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            /** @description The body is not `application/offset+octet-stream` (`request.unsupported_media_type`). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            /** @description Too many unfinished uploads, or bytes declared by them, for this user (or this link and client address) (`upload.unfinished_limit`); guests: too many files from this address (`auth.throttled`). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            /** @description The chunk does not match its `Upload-Checksum` (`upload.checksum_mismatch`); nothing of it was kept, the offset is unchanged. */
+            460: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+        };
+    };
+    getPhotoRequestUploadOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The photo request's `key` (the last part of its `url`; base64url, 43 characters); it is the guest's credential. */
+                key: components["parameters"]["PhotoRequestKey"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: components["responses"]["TusOptions"];
+            /** @description The request's key opens nothing (`request.not_found`), or no such upload on this request (`resource.not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            410: components["responses"]["PhotoRequestGone"];
+        };
+    };
+    deletePhotoRequestTusUpload: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The tus protocol version; this server speaks `1.0.0` (412 otherwise). */
+                "Tus-Resumable": components["parameters"]["TusResumable"];
+            };
+            path: {
+                /** @description The photo request's `key` (the last part of its `url`; base64url, 43 characters); it is the guest's credential. */
+                key: components["parameters"]["PhotoRequestKey"];
+                /** @description The upload's id, the last segment of the `Location` its creation answered (base64url, 256 random bits). */
+                uploadId: components["parameters"]["UploadId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The upload and its bytes are gone. */
+            204: {
+                headers: {
+                    "Tus-Resumable": components["headers"]["TusResumable"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request's key opens nothing (`request.not_found`), or no such upload on this request (`resource.not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            410: components["responses"]["PhotoRequestGone"];
+            /** @description `Tus-Resumable` is missing or not `1.0.0` (`upload.protocol_unsupported`); `Tus-Version` says what the server speaks. */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            /** @description Another request is writing this upload right now (`upload.locked`); ask HEAD and try again. */
+            423: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+        };
+    };
+    getPhotoRequestTusUploadOffset: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The tus protocol version; this server speaks `1.0.0` (412 otherwise). */
+                "Tus-Resumable": components["parameters"]["TusResumable"];
+            };
+            path: {
+                /** @description The photo request's `key` (the last part of its `url`; base64url, 43 characters); it is the guest's credential. */
+                key: components["parameters"]["PhotoRequestKey"];
+                /** @description The upload's id, the last segment of the `Location` its creation answered (base64url, 256 random bits). */
+                uploadId: components["parameters"]["UploadId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["TusOffset"];
+            /** @description The request's key opens nothing (`request.not_found`), or no such upload on this request (`resource.not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            410: components["responses"]["PhotoRequestGone"];
+            /** @description `Tus-Resumable` is missing or not `1.0.0` (`upload.protocol_unsupported`); `Tus-Version` says what the server speaks. */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+        };
+    };
+    appendPhotoRequestTusUpload: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The tus protocol version; this server speaks `1.0.0` (412 otherwise). */
+                "Tus-Resumable": components["parameters"]["TusResumable"];
+                /** @description Where this chunk starts; must be the offset the server holds (HEAD). */
+                "Upload-Offset": components["parameters"]["UploadOffset"];
+                /** @description `<algorithm> <Base64 digest>` of this request's body, `sha1` or `sha256`; a mismatch keeps nothing (460). */
+                "Upload-Checksum"?: components["parameters"]["UploadChecksum"];
+            };
+            path: {
+                /** @description The photo request's `key` (the last part of its `url`; base64url, 43 characters); it is the guest's credential. */
+                key: components["parameters"]["PhotoRequestKey"];
+                /** @description The upload's id, the last segment of the `Location` its creation answered (base64url, 256 random bits). */
+                uploadId: components["parameters"]["UploadId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/offset+octet-stream": string;
+            };
+        };
+        responses: {
+            204: components["responses"]["TusAppended"];
+            /** @description A tus header is missing or invalid (`validation.failed`, naming the header in `errors`): `Upload-Length`, `Upload-Offset`, `Upload-Metadata`, `Upload-Checksum` (algorithms `sha1`, `sha256`), or `Upload-Defer-Length` (not supported). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            /** @description The request's key opens nothing (`request.not_found`), or no such upload on this request (`resource.not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            /** @description `Upload-Offset` is not the offset the server holds, or the upload is already complete (`upload.offset_mismatch`): ask HEAD and resume from its offset. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            /** @description The upload has expired (`upload.expired`), or the request was turned off or has expired (`request.disabled`, `request.expired`). */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            /** @description `Tus-Resumable` is missing or not `1.0.0` (`upload.protocol_unsupported`); `Tus-Version` says what the server speaks. */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            /** @description The upload (`Upload-Length`) is larger than `Tus-Max-Size` (at creation), or the chunk goes past the upload's length (`upload.too_large`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            /** @description The body is not `application/offset+octet-stream` (`request.unsupported_media_type`), or the completed file is not a photo (`upload.unsupported_type`; the upload is deleted). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            /** @description Another request is writing this upload right now (`upload.locked`); ask HEAD and try again. */
+            423: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            /** @description The chunk does not match its `Upload-Checksum` (`upload.checksum_mismatch`); nothing of it was kept, the offset is unchanged. */
+            460: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
         };
     };
 }

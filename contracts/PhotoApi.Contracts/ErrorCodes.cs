@@ -48,6 +48,18 @@ public static class ErrorCodes
     public const string UploadMissingFile = "upload.missing_file";
     public const string UploadTooLarge = "upload.too_large";
     public const string UploadNotMultipart = "upload.not_multipart";
+    /// <summary>Resumable uploads: the request's Tus-Resumable is not a protocol version this server speaks (412).</summary>
+    public const string UploadProtocolUnsupported = "upload.protocol_unsupported";
+    /// <summary>Resumable uploads: Upload-Offset is not the offset the server holds (409); ask HEAD and resume from there.</summary>
+    public const string UploadOffsetMismatch = "upload.offset_mismatch";
+    /// <summary>Resumable uploads: the chunk does not match its Upload-Checksum (460); nothing of it was kept.</summary>
+    public const string UploadChecksumMismatch = "upload.checksum_mismatch";
+    /// <summary>Resumable uploads: the unfinished upload has expired (410); start a new one.</summary>
+    public const string UploadExpired = "upload.expired";
+    /// <summary>Resumable uploads: another request is writing this upload right now (423).</summary>
+    public const string UploadLocked = "upload.locked";
+    /// <summary>Resumable uploads: too many unfinished uploads, or bytes in them, for this user (or this link and address) (429).</summary>
+    public const string UploadUnfinishedLimit = "upload.unfinished_limit";
     public const string AssetNotReady = "asset.not_ready";
     public const string AssetNoDerivative = "asset.no_derivative";
     public const string MediaLinkInvalid = "media.link_invalid";

@@ -63,3 +63,12 @@ public interface IBlobCollectorJob
 {
     Task CollectAsync(CancellationToken ct);
 }
+
+/// <summary>
+/// Deletes resumable (tus) uploads that expired, or whose user, share or photo request is gone, with their staged bytes.
+/// Rows being written right now (locked by a PATCH) are skipped until next time. Idempotent.
+/// </summary>
+public interface IResumableUploadSweepJob
+{
+    Task SweepAsync(CancellationToken ct);
+}

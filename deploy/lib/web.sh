@@ -14,16 +14,19 @@ ensure_node() {
     die "Node.js $(node --version) is too old: the web app needs Node.js 20.19 or later (with npm)"
 }
 
-# clients/web/node_modules: `npm ci` when missing or when package-lock.json changed since the last install.
-ensure_web_modules() {
-  local stamp="$WEB_DIR/node_modules/.photoapi-lock.sha256" want
+# ensure_npm_ci DIR: DIR/node_modules by `npm ci` when missing or when DIR/package-lock.json changed since the last install.
+ensure_npm_ci() {
+  local dir=$1 stamp="$1/node_modules/.photoapi-lock.sha256" want
   ensure_node
-  want="$(sha256sum "$WEB_DIR/package-lock.json")"; want="${want%% *}"
+  want="$(sha256sum "$dir/package-lock.json")"; want="${want%% *}"
   [[ -f "$stamp" && "$(<"$stamp")" == "$want" ]] && return 0
-  step "npm ci --prefix clients/web"
-  npm ci --prefix "$WEB_DIR" --no-audit --no-fund --loglevel=error
+  step "npm ci --prefix ${dir#"$ROOT/"}"
+  npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error
   printf '%s\n' "$want" >"$stamp"
 }
+
+# clients/web/node_modules.
+ensure_web_modules() { ensure_npm_ci "$WEB_DIR"; }
 
 # web_build [OUTDIR]: type-check (svelte-check, warnings fail) and build the static files (default clients/web/dist).
 web_build() {
@@ -74,13 +77,20 @@ run_web_tests() {
   log "API $WEB_URL (logs in $dir)"
   step "web app: playwright test $*"
   (cd "$WEB_DIR" && PHOTOAPI_WEB_URL="$WEB_URL" PHOTOAPI_WEB_LOGS="$dir" npx playwright test "$@") || rc=$?
+  web_stack_stop "$dir" "$rc" "playwright test"
+}
+
+# web_stack_stop DIR RC WHAT: stop the stack web_stack_start started; when RC says WHAT failed, keep DIR (its logs say
+# what happened), show the last lines of the API's and worker's logs and die, else delete DIR.
+web_stack_stop() {
+  local dir=$1 rc=$2 what=$3
   stop_group "$API_PID" "API"; API_PID=""
   stop_group "$WORKER_PID" "worker"; WORKER_PID=""
   if ((rc != 0)); then
-    WEB_TMP=""                               # kept: its logs say what happened
-    log "browser tests failed; the last lines of the API's and worker's logs (all in $dir):"
+    WEB_TMP=""                               # kept for its logs
+    log "$what failed; the last lines of the API's and worker's logs (all in $dir):"
     tail -n 30 "$dir/api.log" "$dir/worker.log" >&2 || true
-    die "playwright test failed (exit $rc)"
+    die "$what failed (exit $rc)"
   fi
   rm -rf -- "$dir"
   WEB_TMP=""

@@ -19,6 +19,7 @@ public static class WorkerHost
 {
     public const string MaintenanceRecurringJobId = "accounts-maintenance";
     public const string SweeperRecurringJobId = "stuck-asset-sweeper";
+    public const string ResumableSweepRecurringJobId = "resumable-upload-sweep";
 
     /// <param name="args">Command-line arguments.</param>
     /// <param name="overrides">Settings that win over every other source (tests host a worker next to the API this way).</param>
@@ -37,6 +38,7 @@ public static class WorkerHost
         services.AddScoped<ICleanOriginalJob, Jobs.CleanOriginal.CleanOriginalJob>();
         services.AddScoped<IStuckAssetSweeperJob, StuckAssetSweeperJob>();
         services.AddScoped<IBlobCollectorJob, BlobCollectorJob>();
+        services.AddScoped<IResumableUploadSweepJob, ResumableUploadSweepJob>();
         services.Configure<ImagingOptions>(config.GetSection("Imaging"));
         services.AddSingleton<IImageProcessor, VipsImageProcessor>();
 
@@ -72,5 +74,7 @@ public static class WorkerHost
             MaintenanceRecurringJobId, Queues.Maintenance, j => j.PurgeExpiredAsync(CancellationToken.None), Cron.Hourly());
         recurring.AddOrUpdate<IStuckAssetSweeperJob>(
             SweeperRecurringJobId, Queues.Maintenance, j => j.SweepAsync(CancellationToken.None), "*/5 * * * *");
+        recurring.AddOrUpdate<IResumableUploadSweepJob>(
+            ResumableSweepRecurringJobId, Queues.Maintenance, j => j.SweepAsync(CancellationToken.None), "*/15 * * * *");
     }
 }

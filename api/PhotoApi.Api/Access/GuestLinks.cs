@@ -185,6 +185,13 @@ public sealed partial class GuestLinks(NpgsqlDataSource db, Throttle throttle, I
         link.FolderId is not { } folder ||
         (await policy.AllowedAsync(new Principal(link.OwnerId, link.OwnerIsAdmin), Permission.FolderUpload, [folder], ct)).Contains(folder);
 
+    /// <summary>The link takes uploads now: it allows them and its owner may still upload there (403 <c>share.upload_disabled</c>).</summary>
+    public async Task EnsureTakesUploadsAsync(ShareLink link, CancellationToken ct)
+    {
+        if (!link.AllowUpload || !await OwnerMayUploadAsync(link, ct))
+            throw new ApiException(403, ErrorCodes.ShareUploadDisabled, "The owner of this link does not allow uploads.");
+    }
+
     /// <summary>Whether the link shows the asset to this caller: one of <see cref="LinkMembers"/> that <see cref="VisibleAsync"/> keeps.</summary>
     public async Task<bool> ShowsAsync(HttpContext context, ShareLink link, Guid assetId, CancellationToken ct)
     {

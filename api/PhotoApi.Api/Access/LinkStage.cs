@@ -30,8 +30,7 @@ public sealed class LinkStage : IGlobalPreProcessor
         var guest = needs.HasFlag(LinkNeeds.Unlocked) ? await links.UnlockedShareAsync(http, key, ct) : await links.OpenShareAsync(http, key, ct);
         if (needs.HasFlag(LinkNeeds.Download) && !guest.Link.AllowDownload)
             throw new Infrastructure.Errors.ApiException(403, ErrorCodes.ShareDownloadDisabled, "The owner of this link does not allow downloads.");
-        if (needs.HasFlag(LinkNeeds.Upload) && (!guest.Link.AllowUpload || !await links.OwnerMayUploadAsync(guest.Link, ct)))
-            throw new Infrastructure.Errors.ApiException(403, ErrorCodes.ShareUploadDisabled, "The owner of this link does not allow uploads.");
+        if (needs.HasFlag(LinkNeeds.Upload)) await links.EnsureTakesUploadsAsync(guest.Link, ct);
         http.Items[LinkGuestExtensions.Key] = guest;
     }
 }

@@ -97,3 +97,9 @@ public static class MultipartStreaming
         _ => null,
     };
 }
+
+/// <summary>
+/// Marks an endpoint that reads its body as raw bytes of one media type (tus chunks: application/offset+octet-stream);
+/// the contract test compares it with the operation's requestBody.
+/// </summary>
+public sealed record RawBody(string ContentType);

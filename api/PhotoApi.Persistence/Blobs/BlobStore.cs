@@ -24,6 +24,42 @@ public interface IBlobStore
 
     /// <summary>Deletes staged writes older than <paramref name="age"/> that a crashed process left behind.</summary>
     Task<int> PurgeStaleUploadsAsync(TimeSpan age, CancellationToken ct);
+
+    // ---- resumable staging objects (tus uploads) ----
+    // An object written in appends, by any process, over any time: its key is the store's (S3: a multipart upload, each
+    // append a part); the caller keeps the key and the length acknowledged so far (in PostgreSQL), and appends at exactly
+    // that length. It is invisible to readers of committed blobs until committed under a key.
+
+    /// <summary>Creates an empty resumable staging object and returns its key.</summary>
+    Task<string> CreateStagedAsync(CancellationToken ct);
+
+    /// <summary>
+    /// Starts an append at <paramref name="offset"/> (the length acknowledged so far; anything the store holds beyond it —
+    /// an append never saved — is dropped). Nothing is acknowledged until <see cref="IStagedAppend.SaveAsync"/>.
+    /// </summary>
+    Task<IStagedAppend> AppendStagedAsync(string stagingKey, long offset, CancellationToken ct);
+
+    /// <summary>Reads the staged bytes from the start (to hash them again after another process wrote them).</summary>
+    Task<Stream> OpenStagedReadAsync(string stagingKey, CancellationToken ct);
+
+    /// <summary>Makes the first <paramref name="length"/> staged bytes the blob <paramref name="key"/>; the staging object is gone.</summary>
+    Task CommitStagedAsync(string stagingKey, long length, string key, CancellationToken ct);
+
+    /// <summary>Deletes a staging object (none there: nothing to do).</summary>
+    Task DeleteStagedAsync(string stagingKey, CancellationToken ct);
+}
+
+/// <summary>One append to a resumable staging object. Disposing it without <see cref="SaveAsync"/> takes back what was written.</summary>
+public interface IStagedAppend : IAsyncDisposable
+{
+    Stream Content { get; }
+
+    /// <summary>Bytes written by this append so far.</summary>
+    long Written { get; }
+
+    /// <summary>Makes what was written durable (the local store: flushed and fsynced; S3: the part uploaded); only then may
+    /// its new length be acknowledged.</summary>
+    Task SaveAsync(CancellationToken ct);
 }
 
 /// <summary>A staged write. Disposing it without <see cref="CommitAsync"/> deletes what was written.</summary>
@@ -63,11 +99,13 @@ public sealed class LocalBlobStoreOptions
 }
 
 /// <summary>The local-folder store: blobs are files under the root; staging files live in root/.staging on the same
-/// file system, so commit is an atomic rename.</summary>
+/// file system, so commit is an atomic rename. Resumable staging objects are files in root/.staging/resumable (which the
+/// purge of crashed writes does not touch: their rows decide when they go).</summary>
 public sealed class LocalBlobStore : IBlobStore
 {
     private readonly string _root;
     private readonly string _staging;
+    private readonly string _resumable;
 
     public LocalBlobStore(LocalBlobStoreOptions options)
     {
@@ -75,6 +113,8 @@ public sealed class LocalBlobStore : IBlobStore
         _root = Path.GetFullPath(options.Root);
         _staging = Path.Combine(_root, ".staging");
         Directory.CreateDirectory(_staging);
+        _resumable = Path.Combine(_staging, "resumable");
+        Directory.CreateDirectory(_resumable);
     }
 
     public Task<IBlobUpload> BeginUploadAsync(CancellationToken ct)
@@ -114,6 +154,89 @@ public sealed class LocalBlobStore : IBlobStore
             }
         }
         return Task.FromResult(count);
+    }
+
+    public Task<string> CreateStagedAsync(CancellationToken ct)
+    {
+        var key = Guid.NewGuid().ToString("N");
+        using (new FileStream(StagedPath(key), FileMode.CreateNew, FileAccess.Write)) { }
+        return Task.FromResult(key);
+    }
+
+    public Task<IStagedAppend> AppendStagedAsync(string stagingKey, long offset, CancellationToken ct)
+    {
+        var file = new FileStream(StagedPath(stagingKey), FileMode.Open, FileAccess.Write, FileShare.Read, 128 * 1024, FileOptions.Asynchronous);
+        try
+        {
+            if (file.Length < offset) throw new InvalidOperationException($"Staged object {stagingKey} holds {file.Length} bytes, fewer than the {offset} acknowledged.");
+            file.SetLength(offset); // an append that was never saved (a crash between write and answer) is not kept
+            file.Position = offset;
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
+        return Task.FromResult<IStagedAppend>(new LocalAppend(file, offset));
+    }
+
+    public Task<Stream> OpenStagedReadAsync(string stagingKey, CancellationToken ct) =>
+        Task.FromResult<Stream>(new FileStream(StagedPath(stagingKey), FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 128 * 1024,
+            FileOptions.Asynchronous | FileOptions.SequentialScan));
+
+    public Task CommitStagedAsync(string stagingKey, long length, string key, CancellationToken ct)
+    {
+        var path = StagedPath(stagingKey);
+        using (var file = new FileStream(path, FileMode.Open, FileAccess.Write))
+        {
+            if (file.Length != length) file.SetLength(length);
+            file.Flush(flushToDisk: true);
+        }
+        var target = PathOf(key);
+        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+        File.Move(path, target, overwrite: true);
+        return Task.CompletedTask;
+    }
+
+    public Task DeleteStagedAsync(string stagingKey, CancellationToken ct)
+    {
+        File.Delete(StagedPath(stagingKey));
+        return Task.CompletedTask;
+    }
+
+    private string StagedPath(string stagingKey) =>
+        stagingKey.Length == 32 && stagingKey.All(char.IsAsciiHexDigitLower) ? Path.Combine(_resumable, stagingKey)
+            : throw new ArgumentException($"Not a staging key: {stagingKey}", nameof(stagingKey));
+
+    private sealed class LocalAppend(FileStream file, long offset) : IStagedAppend
+    {
+        private bool _saved;
+
+        public Stream Content => file;
+        public long Written => file.Position - offset;
+
+        public async Task SaveAsync(CancellationToken ct)
+        {
+            await file.FlushAsync(ct);
+            file.Flush(flushToDisk: true);
+            _saved = true;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (!_saved)
+            {
+                try
+                {
+                    file.SetLength(offset);
+                }
+                catch (IOException)
+                {
+                    // The next append truncates to the acknowledged length anyway.
+                }
+            }
+            await file.DisposeAsync();
+        }
     }
 
     private string PathOf(string key)

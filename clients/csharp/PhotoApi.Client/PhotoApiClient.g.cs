@@ -1638,6 +1638,265 @@ namespace PhotoApi.Client
         /// <exception cref="PhotoApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<PhotoRequestUploadStatus> GetPhotoRequestUploadStatusAsync(string key, System.Guid uploadId, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
 
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// What resumable uploads to the library take (tus OPTIONS)
+        /// </summary>
+        /// <remarks>
+        /// The tus 1.0.0 capabilities of this route: no body, 204 with `Tus-Version`, `Tus-Extension`, `Tus-Max-Size`
+        /// <br/>(the server's upload limit (`Uploads:MaxBytes`)) and `Tus-Checksum-Algorithm`.
+        /// </remarks>
+        /// <returns>The route's tus capabilities.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task GetUploadOptionsAsync(System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Start a resumable upload to the library (tus creation)
+        /// </summary>
+        /// <remarks>
+        /// Creates a tus 1.0.0 upload of `Upload-Length` bytes (extensions creation, creation-with-upload, termination,
+        /// <br/>checksum, expiration; `Upload-Defer-Length` is not supported). `Upload-Metadata` carries `filename`, `folderId` (default: the top of the Personal Space; the caller must be allowed to upload there, 404 otherwise), `deviceId`, `deviceAssetId`, `takenAt` (RFC 3339) — `uploadAsset`'s form fields, checked alike — and `filetype` (a hint; the type is sniffed from the bytes). Other keys are ignored.
+        /// <br/>Authorisation, the link and the limits are checked now, before a byte is taken, and again when the upload completes.
+        /// <br/>
+        /// <br/>201 with `Location` (the upload's URL, 256 random bits: keep it secret) and `Upload-Expires` (unfinished uploads
+        /// <br/>expire after `Uploads:Resumable:Lifetime`, 24 h, and are deleted with their bytes). With a body
+        /// <br/>(`application/offset+octet-stream`, creation-with-upload) the first bytes are taken at once and `Upload-Offset`
+        /// <br/>says how many; an upload complete on creation (or an empty file) carries its result: `Asset-Id` (the asset) and `Asset-Duplicate` (`true`: the owner already had these bytes, and this is that asset).
+        /// </remarks>
+        /// <param name="tus_Resumable">The tus protocol version; this server speaks `1.0.0` (412 otherwise).</param>
+        /// <param name="upload_Length">The size of the whole upload in bytes; at most `Tus-Max-Size` (413 above it).</param>
+        /// <param name="upload_Metadata">Comma-separated `key base64(value)` pairs (tus), at most 8 KiB; which keys are read: see the operation.</param>
+        /// <param name="upload_Checksum">`&lt;algorithm&gt; &lt;Base64 digest&gt;` of this request's body, `sha1` or `sha256`; a mismatch keeps nothing (460).</param>
+        /// <returns>The upload exists at `Location`.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task CreateUploadAsync(TusResumable tus_Resumable, long upload_Length, string? upload_Metadata = null, string? upload_Checksum = null, System.IO.Stream body = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Where a resumable upload to the library stands (tus HEAD)
+        /// </summary>
+        /// <remarks>
+        /// `Upload-Offset` (the bytes the server holds: resume from there), `Upload-Length`, `Upload-Metadata` as sent, and
+        /// <br/>`Upload-Expires` while unfinished; `Cache-Control: no-store`. No body (errors neither: HEAD). Once complete, the
+        /// <br/>result: `Asset-Id` (the asset) and `Asset-Duplicate` (`true`: the owner already had these bytes, and this is that asset).
+        /// </remarks>
+        /// <param name="uploadId">The upload's id, the last segment of the `Location` its creation answered (base64url, 256 random bits).</param>
+        /// <param name="tus_Resumable">The tus protocol version; this server speaks `1.0.0` (412 otherwise).</param>
+        /// <returns>Where the upload stands.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task GetUploadOffsetAsync(string uploadId, TusResumable tus_Resumable, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Send the next bytes of a resumable upload to the library (tus PATCH)
+        /// </summary>
+        /// <remarks>
+        /// Appends the body (`application/offset+octet-stream`) at `Upload-Offset`, which must be the server's offset (409
+        /// <br/>otherwise). The new offset is acknowledged (204, `Upload-Offset`) only once the bytes are durable, so any API
+        /// <br/>process takes the next PATCH and a restart loses nothing acknowledged. A body cut off midway keeps what arrived
+        /// <br/>(ask HEAD), unless it carried `Upload-Checksum`; with `Upload-Checksum` (`sha1` or `sha256`, Base64) a chunk that
+        /// <br/>does not match is not kept at all (460). One PATCH per upload at a time (423 for another). The last byte completes
+        /// <br/>the upload — authorisation and the link are checked again, and a refusal leaves the last chunk unacknowledged —
+        /// <br/>and answers its result: `Asset-Id` (the asset) and `Asset-Duplicate` (`true`: the owner already had these bytes, and this is that asset).
+        /// </remarks>
+        /// <param name="uploadId">The upload's id, the last segment of the `Location` its creation answered (base64url, 256 random bits).</param>
+        /// <param name="tus_Resumable">The tus protocol version; this server speaks `1.0.0` (412 otherwise).</param>
+        /// <param name="upload_Offset">Where this chunk starts; must be the offset the server holds (HEAD).</param>
+        /// <param name="upload_Checksum">`&lt;algorithm&gt; &lt;Base64 digest&gt;` of this request's body, `sha1` or `sha256`; a mismatch keeps nothing (460).</param>
+        /// <returns>The chunk is durable; `Upload-Offset` is the new offset (the length, once complete, with the result).</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task AppendUploadAsync(string uploadId, TusResumable tus_Resumable, long upload_Offset, System.IO.Stream body, string? upload_Checksum = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// End a resumable upload to the library (tus termination)
+        /// </summary>
+        /// <remarks>
+        /// Deletes the upload and the bytes it holds (a completed upload's result stays). 204; its URL is 404 from then on.
+        /// </remarks>
+        /// <param name="uploadId">The upload's id, the last segment of the `Location` its creation answered (base64url, 256 random bits).</param>
+        /// <param name="tus_Resumable">The tus protocol version; this server speaks `1.0.0` (412 otherwise).</param>
+        /// <returns>The upload and its bytes are gone.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task DeleteUploadAsync(string uploadId, TusResumable tus_Resumable, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// What resumable uploads to a share link that allows uploads take (tus OPTIONS)
+        /// </summary>
+        /// <remarks>
+        /// The tus 1.0.0 capabilities of this route: no body, 204 with `Tus-Version`, `Tus-Extension`, `Tus-Max-Size`
+        /// <br/>(the server's upload limit (`Uploads:MaxBytes`)) and `Tus-Checksum-Algorithm`.
+        /// </remarks>
+        /// <param name="key">The share link's `key` (the last part of its `url`).</param>
+        /// <returns>The route's tus capabilities.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task GetPublicShareUploadOptionsAsync(string key, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Start a resumable upload to a share link that allows uploads (tus creation)
+        /// </summary>
+        /// <remarks>
+        /// Creates a tus 1.0.0 upload of `Upload-Length` bytes (extensions creation, creation-with-upload, termination,
+        /// <br/>checksum, expiration; `Upload-Defer-Length` is not supported). `Upload-Metadata` carries `filename` and `filetype` (a hint; the type is sniffed from the bytes); other keys are ignored. The file becomes the link owner's asset in the shared album or folder, as with `uploadToPublicShare`; a password-protected link needs the unlock token (`X-Share-Token`) on every request.
+        /// <br/>Authorisation, the link and the limits are checked now, before a byte is taken, and again when the upload completes.
+        /// <br/>
+        /// <br/>201 with `Location` (the upload's URL, 256 random bits: keep it secret) and `Upload-Expires` (unfinished uploads
+        /// <br/>expire after `Uploads:Resumable:Lifetime`, 24 h, and are deleted with their bytes). With a body
+        /// <br/>(`application/offset+octet-stream`, creation-with-upload) the first bytes are taken at once and `Upload-Offset`
+        /// <br/>says how many; an upload complete on creation (or an empty file) carries its result: `Asset-Id` (the id this link shows the new asset by).
+        /// </remarks>
+        /// <param name="key">The share link's `key` (the last part of its `url`).</param>
+        /// <param name="tus_Resumable">The tus protocol version; this server speaks `1.0.0` (412 otherwise).</param>
+        /// <param name="upload_Length">The size of the whole upload in bytes; at most `Tus-Max-Size` (413 above it).</param>
+        /// <param name="upload_Metadata">Comma-separated `key base64(value)` pairs (tus), at most 8 KiB; which keys are read: see the operation.</param>
+        /// <param name="upload_Checksum">`&lt;algorithm&gt; &lt;Base64 digest&gt;` of this request's body, `sha1` or `sha256`; a mismatch keeps nothing (460).</param>
+        /// <returns>The upload exists at `Location`.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task CreatePublicShareUploadAsync(string key, TusResumable tus_Resumable, long upload_Length, string? upload_Metadata = null, string? upload_Checksum = null, System.IO.Stream body = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Where a resumable upload to a share link that allows uploads stands (tus HEAD)
+        /// </summary>
+        /// <remarks>
+        /// `Upload-Offset` (the bytes the server holds: resume from there), `Upload-Length`, `Upload-Metadata` as sent, and
+        /// <br/>`Upload-Expires` while unfinished; `Cache-Control: no-store`. No body (errors neither: HEAD). Once complete, the
+        /// <br/>result: `Asset-Id` (the id this link shows the new asset by).
+        /// </remarks>
+        /// <param name="key">The share link's `key` (the last part of its `url`).</param>
+        /// <param name="uploadId">The upload's id, the last segment of the `Location` its creation answered (base64url, 256 random bits).</param>
+        /// <param name="tus_Resumable">The tus protocol version; this server speaks `1.0.0` (412 otherwise).</param>
+        /// <returns>Where the upload stands.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task GetPublicShareUploadOffsetAsync(string key, string uploadId, TusResumable tus_Resumable, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Send the next bytes of a resumable upload to a share link that allows uploads (tus PATCH)
+        /// </summary>
+        /// <remarks>
+        /// Appends the body (`application/offset+octet-stream`) at `Upload-Offset`, which must be the server's offset (409
+        /// <br/>otherwise). The new offset is acknowledged (204, `Upload-Offset`) only once the bytes are durable, so any API
+        /// <br/>process takes the next PATCH and a restart loses nothing acknowledged. A body cut off midway keeps what arrived
+        /// <br/>(ask HEAD), unless it carried `Upload-Checksum`; with `Upload-Checksum` (`sha1` or `sha256`, Base64) a chunk that
+        /// <br/>does not match is not kept at all (460). One PATCH per upload at a time (423 for another). The last byte completes
+        /// <br/>the upload — authorisation and the link are checked again, and a refusal leaves the last chunk unacknowledged —
+        /// <br/>and answers its result: `Asset-Id` (the id this link shows the new asset by).
+        /// </remarks>
+        /// <param name="key">The share link's `key` (the last part of its `url`).</param>
+        /// <param name="uploadId">The upload's id, the last segment of the `Location` its creation answered (base64url, 256 random bits).</param>
+        /// <param name="tus_Resumable">The tus protocol version; this server speaks `1.0.0` (412 otherwise).</param>
+        /// <param name="upload_Offset">Where this chunk starts; must be the offset the server holds (HEAD).</param>
+        /// <param name="upload_Checksum">`&lt;algorithm&gt; &lt;Base64 digest&gt;` of this request's body, `sha1` or `sha256`; a mismatch keeps nothing (460).</param>
+        /// <returns>The chunk is durable; `Upload-Offset` is the new offset (the length, once complete, with the result).</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task AppendPublicShareUploadAsync(string key, string uploadId, TusResumable tus_Resumable, long upload_Offset, System.IO.Stream body, string? upload_Checksum = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// End a resumable upload to a share link that allows uploads (tus termination)
+        /// </summary>
+        /// <remarks>
+        /// Deletes the upload and the bytes it holds (a completed upload's result stays). 204; its URL is 404 from then on.
+        /// </remarks>
+        /// <param name="key">The share link's `key` (the last part of its `url`).</param>
+        /// <param name="uploadId">The upload's id, the last segment of the `Location` its creation answered (base64url, 256 random bits).</param>
+        /// <param name="tus_Resumable">The tus protocol version; this server speaks `1.0.0` (412 otherwise).</param>
+        /// <returns>The upload and its bytes are gone.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task DeletePublicShareUploadAsync(string key, string uploadId, TusResumable tus_Resumable, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// What resumable uploads to a photo request (one upload per file) take (tus OPTIONS)
+        /// </summary>
+        /// <remarks>
+        /// The tus 1.0.0 capabilities of this route: no body, 204 with `Tus-Version`, `Tus-Extension`, `Tus-Max-Size`
+        /// <br/>(the request's size limit (`maxFileSizeMb`, else the server's, at most 3,000 MB)) and `Tus-Checksum-Algorithm`.
+        /// </remarks>
+        /// <param name="key">The photo request's `key` (the last part of its `url`; base64url, 43 characters); it is the guest's credential.</param>
+        /// <returns>The route's tus capabilities.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task GetPhotoRequestUploadOptionsAsync(string key, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Start a resumable upload to a photo request (one upload per file) (tus creation)
+        /// </summary>
+        /// <remarks>
+        /// Creates a tus 1.0.0 upload of `Upload-Length` bytes (extensions creation, creation-with-upload, termination,
+        /// <br/>checksum, expiration; `Upload-Defer-Length` is not supported). `Upload-Metadata` carries `filename` and `filetype` (a hint); other keys are ignored. Only photos are taken, detected from their first bytes when the upload completes (415 `upload.unsupported_type`, and the upload is deleted); the worker stores a clean JPEG without metadata, as for `uploadToPhotoRequest`.
+        /// <br/>Authorisation, the link and the limits are checked now, before a byte is taken, and again when the upload completes.
+        /// <br/>
+        /// <br/>201 with `Location` (the upload's URL, 256 random bits: keep it secret) and `Upload-Expires` (unfinished uploads
+        /// <br/>expire after `Uploads:Resumable:Lifetime`, 24 h, and are deleted with their bytes). With a body
+        /// <br/>(`application/offset+octet-stream`, creation-with-upload) the first bytes are taken at once and `Upload-Offset`
+        /// <br/>says how many; an upload complete on creation (or an empty file) carries its result: `Photo-Request-Upload-Id` (follow it with `getPhotoRequestUploadStatus`).
+        /// </remarks>
+        /// <param name="key">The photo request's `key` (the last part of its `url`; base64url, 43 characters); it is the guest's credential.</param>
+        /// <param name="tus_Resumable">The tus protocol version; this server speaks `1.0.0` (412 otherwise).</param>
+        /// <param name="upload_Length">The size of the whole upload in bytes; at most `Tus-Max-Size` (413 above it).</param>
+        /// <param name="upload_Metadata">Comma-separated `key base64(value)` pairs (tus), at most 8 KiB; which keys are read: see the operation.</param>
+        /// <param name="upload_Checksum">`&lt;algorithm&gt; &lt;Base64 digest&gt;` of this request's body, `sha1` or `sha256`; a mismatch keeps nothing (460).</param>
+        /// <returns>The upload exists at `Location`.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task CreatePhotoRequestTusUploadAsync(string key, TusResumable tus_Resumable, long upload_Length, string? upload_Metadata = null, string? upload_Checksum = null, System.IO.Stream body = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Where a resumable upload to a photo request (one upload per file) stands (tus HEAD)
+        /// </summary>
+        /// <remarks>
+        /// `Upload-Offset` (the bytes the server holds: resume from there), `Upload-Length`, `Upload-Metadata` as sent, and
+        /// <br/>`Upload-Expires` while unfinished; `Cache-Control: no-store`. No body (errors neither: HEAD). Once complete, the
+        /// <br/>result: `Photo-Request-Upload-Id` (follow it with `getPhotoRequestUploadStatus`).
+        /// </remarks>
+        /// <param name="key">The photo request's `key` (the last part of its `url`; base64url, 43 characters); it is the guest's credential.</param>
+        /// <param name="uploadId">The upload's id, the last segment of the `Location` its creation answered (base64url, 256 random bits).</param>
+        /// <param name="tus_Resumable">The tus protocol version; this server speaks `1.0.0` (412 otherwise).</param>
+        /// <returns>Where the upload stands.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task GetPhotoRequestTusUploadOffsetAsync(string key, string uploadId, TusResumable tus_Resumable, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Send the next bytes of a resumable upload to a photo request (one upload per file) (tus PATCH)
+        /// </summary>
+        /// <remarks>
+        /// Appends the body (`application/offset+octet-stream`) at `Upload-Offset`, which must be the server's offset (409
+        /// <br/>otherwise). The new offset is acknowledged (204, `Upload-Offset`) only once the bytes are durable, so any API
+        /// <br/>process takes the next PATCH and a restart loses nothing acknowledged. A body cut off midway keeps what arrived
+        /// <br/>(ask HEAD), unless it carried `Upload-Checksum`; with `Upload-Checksum` (`sha1` or `sha256`, Base64) a chunk that
+        /// <br/>does not match is not kept at all (460). One PATCH per upload at a time (423 for another). The last byte completes
+        /// <br/>the upload — authorisation and the link are checked again, and a refusal leaves the last chunk unacknowledged —
+        /// <br/>and answers its result: `Photo-Request-Upload-Id` (follow it with `getPhotoRequestUploadStatus`).
+        /// </remarks>
+        /// <param name="key">The photo request's `key` (the last part of its `url`; base64url, 43 characters); it is the guest's credential.</param>
+        /// <param name="uploadId">The upload's id, the last segment of the `Location` its creation answered (base64url, 256 random bits).</param>
+        /// <param name="tus_Resumable">The tus protocol version; this server speaks `1.0.0` (412 otherwise).</param>
+        /// <param name="upload_Offset">Where this chunk starts; must be the offset the server holds (HEAD).</param>
+        /// <param name="upload_Checksum">`&lt;algorithm&gt; &lt;Base64 digest&gt;` of this request's body, `sha1` or `sha256`; a mismatch keeps nothing (460).</param>
+        /// <returns>The chunk is durable; `Upload-Offset` is the new offset (the length, once complete, with the result).</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task AppendPhotoRequestTusUploadAsync(string key, string uploadId, TusResumable tus_Resumable, long upload_Offset, System.IO.Stream body, string? upload_Checksum = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// End a resumable upload to a photo request (one upload per file) (tus termination)
+        /// </summary>
+        /// <remarks>
+        /// Deletes the upload and the bytes it holds (a completed upload's result stays). 204; its URL is 404 from then on.
+        /// </remarks>
+        /// <param name="key">The photo request's `key` (the last part of its `url`; base64url, 43 characters); it is the guest's credential.</param>
+        /// <param name="uploadId">The upload's id, the last segment of the `Location` its creation answered (base64url, 256 random bits).</param>
+        /// <param name="tus_Resumable">The tus protocol version; this server speaks `1.0.0` (412 otherwise).</param>
+        /// <returns>The upload and its bytes are gone.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task DeletePhotoRequestTusUploadAsync(string key, string uploadId, TusResumable tus_Resumable, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+
     }
 
     [System.CodeDom.Compiler.GeneratedCode("NSwag", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
@@ -13905,6 +14164,2270 @@ namespace PhotoApi.Client
             }
         }
 
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// What resumable uploads to the library take (tus OPTIONS)
+        /// </summary>
+        /// <remarks>
+        /// The tus 1.0.0 capabilities of this route: no body, 204 with `Tus-Version`, `Tus-Extension`, `Tus-Max-Size`
+        /// <br/>(the server's upload limit (`Uploads:MaxBytes`)) and `Tus-Checksum-Algorithm`.
+        /// </remarks>
+        /// <returns>The route's tus capabilities.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task GetUploadOptionsAsync(System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+                    request_.Content = new System.Net.Http.StringContent(string.Empty, System.Text.Encoding.UTF8, "application/json");
+                    request_.Method = new System.Net.Http.HttpMethod("OPTIONS");
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/v1/uploads"
+                    urlBuilder_.Append("api/v1/uploads");
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 204)
+                        {
+                            return;
+                        }
+                        else
+                        if (status_ == 429)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("Too many failed attempts (`auth.throttled`). Wait for `Retry-After` seconds and try again.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new PhotoApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Start a resumable upload to the library (tus creation)
+        /// </summary>
+        /// <remarks>
+        /// Creates a tus 1.0.0 upload of `Upload-Length` bytes (extensions creation, creation-with-upload, termination,
+        /// <br/>checksum, expiration; `Upload-Defer-Length` is not supported). `Upload-Metadata` carries `filename`, `folderId` (default: the top of the Personal Space; the caller must be allowed to upload there, 404 otherwise), `deviceId`, `deviceAssetId`, `takenAt` (RFC 3339) — `uploadAsset`'s form fields, checked alike — and `filetype` (a hint; the type is sniffed from the bytes). Other keys are ignored.
+        /// <br/>Authorisation, the link and the limits are checked now, before a byte is taken, and again when the upload completes.
+        /// <br/>
+        /// <br/>201 with `Location` (the upload's URL, 256 random bits: keep it secret) and `Upload-Expires` (unfinished uploads
+        /// <br/>expire after `Uploads:Resumable:Lifetime`, 24 h, and are deleted with their bytes). With a body
+        /// <br/>(`application/offset+octet-stream`, creation-with-upload) the first bytes are taken at once and `Upload-Offset`
+        /// <br/>says how many; an upload complete on creation (or an empty file) carries its result: `Asset-Id` (the asset) and `Asset-Duplicate` (`true`: the owner already had these bytes, and this is that asset).
+        /// </remarks>
+        /// <param name="tus_Resumable">The tus protocol version; this server speaks `1.0.0` (412 otherwise).</param>
+        /// <param name="upload_Length">The size of the whole upload in bytes; at most `Tus-Max-Size` (413 above it).</param>
+        /// <param name="upload_Metadata">Comma-separated `key base64(value)` pairs (tus), at most 8 KiB; which keys are read: see the operation.</param>
+        /// <param name="upload_Checksum">`&lt;algorithm&gt; &lt;Base64 digest&gt;` of this request's body, `sha1` or `sha256`; a mismatch keeps nothing (460).</param>
+        /// <returns>The upload exists at `Location`.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task CreateUploadAsync(TusResumable tus_Resumable, long upload_Length, string? upload_Metadata = null, string? upload_Checksum = null, System.IO.Stream body = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+
+                    if (tus_Resumable == null)
+                        throw new System.ArgumentNullException("tus_Resumable");
+                    request_.Headers.TryAddWithoutValidation("Tus-Resumable", ConvertToString(tus_Resumable, System.Globalization.CultureInfo.InvariantCulture));
+
+                    if (upload_Length == null)
+                        throw new System.ArgumentNullException("upload_Length");
+                    request_.Headers.TryAddWithoutValidation("Upload-Length", ConvertToString(upload_Length, System.Globalization.CultureInfo.InvariantCulture));
+
+                    if (upload_Metadata != null)
+                        request_.Headers.TryAddWithoutValidation("Upload-Metadata", ConvertToString(upload_Metadata, System.Globalization.CultureInfo.InvariantCulture));
+
+                    if (upload_Checksum != null)
+                        request_.Headers.TryAddWithoutValidation("Upload-Checksum", ConvertToString(upload_Checksum, System.Globalization.CultureInfo.InvariantCulture));
+                    var content_ = new System.Net.Http.StreamContent(body);
+                    content_.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse("application/offset+octet-stream");
+                    request_.Content = content_;
+                    request_.Method = new System.Net.Http.HttpMethod("POST");
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/v1/uploads"
+                    urlBuilder_.Append("api/v1/uploads");
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 201)
+                        {
+                            return;
+                        }
+                        else
+                        if (status_ == 400)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("A tus header is missing or invalid (`validation.failed`, naming the header in `errors`): `Upload-Length`, `Upload-Offset`, `Upload-Metadata`, `Upload-Checksum` (algorithms `sha1`, `sha256`), or `Upload-Defer-Length` (not supported).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("No valid credentials were sent, or they expired or were revoked (`auth.unauthenticated`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 403)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token, `auth.photo_library_denied` on library operations (assets, folders, trash, archives, backup\nstatus, albums, shares, partners, the Sharing page, photo requests) when an admin has not granted the user the photo library (or\ndenied it to one of their groups).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 404)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("No such upload of the caller\'s (unknown, another user\'s, or swept after it expired), or the folder named is not one the caller may upload to (`resource.not_found`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 412)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("`Tus-Resumable` is missing or not `1.0.0` (`upload.protocol_unsupported`); `Tus-Version` says what the server speaks.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 413)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The upload (`Upload-Length`) is larger than `Tus-Max-Size` (at creation), or the chunk goes past the upload\'s length (`upload.too_large`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 415)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The body is not `application/offset+octet-stream` (`request.unsupported_media_type`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 429)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("Too many unfinished uploads, or bytes declared by them, for this user (or this link and client address) (`upload.unfinished_limit`); guests: too many files from this address (`auth.throttled`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 460)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The chunk does not match its `Upload-Checksum` (`upload.checksum_mismatch`); nothing of it was kept, the offset is unchanged.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new PhotoApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Where a resumable upload to the library stands (tus HEAD)
+        /// </summary>
+        /// <remarks>
+        /// `Upload-Offset` (the bytes the server holds: resume from there), `Upload-Length`, `Upload-Metadata` as sent, and
+        /// <br/>`Upload-Expires` while unfinished; `Cache-Control: no-store`. No body (errors neither: HEAD). Once complete, the
+        /// <br/>result: `Asset-Id` (the asset) and `Asset-Duplicate` (`true`: the owner already had these bytes, and this is that asset).
+        /// </remarks>
+        /// <param name="uploadId">The upload's id, the last segment of the `Location` its creation answered (base64url, 256 random bits).</param>
+        /// <param name="tus_Resumable">The tus protocol version; this server speaks `1.0.0` (412 otherwise).</param>
+        /// <returns>Where the upload stands.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task GetUploadOffsetAsync(string uploadId, TusResumable tus_Resumable, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            if (uploadId == null)
+                throw new System.ArgumentNullException("uploadId");
+
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+
+                    if (tus_Resumable == null)
+                        throw new System.ArgumentNullException("tus_Resumable");
+                    request_.Headers.TryAddWithoutValidation("Tus-Resumable", ConvertToString(tus_Resumable, System.Globalization.CultureInfo.InvariantCulture));
+                    request_.Method = new System.Net.Http.HttpMethod("HEAD");
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/v1/uploads/{uploadId}"
+                    urlBuilder_.Append("api/v1/uploads/");
+                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(uploadId, System.Globalization.CultureInfo.InvariantCulture)));
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 200)
+                        {
+                            return;
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("No valid credentials were sent, or they expired or were revoked (`auth.unauthenticated`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 403)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token, `auth.photo_library_denied` on library operations (assets, folders, trash, archives, backup\nstatus, albums, shares, partners, the Sharing page, photo requests) when an admin has not granted the user the photo library (or\ndenied it to one of their groups).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 404)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("No such upload of the caller\'s (unknown, another user\'s, or swept after it expired), or the folder named is not one the caller may upload to (`resource.not_found`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 410)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The upload has expired (`upload.expired`); start a new one.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 412)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("`Tus-Resumable` is missing or not `1.0.0` (`upload.protocol_unsupported`); `Tus-Version` says what the server speaks.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new PhotoApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Send the next bytes of a resumable upload to the library (tus PATCH)
+        /// </summary>
+        /// <remarks>
+        /// Appends the body (`application/offset+octet-stream`) at `Upload-Offset`, which must be the server's offset (409
+        /// <br/>otherwise). The new offset is acknowledged (204, `Upload-Offset`) only once the bytes are durable, so any API
+        /// <br/>process takes the next PATCH and a restart loses nothing acknowledged. A body cut off midway keeps what arrived
+        /// <br/>(ask HEAD), unless it carried `Upload-Checksum`; with `Upload-Checksum` (`sha1` or `sha256`, Base64) a chunk that
+        /// <br/>does not match is not kept at all (460). One PATCH per upload at a time (423 for another). The last byte completes
+        /// <br/>the upload — authorisation and the link are checked again, and a refusal leaves the last chunk unacknowledged —
+        /// <br/>and answers its result: `Asset-Id` (the asset) and `Asset-Duplicate` (`true`: the owner already had these bytes, and this is that asset).
+        /// </remarks>
+        /// <param name="uploadId">The upload's id, the last segment of the `Location` its creation answered (base64url, 256 random bits).</param>
+        /// <param name="tus_Resumable">The tus protocol version; this server speaks `1.0.0` (412 otherwise).</param>
+        /// <param name="upload_Offset">Where this chunk starts; must be the offset the server holds (HEAD).</param>
+        /// <param name="upload_Checksum">`&lt;algorithm&gt; &lt;Base64 digest&gt;` of this request's body, `sha1` or `sha256`; a mismatch keeps nothing (460).</param>
+        /// <returns>The chunk is durable; `Upload-Offset` is the new offset (the length, once complete, with the result).</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task AppendUploadAsync(string uploadId, TusResumable tus_Resumable, long upload_Offset, System.IO.Stream body, string? upload_Checksum = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            if (uploadId == null)
+                throw new System.ArgumentNullException("uploadId");
+
+            if (body == null)
+                throw new System.ArgumentNullException("body");
+
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+
+                    if (tus_Resumable == null)
+                        throw new System.ArgumentNullException("tus_Resumable");
+                    request_.Headers.TryAddWithoutValidation("Tus-Resumable", ConvertToString(tus_Resumable, System.Globalization.CultureInfo.InvariantCulture));
+
+                    if (upload_Offset == null)
+                        throw new System.ArgumentNullException("upload_Offset");
+                    request_.Headers.TryAddWithoutValidation("Upload-Offset", ConvertToString(upload_Offset, System.Globalization.CultureInfo.InvariantCulture));
+
+                    if (upload_Checksum != null)
+                        request_.Headers.TryAddWithoutValidation("Upload-Checksum", ConvertToString(upload_Checksum, System.Globalization.CultureInfo.InvariantCulture));
+                    var content_ = new System.Net.Http.StreamContent(body);
+                    content_.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse("application/offset+octet-stream");
+                    request_.Content = content_;
+                    request_.Method = new System.Net.Http.HttpMethod("PATCH");
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/v1/uploads/{uploadId}"
+                    urlBuilder_.Append("api/v1/uploads/");
+                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(uploadId, System.Globalization.CultureInfo.InvariantCulture)));
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 204)
+                        {
+                            return;
+                        }
+                        else
+                        if (status_ == 400)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("A tus header is missing or invalid (`validation.failed`, naming the header in `errors`): `Upload-Length`, `Upload-Offset`, `Upload-Metadata`, `Upload-Checksum` (algorithms `sha1`, `sha256`), or `Upload-Defer-Length` (not supported).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("No valid credentials were sent, or they expired or were revoked (`auth.unauthenticated`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 403)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token, `auth.photo_library_denied` on library operations (assets, folders, trash, archives, backup\nstatus, albums, shares, partners, the Sharing page, photo requests) when an admin has not granted the user the photo library (or\ndenied it to one of their groups).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 404)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("No such upload of the caller\'s (unknown, another user\'s, or swept after it expired), or the folder named is not one the caller may upload to (`resource.not_found`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 409)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("`Upload-Offset` is not the offset the server holds, or the upload is already complete (`upload.offset_mismatch`): ask HEAD and resume from its offset.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 410)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The upload has expired (`upload.expired`); start a new one.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 412)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("`Tus-Resumable` is missing or not `1.0.0` (`upload.protocol_unsupported`); `Tus-Version` says what the server speaks.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 413)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The upload (`Upload-Length`) is larger than `Tus-Max-Size` (at creation), or the chunk goes past the upload\'s length (`upload.too_large`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 415)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The body is not `application/offset+octet-stream` (`request.unsupported_media_type`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 423)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("Another request is writing this upload right now (`upload.locked`); ask HEAD and try again.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 460)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The chunk does not match its `Upload-Checksum` (`upload.checksum_mismatch`); nothing of it was kept, the offset is unchanged.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new PhotoApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// End a resumable upload to the library (tus termination)
+        /// </summary>
+        /// <remarks>
+        /// Deletes the upload and the bytes it holds (a completed upload's result stays). 204; its URL is 404 from then on.
+        /// </remarks>
+        /// <param name="uploadId">The upload's id, the last segment of the `Location` its creation answered (base64url, 256 random bits).</param>
+        /// <param name="tus_Resumable">The tus protocol version; this server speaks `1.0.0` (412 otherwise).</param>
+        /// <returns>The upload and its bytes are gone.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task DeleteUploadAsync(string uploadId, TusResumable tus_Resumable, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            if (uploadId == null)
+                throw new System.ArgumentNullException("uploadId");
+
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+
+                    if (tus_Resumable == null)
+                        throw new System.ArgumentNullException("tus_Resumable");
+                    request_.Headers.TryAddWithoutValidation("Tus-Resumable", ConvertToString(tus_Resumable, System.Globalization.CultureInfo.InvariantCulture));
+                    request_.Method = new System.Net.Http.HttpMethod("DELETE");
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/v1/uploads/{uploadId}"
+                    urlBuilder_.Append("api/v1/uploads/");
+                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(uploadId, System.Globalization.CultureInfo.InvariantCulture)));
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 204)
+                        {
+                            return;
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("No valid credentials were sent, or they expired or were revoked (`auth.unauthenticated`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 403)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token, `auth.photo_library_denied` on library operations (assets, folders, trash, archives, backup\nstatus, albums, shares, partners, the Sharing page, photo requests) when an admin has not granted the user the photo library (or\ndenied it to one of their groups).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 404)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("No such upload of the caller\'s (unknown, another user\'s, or swept after it expired), or the folder named is not one the caller may upload to (`resource.not_found`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 412)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("`Tus-Resumable` is missing or not `1.0.0` (`upload.protocol_unsupported`); `Tus-Version` says what the server speaks.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 423)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("Another request is writing this upload right now (`upload.locked`); ask HEAD and try again.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new PhotoApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// What resumable uploads to a share link that allows uploads take (tus OPTIONS)
+        /// </summary>
+        /// <remarks>
+        /// The tus 1.0.0 capabilities of this route: no body, 204 with `Tus-Version`, `Tus-Extension`, `Tus-Max-Size`
+        /// <br/>(the server's upload limit (`Uploads:MaxBytes`)) and `Tus-Checksum-Algorithm`.
+        /// </remarks>
+        /// <param name="key">The share link's `key` (the last part of its `url`).</param>
+        /// <returns>The route's tus capabilities.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task GetPublicShareUploadOptionsAsync(string key, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            if (key == null)
+                throw new System.ArgumentNullException("key");
+
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+                    request_.Content = new System.Net.Http.StringContent(string.Empty, System.Text.Encoding.UTF8, "application/json");
+                    request_.Method = new System.Net.Http.HttpMethod("OPTIONS");
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/v1/s/{key}/uploads"
+                    urlBuilder_.Append("api/v1/s/");
+                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(key, System.Globalization.CultureInfo.InvariantCulture)));
+                    urlBuilder_.Append("/uploads");
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 204)
+                        {
+                            return;
+                        }
+                        else
+                        if (status_ == 403)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The link\'s owner does not allow uploads, or may no longer upload into its folder (`share.upload_disabled`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 404)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The link opens nothing for the caller (`share.link_invalid`), or no such upload on this link (`resource.not_found`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new PhotoApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Start a resumable upload to a share link that allows uploads (tus creation)
+        /// </summary>
+        /// <remarks>
+        /// Creates a tus 1.0.0 upload of `Upload-Length` bytes (extensions creation, creation-with-upload, termination,
+        /// <br/>checksum, expiration; `Upload-Defer-Length` is not supported). `Upload-Metadata` carries `filename` and `filetype` (a hint; the type is sniffed from the bytes); other keys are ignored. The file becomes the link owner's asset in the shared album or folder, as with `uploadToPublicShare`; a password-protected link needs the unlock token (`X-Share-Token`) on every request.
+        /// <br/>Authorisation, the link and the limits are checked now, before a byte is taken, and again when the upload completes.
+        /// <br/>
+        /// <br/>201 with `Location` (the upload's URL, 256 random bits: keep it secret) and `Upload-Expires` (unfinished uploads
+        /// <br/>expire after `Uploads:Resumable:Lifetime`, 24 h, and are deleted with their bytes). With a body
+        /// <br/>(`application/offset+octet-stream`, creation-with-upload) the first bytes are taken at once and `Upload-Offset`
+        /// <br/>says how many; an upload complete on creation (or an empty file) carries its result: `Asset-Id` (the id this link shows the new asset by).
+        /// </remarks>
+        /// <param name="key">The share link's `key` (the last part of its `url`).</param>
+        /// <param name="tus_Resumable">The tus protocol version; this server speaks `1.0.0` (412 otherwise).</param>
+        /// <param name="upload_Length">The size of the whole upload in bytes; at most `Tus-Max-Size` (413 above it).</param>
+        /// <param name="upload_Metadata">Comma-separated `key base64(value)` pairs (tus), at most 8 KiB; which keys are read: see the operation.</param>
+        /// <param name="upload_Checksum">`&lt;algorithm&gt; &lt;Base64 digest&gt;` of this request's body, `sha1` or `sha256`; a mismatch keeps nothing (460).</param>
+        /// <returns>The upload exists at `Location`.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task CreatePublicShareUploadAsync(string key, TusResumable tus_Resumable, long upload_Length, string? upload_Metadata = null, string? upload_Checksum = null, System.IO.Stream body = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            if (key == null)
+                throw new System.ArgumentNullException("key");
+
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+
+                    if (tus_Resumable == null)
+                        throw new System.ArgumentNullException("tus_Resumable");
+                    request_.Headers.TryAddWithoutValidation("Tus-Resumable", ConvertToString(tus_Resumable, System.Globalization.CultureInfo.InvariantCulture));
+
+                    if (upload_Length == null)
+                        throw new System.ArgumentNullException("upload_Length");
+                    request_.Headers.TryAddWithoutValidation("Upload-Length", ConvertToString(upload_Length, System.Globalization.CultureInfo.InvariantCulture));
+
+                    if (upload_Metadata != null)
+                        request_.Headers.TryAddWithoutValidation("Upload-Metadata", ConvertToString(upload_Metadata, System.Globalization.CultureInfo.InvariantCulture));
+
+                    if (upload_Checksum != null)
+                        request_.Headers.TryAddWithoutValidation("Upload-Checksum", ConvertToString(upload_Checksum, System.Globalization.CultureInfo.InvariantCulture));
+                    var content_ = new System.Net.Http.StreamContent(body);
+                    content_.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse("application/offset+octet-stream");
+                    request_.Content = content_;
+                    request_.Method = new System.Net.Http.HttpMethod("POST");
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/v1/s/{key}/uploads"
+                    urlBuilder_.Append("api/v1/s/");
+                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(key, System.Globalization.CultureInfo.InvariantCulture)));
+                    urlBuilder_.Append("/uploads");
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 201)
+                        {
+                            return;
+                        }
+                        else
+                        if (status_ == 400)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("A tus header is missing or invalid (`validation.failed`, naming the header in `errors`): `Upload-Length`, `Upload-Offset`, `Upload-Metadata`, `Upload-Checksum` (algorithms `sha1`, `sha256`), or `Upload-Defer-Length` (not supported).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The link is protected by a password and no valid unlock token was sent (`share.password_required`): unlock it with\n`unlockPublicShare` and send the token as `X-Share-Token`, `?token=` or the `photoapi_share` cookie. A token ends\nwhen it expires, when the owner sets a new password or rotates the key.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 403)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The link\'s owner does not allow uploads, or may no longer upload into its folder (`share.upload_disabled`); on a non-public link, the caller\'s own role does not allow adding files (`share.role_insufficient`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 404)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The link opens nothing for the caller (`share.link_invalid`), or no such upload on this link (`resource.not_found`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 412)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("`Tus-Resumable` is missing or not `1.0.0` (`upload.protocol_unsupported`); `Tus-Version` says what the server speaks.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 413)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The upload (`Upload-Length`) is larger than `Tus-Max-Size` (at creation), or the chunk goes past the upload\'s length (`upload.too_large`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 415)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The body is not `application/offset+octet-stream` (`request.unsupported_media_type`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 429)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("Too many unfinished uploads, or bytes declared by them, for this user (or this link and client address) (`upload.unfinished_limit`); guests: too many files from this address (`auth.throttled`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 460)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The chunk does not match its `Upload-Checksum` (`upload.checksum_mismatch`); nothing of it was kept, the offset is unchanged.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new PhotoApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Where a resumable upload to a share link that allows uploads stands (tus HEAD)
+        /// </summary>
+        /// <remarks>
+        /// `Upload-Offset` (the bytes the server holds: resume from there), `Upload-Length`, `Upload-Metadata` as sent, and
+        /// <br/>`Upload-Expires` while unfinished; `Cache-Control: no-store`. No body (errors neither: HEAD). Once complete, the
+        /// <br/>result: `Asset-Id` (the id this link shows the new asset by).
+        /// </remarks>
+        /// <param name="key">The share link's `key` (the last part of its `url`).</param>
+        /// <param name="uploadId">The upload's id, the last segment of the `Location` its creation answered (base64url, 256 random bits).</param>
+        /// <param name="tus_Resumable">The tus protocol version; this server speaks `1.0.0` (412 otherwise).</param>
+        /// <returns>Where the upload stands.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task GetPublicShareUploadOffsetAsync(string key, string uploadId, TusResumable tus_Resumable, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            if (key == null)
+                throw new System.ArgumentNullException("key");
+
+            if (uploadId == null)
+                throw new System.ArgumentNullException("uploadId");
+
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+
+                    if (tus_Resumable == null)
+                        throw new System.ArgumentNullException("tus_Resumable");
+                    request_.Headers.TryAddWithoutValidation("Tus-Resumable", ConvertToString(tus_Resumable, System.Globalization.CultureInfo.InvariantCulture));
+                    request_.Method = new System.Net.Http.HttpMethod("HEAD");
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/v1/s/{key}/uploads/{uploadId}"
+                    urlBuilder_.Append("api/v1/s/");
+                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(key, System.Globalization.CultureInfo.InvariantCulture)));
+                    urlBuilder_.Append("/uploads/");
+                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(uploadId, System.Globalization.CultureInfo.InvariantCulture)));
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 200)
+                        {
+                            return;
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The link is protected by a password and no valid unlock token was sent (`share.password_required`): unlock it with\n`unlockPublicShare` and send the token as `X-Share-Token`, `?token=` or the `photoapi_share` cookie. A token ends\nwhen it expires, when the owner sets a new password or rotates the key.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 403)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The link\'s owner does not allow uploads, or may no longer upload into its folder (`share.upload_disabled`); on a non-public link, the caller\'s own role does not allow adding files (`share.role_insufficient`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 404)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The link opens nothing for the caller (`share.link_invalid`), or no such upload on this link (`resource.not_found`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 410)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The upload has expired (`upload.expired`); start a new one.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 412)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("`Tus-Resumable` is missing or not `1.0.0` (`upload.protocol_unsupported`); `Tus-Version` says what the server speaks.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new PhotoApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Send the next bytes of a resumable upload to a share link that allows uploads (tus PATCH)
+        /// </summary>
+        /// <remarks>
+        /// Appends the body (`application/offset+octet-stream`) at `Upload-Offset`, which must be the server's offset (409
+        /// <br/>otherwise). The new offset is acknowledged (204, `Upload-Offset`) only once the bytes are durable, so any API
+        /// <br/>process takes the next PATCH and a restart loses nothing acknowledged. A body cut off midway keeps what arrived
+        /// <br/>(ask HEAD), unless it carried `Upload-Checksum`; with `Upload-Checksum` (`sha1` or `sha256`, Base64) a chunk that
+        /// <br/>does not match is not kept at all (460). One PATCH per upload at a time (423 for another). The last byte completes
+        /// <br/>the upload — authorisation and the link are checked again, and a refusal leaves the last chunk unacknowledged —
+        /// <br/>and answers its result: `Asset-Id` (the id this link shows the new asset by).
+        /// </remarks>
+        /// <param name="key">The share link's `key` (the last part of its `url`).</param>
+        /// <param name="uploadId">The upload's id, the last segment of the `Location` its creation answered (base64url, 256 random bits).</param>
+        /// <param name="tus_Resumable">The tus protocol version; this server speaks `1.0.0` (412 otherwise).</param>
+        /// <param name="upload_Offset">Where this chunk starts; must be the offset the server holds (HEAD).</param>
+        /// <param name="upload_Checksum">`&lt;algorithm&gt; &lt;Base64 digest&gt;` of this request's body, `sha1` or `sha256`; a mismatch keeps nothing (460).</param>
+        /// <returns>The chunk is durable; `Upload-Offset` is the new offset (the length, once complete, with the result).</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task AppendPublicShareUploadAsync(string key, string uploadId, TusResumable tus_Resumable, long upload_Offset, System.IO.Stream body, string? upload_Checksum = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            if (key == null)
+                throw new System.ArgumentNullException("key");
+
+            if (uploadId == null)
+                throw new System.ArgumentNullException("uploadId");
+
+            if (body == null)
+                throw new System.ArgumentNullException("body");
+
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+
+                    if (tus_Resumable == null)
+                        throw new System.ArgumentNullException("tus_Resumable");
+                    request_.Headers.TryAddWithoutValidation("Tus-Resumable", ConvertToString(tus_Resumable, System.Globalization.CultureInfo.InvariantCulture));
+
+                    if (upload_Offset == null)
+                        throw new System.ArgumentNullException("upload_Offset");
+                    request_.Headers.TryAddWithoutValidation("Upload-Offset", ConvertToString(upload_Offset, System.Globalization.CultureInfo.InvariantCulture));
+
+                    if (upload_Checksum != null)
+                        request_.Headers.TryAddWithoutValidation("Upload-Checksum", ConvertToString(upload_Checksum, System.Globalization.CultureInfo.InvariantCulture));
+                    var content_ = new System.Net.Http.StreamContent(body);
+                    content_.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse("application/offset+octet-stream");
+                    request_.Content = content_;
+                    request_.Method = new System.Net.Http.HttpMethod("PATCH");
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/v1/s/{key}/uploads/{uploadId}"
+                    urlBuilder_.Append("api/v1/s/");
+                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(key, System.Globalization.CultureInfo.InvariantCulture)));
+                    urlBuilder_.Append("/uploads/");
+                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(uploadId, System.Globalization.CultureInfo.InvariantCulture)));
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 204)
+                        {
+                            return;
+                        }
+                        else
+                        if (status_ == 400)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("A tus header is missing or invalid (`validation.failed`, naming the header in `errors`): `Upload-Length`, `Upload-Offset`, `Upload-Metadata`, `Upload-Checksum` (algorithms `sha1`, `sha256`), or `Upload-Defer-Length` (not supported).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The link is protected by a password and no valid unlock token was sent (`share.password_required`): unlock it with\n`unlockPublicShare` and send the token as `X-Share-Token`, `?token=` or the `photoapi_share` cookie. A token ends\nwhen it expires, when the owner sets a new password or rotates the key.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 403)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The link\'s owner does not allow uploads, or may no longer upload into its folder (`share.upload_disabled`); on a non-public link, the caller\'s own role does not allow adding files (`share.role_insufficient`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 404)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The link opens nothing for the caller (`share.link_invalid`), or no such upload on this link (`resource.not_found`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 409)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("`Upload-Offset` is not the offset the server holds, or the upload is already complete (`upload.offset_mismatch`): ask HEAD and resume from its offset.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 410)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The upload has expired (`upload.expired`); start a new one.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 412)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("`Tus-Resumable` is missing or not `1.0.0` (`upload.protocol_unsupported`); `Tus-Version` says what the server speaks.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 413)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The upload (`Upload-Length`) is larger than `Tus-Max-Size` (at creation), or the chunk goes past the upload\'s length (`upload.too_large`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 415)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The body is not `application/offset+octet-stream` (`request.unsupported_media_type`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 423)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("Another request is writing this upload right now (`upload.locked`); ask HEAD and try again.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 460)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The chunk does not match its `Upload-Checksum` (`upload.checksum_mismatch`); nothing of it was kept, the offset is unchanged.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new PhotoApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// End a resumable upload to a share link that allows uploads (tus termination)
+        /// </summary>
+        /// <remarks>
+        /// Deletes the upload and the bytes it holds (a completed upload's result stays). 204; its URL is 404 from then on.
+        /// </remarks>
+        /// <param name="key">The share link's `key` (the last part of its `url`).</param>
+        /// <param name="uploadId">The upload's id, the last segment of the `Location` its creation answered (base64url, 256 random bits).</param>
+        /// <param name="tus_Resumable">The tus protocol version; this server speaks `1.0.0` (412 otherwise).</param>
+        /// <returns>The upload and its bytes are gone.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task DeletePublicShareUploadAsync(string key, string uploadId, TusResumable tus_Resumable, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            if (key == null)
+                throw new System.ArgumentNullException("key");
+
+            if (uploadId == null)
+                throw new System.ArgumentNullException("uploadId");
+
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+
+                    if (tus_Resumable == null)
+                        throw new System.ArgumentNullException("tus_Resumable");
+                    request_.Headers.TryAddWithoutValidation("Tus-Resumable", ConvertToString(tus_Resumable, System.Globalization.CultureInfo.InvariantCulture));
+                    request_.Method = new System.Net.Http.HttpMethod("DELETE");
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/v1/s/{key}/uploads/{uploadId}"
+                    urlBuilder_.Append("api/v1/s/");
+                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(key, System.Globalization.CultureInfo.InvariantCulture)));
+                    urlBuilder_.Append("/uploads/");
+                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(uploadId, System.Globalization.CultureInfo.InvariantCulture)));
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 204)
+                        {
+                            return;
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The link is protected by a password and no valid unlock token was sent (`share.password_required`): unlock it with\n`unlockPublicShare` and send the token as `X-Share-Token`, `?token=` or the `photoapi_share` cookie. A token ends\nwhen it expires, when the owner sets a new password or rotates the key.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 403)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The link\'s owner does not allow uploads, or may no longer upload into its folder (`share.upload_disabled`); on a non-public link, the caller\'s own role does not allow adding files (`share.role_insufficient`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 404)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The link opens nothing for the caller (`share.link_invalid`), or no such upload on this link (`resource.not_found`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 412)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("`Tus-Resumable` is missing or not `1.0.0` (`upload.protocol_unsupported`); `Tus-Version` says what the server speaks.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 423)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("Another request is writing this upload right now (`upload.locked`); ask HEAD and try again.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new PhotoApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// What resumable uploads to a photo request (one upload per file) take (tus OPTIONS)
+        /// </summary>
+        /// <remarks>
+        /// The tus 1.0.0 capabilities of this route: no body, 204 with `Tus-Version`, `Tus-Extension`, `Tus-Max-Size`
+        /// <br/>(the request's size limit (`maxFileSizeMb`, else the server's, at most 3,000 MB)) and `Tus-Checksum-Algorithm`.
+        /// </remarks>
+        /// <param name="key">The photo request's `key` (the last part of its `url`; base64url, 43 characters); it is the guest's credential.</param>
+        /// <returns>The route's tus capabilities.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task GetPhotoRequestUploadOptionsAsync(string key, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            if (key == null)
+                throw new System.ArgumentNullException("key");
+
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+                    request_.Content = new System.Net.Http.StringContent(string.Empty, System.Text.Encoding.UTF8, "application/json");
+                    request_.Method = new System.Net.Http.HttpMethod("OPTIONS");
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/v1/r/{key}/tus"
+                    urlBuilder_.Append("api/v1/r/");
+                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(key, System.Globalization.CultureInfo.InvariantCulture)));
+                    urlBuilder_.Append("/tus");
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 204)
+                        {
+                            return;
+                        }
+                        else
+                        if (status_ == 404)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The request\'s key opens nothing (`request.not_found`), or no such upload on this request (`resource.not_found`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 410)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The photo request takes no files now: its owner turned it off, or no longer has the `photo_request` operation on\nits Shared Space folder (`request.disabled`), or it has expired (`request.expired`). Guests can still follow what they sent (`getPhotoRequestUploadStatus`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new PhotoApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Start a resumable upload to a photo request (one upload per file) (tus creation)
+        /// </summary>
+        /// <remarks>
+        /// Creates a tus 1.0.0 upload of `Upload-Length` bytes (extensions creation, creation-with-upload, termination,
+        /// <br/>checksum, expiration; `Upload-Defer-Length` is not supported). `Upload-Metadata` carries `filename` and `filetype` (a hint); other keys are ignored. Only photos are taken, detected from their first bytes when the upload completes (415 `upload.unsupported_type`, and the upload is deleted); the worker stores a clean JPEG without metadata, as for `uploadToPhotoRequest`.
+        /// <br/>Authorisation, the link and the limits are checked now, before a byte is taken, and again when the upload completes.
+        /// <br/>
+        /// <br/>201 with `Location` (the upload's URL, 256 random bits: keep it secret) and `Upload-Expires` (unfinished uploads
+        /// <br/>expire after `Uploads:Resumable:Lifetime`, 24 h, and are deleted with their bytes). With a body
+        /// <br/>(`application/offset+octet-stream`, creation-with-upload) the first bytes are taken at once and `Upload-Offset`
+        /// <br/>says how many; an upload complete on creation (or an empty file) carries its result: `Photo-Request-Upload-Id` (follow it with `getPhotoRequestUploadStatus`).
+        /// </remarks>
+        /// <param name="key">The photo request's `key` (the last part of its `url`; base64url, 43 characters); it is the guest's credential.</param>
+        /// <param name="tus_Resumable">The tus protocol version; this server speaks `1.0.0` (412 otherwise).</param>
+        /// <param name="upload_Length">The size of the whole upload in bytes; at most `Tus-Max-Size` (413 above it).</param>
+        /// <param name="upload_Metadata">Comma-separated `key base64(value)` pairs (tus), at most 8 KiB; which keys are read: see the operation.</param>
+        /// <param name="upload_Checksum">`&lt;algorithm&gt; &lt;Base64 digest&gt;` of this request's body, `sha1` or `sha256`; a mismatch keeps nothing (460).</param>
+        /// <returns>The upload exists at `Location`.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task CreatePhotoRequestTusUploadAsync(string key, TusResumable tus_Resumable, long upload_Length, string? upload_Metadata = null, string? upload_Checksum = null, System.IO.Stream body = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            if (key == null)
+                throw new System.ArgumentNullException("key");
+
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+
+                    if (tus_Resumable == null)
+                        throw new System.ArgumentNullException("tus_Resumable");
+                    request_.Headers.TryAddWithoutValidation("Tus-Resumable", ConvertToString(tus_Resumable, System.Globalization.CultureInfo.InvariantCulture));
+
+                    if (upload_Length == null)
+                        throw new System.ArgumentNullException("upload_Length");
+                    request_.Headers.TryAddWithoutValidation("Upload-Length", ConvertToString(upload_Length, System.Globalization.CultureInfo.InvariantCulture));
+
+                    if (upload_Metadata != null)
+                        request_.Headers.TryAddWithoutValidation("Upload-Metadata", ConvertToString(upload_Metadata, System.Globalization.CultureInfo.InvariantCulture));
+
+                    if (upload_Checksum != null)
+                        request_.Headers.TryAddWithoutValidation("Upload-Checksum", ConvertToString(upload_Checksum, System.Globalization.CultureInfo.InvariantCulture));
+                    var content_ = new System.Net.Http.StreamContent(body);
+                    content_.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse("application/offset+octet-stream");
+                    request_.Content = content_;
+                    request_.Method = new System.Net.Http.HttpMethod("POST");
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/v1/r/{key}/tus"
+                    urlBuilder_.Append("api/v1/r/");
+                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(key, System.Globalization.CultureInfo.InvariantCulture)));
+                    urlBuilder_.Append("/tus");
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 201)
+                        {
+                            return;
+                        }
+                        else
+                        if (status_ == 400)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("A tus header is missing or invalid (`validation.failed`, naming the header in `errors`): `Upload-Length`, `Upload-Offset`, `Upload-Metadata`, `Upload-Checksum` (algorithms `sha1`, `sha256`), or `Upload-Defer-Length` (not supported).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 404)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The request\'s key opens nothing (`request.not_found`), or no such upload on this request (`resource.not_found`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 410)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The photo request takes no files now: its owner turned it off, or no longer has the `photo_request` operation on\nits Shared Space folder (`request.disabled`), or it has expired (`request.expired`). Guests can still follow what they sent (`getPhotoRequestUploadStatus`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 412)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("`Tus-Resumable` is missing or not `1.0.0` (`upload.protocol_unsupported`); `Tus-Version` says what the server speaks.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 413)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The upload (`Upload-Length`) is larger than `Tus-Max-Size` (at creation), or the chunk goes past the upload\'s length (`upload.too_large`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 415)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The body is not `application/offset+octet-stream` (`request.unsupported_media_type`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 429)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("Too many unfinished uploads, or bytes declared by them, for this user (or this link and client address) (`upload.unfinished_limit`); guests: too many files from this address (`auth.throttled`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 460)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The chunk does not match its `Upload-Checksum` (`upload.checksum_mismatch`); nothing of it was kept, the offset is unchanged.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new PhotoApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Where a resumable upload to a photo request (one upload per file) stands (tus HEAD)
+        /// </summary>
+        /// <remarks>
+        /// `Upload-Offset` (the bytes the server holds: resume from there), `Upload-Length`, `Upload-Metadata` as sent, and
+        /// <br/>`Upload-Expires` while unfinished; `Cache-Control: no-store`. No body (errors neither: HEAD). Once complete, the
+        /// <br/>result: `Photo-Request-Upload-Id` (follow it with `getPhotoRequestUploadStatus`).
+        /// </remarks>
+        /// <param name="key">The photo request's `key` (the last part of its `url`; base64url, 43 characters); it is the guest's credential.</param>
+        /// <param name="uploadId">The upload's id, the last segment of the `Location` its creation answered (base64url, 256 random bits).</param>
+        /// <param name="tus_Resumable">The tus protocol version; this server speaks `1.0.0` (412 otherwise).</param>
+        /// <returns>Where the upload stands.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task GetPhotoRequestTusUploadOffsetAsync(string key, string uploadId, TusResumable tus_Resumable, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            if (key == null)
+                throw new System.ArgumentNullException("key");
+
+            if (uploadId == null)
+                throw new System.ArgumentNullException("uploadId");
+
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+
+                    if (tus_Resumable == null)
+                        throw new System.ArgumentNullException("tus_Resumable");
+                    request_.Headers.TryAddWithoutValidation("Tus-Resumable", ConvertToString(tus_Resumable, System.Globalization.CultureInfo.InvariantCulture));
+                    request_.Method = new System.Net.Http.HttpMethod("HEAD");
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/v1/r/{key}/tus/{uploadId}"
+                    urlBuilder_.Append("api/v1/r/");
+                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(key, System.Globalization.CultureInfo.InvariantCulture)));
+                    urlBuilder_.Append("/tus/");
+                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(uploadId, System.Globalization.CultureInfo.InvariantCulture)));
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 200)
+                        {
+                            return;
+                        }
+                        else
+                        if (status_ == 404)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The request\'s key opens nothing (`request.not_found`), or no such upload on this request (`resource.not_found`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 410)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The photo request takes no files now: its owner turned it off, or no longer has the `photo_request` operation on\nits Shared Space folder (`request.disabled`), or it has expired (`request.expired`). Guests can still follow what they sent (`getPhotoRequestUploadStatus`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 412)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("`Tus-Resumable` is missing or not `1.0.0` (`upload.protocol_unsupported`); `Tus-Version` says what the server speaks.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new PhotoApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Send the next bytes of a resumable upload to a photo request (one upload per file) (tus PATCH)
+        /// </summary>
+        /// <remarks>
+        /// Appends the body (`application/offset+octet-stream`) at `Upload-Offset`, which must be the server's offset (409
+        /// <br/>otherwise). The new offset is acknowledged (204, `Upload-Offset`) only once the bytes are durable, so any API
+        /// <br/>process takes the next PATCH and a restart loses nothing acknowledged. A body cut off midway keeps what arrived
+        /// <br/>(ask HEAD), unless it carried `Upload-Checksum`; with `Upload-Checksum` (`sha1` or `sha256`, Base64) a chunk that
+        /// <br/>does not match is not kept at all (460). One PATCH per upload at a time (423 for another). The last byte completes
+        /// <br/>the upload — authorisation and the link are checked again, and a refusal leaves the last chunk unacknowledged —
+        /// <br/>and answers its result: `Photo-Request-Upload-Id` (follow it with `getPhotoRequestUploadStatus`).
+        /// </remarks>
+        /// <param name="key">The photo request's `key` (the last part of its `url`; base64url, 43 characters); it is the guest's credential.</param>
+        /// <param name="uploadId">The upload's id, the last segment of the `Location` its creation answered (base64url, 256 random bits).</param>
+        /// <param name="tus_Resumable">The tus protocol version; this server speaks `1.0.0` (412 otherwise).</param>
+        /// <param name="upload_Offset">Where this chunk starts; must be the offset the server holds (HEAD).</param>
+        /// <param name="upload_Checksum">`&lt;algorithm&gt; &lt;Base64 digest&gt;` of this request's body, `sha1` or `sha256`; a mismatch keeps nothing (460).</param>
+        /// <returns>The chunk is durable; `Upload-Offset` is the new offset (the length, once complete, with the result).</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task AppendPhotoRequestTusUploadAsync(string key, string uploadId, TusResumable tus_Resumable, long upload_Offset, System.IO.Stream body, string? upload_Checksum = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            if (key == null)
+                throw new System.ArgumentNullException("key");
+
+            if (uploadId == null)
+                throw new System.ArgumentNullException("uploadId");
+
+            if (body == null)
+                throw new System.ArgumentNullException("body");
+
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+
+                    if (tus_Resumable == null)
+                        throw new System.ArgumentNullException("tus_Resumable");
+                    request_.Headers.TryAddWithoutValidation("Tus-Resumable", ConvertToString(tus_Resumable, System.Globalization.CultureInfo.InvariantCulture));
+
+                    if (upload_Offset == null)
+                        throw new System.ArgumentNullException("upload_Offset");
+                    request_.Headers.TryAddWithoutValidation("Upload-Offset", ConvertToString(upload_Offset, System.Globalization.CultureInfo.InvariantCulture));
+
+                    if (upload_Checksum != null)
+                        request_.Headers.TryAddWithoutValidation("Upload-Checksum", ConvertToString(upload_Checksum, System.Globalization.CultureInfo.InvariantCulture));
+                    var content_ = new System.Net.Http.StreamContent(body);
+                    content_.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse("application/offset+octet-stream");
+                    request_.Content = content_;
+                    request_.Method = new System.Net.Http.HttpMethod("PATCH");
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/v1/r/{key}/tus/{uploadId}"
+                    urlBuilder_.Append("api/v1/r/");
+                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(key, System.Globalization.CultureInfo.InvariantCulture)));
+                    urlBuilder_.Append("/tus/");
+                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(uploadId, System.Globalization.CultureInfo.InvariantCulture)));
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 204)
+                        {
+                            return;
+                        }
+                        else
+                        if (status_ == 400)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("A tus header is missing or invalid (`validation.failed`, naming the header in `errors`): `Upload-Length`, `Upload-Offset`, `Upload-Metadata`, `Upload-Checksum` (algorithms `sha1`, `sha256`), or `Upload-Defer-Length` (not supported).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 404)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The request\'s key opens nothing (`request.not_found`), or no such upload on this request (`resource.not_found`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 409)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("`Upload-Offset` is not the offset the server holds, or the upload is already complete (`upload.offset_mismatch`): ask HEAD and resume from its offset.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 410)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The upload has expired (`upload.expired`), or the request was turned off or has expired (`request.disabled`, `request.expired`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 412)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("`Tus-Resumable` is missing or not `1.0.0` (`upload.protocol_unsupported`); `Tus-Version` says what the server speaks.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 413)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The upload (`Upload-Length`) is larger than `Tus-Max-Size` (at creation), or the chunk goes past the upload\'s length (`upload.too_large`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 415)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The body is not `application/offset+octet-stream` (`request.unsupported_media_type`), or the completed file is not a photo (`upload.unsupported_type`; the upload is deleted).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 423)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("Another request is writing this upload right now (`upload.locked`); ask HEAD and try again.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 460)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The chunk does not match its `Upload-Checksum` (`upload.checksum_mismatch`); nothing of it was kept, the offset is unchanged.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new PhotoApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// End a resumable upload to a photo request (one upload per file) (tus termination)
+        /// </summary>
+        /// <remarks>
+        /// Deletes the upload and the bytes it holds (a completed upload's result stays). 204; its URL is 404 from then on.
+        /// </remarks>
+        /// <param name="key">The photo request's `key` (the last part of its `url`; base64url, 43 characters); it is the guest's credential.</param>
+        /// <param name="uploadId">The upload's id, the last segment of the `Location` its creation answered (base64url, 256 random bits).</param>
+        /// <param name="tus_Resumable">The tus protocol version; this server speaks `1.0.0` (412 otherwise).</param>
+        /// <returns>The upload and its bytes are gone.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task DeletePhotoRequestTusUploadAsync(string key, string uploadId, TusResumable tus_Resumable, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            if (key == null)
+                throw new System.ArgumentNullException("key");
+
+            if (uploadId == null)
+                throw new System.ArgumentNullException("uploadId");
+
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+
+                    if (tus_Resumable == null)
+                        throw new System.ArgumentNullException("tus_Resumable");
+                    request_.Headers.TryAddWithoutValidation("Tus-Resumable", ConvertToString(tus_Resumable, System.Globalization.CultureInfo.InvariantCulture));
+                    request_.Method = new System.Net.Http.HttpMethod("DELETE");
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/v1/r/{key}/tus/{uploadId}"
+                    urlBuilder_.Append("api/v1/r/");
+                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(key, System.Globalization.CultureInfo.InvariantCulture)));
+                    urlBuilder_.Append("/tus/");
+                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(uploadId, System.Globalization.CultureInfo.InvariantCulture)));
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 204)
+                        {
+                            return;
+                        }
+                        else
+                        if (status_ == 404)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The request\'s key opens nothing (`request.not_found`), or no such upload on this request (`resource.not_found`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 410)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The photo request takes no files now: its owner turned it off, or no longer has the `photo_request` operation on\nits Shared Space folder (`request.disabled`), or it has expired (`request.expired`). Guests can still follow what they sent (`getPhotoRequestUploadStatus`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 412)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("`Tus-Resumable` is missing or not `1.0.0` (`upload.protocol_unsupported`); `Tus-Version` says what the server speaks.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 423)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("Another request is writing this upload right now (`upload.locked`); ask HEAD and try again.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new PhotoApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
         protected struct ObjectResponseResult<T>
         {
             public ObjectResponseResult(T responseObject, string responseText)
@@ -14112,6 +16635,12 @@ namespace PhotoApi.Client
         /// <br/>- `upload.not_multipart` — the body is not multipart/form-data with a boundary.
         /// <br/>- `upload.too_large` — the file is larger than this server (or the photo request) accepts.
         /// <br/>- `upload.unsupported_type` — a photo request takes photos only; this file is not one.
+        /// <br/>- `upload.protocol_unsupported` — a resumable upload's `Tus-Resumable` is not `1.0.0` (412).
+        /// <br/>- `upload.offset_mismatch` — a resumable upload's `Upload-Offset` is not the server's, or the upload is complete (409); ask HEAD.
+        /// <br/>- `upload.checksum_mismatch` — a chunk does not match its `Upload-Checksum` (460); nothing of it was kept.
+        /// <br/>- `upload.expired` — the unfinished resumable upload has expired (410).
+        /// <br/>- `upload.locked` — another request is writing this resumable upload right now (423).
+        /// <br/>- `upload.unfinished_limit` — too many unfinished resumable uploads, or bytes in them, for this user or this link and address (429).
         /// <br/>- `asset.not_ready` — the asset is still being processed; try again shortly.
         /// <br/>- `asset.no_derivative` — the asset has no thumbnail (not an image, or it could not be decoded).
         /// <br/>- `media.link_invalid` — a signed media URL is invalid or has expired.
@@ -18529,6 +21058,15 @@ namespace PhotoApi.Client
 
         [System.Runtime.Serialization.EnumMember(Value = @"shared-with")]
         SharedWith = 1,
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public enum TusResumable
+    {
+
+        [System.Runtime.Serialization.EnumMember(Value = @"1.0.0")]
+        _1_0_0 = 0,
 
     }
 

@@ -18,10 +18,10 @@ namespace PhotoApi.IntegrationTests.Features;
 [Collection(ApiCollection.Name)]
 public sealed class ContractTests(ApiFactory api) : IClassFixture<ApiFactory>
 {
-    private static readonly string[] Verbs = ["get", "put", "post", "delete", "patch"];
+    private static readonly string[] Verbs = ["get", "put", "post", "delete", "patch", "head", "options"];
 
     private sealed record Served(string Method, string Path, string? OperationId, Type? Request, Type? Response, int SuccessStatus,
-        IReadOnlyList<IProducesResponseTypeMetadata> Produces, Type? MultipartForm);
+        IReadOnlyList<IProducesResponseTypeMetadata> Produces, Type? MultipartForm, string? RawBody);
 
     private List<Served> ServedOperations()
     {
@@ -39,8 +39,9 @@ public sealed class ContractTests(ApiFactory api) : IClassFixture<ApiFactory>
             var produces = e.Metadata.OfType<IProducesResponseTypeMetadata>().ToList();
             var success = produces.Select(p => p.StatusCode).Where(s => s is >= 200 and < 300).DefaultIfEmpty(200).Min();
             var form = e.Metadata.GetMetadata<Api.Infrastructure.Uploads.MultipartForm>()?.FormType;
+            var raw = e.Metadata.GetMetadata<Api.Infrastructure.Uploads.RawBody>()?.ContentType;
             foreach (var method in e.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods ?? [])
-                list.Add(new Served(method.ToLowerInvariant(), path, e.Metadata.GetMetadata<IEndpointNameMetadata>()?.EndpointName, request, response, success, produces, form));
+                list.Add(new Served(method.ToLowerInvariant(), path, e.Metadata.GetMetadata<IEndpointNameMetadata>()?.EndpointName, request, response, success, produces, form, raw));
         }
         return list;
     }
@@ -103,6 +104,15 @@ public sealed class ContractTests(ApiFactory api) : IClassFixture<ApiFactory>
                     errors.Add($"{where}: the API reads multipart/form-data ({formType.Name}), the contract does not say so");
                 else
                     CompareObject(errors, root, $"{where} form", JsonProperties(formType), Resolve(root, (YamlMappingNode)((YamlMappingNode)multipart)["schema"]));
+            }
+            else if (s.RawBody is { } rawType)
+            {
+                // Raw bytes (tus chunks): the one media type, a binary string.
+                var declared = requestBody?.Children.Keys.Select(k => k.ToString()).ToHashSet() ?? [];
+                Compare(errors, $"{where} request media types", new HashSet<string> { rawType }, declared);
+                if (requestBody is not null && declared.Contains(rawType) &&
+                    Scalar(Resolve(root, (YamlMappingNode)((YamlMappingNode)requestBody[rawType])["schema"]), "format") != "binary")
+                    errors.Add($"{where}: a raw body is format: binary");
             }
             else
             {

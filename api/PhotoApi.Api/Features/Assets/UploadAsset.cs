@@ -131,11 +131,12 @@ public sealed class UploadAssetEndpoint(NpgsqlDataSource db, IBlobStore blobs, A
     private Task CheckFolderAsync(Principal principal, Guid folderId, CancellationToken ct) =>
         policy.EnsureAsync(principal, Permission.FolderUpload, folderId, ct, "The folder");
 
-    private sealed record ParsedFields(Guid? FolderId, string? DeviceId, string? DeviceAssetId, DateTime? TakenAt);
+    internal sealed record ParsedFields(Guid? FolderId, string? DeviceId, string? DeviceAssetId, DateTime? TakenAt);
 
-    private static readonly string[] KnownFields = ["folderId", "deviceId", "deviceAssetId", "takenAt"];
+    internal static readonly string[] KnownFields = ["folderId", "deviceId", "deviceAssetId", "takenAt"];
 
-    private static ParsedFields ParseFields(Dictionary<string, string> fields)
+    /// <summary>The optional fields of an upload (multipart fields, or a resumable upload's metadata), checked.</summary>
+    internal static ParsedFields ParseFields(Dictionary<string, string> fields)
     {
         var errors = new Dictionary<string, string[]>();
         foreach (var unknown in fields.Keys.Except(KnownFields)) errors[unknown] = ["Unknown field."];

@@ -1,13 +1,8 @@
-using Dapper;
 using FastEndpoints;
-using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
-using Npgsql;
 using PhotoApi.Api.Access;
 using PhotoApi.Api.Features.Assets;
-using PhotoApi.Api.Infrastructure.Auth;
 using PhotoApi.Api.Infrastructure.Errors;
-using PhotoApi.Api.Infrastructure.Jobs;
 using PhotoApi.Api.Infrastructure.Uploads;
 using PhotoApi.Contracts;
 using PhotoApi.Persistence.Blobs;
@@ -30,16 +25,8 @@ public sealed record UploadToPhotoRequestResponse(IReadOnlyList<PhotoRequestUplo
 /// has arrived and every file passed, then each gets an id and a worker job that stores a clean copy. Throttled per IP.
 /// </summary>
 [Access(AccessScope.Guest, Link = "key", LinkNeeds = LinkNeeds.PhotoRequest | LinkNeeds.Open)]
-public sealed class UploadToPhotoRequestEndpoint(NpgsqlDataSource db, IBlobStore blobs, GuestLinks links, IJobQueue jobs, Throttle throttle,
-    IOptions<ThrottlingOptions> throttling, IConfiguration configuration) : Endpoint<PublicPhotoRequestKey, UploadToPhotoRequestResponse>
+public sealed class UploadToPhotoRequestEndpoint(IBlobStore blobs, GuestLinks links, RequestUploadStore store, IConfiguration configuration) : Endpoint<PublicPhotoRequestKey, UploadToPhotoRequestResponse>
 {
-    private const string InsertSql = """
-        INSERT INTO photo_request_uploads (id, request_id, status, file_name, size_bytes, raw_blob_key, folder_id, album_id)
-        VALUES (@id, @requestId, 'pending', @fileName, @size, @rawKey, @folderId, @albumId)
-        """;
-
-    private sealed record Received(Guid Id, string FileName, IBlobUpload Upload);
-
     public override void Configure()
     {
         Post("r/{key}/uploads");
@@ -53,12 +40,11 @@ public sealed class UploadToPhotoRequestEndpoint(NpgsqlDataSource db, IBlobStore
     {
         var link = HttpContext.RequestGuest();
         var (folderId, albumId) = await links.RequestTargetsAsync(link, ct);
-        var maxBytes = (link.MaxFileSizeMb ?? PublicRequestLimits.ServerMaxMb(configuration)) * 1024L * 1024;
-        var received = new List<Received>();
+        var maxBytes = store.MaxBytes(link);
+        var received = new List<ReceivedRequestFile>();
         try
         {
             var reader = MultipartStreaming.Reader(HttpContext);
-            var o = throttling.Value;
             var head = new byte[MediaTypes.SniffBytes];
             while (await reader.ReadNextSectionAsync(ct) is { } section)
             {
@@ -67,45 +53,20 @@ public sealed class UploadToPhotoRequestEndpoint(NpgsqlDataSource db, IBlobStore
                     throw ApiException.Validation("files", "Send photos as file parts named 'files'; no other fields are taken.");
                 if (received.Count == PublicRequestLimits.MaxFiles)
                     throw ApiException.Validation("files", $"At most {PublicRequestLimits.MaxFiles} files per request; send the rest in another.");
-                await throttle.AttemptAsync([new($"request-upload:ip:{ClientAddress.Of(HttpContext)}", o.GuestUploadsPerIp)], o.Window, ct);
+                await store.CountFileAsync(HttpContext, ct);
 
                 var fileName = MultipartStreaming.SafeFileName(disposition.FileNameStar.Value ?? disposition.FileName.Value);
                 var upload = await blobs.BeginUploadAsync(ct);
-                received.Add(new Received(Guid.CreateVersion7(), fileName, upload));
+                received.Add(new ReceivedRequestFile(Guid.CreateVersion7(), fileName, upload));
                 Array.Clear(head);
                 var headLength = await MultipartStreaming.CopyAsync(section.Body, upload.Content, head, maxBytes, ct);
                 var (mediaType, _) = MediaTypes.Detect(head.AsSpan(0, headLength), fileName, section.ContentType);
-                if (mediaType != "image")
-                    throw new ApiException(415, ErrorCodes.UploadUnsupportedType,
-                        $"'{fileName}' is not a photo. This request takes photos (JPEG, HEIC, PNG, WebP, …) only.");
+                RequestUploadStore.EnsurePhoto(mediaType, fileName);
             }
             if (received.Count == 0) throw new ApiException(400, ErrorCodes.UploadMissingFile, "The form has no photo in a part named 'files'.",
                 new() { ["files"] = ["At least one photo is required."] });
 
-            var committed = new List<string>();
-            try
-            {
-                await using var conn = await db.OpenConnectionAsync(ct);
-                await using var tx = await conn.BeginTransactionAsync(ct);
-                foreach (var r in received)
-                {
-                    var rawKey = BlobKeys.RequestUpload(r.Id);
-                    await conn.ExecuteAsync(new CommandDefinition(InsertSql,
-                        new { id = r.Id, requestId = link.Id, fileName = r.FileName, size = r.Upload.Length, rawKey, folderId, albumId }, tx, cancellationToken: ct));
-                    await r.Upload.CommitAsync(rawKey, ct);
-                    committed.Add(rawKey);
-                }
-                await tx.CommitAsync(ct);
-            }
-            catch (Exception e)
-            {
-                // The rows are gone with the transaction: so must be the guest's files moved into place for them.
-                foreach (var key in committed) await blobs.DeleteAsync(key, CancellationToken.None);
-                if (e is PostgresException { SqlState: PostgresErrorCodes.ForeignKeyViolation })
-                    throw new ApiException(404, ErrorCodes.RequestNotFound, "This photo request link does not exist. Check the address you were sent.");
-                throw;
-            }
-            foreach (var r in received) jobs.Enqueue<IProcessRequestUploadJob>(Queues.Media, j => j.ProcessAsync(r.Id, CancellationToken.None));
+            await store.StoreAsync(link, folderId, albumId, received, ct);
             await Send.ResponseAsync(new UploadToPhotoRequestResponse(received.Select(r =>
                 new PhotoRequestUploadStatus(r.Id, r.FileName, r.Upload.Length, "pending", null)).ToList()), 202, ct);
         }

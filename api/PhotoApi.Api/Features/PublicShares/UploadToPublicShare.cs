@@ -1,15 +1,11 @@
 using FastEndpoints;
-using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
-using Npgsql;
 using PhotoApi.Api.Access;
 using PhotoApi.Api.Features.Assets;
-using PhotoApi.Api.Infrastructure.Auth;
 using PhotoApi.Api.Infrastructure.Errors;
 using PhotoApi.Api.Infrastructure.Uploads;
 using PhotoApi.Contracts;
 using PhotoApi.Persistence.Blobs;
-using PhotoApi.Persistence.Writes;
 
 namespace PhotoApi.Api.Features.PublicShares;
 
@@ -25,8 +21,7 @@ public sealed class UploadToPublicShareForm
 /// link's owner, added to the shared album or selection, and processed by the worker like any upload.
 /// </summary>
 [Access(AccessScope.Guest, Permission.AlbumAddAssets, Permission.FolderUpload, Link = "key", LinkNeeds = LinkNeeds.Unlocked | LinkNeeds.Upload)]
-public sealed class UploadToPublicShareEndpoint(NpgsqlDataSource db, IBlobStore blobs, GuestLinks links, AssetIngest ingest, Throttle throttle,
-    IOptions<ThrottlingOptions> throttling, IConfiguration configuration, MediaSigner signer) : Endpoint<PublicShareKey, UploadAssetResponse>
+public sealed class UploadToPublicShareEndpoint(IBlobStore blobs, ShareUploadStore store, IConfiguration configuration) : Endpoint<PublicShareKey, UploadAssetResponse>
 {
     public override void Configure()
     {
@@ -41,12 +36,8 @@ public sealed class UploadToPublicShareEndpoint(NpgsqlDataSource db, IBlobStore 
     public override async Task HandleAsync(PublicShareKey req, CancellationToken ct)
     {
         var link = HttpContext.LinkGuest().Link;
-        if (link.AlbumKind == Albums.AlbumKinds.Conditional)
-            throw new ApiException(409, ErrorCodes.AlbumNotManual, "This album is filled by its conditions; files cannot be added to it.");
-        if (link.FolderId is { } targetFolder) await links.EnsureCallerMayAsync(HttpContext, link, Permission.FolderUpload, targetFolder, ct);
-        else await links.EnsureCallerMayAsync(HttpContext, link, Permission.AlbumAddAssets, link.AlbumId!.Value, ct);
-        var o = throttling.Value;
-        await throttle.AttemptAsync([new($"guest-upload:ip:{ClientAddress.Of(HttpContext)}", o.GuestUploadsPerIp)], o.Window, ct);
+        await store.EnsureMayAddAsync(HttpContext, link, ct);
+        await store.CountFileAsync(HttpContext, ct);
         try
         {
             var reader = MultipartStreaming.Reader(HttpContext);
@@ -66,17 +57,7 @@ public sealed class UploadToPublicShareEndpoint(NpgsqlDataSource db, IBlobStore 
             if (fileName is null) throw new ApiException(400, ErrorCodes.UploadMissingFile, "The form has no part named 'file'.",
                 new() { ["file"] = ["A file is required."] });
             var (mediaType, contentType) = MediaTypes.Detect(head.AsSpan(0, headLength), fileName, declaredType);
-            // Never matched against the owner's library: a guest learns nothing of what the owner already has.
-            // Into the shared folder, or the owner's Personal Space and the shared album.
-            var stored = await ingest.StoreAsync(new IncomingAsset(link.OwnerId, link.FolderId, fileName, mediaType, contentType, null, Deduplicate: false), upload, ct);
-            if (link.AlbumId is { } albumId)
-            {
-                await using var conn = await db.OpenConnectionAsync(ct);
-                await AlbumEntries.AddAsync(conn, null, albumId, [stored.Id], link.OwnerId, ct);
-            }
-            // The guest gets the id the link shows the file by, not the owner's.
-            using var ids = await GuestIds.ForAsync(signer, link, ct);
-            await Send.ResponseAsync(stored with { Id = ids.Hide(stored.Id) }, 201, ct);
+            await Send.ResponseAsync(await store.StoreAsync(link, fileName, mediaType, contentType, upload, ct), 201, ct);
         }
         catch (Exception e) when (MultipartStreaming.Translate(HttpContext, e) is { } problem)
         {

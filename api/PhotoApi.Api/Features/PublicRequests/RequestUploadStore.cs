@@ -1,0 +1,74 @@
+using Dapper;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using PhotoApi.Api.Access;
+using PhotoApi.Api.Infrastructure.Auth;
+using PhotoApi.Api.Infrastructure.Errors;
+using PhotoApi.Api.Infrastructure.Jobs;
+using PhotoApi.Contracts;
+using PhotoApi.Persistence.Blobs;
+
+namespace PhotoApi.Api.Features.PublicRequests;
+
+/// <summary>A guest's file whose bytes are staged, about to be recorded for a photo request.</summary>
+public sealed record ReceivedRequestFile(Guid Id, string FileName, IBlobUpload Upload);
+
+/// <summary>
+/// What every photo-request upload route shares (multipart and resumable): the request's size limit, the photos-only rule,
+/// and recording the files — the rows and the guest's bytes in one go, all or nothing — then one clean-copy job each.
+/// </summary>
+public sealed class RequestUploadStore(NpgsqlDataSource db, IBlobStore blobs, IJobQueue jobs, IConfiguration configuration, Throttle throttle,
+    IOptions<ThrottlingOptions> throttling)
+{
+    /// <summary>One more file from this client address (429 past <c>Throttling:GuestUploadsPerIp</c>).</summary>
+    public Task CountFileAsync(HttpContext http, CancellationToken ct)
+    {
+        var o = throttling.Value;
+        return throttle.AttemptAsync([new($"request-upload:ip:{ClientAddress.Of(http)}", o.GuestUploadsPerIp)], o.Window, ct);
+    }
+
+    private const string InsertSql = """
+        INSERT INTO photo_request_uploads (id, request_id, status, file_name, size_bytes, raw_blob_key, folder_id, album_id)
+        VALUES (@id, @requestId, 'pending', @fileName, @size, @rawKey, @folderId, @albumId)
+        """;
+
+    /// <summary>The largest file the request takes: its own limit, else the server's (at most 3,000 MB).</summary>
+    public long MaxBytes(PhotoRequestLink link) => (link.MaxFileSizeMb ?? PublicRequestLimits.ServerMaxMb(configuration)) * 1024L * 1024;
+
+    /// <summary>Only photos are taken: 415 <c>upload.unsupported_type</c> for anything the sniffed type says is not one.</summary>
+    public static void EnsurePhoto(string mediaType, string fileName)
+    {
+        if (mediaType != "image")
+            throw new ApiException(415, ErrorCodes.UploadUnsupportedType,
+                $"'{fileName}' is not a photo. This request takes photos (JPEG, HEIC, PNG, WebP, …) only.");
+    }
+
+    /// <summary>Records the files (status <c>pending</c>) and enqueues their clean copies; on any failure nothing stays.</summary>
+    public async Task StoreAsync(PhotoRequestLink link, Guid? folderId, Guid? albumId, IReadOnlyList<ReceivedRequestFile> files, CancellationToken ct)
+    {
+        var committed = new List<string>();
+        try
+        {
+            await using var conn = await db.OpenConnectionAsync(ct);
+            await using var tx = await conn.BeginTransactionAsync(ct);
+            foreach (var r in files)
+            {
+                var rawKey = BlobKeys.RequestUpload(r.Id);
+                await conn.ExecuteAsync(new CommandDefinition(InsertSql,
+                    new { id = r.Id, requestId = link.Id, fileName = r.FileName, size = r.Upload.Length, rawKey, folderId, albumId }, tx, cancellationToken: ct));
+                await r.Upload.CommitAsync(rawKey, ct);
+                committed.Add(rawKey);
+            }
+            await tx.CommitAsync(ct);
+        }
+        catch (Exception e)
+        {
+            // The rows are gone with the transaction: so must be the guest's files moved into place for them.
+            foreach (var key in committed) await blobs.DeleteAsync(key, CancellationToken.None);
+            if (e is PostgresException { SqlState: PostgresErrorCodes.ForeignKeyViolation })
+                throw new ApiException(404, ErrorCodes.RequestNotFound, "This photo request link does not exist. Check the address you were sent.");
+            throw;
+        }
+        foreach (var r in files) jobs.Enqueue<IProcessRequestUploadJob>(Queues.Media, j => j.ProcessAsync(r.Id, CancellationToken.None));
+    }
+}
