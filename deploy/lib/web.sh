@@ -40,7 +40,8 @@ web_build() {
 # web_stack_start PG_CONNECTION_BASE PG_PORT PG_PASSWORD DIR: a fresh database on the given cluster, the Release API
 # (serving the build in DIR/dist) and worker on it, started in their own sessions; sets API_PID, WORKER_PID and WEB_URL.
 web_stack_start() {
-  local base=$1 pg_port=$2 pg_password=$3 dir=$4 port db="photoapi_web_$$" i
+  local base=$1 pg_port=$2 pg_password=$3 dir=$4 port db i
+  db="photoapi_e2e_$(gen_password | cut -c1-12)"   # one per stack: the tus and browser tests of one run each get theirs
   port="$(pg_free_port)"
   pg_psql "$pg_port" "$pg_password" -d postgres -c "CREATE DATABASE $db" >/dev/null
   mkdir -p "$dir/blobs"
