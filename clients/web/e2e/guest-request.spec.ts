@@ -73,13 +73,14 @@ test('a file over the limit and a video are refused before sending, and a failed
   await expect(huge.getByRole('button', { name: /Retry/ })).toHaveCount(0); // retrying cannot help
   expect(posts).toEqual([]); // nothing was sent
 
-  // The connection drops during the first try: the file fails in words, and Retry sends it.
-  await page.route('**/api/v1/r/*/uploads', (route) => route.abort(), { times: 1 });
+  // The connection is down through the client's own retries: the file fails in words, and Retry sends it.
+  await page.route('**/api/v1/r/*/tus', (route) => route.abort());
   const photo = jpeg();
   await page.getByLabel('Choose photos').setInputFiles(photo);
   const item = uploads.getByRole('listitem').filter({ hasText: basename(photo) });
-  await expect(item).toContainText('Failed');
+  await expect(item).toContainText('Failed', { timeout: 20_000 });
   await expect(item).toContainText('The server cannot be reached.');
+  await page.unroute('**/api/v1/r/*/tus');
   await item.getByRole('button', { name: `Retry ${basename(photo)}` }).click();
   await expect(item).toContainText('Done', { timeout: 60_000 });
 });

@@ -30,7 +30,7 @@ export class ApiError extends Error {
 /**
  * A session that ended elsewhere (logout, password change, account disabled): forget it. Only that answer — not a
  * wrong link password or a wrong current password, which are 401s of their own codes. For every way of calling the
- * API (this client's middleware, the uploads' XMLHttpRequest).
+ * API (this client's middleware, the tus uploads' answers).
  */
 export function endIfSignedOut(status: number, problem: unknown): void {
   if (status !== 401 || !session.signedIn) return;

@@ -1,7 +1,7 @@
-// Where the library's uploads go: `uploadAsset` (into a folder, or the top of the Personal Space), followed by
-// polling `getAsset` until the worker has made the photo ready — then the page shows it.
+// Where the library's uploads go: a resumable upload (tus, `POST /uploads`) into a folder or the top of the Personal
+// Space, followed by polling `getAsset` until the worker has made the photo ready — then the page shows it.
 import { api, ok } from '../api';
-import { uploadForm } from '../upload';
+import { tusUpload } from '../upload/tus';
 import type { UploadTarget } from '../upload/queue.svelte';
 import type { Asset } from './assets.svelte';
 import { wallClock } from '../format';
@@ -14,11 +14,19 @@ export function libraryTarget(folder: () => string | null, onready: (asset: Asse
   return {
     refuse: (file) => (file.size === 0 ? 'This file is empty.' : null),
     async send(file, onprogress, signal) {
-      // Fields before the file, so the folder is checked before a byte is stored. The file's own date (EXIF) wins
-      // over `takenAt`; this is only the guess for files without one (screenshots, some videos).
-      const answer = await uploadForm('/api/v1/assets', { folderId: folder(), takenAt: wallClock(file.lastModified), file }, { onprogress, signal });
-      if (answer.duplicate) return { state: 'done', message: 'Already in your library' };
-      const read = () => ok(api.GET('/api/v1/assets/{id}', { params: { path: { id: answer.id } } }));
+      // The file's own date (EXIF) wins over `takenAt`; this is only the guess for files without one (screenshots, some
+      // videos). The folder is checked at creation, before a byte is stored.
+      const folderId = folder();
+      const answer = await tusUpload('/api/v1/uploads', file, {
+        metadata: { folderId, takenAt: wallClock(file.lastModified) },
+        remember: true,
+        onprogress,
+        signal,
+      });
+      const id = answer.header('Asset-Id');
+      if (!id) throw new Error('The server did not say which photo it stored.');
+      if (answer.header('Asset-Duplicate') === 'true') return { state: 'done', message: 'Already in your library' };
+      const read = () => ok(api.GET('/api/v1/assets/{id}', { params: { path: { id } } }));
       return {
         follow: async () => {
           const asset = await read();
