@@ -3,26 +3,27 @@
 // focus after a navigation.
 import { BASE, client, newUser, ok } from './support/api';
 import { expectLibrary } from './support/session';
+import type { Page } from '@playwright/test';
 import { expect, test } from './support/test';
 
 const KEY = 'photoapi.session';
 
-/** The session of `user`, stored in `context` before its first page loads, with an access token that has expired. */
-async function expiredSession(context: import('@playwright/test').BrowserContext, user: { username: string; password: string }) {
+/**
+ * The session of `user`, stored for the site before any page of the app loads, with an access token that has expired.
+ * Stored once, from a page of the site (not an init script, which would run in every tab and could put the spent pair
+ * back after a tab has refreshed it).
+ */
+async function expiredSession(page: Page, user: { username: string; password: string }) {
   const t = await ok(client().POST('/api/v1/auth/login', { body: { username: user.username, password: user.password } }));
   const stored = JSON.stringify({ accessToken: t.accessToken, refreshToken: t.refreshToken, expiresAt: Date.now() });
-  await context.addInitScript(([key, value]) => {
-    if (window.location.protocol.startsWith('http') && !localStorage.getItem('photoapi.test.seeded')) {
-      localStorage.setItem(key!, value!);
-      localStorage.setItem('photoapi.test.seeded', '1');
-    }
-  }, [KEY, stored]);
+  await page.goto('/signin');
+  await page.evaluate(([key, value]) => localStorage.setItem(key!, value!), [KEY, stored]);
   return t;
 }
 
 test('two tabs that must both refresh at once stay signed in, and the session goes on working', async ({ page, context }) => {
   const user = await newUser('twotabs');
-  const first = await expiredSession(context, user);
+  const first = await expiredSession(page, user);
   const other = await context.newPage();
 
   // Both tabs open with the expired access token and call the API at once: both need a refresh.
@@ -46,9 +47,9 @@ test('two tabs that must both refresh at once stay signed in, and the session go
   await expect(page).toHaveURL(`${BASE}/albums`);
 });
 
-test('a refresh the server cannot answer keeps the session: the request fails, and the next one works', async ({ page, context, guard }) => {
+test('a refresh the server cannot answer keeps the session: the request fails, and the next one works', async ({ page, guard }) => {
   const user = await newUser('refresh503');
-  await expiredSession(context, user);
+  await expiredSession(page, user);
   guard.allow(/503/);
   let refused = 0;
   await page.route('**/api/v1/auth/refresh', (route) => {
@@ -67,9 +68,9 @@ test('a refresh the server cannot answer keeps the session: the request fails, a
   await expect(page.getByRole('heading', { name: 'Your library is empty' })).toBeVisible();
 });
 
-test('after a navigation the new page’s heading has the focus; a malformed address shows Not found', async ({ page, context }) => {
+test('after a navigation the new page’s heading has the focus; a malformed address shows Not found', async ({ page }) => {
   const user = await newUser('focus');
-  await expiredSession(context, user);
+  await expiredSession(page, user);
   await page.goto('/');
   await expect(page.getByRole('heading', { name: 'Your library is empty' })).toBeVisible();
 

@@ -1,7 +1,7 @@
 // Resumable uploads (tus 1.0.0, README "Resumable uploads") with tus-js-client: the one place the web app sends files.
 // A dropped connection is retried by the client itself, and a Retry of the queue resumes the same upload from the
 // offset the server has (HEAD), not from zero; a cancel aborts and terminates (DELETE) the upload on the server.
-import { DetailedError, Upload } from 'tus-js-client';
+import type { DetailedError } from 'tus-js-client';
 import { bearer, endIfSignedOut, toApiError } from '../api';
 
 /** The contract's three tus creation routes (tag `Uploads`). */
@@ -34,7 +34,9 @@ const started = new WeakMap<File, string>();
 const RETRY_DELAYS = [0, 1000, 3000];
 
 /** Sends `file` to `route` with tus; resolves with the final answer, rejects with an ApiError, a TypeError or an AbortError. */
-export function tusUpload(route: TusRoute, file: File, options: TusOptions = {}): Promise<TusResult> {
+export async function tusUpload(route: TusRoute, file: File, options: TusOptions = {}): Promise<TusResult> {
+  // Loaded when a first file is sent: a guest who only looks at a link never downloads the tus client.
+  const { Upload } = await import('tus-js-client');
   const endpoint = new URL(route.replace('{key}', encodeURIComponent(options.path?.key ?? '')), location.origin).href;
   const metadata: Record<string, string> = { filename: file.name };
   if (file.type) metadata.filetype = file.type;
@@ -92,7 +94,7 @@ export function tusUpload(route: TusRoute, file: File, options: TusOptions = {})
 
 /** What the server answered, as the API's other calls report it; no answer at all is a TypeError (network). */
 function toError(e: Error): Error {
-  const res = e instanceof DetailedError ? e.originalResponse : null;
+  const res = (e as Partial<DetailedError> | null)?.originalResponse ?? null;
   if (!res) return new TypeError('network error');
   const status = res.getStatus();
   let parsed: unknown = null;
