@@ -13,6 +13,7 @@ set -euo pipefail
 ROOT="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)"
 . "$ROOT/deploy/lib/common.sh"
 . "$ROOT/deploy/lib/pg.sh"
+. "$ROOT/bench/lib.sh"
 SIZE_MIB="${1:-1024}"
 CHUNK_MIB="${CHUNK_MIB:-16}"
 CUTS=5
@@ -34,17 +35,7 @@ trap cleanup EXIT
 PGBIN="$(pg_bindir)"
 pg_throwaway "fsync = off" "synchronous_commit = off"
 
-step "building the API (Release)"
-dotnet build "$ROOT/api/PhotoApi.Api" -c Release -nologo -v:q >/dev/null
-API_PORT="$(pg_free_port)"
-export ConnectionStrings__Postgres="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Password=$PG_PASSWORD;Database=postgres"
-export Blobs__Root="$WORK/blobs" ASPNETCORE_URLS="http://127.0.0.1:$API_PORT" Logging__LogLevel__Default=Warning
-dotnet "$ROOT/api/PhotoApi.Api/bin/Release/net10.0/PhotoApi.Api.dll" >"$WORK/api.log" 2>&1 &
-API_PID=$!
-for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$API_PORT/health/ready" >/dev/null && break; sleep 0.2; done
-curl -sf "http://127.0.0.1:$API_PORT/health/ready" >/dev/null || { cat "$WORK/api.log"; die "API did not become ready"; }
-
-BASE="http://127.0.0.1:$API_PORT/api/v1"
+bench_api "$WORK"
 json() { python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
 login() { curl -sf "$BASE/auth/login" -H 'content-type: application/json' -d "{\"username\":\"$1\",\"password\":\"Bench-Passw0rd\"}" | json accessToken; }
 curl -sf "$BASE/auth/register" -H 'content-type: application/json' \

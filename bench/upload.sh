@@ -7,36 +7,22 @@ set -euo pipefail
 ROOT="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)"
 . "$ROOT/deploy/lib/common.sh"
 . "$ROOT/deploy/lib/pg.sh"
+. "$ROOT/bench/lib.sh"
 SIZE_MIB="${1:-2048}"
 WORK="$(mktemp -d -t photoapi-bench-upload.XXXXXX)"
 API_PID="" PG_TMP=""
 cleanup() {
   set +e
   [[ -n $API_PID ]] && kill "$API_PID" 2>/dev/null && wait "$API_PID" 2>/dev/null
-  [[ -n $PG_TMP ]] && { pg_stop "$PG_TMP/data" immediate; rm -rf "$PG_TMP"; }
+  pg_discard
   rm -rf "$WORK"
 }
 trap cleanup EXIT
 
 PGBIN="$(pg_bindir)"
-PG_TMP="$(mktemp -d -t photoapi-bench-pg.XXXXXX)"
-PW="$(gen_password)"; printf '%s\n' "$PW" >"$PG_TMP/password"
-pg_own "$PG_TMP"
-pg_init "$PG_TMP/data" "$PG_TMP/password" "$PG_TMP" "fsync = off" "synchronous_commit = off"
-PORT="$(pg_free_port)"
-pg_start "$PG_TMP/data" "$PORT" "$PG_TMP/log" || die "PostgreSQL did not start"
+pg_throwaway "fsync = off" "synchronous_commit = off"
 
-step "building the API (Release)"
-dotnet build "$ROOT/api/PhotoApi.Api" -c Release -nologo -v:q >/dev/null
-API_PORT="$(pg_free_port)"
-export ConnectionStrings__Postgres="Host=127.0.0.1;Port=$PORT;Username=postgres;Password=$PW;Database=postgres"
-export Blobs__Root="$WORK/blobs" ASPNETCORE_URLS="http://127.0.0.1:$API_PORT" Logging__LogLevel__Default=Warning
-dotnet "$ROOT/api/PhotoApi.Api/bin/Release/net10.0/PhotoApi.Api.dll" >"$WORK/api.log" 2>&1 &
-API_PID=$!
-for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$API_PORT/health/ready" >/dev/null && break; sleep 0.2; done
-curl -sf "http://127.0.0.1:$API_PORT/health/ready" >/dev/null || { cat "$WORK/api.log"; die "API did not become ready"; }
-
-BASE="http://127.0.0.1:$API_PORT/api/v1"
+bench_api "$WORK"
 curl -sf "$BASE/auth/register" -H 'content-type: application/json' \
   -d '{"username":"bench","password":"Bench-Passw0rd","email":"bench@example.test","displayName":"Bench"}' >/dev/null
 TOKEN="$(curl -sf "$BASE/auth/login" -H 'content-type: application/json' -d '{"username":"bench","password":"Bench-Passw0rd"}' |
@@ -64,7 +50,7 @@ PEAK="$(sort -n "$WORK/rss.log" | tail -n 1)"
 ID="$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["id"])' "$RESPONSE")"
 STORED="$(curl -sf -H "Authorization: Bearer $TOKEN" "$BASE/assets/$ID" | python3 -c 'import json,sys; print(json.load(sys.stdin)["checksum"])')"
 [[ "$STORED" == "$EXPECTED" ]] || die "stored checksum $STORED != $EXPECTED"
-[[ -z "$(ls -A "$WORK/blobs/.staging")" ]] || die "staging files left behind"
+[[ -z "$(find "$WORK/blobs/.staging" -type f)" ]] || die "staging files left behind"   # (folders, e.g. resumable/, are the store's own)
 
 GROWTH_MIB=$(( (PEAK - BEFORE) / 1024 ))
 SECONDS_TAKEN="$(python3 -c "print(f'{$END - $START:.1f}')")"
