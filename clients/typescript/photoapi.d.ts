@@ -2556,6 +2556,15 @@ export interface components {
              * @description GPS longitude in degrees, when the file has one.
              */
             longitude: number | null;
+            /**
+             * Format: double
+             * @description A video's length in seconds, read by the worker (ffprobe); `null` for photos and other files, and until processed.
+             */
+            durationSeconds: number | null;
+            /** @description A video's codec as ffmpeg names it (`h264`, `hevc`, `vp9`, `av1`…); `null` for photos and other files. */
+            videoCodec: string | null;
+            /** @description A video's sound codec (`aac`, `opus`…); `null` for photos, other files and silent videos. */
+            audioCodec: string | null;
             /** Format: int32 */
             rating: number;
             tags: string[];
@@ -2604,6 +2613,13 @@ export interface components {
              * @description The original file (`downloadAsset`); `null` where the caller may view the asset but not download it (e.g. as an album's Viewer).
              */
             original: string | null;
+            /**
+             * Format: uri-reference
+             * @description A video to play in a `<video>` element (`getAssetPlayback`: H.264 + AAC in MP4 with its index first, HTTP Range):
+             *     the original where it already is one (at most 1080p), else the copy the worker makes of it, without metadata.
+             *     `null` for photos and other files, and until the copy is made.
+             */
+            playback: string | null;
         };
         AssetResponsePage: {
             items: components["schemas"]["AssetResponse"][];
@@ -3610,6 +3626,11 @@ export interface components {
             longitude: number | null;
             /** @description The asset's description (empty when none was given); `null` where the link hides metadata. */
             description: string | null;
+            /**
+             * Format: double
+             * @description A video's length in seconds (also where the link hides metadata, as any player shows it); `null` for photos.
+             */
+            durationSeconds: number | null;
             urls: components["schemas"]["PublicAssetUrls"];
         };
         /**
@@ -3630,9 +3651,16 @@ export interface components {
             /**
              * Format: uri-reference
              * @description The original file (`downloadPublicShareAsset`; a copy without metadata where the link hides it); `null` where the
-             *     link does not allow downloads, and where it hides metadata for anything but a photo it can be removed from.
+             *     link does not allow downloads, and where it hides metadata for anything but a photo or video it can be removed from.
              */
             original: string | null;
+            /**
+             * Format: uri-reference
+             * @description A video to play in the page (`getPublicSharePlayback`: H.264 + AAC in MP4, HTTP Range; without metadata where
+             *     the link hides it); `null` for photos and other files, where the link does not allow downloads, and until the
+             *     worker has made a playable copy.
+             */
+            playback: string | null;
         };
         PublicAssetResponsePage: {
             items: components["schemas"]["PublicAssetResponse"][];

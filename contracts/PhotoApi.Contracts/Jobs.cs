@@ -7,6 +7,12 @@ public static class Queues
     /// <summary>Derivatives and metadata of uploads, and clean copies of originals: CPU-bound libvips work.</summary>
     public const string Media = "media";
     public const string Maintenance = "maintenance";
+    /// <summary>
+    /// Playback transcodes of videos: minutes of ffmpeg each, so they run on a queue of their own, taken by a Hangfire
+    /// server with its own concurrency (<c>Worker:VideoWorkerCount</c>), and never hold up thumbnails of photos.
+    /// </summary>
+    public const string Video = "video";
+    /// <summary>The queues of the worker's main server (every one but <see cref="Video"/>).</summary>
     public static readonly string[] All = [Media, Default, Maintenance];
 }
 
@@ -47,6 +53,17 @@ public interface IProcessRequestUploadJob
 public interface ICleanOriginalJob
 {
     Task CleanAsync(Guid assetId, CancellationToken ct);
+}
+
+/// <summary>
+/// Makes the web-playable copy of a video (H.264 + AAC in MP4 with the index first, at most 1080p, no metadata) when its
+/// original is not one already, stored once per original checksum and recorded in <c>video_playbacks</c>; then every
+/// asset with those bytes gets it as its <c>playback_key</c>. Enqueued by the asset's processing on <see cref="Queues.Video"/>.
+/// Takes the asset's id and re-reads it; idempotent: only a pending copy (or one whose run was presumed dead) is claimed.
+/// </summary>
+public interface IVideoPlaybackJob
+{
+    Task TranscodeAsync(Guid assetId, CancellationToken ct);
 }
 
 /// <summary>Finds assets whose processing never finished (a worker died, an enqueue was lost) and enqueues them again.</summary>

@@ -4,7 +4,7 @@
 
 # Runtime packages the API/worker shell out to, plus PostgreSQL for the DB.
 # libheif1 + libde265-0: HEIC decoding by the system libvips (the worker checks at start); the rest for tests and benchmarks.
-APT_PACKAGES=(postgresql libvips42 libheif1 libde265-0 libvips-tools libheif-examples libimage-exiftool-perl imagemagick time curl)
+APT_PACKAGES=(postgresql libvips42 libheif1 libde265-0 ffmpeg libvips-tools libheif-examples libimage-exiftool-perl imagemagick time curl)
 
 log()  { printf '[dev.sh] %s\n' "$*" >&2; }
 die()  { printf '[dev.sh] ERROR: %s\n' "$*" >&2; exit 1; }

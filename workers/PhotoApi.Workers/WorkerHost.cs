@@ -5,6 +5,7 @@ using PhotoApi.Workers.Imaging;
 using PhotoApi.Workers.Jobs.AccountsMaintenance;
 using PhotoApi.Workers.Jobs.ProcessAsset;
 using PhotoApi.Workers.Jobs.Sweeper;
+using PhotoApi.Workers.Video;
 
 namespace PhotoApi.Workers;
 
@@ -12,6 +13,13 @@ public sealed class WorkerOptions
 {
     /// <summary>Concurrent jobs in this process. Image work is CPU-bound: default to the number of cores.</summary>
     public int WorkerCount { get; set; } = Environment.ProcessorCount;
+
+    /// <summary>
+    /// Concurrent playback transcodes in this process (the <c>video</c> queue, served by a Hangfire server of its own so
+    /// that transcodes never take the workers photos wait for). Each ffmpeg run uses <c>Video:Threads</c> threads.
+    /// 0 takes no transcodes in this process (a worker for photos only).
+    /// </summary>
+    public int VideoWorkerCount { get; set; } = 1;
 }
 
 /// <summary>The worker process: a generic host running the Hangfire server on PostgreSQL. It runs jobs; it serves no HTTP.</summary>
@@ -41,6 +49,9 @@ public static class WorkerHost
         services.AddScoped<IResumableUploadSweepJob, ResumableUploadSweepJob>();
         services.Configure<ImagingOptions>(config.GetSection("Imaging"));
         services.AddSingleton<IImageProcessor, VipsImageProcessor>();
+        services.Configure<VideoOptions>(config.GetSection("Video"));
+        services.AddSingleton<FfmpegRunner>();
+        services.AddSingleton<VideoProbe>();
 
         var storage = JobStorageFactory.Create(config.GetConnectionString(Database.ConnectionStringName)!, prepareSchema: true);
         services.AddHangfire(c => c
@@ -50,14 +61,22 @@ public static class WorkerHost
             // Transient failures (database restarts, I/O) are retried with Hangfire's growing back-off.
             .UseFilter(new AutomaticRetryAttribute { Attempts = 5 })
             .UseStorage(storage));
-        var workerCount = config.GetSection("Worker").Get<WorkerOptions>()?.WorkerCount ?? new WorkerOptions().WorkerCount;
+        var worker = config.GetSection("Worker").Get<WorkerOptions>() ?? new WorkerOptions();
         services.AddHangfireServer(o =>
         {
-            o.WorkerCount = Math.Max(1, workerCount);
+            o.WorkerCount = Math.Max(1, worker.WorkerCount);
             o.Queues = Queues.All;
             o.ServerName = $"{Environment.MachineName}:{Environment.ProcessId}";
             o.ShutdownTimeout = TimeSpan.FromSeconds(30);
         });
+        if (worker.VideoWorkerCount > 0)
+            services.AddHangfireServer(o =>
+            {
+                o.WorkerCount = worker.VideoWorkerCount;
+                o.Queues = [Queues.Video];
+                o.ServerName = $"{Environment.MachineName}:{Environment.ProcessId}:video";
+                o.ShutdownTimeout = TimeSpan.FromSeconds(30);
+            });
         return builder;
     }
 
@@ -66,7 +85,11 @@ public static class WorkerHost
     {
         // Refuse to start on a libvips that cannot decode HEIC (phones upload HEIC): better no worker than failed photos.
         var vips = VipsStartupCheck.EnsureHeicWorks();
-        host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("PhotoApi.Workers").LogInformation("libvips {Version}: HEIC decodes", vips);
+        var log = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("PhotoApi.Workers");
+        log.LogInformation("libvips {Version}: HEIC decodes", vips);
+        // Likewise without ffmpeg: every video would fail.
+        var ffmpeg = await FfmpegStartupCheck.EnsureWorksAsync(host.Services.GetRequiredService<FfmpegRunner>(), CancellationToken.None);
+        log.LogInformation("ffmpeg {Version}: H.264 and AAC encode", ffmpeg);
         using var scope = host.Services.CreateScope();
         await scope.ServiceProvider.GetRequiredService<Migrator>().MigrateAsync();
         var recurring = scope.ServiceProvider.GetRequiredService<IRecurringJobManager>();

@@ -17582,6 +17582,24 @@ namespace PhotoApi.Client
         [System.Text.Json.Serialization.JsonPropertyName("longitude")]
         public double? Longitude { get; set; } = default!;
 
+        /// <summary>
+        /// A video's length in seconds, read by the worker (ffprobe); `null` for photos and other files, and until processed.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("durationSeconds")]
+        public double? DurationSeconds { get; set; } = default!;
+
+        /// <summary>
+        /// A video's codec as ffmpeg names it (`h264`, `hevc`, `vp9`, `av1`…); `null` for photos and other files.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("videoCodec")]
+        public string? VideoCodec { get; set; } = default!;
+
+        /// <summary>
+        /// A video's sound codec (`aac`, `opus`…); `null` for photos, other files and silent videos.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("audioCodec")]
+        public string? AudioCodec { get; set; } = default!;
+
         [System.Text.Json.Serialization.JsonPropertyName("rating")]
         public int Rating { get; set; } = default!;
 
@@ -17672,6 +17690,15 @@ namespace PhotoApi.Client
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("original")]
         public string? Original { get; set; } = default!;
+
+        /// <summary>
+        /// A video to play in a `&lt;video&gt;` element (`getAssetPlayback`: H.264 + AAC in MP4 with its index first, HTTP Range):
+        /// <br/>the original where it already is one (at most 1080p), else the copy the worker makes of it, without metadata.
+        /// <br/>`null` for photos and other files, and until the copy is made.
+        /// <br/>
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("playback")]
+        public string? Playback { get; set; } = default!;
 
         private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
 
@@ -19883,6 +19910,12 @@ namespace PhotoApi.Client
         [System.Text.Json.Serialization.JsonPropertyName("description")]
         public string? Description { get; set; } = default!;
 
+        /// <summary>
+        /// A video's length in seconds (also where the link hides metadata, as any player shows it); `null` for photos.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("durationSeconds")]
+        public double? DurationSeconds { get; set; } = default!;
+
         [System.Text.Json.Serialization.JsonPropertyName("urls")]
         public PublicAssetUrls Urls { get; set; } = new PublicAssetUrls();
 
@@ -19920,11 +19953,20 @@ namespace PhotoApi.Client
 
         /// <summary>
         /// The original file (`downloadPublicShareAsset`; a copy without metadata where the link hides it); `null` where the
-        /// <br/>link does not allow downloads, and where it hides metadata for anything but a photo it can be removed from.
+        /// <br/>link does not allow downloads, and where it hides metadata for anything but a photo or video it can be removed from.
         /// <br/>
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("original")]
         public string? Original { get; set; } = default!;
+
+        /// <summary>
+        /// A video to play in the page (`getPublicSharePlayback`: H.264 + AAC in MP4, HTTP Range; without metadata where
+        /// <br/>the link hides it); `null` for photos and other files, where the link does not allow downloads, and until the
+        /// <br/>worker has made a playable copy.
+        /// <br/>
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("playback")]
+        public string? Playback { get; set; } = default!;
 
         private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
 

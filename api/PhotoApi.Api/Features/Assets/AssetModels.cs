@@ -30,6 +30,12 @@ public sealed record AssetResponse
     public string? CameraModel { get; init; }
     public double? Latitude { get; init; }
     public double? Longitude { get; init; }
+    /// <summary>A video's length in seconds (null for photos and other files, and until the worker has read it).</summary>
+    public double? DurationSeconds { get; init; }
+    /// <summary>A video's codec as ffmpeg names it (<c>h264</c>, <c>hevc</c>, <c>vp9</c>…); null for photos.</summary>
+    public string? VideoCodec { get; init; }
+    /// <summary>A video's sound codec (<c>aac</c>, <c>opus</c>…); null for photos and silent videos.</summary>
+    public string? AudioCodec { get; init; }
     public int Rating { get; init; }
     public IReadOnlyList<string> Tags { get; init; } = [];
     public string Description { get; init; } = "";
@@ -48,7 +54,9 @@ public sealed record AssetResponse
 /// Signed URLs, valid for a short time without any header: thumbnail (250 px WebP), preview (1440 px JPEG), original
 /// (null where the caller may view but not download, e.g. an album Viewer).
 /// </summary>
-public sealed record AssetMediaUrls(string? Thumbnail, string? Preview, string? Original);
+/// <param name="Playback">A video a browser's &lt;video&gt; plays (H.264/AAC MP4, Range): the original when it already is
+/// one, else the worker's copy; null for photos and until the copy is made.</param>
+public sealed record AssetMediaUrls(string? Thumbnail, string? Preview, string? Original, string? Playback = null);
 
 /// <summary>The row behind <see cref="AssetResponse"/>.</summary>
 public sealed class AssetRow
@@ -70,6 +78,11 @@ public sealed class AssetRow
     public string? CameraModel { get; init; }
     public double? Latitude { get; init; }
     public double? Longitude { get; init; }
+    public double? DurationSeconds { get; init; }
+    public string? VideoCodec { get; init; }
+    public string? AudioCodec { get; init; }
+    /// <summary>The blob a &lt;video&gt; plays: the original itself, or the worker's playback copy; null until decided.</summary>
+    public string? PlaybackKey { get; init; }
     public short Rating { get; init; }
     public string[] Tags { get; init; } = [];
     public string Description { get; init; } = "";
@@ -89,7 +102,7 @@ public static class AssetQueries
     public const string Columns = """
         a.id, a.owner_id, a.folder_id, a.original_file_name, a.media_type, a.content_type, a.size_bytes, a.checksum, a.blob_key,
         a.taken_at, a.width, a.height, a.orientation, a.camera_make, a.camera_model, a.latitude, a.longitude,
-        a.rating, a.tags, a.description, a.status, a.failure_reason, a.thumbnail_key, a.preview_key,
+        a.duration_seconds, a.video_codec, a.audio_codec, a.playback_key, a.rating, a.tags, a.description, a.status, a.failure_reason, a.thumbnail_key, a.preview_key,
         a.device_id, a.device_asset_id, a.trashed_at, a.created_at, a.updated_at
         """;
 
@@ -107,7 +120,8 @@ public static class AssetQueries
         Id = a.Id, OwnerId = a.OwnerId, FolderId = a.FolderId, OriginalFileName = a.OriginalFileName, MediaType = a.MediaType,
         ContentType = a.ContentType, SizeBytes = a.SizeBytes, Checksum = Convert.ToHexStringLower(a.Checksum), TakenAt = a.TakenAt,
         Width = a.Width, Height = a.Height, Orientation = a.Orientation, CameraMake = a.CameraMake, CameraModel = a.CameraModel,
-        Latitude = a.Latitude, Longitude = a.Longitude, Rating = a.Rating, Tags = a.Tags, Description = a.Description,
+        Latitude = a.Latitude, Longitude = a.Longitude, DurationSeconds = a.DurationSeconds, VideoCodec = a.VideoCodec, AudioCodec = a.AudioCodec,
+        Rating = a.Rating, Tags = a.Tags, Description = a.Description,
         Status = a.Status, FailureReason = a.FailureReason, DeviceId = a.DeviceId, DeviceAssetId = a.DeviceAssetId,
         TrashedAt = a.TrashedAt, CreatedAt = a.CreatedAt, UpdatedAt = a.UpdatedAt,
         Urls = urls.For(a, downloadable),

@@ -15,15 +15,18 @@ public sealed class PublicShareKey
 
 /// <summary>Media of a shared asset, through the link: thumbnail, preview and (where downloads are allowed) original.</summary>
 /// <param name="Original">Null when the link does not allow downloads, or hides metadata and the file is not a photo it can be removed from.</param>
-public sealed record PublicAssetUrls(string? Thumbnail, string? Preview, string? Original);
+/// <param name="Playback">A video to play in the page (H.264/AAC MP4, Range), where the link allows downloads; null for photos.</param>
+public sealed record PublicAssetUrls(string? Thumbnail, string? Preview, string? Original, string? Playback = null);
 
 /// <summary>
 /// An asset as a link guest sees it. With <c>showMetadata</c> off, nothing but the picture: no file name, date, camera,
 /// place or description.
 /// </summary>
 /// <param name="Id">The id this link shows the asset by (see <see cref="GuestIds"/>); not the asset's own id.</param>
+/// <param name="DurationSeconds">A video's length (shown whatever <c>showMetadata</c> says: a player shows it anyway).</param>
 public sealed record PublicAssetResponse(Guid Id, string MediaType, int? Width, int? Height, string? OriginalFileName, DateTime? TakenAt,
-    string? CameraMake, string? CameraModel, double? Latitude, double? Longitude, string? Description, PublicAssetUrls Urls);
+    string? CameraMake, string? CameraModel, double? Latitude, double? Longitude, string? Description, PublicAssetUrls Urls,
+    double? DurationSeconds = null);
 
 internal static class PublicAssets
 {
@@ -67,8 +70,8 @@ internal static class PublicAssets
             link.AllowDownload && (link.ShowMetadata || CleanOriginals.Possible(a)) ? $"{baseUrl}/original{(suffix.Length > 0 ? "?" + suffix : "")}" : null);
         return link.ShowMetadata
             ? new PublicAssetResponse(id, a.MediaType, a.Width, a.Height, a.OriginalFileName, a.TakenAt, a.CameraMake, a.CameraModel,
-                a.Latitude, a.Longitude, a.Description, urls)
-            : new PublicAssetResponse(id, a.MediaType, a.Width, a.Height, null, null, null, null, null, null, null, urls);
+                a.Latitude, a.Longitude, a.Description, urls, a.DurationSeconds)
+            : new PublicAssetResponse(id, a.MediaType, a.Width, a.Height, null, null, null, null, null, null, null, urls, a.DurationSeconds);
     }
 
     /// <summary>
