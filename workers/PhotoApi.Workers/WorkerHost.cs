@@ -52,6 +52,7 @@ public static class WorkerHost
         services.Configure<VideoOptions>(config.GetSection("Video"));
         services.AddSingleton<FfmpegRunner>();
         services.AddSingleton<VideoProbe>();
+        services.AddSingleton<VideoCleaner>();
 
         var storage = JobStorageFactory.Create(config.GetConnectionString(Database.ConnectionStringName)!, prepareSchema: true);
         services.AddHangfire(c => c
