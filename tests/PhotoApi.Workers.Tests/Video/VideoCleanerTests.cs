@@ -124,6 +124,24 @@ public sealed class VideoCleanerTests : IDisposable
         Assert.StartsWith("This file could not be read as a video", refused.Message);
     }
 
+    [Fact]
+    public async Task The_metadata_checks_find_what_every_fixture_carries()
+    {
+        // The checks the clean files pass are not vacuous: each uncleaned fixture fails them.
+        foreach (var fixture in new[] { VideoFixtureFiles.H264Mp4(), VideoFixtureFiles.HevcMovRotated(), VideoFixtureFiles.Vp9Webm(), VideoFixtureFiles.Mpeg4Avi() })
+        {
+            var path = await fixture;
+            await Assert.ThrowsAnyAsync<Xunit.Sdk.XunitException>(() => VideoFixtureFiles.AssertNoMetadataAsync(path));
+            var stripped = Path.Combine(_dir, "only-tags-gone" + Path.GetExtension(path));
+            // Tags removed but the chapters kept still fails (the mp4 and webm carry one).
+            var (code, _, err) = await VideoFixtureFiles.RunAsync("ffmpeg", ["-v", "error", "-nostdin", "-y", "-i", path, "-map", "0:V", "-map", "0:a",
+                "-map_metadata", "-1", "-c", "copy", "-fflags", "+bitexact", stripped]);
+            Assert.True(code == 0, err);
+            if (path.EndsWith(".mp4", StringComparison.Ordinal) || path.EndsWith(".webm", StringComparison.Ordinal))
+                await Assert.ThrowsAnyAsync<Xunit.Sdk.XunitException>(() => VideoFixtureFiles.AssertNoMetadataAsync(stripped));
+        }
+    }
+
     private static async Task AssertSameDurationAsync(string source, string clean) =>
         Assert.Equal((await VideoFixtureFiles.VideoOfAsync(source)).Duration, (await VideoFixtureFiles.VideoOfAsync(clean)).Duration, 0.1);
 
