@@ -15,7 +15,7 @@ public sealed record CleanVideo(string Format, string ContentType, string VideoC
 /// Writes a <b>new</b> file from a guest's video with none of its metadata: no container or stream tags (title, location,
 /// creation time, Apple's <c>com.apple.quicktime.*</c> keys, encoder and handler names), no chapters, no data, timecode or
 /// subtitle streams (only the first video and first audio stream are kept), zero dates in the MP4 boxes
-/// (<c>+bitexact</c>). Streams browsers and the library know (H.264/HEVC + AAC → MP4, VP8/VP9/AV1 + Opus/Vorbis →
+/// (<c>+bitexact</c>), no H.264 SEI units (where encoders sign their work). Streams browsers and the library know (H.264/HEVC + AAC → MP4, VP8/VP9/AV1 + Opus/Vorbis →
 /// WebM) are copied as they are, so nothing is lost and it takes seconds; a display matrix (how a phone says "portrait")
 /// is stream side data, not a tag, and is kept, so the copy plays upright. Anything else is transcoded to H.264/AAC in
 /// MP4 like the playback copies (<see cref="VideoOptions"/>' Playback settings), frames turned upright by ffmpeg's
@@ -65,7 +65,11 @@ public sealed class VideoCleaner(FfmpegRunner ffmpeg, VideoProbe probe)
         string[] muxer = format == "mp4"
             ? [.. (info.VideoCodec == "hevc" ? ["-tag:v", "hvc1"] : Array.Empty<string>()), "-movflags", "+faststart", "-f", "mp4"]
             : ["-f", "webm"];
-        await RunAsync([.. Open(input), .. Streams, .. Stripped, "-c", "copy", .. audio, .. Bound(limit, o), .. muxer, output], timeout, ct);
+        // An H.264 encoder (x264 in cameras' and editors' files, and in our own transcode) writes its name, version and
+        // settings into the stream as SEI units: they go, as they carry nothing a decoder needs. (HEVC's SEI are kept: its
+        // HDR mastering metadata lives there.)
+        string[] units = info.VideoCodec == "hevc" || format == "webm" ? [] : ["-bsf:v", "filter_units=remove_types=6"];
+        await RunAsync([.. Open(input), .. Streams, .. Stripped, "-c", "copy", .. audio, .. units, .. Bound(limit, o), .. muxer, output], timeout, ct);
 
         var written = await probe.ProbeAsync(output, ct);
         return (output, new CleanVideo(format, format == "mp4" ? "video/mp4" : "video/webm", written.VideoCodec, written.AudioCodec,
