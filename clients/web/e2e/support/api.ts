@@ -41,8 +41,8 @@ export async function newUser(prefix = 'user'): Promise<TestUser> {
   return { id: me.id, username, password: PASSWORD, displayName, token: await signIn(username, PASSWORD) };
 }
 
-/** Uploads a file from disk to `user`'s library and waits until the worker made it ready. */
-export async function upload(user: TestUser, path: string, fields: { takenAt?: string; folderId?: string } = {}) {
+/** Uploads a file from disk to `user`'s library and waits until the worker made it ready (a large video: longer). */
+export async function upload(user: TestUser, path: string, fields: { takenAt?: string; folderId?: string } = {}, timeoutMs = 60_000) {
   const c = client(user.token);
   const form = new FormData();
   form.append('file', new Blob([readFileSync(path)]), basename(path));
@@ -51,7 +51,7 @@ export async function upload(user: TestUser, path: string, fields: { takenAt?: s
   const res = await fetch(`${BASE}/api/v1/assets`, { method: 'POST', body: form, headers: { Authorization: `Bearer ${user.token}` } });
   if (!res.ok) throw new Error(`upload ${path} → ${res.status}: ${await res.text()}`);
   const { id } = (await res.json()) as Schemas['UploadAssetResponse'];
-  return waitReady(c, id);
+  return waitReady(c, id, timeoutMs);
 }
 
 /** Polls an asset until it is ready (or failed). */
