@@ -646,6 +646,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/assets/{id}/playback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Play a video
+         * @description A video as a `<video>` element plays it, inline (no attachment), with HTTP Range: the original itself where
+         *     browsers play it as it is (H.264 with AAC sound or none, in MP4, 8-bit 4:2:0, at most 1080p on its shorter
+         *     side; sent with the original's content type), else the copy the worker's video queue makes of it (`video/mp4`:
+         *     H.264 + AAC, index first, at most 1080p, upright, without any metadata). `urls.playback` of an `AssetResponse`
+         *     is set once one of them is there.
+         *
+         *     Playing is viewing, as a preview is: whoever may view the asset may play it — an album **Viewer** plays a
+         *     video whose original they may not download (`urls.original` is `null` for them, `urls.playback` is not).
+         *
+         *     While the worker is still reading the video or making its copy the answer is 409 `asset.not_ready` with
+         *     `Retry-After`; photos, other files and videos no copy could be made of answer 404 `asset.no_derivative`.
+         *     Strong `ETag`; `If-None-Match` answers 304; cacheable privately for a day.
+         *
+         *     **Authentication:** as for `getAssetThumbnail` — a Bearer access token or an API key of a user who may view
+         *     the asset, or no credentials with the signed URL of `urls.playback` (`exp` and `sig`, variant `playback`).
+         */
+        get: operations["getAssetPlayback"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/assets/delete": {
         parameters: {
             query?: never;
@@ -1455,6 +1489,32 @@ export interface paths {
          *     `?token=` or the cookie); the `urls` of `listPublicShareAssets` carry it already.
          */
         get: operations["getPublicShareThumbnail"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/s/{key}/assets/{assetId}/playback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Play a video through a share link
+         * @description A video the link shows, to play in the page (inline, HTTP Range), where the link allows downloads and its owner
+         *     may still download the asset (else 403 `share.download_disabled`): a guest who plays a video has its bytes.
+         *     What is sent is what `getAssetPlayback` sends: the worker's transcoded copy (`video/mp4`, no metadata in it) or
+         *     the original where browsers play it as it is. **Where the link hides metadata** and the video plays from its
+         *     original, the copy of the original without metadata is sent instead (as for `downloadPublicShareAsset`: 409
+         *     `asset.not_ready` with `Retry-After` until it is made, 403 `share.metadata_hidden` where none can be made).
+         *     Playing is not counted as a download. `urls.playback` of `listPublicShareAssets` carries the unlock token.
+         */
+        get: operations["getPublicSharePlayback"];
         put?: never;
         post?: never;
         delete?: never;
@@ -5742,6 +5802,114 @@ export interface operations {
             };
         };
     };
+    getAssetPlayback: {
+        parameters: {
+            query?: {
+                /** @description Signed URL only — its expiry time in unix seconds. Send together with `sig`. */
+                exp?: number;
+                /** @description Signed URL only — its signature (base64url). Send together with `exp`. */
+                sig?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The asset's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The whole video (`video/mp4`, or the original's own video type when it plays as it is). */
+            200: {
+                headers: {
+                    /** @description The strong entity tag of what is sent, quoted. */
+                    ETag?: string;
+                    /** @description Always `bytes`. */
+                    "Accept-Ranges"?: "bytes";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "video/mp4": string;
+                };
+            };
+            /** @description The requested byte range of the video. */
+            206: {
+                headers: {
+                    /** @description The range sent and the full size, e.g. `bytes 0-1023/4096`. */
+                    "Content-Range"?: string;
+                    /** @description The strong entity tag of what is sent, quoted. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "video/mp4": string;
+                };
+            };
+            /** @description Not modified; the copy the client has (`If-None-Match`) is current. */
+            304: {
+                headers: {
+                    /** @description The strong entity tag of what is sent, quoted. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            /**
+             * @description No credentials and no signed URL were sent, or the credentials expired or were revoked
+             *     (`auth.unauthenticated`).
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            /** @description The signed URL is invalid, incomplete, for another asset or variant, or has expired (`media.link_invalid`). Ask the API for a fresh one. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            /**
+             * @description Nothing with this id exists or the caller may not view it (`resource.not_found`), or there is nothing to
+             *     play: not a video, or no playable copy of it could be made (`asset.no_derivative`).
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            /** @description The video is still being read or its playable copy made (`asset.not_ready`); ask again after `Retry-After` seconds. */
+            409: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            /** @description An `If-Match` precondition failed (`request.malformed`). */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+        };
+    };
     deleteAssets: {
         parameters: {
             query?: never;
@@ -7478,6 +7646,110 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before trying again. */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            429: components["responses"]["LinkThrottled"];
+        };
+    };
+    getPublicSharePlayback: {
+        parameters: {
+            query?: {
+                /** @description The `shareToken` of `unlockPublicShare`, for a `<video src>` that cannot send the `X-Share-Token` header. */
+                token?: string;
+            };
+            header?: {
+                /** @description The `shareToken` of `unlockPublicShare`, for a password-protected link (or send `?token=`, or the cookie). */
+                "X-Share-Token"?: string;
+            };
+            path: {
+                /** @description The share's `key` (the last part of its `url`; base64url, 43 characters); it is the guest's credential. */
+                key: string;
+                /** @description The id the link shows the asset by (`id` of `listPublicShareAssets`), not the asset's own id. */
+                assetId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The whole video. */
+            200: {
+                headers: {
+                    /** @description The strong entity tag of what is sent, quoted. */
+                    ETag?: string;
+                    /** @description Always `bytes`. */
+                    "Accept-Ranges"?: "bytes";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "video/mp4": string;
+                };
+            };
+            /** @description The requested byte range of the video. */
+            206: {
+                headers: {
+                    /** @description The range sent and the full size, e.g. `bytes 0-1023/4096`. */
+                    "Content-Range"?: string;
+                    /** @description The strong entity tag of what is sent, quoted. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "video/mp4": string;
+                };
+            };
+            /** @description Not modified; the copy the client has (`If-None-Match`) is current. */
+            304: {
+                headers: {
+                    /** @description The strong entity tag of what is sent, quoted. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["SharePasswordRequired"];
+            /**
+             * @description The link's owner does not allow downloads, or may no longer download this file (`share.download_disabled`);
+             *     or the link hides metadata and the video plays from an original it cannot be removed from (`share.metadata_hidden`).
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            /**
+             * @description The link opens nothing (`share.link_invalid`, counted per client address), the link does not show an asset
+             *     with this id (`resource.not_found`), or there is nothing to play (`asset.no_derivative`).
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            /** @description The playable copy, or the copy without metadata, is still being made (`asset.not_ready`); ask again after `Retry-After` seconds. */
+            409: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            /** @description An `If-Match` precondition failed (`request.malformed`). */
+            412: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {

@@ -44,6 +44,7 @@ public static class WorkerHost
         services.AddScoped<IProcessAssetJob, ProcessAssetJob>();
         services.AddScoped<IProcessRequestUploadJob, Jobs.RequestUploads.ProcessRequestUploadJob>();
         services.AddScoped<ICleanOriginalJob, Jobs.CleanOriginal.CleanOriginalJob>();
+        services.AddScoped<IVideoPlaybackJob, Jobs.Playback.VideoPlaybackJob>();
         services.AddScoped<IStuckAssetSweeperJob, StuckAssetSweeperJob>();
         services.AddScoped<IBlobCollectorJob, BlobCollectorJob>();
         services.AddScoped<IResumableUploadSweepJob, ResumableUploadSweepJob>();
@@ -52,6 +53,8 @@ public static class WorkerHost
         services.Configure<VideoOptions>(config.GetSection("Video"));
         services.AddSingleton<FfmpegRunner>();
         services.AddSingleton<VideoProbe>();
+        services.AddSingleton<VideoPoster>();
+        services.AddSingleton<PlaybackTranscoder>();
 
         var storage = JobStorageFactory.Create(config.GetConnectionString(Database.ConnectionStringName)!, prepareSchema: true);
         services.AddHangfire(c => c

@@ -86,6 +86,12 @@ public static class BlobKeys
 
     public static string Preview(byte[] sha256) => Fanned("previews", Convert.ToHexStringLower(sha256)) + ".jpg";
 
+    /// <summary>
+    /// A video's web-playable copy (H.264/AAC MP4, no metadata) made by the worker when the original is not one; one per
+    /// original, like the other derivatives.
+    /// </summary>
+    public static string Playback(byte[] sha256) => Fanned("playbacks", Convert.ToHexStringLower(sha256)) + ".mp4";
+
     /// <summary>A guest's file sent to a photo request, kept (never served) until its clean copy is stored.</summary>
     public static string RequestUpload(Guid uploadId) => $"request-uploads/{uploadId:N}";
 

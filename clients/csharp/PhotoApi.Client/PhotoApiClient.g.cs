@@ -556,6 +556,34 @@ namespace PhotoApi.Client
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
         /// <summary>
+        /// Play a video
+        /// </summary>
+        /// <remarks>
+        /// A video as a `&lt;video&gt;` element plays it, inline (no attachment), with HTTP Range: the original itself where
+        /// <br/>browsers play it as it is (H.264 with AAC sound or none, in MP4, 8-bit 4:2:0, at most 1080p on its shorter
+        /// <br/>side; sent with the original's content type), else the copy the worker's video queue makes of it (`video/mp4`:
+        /// <br/>H.264 + AAC, index first, at most 1080p, upright, without any metadata). `urls.playback` of an `AssetResponse`
+        /// <br/>is set once one of them is there.
+        /// <br/>
+        /// <br/>Playing is viewing, as a preview is: whoever may view the asset may play it — an album **Viewer** plays a
+        /// <br/>video whose original they may not download (`urls.original` is `null` for them, `urls.playback` is not).
+        /// <br/>
+        /// <br/>While the worker is still reading the video or making its copy the answer is 409 `asset.not_ready` with
+        /// <br/>`Retry-After`; photos, other files and videos no copy could be made of answer 404 `asset.no_derivative`.
+        /// <br/>Strong `ETag`; `If-None-Match` answers 304; cacheable privately for a day.
+        /// <br/>
+        /// <br/>**Authentication:** as for `getAssetThumbnail` — a Bearer access token or an API key of a user who may view
+        /// <br/>the asset, or no credentials with the signed URL of `urls.playback` (`exp` and `sig`, variant `playback`).
+        /// </remarks>
+        /// <param name="id">The asset's id.</param>
+        /// <param name="exp">Signed URL only — its expiry time in unix seconds. Send together with `sig`.</param>
+        /// <param name="sig">Signed URL only — its signature (base64url). Send together with `exp`.</param>
+        /// <returns>The whole video (`video/mp4`, or the original's own video type when it plays as it is).</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task<FileResponse> GetAssetPlaybackAsync(System.Guid id, long? exp = null, string? sig = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
         /// Move assets to the trash
         /// </summary>
         /// <remarks>
@@ -1274,6 +1302,27 @@ namespace PhotoApi.Client
         /// <returns>The thumbnail (`image/webp`) or the preview (`image/jpeg`).</returns>
         /// <exception cref="PhotoApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<FileResponse> GetPublicShareThumbnailAsync(string key, System.Guid assetId, string? x_Share_Token = null, PublicThumbnailSize? size = null, string? token = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Play a video through a share link
+        /// </summary>
+        /// <remarks>
+        /// A video the link shows, to play in the page (inline, HTTP Range), where the link allows downloads and its owner
+        /// <br/>may still download the asset (else 403 `share.download_disabled`): a guest who plays a video has its bytes.
+        /// <br/>What is sent is what `getAssetPlayback` sends: the worker's transcoded copy (`video/mp4`, no metadata in it) or
+        /// <br/>the original where browsers play it as it is. **Where the link hides metadata** and the video plays from its
+        /// <br/>original, the copy of the original without metadata is sent instead (as for `downloadPublicShareAsset`: 409
+        /// <br/>`asset.not_ready` with `Retry-After` until it is made, 403 `share.metadata_hidden` where none can be made).
+        /// <br/>Playing is not counted as a download. `urls.playback` of `listPublicShareAssets` carries the unlock token.
+        /// </remarks>
+        /// <param name="key">The share's `key` (the last part of its `url`; base64url, 43 characters); it is the guest's credential.</param>
+        /// <param name="assetId">The id the link shows the asset by (`id` of `listPublicShareAssets`), not the asset's own id.</param>
+        /// <param name="x_Share_Token">The `shareToken` of `unlockPublicShare`, for a password-protected link (or send `?token=`, or the cookie).</param>
+        /// <param name="token">The `shareToken` of `unlockPublicShare`, for a `&lt;video src&gt;` that cannot send the `X-Share-Token` header.</param>
+        /// <returns>The whole video.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task<FileResponse> GetPublicSharePlaybackAsync(string key, System.Guid assetId, string? x_Share_Token = null, string? token = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
         /// <summary>
@@ -6337,6 +6386,187 @@ namespace PhotoApi.Client
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
                             throw new PhotoApiException<ApiProblem>("The asset is still being processed (`asset.not_ready`); try again shortly.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 412)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("An `If-Match` precondition failed (`request.malformed`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new PhotoApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Play a video
+        /// </summary>
+        /// <remarks>
+        /// A video as a `&lt;video&gt;` element plays it, inline (no attachment), with HTTP Range: the original itself where
+        /// <br/>browsers play it as it is (H.264 with AAC sound or none, in MP4, 8-bit 4:2:0, at most 1080p on its shorter
+        /// <br/>side; sent with the original's content type), else the copy the worker's video queue makes of it (`video/mp4`:
+        /// <br/>H.264 + AAC, index first, at most 1080p, upright, without any metadata). `urls.playback` of an `AssetResponse`
+        /// <br/>is set once one of them is there.
+        /// <br/>
+        /// <br/>Playing is viewing, as a preview is: whoever may view the asset may play it — an album **Viewer** plays a
+        /// <br/>video whose original they may not download (`urls.original` is `null` for them, `urls.playback` is not).
+        /// <br/>
+        /// <br/>While the worker is still reading the video or making its copy the answer is 409 `asset.not_ready` with
+        /// <br/>`Retry-After`; photos, other files and videos no copy could be made of answer 404 `asset.no_derivative`.
+        /// <br/>Strong `ETag`; `If-None-Match` answers 304; cacheable privately for a day.
+        /// <br/>
+        /// <br/>**Authentication:** as for `getAssetThumbnail` — a Bearer access token or an API key of a user who may view
+        /// <br/>the asset, or no credentials with the signed URL of `urls.playback` (`exp` and `sig`, variant `playback`).
+        /// </remarks>
+        /// <param name="id">The asset's id.</param>
+        /// <param name="exp">Signed URL only — its expiry time in unix seconds. Send together with `sig`.</param>
+        /// <param name="sig">Signed URL only — its signature (base64url). Send together with `exp`.</param>
+        /// <returns>The whole video (`video/mp4`, or the original's own video type when it plays as it is).</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<FileResponse> GetAssetPlaybackAsync(System.Guid id, long? exp = null, string? sig = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            if (id == null)
+                throw new System.ArgumentNullException("id");
+
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+                    request_.Method = new System.Net.Http.HttpMethod("GET");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("video/mp4"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/v1/assets/{id}/playback"
+                    urlBuilder_.Append("api/v1/assets/");
+                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(id, System.Globalization.CultureInfo.InvariantCulture)));
+                    urlBuilder_.Append("/playback");
+                    urlBuilder_.Append('?');
+                    if (exp != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("exp")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(exp, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (sig != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("sig")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(sig, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    urlBuilder_.Length--;
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 200 || status_ == 206)
+                        {
+                            var responseStream_ = response_.Content == null ? System.IO.Stream.Null : await ReadAsStreamAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            var fileResponse_ = new FileResponse(status_, headers_, responseStream_, null, response_);
+                            disposeClient_ = false; disposeResponse_ = false; // response and client are disposed by FileResponse
+                            return fileResponse_;
+                        }
+                        else
+                        if (status_ == 206)
+                        {
+                            var responseStream_ = response_.Content == null ? System.IO.Stream.Null : await ReadAsStreamAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            var fileResponse_ = new FileResponse(status_, headers_, responseStream_, null, response_);
+                            disposeClient_ = false; disposeResponse_ = false; // response and client are disposed by FileResponse
+                            return fileResponse_;
+                        }
+                        else
+                        if (status_ == 304)
+                        {
+                            string responseText_ = ( response_.Content == null ) ? string.Empty : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new PhotoApiException("Not modified; the copy the client has (`If-None-Match`) is current.", status_, responseText_, headers_, null);
+                        }
+                        else
+                        if (status_ == 400)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The request is invalid: a field breaks a rule (`validation.failed`, with `errors` per field), or\nthe body is not valid JSON for this operation \u2014 syntax, wrong types or unknown members\n(`request.malformed`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("No credentials and no signed URL were sent, or the credentials expired or were revoked\n(`auth.unauthenticated`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 403)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The signed URL is invalid, incomplete, for another asset or variant, or has expired (`media.link_invalid`). Ask the API for a fresh one.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 404)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("Nothing with this id exists or the caller may not view it (`resource.not_found`), or there is nothing to\nplay: not a video, or no playable copy of it could be made (`asset.no_derivative`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 409)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The video is still being read or its playable copy made (`asset.not_ready`); ask again after `Retry-After` seconds.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 412)
@@ -11667,6 +11897,194 @@ namespace PhotoApi.Client
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
                             throw new PhotoApiException<ApiProblem>("The asset is still being processed (`asset.not_ready`); try again after `Retry-After` seconds.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 429)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("Too many unknown link keys were tried from this client address (`auth.throttled`). Wait for `Retry-After`\nseconds and try again.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new PhotoApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Play a video through a share link
+        /// </summary>
+        /// <remarks>
+        /// A video the link shows, to play in the page (inline, HTTP Range), where the link allows downloads and its owner
+        /// <br/>may still download the asset (else 403 `share.download_disabled`): a guest who plays a video has its bytes.
+        /// <br/>What is sent is what `getAssetPlayback` sends: the worker's transcoded copy (`video/mp4`, no metadata in it) or
+        /// <br/>the original where browsers play it as it is. **Where the link hides metadata** and the video plays from its
+        /// <br/>original, the copy of the original without metadata is sent instead (as for `downloadPublicShareAsset`: 409
+        /// <br/>`asset.not_ready` with `Retry-After` until it is made, 403 `share.metadata_hidden` where none can be made).
+        /// <br/>Playing is not counted as a download. `urls.playback` of `listPublicShareAssets` carries the unlock token.
+        /// </remarks>
+        /// <param name="key">The share's `key` (the last part of its `url`; base64url, 43 characters); it is the guest's credential.</param>
+        /// <param name="assetId">The id the link shows the asset by (`id` of `listPublicShareAssets`), not the asset's own id.</param>
+        /// <param name="x_Share_Token">The `shareToken` of `unlockPublicShare`, for a password-protected link (or send `?token=`, or the cookie).</param>
+        /// <param name="token">The `shareToken` of `unlockPublicShare`, for a `&lt;video src&gt;` that cannot send the `X-Share-Token` header.</param>
+        /// <returns>The whole video.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<FileResponse> GetPublicSharePlaybackAsync(string key, System.Guid assetId, string? x_Share_Token = null, string? token = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            if (key == null)
+                throw new System.ArgumentNullException("key");
+
+            if (assetId == null)
+                throw new System.ArgumentNullException("assetId");
+
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+
+                    if (x_Share_Token != null)
+                        request_.Headers.TryAddWithoutValidation("X-Share-Token", ConvertToString(x_Share_Token, System.Globalization.CultureInfo.InvariantCulture));
+                    request_.Method = new System.Net.Http.HttpMethod("GET");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("video/mp4"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/v1/s/{key}/assets/{assetId}/playback"
+                    urlBuilder_.Append("api/v1/s/");
+                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(key, System.Globalization.CultureInfo.InvariantCulture)));
+                    urlBuilder_.Append("/assets/");
+                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(assetId, System.Globalization.CultureInfo.InvariantCulture)));
+                    urlBuilder_.Append("/playback");
+                    urlBuilder_.Append('?');
+                    if (token != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("token")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(token, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    urlBuilder_.Length--;
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 200 || status_ == 206)
+                        {
+                            var responseStream_ = response_.Content == null ? System.IO.Stream.Null : await ReadAsStreamAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            var fileResponse_ = new FileResponse(status_, headers_, responseStream_, null, response_);
+                            disposeClient_ = false; disposeResponse_ = false; // response and client are disposed by FileResponse
+                            return fileResponse_;
+                        }
+                        else
+                        if (status_ == 206)
+                        {
+                            var responseStream_ = response_.Content == null ? System.IO.Stream.Null : await ReadAsStreamAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            var fileResponse_ = new FileResponse(status_, headers_, responseStream_, null, response_);
+                            disposeClient_ = false; disposeResponse_ = false; // response and client are disposed by FileResponse
+                            return fileResponse_;
+                        }
+                        else
+                        if (status_ == 304)
+                        {
+                            string responseText_ = ( response_.Content == null ) ? string.Empty : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new PhotoApiException("Not modified; the copy the client has (`If-None-Match`) is current.", status_, responseText_, headers_, null);
+                        }
+                        else
+                        if (status_ == 400)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The request is invalid: a field breaks a rule (`validation.failed`, with `errors` per field), or\nthe body is not valid JSON for this operation \u2014 syntax, wrong types or unknown members\n(`request.malformed`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The link is protected by a password and no valid unlock token was sent (`share.password_required`): unlock it with\n`unlockPublicShare` and send the token as `X-Share-Token`, `?token=` or the `photoapi_share` cookie. A token ends\nwhen it expires, when the owner sets a new password or rotates the key.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 403)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The link\'s owner does not allow downloads, or may no longer download this file (`share.download_disabled`);\nor the link hides metadata and the video plays from an original it cannot be removed from (`share.metadata_hidden`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 404)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The link opens nothing (`share.link_invalid`, counted per client address), the link does not show an asset\nwith this id (`resource.not_found`), or there is nothing to play (`asset.no_derivative`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 409)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The playable copy, or the copy without metadata, is still being made (`asset.not_ready`); ask again after `Retry-After` seconds.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 412)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("An `If-Match` precondition failed (`request.malformed`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 429)

@@ -41,6 +41,9 @@ public sealed partial class VideoProbe(FfmpegRunner ffmpeg)
 
     private const int MaxJsonBytes = 4 * 1024 * 1024;
 
+    /// <summary>The worker's video settings (limits, playback encoding).</summary>
+    public VideoOptions Options => ffmpeg.Options;
+
     /// <exception cref="VideoRejectedException">Not a video the worker accepts; the message says why.</exception>
     public async Task<VideoInfo> ProbeAsync(string path, CancellationToken ct)
     {

@@ -58,7 +58,9 @@ public sealed class MediaUrls(byte[] key, DateTimeOffset now)
     public AssetMediaUrls For(AssetRow a, bool downloadable) => new(
         a.ThumbnailKey is null ? null : Thumbnail(a.Id),
         a.PreviewKey is null ? null : Url(a.Id, "preview", $"{Common.ApiRoutes.Base}/assets/{a.Id}/thumbnail?size=preview&"),
-        downloadable ? Url(a.Id, "original", $"{Common.ApiRoutes.Base}/assets/{a.Id}/original?") : null);
+        downloadable ? Url(a.Id, "original", $"{Common.ApiRoutes.Base}/assets/{a.Id}/original?") : null,
+        // Playing is viewing (as a preview is): offered whether or not the caller may download the original.
+        a.PlaybackKey is null ? null : Url(a.Id, "playback", $"{Common.ApiRoutes.Base}/assets/{a.Id}/playback?"));
 
     /// <summary>
     /// The signed URL of an asset's 250 px WebP thumbnail (one it has). Only for an asset the caller may view: the signature

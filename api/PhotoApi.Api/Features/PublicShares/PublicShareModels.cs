@@ -67,7 +67,10 @@ internal static class PublicAssets
         var urls = new PublicAssetUrls(
             a.ThumbnailKey is null ? null : $"{baseUrl}/thumbnail?size=small{(suffix.Length > 0 ? "&" + suffix : "")}",
             a.PreviewKey is null ? null : $"{baseUrl}/thumbnail?size=preview{(suffix.Length > 0 ? "&" + suffix : "")}",
-            link.AllowDownload && (link.ShowMetadata || CleanOriginals.Possible(a)) ? $"{baseUrl}/original{(suffix.Length > 0 ? "?" + suffix : "")}" : null);
+            link.AllowDownload && (link.ShowMetadata || CleanOriginals.Possible(a)) ? $"{baseUrl}/original{(suffix.Length > 0 ? "?" + suffix : "")}" : null,
+            // The transcoded copy has no metadata; a video playing from its original needs the original's clean copy where the link hides it.
+            link.AllowDownload && a.PlaybackKey is { } playback && (link.ShowMetadata || playback != a.BlobKey || CleanOriginals.Possible(a))
+                ? $"{baseUrl}/playback{(suffix.Length > 0 ? "?" + suffix : "")}" : null);
         return link.ShowMetadata
             ? new PublicAssetResponse(id, a.MediaType, a.Width, a.Height, a.OriginalFileName, a.TakenAt, a.CameraMake, a.CameraModel,
                 a.Latitude, a.Longitude, a.Description, urls, a.DurationSeconds)

@@ -25,6 +25,27 @@ public sealed class StuckAssetSweeperJob(NpgsqlDataSource db, IBlobStore blobs, 
         ORDER BY created_at
         LIMIT 1000
         """;
+    // Playback copies whose job was lost (pending an hour after it was last enqueued: the video queue may be long) or whose
+    // run died; each is enqueued again with one of its videos, and marked so that it waits another hour.
+    private static readonly string StuckPlaybacksSql = $"""
+        UPDATE video_playbacks vp SET updated_at = now()
+        FROM (SELECT DISTINCT ON (p.checksum) p.checksum, a.id
+              FROM video_playbacks p JOIN assets a ON a.checksum = p.checksum AND a.media_type = 'video' AND a.trashed_at IS NULL
+              WHERE p.status = 'pending' AND p.updated_at < now() - interval '1 hour' OR {ProcessingClaims.PresumedDead("p")}
+              ORDER BY p.checksum, a.created_at
+              LIMIT 1000) s
+        WHERE vp.checksum = s.checksum
+        RETURNING s.id
+        """;
+
+    // A video copied (or uploaded again) in the instant its playback copy was committed can miss it: set it now.
+    private const string MissedPlaybacksSql = """
+        UPDATE assets a SET playback_key = vp.blob_key, updated_at = now()
+        FROM video_playbacks vp
+        WHERE vp.status = 'ready' AND vp.updated_at > now() - interval '1 day'
+          AND a.checksum = vp.checksum AND a.media_type = 'video' AND a.status = 'ready' AND a.playback_key IS NULL
+        """;
+
     private const string OrphansSql = "SELECT EXISTS (SELECT 1 FROM orphan_checksums)";
 
     // Photo-request uploads never finished, or finished with the guest's bytes still stored (a crash between commit and delete).
@@ -44,11 +65,15 @@ public sealed class StuckAssetSweeperJob(NpgsqlDataSource db, IBlobStore blobs, 
         foreach (var id in stuck) jobs.Enqueue<IProcessAssetJob>(Queues.Media, j => j.ProcessAsync(id, CancellationToken.None));
         var uploads = (await conn.QueryAsync<Guid>(new CommandDefinition(StuckRequestUploadsSql, cancellationToken: ct))).AsList();
         foreach (var id in uploads) jobs.Enqueue<IProcessRequestUploadJob>(Queues.Media, j => j.ProcessAsync(id, CancellationToken.None));
+        var playbacks = (await conn.QueryAsync<Guid>(new CommandDefinition(StuckPlaybacksSql, cancellationToken: ct))).AsList();
+        foreach (var id in playbacks) jobs.Enqueue<IVideoPlaybackJob>(Queues.Video, j => j.TranscodeAsync(id, CancellationToken.None));
+        await conn.ExecuteAsync(new CommandDefinition(MissedPlaybacksSql, cancellationToken: ct));
         var staged = await blobs.PurgeStaleUploadsAsync(TimeSpan.FromDays(1), ct);
         if (await conn.ExecuteScalarAsync<bool>(new CommandDefinition(OrphansSql, cancellationToken: ct)))
             jobs.Enqueue<IBlobCollectorJob>(Queues.Maintenance, j => j.CollectAsync(CancellationToken.None));
-        if (stuck.Count > 0 || uploads.Count > 0 || staged > 0)
-            logger.LogInformation("Re-enqueued {Stuck} assets and {Uploads} photo-request uploads, deleted {Staged} stale staged uploads", stuck.Count, uploads.Count, staged);
+        if (stuck.Count > 0 || uploads.Count > 0 || playbacks.Count > 0 || staged > 0)
+            logger.LogInformation("Re-enqueued {Stuck} assets, {Uploads} photo-request uploads and {Playbacks} playback copies, deleted {Staged} stale staged uploads",
+                stuck.Count, uploads.Count, playbacks.Count, staged);
     }
 }
 
@@ -57,8 +82,13 @@ public sealed class BlobCollectorJob(NpgsqlDataSource db, IBlobStore blobs, ILog
     private const string BatchSql = "SELECT checksum FROM orphan_checksums ORDER BY queued_at LIMIT 500";
     private const string InUseSql = "SELECT EXISTS (SELECT 1 FROM assets WHERE checksum = @checksum)";
     private const string DoneSql = "DELETE FROM orphan_checksums WHERE checksum = @checksum";
-    // The copy without metadata made for link guests (see CleanOriginalJob) goes with the original.
-    private const string CleanCopySql = "DELETE FROM clean_originals WHERE checksum = @checksum RETURNING blob_key";
+    // The copy without metadata made for link guests (see CleanOriginalJob) and a video's playback copy (VideoPlaybackJob)
+    // go with the original.
+    private static readonly string[] CopiesSql =
+    [
+        "DELETE FROM clean_originals WHERE checksum = @checksum RETURNING blob_key",
+        "DELETE FROM video_playbacks WHERE checksum = @checksum RETURNING blob_key",
+    ];
 
     public async Task CollectAsync(CancellationToken ct)
     {
@@ -75,9 +105,10 @@ public sealed class BlobCollectorJob(NpgsqlDataSource db, IBlobStore blobs, ILog
                 await BlobLocks.HoldAsync(conn, tx, checksum, ct);
                 if (!await conn.ExecuteScalarAsync<bool>(new CommandDefinition(InUseSql, new { checksum }, tx, cancellationToken: ct)))
                 {
-                    foreach (var key in new[] { BlobKeys.Original(checksum), BlobKeys.Thumbnail(checksum), BlobKeys.Preview(checksum) })
+                    foreach (var key in new[] { BlobKeys.Original(checksum), BlobKeys.Thumbnail(checksum), BlobKeys.Preview(checksum), BlobKeys.Playback(checksum) })
                         await blobs.DeleteAsync(key, ct);
-                    foreach (var key in await conn.QueryAsync<string?>(new CommandDefinition(CleanCopySql, new { checksum }, tx, cancellationToken: ct)))
+                    foreach (var sql in CopiesSql)
+                    foreach (var key in await conn.QueryAsync<string?>(new CommandDefinition(sql, new { checksum }, tx, cancellationToken: ct)))
                         if (key is not null && await blobs.ExistsAsync(key, ct)) await blobs.DeleteAsync(key, ct);
                     deleted++;
                 }

@@ -1,0 +1,167 @@
+using Dapper;
+using Npgsql;
+using PhotoApi.Contracts;
+using PhotoApi.Persistence.Blobs;
+using PhotoApi.Persistence.Writes;
+using PhotoApi.Workers.Video;
+
+namespace PhotoApi.Workers.Jobs.Playback;
+
+/// <summary>
+/// Makes a video's web-playable copy (<see cref="PlaybackTranscoder"/>: H.264/AAC MP4, index first, at most 1080p,
+/// upright, no metadata) on the video queue, one per original checksum, stored under <see cref="BlobKeys.Playback"/>
+/// and recorded in <c>video_playbacks</c>; then every video asset with those bytes plays from it. A video ffmpeg cannot
+/// transcode (or not within its time limit) ends as <c>failed</c> with the reason and the asset stays ready without a
+/// playback URL (its original still downloads); anything else hands the claim back and is thrown so Hangfire retries.
+/// </summary>
+/// <remarks>
+/// Idempotent like <see cref="CleanOriginal.CleanOriginalJob"/>: only a pending row (or one whose run was presumed dead)
+/// is claimed, the key is the same for every run, and the copy is committed under the blob collector's per-checksum lock
+/// and only while an asset still uses the checksum. Assets copied or uploaded again while it ran get the copy from the
+/// final UPDATE (they have the checksum), from their own processing (which reads the ready row), or from the sweeper.
+/// </remarks>
+public sealed class VideoPlaybackJob(NpgsqlDataSource db, IBlobStore blobs, VideoProbe probe, PlaybackTranscoder transcoder,
+    ILogger<VideoPlaybackJob> logger) : IVideoPlaybackJob
+{
+    public const int MaxAttempts = 5;
+
+    private const string SourceSql = "SELECT checksum, blob_key FROM assets WHERE id = @id AND media_type = 'video'";
+
+    private static readonly string ClaimSql = $"""
+        UPDATE video_playbacks SET {ProcessingClaims.Claim}
+        WHERE checksum = @checksum AND {ProcessingClaims.Claimable("video_playbacks")}
+        RETURNING attempts
+        """;
+
+    private const string InUseSql = "SELECT EXISTS (SELECT 1 FROM assets WHERE checksum = @checksum)";
+    private const string UnusedSql = "DELETE FROM video_playbacks WHERE checksum = @checksum";
+
+    private const string ReadySql = """
+        UPDATE video_playbacks SET status = 'ready', blob_key = @key, size_bytes = @size, processing_since = NULL,
+            failure_reason = NULL, updated_at = now()
+        WHERE checksum = @checksum AND status = 'processing';
+        UPDATE assets SET playback_key = @key, updated_at = now()
+        WHERE checksum = @checksum AND media_type = 'video' AND playback_key IS DISTINCT FROM @key;
+        """;
+
+    private const string FailedSql = """
+        UPDATE video_playbacks SET status = 'failed', failure_reason = @reason, processing_since = NULL, updated_at = now()
+        WHERE checksum = @checksum AND status IN ('pending', 'processing')
+        """;
+
+    private const string ReleaseSql = """
+        UPDATE video_playbacks SET status = 'pending', processing_since = NULL, updated_at = now()
+        WHERE checksum = @checksum AND status = 'processing'
+        """;
+
+    private sealed record Source(byte[] Checksum, string BlobKey);
+
+    public async Task TranscodeAsync(Guid assetId, CancellationToken ct)
+    {
+        Source? source;
+        int? attempts;
+        await using (var conn = await db.OpenConnectionAsync(ct))
+        {
+            source = await conn.QuerySingleOrDefaultAsync<Source>(new CommandDefinition(SourceSql, new { id = assetId }, cancellationToken: ct));
+            if (source is null) return; // deleted meanwhile: the sweeper enqueues again with an asset that exists, if any
+            attempts = await conn.ExecuteScalarAsync<int?>(new CommandDefinition(ClaimSql, new { checksum = source.Checksum }, cancellationToken: ct));
+        }
+        if (attempts is null)
+        {
+            logger.LogInformation("The playback copy of video {AssetId} needs no work (made, failed or being made)", assetId);
+            return;
+        }
+        if (attempts > MaxAttempts)
+        {
+            await FailAsync(source.Checksum, "Transcoding kept failing.", ct);
+            return;
+        }
+
+        var work = Path.Combine(Path.GetTempPath(), $"photoapi-playback-{assetId:N}-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(work);
+        try
+        {
+            var original = await blobs.LocalPathAsync(source.BlobKey, work, ct);
+            var copy = Path.Combine(work, "playback.mp4");
+            using var heartbeat = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            var beating = HeartbeatAsync(source.Checksum, heartbeat.Token);
+            try
+            {
+                var info = await probe.ProbeAsync(original, ct);
+                await transcoder.WriteAsync(original, info, copy, ct);
+            }
+            catch (VideoRejectedException e)
+            {
+                logger.LogWarning("No playback copy of video {AssetId}: {Reason}", assetId, e.Message);
+                await FailAsync(source.Checksum, e.Message, ct);
+                return;
+            }
+            finally
+            {
+                await heartbeat.CancelAsync();
+                await beating;
+            }
+            await StoreAsync(source.Checksum, copy, ct);
+        }
+        catch
+        {
+            await using var conn = await db.OpenConnectionAsync(CancellationToken.None);
+            await conn.ExecuteAsync(new CommandDefinition(ReleaseSql, new { checksum = source.Checksum }, cancellationToken: CancellationToken.None));
+            throw;
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
+    }
+
+    private const string HeartbeatSql = """
+        UPDATE video_playbacks SET processing_since = now() WHERE checksum = @checksum AND status = 'processing'
+        """;
+
+    /// <summary>
+    /// A transcode may run for hours, longer than a claim stays alive (<see cref="ProcessingClaims.StaleAfter"/>): the
+    /// running job renews its claim every few minutes, so that it is not presumed dead and taken over while it works.
+    /// </summary>
+    private async Task HeartbeatAsync(byte[] checksum, CancellationToken ct)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromMinutes(3));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(ct))
+            {
+                await using var conn = await db.OpenConnectionAsync(ct);
+                await conn.ExecuteAsync(new CommandDefinition(HeartbeatSql, new { checksum }, cancellationToken: ct));
+            }
+        }
+        catch (OperationCanceledException) { }
+        catch (NpgsqlException e) { logger.LogWarning(e, "Could not renew the claim of a playback copy"); }
+    }
+
+    private async Task StoreAsync(byte[] checksum, string copy, CancellationToken ct)
+    {
+        await using var upload = await blobs.BeginUploadAsync(ct);
+        await using (var file = File.OpenRead(copy)) await file.CopyToAsync(upload.Content, ct);
+        var size = upload.Length;
+        var key = BlobKeys.Playback(checksum);
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        await BlobLocks.HoldAsync(conn, tx, checksum, ct);
+        if (!await conn.ExecuteScalarAsync<bool>(new CommandDefinition(InUseSql, new { checksum }, tx, cancellationToken: ct)))
+        {
+            // The last asset with these bytes is gone (its collector run may be over): keep nothing of it.
+            await conn.ExecuteAsync(new CommandDefinition(UnusedSql, new { checksum }, tx, cancellationToken: ct));
+            await tx.CommitAsync(ct);
+            return;
+        }
+        await upload.CommitAsync(key, ct);
+        await conn.ExecuteAsync(new CommandDefinition(ReadySql, new { checksum, key, size }, tx, cancellationToken: ct));
+        await tx.CommitAsync(ct);
+    }
+
+    private async Task FailAsync(byte[] checksum, string reason, CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await conn.ExecuteAsync(new CommandDefinition(FailedSql, new { checksum, reason = reason.Length <= 500 ? reason : reason[..500] }, cancellationToken: ct));
+    }
+}
