@@ -55,6 +55,7 @@ public static class WorkerHost
         services.AddSingleton<VideoProbe>();
         services.AddSingleton<VideoPoster>();
         services.AddSingleton<PlaybackTranscoder>();
+        services.AddSingleton<VideoCleaner>();
 
         var storage = JobStorageFactory.Create(config.GetConnectionString(Database.ConnectionStringName)!, prepareSchema: true);
         services.AddHangfire(c => c
