@@ -3,11 +3,21 @@
 // an iPhone's HEVC .mov, which Chromium cannot play, says "Preparing…" until the worker's copy is made, then plays;
 // a share link plays videos only where it allows downloads; a guest sends a video to a photo request.
 import type { Locator, Page } from '@playwright/test';
-import { client, ok, newUser, upload, type TestUser } from './support/api';
-import { jpeg, video } from './support/files';
+import { client, ok, newUser, send, upload, type Schemas, type TestUser } from './support/api';
+import { jpeg, truncatedVideo, video } from './support/files';
 import { album, basename, newShare, photoRequest } from './support/setup';
 import { signedIn } from './support/session';
 import { expect, test } from './support/test';
+
+/** Uploads a file that the worker will fail on, and waits until it has (upload() waits for ready). */
+async function uploadFailing(owner: TestUser, path: string): Promise<Schemas['AssetResponse']> {
+  const id = await send(owner, path);
+  let asset: Schemas['AssetResponse'] | undefined;
+  await expect
+    .poll(async () => (asset = await ok(client(owner.token).GET('/api/v1/assets/{id}', { params: { path: { id } } }))).status, { timeout: 60_000 })
+    .toBe('failed');
+  return asset!;
+}
 
 /** Polls the owner's asset until the API gives it a playback URL (the worker has decided where it plays from). */
 async function playbackOf(owner: TestUser, id: string, timeoutMs = 120_000): Promise<string> {
@@ -183,4 +193,21 @@ test('a guest sends a video to a photo request and follows it to Done', async ({
   expect(videos.map((a) => a.mediaType)).toEqual(['video']);
   expect(videos[0]!.durationSeconds).toBeGreaterThan(2.5);
   expect(videos[0]!.durationSeconds).toBeLessThan(3.5);
+});
+
+test('a video no tool can read shows a video placeholder, not a broken picture, and the viewer offers its download', async ({ page }) => {
+  const owner = await newUser('broken');
+  const asset = await uploadFailing(owner, truncatedVideo('cut.mp4'));
+  expect(asset).toMatchObject({ mediaType: 'video', durationSeconds: null, urls: { thumbnail: null, playback: null } });
+
+  await signedIn(page, owner, '/');
+  const tile = page.getByRole('button', { name: 'cut.mp4, video', exact: true }); // no length to say
+  await expect(tile).toContainText('Video');
+  await expect(tile.locator('img')).toHaveCount(0);
+  await tile.click();
+  const dialog = page.getByRole('dialog', { name: 'cut.mp4' });
+  await expect(dialog.getByRole('status')).toHaveText("This video can't be played here. You can download it.");
+  await expect(dialog.getByRole('link', { name: 'Download' })).toHaveAttribute('href', asset.urls.original!);
+  await expect(dialog.locator('video')).toHaveCount(0);
+  await expect(dialog.getByRole('complementary', { name: 'Details' })).toContainText('Could not be processed');
 });

@@ -1,7 +1,7 @@
 // Real files for the tests, made by the tools the project installs: ImageMagick for JPEGs (distinct content each, so
 // deduplication never merges them), exiftool for metadata, heif-enc for HEIC, ffmpeg for videos.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -100,5 +100,17 @@ export function video(options: VideoOptions = {}): string {
     '-hide_banner', '-loglevel', 'error', '-nostdin', '-y', '-i', base, '-map', '0', '-c', 'copy',
     '-metadata', `comment=photoapi e2e ${process.pid} ${Date.now()} ${i}`, ...(kind === 'mp4' ? ['-movflags', '+faststart'] : []), path,
   ]);
+  return path;
+}
+
+/** An MP4 cut off after its first 40 kB, its index (written at the end) lost: a video no tool can read. */
+export function truncatedVideo(name = `cut-${n++}.mp4`): string {
+  const whole = join(dir, `whole-${name}`);
+  execFileSync('ffmpeg', [
+    '-hide_banner', '-loglevel', 'error', '-nostdin', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=30:duration=3',
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-metadata', `comment=${Date.now()} ${n}`, whole,
+  ]);
+  const path = join(dir, name);
+  writeFileSync(path, readFileSync(whole).subarray(0, 40_000));
   return path;
 }
