@@ -92,7 +92,7 @@ public sealed class EndpointDeclarationTests(ApiFactory api) : IClassFixture<Api
     public void Routes_that_take_signed_urls_are_anonymous_route_bound_media_reads()
     {
         var signed = Endpoints().Where(s => s.Access!.SignedUrls).ToList();
-        Assert.Equal(["DownloadAssetEndpoint", "GetAssetThumbnailEndpoint"], signed.Select(s => s.Type.Name).Order());
+        Assert.Equal(["DownloadAssetEndpoint", "GetAssetPlaybackEndpoint", "GetAssetThumbnailEndpoint"], signed.Select(s => s.Type.Name).Order());
         foreach (var s in signed)
         {
             Assert.True(s.Anonymous && s.Access!.On is not null, $"{s.Type.Name} takes signed URLs, so it must be anonymous and name its asset id.");

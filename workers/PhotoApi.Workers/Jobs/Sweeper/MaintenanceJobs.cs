@@ -25,13 +25,14 @@ public sealed class StuckAssetSweeperJob(NpgsqlDataSource db, IBlobStore blobs, 
         ORDER BY created_at
         LIMIT 1000
         """;
-    // Playback copies whose job was lost (pending an hour after it was last enqueued: the video queue may be long) or whose
-    // run died; each is enqueued again with one of its videos, and marked so that it waits another hour.
+    // Playback copies whose job was lost or whose run died (its claim silent), an hour after they were last enqueued or
+    // claimed (the video queue may be long: a job waiting its turn is not lost); each is enqueued again with one of its
+    // videos and marked, so that it waits another hour before being enqueued again.
     private static readonly string StuckPlaybacksSql = $"""
         UPDATE video_playbacks vp SET updated_at = now()
         FROM (SELECT DISTINCT ON (p.checksum) p.checksum, a.id
               FROM video_playbacks p JOIN assets a ON a.checksum = p.checksum AND a.media_type = 'video' AND a.trashed_at IS NULL
-              WHERE p.status = 'pending' AND p.updated_at < now() - interval '1 hour' OR {ProcessingClaims.PresumedDead("p")}
+              WHERE (p.status = 'pending' OR {ProcessingClaims.PresumedDead("p")}) AND p.updated_at < now() - interval '1 hour'
               ORDER BY p.checksum, a.created_at
               LIMIT 1000) s
         WHERE vp.checksum = s.checksum
