@@ -1437,7 +1437,7 @@ export interface paths {
          *     `originalFileName`, `takenAt`, `cameraMake`, `cameraModel`, `latitude`, `longitude` and `description` are `null`
          *     (the order stays the same). `id` is the id this link shows the asset by (see the tag's **Ids**), and `nextCursor`
          *     is sealed: neither tells a time. `urls` are addresses on this link (thumbnail, preview and — only where the link
-         *     allows downloads, and where it hides metadata only for photos — original); for a password-protected link they
+         *     allows downloads, and where it hides metadata only for photos and videos — original); for a password-protected link they
          *     carry the unlock token as `?token=`, so they work in an `<img src>` as they are. A password-protected link needs the unlock token (`X-Share-Token`, `?token=`
          *     or the cookie).
          */
@@ -1536,13 +1536,18 @@ export interface paths {
          *     the asset (else 403 `share.download_disabled`), as an attachment named as uploaded. The `Content-Type` sent is
          *     the asset's content type; treat the body as opaque bytes.
          *
-         *     **Where the link hides metadata** (`showMetadata` off) the original itself is never sent. A photo is sent as a
-         *     copy without metadata, made by the worker with the same cleaner as photo-request uploads: a JPEG of the whole
-         *     picture (quality 90, orientation applied, sRGB) without EXIF, GPS, XMP, IPTC or colour profile, named by the id
-         *     the link shows (`<id>.jpg`, `image/jpeg`). The copy is made when it is first asked for and kept for every later
-         *     request (and every link): until it is ready the answer is 409 `asset.not_ready` with `Retry-After` (ask again
-         *     then). Nothing can remove the metadata of videos and other files yet, nor of photos the worker cannot decode:
-         *     their originals are refused with 403 `share.metadata_hidden` (and `urls.original` is `null` for them).
+         *     **Where the link hides metadata** (`showMetadata` off) the original itself is never sent, but a copy without
+         *     metadata, made by the worker with the same cleaners as photo-request uploads and named by the id the link shows.
+         *     A photo's copy is a JPEG of the whole picture (quality 90, orientation applied, sRGB) without EXIF, GPS, XMP,
+         *     IPTC or colour profile (`<id>.jpg`, `image/jpeg`). A video's copy is a new MP4 (`<id>.mp4`, `video/mp4`: H.264 or
+         *     HEVC with AAC, index first) or WebM (`<id>.webm`, `video/webm`: VP8, VP9 or AV1 with Opus or Vorbis) without
+         *     container or stream tags, chapters, creation time, location, device make and model, or encoder and handler
+         *     names: its streams copied as they are where these containers hold them (a display matrix kept, so it plays
+         *     upright), else transcoded to H.264/AAC MP4 with the frames turned upright. The copy is made when it is first
+         *     asked for and kept for every later request (and every link): until it is ready the answer is 409
+         *     `asset.not_ready` with `Retry-After` (ask again then). Nothing can remove the metadata of other files, nor of
+         *     photos and videos the worker cannot read: their originals are refused with 403 `share.metadata_hidden` (and
+         *     `urls.original` is `null` for them).
          *
          *     Each download counts once for the owner (`downloadCount`, `lastAccessedAt`): a request without
          *     `Range` or with a range from the first byte (`bytes=0-…`) counts, later ranges do not. An asset the
@@ -1585,11 +1590,12 @@ export interface paths {
          *     (else 403 `share.download_disabled`), and on a non-public link the signed-in caller too (a Viewer gets 403
          *     `share.role_insufficient`).
          *
-         *     **Where the link hides metadata** (`showMetadata` off) no original is sent: each photo's entry is the copy
-         *     without metadata that `downloadPublicShareAsset` serves (JPEG, no EXIF, GPS, XMP, IPTC or colour profile),
-         *     named by the id the link shows it by (`<id>.jpg`, the id without dashes) and dated by the time of the download,
-         *     never the time taken. Files nothing can remove the metadata of — videos, other files, photos the worker cannot
-         *     decode, the very files whose own download is refused with 403 `share.metadata_hidden` and whose `urls.original`
+         *     **Where the link hides metadata** (`showMetadata` off) no original is sent: each photo's and video's entry is the
+         *     copy without metadata that `downloadPublicShareAsset` serves (a JPEG without EXIF, GPS, XMP, IPTC or colour
+         *     profile; an MP4 or WebM without tags or chapters), named by the id the link shows it by (`<id>.jpg`, `<id>.mp4`
+         *     or `<id>.webm`, the id without dashes) and dated by the time of the download,
+         *     never the time taken. Files nothing can remove the metadata of — other files, photos and videos the worker
+         *     cannot read, the very files whose own download is refused with 403 `share.metadata_hidden` and whose `urls.original`
          *     is `null` — are left out of the zip. Copies are made when first asked for: while any is not ready, the answer is
          *     409 `asset.not_ready` with `Retry-After` (the first such answer asks for every missing copy at once; ask again
          *     then).
@@ -1775,8 +1781,8 @@ export interface paths {
          *     - `maxFileSizeMb`: the largest file accepted (1 to 3,000 MB); absent, the server's upload limit.
          *     - `expiresAt`: when the link stops taking files; absent, never. `enabled` (default `true`) turns it off and on.
          *
-         *     Whatever guests send is never stored as sent: each file becomes a new JPEG without any metadata, owned by the
-         *     caller (see `uploadToPhotoRequest`).
+         *     Whatever guests send is never stored as sent: each photo becomes a new JPEG, each video a new MP4 or WebM,
+         *     without any metadata, owned by the caller (see `uploadToPhotoRequest`).
          */
         post: operations["createPhotoRequest"];
         delete?: never;
@@ -1831,8 +1837,8 @@ export interface paths {
         /**
          * List what guests sent
          * @description Every file guests sent to the request, oldest first, with its status (`pending` → `processing` → `ready` or
-         *     `failed` with `failureReason`) and, once `ready`, the asset it became (`assetId`): a new JPEG without any
-         *     metadata, in the request's folder and album, and its signed `thumbnailUrl` once the worker has made it. The
+         *     `failed` with `failureReason`) and, once `ready`, the asset it became (`assetId`): a new JPEG (or MP4 or WebM for
+         *     a video) without any metadata, in the request's folder and album, and its signed `thumbnailUrl` once the worker has made it. The
          *     guest's own bytes are never kept. Its owner only; for anyone else it answers 404.
          */
         get: operations["listPhotoRequestUploads"];
@@ -1854,7 +1860,7 @@ export interface paths {
         /**
          * Open a photo request link
          * @description What a guest with the link sees, without an account (the link key is the credential): the subject, the
-         *     description, who asks, the largest file accepted and what may be sent (photos only). While the request's album
+         *     description, who asks, the largest file accepted and what may be sent (photos and videos). While the request's album
          *     has a link open to any guest right now (turned on, `public`, no password, not expired, its owner active), also
          *     that album's newest photos (up to 200), no more than that link shows — thumbnails and previews only, through
          *     signed URLs, with no file names, dates, camera or location; any other album (shared with invitees only, or
@@ -1891,19 +1897,26 @@ export interface paths {
          *
          *     The body is streamed: each file goes straight to the blob store's staging area, and a file is refused the
          *     moment it passes the request's size limit (`maxFileSizeMb`, else the server's upload limit; 413
-         *     `upload.too_large`), the partial file discarded. Only photos are taken (JPEG, HEIC, PNG, WebP, …), detected from
-         *     their first bytes, not from the file name or the part's `Content-Type`: anything else answers 415
-         *     `upload.unsupported_type`. All or nothing: the files are recorded only once the whole body has arrived and every
+         *     `upload.too_large`), the partial file discarded. Only photos (JPEG, HEIC, PNG, WebP, …) and videos (MP4, MOV,
+         *     M4V, 3GP, WebM, MKV) are taken, detected from their first bytes (else from a photo or video file name), not from
+         *     the part's `Content-Type`: anything else answers 415 `upload.unsupported_type`. All or nothing: the files are recorded only once the whole body has arrived and every
          *     file passed; a refusal, or a client that disconnects, leaves nothing behind. Files sent are counted per client
          *     address (429 `auth.throttled` past the limit).
          *
          *     The answer is 202 with an id per file, status `pending`; follow each with `getPhotoRequestUploadStatus`. A
-         *     worker then stores a **new** file, never the guest's: it decodes the photo, applies its orientation, converts it
-         *     to sRGB and writes a JPEG without any metadata (no EXIF, GPS, XMP, IPTC or ICC profile; HEIC, PNG and WebP all
-         *     become JPEG). That clean file (and the thumbnail and preview made from it) becomes an asset of the request's
-         *     owner, named as sent with `.jpg`, taken at the time of the upload, in the request's folder (the top of the
-         *     owner's Personal Space if that folder is gone) and album. The guest's bytes are deleted once the clean asset is
-         *     stored, and also when the file cannot be read as a photo (`failed`, with a reason).
+         *     worker then stores a **new** file, never the guest's. A photo is decoded, turned by its orientation, converted
+         *     to sRGB and written as a JPEG without any metadata (no EXIF, GPS, XMP, IPTC or ICC profile; HEIC, PNG and WebP
+         *     all become JPEG), named as sent with `.jpg`, its thumbnail and preview made from the clean file. A video is
+         *     rewritten by ffmpeg without container or stream tags, chapters, creation time, location, device make and model,
+         *     or encoder and handler names, and without data, timecode or subtitle streams (only the first video and audio
+         *     stream are kept): as MP4 (H.264 or HEVC with AAC, index first) or WebM (VP8, VP9 or AV1 with Opus or Vorbis)
+         *     with its streams copied as they are — a display matrix is kept, so it plays upright — else transcoded to
+         *     H.264/AAC MP4 with its frames turned upright; named as sent with `.mp4` or `.webm`, it is then processed like
+         *     any uploaded video (its poster, and a playback copy where needed: `status` `pending` until then), and finds no
+         *     date or place in the file. The clean file becomes an asset of the request's owner, taken at the time of the
+         *     upload, in the request's folder (the top of the owner's Personal Space if that folder is gone) and album. The
+         *     guest's bytes are deleted once the clean asset is stored, and also when the file cannot be read as a photo or
+         *     video (`failed`, with a reason).
          */
         post: operations["uploadToPhotoRequest"];
         delete?: never;
@@ -2083,7 +2096,7 @@ export interface paths {
         /**
          * Start a resumable upload to a photo request (one upload per file) (tus creation)
          * @description Creates a tus 1.0.0 upload of `Upload-Length` bytes (extensions creation, creation-with-upload, termination,
-         *     checksum, expiration; `Upload-Defer-Length` is not supported). `Upload-Metadata` carries `filename` and `filetype` (a hint); other keys are ignored. Only photos are taken, detected from their first bytes when the upload completes (415 `upload.unsupported_type`, and the upload is deleted); the worker stores a clean JPEG without metadata, as for `uploadToPhotoRequest`.
+         *     checksum, expiration; `Upload-Defer-Length` is not supported). `Upload-Metadata` carries `filename` and `filetype` (a hint); other keys are ignored. Only photos and videos are taken, detected from their first bytes when the upload completes (415 `upload.unsupported_type`, and the upload is deleted); the worker stores a clean JPEG or video without metadata, as for `uploadToPhotoRequest`.
          *     Authorisation, the link and the limits are checked now, before a byte is taken, and again when the upload completes.
          *
          *     201 with `Location` (the upload's URL, 256 random bits: keep it secret) and `Upload-Expires` (unfinished uploads
@@ -2201,7 +2214,7 @@ export interface components {
              *     - `upload.missing_file` — the multipart form has no file part (named `file`; `files` for photo requests).
              *     - `upload.not_multipart` — the body is not multipart/form-data with a boundary.
              *     - `upload.too_large` — the file is larger than this server (or the photo request) accepts.
-             *     - `upload.unsupported_type` — a photo request takes photos only; this file is not one.
+             *     - `upload.unsupported_type` — a photo request takes photos and videos only; this file is neither.
              *     - `upload.protocol_unsupported` — a resumable upload's `Tus-Resumable` is not `1.0.0` (412).
              *     - `upload.offset_mismatch` — a resumable upload's `Upload-Offset` is not the server's, or the upload is complete (409); ask HEAD.
              *     - `upload.checksum_mismatch` — a chunk does not match its `Upload-Checksum` (460); nothing of it was kept.
@@ -2223,7 +2236,7 @@ export interface components {
              *     - `share.download_disabled` — the share link's owner does not allow downloads.
              *     - `share.upload_disabled` — the share link's owner does not allow uploads.
              *     - `share.archive_empty` — the share link shows nothing that can be downloaded: there is no archive to make a link for.
-             *     - `share.metadata_hidden` — the share link hides metadata and it cannot be removed from this file (not a photo, or one that cannot be decoded), so its original is not offered.
+             *     - `share.metadata_hidden` — the share link hides metadata and it cannot be removed from this file (neither a photo nor a video, or one that cannot be read), so its original is not offered.
              *     - `album.not_manual` — a conditional album is filled by its conditions; entries cannot be added or removed.
              *     - `album.entry_missing` — an asset named is not in the album.
              *     - `partner.is_self` — a user cannot be their own partner.
@@ -4133,7 +4146,7 @@ export interface components {
              * @description When the link stops taking files; `null` if never.
              */
             expiresAt: string | null;
-            /** @description What may be sent; photos only (`image`). */
+            /** @description What may be sent; photos and videos (`image`, `video`). */
             acceptedMediaTypes: "image"[];
             album: components["schemas"]["PublicRequestAlbum"];
         };
@@ -7786,7 +7799,7 @@ export interface operations {
                     ETag?: string;
                     /** @description Always `bytes`. */
                     "Accept-Ranges"?: "bytes";
-                    /** @description `attachment` with the original file name, or `<id>.jpg` (the id the link shows) where the link hides metadata. */
+                    /** @description `attachment` with the original file name, or `<id>.jpg`, `<id>.mp4` or `<id>.webm` (the id the link shows) where the link hides metadata. */
                     "Content-Disposition"?: string;
                     [name: string]: unknown;
                 };
@@ -7822,8 +7835,8 @@ export interface operations {
             401: components["responses"]["SharePasswordRequired"];
             /**
              * @description The link's owner does not allow downloads, or may no longer download this file (`share.download_disabled`);
-             *     or the link hides metadata and it cannot be removed from this file — a video, another kind of file, or a
-             *     photo that cannot be decoded (`share.metadata_hidden`).
+             *     or the link hides metadata and it cannot be removed from this file — neither a photo nor a video, or one
+             *     that cannot be read (`share.metadata_hidden`).
              */
             403: {
                 headers: {
@@ -8514,7 +8527,7 @@ export interface operations {
                 };
             };
             /**
-             * @description A file is not a photo (`upload.unsupported_type`); the body is not `multipart/form-data`
+             * @description A file is neither a photo nor a video (`upload.unsupported_type`); the body is not `multipart/form-data`
              *     (`request.unsupported_media_type`), or its multipart boundary is missing or longer than 200 characters
              *     (`upload.not_multipart`). Nothing was kept.
              */
@@ -9551,7 +9564,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ApiProblem"];
                 };
             };
-            /** @description The body is not `application/offset+octet-stream` (`request.unsupported_media_type`), or the completed file is not a photo (`upload.unsupported_type`; the upload is deleted). */
+            /** @description The body is not `application/offset+octet-stream` (`request.unsupported_media_type`), or the completed file is neither a photo nor a video (`upload.unsupported_type`; the upload is deleted). */
             415: {
                 headers: {
                     [name: string]: unknown;

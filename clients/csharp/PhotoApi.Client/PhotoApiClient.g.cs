@@ -1236,7 +1236,7 @@ namespace PhotoApi.Client
         /// <br/>`originalFileName`, `takenAt`, `cameraMake`, `cameraModel`, `latitude`, `longitude` and `description` are `null`
         /// <br/>(the order stays the same). `id` is the id this link shows the asset by (see the tag's **Ids**), and `nextCursor`
         /// <br/>is sealed: neither tells a time. `urls` are addresses on this link (thumbnail, preview and — only where the link
-        /// <br/>allows downloads, and where it hides metadata only for photos — original); for a password-protected link they
+        /// <br/>allows downloads, and where it hides metadata only for photos and videos — original); for a password-protected link they
         /// <br/>carry the unlock token as `?token=`, so they work in an `&lt;img src&gt;` as they are. A password-protected link needs the unlock token (`X-Share-Token`, `?token=`
         /// <br/>or the cookie).
         /// </remarks>
@@ -1333,13 +1333,18 @@ namespace PhotoApi.Client
         /// <br/>the asset (else 403 `share.download_disabled`), as an attachment named as uploaded. The `Content-Type` sent is
         /// <br/>the asset's content type; treat the body as opaque bytes.
         /// <br/>
-        /// <br/>**Where the link hides metadata** (`showMetadata` off) the original itself is never sent. A photo is sent as a
-        /// <br/>copy without metadata, made by the worker with the same cleaner as photo-request uploads: a JPEG of the whole
-        /// <br/>picture (quality 90, orientation applied, sRGB) without EXIF, GPS, XMP, IPTC or colour profile, named by the id
-        /// <br/>the link shows (`&lt;id&gt;.jpg`, `image/jpeg`). The copy is made when it is first asked for and kept for every later
-        /// <br/>request (and every link): until it is ready the answer is 409 `asset.not_ready` with `Retry-After` (ask again
-        /// <br/>then). Nothing can remove the metadata of videos and other files yet, nor of photos the worker cannot decode:
-        /// <br/>their originals are refused with 403 `share.metadata_hidden` (and `urls.original` is `null` for them).
+        /// <br/>**Where the link hides metadata** (`showMetadata` off) the original itself is never sent, but a copy without
+        /// <br/>metadata, made by the worker with the same cleaners as photo-request uploads and named by the id the link shows.
+        /// <br/>A photo's copy is a JPEG of the whole picture (quality 90, orientation applied, sRGB) without EXIF, GPS, XMP,
+        /// <br/>IPTC or colour profile (`&lt;id&gt;.jpg`, `image/jpeg`). A video's copy is a new MP4 (`&lt;id&gt;.mp4`, `video/mp4`: H.264 or
+        /// <br/>HEVC with AAC, index first) or WebM (`&lt;id&gt;.webm`, `video/webm`: VP8, VP9 or AV1 with Opus or Vorbis) without
+        /// <br/>container or stream tags, chapters, creation time, location, device make and model, or encoder and handler
+        /// <br/>names: its streams copied as they are where these containers hold them (a display matrix kept, so it plays
+        /// <br/>upright), else transcoded to H.264/AAC MP4 with the frames turned upright. The copy is made when it is first
+        /// <br/>asked for and kept for every later request (and every link): until it is ready the answer is 409
+        /// <br/>`asset.not_ready` with `Retry-After` (ask again then). Nothing can remove the metadata of other files, nor of
+        /// <br/>photos and videos the worker cannot read: their originals are refused with 403 `share.metadata_hidden` (and
+        /// <br/>`urls.original` is `null` for them).
         /// <br/>
         /// <br/>Each download counts once for the owner (`downloadCount`, `lastAccessedAt`): a request without
         /// <br/>`Range` or with a range from the first byte (`bytes=0-…`) counts, later ranges do not. An asset the
@@ -1377,11 +1382,12 @@ namespace PhotoApi.Client
         /// <br/>(else 403 `share.download_disabled`), and on a non-public link the signed-in caller too (a Viewer gets 403
         /// <br/>`share.role_insufficient`).
         /// <br/>
-        /// <br/>**Where the link hides metadata** (`showMetadata` off) no original is sent: each photo's entry is the copy
-        /// <br/>without metadata that `downloadPublicShareAsset` serves (JPEG, no EXIF, GPS, XMP, IPTC or colour profile),
-        /// <br/>named by the id the link shows it by (`&lt;id&gt;.jpg`, the id without dashes) and dated by the time of the download,
-        /// <br/>never the time taken. Files nothing can remove the metadata of — videos, other files, photos the worker cannot
-        /// <br/>decode, the very files whose own download is refused with 403 `share.metadata_hidden` and whose `urls.original`
+        /// <br/>**Where the link hides metadata** (`showMetadata` off) no original is sent: each photo's and video's entry is the
+        /// <br/>copy without metadata that `downloadPublicShareAsset` serves (a JPEG without EXIF, GPS, XMP, IPTC or colour
+        /// <br/>profile; an MP4 or WebM without tags or chapters), named by the id the link shows it by (`&lt;id&gt;.jpg`, `&lt;id&gt;.mp4`
+        /// <br/>or `&lt;id&gt;.webm`, the id without dashes) and dated by the time of the download,
+        /// <br/>never the time taken. Files nothing can remove the metadata of — other files, photos and videos the worker
+        /// <br/>cannot read, the very files whose own download is refused with 403 `share.metadata_hidden` and whose `urls.original`
         /// <br/>is `null` — are left out of the zip. Copies are made when first asked for: while any is not ready, the answer is
         /// <br/>409 `asset.not_ready` with `Retry-After` (the first such answer asks for every missing copy at once; ask again
         /// <br/>then).
@@ -1550,8 +1556,8 @@ namespace PhotoApi.Client
         /// <br/>- `maxFileSizeMb`: the largest file accepted (1 to 3,000 MB); absent, the server's upload limit.
         /// <br/>- `expiresAt`: when the link stops taking files; absent, never. `enabled` (default `true`) turns it off and on.
         /// <br/>
-        /// <br/>Whatever guests send is never stored as sent: each file becomes a new JPEG without any metadata, owned by the
-        /// <br/>caller (see `uploadToPhotoRequest`).
+        /// <br/>Whatever guests send is never stored as sent: each photo becomes a new JPEG, each video a new MP4 or WebM,
+        /// <br/>without any metadata, owned by the caller (see `uploadToPhotoRequest`).
         /// </remarks>
         /// <returns>The photo request was created; share its `url` with the people who should send photos.</returns>
         /// <exception cref="PhotoApiException">A server side error occurred.</exception>
@@ -1607,8 +1613,8 @@ namespace PhotoApi.Client
         /// </summary>
         /// <remarks>
         /// Every file guests sent to the request, oldest first, with its status (`pending` → `processing` → `ready` or
-        /// <br/>`failed` with `failureReason`) and, once `ready`, the asset it became (`assetId`): a new JPEG without any
-        /// <br/>metadata, in the request's folder and album, and its signed `thumbnailUrl` once the worker has made it. The
+        /// <br/>`failed` with `failureReason`) and, once `ready`, the asset it became (`assetId`): a new JPEG (or MP4 or WebM for
+        /// <br/>a video) without any metadata, in the request's folder and album, and its signed `thumbnailUrl` once the worker has made it. The
         /// <br/>guest's own bytes are never kept. Its owner only; for anyone else it answers 404.
         /// </remarks>
         /// <param name="id">The photo request's id.</param>
@@ -1624,7 +1630,7 @@ namespace PhotoApi.Client
         /// </summary>
         /// <remarks>
         /// What a guest with the link sees, without an account (the link key is the credential): the subject, the
-        /// <br/>description, who asks, the largest file accepted and what may be sent (photos only). While the request's album
+        /// <br/>description, who asks, the largest file accepted and what may be sent (photos and videos). While the request's album
         /// <br/>has a link open to any guest right now (turned on, `public`, no password, not expired, its owner active), also
         /// <br/>that album's newest photos (up to 200), no more than that link shows — thumbnails and previews only, through
         /// <br/>signed URLs, with no file names, dates, camera or location; any other album (shared with invitees only, or
@@ -1651,19 +1657,26 @@ namespace PhotoApi.Client
         /// <br/>
         /// <br/>The body is streamed: each file goes straight to the blob store's staging area, and a file is refused the
         /// <br/>moment it passes the request's size limit (`maxFileSizeMb`, else the server's upload limit; 413
-        /// <br/>`upload.too_large`), the partial file discarded. Only photos are taken (JPEG, HEIC, PNG, WebP, …), detected from
-        /// <br/>their first bytes, not from the file name or the part's `Content-Type`: anything else answers 415
-        /// <br/>`upload.unsupported_type`. All or nothing: the files are recorded only once the whole body has arrived and every
+        /// <br/>`upload.too_large`), the partial file discarded. Only photos (JPEG, HEIC, PNG, WebP, …) and videos (MP4, MOV,
+        /// <br/>M4V, 3GP, WebM, MKV) are taken, detected from their first bytes (else from a photo or video file name), not from
+        /// <br/>the part's `Content-Type`: anything else answers 415 `upload.unsupported_type`. All or nothing: the files are recorded only once the whole body has arrived and every
         /// <br/>file passed; a refusal, or a client that disconnects, leaves nothing behind. Files sent are counted per client
         /// <br/>address (429 `auth.throttled` past the limit).
         /// <br/>
         /// <br/>The answer is 202 with an id per file, status `pending`; follow each with `getPhotoRequestUploadStatus`. A
-        /// <br/>worker then stores a **new** file, never the guest's: it decodes the photo, applies its orientation, converts it
-        /// <br/>to sRGB and writes a JPEG without any metadata (no EXIF, GPS, XMP, IPTC or ICC profile; HEIC, PNG and WebP all
-        /// <br/>become JPEG). That clean file (and the thumbnail and preview made from it) becomes an asset of the request's
-        /// <br/>owner, named as sent with `.jpg`, taken at the time of the upload, in the request's folder (the top of the
-        /// <br/>owner's Personal Space if that folder is gone) and album. The guest's bytes are deleted once the clean asset is
-        /// <br/>stored, and also when the file cannot be read as a photo (`failed`, with a reason).
+        /// <br/>worker then stores a **new** file, never the guest's. A photo is decoded, turned by its orientation, converted
+        /// <br/>to sRGB and written as a JPEG without any metadata (no EXIF, GPS, XMP, IPTC or ICC profile; HEIC, PNG and WebP
+        /// <br/>all become JPEG), named as sent with `.jpg`, its thumbnail and preview made from the clean file. A video is
+        /// <br/>rewritten by ffmpeg without container or stream tags, chapters, creation time, location, device make and model,
+        /// <br/>or encoder and handler names, and without data, timecode or subtitle streams (only the first video and audio
+        /// <br/>stream are kept): as MP4 (H.264 or HEVC with AAC, index first) or WebM (VP8, VP9 or AV1 with Opus or Vorbis)
+        /// <br/>with its streams copied as they are — a display matrix is kept, so it plays upright — else transcoded to
+        /// <br/>H.264/AAC MP4 with its frames turned upright; named as sent with `.mp4` or `.webm`, it is then processed like
+        /// <br/>any uploaded video (its poster, and a playback copy where needed: `status` `pending` until then), and finds no
+        /// <br/>date or place in the file. The clean file becomes an asset of the request's owner, taken at the time of the
+        /// <br/>upload, in the request's folder (the top of the owner's Personal Space if that folder is gone) and album. The
+        /// <br/>guest's bytes are deleted once the clean asset is stored, and also when the file cannot be read as a photo or
+        /// <br/>video (`failed`, with a reason).
         /// </remarks>
         /// <param name="key">The photo request's `key` (the last part of its `url`; base64url, 43 characters); it is the guest's credential.</param>
         /// <param name="files">One or more photos, each in a part named `files` with a file name (up to 100 per request).</param>
@@ -1877,7 +1890,7 @@ namespace PhotoApi.Client
         /// </summary>
         /// <remarks>
         /// Creates a tus 1.0.0 upload of `Upload-Length` bytes (extensions creation, creation-with-upload, termination,
-        /// <br/>checksum, expiration; `Upload-Defer-Length` is not supported). `Upload-Metadata` carries `filename` and `filetype` (a hint); other keys are ignored. Only photos are taken, detected from their first bytes when the upload completes (415 `upload.unsupported_type`, and the upload is deleted); the worker stores a clean JPEG without metadata, as for `uploadToPhotoRequest`.
+        /// <br/>checksum, expiration; `Upload-Defer-Length` is not supported). `Upload-Metadata` carries `filename` and `filetype` (a hint); other keys are ignored. Only photos and videos are taken, detected from their first bytes when the upload completes (415 `upload.unsupported_type`, and the upload is deleted); the worker stores a clean JPEG or video without metadata, as for `uploadToPhotoRequest`.
         /// <br/>Authorisation, the link and the limits are checked now, before a byte is taken, and again when the upload completes.
         /// <br/>
         /// <br/>201 with `Location` (the upload's URL, 256 random bits: keep it secret) and `Upload-Expires` (unfinished uploads
@@ -11431,7 +11444,7 @@ namespace PhotoApi.Client
         /// <br/>`originalFileName`, `takenAt`, `cameraMake`, `cameraModel`, `latitude`, `longitude` and `description` are `null`
         /// <br/>(the order stays the same). `id` is the id this link shows the asset by (see the tag's **Ids**), and `nextCursor`
         /// <br/>is sealed: neither tells a time. `urls` are addresses on this link (thumbnail, preview and — only where the link
-        /// <br/>allows downloads, and where it hides metadata only for photos — original); for a password-protected link they
+        /// <br/>allows downloads, and where it hides metadata only for photos and videos — original); for a password-protected link they
         /// <br/>carry the unlock token as `?token=`, so they work in an `&lt;img src&gt;` as they are. A password-protected link needs the unlock token (`X-Share-Token`, `?token=`
         /// <br/>or the cookie).
         /// </remarks>
@@ -12125,13 +12138,18 @@ namespace PhotoApi.Client
         /// <br/>the asset (else 403 `share.download_disabled`), as an attachment named as uploaded. The `Content-Type` sent is
         /// <br/>the asset's content type; treat the body as opaque bytes.
         /// <br/>
-        /// <br/>**Where the link hides metadata** (`showMetadata` off) the original itself is never sent. A photo is sent as a
-        /// <br/>copy without metadata, made by the worker with the same cleaner as photo-request uploads: a JPEG of the whole
-        /// <br/>picture (quality 90, orientation applied, sRGB) without EXIF, GPS, XMP, IPTC or colour profile, named by the id
-        /// <br/>the link shows (`&lt;id&gt;.jpg`, `image/jpeg`). The copy is made when it is first asked for and kept for every later
-        /// <br/>request (and every link): until it is ready the answer is 409 `asset.not_ready` with `Retry-After` (ask again
-        /// <br/>then). Nothing can remove the metadata of videos and other files yet, nor of photos the worker cannot decode:
-        /// <br/>their originals are refused with 403 `share.metadata_hidden` (and `urls.original` is `null` for them).
+        /// <br/>**Where the link hides metadata** (`showMetadata` off) the original itself is never sent, but a copy without
+        /// <br/>metadata, made by the worker with the same cleaners as photo-request uploads and named by the id the link shows.
+        /// <br/>A photo's copy is a JPEG of the whole picture (quality 90, orientation applied, sRGB) without EXIF, GPS, XMP,
+        /// <br/>IPTC or colour profile (`&lt;id&gt;.jpg`, `image/jpeg`). A video's copy is a new MP4 (`&lt;id&gt;.mp4`, `video/mp4`: H.264 or
+        /// <br/>HEVC with AAC, index first) or WebM (`&lt;id&gt;.webm`, `video/webm`: VP8, VP9 or AV1 with Opus or Vorbis) without
+        /// <br/>container or stream tags, chapters, creation time, location, device make and model, or encoder and handler
+        /// <br/>names: its streams copied as they are where these containers hold them (a display matrix kept, so it plays
+        /// <br/>upright), else transcoded to H.264/AAC MP4 with the frames turned upright. The copy is made when it is first
+        /// <br/>asked for and kept for every later request (and every link): until it is ready the answer is 409
+        /// <br/>`asset.not_ready` with `Retry-After` (ask again then). Nothing can remove the metadata of other files, nor of
+        /// <br/>photos and videos the worker cannot read: their originals are refused with 403 `share.metadata_hidden` (and
+        /// <br/>`urls.original` is `null` for them).
         /// <br/>
         /// <br/>Each download counts once for the owner (`downloadCount`, `lastAccessedAt`): a request without
         /// <br/>`Range` or with a range from the first byte (`bytes=0-…`) counts, later ranges do not. An asset the
@@ -12257,7 +12275,7 @@ namespace PhotoApi.Client
                             {
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new PhotoApiException<ApiProblem>("The link\'s owner does not allow downloads, or may no longer download this file (`share.download_disabled`);\nor the link hides metadata and it cannot be removed from this file \u2014 a video, another kind of file, or a\nphoto that cannot be decoded (`share.metadata_hidden`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new PhotoApiException<ApiProblem>("The link\'s owner does not allow downloads, or may no longer download this file (`share.download_disabled`);\nor the link hides metadata and it cannot be removed from this file \u2014 neither a photo nor a video, or one\nthat cannot be read (`share.metadata_hidden`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 404)
@@ -12336,11 +12354,12 @@ namespace PhotoApi.Client
         /// <br/>(else 403 `share.download_disabled`), and on a non-public link the signed-in caller too (a Viewer gets 403
         /// <br/>`share.role_insufficient`).
         /// <br/>
-        /// <br/>**Where the link hides metadata** (`showMetadata` off) no original is sent: each photo's entry is the copy
-        /// <br/>without metadata that `downloadPublicShareAsset` serves (JPEG, no EXIF, GPS, XMP, IPTC or colour profile),
-        /// <br/>named by the id the link shows it by (`&lt;id&gt;.jpg`, the id without dashes) and dated by the time of the download,
-        /// <br/>never the time taken. Files nothing can remove the metadata of — videos, other files, photos the worker cannot
-        /// <br/>decode, the very files whose own download is refused with 403 `share.metadata_hidden` and whose `urls.original`
+        /// <br/>**Where the link hides metadata** (`showMetadata` off) no original is sent: each photo's and video's entry is the
+        /// <br/>copy without metadata that `downloadPublicShareAsset` serves (a JPEG without EXIF, GPS, XMP, IPTC or colour
+        /// <br/>profile; an MP4 or WebM without tags or chapters), named by the id the link shows it by (`&lt;id&gt;.jpg`, `&lt;id&gt;.mp4`
+        /// <br/>or `&lt;id&gt;.webm`, the id without dashes) and dated by the time of the download,
+        /// <br/>never the time taken. Files nothing can remove the metadata of — other files, photos and videos the worker
+        /// <br/>cannot read, the very files whose own download is refused with 403 `share.metadata_hidden` and whose `urls.original`
         /// <br/>is `null` — are left out of the zip. Copies are made when first asked for: while any is not ready, the answer is
         /// <br/>409 `asset.not_ready` with `Retry-After` (the first such answer asks for every missing copy at once; ask again
         /// <br/>then).
@@ -13536,8 +13555,8 @@ namespace PhotoApi.Client
         /// <br/>- `maxFileSizeMb`: the largest file accepted (1 to 3,000 MB); absent, the server's upload limit.
         /// <br/>- `expiresAt`: when the link stops taking files; absent, never. `enabled` (default `true`) turns it off and on.
         /// <br/>
-        /// <br/>Whatever guests send is never stored as sent: each file becomes a new JPEG without any metadata, owned by the
-        /// <br/>caller (see `uploadToPhotoRequest`).
+        /// <br/>Whatever guests send is never stored as sent: each photo becomes a new JPEG, each video a new MP4 or WebM,
+        /// <br/>without any metadata, owned by the caller (see `uploadToPhotoRequest`).
         /// </remarks>
         /// <returns>The photo request was created; share its `url` with the people who should send photos.</returns>
         /// <exception cref="PhotoApiException">A server side error occurred.</exception>
@@ -14037,8 +14056,8 @@ namespace PhotoApi.Client
         /// </summary>
         /// <remarks>
         /// Every file guests sent to the request, oldest first, with its status (`pending` → `processing` → `ready` or
-        /// <br/>`failed` with `failureReason`) and, once `ready`, the asset it became (`assetId`): a new JPEG without any
-        /// <br/>metadata, in the request's folder and album, and its signed `thumbnailUrl` once the worker has made it. The
+        /// <br/>`failed` with `failureReason`) and, once `ready`, the asset it became (`assetId`): a new JPEG (or MP4 or WebM for
+        /// <br/>a video) without any metadata, in the request's folder and album, and its signed `thumbnailUrl` once the worker has made it. The
         /// <br/>guest's own bytes are never kept. Its owner only; for anyone else it answers 404.
         /// </remarks>
         /// <param name="id">The photo request's id.</param>
@@ -14165,7 +14184,7 @@ namespace PhotoApi.Client
         /// </summary>
         /// <remarks>
         /// What a guest with the link sees, without an account (the link key is the credential): the subject, the
-        /// <br/>description, who asks, the largest file accepted and what may be sent (photos only). While the request's album
+        /// <br/>description, who asks, the largest file accepted and what may be sent (photos and videos). While the request's album
         /// <br/>has a link open to any guest right now (turned on, `public`, no password, not expired, its owner active), also
         /// <br/>that album's newest photos (up to 200), no more than that link shows — thumbnails and previews only, through
         /// <br/>signed URLs, with no file names, dates, camera or location; any other album (shared with invitees only, or
@@ -14292,19 +14311,26 @@ namespace PhotoApi.Client
         /// <br/>
         /// <br/>The body is streamed: each file goes straight to the blob store's staging area, and a file is refused the
         /// <br/>moment it passes the request's size limit (`maxFileSizeMb`, else the server's upload limit; 413
-        /// <br/>`upload.too_large`), the partial file discarded. Only photos are taken (JPEG, HEIC, PNG, WebP, …), detected from
-        /// <br/>their first bytes, not from the file name or the part's `Content-Type`: anything else answers 415
-        /// <br/>`upload.unsupported_type`. All or nothing: the files are recorded only once the whole body has arrived and every
+        /// <br/>`upload.too_large`), the partial file discarded. Only photos (JPEG, HEIC, PNG, WebP, …) and videos (MP4, MOV,
+        /// <br/>M4V, 3GP, WebM, MKV) are taken, detected from their first bytes (else from a photo or video file name), not from
+        /// <br/>the part's `Content-Type`: anything else answers 415 `upload.unsupported_type`. All or nothing: the files are recorded only once the whole body has arrived and every
         /// <br/>file passed; a refusal, or a client that disconnects, leaves nothing behind. Files sent are counted per client
         /// <br/>address (429 `auth.throttled` past the limit).
         /// <br/>
         /// <br/>The answer is 202 with an id per file, status `pending`; follow each with `getPhotoRequestUploadStatus`. A
-        /// <br/>worker then stores a **new** file, never the guest's: it decodes the photo, applies its orientation, converts it
-        /// <br/>to sRGB and writes a JPEG without any metadata (no EXIF, GPS, XMP, IPTC or ICC profile; HEIC, PNG and WebP all
-        /// <br/>become JPEG). That clean file (and the thumbnail and preview made from it) becomes an asset of the request's
-        /// <br/>owner, named as sent with `.jpg`, taken at the time of the upload, in the request's folder (the top of the
-        /// <br/>owner's Personal Space if that folder is gone) and album. The guest's bytes are deleted once the clean asset is
-        /// <br/>stored, and also when the file cannot be read as a photo (`failed`, with a reason).
+        /// <br/>worker then stores a **new** file, never the guest's. A photo is decoded, turned by its orientation, converted
+        /// <br/>to sRGB and written as a JPEG without any metadata (no EXIF, GPS, XMP, IPTC or ICC profile; HEIC, PNG and WebP
+        /// <br/>all become JPEG), named as sent with `.jpg`, its thumbnail and preview made from the clean file. A video is
+        /// <br/>rewritten by ffmpeg without container or stream tags, chapters, creation time, location, device make and model,
+        /// <br/>or encoder and handler names, and without data, timecode or subtitle streams (only the first video and audio
+        /// <br/>stream are kept): as MP4 (H.264 or HEVC with AAC, index first) or WebM (VP8, VP9 or AV1 with Opus or Vorbis)
+        /// <br/>with its streams copied as they are — a display matrix is kept, so it plays upright — else transcoded to
+        /// <br/>H.264/AAC MP4 with its frames turned upright; named as sent with `.mp4` or `.webm`, it is then processed like
+        /// <br/>any uploaded video (its poster, and a playback copy where needed: `status` `pending` until then), and finds no
+        /// <br/>date or place in the file. The clean file becomes an asset of the request's owner, taken at the time of the
+        /// <br/>upload, in the request's folder (the top of the owner's Personal Space if that folder is gone) and album. The
+        /// <br/>guest's bytes are deleted once the clean asset is stored, and also when the file cannot be read as a photo or
+        /// <br/>video (`failed`, with a reason).
         /// </remarks>
         /// <param name="key">The photo request's `key` (the last part of its `url`; base64url, 43 characters); it is the guest's credential.</param>
         /// <param name="files">One or more photos, each in a part named `files` with a file name (up to 100 per request).</param>
@@ -14429,7 +14455,7 @@ namespace PhotoApi.Client
                             {
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new PhotoApiException<ApiProblem>("A file is not a photo (`upload.unsupported_type`); the body is not `multipart/form-data`\n(`request.unsupported_media_type`), or its multipart boundary is missing or longer than 200 characters\n(`upload.not_multipart`). Nothing was kept.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new PhotoApiException<ApiProblem>("A file is neither a photo nor a video (`upload.unsupported_type`); the body is not `multipart/form-data`\n(`request.unsupported_media_type`), or its multipart boundary is missing or longer than 200 characters\n(`upload.not_multipart`). Nothing was kept.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 429)
@@ -16223,7 +16249,7 @@ namespace PhotoApi.Client
         /// </summary>
         /// <remarks>
         /// Creates a tus 1.0.0 upload of `Upload-Length` bytes (extensions creation, creation-with-upload, termination,
-        /// <br/>checksum, expiration; `Upload-Defer-Length` is not supported). `Upload-Metadata` carries `filename` and `filetype` (a hint); other keys are ignored. Only photos are taken, detected from their first bytes when the upload completes (415 `upload.unsupported_type`, and the upload is deleted); the worker stores a clean JPEG without metadata, as for `uploadToPhotoRequest`.
+        /// <br/>checksum, expiration; `Upload-Defer-Length` is not supported). `Upload-Metadata` carries `filename` and `filetype` (a hint); other keys are ignored. Only photos and videos are taken, detected from their first bytes when the upload completes (415 `upload.unsupported_type`, and the upload is deleted); the worker stores a clean JPEG or video without metadata, as for `uploadToPhotoRequest`.
         /// <br/>Authorisation, the link and the limits are checked now, before a byte is taken, and again when the upload completes.
         /// <br/>
         /// <br/>201 with `Location` (the upload's URL, 256 random bits: keep it secret) and `Upload-Expires` (unfinished uploads
@@ -16677,7 +16703,7 @@ namespace PhotoApi.Client
                             {
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new PhotoApiException<ApiProblem>("The body is not `application/offset+octet-stream` (`request.unsupported_media_type`), or the completed file is not a photo (`upload.unsupported_type`; the upload is deleted).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new PhotoApiException<ApiProblem>("The body is not `application/offset+octet-stream` (`request.unsupported_media_type`), or the completed file is neither a photo nor a video (`upload.unsupported_type`; the upload is deleted).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 423)
@@ -17052,7 +17078,7 @@ namespace PhotoApi.Client
         /// <br/>- `upload.missing_file` — the multipart form has no file part (named `file`; `files` for photo requests).
         /// <br/>- `upload.not_multipart` — the body is not multipart/form-data with a boundary.
         /// <br/>- `upload.too_large` — the file is larger than this server (or the photo request) accepts.
-        /// <br/>- `upload.unsupported_type` — a photo request takes photos only; this file is not one.
+        /// <br/>- `upload.unsupported_type` — a photo request takes photos and videos only; this file is neither.
         /// <br/>- `upload.protocol_unsupported` — a resumable upload's `Tus-Resumable` is not `1.0.0` (412).
         /// <br/>- `upload.offset_mismatch` — a resumable upload's `Upload-Offset` is not the server's, or the upload is complete (409); ask HEAD.
         /// <br/>- `upload.checksum_mismatch` — a chunk does not match its `Upload-Checksum` (460); nothing of it was kept.
@@ -17074,7 +17100,7 @@ namespace PhotoApi.Client
         /// <br/>- `share.download_disabled` — the share link's owner does not allow downloads.
         /// <br/>- `share.upload_disabled` — the share link's owner does not allow uploads.
         /// <br/>- `share.archive_empty` — the share link shows nothing that can be downloaded: there is no archive to make a link for.
-        /// <br/>- `share.metadata_hidden` — the share link hides metadata and it cannot be removed from this file (not a photo, or one that cannot be decoded), so its original is not offered.
+        /// <br/>- `share.metadata_hidden` — the share link hides metadata and it cannot be removed from this file (neither a photo nor a video, or one that cannot be read), so its original is not offered.
         /// <br/>- `album.not_manual` — a conditional album is filled by its conditions; entries cannot be added or removed.
         /// <br/>- `album.entry_missing` — an asset named is not in the album.
         /// <br/>- `partner.is_self` — a user cannot be their own partner.
@@ -21227,7 +21253,7 @@ namespace PhotoApi.Client
         public System.DateTimeOffset? ExpiresAt { get; set; } = default!;
 
         /// <summary>
-        /// What may be sent; photos only (`image`).
+        /// What may be sent; photos and videos (`image`, `video`).
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("acceptedMediaTypes")]
         // TODO(system.text.json): Add ItemConverterType with enum converter when supported

@@ -16,9 +16,9 @@ public sealed class PhotoRequestTests(ApiFactory api) : IClassFixture<ApiFactory
     private sealed record PhotoRequest(Guid Id, string Subject, string Description, Guid? FolderId, Guid? AlbumId, int? MaxFileSizeMb,
         DateTime? ExpiresAt, bool Enabled, string Key, string Url, int UploadCount, int ReadyCount, int FailedCount);
 
-    private sealed record UploadStatus(Guid Id, string FileName, long SizeBytes, string Status, string? FailureReason);
+    internal sealed record UploadStatus(Guid Id, string FileName, long SizeBytes, string Status, string? FailureReason);
 
-    private sealed record Sent(List<UploadStatus> Uploads);
+    internal sealed record Sent(List<UploadStatus> Uploads);
 
     private sealed record OwnerUpload(Guid Id, string FileName, long SizeBytes, string Status, string? FailureReason, Guid? AssetId, string? ThumbnailUrl);
 
@@ -29,7 +29,8 @@ public sealed class PhotoRequestTests(ApiFactory api) : IClassFixture<ApiFactory
     private sealed record PublicRequest(string Subject, string Description, string OwnerDisplayName, int MaxFileSizeMb, DateTime? ExpiresAt,
         List<string> AcceptedMediaTypes, PublicAlbum? Album);
 
-    private static MultipartFormDataContent Files(params (byte[] Bytes, string Name)[] files)
+    /// <summary>A multipart body of files in parts named <c>files</c>, as a browser sends them.</summary>
+    internal static MultipartFormDataContent Files(params (byte[] Bytes, string Name)[] files)
     {
         var form = new MultipartFormDataContent();
         foreach (var (bytes, name) in files)
@@ -43,19 +44,24 @@ public sealed class PhotoRequestTests(ApiFactory api) : IClassFixture<ApiFactory
 
     private static byte[] Fixture(string name) => File.ReadAllBytes(Library.Fixture(name));
 
-    private async Task<UploadStatus> WaitAsync(HttpClient guest, string key, Guid uploadId)
+    /// <summary>Polls the guest's upload status until the worker has finished with it (ready or failed).</summary>
+    internal static async Task<UploadStatus> WaitAsync(HttpClient guest, string key, Guid uploadId)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
+        // Videos are rewritten by ffmpeg (a transcode at worst): allow for a loaded machine.
+        var deadline = DateTime.UtcNow.AddSeconds(120);
         while (true)
         {
             var status = await guest.GetAsync($"/api/v1/r/{key}/uploads/{uploadId}").Json<UploadStatus>();
             if (status.Status is "ready" or "failed") return status;
-            if (DateTime.UtcNow > deadline) Assert.Fail($"Upload {uploadId} still {status.Status} after 60 s. " + await Diagnostics.HangfireAsync());
+            if (DateTime.UtcNow > deadline) Assert.Fail($"Upload {uploadId} still {status.Status} after 120 s. " + await Diagnostics.HangfireAsync());
             await Task.Delay(200);
         }
     }
 
-    private string[] RawGuestFiles() =>
+    private string[] RawGuestFiles() => RawGuestFiles(api);
+
+    /// <summary>The guests' own files still in the blob store: none once the worker is done with them.</summary>
+    internal static string[] RawGuestFiles(ApiFactory api) =>
         Directory.Exists(Path.Combine(api.BlobRoot, "request-uploads")) ? Directory.GetFiles(Path.Combine(api.BlobRoot, "request-uploads")) : [];
 
     [Fact]

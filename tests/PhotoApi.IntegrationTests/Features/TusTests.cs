@@ -271,7 +271,7 @@ public sealed class TusTests(ApiFactory api) : IClassFixture<ApiFactory>
     }
 
     [Fact]
-    public async Task A_photo_request_checks_the_request_at_completion_and_takes_photos_only()
+    public async Task A_photo_request_checks_the_request_at_completion_and_takes_photos_and_videos_only()
     {
         var owner = await api.NewUserAsync();
         var request = await owner.Client.PostAsJsonAsync("/api/v1/photo-requests", new { subject = "Party" }).Json<JsonElement>(201);
@@ -294,7 +294,7 @@ public sealed class TusTests(ApiFactory api) : IClassFixture<ApiFactory>
             await Task.Delay(200);
         Assert.Equal("ready", status);
 
-        // Not a photo: refused when it completes, and the upload goes with its bytes.
+        // Neither a photo nor a video: refused when it completes, and the upload goes with its bytes.
         var text = Encoding.UTF8.GetBytes("just some text, not a photo at all");
         var notPhoto = await CreateAsync(guest, $"/api/v1/r/{key}/tus", text.Length, Meta(("filename", "notes.txt")));
         var staged = await StagedAsync(notPhoto);

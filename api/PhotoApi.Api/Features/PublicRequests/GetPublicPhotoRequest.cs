@@ -19,7 +19,7 @@ public sealed record PublicRequestAlbum(string Name, int PhotoCount, IReadOnlyLi
 
 /// <summary>What a guest with the link sees.</summary>
 /// <param name="MaxFileSizeMb">The largest file accepted, in MB.</param>
-/// <param name="AcceptedMediaTypes">What may be sent: <c>image</c>.</param>
+/// <param name="AcceptedMediaTypes">What may be sent: <c>image</c> and <c>video</c> (each stored as a new file without its metadata).</param>
 /// <param name="Album">The album's newest photos (up to 200), where the album is shared; otherwise null.</param>
 public sealed record PublicPhotoRequestResponse(string Subject, string Description, string OwnerDisplayName, int MaxFileSizeMb,
     DateTime? ExpiresAt, IReadOnlyList<string> AcceptedMediaTypes, PublicRequestAlbum? Album);
@@ -56,7 +56,7 @@ public sealed class GetPublicPhotoRequestEndpoint(NpgsqlDataSource db, GuestLink
             if (await AlbumLinkAsync(conn, shared.Id, ct) is { } albumLink) album = await AlbumAsync(conn, shared, albumLink, ct);
         }
         await Send.OkAsync(new PublicPhotoRequestResponse(link.Subject, link.Description, link.OwnerDisplayName,
-            link.MaxFileSizeMb ?? PublicRequestLimits.ServerMaxMb(configuration), link.ExpiresAt, ["image"], album), ct);
+            link.MaxFileSizeMb ?? PublicRequestLimits.ServerMaxMb(configuration), link.ExpiresAt, ["image", "video"], album), ct);
     }
 
     /// <summary>

@@ -11,11 +11,12 @@ using PhotoApi.Persistence.Blobs;
 namespace PhotoApi.Api.Features.PublicRequests;
 
 /// <summary>A guest's file whose bytes are staged, about to be recorded for a photo request.</summary>
-public sealed record ReceivedRequestFile(Guid Id, string FileName, IBlobUpload Upload);
+/// <param name="MediaType">What its first bytes (or name) say it is: <c>image</c> or <c>video</c>.</param>
+public sealed record ReceivedRequestFile(Guid Id, string FileName, IBlobUpload Upload, string MediaType = "image");
 
 /// <summary>
-/// What every photo-request upload route shares (multipart and resumable): the request's size limit, the photos-only rule,
-/// and recording the files — the rows and the guest's bytes in one go, all or nothing — then one clean-copy job each.
+/// What every photo-request upload route shares (multipart and resumable): the request's size limit, the photos-and-videos
+/// rule, and recording the files — the rows and the guest's bytes in one go, all or nothing — then one clean-copy job each.
 /// </summary>
 public sealed class RequestUploadStore(NpgsqlDataSource db, IBlobStore blobs, IJobQueue jobs, IConfiguration configuration, Throttle throttle,
     IOptions<ThrottlingOptions> throttling)
@@ -35,13 +36,16 @@ public sealed class RequestUploadStore(NpgsqlDataSource db, IBlobStore blobs, IJ
     /// <summary>The largest file the request takes: its own limit, else the server's (at most 3,000 MB).</summary>
     public long MaxBytes(PhotoRequestLink link) => (link.MaxFileSizeMb ?? PublicRequestLimits.ServerMaxMb(configuration)) * 1024L * 1024;
 
-    /// <summary>Only photos are taken: 415 <c>upload.unsupported_type</c> for anything the sniffed type says is not one.</summary>
-    public static void EnsurePhoto(string mediaType, string fileName)
-    {
-        if (mediaType != "image")
-            throw new ApiException(415, ErrorCodes.UploadUnsupportedType,
-                $"'{fileName}' is not a photo. This request takes photos (JPEG, HEIC, PNG, WebP, …) only.");
-    }
+    /// <summary>
+    /// Only photos and videos are taken (the worker stores each as a new file without its metadata): 415
+    /// <c>upload.unsupported_type</c> for anything the sniffed type says is neither.
+    /// </summary>
+    /// <returns><paramref name="mediaType"/>: <c>image</c> or <c>video</c>.</returns>
+    public static string EnsurePhotoOrVideo(string mediaType, string fileName) =>
+        mediaType is "image" or "video"
+            ? mediaType
+            : throw new ApiException(415, ErrorCodes.UploadUnsupportedType,
+                $"'{fileName}' is neither a photo nor a video. This request takes photos (JPEG, HEIC, PNG, WebP, …) and videos (MP4, MOV, M4V, 3GP, WebM, MKV) only.");
 
     /// <summary>Records the files (status <c>pending</c>) and enqueues their clean copies; on any failure nothing stays.</summary>
     public async Task StoreAsync(PhotoRequestLink link, Guid? folderId, Guid? albumId, IReadOnlyList<ReceivedRequestFile> files, CancellationToken ct)
@@ -69,6 +73,8 @@ public sealed class RequestUploadStore(NpgsqlDataSource db, IBlobStore blobs, IJ
                 throw new ApiException(404, ErrorCodes.RequestNotFound, "This photo request link does not exist. Check the address you were sent.");
             throw;
         }
-        foreach (var r in files) jobs.Enqueue<IProcessRequestUploadJob>(Queues.Media, j => j.ProcessAsync(r.Id, CancellationToken.None));
+        // A video is rewritten by ffmpeg, which may mean a transcode: on the video queue, never in the way of photos.
+        foreach (var r in files)
+            jobs.Enqueue<IProcessRequestUploadJob>(r.MediaType == "video" ? Queues.Video : Queues.Media, j => j.ProcessAsync(r.Id, CancellationToken.None));
     }
 }

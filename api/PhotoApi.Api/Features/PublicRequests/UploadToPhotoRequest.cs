@@ -12,16 +12,16 @@ namespace PhotoApi.Api.Features.PublicRequests;
 /// <summary>The multipart form of <c>uploadToPhotoRequest</c> (documentation and the contract test; the endpoint streams it).</summary>
 public sealed class UploadToPhotoRequestForm
 {
-    /// <summary>One or more photos, each in a part named <c>files</c> (up to 100 per request).</summary>
+    /// <summary>One or more photos or videos, each in a part named <c>files</c> (up to 100 per request).</summary>
     public IFormFile[] Files { get; set; } = [];
 }
 
 public sealed record UploadToPhotoRequestResponse(IReadOnlyList<PhotoRequestUploadStatus> Uploads);
 
 /// <summary>
-/// A guest sends photos, streamed: each file goes straight to the blob store's staging area, and a file is refused the
-/// moment it passes the request's size limit (413 <c>upload.too_large</c>; the partial file is discarded). Only photos are
-/// taken (415 <c>upload.unsupported_type</c> otherwise). All or nothing: the files are recorded only once the whole body
+/// A guest sends photos and videos, streamed: each file goes straight to the blob store's staging area, and a file is
+/// refused the moment it passes the request's size limit (413 <c>upload.too_large</c>; the partial file is discarded). Only
+/// photos and videos are taken (415 <c>upload.unsupported_type</c> otherwise). All or nothing: the files are recorded only once the whole body
 /// has arrived and every file passed, then each gets an id and a worker job that stores a clean copy. Throttled per IP.
 /// </summary>
 [Access(AccessScope.Guest, Link = "key", LinkNeeds = LinkNeeds.PhotoRequest | LinkNeeds.Open)]
@@ -50,21 +50,22 @@ public sealed class UploadToPhotoRequestEndpoint(IBlobStore blobs, GuestLinks li
             {
                 if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition) ||
                     disposition.Name.Value != "files" || !(disposition.FileName.HasValue || disposition.FileNameStar.HasValue))
-                    throw ApiException.Validation("files", "Send photos as file parts named 'files'; no other fields are taken.");
+                    throw ApiException.Validation("files", "Send photos and videos as file parts named 'files'; no other fields are taken.");
                 if (received.Count == PublicRequestLimits.MaxFiles)
                     throw ApiException.Validation("files", $"At most {PublicRequestLimits.MaxFiles} files per request; send the rest in another.");
                 await store.CountFileAsync(HttpContext, ct);
 
                 var fileName = MultipartStreaming.SafeFileName(disposition.FileNameStar.Value ?? disposition.FileName.Value);
                 var upload = await blobs.BeginUploadAsync(ct);
-                received.Add(new ReceivedRequestFile(Guid.CreateVersion7(), fileName, upload));
+                var file = new ReceivedRequestFile(Guid.CreateVersion7(), fileName, upload);
+                received.Add(file);
                 Array.Clear(head);
                 var headLength = await MultipartStreaming.CopyAsync(section.Body, upload.Content, head, maxBytes, ct);
                 var (mediaType, _) = MediaTypes.Detect(head.AsSpan(0, headLength), fileName, section.ContentType);
-                RequestUploadStore.EnsurePhoto(mediaType, fileName);
+                received[^1] = file with { MediaType = RequestUploadStore.EnsurePhotoOrVideo(mediaType, fileName) };
             }
-            if (received.Count == 0) throw new ApiException(400, ErrorCodes.UploadMissingFile, "The form has no photo in a part named 'files'.",
-                new() { ["files"] = ["At least one photo is required."] });
+            if (received.Count == 0) throw new ApiException(400, ErrorCodes.UploadMissingFile, "The form has no photo or video in a part named 'files'.",
+                new() { ["files"] = ["At least one photo or video is required."] });
 
             await store.StoreAsync(link, folderId, albumId, received, ct);
             await Send.ResponseAsync(new UploadToPhotoRequestResponse(received.Select(r =>

@@ -8,11 +8,19 @@ using PhotoApi.Contracts;
 namespace PhotoApi.Api.Features.PublicShares;
 
 /// <summary>A copy of an original without metadata, ready to serve.</summary>
-public sealed record CleanOriginal(string BlobKey, byte[] CleanChecksum);
+/// <param name="BlobKey">Where the worker stored it: its extension is the copy's type (a photo's copy is a JPEG, a
+/// video's an MP4 or WebM).</param>
+public sealed record CleanOriginal(string BlobKey, byte[] CleanChecksum)
+{
+    /// <summary>The copy's file name extension: <c>.jpg</c>, <c>.mp4</c> or <c>.webm</c>.</summary>
+    public string Extension => Path.GetExtension(BlobKey) is ".mp4" or ".webm" ? Path.GetExtension(BlobKey) : ".jpg";
+
+    public string ContentType => Extension switch { ".mp4" => "video/mp4", ".webm" => "video/webm", _ => "image/jpeg" };
+}
 
 /// <summary>
 /// What guests of a link hiding metadata download instead of an original: a copy the worker makes with the photo-request
-/// cleaner (<see cref="ICleanOriginalJob"/>) when it is first asked for, one per original checksum, found in
+/// cleaners (<see cref="ICleanOriginalJob"/>: a JPEG for a photo, an MP4 or WebM for a video) when it is first asked for, one per original checksum, found in
 /// <c>clean_originals</c> by every API process. The API itself never touches the pixels.
 /// </summary>
 public static class CleanOriginals
@@ -35,10 +43,10 @@ public static class CleanOriginals
     private sealed record Row(byte[] Checksum, string Status, string? BlobKey, byte[]? CleanChecksum);
 
     /// <summary>
-    /// Whether the asset's metadata can be removed at all: photos only (no cleaner exists for videos and other files), and
-    /// not photos the worker could not decode.
+    /// Whether the asset's metadata can be removed at all: photos and videos (no cleaner exists for other files), and not
+    /// those the worker could not read.
     /// </summary>
-    public static bool Possible(AssetRow asset) => asset.MediaType == "image" && asset.Status != "failed";
+    public static bool Possible(AssetRow asset) => asset.MediaType is "image" or "video" && asset.Status != "failed";
 
     /// <summary>
     /// The clean copy of <paramref name="asset"/>'s original. Until it is ready: 409 <c>asset.not_ready</c> with
@@ -84,8 +92,10 @@ public static class CleanOriginals
         if (missing.Count == 0) return (clean, 0);
         foreach (var requested in await conn.QueryAsync<byte[]>(new CommandDefinition(RequestSql, new { checksums = missing.ToArray() }, cancellationToken: ct)))
         {
-            var assetId = byChecksum[Convert.ToHexString(requested)][0].Id;
-            jobs.Enqueue<ICleanOriginalJob>(Queues.Media, j => j.CleanAsync(assetId, CancellationToken.None));
+            var asset = byChecksum[Convert.ToHexString(requested)][0];
+            var assetId = asset.Id;
+            // A video's copy may be a transcode: on the video queue, so that it never holds up photos' thumbnails.
+            jobs.Enqueue<ICleanOriginalJob>(asset.MediaType == "video" ? Queues.Video : Queues.Media, j => j.CleanAsync(assetId, CancellationToken.None));
         }
         return (clean, missing.Count);
     }
@@ -101,5 +111,5 @@ public static class CleanOriginals
 
     private static ApiException Impossible() =>
         new(403, ErrorCodes.ShareMetadataHidden,
-            "This link hides metadata, and it cannot be removed from this file (only from photos, for now): its original is not offered.");
+            "This link hides metadata, and it cannot be removed from this file (only from photos and videos): its original is not offered.");
 }

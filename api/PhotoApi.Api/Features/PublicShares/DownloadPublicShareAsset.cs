@@ -45,9 +45,9 @@ public sealed class DownloadPublicShareAssetEndpoint(NpgsqlDataSource db, IBlobS
         var range = HttpContext.Request.Headers.Range.ToString();
         if (range.Length == 0 || range.StartsWith("bytes=0-", StringComparison.Ordinal)) await links.RecordAsync(link, download: true, ct);
         // Without metadata the file name is not shown either: the copy is named by the id the link shows.
-        var name = link.ShowMetadata ? asset.OriginalFileName : $"{req.AssetId:N}.jpg";
+        var name = clean is null ? asset.OriginalFileName : $"{req.AssetId:N}{clean.Extension}";
         var etag = new EntityTagHeaderValue($"\"{Convert.ToHexStringLower(clean?.CleanChecksum ?? asset.Checksum)}\"");
-        await Send.ResultAsync(MediaTypes.Original(await blobs.OpenReadAsync(clean?.BlobKey ?? asset.BlobKey, ct), clean is null ? asset.ContentType : "image/jpeg",
+        await Send.ResultAsync(MediaTypes.Original(await blobs.OpenReadAsync(clean?.BlobKey ?? asset.BlobKey, ct), clean?.ContentType ?? asset.ContentType,
             name, etag));
     }
 }

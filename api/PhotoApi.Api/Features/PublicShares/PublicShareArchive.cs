@@ -64,7 +64,7 @@ public sealed class PublicShareArchive(NpgsqlDataSource db, GuestLinks links, Me
             {
                 var (clean, missing) = await CleanOriginals.RequestAllAsync(db, jobs, batch, ct);
                 if (missing > 0) throw CleanOriginals.NotReady(missing, oneFile: false);
-                entries = batch.Where(a => clean.ContainsKey(a.Id)).Select(a => new ZipEntry($"{ids.Hide(a.Id):N}.jpg", null, clean[a.Id].BlobKey)).ToList();
+                entries = batch.Where(a => clean.ContainsKey(a.Id)).Select(a => new ZipEntry($"{ids.Hide(a.Id):N}{clean[a.Id].Extension}", null, clean[a.Id].BlobKey)).ToList();
             }
             foreach (var entry in entries)
             {

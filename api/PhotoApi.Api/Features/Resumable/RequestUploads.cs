@@ -14,8 +14,8 @@ namespace PhotoApi.Api.Features.Resumable;
 /// Resumable uploads to a photo request, one tus upload per file, at <c>/api/v1/r/{key}/tus</c> (the multipart route is
 /// <c>/r/{key}/uploads</c>). <c>Tus-Max-Size</c> is the request's size limit (413 at creation above it); the request must be
 /// open on every request, and is resolved and checked again at completion; then the file goes through the same code as
-/// <c>uploadToPhotoRequest</c>: photos only (415, and the upload is deleted), a clean JPEG without metadata made by the
-/// worker. The result is the photo-request upload's id (<c>Photo-Request-Upload-Id</c>), to poll like any other.
+/// <c>uploadToPhotoRequest</c>: photos and videos only (415, and the upload is deleted), a clean JPEG or video without
+/// metadata made by the worker. The result is the photo-request upload's id (<c>Photo-Request-Upload-Id</c>), to poll like any other.
 /// </summary>
 public sealed class RequestTusRoute(HttpContext http, GuestLinks links, RequestUploadStore store) : ITusRoute
 {
@@ -42,9 +42,9 @@ public sealed class RequestTusRoute(HttpContext http, GuestLinks links, RequestU
         if (row.UploadLength > store.MaxBytes(link))
             throw new ApiException(413, ErrorCodes.UploadTooLarge, $"The file is larger than the {link.MaxFileSizeMb} MB this request accepts now.");
         var (mediaType, _) = MediaTypes.Detect(head.Span, row.FileName, row.ContentType);
-        RequestUploadStore.EnsurePhoto(mediaType, row.FileName);
+        var accepted = RequestUploadStore.EnsurePhotoOrVideo(mediaType, row.FileName);
         var id = Guid.CreateVersion7();
-        await store.StoreAsync(link, folderId, albumId, [new ReceivedRequestFile(id, row.FileName, staged)], ct);
+        await store.StoreAsync(link, folderId, albumId, [new ReceivedRequestFile(id, row.FileName, staged, accepted)], ct);
         return new TusResult(id);
     }
 

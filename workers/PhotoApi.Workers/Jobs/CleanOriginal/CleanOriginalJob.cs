@@ -4,15 +4,17 @@ using PhotoApi.Contracts;
 using PhotoApi.Persistence.Blobs;
 using PhotoApi.Persistence.Writes;
 using PhotoApi.Workers.Imaging;
+using PhotoApi.Workers.Video;
 
 namespace PhotoApi.Workers.Jobs.CleanOriginal;
 
 /// <summary>
-/// Makes the copy of an original that guests of a link hiding metadata download, with the cleaner photo requests use
-/// (<see cref="IImageProcessor.WriteCleanJpeg"/>): a JPEG of the full image, orientation applied, sRGB, without EXIF, GPS,
-/// XMP, IPTC or ICC. One copy per original checksum, stored under <see cref="Key"/> and recorded in <c>clean_originals</c>.
-/// A file the decoder refuses ends as <c>failed</c> (guests are then refused its original); anything else hands the claim
-/// back and is thrown so Hangfire retries.
+/// Makes the copy of an original that guests of a link hiding metadata download, with the cleaners photo requests use: for
+/// a photo (<see cref="IImageProcessor.WriteCleanJpeg"/>) a JPEG of the full image, orientation applied, sRGB, without
+/// EXIF, GPS, XMP, IPTC or ICC; for a video (<see cref="VideoCleaner"/>) an MP4 or WebM without tags, dates, places,
+/// device names or chapters, its streams copied where they can be. One copy per original checksum, stored under
+/// <see cref="Key"/> and recorded in <c>clean_originals</c>. A file the decoder refuses ends as <c>failed</c> (guests are
+/// then refused its original); anything else hands the claim back and is thrown so Hangfire retries.
 /// </summary>
 /// <remarks>
 /// Idempotent: the row is claimed only while pending (or processing and silent for 15 minutes); the key is the same for
@@ -20,12 +22,12 @@ namespace PhotoApi.Workers.Jobs.CleanOriginal;
 /// asset still uses the checksum: the collector either sees the copy and deletes it with the original, or ran before and
 /// the copy is never stored.
 /// </remarks>
-public sealed class CleanOriginalJob(NpgsqlDataSource db, IBlobStore blobs, IImageProcessor images, ILogger<CleanOriginalJob> logger)
+public sealed class CleanOriginalJob(NpgsqlDataSource db, IBlobStore blobs, IImageProcessor images, VideoCleaner videos, ILogger<CleanOriginalJob> logger)
     : ICleanOriginalJob
 {
     public const int MaxAttempts = 5;
 
-    private const string SourceSql = "SELECT checksum, blob_key FROM assets WHERE id = @id AND media_type = 'image'";
+    private const string SourceSql = "SELECT checksum, blob_key, media_type FROM assets WHERE id = @id AND media_type IN ('image', 'video')";
 
     private static readonly string ClaimSql = $"""
         UPDATE clean_originals SET {ProcessingClaims.Claim}, blob_key = @blobKey
@@ -33,6 +35,10 @@ public sealed class CleanOriginalJob(NpgsqlDataSource db, IBlobStore blobs, IIma
           AND {ProcessingClaims.Claimable("clean_originals")}
         RETURNING attempts
         """;
+
+    // A video's copy is MP4 or WebM, known once cleaned: the row names where its bytes go before they are stored there, so
+    // the blob collector (which deletes the key recorded here) always finds them.
+    private const string NameSql = "UPDATE clean_originals SET blob_key = @blobKey WHERE checksum = @checksum AND status = 'processing'";
 
     private const string InUseSql = "SELECT EXISTS (SELECT 1 FROM assets WHERE checksum = @checksum)";
     private const string UnusedSql = "DELETE FROM clean_originals WHERE checksum = @checksum";
@@ -54,13 +60,16 @@ public sealed class CleanOriginalJob(NpgsqlDataSource db, IBlobStore blobs, IIma
         WHERE checksum = @checksum AND status = 'processing'
         """;
 
-    private sealed record Source(byte[] Checksum, string BlobKey);
+    private sealed record Source(byte[] Checksum, string BlobKey, string MediaType);
 
-    /// <summary>Where the clean copy of the original with this checksum is stored.</summary>
-    public static string Key(byte[] checksum)
+    /// <summary>
+    /// Where the clean copy of the original with this checksum is stored: its extension (<c>.jpg</c>, <c>.mp4</c>, <c>.webm</c>)
+    /// is the copy's type, which the API serves it as (the key is recorded in <c>clean_originals.blob_key</c>).
+    /// </summary>
+    public static string Key(byte[] checksum, string extension = ".jpg")
     {
         var hex = Convert.ToHexStringLower(checksum);
-        return $"clean-originals/{hex[..2]}/{hex[2..4]}/{hex}.jpg";
+        return $"clean-originals/{hex[..2]}/{hex[2..4]}/{hex}{extension}";
     }
 
     public async Task CleanAsync(Guid assetId, CancellationToken ct)
@@ -72,7 +81,7 @@ public sealed class CleanOriginalJob(NpgsqlDataSource db, IBlobStore blobs, IIma
             source = await conn.QuerySingleOrDefaultAsync<Source>(new CommandDefinition(SourceSql, new { id = assetId }, cancellationToken: ct));
             if (source is null) return; // deleted meanwhile: the next guest request enqueues again with an asset that exists
             attempts = await conn.ExecuteScalarAsync<int?>(new CommandDefinition(ClaimSql,
-                new { checksum = source.Checksum, blobKey = Key(source.Checksum) }, cancellationToken: ct));
+                new { checksum = source.Checksum, blobKey = Key(source.Checksum, source.MediaType == "video" ? ".mp4" : ".jpg") }, cancellationToken: ct));
         }
         if (attempts is null)
         {
@@ -90,18 +99,18 @@ public sealed class CleanOriginalJob(NpgsqlDataSource db, IBlobStore blobs, IIma
         try
         {
             var original = await blobs.LocalPathAsync(source.BlobKey, work, ct);
-            var clean = Path.Combine(work, "clean.jpg");
+            string clean, key;
             try
             {
-                images.WriteCleanJpeg(original, clean);
+                (clean, key) = source.MediaType == "video" ? await CleanVideoAsync(source.Checksum, original, work, ct) : CleanPhoto(source.Checksum, original, work);
             }
-            catch (ImageRejectedException e)
+            catch (Exception e) when (e is ImageRejectedException or VideoRejectedException)
             {
                 logger.LogInformation("The original of asset {AssetId} cannot be cleaned: {Reason}", assetId, e.Message);
                 await FailAsync(source.Checksum, e.Message, ct);
                 return;
             }
-            await StoreAsync(source.Checksum, clean, ct);
+            await StoreAsync(source.Checksum, clean, key, ct);
         }
         catch
         {
@@ -115,7 +124,23 @@ public sealed class CleanOriginalJob(NpgsqlDataSource db, IBlobStore blobs, IIma
         }
     }
 
-    private async Task StoreAsync(byte[] checksum, string clean, CancellationToken ct)
+    private (string Path, string Key) CleanPhoto(byte[] checksum, string original, string work)
+    {
+        var clean = Path.Combine(work, "clean.jpg");
+        images.WriteCleanJpeg(original, clean);
+        return (clean, Key(checksum));
+    }
+
+    private async Task<(string Path, string Key)> CleanVideoAsync(byte[] checksum, string original, string work, CancellationToken ct)
+    {
+        var (clean, video) = await videos.CleanAsync(original, work, ct);
+        var key = Key(checksum, video.Extension);
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await conn.ExecuteAsync(new CommandDefinition(NameSql, new { checksum, blobKey = key }, cancellationToken: ct));
+        return (clean, key);
+    }
+
+    private async Task StoreAsync(byte[] checksum, string clean, string key, CancellationToken ct)
     {
         await using var upload = await blobs.BeginUploadAsync(ct);
         await using (var file = File.OpenRead(clean)) await file.CopyToAsync(upload.Content, ct);
@@ -131,7 +156,7 @@ public sealed class CleanOriginalJob(NpgsqlDataSource db, IBlobStore blobs, IIma
             await tx.CommitAsync(ct);
             return;
         }
-        await upload.CommitAsync(Key(checksum), ct);
+        await upload.CommitAsync(key, ct);
         await conn.ExecuteAsync(new CommandDefinition(ReadySql, new { checksum, cleanChecksum, size }, tx, cancellationToken: ct));
         await tx.CommitAsync(ct);
     }

@@ -1,25 +1,31 @@
 using Dapper;
+using Hangfire;
 using Npgsql;
 using PhotoApi.Contracts;
 using PhotoApi.Persistence.Blobs;
 using PhotoApi.Persistence.Writes;
 using PhotoApi.Workers.Imaging;
+using PhotoApi.Workers.Video;
 
 namespace PhotoApi.Workers.Jobs.RequestUploads;
 
 /// <summary>
-/// Stores what a guest sent to a photo request as a <b>new</b> file: libvips decodes the guest's bytes, applies the
-/// orientation, converts to sRGB and writes a JPEG with no metadata at all (no EXIF, GPS, XMP, IPTC, ICC); that clean
-/// file becomes an asset of the request's owner (its thumbnail and preview made from the clean file too) in the
-/// request's folder and album, marked with the request. The guest's bytes are deleted once the clean asset is
-/// committed — also when they are refused — so nothing of the original survives.
+/// Stores what a guest sent to a photo request as a <b>new</b> file: a photo is decoded by libvips, turned by its
+/// orientation, converted to sRGB and written as a JPEG with no metadata at all (no EXIF, GPS, XMP, IPTC, ICC), its
+/// thumbnail and preview made from the clean file; a video is rewritten by <see cref="VideoCleaner"/> (no tags, dates,
+/// places, device names or chapters; streams copied when they can be) and then goes through the media pipeline like any
+/// uploaded video (<see cref="IProcessAssetJob"/>: poster, what is left of its metadata — nothing — and playback). The
+/// clean file becomes an asset of the request's owner in the request's folder and album, marked with the request. The
+/// guest's bytes are deleted once the clean asset is committed — also when they are refused — so nothing of the
+/// original survives.
 /// </summary>
 /// <remarks>
 /// Idempotent and retried: the upload is claimed only while pending or processing; blobs are content-addressed (a rerun
 /// rewrites the same bytes); the asset row, album entry and upload status change in one transaction; a run that finds the
 /// upload finished only makes sure the guest's bytes are gone.
 /// </remarks>
-public sealed class ProcessRequestUploadJob(NpgsqlDataSource db, IBlobStore blobs, IImageProcessor images, ILogger<ProcessRequestUploadJob> logger)
+public sealed class ProcessRequestUploadJob(NpgsqlDataSource db, IBlobStore blobs, IImageProcessor images, VideoCleaner cleaner, IBackgroundJobClient jobs,
+    ILogger<ProcessRequestUploadJob> logger)
     : IProcessRequestUploadJob
 {
     public const int MaxAttempts = 5;
@@ -74,29 +80,26 @@ public sealed class ProcessRequestUploadJob(NpgsqlDataSource db, IBlobStore blob
         try
         {
             var source = await blobs.LocalPathAsync(claimed.RawBlobKey, work, ct);
-            var clean = Path.Combine(work, "clean.jpg");
-            var thumbnail = Path.Combine(work, "thumbnail.webp");
-            var preview = Path.Combine(work, "preview.jpg");
-            ImageInfo info;
-            try
+            var prepared = IsVideo(source, claimed.FileName) ? await CleanVideoAsync(source, work, ct) : CleanPhoto(source, work);
+            if (prepared is Refused refused)
             {
-                info = images.WriteCleanJpeg(source, clean);
-                images.MakeDerivatives(clean, thumbnail, preview);
-            }
-            catch (ImageRejectedException e)
-            {
-                logger.LogInformation("Photo request upload {UploadId} refused: {Reason}", uploadId, e.Message);
-                await FailAsync(uploadId, claimed.RawBlobKey, "This file could not be read as a photo: " + e.Message, ct);
+                logger.LogInformation("Photo request upload {UploadId} refused: {Reason}", uploadId, refused.Reason);
+                await FailAsync(uploadId, claimed.RawBlobKey, refused.Reason, ct);
                 return;
             }
+            var clean = (Clean)prepared;
 
             await using var upload = await blobs.BeginUploadAsync(ct);
-            await using (var file = File.OpenRead(clean)) await file.CopyToAsync(upload.Content, ct);
+            await using (var file = File.OpenRead(clean.Path)) await file.CopyToAsync(upload.Content, ct);
             var checksum = upload.Sha256();
-            var thumbnailKey = BlobKeys.Thumbnail(checksum);
-            var previewKey = BlobKeys.Preview(checksum);
-            await blobs.StoreFileAsync(thumbnail, thumbnailKey, ct);
-            await blobs.StoreFileAsync(preview, previewKey, ct);
+            string? thumbnailKey = null, previewKey = null;
+            if (clean.Thumbnail is not null && clean.Preview is not null)
+            {
+                thumbnailKey = BlobKeys.Thumbnail(checksum);
+                previewKey = BlobKeys.Preview(checksum);
+                await blobs.StoreFileAsync(clean.Thumbnail, thumbnailKey, ct);
+                await blobs.StoreFileAsync(clean.Preview, previewKey, ct);
+            }
 
             var assetId = Guid.CreateVersion7();
             try
@@ -118,9 +121,10 @@ public sealed class ProcessRequestUploadJob(NpgsqlDataSource db, IBlobStore blob
                     // The target was checked against the owner's rights when the guest sent the file; a folder deleted since
                     // then puts the file at the top of the owner's Personal Space rather than losing it.
                     await AssetRows.InsertAsync(conn, tx, new NewAssetRow(assetId, claimed.OwnerId, claimed.FolderId, checksum, blobKey, upload.Length,
-                        "image", "image/jpeg", Path.GetFileNameWithoutExtension(claimed.FileName) + ".jpg", claimed.CreatedAt, "upload", "ready")
+                        clean.MediaType, clean.ContentType, Path.GetFileNameWithoutExtension(claimed.FileName) + clean.Extension, claimed.CreatedAt, "upload",
+                        clean.Status)
                     {
-                        Width = info.Width, Height = info.Height, Orientation = 1, ThumbnailKey = thumbnailKey, PreviewKey = previewKey,
+                        Width = clean.Width, Height = clean.Height, Orientation = clean.Orientation, ThumbnailKey = thumbnailKey, PreviewKey = previewKey,
                         PhotoRequestId = claimed.RequestId,
                     }, ct);
                     if (claimed.AlbumId is { } albumId)
@@ -136,12 +140,80 @@ public sealed class ProcessRequestUploadJob(NpgsqlDataSource db, IBlobStore blob
                 await QueueOrphanAsync(checksum, CancellationToken.None);
                 throw;
             }
+            // The clean video is an asset like any upload now: the media pipeline reads what is left of its metadata (nothing),
+            // makes its poster and decides its playback. (Lost if the worker stops right here: the sweeper enqueues pending assets.)
+            if (clean.Status == "pending") jobs.Enqueue<IProcessAssetJob>(Queues.Media, j => j.ProcessAsync(assetId, CancellationToken.None));
             await DeleteRawAsync(uploadId, claimed.RawBlobKey, ct);
         }
         finally
         {
             Directory.Delete(work, recursive: true);
         }
+    }
+
+    private abstract record Prepared;
+
+    /// <summary>The guest's file refused; <paramref name="Reason"/> is shown to them.</summary>
+    private sealed record Refused(string Reason) : Prepared;
+
+    /// <summary>The clean file to store, as what asset, with its derivatives if it has them already.</summary>
+    private sealed record Clean(string Path, string? Thumbnail, string? Preview, string MediaType, string ContentType, string Extension,
+        int? Width, int? Height, short? Orientation, string Status) : Prepared;
+
+    private const string VideoRefusal = "This file could not be read as a video";
+
+    /// <summary>A JPEG without metadata and its derivatives, made now: the asset is ready at once.</summary>
+    private Prepared CleanPhoto(string source, string work)
+    {
+        var clean = System.IO.Path.Combine(work, "clean.jpg");
+        var thumbnail = System.IO.Path.Combine(work, "thumbnail.webp");
+        var preview = System.IO.Path.Combine(work, "preview.jpg");
+        try
+        {
+            var info = images.WriteCleanJpeg(source, clean);
+            images.MakeDerivatives(clean, thumbnail, preview);
+            return new Clean(clean, thumbnail, preview, "image", "image/jpeg", ".jpg", info.Width, info.Height, 1, "ready");
+        }
+        catch (ImageRejectedException e)
+        {
+            return new Refused("This file could not be read as a photo: " + e.Message);
+        }
+    }
+
+    /// <summary>
+    /// A video without metadata (<see cref="VideoCleaner"/>), stored <c>pending</c>: its poster, what ffprobe reads of it and
+    /// its playback are the media pipeline's, as for any video uploaded.
+    /// </summary>
+    private async Task<Prepared> CleanVideoAsync(string source, string work, CancellationToken ct)
+    {
+        try
+        {
+            var (path, video) = await cleaner.CleanAsync(source, work, ct);
+            return new Clean(path, null, null, "video", video.ContentType, video.Extension, null, null, null, "pending");
+        }
+        catch (VideoRejectedException e)
+        {
+            return new Refused(e.Message.StartsWith(VideoRefusal, StringComparison.Ordinal) ? e.Message : $"{VideoRefusal}: {e.Message}");
+        }
+    }
+
+    /// <summary>
+    /// Whether the guest sent a video: by its first bytes (an ISO/QuickTime <c>ftyp</c> that is not HEIC or AVIF, Matroska/WebM's
+    /// EBML, AVI's RIFF), else by a video file name. The API took only photos and videos; anything else is a photo that the
+    /// photo cleaner refuses with its reason.
+    /// </summary>
+    internal static bool IsVideo(string path, string fileName)
+    {
+        Span<byte> h = stackalloc byte[12];
+        int n;
+        using (var file = File.OpenRead(path)) n = file.ReadAtLeast(h, h.Length, throwOnEndOfStream: false);
+        h = h[..n];
+        if (h.Length >= 12 && h[4..8].SequenceEqual("ftyp"u8))
+            return System.Text.Encoding.ASCII.GetString(h[8..12]) is not ("heic" or "heix" or "heim" or "heis" or "mif1" or "msf1" or "hevc" or "hevx" or "avif" or "avis");
+        if (h.StartsWith((ReadOnlySpan<byte>)[0x1A, 0x45, 0xDF, 0xA3])) return true;
+        if (h.Length >= 12 && h.StartsWith("RIFF"u8)) return h[8..12].SequenceEqual("AVI "u8);
+        if (h.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xD8, 0xFF]) || h.StartsWith((ReadOnlySpan<byte>)[0x89, 0x50, 0x4E, 0x47])) return false;
+        return System.IO.Path.GetExtension(fileName).ToLowerInvariant() is ".mp4" or ".mov" or ".m4v" or ".3gp" or ".mkv" or ".webm" or ".avi";
     }
 
     /// <summary>Derivatives already stored for bytes that no asset ended up using: the blob collector checks and removes them.</summary>
