@@ -1,5 +1,6 @@
 // The photo request page (/r/{key}): a guest sends photos (an iPhone's HEIC too) and follows each to "Done"; the
-// owner gets clean JPEGs. Files the request cannot take are refused before sending; a closed request says so.
+// owner gets clean JPEGs (videos: videos.spec.ts). Files the request cannot take are refused before sending; a closed
+// request says so.
 import { client, ok, newUser, upload } from './support/api';
 import { exif, heic, jpeg } from './support/files';
 import { album, basename, downloadOriginal, photoRequest, newShare, soon } from './support/setup';
@@ -20,7 +21,7 @@ test('a guest sends a JPEG with GPS and an iPhone HEIC; the owner finds clean JP
   await expect(page.getByRole('heading', { level: 1, name: 'Photos from the garden party' })).toBeFocused();
   await expect(page.getByText(`${owner.displayName} asks you for photos`)).toBeVisible();
   await expect(page.getByText('Send us the ones you took!')).toBeVisible();
-  await expect(page.getByText('Up to 25 MB per photo.')).toBeVisible();
+  await expect(page.getByText('Up to 25 MB per photo or video.')).toBeVisible();
   const albumGrid = page.getByRole('region', { name: 'Photos in Garden party' });
   await expect(albumGrid.getByRole('button')).toHaveCount(1);
 
@@ -53,7 +54,7 @@ test('a guest sends a JPEG with GPS and an iPhone HEIC; the owner finds clean JP
   }
 });
 
-test('a file over the limit and a video are refused before sending, and a failed file can be retried', async ({ page, guard }) => {
+test('a file over the limit and a PDF are refused before sending, and a failed file can be retried', async ({ page, guard }) => {
   guard.allow(/ERR_FAILED/); // the first try is cut off on purpose
   const owner = await newUser('pete');
   const request = await photoRequest(owner, { subject: 'Birthday photos', maxFileSizeMb: 1 });
@@ -61,15 +62,16 @@ test('a file over the limit and a video are refused before sending, and a failed
   page.on('request', (r) => r.method() === 'POST' && posts.push(r.url()));
 
   await page.goto(`/r/${request.key}`);
-  await expect(page.getByText('Up to 1 MB per photo.')).toBeVisible();
+  await expect(page.getByText('Up to 1 MB per photo or video.')).toBeVisible();
   await page.getByLabel('Choose photos').setInputFiles([
     { name: 'huge.jpg', mimeType: 'image/jpeg', buffer: Buffer.alloc(1536 * 1024, 7) },
-    { name: 'clip.mp4', mimeType: 'video/mp4', buffer: Buffer.alloc(2048, 1) },
+    { name: 'notes.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4\n') },
   ]);
   const uploads = page.getByRole('list', { name: 'Uploads' });
   const huge = uploads.getByRole('listitem').filter({ hasText: 'huge.jpg' });
   await expect(huge).toContainText('Too large to send: this file is 1.5 MB, the limit is 1 MB per file.');
-  await expect(uploads.getByRole('listitem').filter({ hasText: 'clip.mp4' })).toContainText("Videos can't be sent here yet");
+  await expect(uploads.getByRole('listitem').filter({ hasText: 'notes.pdf' }))
+    .toContainText('This is not a photo or a video. Only photos and videos can be sent here.');
   await expect(huge.getByRole('button', { name: /Retry/ })).toHaveCount(0); // retrying cannot help
   expect(posts).toEqual([]); // nothing was sent
 

@@ -41,17 +41,20 @@ export async function newUser(prefix = 'user'): Promise<TestUser> {
   return { id: me.id, username, password: PASSWORD, displayName, token: await signIn(username, PASSWORD) };
 }
 
-/** Uploads a file from disk to `user`'s library and waits until the worker made it ready. */
-export async function upload(user: TestUser, path: string, fields: { takenAt?: string; folderId?: string } = {}) {
-  const c = client(user.token);
+/** Uploads a file from disk to `user`'s library (the multipart upload); the new asset's id, not waiting for the worker. */
+export async function send(user: TestUser, path: string, fields: { takenAt?: string; folderId?: string } = {}): Promise<string> {
   const form = new FormData();
   form.append('file', new Blob([readFileSync(path)]), basename(path));
   if (fields.takenAt) form.append('takenAt', fields.takenAt);
   if (fields.folderId) form.append('folderId', fields.folderId);
   const res = await fetch(`${BASE}/api/v1/assets`, { method: 'POST', body: form, headers: { Authorization: `Bearer ${user.token}` } });
   if (!res.ok) throw new Error(`upload ${path} → ${res.status}: ${await res.text()}`);
-  const { id } = (await res.json()) as Schemas['UploadAssetResponse'];
-  return waitReady(c, id);
+  return ((await res.json()) as Schemas['UploadAssetResponse']).id;
+}
+
+/** Uploads a file from disk to `user`'s library and waits until the worker made it ready (a large video: longer). */
+export async function upload(user: TestUser, path: string, fields: { takenAt?: string; folderId?: string } = {}, timeoutMs = 60_000) {
+  return waitReady(client(user.token), await send(user, path, fields), timeoutMs);
 }
 
 /** Polls an asset until it is ready (or failed). */

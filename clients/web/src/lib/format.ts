@@ -23,6 +23,28 @@ export function count(n: number, one: string, many = `${one}s`): string {
   return `${n.toLocaleString()} ${n === 1 ? one : many}`;
 }
 
+const pad = (n: number) => String(n).padStart(2, '0');
+
+/** A video's length as players show it: "0:07", "1:05", "1:02:03" (rounded down to the second). */
+export function duration(seconds: number): string {
+  const total = Math.max(0, Math.floor(seconds));
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = pad(total % 60);
+  return h ? `${h}:${pad(m)}:${s}` : `${m}:${s}`;
+}
+
+const CODECS: Record<string, string> = {
+  h264: 'H.264', hevc: 'HEVC (H.265)', vp8: 'VP8', vp9: 'VP9', av1: 'AV1', mpeg4: 'MPEG-4', prores: 'ProRes',
+  aac: 'AAC', opus: 'Opus', vorbis: 'Vorbis', mp3: 'MP3', ac3: 'AC-3', eac3: 'E-AC-3', flac: 'FLAC', alac: 'ALAC',
+};
+
+/** A video's codecs as ffmpeg names them ("hevc", "aac"), in the words a person knows: "HEVC (H.265), AAC sound". */
+export function codecs(video: string | null, audio: string | null): string {
+  const name = (c: string) => CODECS[c] ?? c.toUpperCase();
+  return [video && name(video), audio ? `${name(audio)} sound` : video && 'no sound'].filter(Boolean).join(', ');
+}
+
 // Instants.
 
 export function date(iso: string | null | undefined): string {
@@ -55,8 +77,6 @@ function day(iso: string): string {
   if (diff === 1) return 'Yesterday';
   return d.toLocaleDateString(undefined, { weekday: 'short', year: 'numeric', month: 'long', day: 'numeric' });
 }
-
-const pad = (n: number) => String(n).padStart(2, '0');
 
 /** A local wall-clock time (no offset), to the minute or the second. */
 function localClock(d: Date, seconds: boolean): string {

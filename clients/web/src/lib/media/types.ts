@@ -15,6 +15,15 @@ export interface MediaItem {
   name: string | null;
   /** When it was taken, where it may be shown. */
   takenAt: string | null;
+  /** A video's length in seconds (null for photos, and until the worker has read it). */
+  durationSeconds: number | null;
+  /** The H.264/MP4 a `<video>` plays (the API's `urls.playback`); null for photos, and until the worker made it. */
+  playbackUrl: string | null;
+  /**
+   * A video without `playbackUrl` that will get one: the worker is still making its playable copy, so the viewer says
+   * "Preparing…". False where it never will here (a link without downloads, a video that failed): the poster only.
+   */
+  playbackPending: boolean;
 }
 
 /** A run of items under one heading (a day of the timeline); the guest pages have one run without a title. */
@@ -27,14 +36,17 @@ export interface MediaSection {
 export function fromAsset(a: Schemas['AssetResponse']): MediaItem {
   return {
     id: a.id, kind: a.mediaType, width: a.width, height: a.height, thumbnailUrl: a.urls.thumbnail, previewUrl: a.urls.preview,
-    originalUrl: a.urls.original, name: a.originalFileName, takenAt: a.takenAt,
+    originalUrl: a.urls.original, name: a.originalFileName, takenAt: a.takenAt, durationSeconds: a.durationSeconds,
+    playbackUrl: a.urls.playback, playbackPending: a.mediaType === 'video' && !a.urls.playback && a.status !== 'failed',
   };
 }
 
-export function fromPublicAsset(a: Schemas['PublicAssetResponse']): MediaItem {
+/** `allowDownload`: the link's; a link without downloads never plays videos (its guests see the poster). */
+export function fromPublicAsset(a: Schemas['PublicAssetResponse'], allowDownload: boolean): MediaItem {
   return {
     id: a.id, kind: a.mediaType, width: a.width, height: a.height, thumbnailUrl: a.urls.thumbnail, previewUrl: a.urls.preview,
-    originalUrl: a.urls.original, name: a.originalFileName, takenAt: a.takenAt,
+    originalUrl: a.urls.original, name: a.originalFileName, takenAt: a.takenAt, durationSeconds: a.durationSeconds,
+    playbackUrl: a.urls.playback, playbackPending: a.mediaType === 'video' && !a.urls.playback && allowDownload,
   };
 }
 
@@ -42,7 +54,7 @@ export function fromPublicAsset(a: Schemas['PublicAssetResponse']): MediaItem {
 export function fromRequestPhoto(p: Schemas['PublicAlbumPhoto']): MediaItem {
   return {
     id: p.id, kind: 'image', width: p.width, height: p.height, thumbnailUrl: p.thumbnailUrl, previewUrl: p.previewUrl,
-    originalUrl: null, name: null, takenAt: null,
+    originalUrl: null, name: null, takenAt: null, durationSeconds: null, playbackUrl: null, playbackPending: false,
   };
 }
 
