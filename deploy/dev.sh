@@ -65,7 +65,7 @@ cleanup() {
   [[ -n $API_PID ]] && stop_group "$API_PID" "API"
   [[ -n $WORKER_PID ]] && stop_group "$WORKER_PID" "worker"
   [[ -n $WEB_TMP ]] && rm -rf -- "$WEB_TMP"   # a browser-test folder whose build or stack start failed
-  [[ -n $SWIFT_TMP ]] && swift_stop           # the S3 server of `test` (or of `run` with PHOTOAPI_BLOBS=s3)
+  [[ -n $SWIFT_TMP ]] && swift_stop           # the S3 server of `test`
   if [[ -n $PG_TMP ]]; then                  # throwaway: no need to be gentle
     pg_stop "$PG_TMP/data" immediate
     rm -rf -- "$PG_TMP"
