@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # A throwaway OpenStack Swift with its S3 API (the s3api middleware), for the S3 blob store's tests (`dev.sh test`).
-# Sourced by deploy/dev.sh; expects common.sh (log, die, step, ensure_apt_packages, as_root).
+# Sourced by deploy/dev.sh; expects common.sh (log, die, step, ensure_apt_packages, gen_password) and pg.sh (pg_free_port).
 #
 # Why Swift: it is a real S3 server that checks signatures and enforces S3's rules (5 MiB minimum part size, multipart
 # uploads, UploadPartCopy, DeleteObjects with Content-MD5), it is packaged by Debian, and it needs no container runtime.
