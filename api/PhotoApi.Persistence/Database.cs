@@ -47,7 +47,7 @@ public static class Database
                 "./deploy/dev.sh run sets it for a local cluster.");
         services.AddSingleton(_ => DataSource(connectionString, configuration.GetValue("Database:Jit", false), configuration.GetValue("Database:MaxAutoPrepare", 128)));
         services.AddSingleton<Migrator>();
-        services.AddSingleton<Blobs.IBlobStore>(_ => BlobStore(configuration));
+        services.AddSingleton<Blobs.IBlobStore>(_ => new Telemetry.InstrumentedBlobStore(BlobStore(configuration))); // photoapi.blob.errors
         return services;
     }
 

@@ -5,6 +5,7 @@ using PhotoApi.Workers.Imaging;
 using PhotoApi.Workers.Jobs.AccountsMaintenance;
 using PhotoApi.Workers.Jobs.ProcessAsset;
 using PhotoApi.Workers.Jobs.Sweeper;
+using PhotoApi.Workers.Telemetry;
 
 namespace PhotoApi.Workers;
 
@@ -31,6 +32,7 @@ public static class WorkerHost
         var config = builder.Configuration;
         services.AddPhotoApiDatabase(config);
         services.Configure<WorkerOptions>(config.GetSection("Worker"));
+        builder.AddWorkerTelemetry(); // metrics on Metrics:WorkerPort (/metrics), job spans with Telemetry:OtlpEndpoint
 
         services.AddScoped<IAccountsMaintenanceJob, AccountsMaintenanceJob>();
         services.AddScoped<IProcessAssetJob, ProcessAssetJob>();
@@ -58,6 +60,8 @@ public static class WorkerHost
             o.ServerName = $"{Environment.MachineName}:{Environment.ProcessId}";
             o.ShutdownTimeout = TimeSpan.FromSeconds(30);
         });
+        // The host waits for Hangfire's 30 s (jobs in flight finish or are handed back) before it gives up on stopping.
+        services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(40));
         return builder;
     }
 
@@ -67,6 +71,7 @@ public static class WorkerHost
         // Refuse to start on a libvips that cannot decode HEIC (phones upload HEIC): better no worker than failed photos.
         var vips = VipsStartupCheck.EnsureHeicWorks();
         host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("PhotoApi.Workers").LogInformation("libvips {Version}: HEIC decodes", vips);
+        JobTelemetryFilter.Register(host.Services.GetRequiredService<Npgsql.NpgsqlDataSource>()); // spans and counts per job, once per process
         using var scope = host.Services.CreateScope();
         await scope.ServiceProvider.GetRequiredService<Migrator>().MigrateAsync();
         var recurring = scope.ServiceProvider.GetRequiredService<IRecurringJobManager>();

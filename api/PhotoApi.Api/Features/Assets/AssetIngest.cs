@@ -72,6 +72,7 @@ public sealed class AssetIngest(NpgsqlDataSource db, IJobQueue jobs)
             }, ct);
             if (form.DeviceId is not null) await RecordDeviceAsync(conn, tx, form.OwnerId, form.DeviceId, duplicate: false, ct);
             await tx.CommitAsync(ct);
+            PhotoApi.Persistence.Telemetry.PhotoTelemetry.UploadCommitted("asset", upload.Length);
         }
         catch
         {
