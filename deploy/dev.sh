@@ -36,6 +36,8 @@ ROOT="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)"
 . "$ROOT/deploy/lib/tus.sh"
 # shellcheck source=deploy/lib/swift.sh
 . "$ROOT/deploy/lib/swift.sh"
+# shellcheck source=deploy/lib/prometheus.sh
+. "$ROOT/deploy/lib/prometheus.sh"
 
 # State the EXIT trap cleans up; each part only if it was set.
 WORKER_PID="" API_PID="" PG_DATA="" PG_TMP="" WEB_TMP="" TEST_PG_PORT="" TEST_PG_PASSWORD=""
@@ -218,6 +220,7 @@ cmd_test() {
   start_throwaway_pg
   step "throwaway Swift (S3 API) for the S3 blob store's tests"
   swift_start                                # exports PHOTOAPI_TEST_S3_*; fails the run if it cannot start
+  prometheus_ensure                          # exports PHOTOAPI_TEST_PROMETHEUS; the telemetry test starts it
 
   step "dotnet test (Release) $*"
   local results="$ROOT/TestResults/dev-sh" rc=0

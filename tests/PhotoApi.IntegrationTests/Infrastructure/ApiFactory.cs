@@ -40,6 +40,12 @@ public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
     /// <summary>Further configuration of a fixture that needs it (e.g. a small batch size, to cross batches with a few rows).</summary>
     protected virtual IEnumerable<(string Key, string Value)> Settings => [];
 
+    /// <summary>Where clients send requests: the in-memory server, unless a subclass serves on a real port (UseKestrel).</summary>
+    protected virtual Uri ClientBaseAddress => new("http://localhost");
+
+    /// <summary>Further configuration of the worker host (e.g. its metrics port).</summary>
+    protected virtual IEnumerable<(string Key, string Value)> WorkerSettings => [];
+
     public async Task InitializeAsync()
     {
         ConnectionString = await MigratedDatabase.CreateAsync();
@@ -57,6 +63,7 @@ public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
             ["Worker:WorkerCount"] = "2",
         };
         foreach (var (key, value) in BlobSettings) workerSettings[key] = value;
+        foreach (var (key, value) in WorkerSettings) workerSettings[key] = value;
         _worker = WorkerHost.CreateBuilder([], workerSettings).Build();
         await WorkerHost.PrepareAsync(_worker);
         await _worker.StartAsync();
@@ -81,7 +88,7 @@ public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
     /// <summary>A client with a client address of its own.</summary>
     public HttpClient NewClient(string? ip = null)
     {
-        var client = CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        var client = CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, BaseAddress = ClientBaseAddress });
         client.DefaultRequestHeaders.Add("X-Forwarded-For", ip ?? RandomIp());
         return client;
     }
