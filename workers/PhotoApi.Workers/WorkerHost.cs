@@ -44,7 +44,7 @@ public static class WorkerHost
         services.Configure<ImagingOptions>(config.GetSection("Imaging"));
         services.AddSingleton<IImageProcessor, VipsImageProcessor>();
 
-        var storage = JobStorageFactory.Create(config.GetConnectionString(Database.ConnectionStringName)!, prepareSchema: true);
+        var storage = JobStorageFactory.Create(config.GetConnectionString(Database.ConnectionStringName)!, prepareSchema: true, config.GetValue<TimeSpan?>("Worker:InvisibilityTimeout"));
         services.AddHangfire(c => c
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
             .UseSimpleAssemblyNameTypeSerializer()
