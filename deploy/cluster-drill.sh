@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # PhotoApi on several nodes, killed and restarted under load: does anything get lost, duplicated or orphaned?
 #
-#   deploy/cluster-drill.sh [LOAD_SECONDS]    (default 150; the whole drill takes about 4 minutes more)
+#   deploy/cluster-drill.sh [LOAD_SECONDS]    (default 150, at least 120; add 1 to 5 minutes of build, start and settling)
 #
 # Starts, each in a temporary folder and on free ports: PostgreSQL (durable: it is restarted), OpenStack Swift with its
 # S3 API (deploy/lib/swift.sh), two API processes and two worker processes (Release builds, Blobs:Provider=s3), and

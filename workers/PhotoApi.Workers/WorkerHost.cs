@@ -15,7 +15,7 @@ public sealed class WorkerOptions
     public int WorkerCount { get; set; } = Environment.ProcessorCount;
 }
 
-/// <summary>The worker process: a generic host running the Hangfire server on PostgreSQL. It runs jobs; it serves no HTTP.</summary>
+/// <summary>The worker process: a generic host running the Hangfire server on PostgreSQL. It runs jobs; its only HTTP is the metrics listener (Metrics:WorkerPort).</summary>
 public static class WorkerHost
 {
     public const string MaintenanceRecurringJobId = "accounts-maintenance";
