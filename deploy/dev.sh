@@ -34,6 +34,10 @@ ROOT="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)"
 . "$ROOT/deploy/lib/web.sh"
 # shellcheck source=deploy/lib/tus.sh
 . "$ROOT/deploy/lib/tus.sh"
+# shellcheck source=deploy/lib/swift.sh
+. "$ROOT/deploy/lib/swift.sh"
+# shellcheck source=deploy/lib/prometheus.sh
+. "$ROOT/deploy/lib/prometheus.sh"
 
 # State the EXIT trap cleans up; each part only if it was set.
 WORKER_PID="" API_PID="" PG_DATA="" PG_TMP="" WEB_TMP="" TEST_PG_PORT="" TEST_PG_PASSWORD=""
@@ -63,6 +67,7 @@ cleanup() {
   [[ -n $API_PID ]] && stop_group "$API_PID" "API"
   [[ -n $WORKER_PID ]] && stop_group "$WORKER_PID" "worker"
   [[ -n $WEB_TMP ]] && rm -rf -- "$WEB_TMP"   # a browser-test folder whose build or stack start failed
+  [[ -n $SWIFT_TMP ]] && swift_stop           # the S3 server of `test`
   if [[ -n $PG_TMP ]]; then                  # throwaway: no need to be gentle
     pg_stop "$PG_TMP/data" immediate
     rm -rf -- "$PG_TMP"
@@ -213,6 +218,9 @@ cmd_test() {
 
   step "throwaway PostgreSQL"
   start_throwaway_pg
+  step "throwaway Swift (S3 API) for the S3 blob store's tests"
+  swift_start                                # exports PHOTOAPI_TEST_S3_*; fails the run if it cannot start
+  prometheus_ensure                          # exports PHOTOAPI_TEST_PROMETHEUS; the telemetry test starts it
 
   step "dotnet test (Release) $*"
   local results="$ROOT/TestResults/dev-sh" rc=0

@@ -2,11 +2,12 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using FastEndpoints;
 using Microsoft.AspNetCore.Authentication;
-using Microsoft.AspNetCore.HttpOverrides;
 using PhotoApi.Api.Features.Auth;
 using PhotoApi.Api.Infrastructure.Auth;
 using PhotoApi.Api.Infrastructure.Errors;
+using PhotoApi.Api.Infrastructure.Hosting;
 using PhotoApi.Api.Infrastructure.Jobs;
+using PhotoApi.Api.Infrastructure.Telemetry;
 using PhotoApi.Api.Infrastructure.Web;
 using PhotoApi.Persistence;
 
@@ -57,16 +58,8 @@ public static class Composition
             .AddPolicy(Policies.InteractiveSession, p => p.RequireAuthenticatedUser().RequireClaim(Claims.Method, AuthMethods.Session))
             .AddPolicy(Policies.PhotoLibrary, p => p.RequireAuthenticatedUser().RequireClaim(Claims.PhotoLibrary, "true"));
 
-        // Behind a reverse proxy the client address (used by throttling) comes from X-Forwarded-For.
-        if (config.GetValue<bool>("ForwardedHeaders:Enabled"))
-        {
-            services.Configure<ForwardedHeadersOptions>(o =>
-            {
-                o.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
-                o.KnownIPNetworks.Clear();
-                o.KnownProxies.Clear();
-            });
-        }
+        builder.AddNodeSetup();      // forwarded headers from the named proxies, drain and shutdown timeouts (Infrastructure/Hosting)
+        builder.AddApiTelemetry();   // OpenTelemetry metrics (/metrics) and, with an OTLP endpoint, traces (Infrastructure/Telemetry)
 
         var origins = config.GetSection("Cors:Origins").Get<string[]>() ?? [];
         services.AddCors(o => o.AddPolicy(CorsPolicy, p => p.WithOrigins(origins).AllowAnyHeader().AllowAnyMethod()
@@ -77,9 +70,12 @@ public static class Composition
 
     public static void UsePhotoApi(this WebApplication app)
     {
+        app.LogNodeSetup();
+        app.UseSocketPeer(); // the connection's own peer, before a forwarded header replaces it: who may scrape /metrics
         app.UseHttpHardening();
         if (app.Configuration.GetValue<bool>("ForwardedHeaders:Enabled")) app.UseForwardedHeaders();
         app.UsePhotoApiErrors();
+        app.UseMetricsEndpoint();
         app.UseDocsHeaders(); // /docs: a CSP of its own (it shares the app's origin)
         app.UseWebAppFiles(); // the web app's build (clients/web), on every path that is not the API's
         app.UseRouting();

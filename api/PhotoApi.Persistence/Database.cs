@@ -47,11 +47,22 @@ public static class Database
                 "./deploy/dev.sh run sets it for a local cluster.");
         services.AddSingleton(_ => DataSource(connectionString, configuration.GetValue("Database:Jit", false), configuration.GetValue("Database:MaxAutoPrepare", 128)));
         services.AddSingleton<Migrator>();
-        services.AddSingleton<Blobs.IBlobStore>(_ => new Blobs.LocalBlobStore(new Blobs.LocalBlobStoreOptions
+        services.AddSingleton<Blobs.IBlobStore>(_ => new Telemetry.InstrumentedBlobStore(BlobStore(configuration))); // photoapi.blob.errors
+        return services;
+    }
+
+    /// <summary>
+    /// The blob store <c>Blobs:Provider</c> names: <c>local</c> (default; a folder, Blobs:Root) or <c>s3</c> (an
+    /// S3-compatible bucket, Blobs:S3:*; what several nodes share). An unknown name stops the process at start.
+    /// </summary>
+    public static Blobs.IBlobStore BlobStore(IConfiguration configuration) => (configuration["Blobs:Provider"] ?? "local").ToLowerInvariant() switch
+    {
+        "local" => new Blobs.LocalBlobStore(new Blobs.LocalBlobStoreOptions
         {
             Root = configuration["Blobs:Root"] ?? Environment.GetEnvironmentVariable("PHOTOAPI_BLOB_ROOT")
                    ?? Path.Combine(AppContext.BaseDirectory, "blobs"),
-        }));
-        return services;
-    }
+        }),
+        "s3" => new Blobs.S3BlobStore(configuration.GetSection("Blobs:S3").Get<Blobs.S3BlobStoreOptions>() ?? new Blobs.S3BlobStoreOptions()),
+        var other => throw new InvalidOperationException($"Blobs:Provider is '{other}': it must be local or s3."),
+    };
 }

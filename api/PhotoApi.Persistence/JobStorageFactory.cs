@@ -13,9 +13,12 @@ public static class JobStorageFactory
     /// sliding timeout a live worker keeps extending it, so the timeout can be short (crash recovery in minutes) while
     /// long jobs are not run twice.
     /// </summary>
-    public static PostgreSqlStorage Create(string connectionString, bool prepareSchema)
+    /// <param name="invisibilityTimeout">Default 5 minutes (Worker:InvisibilityTimeout on the worker; the cluster drill
+    /// shortens it to see a killed worker's jobs run again within its few minutes).</param>
+    public static PostgreSqlStorage Create(string connectionString, bool prepareSchema, TimeSpan? invisibilityTimeout = null)
     {
         var options = Options(prepareSchema);
+        if (invisibilityTimeout is { } timeout) options.InvisibilityTimeout = timeout;
         return new PostgreSqlStorage(new NpgsqlConnectionFactory(connectionString, options), options);
     }
 

@@ -6,6 +6,7 @@ using PhotoApi.Workers.Jobs.AccountsMaintenance;
 using PhotoApi.Workers.Jobs.ProcessAsset;
 using PhotoApi.Workers.Jobs.Sweeper;
 using PhotoApi.Workers.Video;
+using PhotoApi.Workers.Telemetry;
 
 namespace PhotoApi.Workers;
 
@@ -22,7 +23,7 @@ public sealed class WorkerOptions
     public int VideoWorkerCount { get; set; } = 1;
 }
 
-/// <summary>The worker process: a generic host running the Hangfire server on PostgreSQL. It runs jobs; it serves no HTTP.</summary>
+/// <summary>The worker process: a generic host running the Hangfire server on PostgreSQL. It runs jobs; its only HTTP is the metrics listener (Metrics:WorkerPort).</summary>
 public static class WorkerHost
 {
     public const string MaintenanceRecurringJobId = "accounts-maintenance";
@@ -39,6 +40,7 @@ public static class WorkerHost
         var config = builder.Configuration;
         services.AddPhotoApiDatabase(config);
         services.Configure<WorkerOptions>(config.GetSection("Worker"));
+        builder.AddWorkerTelemetry(); // metrics on Metrics:WorkerPort (/metrics), job spans with Telemetry:OtlpEndpoint
 
         services.AddScoped<IAccountsMaintenanceJob, AccountsMaintenanceJob>();
         services.AddScoped<IProcessAssetJob, ProcessAssetJob>();
@@ -57,7 +59,7 @@ public static class WorkerHost
         services.AddSingleton<PlaybackTranscoder>();
         services.AddSingleton<VideoCleaner>();
 
-        var storage = JobStorageFactory.Create(config.GetConnectionString(Database.ConnectionStringName)!, prepareSchema: true);
+        var storage = JobStorageFactory.Create(config.GetConnectionString(Database.ConnectionStringName)!, prepareSchema: true, config.GetValue<TimeSpan?>("Worker:InvisibilityTimeout"));
         services.AddHangfire(c => c
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
             .UseSimpleAssemblyNameTypeSerializer()
@@ -81,6 +83,8 @@ public static class WorkerHost
                 o.ServerName = $"{Environment.MachineName}:{Environment.ProcessId}:video";
                 o.ShutdownTimeout = TimeSpan.FromSeconds(30);
             });
+        // The host waits for Hangfire's 30 s (jobs in flight finish or are handed back) before it gives up on stopping.
+        services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(40));
         return builder;
     }
 
@@ -94,6 +98,7 @@ public static class WorkerHost
         // Likewise without ffmpeg: every video would fail.
         var ffmpeg = await FfmpegStartupCheck.EnsureWorksAsync(host.Services.GetRequiredService<FfmpegRunner>(), CancellationToken.None);
         log.LogInformation("ffmpeg {Version}: H.264 and AAC encode", ffmpeg);
+        JobTelemetryFilter.Register(host.Services.GetRequiredService<Npgsql.NpgsqlDataSource>()); // spans and counts per job, once per process
         using var scope = host.Services.CreateScope();
         await scope.ServiceProvider.GetRequiredService<Migrator>().MigrateAsync();
         var recurring = scope.ServiceProvider.GetRequiredService<IRecurringJobManager>();

@@ -28,14 +28,23 @@ public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
     {
         builder.UseEnvironment("Testing");
         builder.UseSetting("ConnectionStrings:Postgres", ConnectionString);
-        builder.UseSetting("Blobs:Root", BlobRoot);
+        foreach (var (key, value) in BlobSettings) builder.UseSetting(key, value);
         // Each test client sends its own X-Forwarded-For, so per-IP throttling of one test cannot block another.
         builder.UseSetting("ForwardedHeaders:Enabled", "true");
         foreach (var (key, value) in Settings) builder.UseSetting(key, value);
     }
 
+    /// <summary>Where the API and the worker keep blobs: the local folder <see cref="BlobRoot"/>, unless a subclass says otherwise.</summary>
+    protected virtual IEnumerable<(string Key, string Value)> BlobSettings => [("Blobs:Root", BlobRoot)];
+
     /// <summary>Further configuration of a fixture that needs it (e.g. a small batch size, to cross batches with a few rows).</summary>
     protected virtual IEnumerable<(string Key, string Value)> Settings => [];
+
+    /// <summary>Where clients send requests: the in-memory server, unless a subclass serves on a real port (UseKestrel).</summary>
+    protected virtual Uri ClientBaseAddress => new("http://localhost");
+
+    /// <summary>Further configuration of the worker host (e.g. its metrics port).</summary>
+    protected virtual IEnumerable<(string Key, string Value)> WorkerSettings => [];
 
     public async Task InitializeAsync()
     {
@@ -48,12 +57,14 @@ public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
         Admin = await LoginAsync("admin", AdminPassword);
         (await Admin.Client.PatchAsJsonAsync("/api/v1/admin/settings", new { registrationMode = "open" })).EnsureSuccessStatusCode();
 
-        _worker = WorkerHost.CreateBuilder([], new Dictionary<string, string?>
+        var workerSettings = new Dictionary<string, string?>
         {
             ["ConnectionStrings:Postgres"] = ConnectionString,
-            ["Blobs:Root"] = BlobRoot,
             ["Worker:WorkerCount"] = "2",
-        }).Build();
+        };
+        foreach (var (key, value) in BlobSettings) workerSettings[key] = value;
+        foreach (var (key, value) in WorkerSettings) workerSettings[key] = value;
+        _worker = WorkerHost.CreateBuilder([], workerSettings).Build();
         await WorkerHost.PrepareAsync(_worker);
         await _worker.StartAsync();
     }
@@ -71,13 +82,13 @@ public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
     }
 
     /// <summary>Files left in the blob store's staging area (must be none after any request has ended).</summary>
-    public string[] StagedFiles() =>
+    public virtual string[] StagedFiles() =>
         Directory.Exists(Path.Combine(BlobRoot, ".staging")) ? Directory.GetFiles(Path.Combine(BlobRoot, ".staging")) : [];
 
     /// <summary>A client with a client address of its own.</summary>
     public HttpClient NewClient(string? ip = null)
     {
-        var client = CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        var client = CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, BaseAddress = ClientBaseAddress });
         client.DefaultRequestHeaders.Add("X-Forwarded-For", ip ?? RandomIp());
         return client;
     }

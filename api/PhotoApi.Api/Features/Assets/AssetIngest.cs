@@ -60,6 +60,7 @@ public sealed class AssetIngest(NpgsqlDataSource db, IJobQueue jobs)
             await conn.ExecuteScalarAsync<Guid?>(new CommandDefinition(FolderSql, new { folderId }, tx, cancellationToken: ct)) is null)
             throw ApiException.NotFound("The folder");
         var blobKey = BlobKeys.Original(checksum);
+        await using (var marker = await db.OpenConnectionAsync(ct)) await marker.ExecuteAsync(new CommandDefinition(OrphanSql, new { checksum }, cancellationToken: ct)); // written ahead, outside the transaction: a process that dies after the commit below leaves the collector a note (it keeps bytes a row uses)
         await upload.CommitAsync(blobKey, ct);
         var id = Guid.CreateVersion7();
         try
@@ -72,6 +73,7 @@ public sealed class AssetIngest(NpgsqlDataSource db, IJobQueue jobs)
             }, ct);
             if (form.DeviceId is not null) await RecordDeviceAsync(conn, tx, form.OwnerId, form.DeviceId, duplicate: false, ct);
             await tx.CommitAsync(ct);
+            PhotoApi.Persistence.Telemetry.PhotoTelemetry.UploadCommitted("asset", upload.Length);
         }
         catch
         {

@@ -64,6 +64,7 @@ public sealed class RequestUploadStore(NpgsqlDataSource db, IBlobStore blobs, IJ
                 committed.Add(rawKey);
             }
             await tx.CommitAsync(ct);
+            foreach (var r in files) PhotoApi.Persistence.Telemetry.PhotoTelemetry.UploadCommitted("request", r.Upload.Length);
         }
         catch (Exception e)
         {
