@@ -1539,11 +1539,12 @@ export interface paths {
          *     **Where the link hides metadata** (`showMetadata` off) the original itself is never sent, but a copy without
          *     metadata, made by the worker with the same cleaners as photo-request uploads and named by the id the link shows.
          *     A photo's copy is a JPEG of the whole picture (quality 90, orientation applied, sRGB) without EXIF, GPS, XMP,
-         *     IPTC or colour profile (`<id>.jpg`, `image/jpeg`). A video's copy is a new MP4 (`<id>.mp4`, `video/mp4`: H.264 or
-         *     HEVC with AAC, index first) or WebM (`<id>.webm`, `video/webm`: VP8, VP9 or AV1 with Opus or Vorbis) without
-         *     container or stream tags, chapters, creation time, location, device make and model, or encoder and handler
-         *     names: its streams copied as they are where these containers hold them (a display matrix kept, so it plays
-         *     upright), else transcoded to H.264/AAC MP4 with the frames turned upright. The copy is made when it is first
+         *     IPTC or colour profile (`<id>.jpg`, `image/jpeg`). A video's copy is a new MP4 (`<id>.mp4`, `video/mp4`: H.264
+         *     with AAC, index first) or WebM (`<id>.webm`, `video/webm`: VP8, VP9 or AV1 with Opus) without container or
+         *     stream tags, chapters, creation time, location, device make and model, or encoder and handler names or settings
+         *     (neither as tags nor inside the streams): H.264 video copied into MP4 and VP8, VP9 or AV1 into WebM as it is (a
+         *     display matrix kept, so it plays upright), the sound always re-encoded (AAC in MP4, Opus in WebM); HEVC and
+         *     anything else transcoded to H.264/AAC MP4 with the frames turned upright. The copy is made when it is first
          *     asked for and kept for every later request (and every link): until it is ready the answer is 409
          *     `asset.not_ready` with `Retry-After` (ask again then). Nothing can remove the metadata of other files, nor of
          *     photos and videos the worker cannot read: their originals are refused with 403 `share.metadata_hidden` (and
@@ -1908,12 +1909,12 @@ export interface paths {
          *     to sRGB and written as a JPEG without any metadata (no EXIF, GPS, XMP, IPTC or ICC profile; HEIC, PNG and WebP
          *     all become JPEG), named as sent with `.jpg`, its thumbnail and preview made from the clean file. A video is
          *     rewritten by ffmpeg without container or stream tags, chapters, creation time, location, device make and model,
-         *     or encoder and handler names, and without data, timecode or subtitle streams (only the first video and audio
-         *     stream are kept): as MP4 (H.264 or HEVC with AAC, index first) or WebM (VP8, VP9 or AV1 with Opus or Vorbis)
-         *     with its streams copied as they are — a display matrix is kept, so it plays upright — else transcoded to
-         *     H.264/AAC MP4 with its frames turned upright; named as sent with `.mp4` or `.webm`, it is then processed like
-         *     any uploaded video (its poster, and a playback copy where needed: `status` `pending` until then), and finds no
-         *     date or place in the file. The clean file becomes an asset of the request's owner, taken at the time of the
+         *     or encoder and handler names or settings (neither as tags nor inside the streams), and without data, timecode or
+         *     subtitle streams (only the first video and audio stream are kept): as MP4 (H.264 with AAC, index first) or WebM
+         *     (VP8, VP9 or AV1 with Opus) with its video copied as it is — a display matrix is kept, so it plays upright — and
+         *     its sound always re-encoded; HEVC and anything else transcoded to H.264/AAC MP4 with its frames turned upright;
+         *     named as sent with `.mp4` or `.webm`, it is then processed like any uploaded video (its poster, and a playback
+         *     copy where needed: `status` `pending` until then), and finds no date or place in the file. The clean file becomes an asset of the request's owner, taken at the time of the
          *     upload, in the request's folder (the top of the owner's Personal Space if that folder is gone) and album. The
          *     guest's bytes are deleted once the clean asset is stored, and also when the file cannot be read as a photo or
          *     video (`failed`, with a reason).

@@ -1336,11 +1336,12 @@ namespace PhotoApi.Client
         /// <br/>**Where the link hides metadata** (`showMetadata` off) the original itself is never sent, but a copy without
         /// <br/>metadata, made by the worker with the same cleaners as photo-request uploads and named by the id the link shows.
         /// <br/>A photo's copy is a JPEG of the whole picture (quality 90, orientation applied, sRGB) without EXIF, GPS, XMP,
-        /// <br/>IPTC or colour profile (`&lt;id&gt;.jpg`, `image/jpeg`). A video's copy is a new MP4 (`&lt;id&gt;.mp4`, `video/mp4`: H.264 or
-        /// <br/>HEVC with AAC, index first) or WebM (`&lt;id&gt;.webm`, `video/webm`: VP8, VP9 or AV1 with Opus or Vorbis) without
-        /// <br/>container or stream tags, chapters, creation time, location, device make and model, or encoder and handler
-        /// <br/>names: its streams copied as they are where these containers hold them (a display matrix kept, so it plays
-        /// <br/>upright), else transcoded to H.264/AAC MP4 with the frames turned upright. The copy is made when it is first
+        /// <br/>IPTC or colour profile (`&lt;id&gt;.jpg`, `image/jpeg`). A video's copy is a new MP4 (`&lt;id&gt;.mp4`, `video/mp4`: H.264
+        /// <br/>with AAC, index first) or WebM (`&lt;id&gt;.webm`, `video/webm`: VP8, VP9 or AV1 with Opus) without container or
+        /// <br/>stream tags, chapters, creation time, location, device make and model, or encoder and handler names or settings
+        /// <br/>(neither as tags nor inside the streams): H.264 video copied into MP4 and VP8, VP9 or AV1 into WebM as it is (a
+        /// <br/>display matrix kept, so it plays upright), the sound always re-encoded (AAC in MP4, Opus in WebM); HEVC and
+        /// <br/>anything else transcoded to H.264/AAC MP4 with the frames turned upright. The copy is made when it is first
         /// <br/>asked for and kept for every later request (and every link): until it is ready the answer is 409
         /// <br/>`asset.not_ready` with `Retry-After` (ask again then). Nothing can remove the metadata of other files, nor of
         /// <br/>photos and videos the worker cannot read: their originals are refused with 403 `share.metadata_hidden` (and
@@ -1668,12 +1669,12 @@ namespace PhotoApi.Client
         /// <br/>to sRGB and written as a JPEG without any metadata (no EXIF, GPS, XMP, IPTC or ICC profile; HEIC, PNG and WebP
         /// <br/>all become JPEG), named as sent with `.jpg`, its thumbnail and preview made from the clean file. A video is
         /// <br/>rewritten by ffmpeg without container or stream tags, chapters, creation time, location, device make and model,
-        /// <br/>or encoder and handler names, and without data, timecode or subtitle streams (only the first video and audio
-        /// <br/>stream are kept): as MP4 (H.264 or HEVC with AAC, index first) or WebM (VP8, VP9 or AV1 with Opus or Vorbis)
-        /// <br/>with its streams copied as they are — a display matrix is kept, so it plays upright — else transcoded to
-        /// <br/>H.264/AAC MP4 with its frames turned upright; named as sent with `.mp4` or `.webm`, it is then processed like
-        /// <br/>any uploaded video (its poster, and a playback copy where needed: `status` `pending` until then), and finds no
-        /// <br/>date or place in the file. The clean file becomes an asset of the request's owner, taken at the time of the
+        /// <br/>or encoder and handler names or settings (neither as tags nor inside the streams), and without data, timecode or
+        /// <br/>subtitle streams (only the first video and audio stream are kept): as MP4 (H.264 with AAC, index first) or WebM
+        /// <br/>(VP8, VP9 or AV1 with Opus) with its video copied as it is — a display matrix is kept, so it plays upright — and
+        /// <br/>its sound always re-encoded; HEVC and anything else transcoded to H.264/AAC MP4 with its frames turned upright;
+        /// <br/>named as sent with `.mp4` or `.webm`, it is then processed like any uploaded video (its poster, and a playback
+        /// <br/>copy where needed: `status` `pending` until then), and finds no date or place in the file. The clean file becomes an asset of the request's owner, taken at the time of the
         /// <br/>upload, in the request's folder (the top of the owner's Personal Space if that folder is gone) and album. The
         /// <br/>guest's bytes are deleted once the clean asset is stored, and also when the file cannot be read as a photo or
         /// <br/>video (`failed`, with a reason).
@@ -12141,11 +12142,12 @@ namespace PhotoApi.Client
         /// <br/>**Where the link hides metadata** (`showMetadata` off) the original itself is never sent, but a copy without
         /// <br/>metadata, made by the worker with the same cleaners as photo-request uploads and named by the id the link shows.
         /// <br/>A photo's copy is a JPEG of the whole picture (quality 90, orientation applied, sRGB) without EXIF, GPS, XMP,
-        /// <br/>IPTC or colour profile (`&lt;id&gt;.jpg`, `image/jpeg`). A video's copy is a new MP4 (`&lt;id&gt;.mp4`, `video/mp4`: H.264 or
-        /// <br/>HEVC with AAC, index first) or WebM (`&lt;id&gt;.webm`, `video/webm`: VP8, VP9 or AV1 with Opus or Vorbis) without
-        /// <br/>container or stream tags, chapters, creation time, location, device make and model, or encoder and handler
-        /// <br/>names: its streams copied as they are where these containers hold them (a display matrix kept, so it plays
-        /// <br/>upright), else transcoded to H.264/AAC MP4 with the frames turned upright. The copy is made when it is first
+        /// <br/>IPTC or colour profile (`&lt;id&gt;.jpg`, `image/jpeg`). A video's copy is a new MP4 (`&lt;id&gt;.mp4`, `video/mp4`: H.264
+        /// <br/>with AAC, index first) or WebM (`&lt;id&gt;.webm`, `video/webm`: VP8, VP9 or AV1 with Opus) without container or
+        /// <br/>stream tags, chapters, creation time, location, device make and model, or encoder and handler names or settings
+        /// <br/>(neither as tags nor inside the streams): H.264 video copied into MP4 and VP8, VP9 or AV1 into WebM as it is (a
+        /// <br/>display matrix kept, so it plays upright), the sound always re-encoded (AAC in MP4, Opus in WebM); HEVC and
+        /// <br/>anything else transcoded to H.264/AAC MP4 with the frames turned upright. The copy is made when it is first
         /// <br/>asked for and kept for every later request (and every link): until it is ready the answer is 409
         /// <br/>`asset.not_ready` with `Retry-After` (ask again then). Nothing can remove the metadata of other files, nor of
         /// <br/>photos and videos the worker cannot read: their originals are refused with 403 `share.metadata_hidden` (and
@@ -14322,12 +14324,12 @@ namespace PhotoApi.Client
         /// <br/>to sRGB and written as a JPEG without any metadata (no EXIF, GPS, XMP, IPTC or ICC profile; HEIC, PNG and WebP
         /// <br/>all become JPEG), named as sent with `.jpg`, its thumbnail and preview made from the clean file. A video is
         /// <br/>rewritten by ffmpeg without container or stream tags, chapters, creation time, location, device make and model,
-        /// <br/>or encoder and handler names, and without data, timecode or subtitle streams (only the first video and audio
-        /// <br/>stream are kept): as MP4 (H.264 or HEVC with AAC, index first) or WebM (VP8, VP9 or AV1 with Opus or Vorbis)
-        /// <br/>with its streams copied as they are — a display matrix is kept, so it plays upright — else transcoded to
-        /// <br/>H.264/AAC MP4 with its frames turned upright; named as sent with `.mp4` or `.webm`, it is then processed like
-        /// <br/>any uploaded video (its poster, and a playback copy where needed: `status` `pending` until then), and finds no
-        /// <br/>date or place in the file. The clean file becomes an asset of the request's owner, taken at the time of the
+        /// <br/>or encoder and handler names or settings (neither as tags nor inside the streams), and without data, timecode or
+        /// <br/>subtitle streams (only the first video and audio stream are kept): as MP4 (H.264 with AAC, index first) or WebM
+        /// <br/>(VP8, VP9 or AV1 with Opus) with its video copied as it is — a display matrix is kept, so it plays upright — and
+        /// <br/>its sound always re-encoded; HEVC and anything else transcoded to H.264/AAC MP4 with its frames turned upright;
+        /// <br/>named as sent with `.mp4` or `.webm`, it is then processed like any uploaded video (its poster, and a playback
+        /// <br/>copy where needed: `status` `pending` until then), and finds no date or place in the file. The clean file becomes an asset of the request's owner, taken at the time of the
         /// <br/>upload, in the request's folder (the top of the owner's Personal Space if that folder is gone) and album. The
         /// <br/>guest's bytes are deleted once the clean asset is stored, and also when the file cannot be read as a photo or
         /// <br/>video (`failed`, with a reason).

@@ -17,6 +17,9 @@ namespace PhotoApi.IntegrationTests.Features;
 [Collection(ApiCollection.Name)]
 public sealed class PhotoRequestVideoTests(ApiFactory api) : IClassFixture<ApiFactory>
 {
+    /// <summary>This class's own fixture bytes: its clean copies' checksums are not another class's.</summary>
+    private const string Seed = "request";
+
     private sealed record OwnerUpload(Guid Id, string FileName, string Status, string? FailureReason, Guid? AssetId);
 
     private async Task<(Session Owner, Guid RequestId, string Key, Guid AlbumId)> RequestAsync()
@@ -48,10 +51,10 @@ public sealed class PhotoRequestVideoTests(ApiFactory api) : IClassFixture<ApiFa
 
         var bytes = await owner.Client.GetByteArrayAsync($"/api/v1/assets/{asset.Id}/original");
         Assert.Equal(asset.SizeBytes, bytes.Length);
-        Assert.DoesNotContain(VideoFixtureFiles.Secret, Encoding.Latin1.GetString(bytes), StringComparison.Ordinal);
+        Assert.DoesNotContain(VideoFixtures.Secret, Encoding.Latin1.GetString(bytes), StringComparison.Ordinal);
         var path = await SaveAsync(bytes, Path.GetExtension(fileName));
-        await VideoFixtureFiles.AssertNoMetadataAsync(path);
-        await VideoFixtureFiles.AssertPlaysToTheEndAsync(path);
+        await VideoFixtures.AssertNoMetadataAsync(path);
+        await VideoFixtures.AssertPlaysToTheEndAsync(path);
         return (asset, path);
     }
 
@@ -62,8 +65,8 @@ public sealed class PhotoRequestVideoTests(ApiFactory api) : IClassFixture<ApiFa
         var guest = api.NewClient();
         var page = await guest.GetAsync($"/api/v1/r/{key}").Json();
         Assert.Equal(["image", "video"], page.GetProperty("acceptedMediaTypes").EnumerateArray().Select(e => e.GetString()));
-        var mp4 = await File.ReadAllBytesAsync(await VideoFixtureFiles.H264Mp4());
-        var mov = await File.ReadAllBytesAsync(await VideoFixtureFiles.HevcMovRotated());
+        var mp4 = await File.ReadAllBytesAsync(VideoFixtures.TaggedH264Mp4(Seed));
+        var mov = await File.ReadAllBytesAsync(VideoFixtures.HevcMov(Seed));
         var sentAt = DateTime.UtcNow;
 
         var sent = await guest.PostAsync($"/api/v1/r/{key}/uploads", PhotoRequestTests.Files((mp4, "ceremony.mp4"), (mov, "IMG_0420.MOV"))).Json<PhotoRequestTests.Sent>(202);
@@ -75,12 +78,13 @@ public sealed class PhotoRequestVideoTests(ApiFactory api) : IClassFixture<ApiFa
         var (iphone, cleanMov) = await AssertCleanVideoAssetAsync(owner, uploads.Single(u => u.FileName == "IMG_0420.MOV").AssetId!.Value, "video/mp4", "IMG_0420.mp4", sentAt);
         Assert.All(uploads, u => Assert.Contains(u.AssetId!.Value, inAlbum));
 
-        // Copied, not re-encoded; the iPhone's portrait video still plays upright (its display matrix kept), as HEVC tagged hvc1.
-        Assert.Equal("h264", (await VideoFixtureFiles.VideoOfAsync(cleanMp4)).Codec);
-        var original = await VideoFixtureFiles.VideoOfAsync(await VideoFixtureFiles.HevcMovRotated());
-        var stored = await VideoFixtureFiles.VideoOfAsync(cleanMov);
-        Assert.Equal(("hevc", original.Rotation), (stored.Codec, stored.Rotation));
-        Assert.NotEqual(0, stored.Rotation);
+        // The H.264 is copied; the iPhone's HEVC is transcoded (its hvcC box names x265 and its settings) to H.264 whose
+        // frames are turned upright: portrait without a display matrix.
+        Assert.Equal("h264", (await VideoFixtures.VideoOfAsync(cleanMp4)).Codec);
+        var original = await VideoFixtures.VideoOfAsync(VideoFixtures.HevcMov(Seed));
+        var stored = await VideoFixtures.VideoOfAsync(cleanMov);
+        Assert.NotEqual(0, original.Rotation);
+        Assert.Equal(("h264", 0, original.Height, original.Width), (stored.Codec, stored.Rotation, stored.Width, stored.Height));
         Assert.Equal(original.Duration, stored.Duration, 0.1);
         Assert.NotEqual(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(mov)), iphone.Checksum);
 
@@ -94,7 +98,7 @@ public sealed class PhotoRequestVideoTests(ApiFactory api) : IClassFixture<ApiFa
     {
         var (owner, requestId, key, _) = await RequestAsync();
         var guest = api.NewClient();
-        var webm = await File.ReadAllBytesAsync(await VideoFixtureFiles.Vp9Webm());
+        var webm = await File.ReadAllBytesAsync(VideoFixtures.TaggedVp9Webm(Seed));
         var sentAt = DateTime.UtcNow;
 
         var create = Tus(HttpMethod.Post, $"/api/v1/r/{key}/tus");
@@ -109,7 +113,7 @@ public sealed class PhotoRequestVideoTests(ApiFactory api) : IClassFixture<ApiFa
 
         var upload = (await owner.Client.GetAsync($"/api/v1/photo-requests/{requestId}/uploads").Json<Page<OwnerUpload>>()).Items.Single();
         var (_, path) = await AssertCleanVideoAssetAsync(owner, upload.AssetId!.Value, "video/webm", "clip.webm", sentAt);
-        Assert.Equal("vp9", (await VideoFixtureFiles.VideoOfAsync(path)).Codec);
+        Assert.Equal("vp9", (await VideoFixtures.VideoOfAsync(path)).Codec);
         Assert.Empty(PhotoRequestTests.RawGuestFiles(api));
     }
 
@@ -123,7 +127,7 @@ public sealed class PhotoRequestVideoTests(ApiFactory api) : IClassFixture<ApiFa
         await guest.PostAsync($"/api/v1/r/{key}/uploads", PhotoRequestTests.Files(("%PDF-1.7 not a picture"u8.ToArray(), "minutes.pdf")))
             .ShouldBeProblem(415, "upload.unsupported_type");
 
-        var truncated = await File.ReadAllBytesAsync(await VideoFixtureFiles.TruncatedMp4());
+        var truncated = await File.ReadAllBytesAsync(VideoFixtures.TruncatedMp4(Seed));
         var sent = await guest.PostAsync($"/api/v1/r/{key}/uploads", PhotoRequestTests.Files((truncated, "broken.mp4"))).Json<PhotoRequestTests.Sent>(202);
         var failed = await PhotoRequestTests.WaitAsync(guest, key, sent.Uploads[0].Id);
         Assert.Equal("failed", failed.Status);
@@ -138,7 +142,7 @@ public sealed class PhotoRequestVideoTests(ApiFactory api) : IClassFixture<ApiFa
     public async Task With_metadata_hidden_a_guest_downloads_a_clean_copy_of_a_video_never_the_original()
     {
         var owner = await api.NewUserAsync("videohider");
-        var mov = await File.ReadAllBytesAsync(await VideoFixtureFiles.HevcMovRotated());
+        var mov = await File.ReadAllBytesAsync(VideoFixtures.HevcMov(Seed));
         var video = (await owner.UploadBytesAsync(mov, "IMG_0421.MOV")).Id;
         await owner.WaitProcessedAsync(video);
         var album = await owner.CreateAlbumAsync("Films", video);
@@ -170,11 +174,11 @@ public sealed class PhotoRequestVideoTests(ApiFactory api) : IClassFixture<ApiFa
         var bytes = await clean.Content.ReadAsByteArrayAsync();
         Assert.DoesNotContain("iPhone", Encoding.Latin1.GetString(bytes), StringComparison.Ordinal);
         var path = await SaveAsync(bytes, ".mp4");
-        await VideoFixtureFiles.AssertNoMetadataAsync(path);
-        await VideoFixtureFiles.AssertPlaysToTheEndAsync(path);
-        var original = await VideoFixtureFiles.VideoOfAsync(await VideoFixtureFiles.HevcMovRotated());
-        var copy = await VideoFixtureFiles.VideoOfAsync(path);
-        Assert.Equal(("hevc", original.Rotation), (copy.Codec, copy.Rotation));
+        await VideoFixtures.AssertNoMetadataAsync(path);
+        await VideoFixtures.AssertPlaysToTheEndAsync(path);
+        var original = await VideoFixtures.VideoOfAsync(VideoFixtures.HevcMov(Seed));
+        var copy = await VideoFixtures.VideoOfAsync(path);
+        Assert.Equal(("h264", 0, original.Height, original.Width), (copy.Codec, copy.Rotation, copy.Width, copy.Height)); // upright frames
 
         // Ranges (what a <video> asks for) come from the copy too.
         var ranged = new HttpRequestMessage(HttpMethod.Get, url);

@@ -25,21 +25,12 @@ public sealed class PlaybackTranscoder(FfmpegRunner ffmpeg)
     public static List<string> Arguments(string input, string output, VideoInfo info, VideoOptions o)
     {
         var inv = CultureInfo.InvariantCulture;
-        var max = o.PlaybackMaxHeight.ToString(inv);
-        // After autorotation the frame is upright: the shorter of its sides is bounded, the other follows (-2: even, aspect kept).
-        var scale = $"scale=w='if(gte(iw,ih),-2,min(iw,{max}))':h='if(gte(iw,ih),min(ih,{max}),-2)',"
-                    + "scale=w='trunc(iw/2)*2':h='trunc(ih/2)*2',format=yuv420p";
         List<string> args =
         [
-            .. VideoProbe.InputOptions, "-autorotate", "1", "-threads", o.Threads.ToString(inv), "-i", input,
+            .. Input(input, o),
             "-map", "0:V:0", "-map", "0:a:0?", "-sn", "-dn",
             "-map_metadata", "-1", "-map_metadata:s:v", "-1", "-map_metadata:s:a", "-1", "-map_chapters", "-1",
-            "-vf", scale,
-            "-c:v", "libx264", "-preset", o.PlaybackPreset, "-crf", o.PlaybackCrf.ToString(inv), "-pix_fmt", "yuv420p",
-            "-profile:v", "high", "-x264-params", $"threads={o.Threads.ToString(inv)}",
-            // x264 writes its version and settings into the stream (an SEI message): those units go.
-            "-bsf:v", "filter_units=remove_types=6",
-            "-c:a", "aac", "-b:a", o.PlaybackAudioBitrate, "-ac", "2",
+            .. Encoding(o),
             "-fflags", "+bitexact", "-flags:v", "+bitexact", "-flags:a", "+bitexact",
             "-movflags", "+faststart", "-f", "mp4",
         ];
@@ -47,6 +38,38 @@ public sealed class PlaybackTranscoder(FfmpegRunner ffmpeg)
         if (info.DurationSeconds is { } d) args.AddRange(["-t", (d + 2).ToString("0.###", inv)]);
         args.AddRange(["-y", output]);
         return args;
+    }
+
+    /// <summary>
+    /// Opens <paramref name="path"/> with the worker's demuxers only, frames turned upright while decoding, and
+    /// <c>-threads</c> as an <i>input</i> option: placed after <c>-i</c> it bounds only the encoder, and the decoder
+    /// would start one thread per core (a big machine's count hits the process's memory cap).
+    /// </summary>
+    public static string[] Input(string path, VideoOptions o) =>
+        [.. VideoProbe.InputOptions, "-autorotate", "1", "-threads", o.Threads.ToString(CultureInfo.InvariantCulture), "-i", path];
+
+    /// <summary>
+    /// The H.264/AAC encoding of every copy the worker makes (playback copies, and guests' videos the cleaner cannot
+    /// copy): x264 High at the playback CRF and preset with <see cref="VideoOptions.Threads"/> threads, 8-bit 4:2:0, the
+    /// shorter side at most <see cref="VideoOptions.PlaybackMaxHeight"/> (aspect kept, even sizes), x264's signature
+    /// (its version and settings, an SEI message) dropped, stereo AAC at the playback bit rate. Frames arrive upright
+    /// (<see cref="Input"/> autorotates), so the output has no display matrix.
+    /// </summary>
+    public static string[] Encoding(VideoOptions o)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var max = o.PlaybackMaxHeight.ToString(inv);
+        // After autorotation the frame is upright: the shorter of its sides is bounded, the other follows (-2: even, aspect kept).
+        var scale = $"scale=w='if(gte(iw,ih),-2,min(iw,{max}))':h='if(gte(iw,ih),min(ih,{max}),-2)',"
+                    + "scale=w='trunc(iw/2)*2':h='trunc(ih/2)*2',format=yuv420p";
+        return
+        [
+            "-vf", scale,
+            "-c:v", "libx264", "-preset", o.PlaybackPreset, "-crf", o.PlaybackCrf.ToString(inv), "-pix_fmt", "yuv420p",
+            "-profile:v", "high", "-x264-params", $"threads={o.Threads.ToString(inv)}",
+            "-bsf:v", "filter_units=remove_types=6",
+            "-c:a", "aac", "-b:a", o.PlaybackAudioBitrate, "-ac", "2",
+        ];
     }
 
     /// <summary>Writes the playback copy of <paramref name="input"/> to <paramref name="output"/>.</summary>

@@ -15,18 +15,22 @@ public sealed record CleanVideo(string Format, string ContentType, string VideoC
 /// Writes a <b>new</b> file from a guest's video with none of its metadata: no container or stream tags (title, location,
 /// creation time, Apple's <c>com.apple.quicktime.*</c> keys, encoder and handler names), no chapters, no data, timecode or
 /// subtitle streams (only the first video and first audio stream are kept), zero dates in the MP4 boxes
-/// (<c>+bitexact</c>), no H.264 SEI units (where encoders sign their work). Streams browsers and the library know (H.264/HEVC + AAC → MP4, VP8/VP9/AV1 + Opus/Vorbis →
-/// WebM) are copied as they are, so nothing is lost and it takes seconds; a display matrix (how a phone says "portrait")
-/// is stream side data, not a tag, and is kept, so the copy plays upright. Anything else is transcoded to H.264/AAC in
-/// MP4 like the playback copies (<see cref="VideoOptions"/>' Playback settings), frames turned upright by ffmpeg's
-/// autorotation — and then remuxed once more, because ffmpeg names its own encoder in the streams it encodes.
+/// (<c>+bitexact</c>), no H.264 SEI units (where encoders sign their work). H.264 in MP4 and VP8/VP9/AV1 in WebM have
+/// their video copied as it is (nothing lost, seconds of work); a display matrix (how a phone says "portrait") is stream
+/// side data, not a tag, and is kept, so the copy plays upright. The sound is <b>always</b> re-encoded (AAC in MP4, Opus
+/// in WebM; cheap next to video): encoders leave their marks in audio bitstreams that no tag list shows — ffmpeg's AAC
+/// names itself ("Lavc59.37.100") in its first frame, a Vorbis stream's comment header (Matroska's CodecPrivate, copied
+/// byte for byte) holds a vendor string and any KEY=value comment, a LOCATION= too. Everything else — HEVC included, whose
+/// hvcC box carries x265's name, version and full settings (which ffmpeg 5.1's <c>filter_units</c> cannot reach) and
+/// whose SEI carry drones' telemetry — is transcoded to H.264/AAC in MP4 with the playback copies' encoding
+/// (<see cref="PlaybackTranscoder.Encoding"/>), frames turned upright by ffmpeg's autorotation. What was encoded is then
+/// copied once more, because ffmpeg names its own encoders in the streams it encodes.
 /// </summary>
 public sealed class VideoCleaner(FfmpegRunner ffmpeg, VideoProbe probe)
 {
-    private static readonly string[] Mp4Video = ["h264", "hevc"];
-    private static readonly string[] Mp4Audio = ["aac"];
+    /// <summary>Video copied into MP4. Not HEVC until the worker can rewrite its hvcC box (see the class summary).</summary>
+    private static readonly string[] Mp4Video = ["h264"];
     private static readonly string[] WebmVideo = ["vp8", "vp9", "av1"];
-    private static readonly string[] WebmAudio = ["opus", "vorbis"];
 
     /// <summary>Cleans <paramref name="source"/> into a new file in <paramref name="workDirectory"/>; returns what it wrote and where.</summary>
     /// <exception cref="VideoRejectedException">ffprobe or ffmpeg refused the file, or it took too long; the message says why.</exception>
@@ -38,58 +42,32 @@ public sealed class VideoCleaner(FfmpegRunner ffmpeg, VideoProbe probe)
         // A file whose header lies about its length still cannot make ffmpeg write more than it said (or the maximum).
         var limit = Math.Min(o.MaxDurationSeconds, (info.DurationSeconds ?? o.MaxDurationSeconds) + 1);
 
-        string format;
-        string input = source;
-        bool copyAudio;
         // Matroska (in ffmpeg 5.1) keeps no display matrix: a rotated VP9 is turned upright by transcoding instead.
-        if (WebmVideo.Contains(info.VideoCodec) && info.Rotation == 0)
-        {
-            format = "webm";
-            copyAudio = info.AudioCodec is null || WebmAudio.Contains(info.AudioCodec);
-        }
-        else if (Mp4Video.Contains(info.VideoCodec))
-        {
-            format = "mp4";
-            copyAudio = info.AudioCodec is null || Mp4Audio.Contains(info.AudioCodec);
-        }
-        else
-        {
-            format = "mp4";
-            input = Path.Combine(workDirectory, "encoded.mp4");
-            await RunAsync([.. Open(source), .. Streams, .. Stripped, .. TranscodeArguments(o), .. Bound(limit, o), "-f", "mp4", input], timeout, ct);
-            copyAudio = true;
-        }
+        var format = WebmVideo.Contains(info.VideoCodec) && info.Rotation == 0 ? "webm" : "mp4";
+        var remux = format == "webm" || Mp4Video.Contains(info.VideoCodec);
+        string[] codecs = !remux ? PlaybackTranscoder.Encoding(o)
+            : format == "webm" ? ["-c:v", "copy", "-c:a", "libopus", "-b:a", "128k"]
+            : ["-c:v", "copy", "-c:a", "aac", "-b:a", o.PlaybackAudioBitrate];
+        var encoded = Path.Combine(workDirectory, "encoded." + format);
+        await RunAsync([.. PlaybackTranscoder.Input(source, o), .. Streams, .. Stripped, .. codecs, .. Bound(limit, o), "-f", format, encoded], timeout, ct);
 
+        // Then copied once more: ffmpeg names the encoders it ran ("Lavc libx264", "Lavc libopus") in the streams' tags,
+        // which only a copy leaves out. An H.264 encoder (x264 in cameras' and editors' files) writes its name, version
+        // and settings into the stream as SEI units: they go, as they carry nothing a decoder needs.
+        string[] units = format == "mp4" ? ["-bsf:v", "filter_units=remove_types=6"] : [];
+        string[] muxer = format == "mp4" ? ["-movflags", "+faststart", "-f", "mp4"] : ["-f", "webm"];
         var output = Path.Combine(workDirectory, "clean." + format);
-        string[] audio = copyAudio ? [] : format == "webm" ? ["-c:a", "libopus", "-b:a", "128k"] : ["-c:a", "aac", "-b:a", o.PlaybackAudioBitrate];
-        string[] muxer = format == "mp4"
-            ? [.. (info.VideoCodec == "hevc" ? ["-tag:v", "hvc1"] : Array.Empty<string>()), "-movflags", "+faststart", "-f", "mp4"]
-            : ["-f", "webm"];
-        // An H.264 encoder (x264 in cameras' and editors' files, and in our own transcode) writes its name, version and
-        // settings into the stream as SEI units: they go, as they carry nothing a decoder needs. (HEVC's SEI are kept: its
-        // HDR mastering metadata lives there.)
-        string[] units = info.VideoCodec == "hevc" || format == "webm" ? [] : ["-bsf:v", "filter_units=remove_types=6"];
-        await RunAsync([.. Open(input), .. Streams, .. Stripped, "-c", "copy", .. audio, .. units, .. Bound(limit, o), .. muxer, output], timeout, ct);
+        try
+        {
+            await RunAsync([.. PlaybackTranscoder.Input(encoded, o), .. Streams, .. Stripped, "-c", "copy", .. units, .. Bound(limit, o), .. muxer, output],
+                timeout, ct);
+        }
+        finally { File.Delete(encoded); }
 
         var written = await probe.ProbeAsync(output, ct);
         return (output, new CleanVideo(format, format == "mp4" ? "video/mp4" : "video/webm", written.VideoCodec, written.AudioCodec,
-            written.DurationSeconds, written.Rotation, Remuxed: ReferenceEquals(input, source)));
+            written.DurationSeconds, written.Rotation, Remuxed: remux));
     }
-
-    /// <summary>
-    /// The H.264/AAC encoding of a web-playable copy: x264 at the playback CRF and preset, 8-bit 4:2:0, the shorter side at
-    /// most <see cref="VideoOptions.PlaybackMaxHeight"/> (even sizes), AAC at the playback bit rate. Frames arrive upright
-    /// (ffmpeg autorotates while decoding), so the output has no display matrix.
-    /// </summary>
-    public static string[] TranscodeArguments(VideoOptions o)
-    {
-        var max = o.PlaybackMaxHeight.ToString(CultureInfo.InvariantCulture);
-        var scale = $"scale=w='trunc(iw*min(1,{max}/min(iw,ih))/2)*2':h='trunc(ih*min(1,{max}/min(iw,ih))/2)*2'";
-        return ["-vf", scale, "-c:v", "libx264", "-preset", o.PlaybackPreset, "-crf", o.PlaybackCrf.ToString(CultureInfo.InvariantCulture),
-            "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", o.PlaybackAudioBitrate];
-    }
-
-    private static string[] Open(string path) => [.. VideoProbe.InputOptions, "-i", path];
 
     /// <summary>The first real video stream (not cover art: <c>V</c>) and the first audio stream if any; nothing else.</summary>
     private static readonly string[] Streams = ["-map", "0:V:0", "-map", "0:a:0?", "-dn", "-sn"];
