@@ -4147,7 +4147,7 @@ export interface components {
              */
             expiresAt: string | null;
             /** @description What may be sent; photos and videos (`image`, `video`). */
-            acceptedMediaTypes: "image"[];
+            acceptedMediaTypes: ("image" | "video")[];
             album: components["schemas"]["PublicRequestAlbum"];
         };
         /**

@@ -22250,6 +22250,9 @@ namespace PhotoApi.Client
         [System.Runtime.Serialization.EnumMember(Value = @"image")]
         Image = 0,
 
+        [System.Runtime.Serialization.EnumMember(Value = @"video")]
+        Video = 1,
+
     }
 
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
