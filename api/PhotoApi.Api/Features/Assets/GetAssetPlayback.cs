@@ -35,7 +35,8 @@ public sealed class GetAssetPlaybackRequest : ISignedMediaRequest
 /// with Retry-After until it is made). Who may download is the access policy's answer: asked here for a signed-in
 /// caller, and asked when a signed URL was made (one made for a caller who may not download says <c>clean</c>).
 /// </summary>
-[Access(Permission.AssetView, On = "id", What = "The asset", SignedUrls = true)]
+// Viewing is what the route requires; downloading is asked about (not required) to choose what plays.
+[Access(Permission.AssetView, Permission.AssetDownload, On = "id", What = "The asset", SignedUrls = true)]
 public sealed class GetAssetPlaybackEndpoint(NpgsqlDataSource db, IBlobStore blobs, AccessPolicy policy, IJobQueue jobs) : Endpoint<GetAssetPlaybackRequest>
 {
     public override void Configure()

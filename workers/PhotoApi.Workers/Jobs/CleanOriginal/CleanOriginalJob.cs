@@ -99,8 +99,9 @@ public sealed class CleanOriginalJob(NpgsqlDataSource db, IBlobStore blobs, IIma
         {
             var original = await blobs.LocalPathAsync(source.BlobKey, work, ct);
             string clean, key;
-            // A video's clean may transcode for hours: the claim is renewed meanwhile, or it would look dead and be taken over.
-            await using (ProcessingClaims.Heartbeat(db, "clean_originals", "checksum", source.Checksum, logger))
+            // A video's clean may transcode for hours (and storing it take minutes): the claim is renewed meanwhile, or it
+            // would look dead and be taken over.
+            await using var heartbeat = ProcessingClaims.Heartbeat(db, "clean_originals", "checksum", source.Checksum, logger);
             try
             {
                 (clean, key) = source.MediaType == "video" ? await CleanVideoAsync(source.Checksum, original, work, ct) : CleanPhoto(source.Checksum, original, work);

@@ -82,20 +82,19 @@ public sealed class VideoPlaybackJob(NpgsqlDataSource db, IBlobStore blobs, Vide
         {
             var original = await blobs.LocalPathAsync(source.BlobKey, work, ct);
             var copy = Path.Combine(work, "playback.mp4");
-            // A transcode may run for hours: the claim is renewed meanwhile, or it would look dead and be taken over.
-            await using (ProcessingClaims.Heartbeat(db, "video_playbacks", "checksum", source.Checksum, logger))
+            // A transcode may run for hours (and storing a large copy take minutes): the claim is renewed meanwhile, or
+            // it would look dead and be taken over.
+            await using var heartbeat = ProcessingClaims.Heartbeat(db, "video_playbacks", "checksum", source.Checksum, logger);
+            try
             {
-                try
-                {
-                    var info = await probe.ProbeAsync(original, ct);
-                    await transcoder.WriteAsync(original, info, copy, ct);
-                }
-                catch (VideoRejectedException e)
-                {
-                    logger.LogWarning("No playback copy of video {AssetId}: {Reason}", assetId, e.Message);
-                    await FailAsync(source.Checksum, e.Message, ct);
-                    return;
-                }
+                var info = await probe.ProbeAsync(original, ct);
+                await transcoder.WriteAsync(original, info, copy, ct);
+            }
+            catch (VideoRejectedException e)
+            {
+                logger.LogWarning("No playback copy of video {AssetId}: {Reason}", assetId, e.Message);
+                await FailAsync(source.Checksum, e.Message, ct);
+                return;
             }
             await StoreAsync(source.Checksum, copy, ct);
         }

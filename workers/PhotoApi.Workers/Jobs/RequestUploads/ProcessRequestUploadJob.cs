@@ -78,9 +78,13 @@ public sealed class ProcessRequestUploadJob(NpgsqlDataSource db, IBlobStore blob
         var work = Sweeper.WorkDirs.Create("request", uploadId);
         try
         {
+            // A video's clean may transcode for hours (and storing it take minutes): the claim is renewed meanwhile, or the
+            // upload would look abandoned, be taken over, and after a few such attempts be failed and its bytes deleted
+            // while this run still works on them.
+            await using var heartbeat = ProcessingClaims.Heartbeat(db, "photo_request_uploads", "id", uploadId, logger);
             var source = await blobs.LocalPathAsync(claimed.RawBlobKey, work, ct);
             // What the API sniffed when it took the file (MediaTypes.Sniff), recorded with the upload: one sniffer, not two.
-            var prepared = claimed.MediaType == "video" ? await CleanVideoAsync(uploadId, source, work, ct) : CleanPhoto(source, work);
+            var prepared = claimed.MediaType == "video" ? await CleanVideoAsync(source, work, ct) : CleanPhoto(source, work);
             if (prepared is Refused refused)
             {
                 logger.LogInformation("Photo request upload {UploadId} refused: {Reason}", uploadId, refused.Reason);
@@ -184,11 +188,8 @@ public sealed class ProcessRequestUploadJob(NpgsqlDataSource db, IBlobStore blob
     /// A video without metadata (<see cref="VideoCleaner"/>), stored <c>pending</c>: its poster, what ffprobe reads of it and
     /// its playback are the media pipeline's, as for any video uploaded.
     /// </summary>
-    private async Task<Prepared> CleanVideoAsync(Guid uploadId, string source, string work, CancellationToken ct)
+    private async Task<Prepared> CleanVideoAsync(string source, string work, CancellationToken ct)
     {
-        // A clean may transcode for hours: the claim is renewed meanwhile, or the upload would look abandoned, be taken
-        // over, and after a few such attempts be failed and its bytes deleted while this run still works on them.
-        await using var heartbeat = ProcessingClaims.Heartbeat(db, "photo_request_uploads", "id", uploadId, logger);
         try
         {
             var (path, video) = await cleaner.CleanAsync(source, work, ct);
