@@ -662,14 +662,21 @@ export interface paths {
          *     is set once one of them is there.
          *
          *     Playing is viewing, as a preview is: whoever may view the asset may play it — an album **Viewer** plays a
-         *     video whose original they may not download (`urls.original` is `null` for them, `urls.playback` is not).
+         *     video whose original they may not download (`urls.original` is `null` for them, `urls.playback` is not). A
+         *     caller who may not download never receives the original's bytes, though: where the video plays from its
+         *     original they get the copy of it without metadata instead (no place, dates or device; the one guests of a link
+         *     hiding metadata get, `video/mp4`, its own `ETag`), 409 `asset.not_ready` with `Retry-After`
+         *     until it is made, 403 `share.metadata_hidden` where none can be. Whether the caller may download is decided as
+         *     for `urls.original`: for a signed-in caller when they play, for a signed URL when it was made (theirs carries
+         *     `clean=true`).
          *
          *     While the worker is still reading the video or making its copy the answer is 409 `asset.not_ready` with
          *     `Retry-After`; photos, other files and videos no copy could be made of answer 404 `asset.no_derivative`.
          *     Strong `ETag`; `If-None-Match` answers 304; cacheable privately for a day.
          *
          *     **Authentication:** as for `getAssetThumbnail` — a Bearer access token or an API key of a user who may view
-         *     the asset, or no credentials with the signed URL of `urls.playback` (`exp` and `sig`, variant `playback`).
+         *     the asset, or no credentials with the signed URL of `urls.playback` (`exp` and `sig`, variant `playback`, or
+         *     `playback-clean` with `clean=true`).
          */
         get: operations["getAssetPlayback"];
         put?: never;
@@ -2691,7 +2698,8 @@ export interface components {
              * Format: uri-reference
              * @description A video to play in a `<video>` element (`getAssetPlayback`: H.264 + AAC in MP4 with its index first, HTTP Range):
              *     the original where it already is one (at most 1080p), else the copy the worker makes of it, without metadata.
-             *     `null` for photos and other files, and until the copy is made.
+             *     Where the caller may view but not download (`original` is `null`), never the original: its copy without
+             *     metadata instead. `null` for photos and other files, and until the copy is made.
              */
             playback: string | null;
         };
@@ -4148,7 +4156,7 @@ export interface components {
              */
             expiresAt: string | null;
             /** @description What may be sent; photos and videos (`image`, `video`). */
-            acceptedMediaTypes: "image"[];
+            acceptedMediaTypes: ("image" | "video")[];
             album: components["schemas"]["PublicRequestAlbum"];
         };
         /**
@@ -5823,6 +5831,11 @@ export interface operations {
                 exp?: number;
                 /** @description Signed URL only — its signature (base64url). Send together with `exp`. */
                 sig?: string;
+                /**
+                 * @description `true`: where the video plays from its original, play its copy without metadata instead (what a caller who
+                 *     may not download gets anyway). Part of what a signed URL signs: it cannot be removed from one.
+                 */
+                clean?: boolean;
             };
             header?: never;
             path: {
@@ -5881,7 +5894,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ApiProblem"];
                 };
             };
-            /** @description The signed URL is invalid, incomplete, for another asset or variant, or has expired (`media.link_invalid`). Ask the API for a fresh one. */
+            /**
+             * @description The signed URL is invalid, incomplete, for another asset or variant, or has expired (`media.link_invalid`).
+             *     Ask the API for a fresh one. Or the caller may not download, the video plays from its original, and no copy
+             *     without metadata can be made of it (`share.metadata_hidden`).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5902,7 +5919,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ApiProblem"];
                 };
             };
-            /** @description The video is still being read or its playable copy made (`asset.not_ready`); ask again after `Retry-After` seconds. */
+            /**
+             * @description The video is still being read or its playable copy made, or (for a caller who may not download) its copy
+             *     without metadata (`asset.not_ready`); ask again after `Retry-After` seconds.
+             */
             409: {
                 headers: {
                     /** @description Seconds to wait before trying again. */

@@ -30,6 +30,12 @@ public static class WorkerHost
     public const string SweeperRecurringJobId = "stuck-asset-sweeper";
     public const string ResumableSweepRecurringJobId = "resumable-upload-sweep";
 
+    /// <summary>
+    /// A run may outlast its ffmpeg time limit by its download of the original and upload of the result: work directories
+    /// are presumed left behind only this long after the longest limit.
+    /// </summary>
+    public static readonly TimeSpan WorkDirLeftoverMargin = TimeSpan.FromHours(1);
+
     /// <param name="args">Command-line arguments.</param>
     /// <param name="overrides">Settings that win over every other source (tests host a worker next to the API this way).</param>
     public static HostApplicationBuilder CreateBuilder(string[] args, IDictionary<string, string?>? overrides = null)
@@ -97,7 +103,11 @@ public static class WorkerHost
         log.LogInformation("libvips {Version}: HEIC decodes", vips);
         // Likewise without ffmpeg: every video would fail.
         var ffmpeg = await FfmpegStartupCheck.EnsureWorksAsync(host.Services.GetRequiredService<FfmpegRunner>(), CancellationToken.None);
-        log.LogInformation("ffmpeg {Version}: H.264 and AAC encode", ffmpeg);
+        log.LogInformation("ffmpeg {Version}: H.264, AAC and Opus encode", ffmpeg);
+        // Work directories a killed worker left behind; younger ones may be live runs of other workers on this machine.
+        var video = host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<VideoOptions>>().Value;
+        var leftovers = WorkDirs.DeleteLeftovers(video.MaxProcessTimeout + WorkDirLeftoverMargin, log);
+        if (leftovers > 0) log.LogInformation("Deleted {Count} work directories left behind by runs that never ended", leftovers);
         JobTelemetryFilter.Register(host.Services.GetRequiredService<Npgsql.NpgsqlDataSource>()); // spans and counts per job, once per process
         using var scope = host.Services.CreateScope();
         await scope.ServiceProvider.GetRequiredService<Migrator>().MigrateAsync();

@@ -1,3 +1,7 @@
+using Dapper;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
 namespace PhotoApi.Persistence.Writes;
 
 /// <summary>
@@ -19,4 +23,54 @@ public static class ProcessingClaims
 
     /// <summary>The row (of alias or table <paramref name="t"/>) may be claimed: pending, or its claim is presumed dead.</summary>
     public static string Claimable(string t) => $"({t}.status = 'pending' OR {PresumedDead(t)})";
+
+    /// <summary>How often <see cref="Heartbeat"/> renews a claim: well within <see cref="StaleAfter"/>, so a missed beat or two is harmless.</summary>
+    public static readonly TimeSpan RenewEvery = TimeSpan.FromMinutes(3);
+
+    /// <summary>
+    /// Keeps the claim on one row alive while its run does long work (a transcode or a video clean may take hours, far
+    /// longer than <see cref="StaleAfter"/>): renews <c>processing_since</c> every <paramref name="every"/> (default
+    /// <see cref="RenewEvery"/>) until disposed, so that the sweeper and other runs do not presume the run dead, take the
+    /// row over and count attempts against it while it works. Only a row still <c>processing</c> is renewed: a run whose
+    /// row was finished or taken back meanwhile renews nothing. A failed renewal is logged and retried at the next beat.
+    /// </summary>
+    /// <param name="table">The claimed table (a constant of the caller's, never input).</param>
+    /// <param name="keyColumn">Its key column (likewise).</param>
+    public static ClaimHeartbeat Heartbeat(NpgsqlDataSource db, string table, string keyColumn, object key, ILogger? logger = null, TimeSpan? every = null) =>
+        new(db, $"UPDATE {table} SET processing_since = now() WHERE {keyColumn} = @key AND status = 'processing'", key, every ?? RenewEvery, logger);
+}
+
+/// <summary>The running renewal of one claim (<see cref="ProcessingClaims.Heartbeat"/>); disposing it stops the renewal.</summary>
+public sealed class ClaimHeartbeat : IAsyncDisposable
+{
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _beating;
+
+    internal ClaimHeartbeat(NpgsqlDataSource db, string sql, object key, TimeSpan every, ILogger? logger) =>
+        _beating = BeatAsync(db, sql, key, every, logger, _stop.Token);
+
+    private static async Task BeatAsync(NpgsqlDataSource db, string sql, object key, TimeSpan every, ILogger? logger, CancellationToken ct)
+    {
+        using var timer = new PeriodicTimer(every);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(ct))
+            {
+                try
+                {
+                    await using var conn = await db.OpenConnectionAsync(ct);
+                    await conn.ExecuteAsync(new CommandDefinition(sql, new { key }, cancellationToken: ct));
+                }
+                catch (NpgsqlException e) { logger?.LogWarning(e, "Could not renew a processing claim; trying again at the next beat"); }
+            }
+        }
+        catch (OperationCanceledException) { }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        await _beating;
+        _stop.Dispose();
+    }
 }

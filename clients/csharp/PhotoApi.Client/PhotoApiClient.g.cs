@@ -566,21 +566,30 @@ namespace PhotoApi.Client
         /// <br/>is set once one of them is there.
         /// <br/>
         /// <br/>Playing is viewing, as a preview is: whoever may view the asset may play it — an album **Viewer** plays a
-        /// <br/>video whose original they may not download (`urls.original` is `null` for them, `urls.playback` is not).
+        /// <br/>video whose original they may not download (`urls.original` is `null` for them, `urls.playback` is not). A
+        /// <br/>caller who may not download never receives the original's bytes, though: where the video plays from its
+        /// <br/>original they get the copy of it without metadata instead (no place, dates or device; the one guests of a link
+        /// <br/>hiding metadata get, `video/mp4`, its own `ETag`), 409 `asset.not_ready` with `Retry-After`
+        /// <br/>until it is made, 403 `share.metadata_hidden` where none can be. Whether the caller may download is decided as
+        /// <br/>for `urls.original`: for a signed-in caller when they play, for a signed URL when it was made (theirs carries
+        /// <br/>`clean=true`).
         /// <br/>
         /// <br/>While the worker is still reading the video or making its copy the answer is 409 `asset.not_ready` with
         /// <br/>`Retry-After`; photos, other files and videos no copy could be made of answer 404 `asset.no_derivative`.
         /// <br/>Strong `ETag`; `If-None-Match` answers 304; cacheable privately for a day.
         /// <br/>
         /// <br/>**Authentication:** as for `getAssetThumbnail` — a Bearer access token or an API key of a user who may view
-        /// <br/>the asset, or no credentials with the signed URL of `urls.playback` (`exp` and `sig`, variant `playback`).
+        /// <br/>the asset, or no credentials with the signed URL of `urls.playback` (`exp` and `sig`, variant `playback`, or
+        /// <br/>`playback-clean` with `clean=true`).
         /// </remarks>
         /// <param name="id">The asset's id.</param>
         /// <param name="exp">Signed URL only — its expiry time in unix seconds. Send together with `sig`.</param>
         /// <param name="sig">Signed URL only — its signature (base64url). Send together with `exp`.</param>
+        /// <param name="clean">`true`: where the video plays from its original, play its copy without metadata instead (what a caller who
+        /// <br/>may not download gets anyway). Part of what a signed URL signs: it cannot be removed from one.</param>
         /// <returns>The whole video (`video/mp4`, or the original's own video type when it plays as it is).</returns>
         /// <exception cref="PhotoApiException">A server side error occurred.</exception>
-        System.Threading.Tasks.Task<FileResponse> GetAssetPlaybackAsync(System.Guid id, long? exp = null, string? sig = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+        System.Threading.Tasks.Task<FileResponse> GetAssetPlaybackAsync(System.Guid id, long? exp = null, string? sig = null, bool? clean = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
         /// <summary>
@@ -6443,21 +6452,30 @@ namespace PhotoApi.Client
         /// <br/>is set once one of them is there.
         /// <br/>
         /// <br/>Playing is viewing, as a preview is: whoever may view the asset may play it — an album **Viewer** plays a
-        /// <br/>video whose original they may not download (`urls.original` is `null` for them, `urls.playback` is not).
+        /// <br/>video whose original they may not download (`urls.original` is `null` for them, `urls.playback` is not). A
+        /// <br/>caller who may not download never receives the original's bytes, though: where the video plays from its
+        /// <br/>original they get the copy of it without metadata instead (no place, dates or device; the one guests of a link
+        /// <br/>hiding metadata get, `video/mp4`, its own `ETag`), 409 `asset.not_ready` with `Retry-After`
+        /// <br/>until it is made, 403 `share.metadata_hidden` where none can be. Whether the caller may download is decided as
+        /// <br/>for `urls.original`: for a signed-in caller when they play, for a signed URL when it was made (theirs carries
+        /// <br/>`clean=true`).
         /// <br/>
         /// <br/>While the worker is still reading the video or making its copy the answer is 409 `asset.not_ready` with
         /// <br/>`Retry-After`; photos, other files and videos no copy could be made of answer 404 `asset.no_derivative`.
         /// <br/>Strong `ETag`; `If-None-Match` answers 304; cacheable privately for a day.
         /// <br/>
         /// <br/>**Authentication:** as for `getAssetThumbnail` — a Bearer access token or an API key of a user who may view
-        /// <br/>the asset, or no credentials with the signed URL of `urls.playback` (`exp` and `sig`, variant `playback`).
+        /// <br/>the asset, or no credentials with the signed URL of `urls.playback` (`exp` and `sig`, variant `playback`, or
+        /// <br/>`playback-clean` with `clean=true`).
         /// </remarks>
         /// <param name="id">The asset's id.</param>
         /// <param name="exp">Signed URL only — its expiry time in unix seconds. Send together with `sig`.</param>
         /// <param name="sig">Signed URL only — its signature (base64url). Send together with `exp`.</param>
+        /// <param name="clean">`true`: where the video plays from its original, play its copy without metadata instead (what a caller who
+        /// <br/>may not download gets anyway). Part of what a signed URL signs: it cannot be removed from one.</param>
         /// <returns>The whole video (`video/mp4`, or the original's own video type when it plays as it is).</returns>
         /// <exception cref="PhotoApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<FileResponse> GetAssetPlaybackAsync(System.Guid id, long? exp = null, string? sig = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<FileResponse> GetAssetPlaybackAsync(System.Guid id, long? exp = null, string? sig = null, bool? clean = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             if (id == null)
                 throw new System.ArgumentNullException("id");
@@ -6485,6 +6503,10 @@ namespace PhotoApi.Client
                     if (sig != null)
                     {
                         urlBuilder_.Append(System.Uri.EscapeDataString("sig")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(sig, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (clean != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("clean")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(clean, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
                     }
                     urlBuilder_.Length--;
 
@@ -6560,7 +6582,7 @@ namespace PhotoApi.Client
                             {
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new PhotoApiException<ApiProblem>("The signed URL is invalid, incomplete, for another asset or variant, or has expired (`media.link_invalid`). Ask the API for a fresh one.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new PhotoApiException<ApiProblem>("The signed URL is invalid, incomplete, for another asset or variant, or has expired (`media.link_invalid`).\nAsk the API for a fresh one. Or the caller may not download, the video plays from its original, and no copy\nwithout metadata can be made of it (`share.metadata_hidden`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 404)
@@ -6580,7 +6602,7 @@ namespace PhotoApi.Client
                             {
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new PhotoApiException<ApiProblem>("The video is still being read or its playable copy made (`asset.not_ready`); ask again after `Retry-After` seconds.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new PhotoApiException<ApiProblem>("The video is still being read or its playable copy made, or (for a caller who may not download) its copy\nwithout metadata (`asset.not_ready`); ask again after `Retry-After` seconds.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 412)
@@ -18140,7 +18162,8 @@ namespace PhotoApi.Client
         /// <summary>
         /// A video to play in a `&lt;video&gt;` element (`getAssetPlayback`: H.264 + AAC in MP4 with its index first, HTTP Range):
         /// <br/>the original where it already is one (at most 1080p), else the copy the worker makes of it, without metadata.
-        /// <br/>`null` for photos and other files, and until the copy is made.
+        /// <br/>Where the caller may view but not download (`original` is `null`), never the original: its copy without
+        /// <br/>metadata instead. `null` for photos and other files, and until the copy is made.
         /// <br/>
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("playback")]
@@ -22251,6 +22274,9 @@ namespace PhotoApi.Client
 
         [System.Runtime.Serialization.EnumMember(Value = @"image")]
         Image = 0,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"video")]
+        Video = 1,
 
     }
 

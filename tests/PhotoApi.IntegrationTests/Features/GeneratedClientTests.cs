@@ -46,6 +46,12 @@ public sealed class GeneratedClientTests(ApiFactory api) : IClassFixture<ApiFact
         var page = await client.ListApiKeysAsync(limit: 10, cursor: null);
         Assert.Contains(page.Items, k => k.Id == key.Id);
 
+        // A guest's view of a photo request, read with the generated client: every value the API sends must be one the
+        // contract lists (an enum missing `video` made this throw).
+        var request = await client.CreatePhotoRequestAsync(new CreatePhotoRequestRequest { Subject = "Generated" });
+        var guest = await new PhotoApiClient(plain).GetPublicPhotoRequestAsync(request.Key);
+        Assert.Equal([AcceptedMediaTypes.Image, AcceptedMediaTypes.Video], guest.AcceptedMediaTypes);
+
         var error = await Assert.ThrowsAsync<PhotoApiException<ApiProblem>>(() => client.GetGroupAsync(Guid.NewGuid()));
         Assert.Equal(404, error.StatusCode);
         Assert.Equal("resource.not_found", error.Result.Code);

@@ -1,7 +1,4 @@
 using Dapper;
-using Hangfire;
-using Hangfire.Common;
-using Hangfire.States;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using PhotoApi.Contracts;
@@ -9,6 +6,7 @@ using PhotoApi.Persistence;
 using PhotoApi.Persistence.Blobs;
 using PhotoApi.Testing;
 using PhotoApi.Workers.Jobs.Sweeper;
+using PhotoApi.Workers.Tests.Jobs;
 
 namespace PhotoApi.Workers.Tests.Video;
 
@@ -18,19 +16,6 @@ namespace PhotoApi.Workers.Tests.Video;
 /// </summary>
 public sealed class VideoMaintenanceTests : IAsyncLifetime
 {
-    private sealed class RecordingJobs : IBackgroundJobClient
-    {
-        public List<(Job Job, string? Queue)> Created { get; } = [];
-
-        public string Create(Job job, IState state)
-        {
-            Created.Add((job, job.Queue));
-            return Created.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        }
-
-        public bool ChangeState(string jobId, IState state, string expectedState) => true;
-    }
-
     private string _connectionString = "";
     private NpgsqlDataSource _db = null!;
     private readonly string _blobRoot = Path.Combine(Path.GetTempPath(), "photoapi-video-sweep-" + Guid.NewGuid().ToString("N"));

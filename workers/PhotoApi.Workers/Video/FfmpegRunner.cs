@@ -15,14 +15,17 @@ public sealed record ToolResult(int ExitCode, string Stdout, string StderrTail)
 
 /// <summary>
 /// Runs ffmpeg and ffprobe on uploaded files, which are hostile input: arguments are passed as a list (never through a
-/// shell), each run has a time limit after which its whole process tree is killed, its address space is capped with
-/// <c>prlimit --as</c> (util-linux) so a crafted file cannot take the machine's memory, standard output is read up to a
-/// bound, and only the tail of the log is kept. Thread-safe.
+/// shell), each run has a time limit after which its whole process tree is killed, its address space and the size of
+/// any file it writes are capped with <c>prlimit --as --fsize</c> (util-linux; the startup check requires it) so a
+/// crafted file can take neither the machine's memory nor its disk, standard output is read up to a bound (the process
+/// is killed the moment it passes it), and only the tail of the log is kept. Thread-safe.
 /// </summary>
 public sealed class FfmpegRunner(IOptions<VideoOptions> options)
 {
-    private const string Prlimit = "/usr/bin/prlimit";
     private const int StderrTailBytes = 4096;
+
+    /// <summary>How .NET reports a process the kernel stopped with SIGXFSZ (signal 25) for writing past <c>--fsize</c>.</summary>
+    private const int KilledForFileSize = 128 + 25;
 
     public VideoOptions Options => options.Value;
 
@@ -34,26 +37,25 @@ public sealed class FfmpegRunner(IOptions<VideoOptions> options)
     public Task<ToolResult> FfmpegAsync(IReadOnlyList<string> args, TimeSpan timeout, CancellationToken ct) =>
         RunAsync(Options.FfmpegPath, ["-hide_banner", "-nostdin", "-loglevel", "error", .. args], timeout, 64 * 1024, ct);
 
-    /// <exception cref="VideoRejectedException">The run took longer than <paramref name="timeout"/> or wrote more than
-    /// <paramref name="maxStdoutBytes"/> to its output (it was killed).</exception>
+    /// <exception cref="VideoRejectedException">The run took longer than <paramref name="timeout"/>, wrote more than
+    /// <paramref name="maxStdoutBytes"/> to its output, or a file larger than <see cref="VideoOptions.MaxOutputBytes"/>
+    /// (it was killed).</exception>
     /// <exception cref="OperationCanceledException"><paramref name="ct"/> fired (the process was killed).</exception>
     public async Task<ToolResult> RunAsync(string tool, IReadOnlyList<string> args, TimeSpan timeout, int maxStdoutBytes, CancellationToken ct)
     {
         var start = new ProcessStartInfo
         {
+            FileName = Options.PrlimitPath,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        if (Options.MaxMemoryBytes > 0 && File.Exists(Prlimit))
-        {
-            start.FileName = Prlimit;
-            start.ArgumentList.Add($"--as={Options.MaxMemoryBytes}");
-            start.ArgumentList.Add("--");
-            start.ArgumentList.Add(tool);
-        }
-        else start.FileName = tool;
+        // prlimit sets the limits and executes the tool in its own process: the limits hold for the tool alone.
+        if (Options.MaxMemoryBytes > 0) start.ArgumentList.Add($"--as={Options.MaxMemoryBytes}");
+        if (Options.MaxOutputBytes > 0) start.ArgumentList.Add($"--fsize={Options.MaxOutputBytes}");
+        start.ArgumentList.Add("--");
+        start.ArgumentList.Add(tool);
         foreach (var a in args) start.ArgumentList.Add(a);
 
         using var process = new Process { StartInfo = start };
@@ -63,7 +65,7 @@ public sealed class FfmpegRunner(IOptions<VideoOptions> options)
         }
         catch (System.ComponentModel.Win32Exception e)
         {
-            throw new InvalidOperationException($"Could not start {tool}: install Debian's ffmpeg (deploy/dev.sh does).", e);
+            throw new InvalidOperationException($"Could not start {tool} under {Options.PrlimitPath}: install Debian's ffmpeg and util-linux (deploy/dev.sh does).", e);
         }
         process.StandardInput.Close();
 
@@ -72,8 +74,8 @@ public sealed class FfmpegRunner(IOptions<VideoOptions> options)
         var stdout = new BoundedBuffer(maxStdoutBytes);
         var stderr = new TailBuffer(StderrTailBytes);
         var reading = Task.WhenAll(
-            CopyAsync(process.StandardOutput.BaseStream, stdout, timer.Token),
-            CopyAsync(process.StandardError.BaseStream, stderr, timer.Token));
+            CopyAsync(process, process.StandardOutput.BaseStream, stdout, timer.Token),
+            CopyAsync(process, process.StandardError.BaseStream, stderr, timer.Token));
         try
         {
             await reading;
@@ -87,6 +89,8 @@ public sealed class FfmpegRunner(IOptions<VideoOptions> options)
                 ? "The file describes more than the worker reads (too many streams or tags)."
                 : $"Reading the video took longer than {timeout.TotalSeconds:0} s.");
         }
+        if (process.ExitCode == KilledForFileSize)
+            throw new VideoRejectedException($"The video would make a file larger than the worker writes ({Options.MaxOutputBytes / (1024.0 * 1024 * 1024):0.##} GiB).");
         return new ToolResult(process.ExitCode, stdout.Text, stderr.Text);
     }
 
@@ -96,11 +100,23 @@ public sealed class FfmpegRunner(IOptions<VideoOptions> options)
         catch (InvalidOperationException) { } // already exited
     }
 
-    private static async Task CopyAsync(Stream from, ISink to, CancellationToken ct)
+    /// <summary>
+    /// Copies one of the process's outputs; when the bound trips, kills the process at once, so that the other reader
+    /// ends too (its pipe closes) and the run is refused now rather than when its time limit passes.
+    /// </summary>
+    private static async Task CopyAsync(Process process, Stream from, ISink to, CancellationToken ct)
     {
         var buffer = new byte[16 * 1024];
         int n;
-        while ((n = await from.ReadAsync(buffer, ct)) > 0) to.Write(buffer.AsSpan(0, n));
+        try
+        {
+            while ((n = await from.ReadAsync(buffer, ct)) > 0) to.Write(buffer.AsSpan(0, n));
+        }
+        catch (OutputTooLargeException)
+        {
+            Kill(process);
+            throw;
+        }
     }
 
     private interface ISink { void Write(ReadOnlySpan<byte> bytes); }

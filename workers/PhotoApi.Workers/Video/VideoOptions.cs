@@ -30,6 +30,20 @@ public sealed class VideoOptions
     /// <summary>The address space an ffmpeg or ffprobe process may reserve (prlimit --as); 0 for no limit.</summary>
     public long MaxMemoryBytes { get; set; } = 3L * 1024 * 1024 * 1024;
 
+    /// <summary>
+    /// The largest file an ffmpeg run may write (<c>prlimit --fsize</c>: past it the kernel stops the process with
+    /// SIGXFSZ and the run fails, instead of a disk filled by a crafted file that expands). 64 GiB, the API's default
+    /// largest upload (<c>Uploads:MaxBytes</c>): a remux is about as large as its original, and a 1080p playback copy of
+    /// the longest video taken (<see cref="MaxDurationSeconds"/>, 6 h at some 8 Mbit/s) is about 22 GB.
+    /// </summary>
+    public long MaxOutputBytes { get; set; } = 64L * 1024 * 1024 * 1024;
+
+    /// <summary>
+    /// util-linux's prlimit, which applies the limits above to each run (always installed on Debian): the worker refuses
+    /// to start without it (<see cref="FfmpegStartupCheck"/>) rather than run hostile files without limits.
+    /// </summary>
+    public string PrlimitPath { get; set; } = "/usr/bin/prlimit";
+
     /// <summary>Longer videos (as the container says) are refused.</summary>
     public double MaxDurationSeconds { get; set; } = 6 * 3600;
 

@@ -59,8 +59,14 @@ public sealed class MediaUrls(byte[] key, DateTimeOffset now)
         a.ThumbnailKey is null ? null : Thumbnail(a.Id),
         a.PreviewKey is null ? null : Url(a.Id, "preview", $"{Common.ApiRoutes.Base}/assets/{a.Id}/thumbnail?size=preview&"),
         downloadable ? Url(a.Id, "original", $"{Common.ApiRoutes.Base}/assets/{a.Id}/original?") : null,
-        // Playing is viewing (as a preview is): offered whether or not the caller may download the original.
-        a.PlaybackKey is null ? null : Url(a.Id, "playback", $"{Common.ApiRoutes.Base}/assets/{a.Id}/playback?"));
+        // Playing is viewing (as a preview is): offered whether or not the caller may download the original; to one who
+        // may not, signed to play the copy without metadata where the video plays from its original (getAssetPlayback).
+        a.PlaybackKey is null ? null
+            : downloadable ? Url(a.Id, "playback", $"{Common.ApiRoutes.Base}/assets/{a.Id}/playback?")
+            : Url(a.Id, CleanPlaybackVariant, $"{Common.ApiRoutes.Base}/assets/{a.Id}/playback?clean=true&"));
+
+    /// <summary>The signed variant of a playback URL that never serves the original's bytes.</summary>
+    public const string CleanPlaybackVariant = "playback-clean";
 
     /// <summary>
     /// The signed URL of an asset's 250 px WebP thumbnail (one it has). Only for an asset the caller may view: the signature

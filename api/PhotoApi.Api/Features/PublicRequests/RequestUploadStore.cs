@@ -29,8 +29,8 @@ public sealed class RequestUploadStore(NpgsqlDataSource db, IBlobStore blobs, IJ
     }
 
     private const string InsertSql = """
-        INSERT INTO photo_request_uploads (id, request_id, status, file_name, size_bytes, raw_blob_key, folder_id, album_id)
-        VALUES (@id, @requestId, 'pending', @fileName, @size, @rawKey, @folderId, @albumId)
+        INSERT INTO photo_request_uploads (id, request_id, status, file_name, media_type, size_bytes, raw_blob_key, folder_id, album_id)
+        VALUES (@id, @requestId, 'pending', @fileName, @mediaType, @size, @rawKey, @folderId, @albumId)
         """;
 
     /// <summary>The largest file the request takes: its own limit, else the server's (at most 3,000 MB).</summary>
@@ -59,7 +59,7 @@ public sealed class RequestUploadStore(NpgsqlDataSource db, IBlobStore blobs, IJ
             {
                 var rawKey = BlobKeys.RequestUpload(r.Id);
                 await conn.ExecuteAsync(new CommandDefinition(InsertSql,
-                    new { id = r.Id, requestId = link.Id, fileName = r.FileName, size = r.Upload.Length, rawKey, folderId, albumId }, tx, cancellationToken: ct));
+                    new { id = r.Id, requestId = link.Id, fileName = r.FileName, mediaType = r.MediaType, size = r.Upload.Length, rawKey, folderId, albumId }, tx, cancellationToken: ct));
                 await r.Upload.CommitAsync(rawKey, ct);
                 committed.Add(rawKey);
             }
@@ -74,7 +74,8 @@ public sealed class RequestUploadStore(NpgsqlDataSource db, IBlobStore blobs, IJ
                 throw new ApiException(404, ErrorCodes.RequestNotFound, "This photo request link does not exist. Check the address you were sent.");
             throw;
         }
-        // A video is rewritten by ffmpeg, which may mean a transcode: on the video queue, never in the way of photos.
+        // A video is rewritten by ffmpeg, which may mean a transcode: on the video queue, never in the way of photos (the
+        // sweeper picks the same queue from the recorded media_type).
         foreach (var r in files)
             jobs.Enqueue<IProcessRequestUploadJob>(r.MediaType == "video" ? Queues.Video : Queues.Media, j => j.ProcessAsync(r.Id, CancellationToken.None));
     }

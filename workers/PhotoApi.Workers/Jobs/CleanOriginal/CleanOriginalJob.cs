@@ -94,12 +94,14 @@ public sealed class CleanOriginalJob(NpgsqlDataSource db, IBlobStore blobs, IIma
             return;
         }
 
-        var work = Path.Combine(Path.GetTempPath(), $"photoapi-clean-{assetId:N}-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(work);
+        var work = Sweeper.WorkDirs.Create("clean", assetId);
         try
         {
             var original = await blobs.LocalPathAsync(source.BlobKey, work, ct);
             string clean, key;
+            // A video's clean may transcode for hours (and storing it take minutes): the claim is renewed meanwhile, or it
+            // would look dead and be taken over.
+            await using var heartbeat = ProcessingClaims.Heartbeat(db, "clean_originals", "checksum", source.Checksum, logger);
             try
             {
                 (clean, key) = source.MediaType == "video" ? await CleanVideoAsync(source.Checksum, original, work, ct) : CleanPhoto(source.Checksum, original, work);

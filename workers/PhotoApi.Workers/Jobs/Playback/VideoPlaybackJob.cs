@@ -77,14 +77,14 @@ public sealed class VideoPlaybackJob(NpgsqlDataSource db, IBlobStore blobs, Vide
             return;
         }
 
-        var work = Path.Combine(Path.GetTempPath(), $"photoapi-playback-{assetId:N}-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(work);
+        var work = Sweeper.WorkDirs.Create("playback", assetId);
         try
         {
             var original = await blobs.LocalPathAsync(source.BlobKey, work, ct);
             var copy = Path.Combine(work, "playback.mp4");
-            using var heartbeat = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            var beating = HeartbeatAsync(source.Checksum, heartbeat.Token);
+            // A transcode may run for hours (and storing a large copy take minutes): the claim is renewed meanwhile, or
+            // it would look dead and be taken over.
+            await using var heartbeat = ProcessingClaims.Heartbeat(db, "video_playbacks", "checksum", source.Checksum, logger);
             try
             {
                 var info = await probe.ProbeAsync(original, ct);
@@ -95,11 +95,6 @@ public sealed class VideoPlaybackJob(NpgsqlDataSource db, IBlobStore blobs, Vide
                 logger.LogWarning("No playback copy of video {AssetId}: {Reason}", assetId, e.Message);
                 await FailAsync(source.Checksum, e.Message, ct);
                 return;
-            }
-            finally
-            {
-                await heartbeat.CancelAsync();
-                await beating;
             }
             await StoreAsync(source.Checksum, copy, ct);
         }
@@ -113,29 +108,6 @@ public sealed class VideoPlaybackJob(NpgsqlDataSource db, IBlobStore blobs, Vide
         {
             Directory.Delete(work, recursive: true);
         }
-    }
-
-    private const string HeartbeatSql = """
-        UPDATE video_playbacks SET processing_since = now() WHERE checksum = @checksum AND status = 'processing'
-        """;
-
-    /// <summary>
-    /// A transcode may run for hours, longer than a claim stays alive (<see cref="ProcessingClaims.StaleAfter"/>): the
-    /// running job renews its claim every few minutes, so that it is not presumed dead and taken over while it works.
-    /// </summary>
-    private async Task HeartbeatAsync(byte[] checksum, CancellationToken ct)
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromMinutes(3));
-        try
-        {
-            while (await timer.WaitForNextTickAsync(ct))
-            {
-                await using var conn = await db.OpenConnectionAsync(ct);
-                await conn.ExecuteAsync(new CommandDefinition(HeartbeatSql, new { checksum }, cancellationToken: ct));
-            }
-        }
-        catch (OperationCanceledException) { }
-        catch (NpgsqlException e) { logger.LogWarning(e, "Could not renew the claim of a playback copy"); }
     }
 
     private async Task StoreAsync(byte[] checksum, string copy, CancellationToken ct)

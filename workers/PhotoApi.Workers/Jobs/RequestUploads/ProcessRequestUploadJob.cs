@@ -36,7 +36,7 @@ public sealed class ProcessRequestUploadJob(NpgsqlDataSource db, IBlobStore blob
         WHERE u.id = @id AND r.id = u.request_id
           -- A run in progress elsewhere is left alone unless it has been silent long enough to be presumed dead.
           AND {ProcessingClaims.Claimable("u")}
-        RETURNING u.raw_blob_key, u.file_name, u.attempts, u.created_at, r.id AS request_id, r.owner_id, u.folder_id, u.album_id
+        RETURNING u.raw_blob_key, u.file_name, u.media_type, u.attempts, u.created_at, r.id AS request_id, r.owner_id, u.folder_id, u.album_id
         """;
 
     private const string LeftoverSql = "SELECT raw_blob_key FROM photo_request_uploads WHERE id = @id AND status IN ('ready', 'failed')";
@@ -56,7 +56,7 @@ public sealed class ProcessRequestUploadJob(NpgsqlDataSource db, IBlobStore blob
         WHERE id = @id AND status IN ('pending', 'processing')
         """;
 
-    private sealed record Claimed(string? RawBlobKey, string FileName, int Attempts, DateTime CreatedAt, Guid RequestId, Guid OwnerId,
+    private sealed record Claimed(string? RawBlobKey, string FileName, string MediaType, int Attempts, DateTime CreatedAt, Guid RequestId, Guid OwnerId,
         Guid? FolderId, Guid? AlbumId);
 
     public async Task ProcessAsync(Guid uploadId, CancellationToken ct)
@@ -75,12 +75,16 @@ public sealed class ProcessRequestUploadJob(NpgsqlDataSource db, IBlobStore blob
             return;
         }
 
-        var work = Path.Combine(Path.GetTempPath(), $"photoapi-request-{uploadId:N}-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(work);
+        var work = Sweeper.WorkDirs.Create("request", uploadId);
         try
         {
+            // A video's clean may transcode for hours (and storing it take minutes): the claim is renewed meanwhile, or the
+            // upload would look abandoned, be taken over, and after a few such attempts be failed and its bytes deleted
+            // while this run still works on them.
+            await using var heartbeat = ProcessingClaims.Heartbeat(db, "photo_request_uploads", "id", uploadId, logger);
             var source = await blobs.LocalPathAsync(claimed.RawBlobKey, work, ct);
-            var prepared = IsVideo(source, claimed.FileName) ? await CleanVideoAsync(source, work, ct) : CleanPhoto(source, work);
+            // What the API sniffed when it took the file (MediaTypes.Sniff), recorded with the upload: one sniffer, not two.
+            var prepared = claimed.MediaType == "video" ? await CleanVideoAsync(source, work, ct) : CleanPhoto(source, work);
             if (prepared is Refused refused)
             {
                 logger.LogInformation("Photo request upload {UploadId} refused: {Reason}", uploadId, refused.Reason);
@@ -195,25 +199,6 @@ public sealed class ProcessRequestUploadJob(NpgsqlDataSource db, IBlobStore blob
         {
             return new Refused(e.Message.StartsWith(VideoRefusal, StringComparison.Ordinal) ? e.Message : $"{VideoRefusal}: {e.Message}");
         }
-    }
-
-    /// <summary>
-    /// Whether the guest sent a video: by its first bytes (an ISO/QuickTime <c>ftyp</c> that is not HEIC or AVIF, Matroska/WebM's
-    /// EBML, AVI's RIFF), else by a video file name. The API took only photos and videos; anything else is a photo that the
-    /// photo cleaner refuses with its reason.
-    /// </summary>
-    internal static bool IsVideo(string path, string fileName)
-    {
-        Span<byte> h = stackalloc byte[12];
-        int n;
-        using (var file = File.OpenRead(path)) n = file.ReadAtLeast(h, h.Length, throwOnEndOfStream: false);
-        h = h[..n];
-        if (h.Length >= 12 && h[4..8].SequenceEqual("ftyp"u8))
-            return System.Text.Encoding.ASCII.GetString(h[8..12]) is not ("heic" or "heix" or "heim" or "heis" or "mif1" or "msf1" or "hevc" or "hevx" or "avif" or "avis");
-        if (h.StartsWith((ReadOnlySpan<byte>)[0x1A, 0x45, 0xDF, 0xA3])) return true;
-        if (h.Length >= 12 && h.StartsWith("RIFF"u8)) return h[8..12].SequenceEqual("AVI "u8);
-        if (h.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xD8, 0xFF]) || h.StartsWith((ReadOnlySpan<byte>)[0x89, 0x50, 0x4E, 0x47])) return false;
-        return System.IO.Path.GetExtension(fileName).ToLowerInvariant() is ".mp4" or ".mov" or ".m4v" or ".3gp" or ".mkv" or ".webm" or ".avi";
     }
 
     /// <summary>Derivatives already stored for bytes that no asset ended up using: the blob collector checks and removes them.</summary>

@@ -51,7 +51,7 @@ public sealed class StuckAssetSweeperJob(NpgsqlDataSource db, IBlobStore blobs, 
 
     // Photo-request uploads never finished, or finished with the guest's bytes still stored (a crash between commit and delete).
     private static readonly string StuckRequestUploadsSql = $"""
-        SELECT id FROM photo_request_uploads
+        SELECT id, media_type FROM photo_request_uploads
         WHERE status = 'pending' AND created_at < now() - interval '2 minutes'
            OR {ProcessingClaims.PresumedDead("photo_request_uploads")}
            OR status IN ('ready', 'failed') AND raw_blob_key IS NOT NULL AND updated_at < now() - interval '2 minutes'
@@ -64,8 +64,10 @@ public sealed class StuckAssetSweeperJob(NpgsqlDataSource db, IBlobStore blobs, 
         await using var conn = await db.OpenConnectionAsync(ct);
         var stuck = (await conn.QueryAsync<Guid>(new CommandDefinition(StuckSql, cancellationToken: ct))).AsList();
         foreach (var id in stuck) jobs.Enqueue<IProcessAssetJob>(Queues.Media, j => j.ProcessAsync(id, CancellationToken.None));
-        var uploads = (await conn.QueryAsync<Guid>(new CommandDefinition(StuckRequestUploadsSql, cancellationToken: ct))).AsList();
-        foreach (var id in uploads) jobs.Enqueue<IProcessRequestUploadJob>(Queues.Media, j => j.ProcessAsync(id, CancellationToken.None));
+        var uploads = (await conn.QueryAsync<(Guid Id, string MediaType)>(new CommandDefinition(StuckRequestUploadsSql, cancellationToken: ct))).AsList();
+        // On the queue the API put it on: a video's clean may transcode for hours, never on the queue photos wait in.
+        foreach (var (id, mediaType) in uploads)
+            jobs.Enqueue<IProcessRequestUploadJob>(mediaType == "video" ? Queues.Video : Queues.Media, j => j.ProcessAsync(id, CancellationToken.None));
         var playbacks = (await conn.QueryAsync<Guid>(new CommandDefinition(StuckPlaybacksSql, cancellationToken: ct))).AsList();
         foreach (var id in playbacks) jobs.Enqueue<IVideoPlaybackJob>(Queues.Video, j => j.TranscodeAsync(id, CancellationToken.None));
         await conn.ExecuteAsync(new CommandDefinition(MissedPlaybacksSql, cancellationToken: ct));
