@@ -172,6 +172,26 @@ test('a guest of a link with downloads plays a video; a guest of a link without 
   await expect(poster.getByRole('button', { name: /Download/ })).toHaveCount(0);
 });
 
+test('a guest of a link hiding metadata plays the copy without it: the player waits while it is made', async ({ page, guard }) => {
+  guard.allow(/status of 409/); // the player's first load, while the copy without metadata is being made
+  const owner = await newUser('aunt');
+  const clip = await upload(owner, video({ seconds: 4, name: 'garden.mp4' }));
+  await playbackOf(owner, clip.id); // plays from its original: guests of this link get a clean copy instead
+  const share = await newShare(owner, { type: 'selection', assetIds: [clip.id], name: 'Garden' }, { allowDownload: true, showMetadata: false });
+
+  await page.goto(`/s/${share.key}`);
+  await page.getByRole('button', { name: /^Video 1, 0:04$/ }).click(); // no file names where metadata is hidden
+  const player = page.getByRole('dialog').locator('video');
+  await expect(page.getByRole('dialog').getByRole('status')).toHaveText('Preparing this video for playback…');
+  // Loaded again once the copy exists, and it plays; the bytes it plays are not the original's.
+  await expect.poll(() => player.evaluate((v: HTMLVideoElement) => v.readyState), { timeout: 60_000 }).toBeGreaterThanOrEqual(2);
+  await expect(page.getByRole('dialog').getByRole('status')).toHaveCount(0);
+  await playsWithSpace(player);
+  const played = await page.request.get((await player.getAttribute('src'))!);
+  expect(played.status()).toBe(200);
+  expect((await played.body()).length).not.toBe(clip.sizeBytes);
+});
+
 test('a guest sends a video to a photo request and follows it to Done', async ({ page }) => {
   test.setTimeout(150_000);
   const owner = await newUser('aunt');
