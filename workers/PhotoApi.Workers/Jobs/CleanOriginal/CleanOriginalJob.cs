@@ -40,18 +40,11 @@ public sealed class CleanOriginalJob(NpgsqlDataSource db, IBlobStore blobs, IIma
     // the blob collector (which deletes the key recorded here) always finds them.
     private const string NameSql = "UPDATE clean_originals SET blob_key = @blobKey WHERE checksum = @checksum AND status = 'processing'";
 
-    private const string InUseSql = "SELECT EXISTS (SELECT 1 FROM assets WHERE checksum = @checksum)";
-    private const string UnusedSql = "DELETE FROM clean_originals WHERE checksum = @checksum";
 
     private const string ReadySql = """
         UPDATE clean_originals SET status = 'ready', clean_checksum = @cleanChecksum, size_bytes = @size, processing_since = NULL,
             failure_reason = NULL, updated_at = now()
         WHERE checksum = @checksum AND status = 'processing'
-        """;
-
-    private const string FailedSql = """
-        UPDATE clean_originals SET status = 'failed', failure_reason = @reason, processing_since = NULL, updated_at = now()
-        WHERE checksum = @checksum AND status IN ('pending', 'processing')
         """;
 
     // A run that failed for the infrastructure's sake hands the copy back, so that Hangfire's retry can claim it at once.
@@ -112,7 +105,8 @@ public sealed class CleanOriginalJob(NpgsqlDataSource db, IBlobStore blobs, IIma
                 await FailAsync(source.Checksum, e.Message, ct);
                 return;
             }
-            await StoreAsync(source.Checksum, clean, key, ct);
+            await Copies.StoreAsync(db, blobs, source.Checksum, clean, key, ReadySql,
+                (cleanChecksum, size) => new { checksum = source.Checksum, cleanChecksum, size }, ct);
         }
         catch
         {
@@ -142,30 +136,7 @@ public sealed class CleanOriginalJob(NpgsqlDataSource db, IBlobStore blobs, IIma
         return (clean, key);
     }
 
-    private async Task StoreAsync(byte[] checksum, string clean, string key, CancellationToken ct)
-    {
-        await using var upload = await blobs.BeginUploadAsync(ct);
-        await using (var file = File.OpenRead(clean)) await file.CopyToAsync(upload.Content, ct);
-        var cleanChecksum = upload.Sha256();
-        var size = upload.Length;
-        await using var conn = await db.OpenConnectionAsync(ct);
-        await using var tx = await conn.BeginTransactionAsync(ct);
-        await BlobLocks.HoldAsync(conn, tx, checksum, ct);
-        if (!await conn.ExecuteScalarAsync<bool>(new CommandDefinition(InUseSql, new { checksum }, tx, cancellationToken: ct)))
-        {
-            // The last asset with these bytes is gone (its collector run may be over): keep nothing of it.
-            await conn.ExecuteAsync(new CommandDefinition(UnusedSql, new { checksum }, tx, cancellationToken: ct));
-            await tx.CommitAsync(ct);
-            return;
-        }
-        await upload.CommitAsync(key, ct);
-        await conn.ExecuteAsync(new CommandDefinition(ReadySql, new { checksum, cleanChecksum, size }, tx, cancellationToken: ct));
-        await tx.CommitAsync(ct);
-    }
+    private static readonly DerivedCopies Copies = new("clean_originals");
 
-    private async Task FailAsync(byte[] checksum, string reason, CancellationToken ct)
-    {
-        await using var conn = await db.OpenConnectionAsync(ct);
-        await conn.ExecuteAsync(new CommandDefinition(FailedSql, new { checksum, reason = reason.Length <= 500 ? reason : reason[..500] }, cancellationToken: ct));
-    }
+    private Task FailAsync(byte[] checksum, string reason, CancellationToken ct) => Copies.FailAsync(db, checksum, reason, ct);
 }

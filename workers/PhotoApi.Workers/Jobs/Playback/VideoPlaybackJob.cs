@@ -33,8 +33,6 @@ public sealed class VideoPlaybackJob(NpgsqlDataSource db, IBlobStore blobs, Vide
         RETURNING attempts
         """;
 
-    private const string InUseSql = "SELECT EXISTS (SELECT 1 FROM assets WHERE checksum = @checksum)";
-    private const string UnusedSql = "DELETE FROM video_playbacks WHERE checksum = @checksum";
 
     private const string ReadySql = """
         UPDATE video_playbacks SET status = 'ready', blob_key = @key, size_bytes = @size, processing_since = NULL,
@@ -42,11 +40,6 @@ public sealed class VideoPlaybackJob(NpgsqlDataSource db, IBlobStore blobs, Vide
         WHERE checksum = @checksum AND status = 'processing';
         UPDATE assets SET playback_key = @key, updated_at = now()
         WHERE checksum = @checksum AND media_type = 'video' AND playback_key IS DISTINCT FROM @key;
-        """;
-
-    private const string FailedSql = """
-        UPDATE video_playbacks SET status = 'failed', failure_reason = @reason, processing_since = NULL, updated_at = now()
-        WHERE checksum = @checksum AND status IN ('pending', 'processing')
         """;
 
     private const string ReleaseSql = """
@@ -96,7 +89,8 @@ public sealed class VideoPlaybackJob(NpgsqlDataSource db, IBlobStore blobs, Vide
                 await FailAsync(source.Checksum, e.Message, ct);
                 return;
             }
-            await StoreAsync(source.Checksum, copy, ct);
+            var key = BlobKeys.Playback(source.Checksum);
+            await Copies.StoreAsync(db, blobs, source.Checksum, copy, key, ReadySql, (_, size) => new { checksum = source.Checksum, key, size }, ct);
         }
         catch
         {
@@ -110,30 +104,7 @@ public sealed class VideoPlaybackJob(NpgsqlDataSource db, IBlobStore blobs, Vide
         }
     }
 
-    private async Task StoreAsync(byte[] checksum, string copy, CancellationToken ct)
-    {
-        await using var upload = await blobs.BeginUploadAsync(ct);
-        await using (var file = File.OpenRead(copy)) await file.CopyToAsync(upload.Content, ct);
-        var size = upload.Length;
-        var key = BlobKeys.Playback(checksum);
-        await using var conn = await db.OpenConnectionAsync(ct);
-        await using var tx = await conn.BeginTransactionAsync(ct);
-        await BlobLocks.HoldAsync(conn, tx, checksum, ct);
-        if (!await conn.ExecuteScalarAsync<bool>(new CommandDefinition(InUseSql, new { checksum }, tx, cancellationToken: ct)))
-        {
-            // The last asset with these bytes is gone (its collector run may be over): keep nothing of it.
-            await conn.ExecuteAsync(new CommandDefinition(UnusedSql, new { checksum }, tx, cancellationToken: ct));
-            await tx.CommitAsync(ct);
-            return;
-        }
-        await upload.CommitAsync(key, ct);
-        await conn.ExecuteAsync(new CommandDefinition(ReadySql, new { checksum, key, size }, tx, cancellationToken: ct));
-        await tx.CommitAsync(ct);
-    }
+    private static readonly DerivedCopies Copies = new("video_playbacks");
 
-    private async Task FailAsync(byte[] checksum, string reason, CancellationToken ct)
-    {
-        await using var conn = await db.OpenConnectionAsync(ct);
-        await conn.ExecuteAsync(new CommandDefinition(FailedSql, new { checksum, reason = reason.Length <= 500 ? reason : reason[..500] }, cancellationToken: ct));
-    }
+    private Task FailAsync(byte[] checksum, string reason, CancellationToken ct) => Copies.FailAsync(db, checksum, reason, ct);
 }
