@@ -47,8 +47,7 @@ public sealed class GetPublicSharePlaybackEndpoint(NpgsqlDataSource db, IBlobSto
         {
             // The original carries the metadata the link hides: its copy without it (409 until made, 403 where none can be).
             var clean = await CleanOriginals.RequireAsync(db, jobs, asset, ct);
-            await Send.ResultAsync(TypedResults.File(await blobs.OpenReadAsync(clean.BlobKey, ct), clean.ContentType,
-                entityTag: new Microsoft.Net.Http.Headers.EntityTagHeaderValue($"\"{Convert.ToHexStringLower(clean.CleanChecksum)}\""), enableRangeProcessing: true));
+            await Send.ResultAsync(Playbacks.ServeClean(await blobs.OpenReadAsync(clean.BlobKey, ct), clean));
             return;
         }
         await Send.ResultAsync(Playbacks.Serve(await blobs.OpenReadAsync(key, ct), asset, key));
