@@ -33,16 +33,9 @@ public static class ErrorHandling
             ExceptionHandler = async ctx =>
             {
                 var exception = ctx.Features.Get<IExceptionHandlerFeature>()?.Error;
-                var problem = exception switch
-                {
-                    ApiException api => ApiProblem.Create(ctx, api.Status, api.Code, api.Message, api.Errors),
-                    BadHttpRequestException { StatusCode: 413 } => ApiProblem.Create(ctx, 413, ErrorCodes.RequestTooLarge, "The request body is too large."),
-                    BadHttpRequestException bad => ApiProblem.Create(ctx, bad.StatusCode, ErrorCodes.MalformedRequest, "The request could not be read."),
-                    OperationCanceledException when ctx.RequestAborted.IsCancellationRequested => null,
-                    _ => ApiProblem.Create(ctx, 500, ErrorCodes.Internal, "An unexpected error occurred. It has been logged with the trace id."),
-                };
+                var (problem, retryAfter) = Describe(exception, ctx);
                 if (problem is null) return; // the client went away; nobody to answer
-                if (exception is ApiException { RetryAfter: { } retry })
+                if (retryAfter is { } retry)
                     ctx.Response.Headers.RetryAfter = ((int)Math.Ceiling(retry.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
                 await problem.WriteAsync(ctx);
             },
@@ -73,6 +66,33 @@ public static class ErrorHandling
             await ApiProblem.Create(ctx, status, code, detail).WriteAsync(ctx);
         });
     }
+
+    /// <summary>How long a client should wait before trying again when the database did not answer (a restart, a failover).</summary>
+    public static readonly TimeSpan DatabaseRetryAfter = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// The answer to a request that threw <paramref name="exception"/>, and when to try again; null problem when the client
+    /// went away. A database that does not answer (refused or dropped connections, a restart or failover, an exhausted pool,
+    /// a serialization failure) is the instance being unavailable for a moment, not an error in the request or the server:
+    /// 503 <c>server.unavailable</c> with Retry-After, so clients and balancers retry instead of reporting a bug.
+    /// </summary>
+    public static (ApiProblem? Problem, TimeSpan? RetryAfter) Describe(Exception? exception, HttpContext ctx) => exception switch
+    {
+        ApiException api => (ApiProblem.Create(ctx, api.Status, api.Code, api.Message, api.Errors), api.RetryAfter),
+        BadHttpRequestException { StatusCode: 413 } => (ApiProblem.Create(ctx, 413, ErrorCodes.RequestTooLarge, "The request body is too large."), null),
+        BadHttpRequestException bad => (ApiProblem.Create(ctx, bad.StatusCode, ErrorCodes.MalformedRequest, "The request could not be read."), null),
+        OperationCanceledException when ctx.RequestAborted.IsCancellationRequested => (null, null),
+        _ when DatabaseUnavailable(exception) =>
+            (ApiProblem.Create(ctx, 503, ErrorCodes.Unavailable, "The database did not answer. Try again shortly."),
+                DatabaseRetryAfter),
+        _ => (ApiProblem.Create(ctx, 500, ErrorCodes.Internal, "An unexpected error occurred. It has been logged with the trace id."), null),
+    };
+
+    // Npgsql calls transient what a retry may cure (I/O and timeouts, too many connections, serialization failures); an
+    // administrator's shutdown or a server still starting (57P01-57P03) is the database restarting.
+    private static bool DatabaseUnavailable(Exception? e) =>
+        e is Npgsql.NpgsqlException { IsTransient: true } or Npgsql.PostgresException { SqlState: "57P01" or "57P02" or "57P03" }
+        || e?.InnerException is Npgsql.NpgsqlException { IsTransient: true };
 
     private static bool IsApiKeyOnSessionOperation(HttpContext ctx) =>
         ctx.User.FindFirst(Claims.Method)?.Value == AuthMethods.ApiKey && RequiresPolicy(ctx, Policies.InteractiveSession);
