@@ -22,9 +22,9 @@ namespace PhotoApi.Workers.Jobs.RequestUploads;
 /// <remarks>
 /// Idempotent and retried: the upload is claimed only while pending, or processing under a claim presumed dead or made by
 /// an earlier run of this same Hangfire job (a retry, or the rerun of a job whose worker was killed: each counts as an
-/// attempt, so an upload that keeps killing its worker is failed after <see cref="MaxAttempts"/>); blobs are content-addressed (a rerun
-/// rewrites the same bytes); the asset row, album entry and upload status change in one transaction; a run that finds the
-/// upload finished only makes sure the guest's bytes are gone.
+/// attempt, so an upload that keeps killing its worker is failed after <see cref="MaxAttempts"/>); blobs are
+/// content-addressed (a rerun rewrites the same bytes); the asset row, album entry and upload status change in one
+/// transaction; a run that finds the upload finished only makes sure the guest's bytes are gone.
 /// </remarks>
 public sealed class ProcessRequestUploadJob(NpgsqlDataSource db, IBlobStore blobs, IImageProcessor images, VideoCleaner cleaner, IBackgroundJobClient jobs,
     ILogger<ProcessRequestUploadJob> logger)
