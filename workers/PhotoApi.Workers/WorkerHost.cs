@@ -2,6 +2,7 @@ using Hangfire;
 using PhotoApi.Contracts;
 using PhotoApi.Persistence;
 using PhotoApi.Workers.Imaging;
+using PhotoApi.Workers.Jobs;
 using PhotoApi.Workers.Jobs.AccountsMaintenance;
 using PhotoApi.Workers.Jobs.ProcessAsset;
 using PhotoApi.Workers.Jobs.Sweeper;
@@ -109,6 +110,7 @@ public static class WorkerHost
         var leftovers = WorkDirs.DeleteLeftovers(video.MaxProcessTimeout + WorkDirLeftoverMargin, log);
         if (leftovers > 0) log.LogInformation("Deleted {Count} work directories left behind by runs that never ended", leftovers);
         JobTelemetryFilter.Register(host.Services.GetRequiredService<Npgsql.NpgsqlDataSource>()); // spans and counts per job, once per process
+        CurrentJob.Register(); // the job id a run records with its claims, once per process
         using var scope = host.Services.CreateScope();
         await scope.ServiceProvider.GetRequiredService<Migrator>().MigrateAsync();
         var recurring = scope.ServiceProvider.GetRequiredService<IRecurringJobManager>();

@@ -2,10 +2,7 @@ using Dapper;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using PhotoApi.Contracts;
-using PhotoApi.Persistence;
-using PhotoApi.Persistence.Blobs;
 using PhotoApi.Persistence.Writes;
-using PhotoApi.Testing;
 using PhotoApi.Workers.Jobs.Sweeper;
 
 namespace PhotoApi.Workers.Tests.Jobs;
@@ -17,32 +14,17 @@ namespace PhotoApi.Workers.Tests.Jobs;
 /// </summary>
 public sealed class ClaimHeartbeatTests : IAsyncLifetime
 {
-    private string _connectionString = "";
+    private PhotoRequestLibrary _library = null!;
     private NpgsqlDataSource _db = null!;
-    private readonly Guid _request = Guid.CreateVersion7();
-    private readonly string _blobRoot = Path.Combine(Path.GetTempPath(), "photoapi-heartbeat-" + Guid.NewGuid().ToString("N"));
+    private Guid _request;
 
     public async Task InitializeAsync()
     {
-        _connectionString = await TestDatabase.CreateDatabaseAsync("heartbeat");
-        _db = NpgsqlDataSource.Create(_connectionString);
-        await new Migrator(_db, NullLogger<Migrator>.Instance).MigrateAsync();
-        await using var conn = await _db.OpenConnectionAsync();
-        var user = Guid.CreateVersion7();
-        await conn.ExecuteAsync("""
-            INSERT INTO users (id, username, email, display_name, password_hash, role, status)
-            VALUES (@user, 'u', 'u@example.test', 'U', 'x', 'user', 'active');
-            INSERT INTO photo_requests (id, owner_id, subject, link_key, link_key_hash)
-            VALUES (@request, @user, 'Party', 'k', '\x00'::bytea);
-            """, new { user, request = _request });
+        _library = await PhotoRequestLibrary.CreateAsync("heartbeat");
+        (_db, _request) = (_library.Db, _library.Request);
     }
 
-    public async Task DisposeAsync()
-    {
-        await _db.DisposeAsync();
-        await TestDatabase.DropDatabaseAsync(_connectionString);
-        if (Directory.Exists(_blobRoot)) Directory.Delete(_blobRoot, recursive: true);
-    }
+    public async Task DisposeAsync() => await _library.DisposeAsync();
 
     private async Task<Guid> UploadAsync(string mediaType, string status, string? claimedAgo)
     {
@@ -80,9 +62,9 @@ public sealed class ClaimHeartbeatTests : IAsyncLifetime
             // Not claimable by another run, and the sweeper does not re-enqueue it.
             await using var conn = await _db.OpenConnectionAsync();
             Assert.False(await conn.ExecuteScalarAsync<bool>(
-                $"SELECT {ProcessingClaims.Claimable("u")} FROM photo_request_uploads u WHERE id = @id", new { id }));
+                $"SELECT {ProcessingClaims.Claimable("u")} FROM photo_request_uploads u WHERE id = @id", new { id, claimJob = "another-job" }));
             var jobs = new RecordingJobs();
-            await new StuckAssetSweeperJob(_db, new LocalBlobStore(new LocalBlobStoreOptions { Root = _blobRoot }), jobs, NullLogger<StuckAssetSweeperJob>.Instance)
+            await new StuckAssetSweeperJob(_db, _library.Blobs, jobs, NullLogger<StuckAssetSweeperJob>.Instance)
                 .SweepAsync(CancellationToken.None);
             Assert.DoesNotContain(jobs.Created, j => j.Job.Args.Contains(id));
         }
@@ -111,7 +93,7 @@ public sealed class ClaimHeartbeatTests : IAsyncLifetime
         var photo = await UploadAsync("image", "processing", "20 minutes");
         var jobs = new RecordingJobs();
 
-        await new StuckAssetSweeperJob(_db, new LocalBlobStore(new LocalBlobStoreOptions { Root = _blobRoot }), jobs, NullLogger<StuckAssetSweeperJob>.Instance)
+        await new StuckAssetSweeperJob(_db, _library.Blobs, jobs, NullLogger<StuckAssetSweeperJob>.Instance)
             .SweepAsync(CancellationToken.None);
 
         var queues = jobs.Created.Where(j => j.Job.Type == typeof(IProcessRequestUploadJob))

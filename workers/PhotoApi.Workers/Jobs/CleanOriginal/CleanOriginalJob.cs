@@ -17,8 +17,9 @@ namespace PhotoApi.Workers.Jobs.CleanOriginal;
 /// then refused its original); anything else hands the claim back and is thrown so Hangfire retries.
 /// </summary>
 /// <remarks>
-/// Idempotent: the row is claimed only while pending (or processing and silent for 15 minutes); the key is the same for
-/// every run, so a rerun rewrites it. The copy is committed under the blob collector's per-checksum lock, and only while an
+/// Idempotent: the row is claimed only while pending, or processing and silent for 15 minutes, or claimed by an earlier
+/// run of this same Hangfire job (<see cref="DerivedCopies.MakeClaimedAsync"/>); the key is the same for every run, so a
+/// rerun rewrites it. The copy is committed under the blob collector's per-checksum lock, and only while an
 /// asset still uses the checksum: the collector either sees the copy and deletes it with the original, or ran before and
 /// the copy is never stored.
 /// </remarks>
@@ -29,27 +30,13 @@ public sealed class CleanOriginalJob(NpgsqlDataSource db, IBlobStore blobs, IIma
 
     private const string SourceSql = "SELECT checksum, blob_key, media_type FROM assets WHERE id = @id AND media_type IN ('image', 'video')";
 
-    private static readonly string ClaimSql = $"""
-        UPDATE clean_originals SET {ProcessingClaims.Claim}, blob_key = @blobKey
-        WHERE checksum = @checksum
-          AND {ProcessingClaims.Claimable("clean_originals")}
-        RETURNING attempts
-        """;
-
     // A video's copy is MP4 or WebM, known once cleaned: the row names where its bytes go before they are stored there, so
     // the blob collector (which deletes the key recorded here) always finds them.
     private const string NameSql = "UPDATE clean_originals SET blob_key = @blobKey WHERE checksum = @checksum AND status = 'processing'";
 
-
-    private const string ReadySql = """
-        UPDATE clean_originals SET status = 'ready', clean_checksum = @cleanChecksum, size_bytes = @size, processing_since = NULL,
+    private const string ReadySql = $"""
+        UPDATE clean_originals SET status = 'ready', clean_checksum = @cleanChecksum, size_bytes = @size, {ProcessingClaims.Unclaim},
             failure_reason = NULL, updated_at = now()
-        WHERE checksum = @checksum AND status = 'processing'
-        """;
-
-    // A run that failed for the infrastructure's sake hands the copy back, so that Hangfire's retry can claim it at once.
-    private const string ReleaseSql = """
-        UPDATE clean_originals SET status = 'pending', processing_since = NULL, updated_at = now()
         WHERE checksum = @checksum AND status = 'processing'
         """;
 
@@ -68,33 +55,22 @@ public sealed class CleanOriginalJob(NpgsqlDataSource db, IBlobStore blobs, IIma
     public async Task CleanAsync(Guid assetId, CancellationToken ct)
     {
         Source? source;
-        int? attempts;
         await using (var conn = await db.OpenConnectionAsync(ct))
-        {
             source = await conn.QuerySingleOrDefaultAsync<Source>(new CommandDefinition(SourceSql, new { id = assetId }, cancellationToken: ct));
-            if (source is null) return; // deleted meanwhile: the next guest request enqueues again with an asset that exists
-            attempts = await conn.ExecuteScalarAsync<int?>(new CommandDefinition(ClaimSql,
-                new { checksum = source.Checksum, blobKey = Key(source.Checksum, source.MediaType == "video" ? ".mp4" : ".jpg") }, cancellationToken: ct));
-        }
-        if (attempts is null)
-        {
-            logger.LogInformation("The clean copy of asset {AssetId}'s original needs no work (made, failed or being made)", assetId);
-            return;
-        }
-        if (attempts > MaxAttempts)
-        {
-            await FailAsync(source.Checksum, "Cleaning kept failing.", ct);
-            return;
-        }
+        if (source is null) return; // deleted meanwhile: the next guest request enqueues again with an asset that exists
+        // A video's clean may transcode for hours (and storing it take minutes): the claim's heartbeat keeps it alive.
+        var claimed = await Copies.MakeClaimedAsync(db, source.Checksum, CurrentJob.Id, Key(source.Checksum, source.MediaType == "video" ? ".mp4" : ".jpg"),
+            MaxAttempts, "Cleaning kept failing.", () => CleanClaimedAsync(assetId, source, ct), logger, ct);
+        if (!claimed) logger.LogInformation("The clean copy of asset {AssetId}'s original needs no work (made, failed or being made)", assetId);
+    }
 
+    private async Task CleanClaimedAsync(Guid assetId, Source source, CancellationToken ct)
+    {
         var work = Sweeper.WorkDirs.Create("clean", assetId);
         try
         {
             var original = await blobs.LocalPathAsync(source.BlobKey, work, ct);
             string clean, key;
-            // A video's clean may transcode for hours (and storing it take minutes): the claim is renewed meanwhile, or it
-            // would look dead and be taken over.
-            await using var heartbeat = ProcessingClaims.Heartbeat(db, "clean_originals", "checksum", source.Checksum, logger);
             try
             {
                 (clean, key) = source.MediaType == "video" ? await CleanVideoAsync(source.Checksum, original, work, ct) : CleanPhoto(source.Checksum, original, work);
@@ -107,12 +83,6 @@ public sealed class CleanOriginalJob(NpgsqlDataSource db, IBlobStore blobs, IIma
             }
             await Copies.StoreAsync(db, blobs, source.Checksum, clean, key, ReadySql,
                 (cleanChecksum, size) => new { checksum = source.Checksum, cleanChecksum, size }, ct);
-        }
-        catch
-        {
-            await using var conn = await db.OpenConnectionAsync(CancellationToken.None);
-            await conn.ExecuteAsync(new CommandDefinition(ReleaseSql, new { checksum = source.Checksum }, cancellationToken: CancellationToken.None));
-            throw;
         }
         finally
         {

@@ -15,9 +15,9 @@ namespace PhotoApi.Workers.Jobs.Playback;
 /// playback URL (its original still downloads); anything else hands the claim back and is thrown so Hangfire retries.
 /// </summary>
 /// <remarks>
-/// Idempotent like <see cref="CleanOriginal.CleanOriginalJob"/>: only a pending row (or one whose run was presumed dead)
-/// is claimed, the key is the same for every run, and the copy is committed under the blob collector's per-checksum lock
-/// and only while an asset still uses the checksum. Assets copied or uploaded again while it ran get the copy from the
+/// Idempotent like <see cref="CleanOriginal.CleanOriginalJob"/>: only a pending row (or one whose run was presumed dead,
+/// or one an earlier run of this same Hangfire job claimed) is claimed, the key is the same for every run, and the copy
+/// is committed under the blob collector's per-checksum lock and only while an asset still uses the checksum. Assets copied or uploaded again while it ran get the copy from the
 /// final UPDATE (they have the checksum), from their own processing (which reads the ready row), or from the sweeper.
 /// </remarks>
 public sealed class VideoPlaybackJob(NpgsqlDataSource db, IBlobStore blobs, VideoProbe probe, PlaybackTranscoder transcoder,
@@ -27,24 +27,12 @@ public sealed class VideoPlaybackJob(NpgsqlDataSource db, IBlobStore blobs, Vide
 
     private const string SourceSql = "SELECT checksum, blob_key FROM assets WHERE id = @id AND media_type = 'video'";
 
-    private static readonly string ClaimSql = $"""
-        UPDATE video_playbacks SET {ProcessingClaims.Claim}
-        WHERE checksum = @checksum AND {ProcessingClaims.Claimable("video_playbacks")}
-        RETURNING attempts
-        """;
-
-
-    private const string ReadySql = """
-        UPDATE video_playbacks SET status = 'ready', blob_key = @key, size_bytes = @size, processing_since = NULL,
+    private const string ReadySql = $"""
+        UPDATE video_playbacks SET status = 'ready', blob_key = @key, size_bytes = @size, {ProcessingClaims.Unclaim},
             failure_reason = NULL, updated_at = now()
         WHERE checksum = @checksum AND status = 'processing';
         UPDATE assets SET playback_key = @key, updated_at = now()
         WHERE checksum = @checksum AND media_type = 'video' AND playback_key IS DISTINCT FROM @key;
-        """;
-
-    private const string ReleaseSql = """
-        UPDATE video_playbacks SET status = 'pending', processing_since = NULL, updated_at = now()
-        WHERE checksum = @checksum AND status = 'processing'
         """;
 
     private sealed record Source(byte[] Checksum, string BlobKey);
@@ -52,32 +40,22 @@ public sealed class VideoPlaybackJob(NpgsqlDataSource db, IBlobStore blobs, Vide
     public async Task TranscodeAsync(Guid assetId, CancellationToken ct)
     {
         Source? source;
-        int? attempts;
         await using (var conn = await db.OpenConnectionAsync(ct))
-        {
             source = await conn.QuerySingleOrDefaultAsync<Source>(new CommandDefinition(SourceSql, new { id = assetId }, cancellationToken: ct));
-            if (source is null) return; // deleted meanwhile: the sweeper enqueues again with an asset that exists, if any
-            attempts = await conn.ExecuteScalarAsync<int?>(new CommandDefinition(ClaimSql, new { checksum = source.Checksum }, cancellationToken: ct));
-        }
-        if (attempts is null)
-        {
-            logger.LogInformation("The playback copy of video {AssetId} needs no work (made, failed or being made)", assetId);
-            return;
-        }
-        if (attempts > MaxAttempts)
-        {
-            await FailAsync(source.Checksum, "Transcoding kept failing.", ct);
-            return;
-        }
+        if (source is null) return; // deleted meanwhile: the sweeper enqueues again with an asset that exists, if any
+        // A transcode may run for hours (and storing a large copy take minutes): the claim's heartbeat keeps it alive.
+        var claimed = await Copies.MakeClaimedAsync(db, source.Checksum, CurrentJob.Id, blobKey: null, MaxAttempts, "Transcoding kept failing.",
+            () => TranscodeClaimedAsync(assetId, source, ct), logger, ct);
+        if (!claimed) logger.LogInformation("The playback copy of video {AssetId} needs no work (made, failed or being made)", assetId);
+    }
 
+    private async Task TranscodeClaimedAsync(Guid assetId, Source source, CancellationToken ct)
+    {
         var work = Sweeper.WorkDirs.Create("playback", assetId);
         try
         {
             var original = await blobs.LocalPathAsync(source.BlobKey, work, ct);
             var copy = Path.Combine(work, "playback.mp4");
-            // A transcode may run for hours (and storing a large copy take minutes): the claim is renewed meanwhile, or
-            // it would look dead and be taken over.
-            await using var heartbeat = ProcessingClaims.Heartbeat(db, "video_playbacks", "checksum", source.Checksum, logger);
             try
             {
                 var info = await probe.ProbeAsync(original, ct);
@@ -91,12 +69,6 @@ public sealed class VideoPlaybackJob(NpgsqlDataSource db, IBlobStore blobs, Vide
             }
             var key = BlobKeys.Playback(source.Checksum);
             await Copies.StoreAsync(db, blobs, source.Checksum, copy, key, ReadySql, (_, size) => new { checksum = source.Checksum, key, size }, ct);
-        }
-        catch
-        {
-            await using var conn = await db.OpenConnectionAsync(CancellationToken.None);
-            await conn.ExecuteAsync(new CommandDefinition(ReleaseSql, new { checksum = source.Checksum }, cancellationToken: CancellationToken.None));
-            throw;
         }
         finally
         {

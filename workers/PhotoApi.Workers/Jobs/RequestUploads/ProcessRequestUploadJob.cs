@@ -20,9 +20,11 @@ namespace PhotoApi.Workers.Jobs.RequestUploads;
 /// original survives.
 /// </summary>
 /// <remarks>
-/// Idempotent and retried: the upload is claimed only while pending or processing; blobs are content-addressed (a rerun
-/// rewrites the same bytes); the asset row, album entry and upload status change in one transaction; a run that finds the
-/// upload finished only makes sure the guest's bytes are gone.
+/// Idempotent and retried: the upload is claimed only while pending, or processing under a claim presumed dead or made by
+/// an earlier run of this same Hangfire job (a retry, or the rerun of a job whose worker was killed: each counts as an
+/// attempt, so an upload that keeps killing its worker is failed after <see cref="MaxAttempts"/>); blobs are
+/// content-addressed (a rerun rewrites the same bytes); the asset row, album entry and upload status change in one
+/// transaction; a run that finds the upload finished only makes sure the guest's bytes are gone.
 /// </remarks>
 public sealed class ProcessRequestUploadJob(NpgsqlDataSource db, IBlobStore blobs, IImageProcessor images, VideoCleaner cleaner, IBackgroundJobClient jobs,
     ILogger<ProcessRequestUploadJob> logger)
@@ -31,10 +33,11 @@ public sealed class ProcessRequestUploadJob(NpgsqlDataSource db, IBlobStore blob
     public const int MaxAttempts = 5;
 
     private static readonly string ClaimSql = $"""
-        UPDATE photo_request_uploads u SET {ProcessingClaims.Claim}
+        UPDATE photo_request_uploads u SET {ProcessingClaims.JobClaim}
         FROM photo_requests r
         WHERE u.id = @id AND r.id = u.request_id
-          -- A run in progress elsewhere is left alone unless it has been silent long enough to be presumed dead.
+          -- A run in progress elsewhere is left alone unless it has been silent long enough to be presumed dead, or it was
+          -- an earlier run of this same job (Hangfire runs a job again only once that run is over or its worker dead).
           AND {ProcessingClaims.Claimable("u")}
         RETURNING u.raw_blob_key, u.file_name, u.media_type, u.attempts, u.created_at, r.id AS request_id, r.owner_id, u.folder_id, u.album_id
         """;
@@ -46,13 +49,13 @@ public sealed class ProcessRequestUploadJob(NpgsqlDataSource db, IBlobStore blob
         SELECT id FROM photo_request_uploads WHERE id = @id AND status = 'processing' FOR UPDATE
         """;
 
-    private const string ReadySql = """
-        UPDATE photo_request_uploads SET status = 'ready', asset_id = @assetId, processing_since = NULL, failure_reason = NULL, updated_at = now()
+    private const string ReadySql = $"""
+        UPDATE photo_request_uploads SET status = 'ready', asset_id = @assetId, {ProcessingClaims.Unclaim}, failure_reason = NULL, updated_at = now()
         WHERE id = @id AND status = 'processing'
         """;
 
-    private const string FailedSql = """
-        UPDATE photo_request_uploads SET status = 'failed', failure_reason = @reason, processing_since = NULL, updated_at = now()
+    private const string FailedSql = $"""
+        UPDATE photo_request_uploads SET status = 'failed', failure_reason = @reason, {ProcessingClaims.Unclaim}, updated_at = now()
         WHERE id = @id AND status IN ('pending', 'processing')
         """;
 
@@ -63,7 +66,8 @@ public sealed class ProcessRequestUploadJob(NpgsqlDataSource db, IBlobStore blob
     {
         Claimed? claimed;
         await using (var conn = await db.OpenConnectionAsync(ct))
-            claimed = await conn.QuerySingleOrDefaultAsync<Claimed>(new CommandDefinition(ClaimSql, new { id = uploadId }, cancellationToken: ct));
+            claimed = await conn.QuerySingleOrDefaultAsync<Claimed>(new CommandDefinition(ClaimSql, new { id = uploadId, claimJob = CurrentJob.Id },
+                cancellationToken: ct));
         if (claimed is null)
         {
             await DeleteLeftoverAsync(uploadId, ct);
