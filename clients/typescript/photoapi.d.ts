@@ -2227,6 +2227,7 @@ export interface components {
              *     - `upload.offset_mismatch` — a resumable upload's `Upload-Offset` is not the server's, or the upload is complete (409); ask HEAD.
              *     - `upload.checksum_mismatch` — a chunk does not match its `Upload-Checksum` (460); nothing of it was kept.
              *     - `upload.expired` — the unfinished resumable upload has expired (410).
+             *     - `upload.bytes_lost` — the server lost the unfinished resumable upload's staged bytes; the upload is deleted, start a new one (410).
              *     - `upload.locked` — another request is writing this resumable upload right now (423).
              *     - `upload.unfinished_limit` — too many unfinished resumable uploads, or bytes in them, for this user or this link and address (429).
              *     - `asset.not_ready` — the asset is still being processed; try again shortly.
@@ -8872,7 +8873,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ApiProblem"];
                 };
             };
-            /** @description The upload has expired (`upload.expired`); start a new one. */
+            /** @description The upload has expired (`upload.expired`), or the server lost its staged bytes (`upload.bytes_lost`; the upload is deleted); start a new one. */
             410: {
                 headers: {
                     [name: string]: unknown;
@@ -9238,7 +9239,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ApiProblem"];
                 };
             };
-            /** @description The upload has expired (`upload.expired`); start a new one. */
+            /** @description The upload has expired (`upload.expired`), or the server lost its staged bytes (`upload.bytes_lost`; the upload is deleted); start a new one. */
             410: {
                 headers: {
                     [name: string]: unknown;
@@ -9558,7 +9559,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ApiProblem"];
                 };
             };
-            /** @description The upload has expired (`upload.expired`), or the request was turned off or has expired (`request.disabled`, `request.expired`). */
+            /** @description The upload has expired (`upload.expired`), the server lost its staged bytes (`upload.bytes_lost`; the upload is deleted: start a new one), or the request was turned off or has expired (`request.disabled`, `request.expired`). */
             410: {
                 headers: {
                     [name: string]: unknown;

@@ -56,6 +56,8 @@ public static class ErrorCodes
     public const string UploadChecksumMismatch = "upload.checksum_mismatch";
     /// <summary>Resumable uploads: the unfinished upload has expired (410); start a new one.</summary>
     public const string UploadExpired = "upload.expired";
+    /// <summary>Resumable uploads: the server lost the upload's staged bytes (410); the upload is gone, start a new one.</summary>
+    public const string UploadBytesLost = "upload.bytes_lost";
     /// <summary>Resumable uploads: another request is writing this upload right now (423).</summary>
     public const string UploadLocked = "upload.locked";
     /// <summary>Resumable uploads: too many unfinished uploads, or bytes in them, for this user (or this link and address) (429).</summary>

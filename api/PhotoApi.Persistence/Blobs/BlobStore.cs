@@ -42,12 +42,25 @@ public interface IBlobStore
     /// <summary>Reads the staged bytes from the start (to hash them again after another process wrote them).</summary>
     Task<Stream> OpenStagedReadAsync(string stagingKey, CancellationToken ct);
 
-    /// <summary>Makes the first <paramref name="length"/> staged bytes the blob <paramref name="key"/>; the staging object is gone.</summary>
+    /// <summary>
+    /// Makes the first <paramref name="length"/> staged bytes the blob <paramref name="key"/> (replacing what was there:
+    /// same key, same bytes). The staging object stays, readable and appendable as before, until
+    /// <see cref="DeleteStagedAsync"/>: the caller deletes it only once its own record says the upload is complete, so a
+    /// process that dies in between leaves an upload that can still be completed (committing again is harmless). Later
+    /// appends never change the committed blob. No staging object: <see cref="FileNotFoundException"/>.
+    /// </summary>
     Task CommitStagedAsync(string stagingKey, long length, string key, CancellationToken ct);
 
     /// <summary>Deletes a staging object (none there: nothing to do).</summary>
     Task DeleteStagedAsync(string stagingKey, CancellationToken ct);
+
+    /// <summary>Every resumable staging object with the time it was last written (created or appended to), so a sweep can
+    /// delete those no upload names any more once they are old enough that no process is still about to name them.</summary>
+    Task<IReadOnlyList<StagedObject>> ListStagedAsync(CancellationToken ct);
 }
+
+/// <summary>A resumable staging object: its key and when it was last written (UTC).</summary>
+public sealed record StagedObject(string Key, DateTime LastWrittenUtc);
 
 /// <summary>One append to a resumable staging object. Disposing it without <see cref="SaveAsync"/> takes back what was written.</summary>
 public interface IStagedAppend : IAsyncDisposable
@@ -106,7 +119,9 @@ public sealed class LocalBlobStoreOptions
 
 /// <summary>The local-folder store: blobs are files under the root; staging files live in root/.staging on the same
 /// file system, so commit is an atomic rename. Resumable staging objects are files in root/.staging/resumable (which the
-/// purge of crashed writes does not touch: their rows decide when they go).</summary>
+/// purge of crashed writes does not touch: their rows decide when they go); committing one hard-links it into place (a
+/// copy where the file system has no hard links), so it stays until deleted, and an append to a file that shares its
+/// bytes with a committed blob first makes a copy of its own (the committed blob never changes).</summary>
 public sealed class LocalBlobStore : IBlobStore
 {
     private readonly string _root;
@@ -171,7 +186,9 @@ public sealed class LocalBlobStore : IBlobStore
 
     public Task<IStagedAppend> AppendStagedAsync(string stagingKey, long offset, CancellationToken ct)
     {
-        var file = new FileStream(StagedPath(stagingKey), FileMode.Open, FileAccess.Write, FileShare.Read, 128 * 1024, FileOptions.Asynchronous);
+        var path = StagedPath(stagingKey);
+        OwnBytes(path, offset);
+        var file = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.Read, 128 * 1024, FileOptions.Asynchronous);
         try
         {
             if (file.Length < offset) throw new InvalidOperationException($"Staged object {stagingKey} holds {file.Length} bytes, fewer than the {offset} acknowledged.");
@@ -193,14 +210,20 @@ public sealed class LocalBlobStore : IBlobStore
     public Task CommitStagedAsync(string stagingKey, long length, string key, CancellationToken ct)
     {
         var path = StagedPath(stagingKey);
+        if (new FileInfo(path) is { Exists: true } info && info.Length > length) OwnBytes(path, length); // bytes beyond go: not in a committed blob's file
         using (var file = new FileStream(path, FileMode.Open, FileAccess.Write))
         {
-            if (file.Length != length) file.SetLength(length);
+            if (file.Length < length) throw new InvalidOperationException($"Staged object {stagingKey} holds {file.Length} bytes, fewer than the {length} to commit.");
+            if (file.Length > length) file.SetLength(length);
             file.Flush(flushToDisk: true);
         }
         var target = PathOf(key);
         Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-        File.Move(path, target, overwrite: true);
+        // A second name for the staged file under .staging (swept there if this process dies now), renamed over the target.
+        var temp = Path.Combine(_staging, Guid.NewGuid().ToString("N"));
+        if (!HardLinks.TryCreate(path, temp)) CopyDurably(path, temp, length);
+        File.Move(temp, target, overwrite: true);
+        File.Delete(temp); // the target was this very file already (committed before): rename(2) then leaves both names
         return Task.CompletedTask;
     }
 
@@ -210,8 +233,42 @@ public sealed class LocalBlobStore : IBlobStore
         return Task.CompletedTask;
     }
 
+    public Task<IReadOnlyList<StagedObject>> ListStagedAsync(CancellationToken ct) =>
+        Task.FromResult<IReadOnlyList<StagedObject>>(new DirectoryInfo(_resumable).EnumerateFiles()
+            .Where(f => IsStagingKey(f.Name)).Select(f => new StagedObject(f.Name, f.LastWriteTimeUtc)).ToList());
+
+    /// <summary>
+    /// Before the staged file at <paramref name="path"/> is written: if it is also a committed blob (a hard link made by
+    /// <see cref="CommitStagedAsync"/>, then an upload that was not recorded complete and takes its last chunk again), its
+    /// first <paramref name="keep"/> bytes become a file of its own, so the write cannot change the committed blob.
+    /// </summary>
+    private void OwnBytes(string path, long keep)
+    {
+        if (HardLinks.Count(path) <= 1) return;
+        var copy = Path.Combine(_staging, Guid.NewGuid().ToString("N"));
+        CopyDurably(path, copy, Math.Min(keep, new FileInfo(path).Length));
+        File.Move(copy, path, overwrite: true);
+    }
+
+    private static void CopyDurably(string from, string to, long length)
+    {
+        using var source = new FileStream(from, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 128 * 1024, FileOptions.SequentialScan);
+        using var target = new FileStream(to, FileMode.CreateNew, FileAccess.Write, FileShare.None, 128 * 1024);
+        var buffer = new byte[128 * 1024];
+        for (long left = length; left > 0;)
+        {
+            var read = source.Read(buffer, 0, (int)Math.Min(buffer.Length, left));
+            if (read == 0) break;
+            target.Write(buffer, 0, read);
+            left -= read;
+        }
+        target.Flush(flushToDisk: true);
+    }
+
+    private static bool IsStagingKey(string name) => name.Length == 32 && name.All(char.IsAsciiHexDigitLower);
+
     private string StagedPath(string stagingKey) =>
-        stagingKey.Length == 32 && stagingKey.All(char.IsAsciiHexDigitLower) ? Path.Combine(_resumable, stagingKey)
+        IsStagingKey(stagingKey) ? Path.Combine(_resumable, stagingKey)
             : throw new ArgumentException($"Not a staging key: {stagingKey}", nameof(stagingKey));
 
     private sealed class LocalAppend(FileStream file, long offset) : IStagedAppend

@@ -54,6 +54,7 @@ public sealed class S3BlobStoreOptions
 /// saved, deletes the segments beyond it, so what an append never saved is never read. Commit concatenates the first
 /// <c>length</c> bytes server side into the final key: segments of 5 MiB or more become UploadPartCopy parts; smaller
 /// ones (and the tops-ups that bring a part to 5 MiB) are read into one buffer of at most 5 MiB and uploaded as a part.
+/// The segments stay until <see cref="DeleteStagedAsync"/> (the caller's record of the upload says when).
 /// An empty marker segment at offset 0 is what <see cref="CreateStagedAsync"/> makes, so the object exists before its
 /// first byte.</para>
 /// <para>Against Swift's s3api (and other servers that do not speak S3's newer flexible checksums) the client sends and
@@ -275,6 +276,7 @@ public sealed class S3BlobStore : IBlobStore, IDisposable
     public async Task CommitStagedAsync(string stagingKey, long length, string key, CancellationToken ct)
     {
         var segments = await SegmentsAsync(stagingKey, ct);
+        if (segments.Count == 0) throw new FileNotFoundException($"No staged object {stagingKey}.", stagingKey);
         var ranges = Contiguous(segments, length);
         var held = ranges.Sum(r => r.Length);
         if (held < length) throw new InvalidOperationException($"Staged object {stagingKey} holds {held} bytes, fewer than the {length} to commit.");
@@ -294,7 +296,7 @@ public sealed class S3BlobStore : IBlobStore, IDisposable
                 await composer.DisposeAsync();
             }
         }
-        await DeleteManyAsync(segments.Select(s => s.Key).ToList(), ct);
+        // The segments stay (the target is a copy): DeleteStagedAsync takes them once the upload is recorded complete.
     }
 
     public async Task DeleteStagedAsync(string stagingKey, CancellationToken ct)
@@ -302,6 +304,22 @@ public sealed class S3BlobStore : IBlobStore, IDisposable
         var prefix = SegmentsPrefix(stagingKey);
         foreach (var (objectKey, uploadId) in await MultipartUploadsAsync(prefix, null, ct)) await AbortQuietlyAsync(objectKey, uploadId);
         await DeleteManyAsync(await ListAsync(prefix, ct).Select(o => o.Key).ToListAsync(ct), ct);
+    }
+
+    public async Task<IReadOnlyList<StagedObject>> ListStagedAsync(CancellationToken ct)
+    {
+        // A staging object is its segments: written last when its newest segment was.
+        var prefix = _prefix + ".staging/resumable/";
+        var newest = new Dictionary<string, DateTime>(StringComparer.Ordinal);
+        await foreach (var o in ListAsync(prefix, ct))
+        {
+            var slash = o.Key.IndexOf('/', prefix.Length);
+            if (slash < 0 || o.LastModified is not { } modified) continue;
+            var key = o.Key[prefix.Length..slash];
+            var at = modified.ToUniversalTime();
+            newest[key] = newest.TryGetValue(key, out var seen) && seen > at ? seen : at;
+        }
+        return newest.Select(n => new StagedObject(n.Key, n.Value)).ToList();
     }
 
     private sealed record Segment(string Key, long Offset, long Size);

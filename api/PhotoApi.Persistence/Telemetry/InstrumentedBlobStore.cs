@@ -51,6 +51,8 @@ public sealed class InstrumentedBlobStore(IBlobStore inner) : IBlobStore, IDispo
 
     public Task DeleteStagedAsync(string stagingKey, CancellationToken ct) => Count("delete_staged", () => inner.DeleteStagedAsync(stagingKey, ct));
 
+    public Task<IReadOnlyList<StagedObject>> ListStagedAsync(CancellationToken ct) => Count("list_staged", () => inner.ListStagedAsync(ct));
+
     public void Dispose() => (inner as IDisposable)?.Dispose();
 
     private sealed class Upload(IBlobUpload inner) : IBlobUpload

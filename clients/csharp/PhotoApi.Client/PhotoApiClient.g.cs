@@ -15177,7 +15177,7 @@ namespace PhotoApi.Client
                             {
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new PhotoApiException<ApiProblem>("The upload has expired (`upload.expired`); start a new one.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new PhotoApiException<ApiProblem>("The upload has expired (`upload.expired`), or the server lost its staged bytes (`upload.bytes_lost`; the upload is deleted); start a new one.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 412)
@@ -15959,7 +15959,7 @@ namespace PhotoApi.Client
                             {
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new PhotoApiException<ApiProblem>("The upload has expired (`upload.expired`); start a new one.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new PhotoApiException<ApiProblem>("The upload has expired (`upload.expired`), or the server lost its staged bytes (`upload.bytes_lost`; the upload is deleted); start a new one.\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 412)
@@ -16697,7 +16697,7 @@ namespace PhotoApi.Client
                             {
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new PhotoApiException<ApiProblem>("The upload has expired (`upload.expired`), or the request was turned off or has expired (`request.disabled`, `request.expired`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new PhotoApiException<ApiProblem>("The upload has expired (`upload.expired`), the server lost its staged bytes (`upload.bytes_lost`; the upload is deleted: start a new one), or the request was turned off or has expired (`request.disabled`, `request.expired`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 412)
@@ -17107,6 +17107,7 @@ namespace PhotoApi.Client
         /// <br/>- `upload.offset_mismatch` — a resumable upload's `Upload-Offset` is not the server's, or the upload is complete (409); ask HEAD.
         /// <br/>- `upload.checksum_mismatch` — a chunk does not match its `Upload-Checksum` (460); nothing of it was kept.
         /// <br/>- `upload.expired` — the unfinished resumable upload has expired (410).
+        /// <br/>- `upload.bytes_lost` — the server lost the unfinished resumable upload's staged bytes; the upload is deleted, start a new one (410).
         /// <br/>- `upload.locked` — another request is writing this resumable upload right now (423).
         /// <br/>- `upload.unfinished_limit` — too many unfinished resumable uploads, or bytes in them, for this user or this link and address (429).
         /// <br/>- `asset.not_ready` — the asset is still being processed; try again shortly.

@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
 using PhotoApi.IntegrationTests.Infrastructure;
+using static PhotoApi.IntegrationTests.Infrastructure.TusRequests;
 
 namespace PhotoApi.IntegrationTests.Blobs;
 
@@ -107,19 +108,6 @@ public abstract class BlobPathTests<TFactory>(TFactory api) where TFactory : Api
         Assert.Equal((Convert.ToHexStringLower(SHA256.HashData(file)), "ready"), (asset.Checksum, asset.Status));
         Assert.Equal(file, await user.Client.GetByteArrayAsync($"/api/v1/assets/{assetId}/original"));
         Assert.Empty(api.StagedFiles());
-    }
-
-    private static HttpRequestMessage Tus(HttpMethod method, string url, byte[]? body = null, long? offset = null)
-    {
-        var request = new HttpRequestMessage(method, url);
-        request.Headers.Add("Tus-Resumable", "1.0.0");
-        if (offset is { } o) request.Headers.Add("Upload-Offset", o.ToString(CultureInfo.InvariantCulture));
-        if (body is not null)
-        {
-            request.Content = new ByteArrayContent(body);
-            request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/offset+octet-stream");
-        }
-        return request;
     }
 }
 

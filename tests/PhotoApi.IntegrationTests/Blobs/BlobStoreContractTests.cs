@@ -181,8 +181,12 @@ public abstract class BlobStoreContractTests(ITestOutputHelper output) : IAsyncL
         Assert.False(await Store.ExistsAsync(key, default));
         await Store.CommitStagedAsync(staging, offset, key, default);
         Assert.Equal(expected.ToArray(), await ReadAllAsync(key));
+        Assert.NotEmpty(await StagingLeftoversAsync()); // kept until its upload is recorded complete
+        await Store.DeleteStagedAsync(staging, default);
         Assert.Empty(await StagingLeftoversAsync());
+        Assert.Equal(expected.ToArray(), await ReadAllAsync(key));
         await Store.DeleteStagedAsync(staging, default); // already gone: nothing to do
+        await Assert.ThrowsAsync<FileNotFoundException>(() => Store.CommitStagedAsync(staging, offset, key, default));
     }
 
     [Fact]
@@ -200,7 +204,67 @@ public abstract class BlobStoreContractTests(ITestOutputHelper output) : IAsyncL
         var key = KeyOf(expected.ToArray());
         await Store.CommitStagedAsync(staging, offset, key, default);
         Assert.Equal(expected.ToArray(), await ReadAllAsync(key));
+        await Store.DeleteStagedAsync(staging, default);
         Assert.Empty(await StagingLeftoversAsync()); // forty segments deleted (S3: one DeleteObjects)
+    }
+
+    [Theory]
+    [InlineData(300 * 1024)]      // S3: one segment, committed by a copy
+    [InlineData(6 * MiB + 5)]     // S3: two segments, one of them a part copy
+    public async Task A_committed_resumable_object_stays_until_deleted_and_appending_again_leaves_the_blob_alone(int size)
+    {
+        // A process commits the staged bytes, then dies before its upload's row says complete: the retry must still find
+        // every byte staged, commit again harmlessly, and no append of the retry may change what was committed.
+        var staging = await Store.CreateStagedAsync(default);
+        var file = RandomBytes(size);
+        var cut = size - 1000;
+        await AppendAsync(staging, 0, file[..cut]);
+        await AppendAsync(staging, cut, file[cut..]);
+        var key = KeyOf(file);
+        await Store.CommitStagedAsync(staging, size, key, default);
+        Assert.Equal(file, await ReadAllAsync(key));
+        Assert.Equal(file, await ReadStagedAsync(staging, size));
+        await Store.CommitStagedAsync(staging, size, key, default); // again: the same blob
+        Assert.Equal(file, await ReadAllAsync(key));
+
+        // The last chunk again, with other bytes (a client may send anything): the staged object changes, the blob does not.
+        var other = RandomBytes(1000);
+        await AppendAsync(staging, cut, other);
+        byte[] retried = [.. file[..cut], .. other];
+        Assert.Equal(retried, await ReadStagedAsync(staging, size));
+        Assert.Equal(file, await ReadAllAsync(key));
+        // An append never saved is taken back without touching the blob either.
+        await AppendAsync(staging, cut, RandomBytes(500), save: false);
+        Assert.Equal(file, await ReadAllAsync(key));
+
+        await Store.DeleteStagedAsync(staging, default);
+        Assert.Empty(await StagingLeftoversAsync());
+        Assert.Equal(file, await ReadAllAsync(key));
+        await Store.DeleteAsync(key, default);
+    }
+
+    [Fact]
+    public async Task Staged_objects_are_listed_with_when_they_were_last_written()
+    {
+        var first = await Store.CreateStagedAsync(default);
+        await AppendAsync(first, 0, RandomBytes(1000));
+        await Task.Delay(1100);                           // object stores date to the second
+        var second = await Store.CreateStagedAsync(default);
+        var listed = (await Store.ListStagedAsync(default)).ToDictionary(s => s.Key, s => s.LastWrittenUtc);
+        Assert.Equal(2, listed.Count);
+        Assert.True(listed[first] < listed[second], $"{listed[first]:O} is not before {listed[second]:O}");
+        Assert.InRange(listed[second], DateTime.UtcNow.AddMinutes(-1), DateTime.UtcNow.AddMinutes(1));
+
+        // Written again: it is as young as the last write.
+        await Task.Delay(1100);
+        await AppendAsync(first, 1000, RandomBytes(1000));
+        listed = (await Store.ListStagedAsync(default)).ToDictionary(s => s.Key, s => s.LastWrittenUtc);
+        Assert.True(listed[first] > listed[second], $"{listed[first]:O} is not after {listed[second]:O}");
+
+        await Store.DeleteStagedAsync(first, default);
+        Assert.Equal([second], (await Store.ListStagedAsync(default)).Select(s => s.Key));
+        await Store.DeleteStagedAsync(second, default);
+        Assert.Empty(await Store.ListStagedAsync(default));
     }
 
     [Fact]

@@ -231,6 +231,48 @@ public sealed class TusTests(ApiFactory api) : IClassFixture<ApiFactory>
     }
 
     [Fact]
+    public async Task The_sweep_deletes_staging_objects_no_upload_names_once_old_and_those_of_completed_uploads_it_deletes()
+    {
+        var blobs = api.Services.GetRequiredService<IBlobStore>();
+        string PathOf(string key) => Path.Combine(api.BlobRoot, ".staging", "resumable", key);
+        var longAgo = DateTime.UtcNow - ResumableUploadSweepJob.StagingSafeAge - TimeSpan.FromMinutes(1);
+        // A process died between creating a staging object and inserting its row: long ago, and just now.
+        var orphan = await blobs.CreateStagedAsync(default);
+        File.SetLastWriteTimeUtc(PathOf(orphan), longAgo);
+        var young = await blobs.CreateStagedAsync(default);
+        // An unfinished upload nobody wrote to for as long: its row names it.
+        var user = await api.NewUserAsync();
+        var file = UniqueJpeg();
+        var location = await CreateAsync(user.Client, "/api/v1/uploads", file.Length, Meta(("filename", "slow.jpg")));
+        await (await PatchAsync(user.Client, location, file[..500], 0)).ShouldBe(204);
+        var named = await StagedAsync(location);
+        File.SetLastWriteTimeUtc(named.FullName, longAgo);
+        // A completed upload, now expired, whose staging object's delete was lost.
+        var other = UniqueJpeg();
+        var done = await CreateAsync(user.Client, "/api/v1/uploads", other.Length, Meta(("filename", "done.jpg")));
+        await (await PatchAsync(user.Client, done, other, 0)).ShouldBe(204);
+        var lostDelete = await blobs.CreateStagedAsync(default);
+        await using var db = NpgsqlDataSource.Create(api.ConnectionString);
+        await using (var conn = await db.OpenConnectionAsync())
+            Assert.Equal(1, await conn.ExecuteAsync("UPDATE resumable_uploads SET staging_key = @lostDelete, expires_at = now() - interval '1 minute' WHERE id_hash = @hash",
+                new { lostDelete, hash = SHA256.HashData(Encoding.UTF8.GetBytes(done.Split('/')[^1])) }));
+
+        await new ResumableUploadSweepJob(db, blobs, NullLogger<ResumableUploadSweepJob>.Instance).SweepAsync(CancellationToken.None);
+
+        Assert.False(File.Exists(PathOf(orphan)));
+        Assert.True(File.Exists(PathOf(young)));
+        Assert.False(File.Exists(PathOf(lostDelete)));
+        await (await user.Client.SendAsync(Tus(HttpMethod.Head, done))).ShouldBe(404);
+        named.Refresh();
+        Assert.True(named.Exists);
+        var last = await PatchAsync(user.Client, location, file[500..], 500); // the unfinished one still completes
+        await last.ShouldBe(204);
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(file)),
+            (await user.WaitProcessedAsync(Guid.Parse(last.Headers.GetValues("Asset-Id").Single()))).Checksum);
+        await blobs.DeleteStagedAsync(young, default);
+    }
+
+    [Fact]
     public async Task Unfinished_uploads_are_capped_per_user()
     {
         var user = await api.NewUserAsync();
@@ -244,9 +286,7 @@ public sealed class TusTests(ApiFactory api) : IClassFixture<ApiFactory>
     public async Task A_share_link_turned_off_meanwhile_refuses_the_last_chunk()
     {
         var owner = await api.NewUserAsync();
-        var album = await owner.CreateAlbumAsync("Drop box");
-        var share = await owner.Client.PostAsJsonAsync("/api/v1/shares",
-            new { target = new { type = "album", id = album.Id }, linkEnabled = true, privacy = "public", allowUpload = true }).Json<Share>(201);
+        var (album, share) = await owner.CreateDropBoxAsync();
         var guest = api.NewClient();
         var file = UniqueJpeg();
         var location = await CreateAsync(guest, $"/api/v1/s/{share.Key}/uploads", file.Length, Meta(("filename", "guest.jpg")));

@@ -30,6 +30,15 @@ public static class Sharing
             invitees = invitees.Select(i => new { principalType = "user", principalId = i.Who.UserId, role = i.Role }).ToArray(),
         }).Json<Share>(201);
 
+    /// <summary>A new album with a public link that takes uploads (a drop box for guests).</summary>
+    public static async Task<(Album Album, Share Share)> CreateDropBoxAsync(this Session owner)
+    {
+        var album = await owner.CreateAlbumAsync("Drop box");
+        var share = await owner.Client.PostAsJsonAsync("/api/v1/shares",
+            new { target = new { type = "album", id = album.Id }, linkEnabled = true, privacy = "public", allowUpload = true }).Json<Share>(201);
+        return (album, share);
+    }
+
     public static async Task<List<Guid>> AlbumAssetIdsAsync(this Session session, Guid albumId) =>
         (await session.Client.GetAsync($"/api/v1/albums/{albumId}/assets").Json<Page<AlbumEntry>>()).Items.Select(e => e.Asset.Id).ToList();
 

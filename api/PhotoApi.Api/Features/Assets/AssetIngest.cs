@@ -13,8 +13,11 @@ namespace PhotoApi.Api.Features.Assets;
 /// <param name="FolderId">Null: the top of the owner's Personal Space.</param>
 /// <param name="Deduplicate">Return the owner's existing asset for bytes they already have (uploads by the owner); false
 /// always makes a new asset (guests must not learn what the owner has).</param>
+/// <param name="Id">The new asset's id, when the caller chose it beforehand (a resumable upload: a retry after a process
+/// died mid-completion asks <see cref="AssetIngest.StoredAsync"/> whether it exists); null: a new one.</param>
+/// <param name="AlbumId">An album the new asset is added to in the same transaction (a share link's), by its owner.</param>
 public sealed record IncomingAsset(Guid OwnerId, Guid? FolderId, string FileName, string MediaType, string ContentType, DateTime? TakenAt,
-    string? DeviceId = null, string? DeviceAssetId = null, bool Deduplicate = true);
+    string? DeviceId = null, string? DeviceAssetId = null, bool Deduplicate = true, Guid? Id = null, Guid? AlbumId = null);
 
 /// <summary>
 /// Turns streamed bytes into an asset: the blob is committed content-addressed and the row inserted in one transaction,
@@ -34,6 +37,15 @@ public sealed class AssetIngest(NpgsqlDataSource db, IJobQueue jobs)
         """;
     private const string FolderSql = "SELECT id FROM folders WHERE id = @folderId FOR KEY SHARE";
     private const string OrphanSql = "INSERT INTO orphan_checksums (checksum) VALUES (@checksum) ON CONFLICT DO NOTHING";
+    private const string StoredSql = "SELECT EXISTS (SELECT 1 FROM assets WHERE id = @id AND owner_id = @ownerId)";
+
+    /// <summary>Whether <paramref name="ownerId"/> has the asset <paramref name="id"/> (one stored with a pre-chosen
+    /// <see cref="IncomingAsset.Id"/>: it exists whole, album entry included, or not at all).</summary>
+    public async Task<bool> StoredAsync(Guid ownerId, Guid id, CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        return await conn.ExecuteScalarAsync<bool>(new CommandDefinition(StoredSql, new { id, ownerId }, cancellationToken: ct));
+    }
 
     public async Task<UploadAssetResponse> StoreAsync(IncomingAsset form, IBlobUpload upload, CancellationToken ct)
     {
@@ -62,7 +74,7 @@ public sealed class AssetIngest(NpgsqlDataSource db, IJobQueue jobs)
         var blobKey = BlobKeys.Original(checksum);
         await using (var marker = await db.OpenConnectionAsync(ct)) await marker.ExecuteAsync(new CommandDefinition(OrphanSql, new { checksum }, cancellationToken: ct)); // written ahead, outside the transaction: a process that dies after the commit below leaves the collector a note (it keeps bytes a row uses)
         await upload.CommitAsync(blobKey, ct);
-        var id = Guid.CreateVersion7();
+        var id = form.Id ?? Guid.CreateVersion7();
         try
         {
             // The folder is locked above, so it is still there.
@@ -72,6 +84,7 @@ public sealed class AssetIngest(NpgsqlDataSource db, IJobQueue jobs)
                 DeviceId = form.DeviceId, DeviceAssetId = form.DeviceAssetId,
             }, ct);
             if (form.DeviceId is not null) await RecordDeviceAsync(conn, tx, form.OwnerId, form.DeviceId, duplicate: false, ct);
+            if (form.AlbumId is { } albumId) await AlbumEntries.AddAsync(conn, tx, albumId, [id], form.OwnerId, ct);
             await tx.CommitAsync(ct);
             PhotoApi.Persistence.Telemetry.PhotoTelemetry.UploadCommitted("asset", upload.Length);
         }

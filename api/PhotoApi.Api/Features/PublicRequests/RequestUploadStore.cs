@@ -33,6 +33,16 @@ public sealed class RequestUploadStore(NpgsqlDataSource db, IBlobStore blobs, IJ
         VALUES (@id, @requestId, 'pending', @fileName, @mediaType, @size, @rawKey, @folderId, @albumId)
         """;
 
+    private const string StoredSql = "SELECT EXISTS (SELECT 1 FROM photo_request_uploads WHERE id = @id AND request_id = @requestId)";
+
+    /// <summary>Whether the request holds the upload <paramref name="id"/> (recorded by <see cref="StoreAsync"/> with the
+    /// rest of its files, all or nothing).</summary>
+    public async Task<bool> StoredAsync(PhotoRequestLink link, Guid id, CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        return await conn.ExecuteScalarAsync<bool>(new CommandDefinition(StoredSql, new { id, requestId = link.Id }, cancellationToken: ct));
+    }
+
     /// <summary>The largest file the request takes: its own limit, else the server's (at most 3,000 MB).</summary>
     public long MaxBytes(PhotoRequestLink link) => (link.MaxFileSizeMb ?? PublicRequestLimits.ServerMaxMb(configuration)) * 1024L * 1024;
 

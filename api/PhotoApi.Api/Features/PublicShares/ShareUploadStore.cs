@@ -1,12 +1,10 @@
 using Microsoft.Extensions.Options;
-using Npgsql;
 using PhotoApi.Api.Access;
 using PhotoApi.Api.Features.Assets;
 using PhotoApi.Api.Infrastructure.Auth;
 using PhotoApi.Api.Infrastructure.Errors;
 using PhotoApi.Contracts;
 using PhotoApi.Persistence.Blobs;
-using PhotoApi.Persistence.Writes;
 
 namespace PhotoApi.Api.Features.PublicShares;
 
@@ -16,7 +14,7 @@ namespace PhotoApi.Api.Features.PublicShares;
 /// link owner's asset, never matched against their library, in the shared folder or album — answered by the id the link
 /// shows it by.
 /// </summary>
-public sealed class ShareUploadStore(NpgsqlDataSource db, GuestLinks links, AssetIngest ingest, Throttle throttle,
+public sealed class ShareUploadStore(GuestLinks links, AssetIngest ingest, Throttle throttle,
     IOptions<ThrottlingOptions> throttling, MediaSigner signer)
 {
     /// <summary>The link takes files into its target for this caller (the link stage has checked that it allows uploads).</summary>
@@ -35,19 +33,25 @@ public sealed class ShareUploadStore(NpgsqlDataSource db, GuestLinks links, Asse
         return throttle.AttemptAsync([new($"guest-upload:ip:{ClientAddress.Of(http)}", o.GuestUploadsPerIp)], o.Window, ct);
     }
 
-    /// <summary>Stores the staged file as the owner's asset in the link's target; the answer carries the guest's id for it.</summary>
-    public async Task<UploadAssetResponse> StoreAsync(ShareLink link, string fileName, string mediaType, string contentType, IBlobUpload upload, CancellationToken ct)
+    /// <summary>Stores the staged file as the owner's asset in the link's target (as <paramref name="id"/> when the
+    /// caller chose it: <see cref="StoredAsync"/> then says whether it exists); the answer carries the guest's id for it.</summary>
+    public async Task<UploadAssetResponse> StoreAsync(ShareLink link, string fileName, string mediaType, string contentType, IBlobUpload upload,
+        Guid? id, CancellationToken ct)
     {
         // Never matched against the owner's library: a guest learns nothing of what the owner already has.
-        // Into the shared folder, or the owner's Personal Space and the shared album.
-        var stored = await ingest.StoreAsync(new IncomingAsset(link.OwnerId, link.FolderId, fileName, mediaType, contentType, null, Deduplicate: false), upload, ct);
-        if (link.AlbumId is { } albumId)
-        {
-            await using var conn = await db.OpenConnectionAsync(ct);
-            await AlbumEntries.AddAsync(conn, null, albumId, [stored.Id], link.OwnerId, ct);
-        }
-        // The guest gets the id the link shows the file by, not the owner's.
+        // Into the shared folder, or the owner's Personal Space and the shared album (in the asset's transaction).
+        var stored = await ingest.StoreAsync(new IncomingAsset(link.OwnerId, link.FolderId, fileName, mediaType, contentType, null, Deduplicate: false,
+            Id: id, AlbumId: link.AlbumId), upload, ct);
+        return stored with { Id = await GuestIdAsync(link, stored.Id, ct) };
+    }
+
+    /// <summary>Whether the link's owner has the asset <paramref name="id"/> stored through it.</summary>
+    public Task<bool> StoredAsync(ShareLink link, Guid id, CancellationToken ct) => ingest.StoredAsync(link.OwnerId, id, ct);
+
+    /// <summary>The id the link shows the owner's asset by (guests never get the owner's).</summary>
+    public async Task<Guid> GuestIdAsync(ShareLink link, Guid assetId, CancellationToken ct)
+    {
         using var ids = await GuestIds.ForAsync(signer, link, ct);
-        return stored with { Id = ids.Hide(stored.Id) };
+        return ids.Hide(assetId);
     }
 }

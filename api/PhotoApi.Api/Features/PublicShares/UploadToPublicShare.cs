@@ -57,7 +57,7 @@ public sealed class UploadToPublicShareEndpoint(IBlobStore blobs, ShareUploadSto
             if (fileName is null) throw new ApiException(400, ErrorCodes.UploadMissingFile, "The form has no part named 'file'.",
                 new() { ["file"] = ["A file is required."] });
             var (mediaType, contentType) = MediaTypes.Detect(head.AsSpan(0, headLength), fileName, declaredType);
-            await Send.ResponseAsync(await store.StoreAsync(link, fileName, mediaType, contentType, upload, ct), 201, ct);
+            await Send.ResponseAsync(await store.StoreAsync(link, fileName, mediaType, contentType, upload, null, ct), 201, ct);
         }
         catch (Exception e) when (MultipartStreaming.Translate(HttpContext, e) is { } problem)
         {

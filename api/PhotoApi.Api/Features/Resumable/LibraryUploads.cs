@@ -35,15 +35,19 @@ public sealed class LibraryTusRoute(HttpContext http, AccessPolicy policy, Asset
     {
         if (row.FolderId is { } folderId) await EnsureFolderAsync(folderId, ct);
         var (mediaType, contentType) = MediaTypes.Detect(head.Span, row.FileName, row.ContentType);
+        // Bytes the user has already: that asset (no new one); else a new one with the row's id.
         var stored = await ingest.StoreAsync(new IncomingAsset(_principal.UserId, row.FolderId, row.FileName, mediaType, contentType, row.TakenAt,
-            row.DeviceId, row.DeviceAssetId), staged, ct);
+            row.DeviceId, row.DeviceAssetId, Id: row.ResultId), staged, ct);
         return new TusResult(stored.Id, stored.Duplicate);
     }
 
-    public void WriteResult(HttpResponse response, TusUploadRow row)
+    public Task<bool> ResultExistsAsync(Guid resultId, CancellationToken ct) => ingest.StoredAsync(_principal.UserId, resultId, ct);
+
+    public Task WriteResultAsync(HttpResponse response, TusUploadRow row, CancellationToken ct)
     {
         response.Headers[Tus.AssetIdHeader] = row.ResultId.ToString();
         response.Headers[Tus.AssetDuplicateHeader] = row.ResultDuplicate ? "true" : "false";
+        return Task.CompletedTask;
     }
 
     private Task EnsureFolderAsync(Guid folderId, CancellationToken ct) =>

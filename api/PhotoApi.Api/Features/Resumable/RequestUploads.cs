@@ -43,12 +43,18 @@ public sealed class RequestTusRoute(HttpContext http, GuestLinks links, RequestU
             throw new ApiException(413, ErrorCodes.UploadTooLarge, $"The file is larger than the {link.MaxFileSizeMb} MB this request accepts now.");
         var (mediaType, _) = MediaTypes.Detect(head.Span, row.FileName, row.ContentType);
         var accepted = RequestUploadStore.EnsurePhotoOrVideo(mediaType, row.FileName);
-        var id = Guid.CreateVersion7();
+        var id = row.ResultId!.Value; // chosen at creation: a retry after a process died midway asks ResultExistsAsync
         await store.StoreAsync(link, folderId, albumId, [new ReceivedRequestFile(id, row.FileName, staged, accepted)], ct);
         return new TusResult(id);
     }
 
-    public void WriteResult(HttpResponse response, TusUploadRow row) => response.Headers[Tus.RequestUploadIdHeader] = row.ResultId.ToString();
+    public Task<bool> ResultExistsAsync(Guid resultId, CancellationToken ct) => store.StoredAsync(_link, resultId, ct);
+
+    public Task WriteResultAsync(HttpResponse response, TusUploadRow row, CancellationToken ct)
+    {
+        response.Headers[Tus.RequestUploadIdHeader] = row.ResultId.ToString();
+        return Task.CompletedTask;
+    }
 }
 
 /// <summary>What the request's resumable uploads take: Tus-Max-Size is its size limit.</summary>

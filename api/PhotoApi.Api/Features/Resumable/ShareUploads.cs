@@ -39,11 +39,16 @@ public sealed class ShareTusRoute(HttpContext http, GuestLinks links, ShareUploa
         if (now.Link.Id != _link.Id) throw ApiException.NotFound("The upload");
         await store.EnsureMayAddAsync(http, now.Link, ct);
         var (mediaType, contentType) = MediaTypes.Detect(head.Span, row.FileName, row.ContentType);
-        var stored = await store.StoreAsync(now.Link, row.FileName, mediaType, contentType, staged, ct);
-        return new TusResult(stored.Id);
+        // The row keeps the owner's id for the asset (the one chosen at creation); the guest is answered the link's id for it.
+        var resultId = row.ResultId!.Value;
+        await store.StoreAsync(now.Link, row.FileName, mediaType, contentType, staged, resultId, ct);
+        return new TusResult(resultId);
     }
 
-    public void WriteResult(HttpResponse response, TusUploadRow row) => response.Headers[Tus.AssetIdHeader] = row.ResultId.ToString();
+    public Task<bool> ResultExistsAsync(Guid resultId, CancellationToken ct) => store.StoredAsync(_link, resultId, ct);
+
+    public async Task WriteResultAsync(HttpResponse response, TusUploadRow row, CancellationToken ct) =>
+        response.Headers[Tus.AssetIdHeader] = (await store.GuestIdAsync(_link, row.ResultId!.Value, ct)).ToString();
 }
 
 /// <summary>What the link's resumable uploads take.</summary>

@@ -72,7 +72,9 @@ public sealed record TusScope(string Kind, Guid? OwnerId, Guid? ShareId, Guid? R
     public bool Guest => OwnerId is null;
 }
 
-/// <summary>A resumable upload's row.</summary>
+/// <summary>A resumable upload's row. <see cref="ResultId"/> is chosen when the upload is created (what the route stores
+/// it as); only <see cref="CompletedAt"/> says the upload is complete. Rows made before result ids were chosen at creation
+/// have none until they complete.</summary>
 public sealed record TusUploadRow(byte[] IdHash, string Kind, Guid? FolderId, string FileName, string? ContentType, string? DeviceId, string? DeviceAssetId,
     DateTime? TakenAt, string Metadata, long UploadLength, long UploadOffset, string StagingKey, DateTime ExpiresAt, DateTime? CompletedAt,
     Guid? ResultId, bool ResultDuplicate);
@@ -84,7 +86,9 @@ public sealed record TusNewUpload(Guid? FolderId, string FileName, string? Conte
 public sealed record TusResult(Guid Id, bool Duplicate = false);
 
 /// <summary>A route family's part of the protocol: its limit, what it checks at creation and at completion, and how it
-/// names its result.</summary>
+/// names its result. A completion is idempotent: the route stores its result under the row's pre-chosen
+/// <see cref="TusUploadRow.ResultId"/>, and <see cref="ResultExistsAsync"/> tells a retry that an earlier run (one whose
+/// process died before the upload's row said complete) already did.</summary>
 public interface ITusRoute
 {
     TusScope Scope { get; }
@@ -93,9 +97,14 @@ public interface ITusRoute
     string BasePath { get; }
     /// <summary>Checks the metadata and who may upload there, before the upload is created (and so before a byte is taken).</summary>
     Task<TusNewUpload> CheckNewAsync(IReadOnlyDictionary<string, string> metadata, long length, CancellationToken ct);
-    /// <summary>Checks again (rights and links change), then stores the completed bytes through the route's ingest.</summary>
+    /// <summary>Checks again (rights and links change), then stores the completed bytes through the route's ingest, as
+    /// <paramref name="row"/>'s <see cref="TusUploadRow.ResultId"/> (all of it in one transaction: it exists whole or not at all).</summary>
     Task<TusResult> CompleteAsync(TusUploadRow row, IBlobUpload staged, ReadOnlyMemory<byte> head, CancellationToken ct);
-    void WriteResult(HttpResponse response, TusUploadRow row);
+    /// <summary>Whether this route (scoped as it is: the user's library, the link's owner, the request) already stored
+    /// <paramref name="resultId"/>.</summary>
+    Task<bool> ResultExistsAsync(Guid resultId, CancellationToken ct);
+    /// <summary>The completed upload's result headers.</summary>
+    Task WriteResultAsync(HttpResponse response, TusUploadRow row, CancellationToken ct);
 }
 
 public sealed class ResumableOptions
@@ -119,8 +128,14 @@ public sealed class ResumableOptions
 /// gets 423) and acknowledges a new offset only once the bytes are durable, so any API process takes the next PATCH and a
 /// restart loses nothing acknowledged. The SHA-256 of the whole file is carried in this process between chunks and
 /// computed again from the staged bytes only when another process wrote the last ones (or after a restart).
+/// <para>Completion survives a process dying midway: the route stores its result under the id the row was created with,
+/// in its own transaction, and the staging object stays until the row's transaction has said complete (then it is
+/// deleted; a delete lost is the sweep's). A retry of the last chunk after a death finds either the result (the row is
+/// then marked complete with it, nothing is stored again) or the staged bytes to complete from. An upload whose staged
+/// bytes are gone anyway is deleted and answered 410 <c>upload.bytes_lost</c>, so the client starts over.</para>
 /// </summary>
-public sealed class TusUploads(NpgsqlDataSource db, IBlobStore blobs, Microsoft.Extensions.Options.IOptions<ResumableOptions> options)
+public sealed class TusUploads(NpgsqlDataSource db, IBlobStore blobs, Microsoft.Extensions.Options.IOptions<ResumableOptions> options,
+    ILogger<TusUploads> logger)
 {
     private const string Columns = """
         id_hash, kind, folder_id, file_name, content_type, device_id, device_asset_id, taken_at, metadata, upload_length, upload_offset,
@@ -141,9 +156,9 @@ public sealed class TusUploads(NpgsqlDataSource db, IBlobStore blobs, Microsoft.
         """;
     private const string InsertSql = """
         INSERT INTO resumable_uploads (id_hash, kind, owner_id, share_id, request_id, client_ip, folder_id, file_name, content_type, device_id,
-            device_asset_id, taken_at, metadata, upload_length, staging_key, expires_at)
+            device_asset_id, taken_at, metadata, upload_length, staging_key, expires_at, result_id)
         VALUES (@idHash, @Kind, @OwnerId, @ShareId, @RequestId, @ClientIp, @folderId, @fileName, @contentType, @deviceId,
-            @deviceAssetId, @takenAt, @metadata, @length, @stagingKey, @expiresAt)
+            @deviceAssetId, @takenAt, @metadata, @length, @stagingKey, @expiresAt, @resultId)
         """;
     private const string AdvanceSql = "UPDATE resumable_uploads SET upload_offset = @offset WHERE id_hash = @idHash";
     private const string CompleteSql = """
@@ -217,6 +232,7 @@ public sealed class TusUploads(NpgsqlDataSource db, IBlobStore blobs, Microsoft.
             {
                 idHash, folderId = upload.FolderId, fileName = upload.FileName, contentType = upload.ContentType, deviceId = upload.DeviceId,
                 deviceAssetId = upload.DeviceAssetId, takenAt = upload.TakenAt, metadata = rawMetadata, length, stagingKey, expiresAt,
+                resultId = Guid.CreateVersion7(),
             });
             await conn.ExecuteAsync(new CommandDefinition(InsertSql, args, tx, cancellationToken: ct));
             await tx.CommitAsync(ct);
@@ -256,7 +272,7 @@ public sealed class TusUploads(NpgsqlDataSource db, IBlobStore blobs, Microsoft.
         response.Headers["Upload-Length"] = row.UploadLength.ToString(CultureInfo.InvariantCulture);
         if (row.Metadata.Length > 0) response.Headers["Upload-Metadata"] = row.Metadata;
         if (row.CompletedAt is null) response.Headers["Upload-Expires"] = HttpDate(row.ExpiresAt);
-        else route.WriteResult(response, row);
+        else await route.WriteResultAsync(response, row, ct);
         return response.StatusCode;
     }
 
@@ -285,7 +301,7 @@ public sealed class TusUploads(NpgsqlDataSource db, IBlobStore blobs, Microsoft.
         var row = await FindAsync(conn, tx, route, uploadId, ct);
         await conn.ExecuteAsync(new CommandDefinition(DeleteSql, new { idHash = row.IdHash }, tx, cancellationToken: ct));
         await tx.CommitAsync(ct);
-        if (row.CompletedAt is null) await blobs.DeleteStagedAsync(row.StagingKey, CancellationToken.None);
+        await blobs.DeleteStagedAsync(row.StagingKey, CancellationToken.None); // a completed upload's too: its delete may have been lost
         Forget(row.StagingKey);
         http.Response.StatusCode = 204;
         return http.Response.StatusCode;
@@ -314,9 +330,24 @@ public sealed class TusUploads(NpgsqlDataSource db, IBlobStore blobs, Microsoft.
         if (http.Request.ContentLength > remaining)
             throw new ApiException(413, ErrorCodes.UploadTooLarge, $"The chunk goes past the upload's length ({row.UploadLength} bytes).");
 
-        var state = await HashUpToAsync(row, ct);
+        // The last chunk again, after a process stored the result and died before this row said so: that run completed it.
+        if (row.ResultId is { } chosen && await route.ResultExistsAsync(chosen, ct))
+            return await MarkCompleteAsync(http, route, conn, tx, row, new TusResult(chosen));
+        row = row with { ResultId = row.ResultId ?? Guid.CreateVersion7() };
+
+        HashState state;
+        IStagedAppend started;
+        try
+        {
+            state = await HashUpToAsync(row, ct);
+            started = await blobs.AppendStagedAsync(row.StagingKey, offset, ct);
+        }
+        catch (FileNotFoundException)
+        {
+            throw await LostAsync(conn, tx, row);
+        }
         long written;
-        await using (var append = await blobs.AppendStagedAsync(row.StagingKey, offset, ct))
+        await using (var append = started)
         {
             using var chunkHash = checksum is null ? null : IncrementalHash.CreateHash(checksum.Value.Algorithm);
             var buffer = ArrayPool<byte>.Shared.Rent(128 * 1024);
@@ -373,6 +404,11 @@ public sealed class TusUploads(NpgsqlDataSource db, IBlobStore blobs, Microsoft.
             var head = await HeadBytesAsync(row.StagingKey, ct);
             result = await route.CompleteAsync(row, new StagedBlob(blobs, row.StagingKey, row.UploadLength, state.Hash.GetHashAndReset()), head, ct);
         }
+        catch (FileNotFoundException)
+        {
+            Forget(row.StagingKey);
+            throw await LostAsync(conn, tx, row);
+        }
         catch (ApiException e) when (e.Status == 415)
         {
             // A file the route never takes (a photo request's non-photo): the upload goes, with its bytes.
@@ -388,11 +424,38 @@ public sealed class TusUploads(NpgsqlDataSource db, IBlobStore blobs, Microsoft.
             Forget(row.StagingKey);
             throw;
         }
+        return await MarkCompleteAsync(http, route, conn, tx, row, result);
+    }
+
+    /// <summary>Records the upload complete with its result, then deletes its staging object (only now: until the row says
+    /// complete, a retry may need the bytes) and answers the result.</summary>
+    private async Task<long> MarkCompleteAsync(HttpContext http, ITusRoute route, NpgsqlConnection conn, NpgsqlTransaction tx, TusUploadRow row, TusResult result)
+    {
         Forget(row.StagingKey);
-        await conn.ExecuteAsync(new CommandDefinition(CompleteSql, new { idHash, resultId = result.Id, duplicate = result.Duplicate }, tx));
+        await conn.ExecuteAsync(new CommandDefinition(CompleteSql, new { idHash = row.IdHash, resultId = result.Id, duplicate = result.Duplicate }, tx));
         await tx.CommitAsync(CancellationToken.None);
-        route.WriteResult(http.Response, row with { ResultId = result.Id, ResultDuplicate = result.Duplicate, CompletedAt = DateTime.UtcNow });
-        return newOffset;
+        try
+        {
+            await blobs.DeleteStagedAsync(row.StagingKey, CancellationToken.None);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // The upload is complete all the same; the sweep deletes the staging object with the row, or as one no row names.
+            logger.LogWarning(e, "Could not delete the staging object {StagingKey} of a completed upload", row.StagingKey);
+        }
+        await route.WriteResultAsync(http.Response, row with { ResultId = result.Id, ResultDuplicate = result.Duplicate, CompletedAt = DateTime.UtcNow },
+            CancellationToken.None);
+        return row.UploadLength;
+    }
+
+    /// <summary>The upload's staged bytes are gone (they should never be): the upload goes too, and the client is told to
+    /// start over rather than retry the same chunk forever.</summary>
+    private async Task<ApiException> LostAsync(NpgsqlConnection conn, NpgsqlTransaction tx, TusUploadRow row)
+    {
+        logger.LogWarning("The staging object {StagingKey} of an unfinished upload is missing: the upload is deleted", row.StagingKey);
+        await conn.ExecuteAsync(new CommandDefinition(DeleteSql, new { idHash = row.IdHash }, tx));
+        await tx.CommitAsync(CancellationToken.None);
+        return new ApiException(410, ErrorCodes.UploadBytesLost, "This upload's bytes were lost on the server; start a new upload.");
     }
 
     /// <summary>The hash state at the row's offset: this process's own, or made again from the staged bytes.</summary>
@@ -444,7 +507,8 @@ public sealed class TusUploads(NpgsqlDataSource db, IBlobStore blobs, Microsoft.
         return head.AsMemory(0, total);
     }
 
-    /// <summary>The completed staging object as the upload the ingest takes: its hash is known, committing moves it.</summary>
+    /// <summary>The completed staging object as the upload the ingest takes: its hash is known; committing copies (or
+    /// links) it into place and leaves the staging object to <see cref="MarkCompleteAsync"/>.</summary>
     private sealed class StagedBlob(IBlobStore blobs, string stagingKey, long length, byte[] sha256) : IBlobUpload
     {
         public Stream Content => throw new NotSupportedException("A completed resumable upload takes no more bytes.");

@@ -6,37 +6,77 @@ using PhotoApi.Persistence.Blobs;
 namespace PhotoApi.Workers.Jobs.Sweeper;
 
 /// <summary>
-/// Every 15 minutes: resumable uploads past their <c>expires_at</c> (unfinished ones with their staged bytes; finished ones
-/// are only their row, their bytes became an asset) and those whose user, share or photo request no longer exists go.
+/// Every 15 minutes: resumable uploads past their <c>expires_at</c> and those whose user, share or photo request no longer
+/// exists go, with their staging objects (an unfinished upload's bytes; a finished one's normally went at completion, but
+/// that delete may have been lost) and, for an unfinished photo-request upload, the guest's file a process that died
+/// mid-completion may have stored for it. Then staging objects that no upload names and that nobody wrote for
+/// <see cref="StagingSafeAge"/> go too: what a process left that died between creating one and inserting its row.
 /// </summary>
 public sealed class ResumableUploadSweepJob(NpgsqlDataSource db, IBlobStore blobs, ILogger<ResumableUploadSweepJob> logger) : IResumableUploadSweepJob
 {
+    /// <summary>How long a staging object no row names is kept: far longer than an upload's creation takes from making it
+    /// to inserting its row (milliseconds), so a creation in flight never loses its object.</summary>
+    public static readonly TimeSpan StagingSafeAge = TimeSpan.FromHours(1);
+
     private const string SweepSql = """
-        DELETE FROM resumable_uploads WHERE id_hash IN (
-            SELECT u.id_hash FROM resumable_uploads u
-            WHERE u.expires_at < now()
-               OR u.owner_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM users x WHERE x.id = u.owner_id)
-               OR u.share_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM shares x WHERE x.id = u.share_id)
-               OR u.request_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM photo_requests x WHERE x.id = u.request_id)
-            LIMIT 1000
-            FOR UPDATE SKIP LOCKED)
-        RETURNING staging_key, completed_at IS NOT NULL AS completed
+        WITH gone AS (
+            DELETE FROM resumable_uploads WHERE id_hash IN (
+                SELECT u.id_hash FROM resumable_uploads u
+                WHERE u.expires_at < now()
+                   OR u.owner_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM users x WHERE x.id = u.owner_id)
+                   OR u.share_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM shares x WHERE x.id = u.share_id)
+                   OR u.request_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM photo_requests x WHERE x.id = u.request_id)
+                LIMIT 1000
+                FOR UPDATE SKIP LOCKED)
+            RETURNING staging_key, kind, completed_at, result_id)
+        SELECT staging_key AS StagingKey,
+               CASE WHEN kind = 'request' AND completed_at IS NULL
+                         AND NOT EXISTS (SELECT 1 FROM photo_request_uploads p WHERE p.id = gone.result_id)
+                    THEN result_id END AS UnrecordedRequestUpload
+        FROM gone
         """;
+    private const string NamedSql = "SELECT staging_key FROM resumable_uploads WHERE staging_key = ANY(@keys)";
+
+    private sealed record Gone(string StagingKey, Guid? UnrecordedRequestUpload);
 
     public async Task SweepAsync(CancellationToken ct)
     {
         var total = 0;
         while (true)
         {
-            List<(string StagingKey, bool Completed)> gone;
+            List<Gone> gone;
             await using (var conn = await db.OpenConnectionAsync(ct))
-                gone = (await conn.QueryAsync<(string, bool)>(new CommandDefinition(SweepSql, cancellationToken: ct))).AsList();
-            // The rows go first: an upload without its row is unreachable, so deleting its bytes next cannot race a PATCH.
-            foreach (var (key, completed) in gone)
-                if (!completed) await blobs.DeleteStagedAsync(key, ct);
+                gone = (await conn.QueryAsync<Gone>(new CommandDefinition(SweepSql, cancellationToken: ct))).AsList();
+            // The rows go first (skipping any a PATCH holds): an upload without its row is unreachable, so deleting its
+            // bytes next cannot race a PATCH.
+            foreach (var g in gone)
+            {
+                await blobs.DeleteStagedAsync(g.StagingKey, ct);
+                if (g.UnrecordedRequestUpload is { } id) await blobs.DeleteAsync(BlobKeys.RequestUpload(id), ct);
+            }
             total += gone.Count;
             if (gone.Count < 1000) break;
         }
         if (total > 0) logger.LogInformation("Deleted {Count} expired resumable uploads", total);
+
+        var unnamed = await SweepUnnamedStagingAsync(ct);
+        if (unnamed > 0) logger.LogInformation("Deleted {Count} resumable staging objects no upload names", unnamed);
+    }
+
+    private async Task<int> SweepUnnamedStagingAsync(CancellationToken ct)
+    {
+        var before = DateTime.UtcNow - StagingSafeAge;
+        var old = (await blobs.ListStagedAsync(ct)).Where(s => s.LastWrittenUtc < before).Select(s => s.Key).ToArray();
+        if (old.Length == 0) return 0;
+        HashSet<string> named;
+        await using (var conn = await db.OpenConnectionAsync(ct))
+            named = (await conn.QueryAsync<string>(new CommandDefinition(NamedSql, new { keys = old }, cancellationToken: ct))).ToHashSet(StringComparer.Ordinal);
+        var deleted = 0;
+        foreach (var key in old.Where(k => !named.Contains(k)))
+        {
+            await blobs.DeleteStagedAsync(key, ct);
+            deleted++;
+        }
+        return deleted;
     }
 }
