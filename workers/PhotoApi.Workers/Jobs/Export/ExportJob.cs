@@ -204,11 +204,10 @@ public sealed class ExportJob(NpgsqlDataSource db, IBlobStore blobs, IConfigurat
     private async Task StoreAsync(string key, Func<Stream, Task> write, CancellationToken ct)
     {
         await using var upload = await blobs.BeginUploadAsync(ct);
-        await using (var buffered = new BufferedStream(upload.Content, 64 * 1024))
-        {
-            await write(buffered);
-            await buffered.FlushAsync(ct);
-        }
+        // Flushed, not disposed: disposing it would close the upload's stream before the commit.
+        var buffered = new BufferedStream(upload.Content, 64 * 1024);
+        await write(buffered);
+        await buffered.FlushAsync(ct);
         await upload.CommitAsync(key, ct);
     }
 
