@@ -44,6 +44,7 @@ public static class Composition
         services.AddSingleton<Access.GuestLinks>();
         services.AddSingleton<Access.ArchiveLinks>();
         services.AddSingleton<Features.PublicShares.PublicShareArchive>();
+        services.AddSingleton<Features.Exports.ExportArchive>();
         services.AddSingleton<Features.Assets.MediaSigner>();
         services.AddSingleton<Features.Assets.AssetViews>();
         services.AddSingleton<Features.Assets.AssetIngest>();

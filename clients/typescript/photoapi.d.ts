@@ -137,6 +137,58 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/users/me/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Export my library
+         * @description Starts an export of the caller's library (an API key may, acting as its user): the worker reads, as of one
+         *     snapshot, the caller's own assets that are not in the trash, the folders they are in, the caller's albums with
+         *     their entries, and the shares they made (invitees and roles; link settings, never a link's key or password),
+         *     and writes them as `library.json` and `library.csv`. Poll `getExport` until `status` is `ready` (or `failed`);
+         *     its `downloadUrl` then streams one zip: `library.json`, `library.csv`, and every original at its `path`
+         *     (`Personal Space/…`, `Shared Space/…`, folders as in the library, names unique in the zip).
+         *
+         *     One export is prepared per user at a time: asked again while one is `pending`, the answer is that export (202,
+         *     the same `id`), not a new one. Each new export is recorded in the audit trail (`account.exported`).
+         */
+        post: operations["requestExport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/me/exports/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get one of my exports
+         * @description The export's status. Once `ready`, `downloadUrl` is a fresh archive link (`downloadArchiveLink`, valid
+         *     `Downloads:LinkLifetime`, 10 minutes, and no longer than the export; made with the caller's session or API key
+         *     and ending with it) that a browser follows as a plain link to save the zip; ask again for a new one. The export
+         *     downloads until `expiresAt` (`Export:ExpiryHours`, 72 by default), then it is `expired` and its metadata is
+         *     deleted. Another user's export answers 404 like an unknown id.
+         */
+        get: operations["getExport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/users/me/password": {
         parameters: {
             query?: never;
@@ -890,6 +942,12 @@ export interface paths {
          *     once. Its share link is resolved again first: turned off, expired, rotated, its password, expiry or privacy
          *     changed since, or no longer open to the caller who made it answers 404 `download.link_invalid`; downloads
          *     turned off answer 403 `share.download_disabled`.
+         *
+         *     A link of a library export (`getExport`'s `downloadUrl`) streams that export (`Content-Disposition:
+         *     attachment; filename="photoapi-export-<yyyyMMdd-HHmmss>.zip"`): `library.json` and `library.csv` first, then
+         *     the originals at their paths with their current bytes. An original deleted or trashed since the export was
+         *     prepared is left out and listed (`id,path`) in a last entry, `missing.csv`. An export that expired, or is no
+         *     longer its maker's, answers 404 `download.link_invalid`.
          */
         get: operations["downloadArchiveLink"];
         put?: never;
@@ -2826,6 +2884,45 @@ export interface components {
              */
             expiresAt: string;
         };
+        /** @description A library export of the caller (`requestExport`). */
+        ExportResponse: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * @description `pending` while the worker prepares it; `ready` to download until `expiresAt`; `failed` (see
+             *     `failureReason`); `expired` once `expiresAt` has passed.
+             * @enum {string}
+             */
+            status: "pending" | "ready" | "failed" | "expired";
+            /** Format: date-time */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description The moment of the snapshot the export holds.
+             */
+            preparedAt: string | null;
+            /**
+             * Format: date-time
+             * @description Until when a ready export downloads (null until it is ready).
+             */
+            expiresAt: string | null;
+            /** @description Originals in the export. */
+            assetCount: number | null;
+            /**
+             * Format: int64
+             * @description Their size.
+             */
+            totalBytes: number | null;
+            failureReason: string | null;
+            /**
+             * Format: uri-reference
+             * @description While `ready`: `/api/v1/downloads/archive-links/{token}`, relative to the server, a plain link to the zip
+             *     (no credentials needed; treat it as a secret) until `downloadUrlExpiresAt`. Null otherwise.
+             */
+            downloadUrl: string | null;
+            /** Format: date-time */
+            downloadUrlExpiresAt: string | null;
+        };
         /** @description One device's backup as the caller's library sees it. */
         BackupStatusResponse: {
             deviceId: string;
@@ -4731,6 +4828,54 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+        };
+    };
+    requestExport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The export, new or the one already pending. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExportResponse"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    getExport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The export. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExportResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
         };
     };
     changePassword: {

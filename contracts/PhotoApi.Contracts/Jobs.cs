@@ -89,3 +89,23 @@ public interface IResumableUploadSweepJob
 {
     Task SweepAsync(CancellationToken ct);
 }
+
+/// <summary>
+/// Prepares a library export (<c>requestExport</c>): reads the owner's library as of one snapshot, stores
+/// <c>library.json</c> and <c>library.csv</c> as blobs and lists the originals with their paths in the zip, then marks the
+/// export ready (expiring after <c>Export:ExpiryHours</c>) or failed with the reason. Idempotent: only a pending export is
+/// prepared, and a second run writes the same keys again.
+/// </summary>
+public interface IExportJob
+{
+    Task PrepareAsync(Guid exportId, CancellationToken ct);
+}
+
+/// <summary>
+/// Deletes the metadata blobs of expired exports (they become <c>expired</c>), of failed ones and of those whose account
+/// is gone (their row too); fails exports that never finished. Idempotent.
+/// </summary>
+public interface IExportSweepJob
+{
+    Task SweepAsync(CancellationToken ct);
+}

@@ -30,6 +30,7 @@ public static class WorkerHost
     public const string MaintenanceRecurringJobId = "accounts-maintenance";
     public const string SweeperRecurringJobId = "stuck-asset-sweeper";
     public const string ResumableSweepRecurringJobId = "resumable-upload-sweep";
+    public const string ExportSweepRecurringJobId = "export-sweep";
 
     /// <summary>
     /// A run may outlast its ffmpeg time limit by its download of the original and upload of the result: work directories
@@ -57,6 +58,8 @@ public static class WorkerHost
         services.AddScoped<IStuckAssetSweeperJob, StuckAssetSweeperJob>();
         services.AddScoped<IBlobCollectorJob, BlobCollectorJob>();
         services.AddScoped<IResumableUploadSweepJob, ResumableUploadSweepJob>();
+        services.AddScoped<IExportJob, Jobs.Export.ExportJob>();
+        services.AddScoped<IExportSweepJob, Jobs.Export.ExportSweepJob>();
         services.Configure<ImagingOptions>(config.GetSection("Imaging"));
         services.AddSingleton<IImageProcessor, VipsImageProcessor>();
         services.Configure<VideoOptions>(config.GetSection("Video"));
@@ -120,5 +123,7 @@ public static class WorkerHost
             SweeperRecurringJobId, Queues.Maintenance, j => j.SweepAsync(CancellationToken.None), "*/5 * * * *");
         recurring.AddOrUpdate<IResumableUploadSweepJob>(
             ResumableSweepRecurringJobId, Queues.Maintenance, j => j.SweepAsync(CancellationToken.None), "*/15 * * * *");
+        recurring.AddOrUpdate<IExportSweepJob>(
+            ExportSweepRecurringJobId, Queues.Maintenance, j => j.SweepAsync(CancellationToken.None), "*/15 * * * *");
     }
 }

@@ -12,7 +12,7 @@ namespace PhotoApi.Api.Access;
 /// version it was made under).
 /// </summary>
 public sealed record ArchiveLink(Guid? UserId, bool IsAdmin, Guid[]? AssetIds, Guid? AlbumId, Guid? ShareId = null, long? LinkVersion = null,
-    bool MakerHasPhotoLibrary = true);
+    bool MakerHasPhotoLibrary = true, Guid? ExportId = null);
 
 /// <summary>
 /// Archive links: a signed URL of the access pipeline for one zip download (<c>createArchiveLink</c>), so a browser can
@@ -25,6 +25,8 @@ public sealed record ArchiveLink(Guid? UserId, bool IsAdmin, Guid[]? AssetIds, G
 /// <para>A share link's archive link (<c>createPublicShareArchiveLink</c>) stores the share and its link version, and the
 /// signed-in caller only where the link is not public; it is spent by its download (one link, one download), and the stage
 /// resolves the share link again through <see cref="GuestLinks"/> before the zip is sent.</para>
+/// <para>A library export's link (<c>getExport</c>'s <c>downloadUrl</c>) names the export; its download asks again that
+/// the export is its maker's, ready and not expired.</para>
 /// </summary>
 public sealed class ArchiveLinks(NpgsqlDataSource db, IConfiguration configuration)
 {
@@ -33,8 +35,8 @@ public sealed class ArchiveLinks(NpgsqlDataSource db, IConfiguration configurati
     // Expired links go when a link is made: a range of archive_links_expires_idx, in the same round trip.
     private const string InsertSql = """
         WITH swept AS (DELETE FROM archive_links WHERE expires_at <= now())
-        INSERT INTO archive_links (token_hash, user_id, session_id, api_key_id, asset_ids, album_id, share_id, link_version, expires_at)
-        VALUES (@hash, @userId, @sessionId, @apiKeyId, @assetIds, @albumId, @shareId, @linkVersion, now() + @lifetime)
+        INSERT INTO archive_links (token_hash, user_id, session_id, api_key_id, asset_ids, album_id, share_id, link_version, export_id, expires_at)
+        VALUES (@hash, @userId, @sessionId, @apiKeyId, @assetIds, @albumId, @shareId, @linkVersion, @exportId, now() + @lifetime)
         RETURNING expires_at
         """;
 
@@ -43,14 +45,14 @@ public sealed class ArchiveLinks(NpgsqlDataSource db, IConfiguration configurati
     // spent as it is read (one download); the others live until they expire.
     private static readonly string ResolveSql = $"""
         WITH found AS (
-            SELECT l.token_hash, l.user_id, coalesce(u.role = 'admin', false) AS is_admin, l.asset_ids, l.album_id, l.share_id, l.link_version,
+            SELECT l.token_hash, l.user_id, coalesce(u.role = 'admin', false) AS is_admin, l.asset_ids, l.album_id, l.share_id, l.link_version, l.export_id,
                    l.user_id IS NULL OR {PhotoApiAuthenticationHandler.PhotoLibrarySql} AS photo_library
             FROM archive_links l LEFT JOIN users u ON u.id = l.user_id
             WHERE l.token_hash = @hash AND l.expires_at > now() AND (l.user_id IS NULL OR u.status = 'active')
               AND (l.session_id IS NULL OR EXISTS (SELECT 1 FROM sessions s WHERE s.id = l.session_id AND s.revoked_at IS NULL AND s.expires_at > now()))
               AND (l.api_key_id IS NULL OR EXISTS (SELECT 1 FROM api_keys k WHERE k.id = l.api_key_id AND k.revoked_at IS NULL))),
         spent AS (DELETE FROM archive_links d USING found WHERE d.token_hash = found.token_hash AND found.share_id IS NOT NULL)
-        SELECT user_id, is_admin, asset_ids, album_id, share_id, link_version, photo_library FROM found
+        SELECT user_id, is_admin, asset_ids, album_id, share_id, link_version, export_id, photo_library FROM found
         """;
 
     // Properties, not a constructor: Dapper reads a uuid[] column as an Array, which matches no Guid[] parameter.
@@ -62,6 +64,7 @@ public sealed class ArchiveLinks(NpgsqlDataSource db, IConfiguration configurati
         public Guid? AlbumId { get; init; }
         public Guid? ShareId { get; init; }
         public long? LinkVersion { get; init; }
+        public Guid? ExportId { get; init; }
         public bool PhotoLibrary { get; init; }
     }
 
@@ -69,6 +72,10 @@ public sealed class ArchiveLinks(NpgsqlDataSource db, IConfiguration configurati
     public Task<(string Token, DateTime ExpiresAt)> CreateAsync(System.Security.Claims.ClaimsPrincipal caller, Guid[]? assetIds, Guid? albumId,
         CancellationToken ct) =>
         InsertAsync(caller.UserId(), caller.SessionId(), caller.ApiKeyId(), assetIds, albumId, null, null, ct);
+
+    /// <summary>Stores a link for the zip of export <paramref name="exportId"/> (the caller's own, ready), made with the caller's credential.</summary>
+    public Task<(string Token, DateTime ExpiresAt)> CreateForExportAsync(System.Security.Claims.ClaimsPrincipal caller, Guid exportId, CancellationToken ct) =>
+        InsertAsync(caller.UserId(), caller.SessionId(), caller.ApiKeyId(), null, null, null, null, ct, exportId);
 
     /// <summary>
     /// Stores a link for everything share link <paramref name="link"/> shows, as the <see cref="LinkStage"/> resolved it for
@@ -81,13 +88,13 @@ public sealed class ArchiveLinks(NpgsqlDataSource db, IConfiguration configurati
             : InsertAsync(caller.UserId(), caller.SessionId(), caller.ApiKeyId(), null, null, link.Id, link.LinkVersion, ct);
 
     private async Task<(string Token, DateTime ExpiresAt)> InsertAsync(Guid? userId, Guid? sessionId, Guid? apiKeyId, Guid[]? assetIds, Guid? albumId,
-        Guid? shareId, long? linkVersion, CancellationToken ct)
+        Guid? shareId, long? linkVersion, CancellationToken ct, Guid? exportId = null)
     {
         var token = Secrets.NewToken();
         await using var conn = await db.OpenConnectionAsync(ct);
         var expiresAt = await conn.ExecuteScalarAsync<DateTime>(new CommandDefinition(InsertSql, new
         {
-            hash = Secrets.Hash(token), userId, sessionId, apiKeyId, assetIds, albumId, shareId, linkVersion, lifetime = Lifetime,
+            hash = Secrets.Hash(token), userId, sessionId, apiKeyId, assetIds, albumId, shareId, linkVersion, exportId, lifetime = Lifetime,
         }, cancellationToken: ct));
         return (token, expiresAt);
     }
@@ -109,7 +116,7 @@ public sealed class ArchiveLinks(NpgsqlDataSource db, IConfiguration configurati
         // A share link's maker who lost the photo library no longer opens the share link: GuestLinks answers that.
         if (!row.PhotoLibrary && row.ShareId is null)
             throw new ApiException(403, ErrorCodes.PhotoLibraryDenied, "An administrator has not given you access to the photo library.");
-        return new ArchiveLink(row.UserId, row.IsAdmin, row.AssetIds, row.AlbumId, row.ShareId, row.LinkVersion, row.PhotoLibrary);
+        return new ArchiveLink(row.UserId, row.IsAdmin, row.AssetIds, row.AlbumId, row.ShareId, row.LinkVersion, row.PhotoLibrary, row.ExportId);
     }
 
     public static ApiException Invalid() =>

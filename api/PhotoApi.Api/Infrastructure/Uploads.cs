@@ -85,7 +85,7 @@ public static class MultipartStreaming
 
     /// <summary>The name as shown to users (its last path segment, made safe); never used on disk.</summary>
     public static string SafeFileName(string? name) =>
-        Features.Common.FileNames.Safe(Path.GetFileName((name ?? "").Replace('\\', '/').Trim().Trim('"')));
+        Persistence.FileNames.Safe(Path.GetFileName((name ?? "").Replace('\\', '/').Trim().Trim('"')));
 
     /// <summary>Reading failures that are the request's fault, as the problem the client should see.</summary>
     public static Errors.ApiException? Translate(HttpContext context, Exception e) => e switch

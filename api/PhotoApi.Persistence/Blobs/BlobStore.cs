@@ -108,6 +108,12 @@ public static class BlobKeys
     /// <summary>A guest's file sent to a photo request, kept (never served) until its clean copy is stored.</summary>
     public static string RequestUpload(Guid uploadId) => $"request-uploads/{uploadId:N}";
 
+    /// <summary>
+    /// The metadata files of a library export (<c>library.json</c>, <c>library.csv</c>): made from the export's id, so whatever
+    /// deletes the export's row can delete them, written or not.
+    /// </summary>
+    public static string ExportFile(Guid exportId, string fileName) => $"exports/{exportId:N}/{fileName}";
+
     private static string Fanned(string area, string hex) => $"{area}/{hex[..2]}/{hex[2..4]}/{hex}";
 }
 

@@ -111,6 +111,40 @@ namespace PhotoApi.Client
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
         /// <summary>
+        /// Export my library
+        /// </summary>
+        /// <remarks>
+        /// Starts an export of the caller's library (an API key may, acting as its user): the worker reads, as of one
+        /// <br/>snapshot, the caller's own assets that are not in the trash, the folders they are in, the caller's albums with
+        /// <br/>their entries, and the shares they made (invitees and roles; link settings, never a link's key or password),
+        /// <br/>and writes them as `library.json` and `library.csv`. Poll `getExport` until `status` is `ready` (or `failed`);
+        /// <br/>its `downloadUrl` then streams one zip: `library.json`, `library.csv`, and every original at its `path`
+        /// <br/>(`Personal Space/…`, `Shared Space/…`, folders as in the library, names unique in the zip).
+        /// <br/>
+        /// <br/>One export is prepared per user at a time: asked again while one is `pending`, the answer is that export (202,
+        /// <br/>the same `id`), not a new one. Each new export is recorded in the audit trail (`account.exported`).
+        /// </remarks>
+        /// <returns>The export, new or the one already pending.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task<ExportResponse> RequestExportAsync(System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Get one of my exports
+        /// </summary>
+        /// <remarks>
+        /// The export's status. Once `ready`, `downloadUrl` is a fresh archive link (`downloadArchiveLink`, valid
+        /// <br/>`Downloads:LinkLifetime`, 10 minutes, and no longer than the export; made with the caller's session or API key
+        /// <br/>and ending with it) that a browser follows as a plain link to save the zip; ask again for a new one. The export
+        /// <br/>downloads until `expiresAt` (`Export:ExpiryHours`, 72 by default), then it is `expired` and its metadata is
+        /// <br/>deleted. Another user's export answers 404 like an unknown id.
+        /// </remarks>
+        /// <returns>The export.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task<ExportResponse> GetExportAsync(System.Guid id, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
         /// Change my password
         /// </summary>
         /// <remarks>
@@ -727,6 +761,12 @@ namespace PhotoApi.Client
         /// <br/>once. Its share link is resolved again first: turned off, expired, rotated, its password, expiry or privacy
         /// <br/>changed since, or no longer open to the caller who made it answers 404 `download.link_invalid`; downloads
         /// <br/>turned off answer 403 `share.download_disabled`.
+        /// <br/>
+        /// <br/>A link of a library export (`getExport`'s `downloadUrl`) streams that export (`Content-Disposition:
+        /// <br/>attachment; filename="photoapi-export-&lt;yyyyMMdd-HHmmss&gt;.zip"`): `library.json` and `library.csv` first, then
+        /// <br/>the originals at their paths with their current bytes. An original deleted or trashed since the export was
+        /// <br/>prepared is left out and listed (`id,path`) in a last entry, `missing.csv`. An export that expired, or is no
+        /// <br/>longer its maker's, answers 404 `download.link_invalid`.
         /// </remarks>
         /// <param name="token">The last part of the link's `url` (base64url, 43 characters).</param>
         /// <returns>The zip file.</returns>
@@ -2653,6 +2693,237 @@ namespace PhotoApi.Client
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
                             throw new PhotoApiException<ApiProblem>("No valid credentials were sent, or they expired or were revoked (`auth.unauthenticated`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new PhotoApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Export my library
+        /// </summary>
+        /// <remarks>
+        /// Starts an export of the caller's library (an API key may, acting as its user): the worker reads, as of one
+        /// <br/>snapshot, the caller's own assets that are not in the trash, the folders they are in, the caller's albums with
+        /// <br/>their entries, and the shares they made (invitees and roles; link settings, never a link's key or password),
+        /// <br/>and writes them as `library.json` and `library.csv`. Poll `getExport` until `status` is `ready` (or `failed`);
+        /// <br/>its `downloadUrl` then streams one zip: `library.json`, `library.csv`, and every original at its `path`
+        /// <br/>(`Personal Space/…`, `Shared Space/…`, folders as in the library, names unique in the zip).
+        /// <br/>
+        /// <br/>One export is prepared per user at a time: asked again while one is `pending`, the answer is that export (202,
+        /// <br/>the same `id`), not a new one. Each new export is recorded in the audit trail (`account.exported`).
+        /// </remarks>
+        /// <returns>The export, new or the one already pending.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<ExportResponse> RequestExportAsync(System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+                    request_.Content = new System.Net.Http.StringContent(string.Empty, System.Text.Encoding.UTF8, "application/json");
+                    request_.Method = new System.Net.Http.HttpMethod("POST");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/v1/users/me/export"
+                    urlBuilder_.Append("api/v1/users/me/export");
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 202)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ExportResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            return objectResponse_.Object;
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("No valid credentials were sent, or they expired or were revoked (`auth.unauthenticated`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 403)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token, `auth.photo_library_denied` on library operations (assets, folders, trash, archives, backup\nstatus, albums, shares, partners, the Sharing page, photo requests) when an admin has not granted the user the photo library (or\ndenied it to one of their groups).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new PhotoApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Get one of my exports
+        /// </summary>
+        /// <remarks>
+        /// The export's status. Once `ready`, `downloadUrl` is a fresh archive link (`downloadArchiveLink`, valid
+        /// <br/>`Downloads:LinkLifetime`, 10 minutes, and no longer than the export; made with the caller's session or API key
+        /// <br/>and ending with it) that a browser follows as a plain link to save the zip; ask again for a new one. The export
+        /// <br/>downloads until `expiresAt` (`Export:ExpiryHours`, 72 by default), then it is `expired` and its metadata is
+        /// <br/>deleted. Another user's export answers 404 like an unknown id.
+        /// </remarks>
+        /// <returns>The export.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<ExportResponse> GetExportAsync(System.Guid id, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            if (id == null)
+                throw new System.ArgumentNullException("id");
+
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+                    request_.Method = new System.Net.Http.HttpMethod("GET");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/v1/users/me/exports/{id}"
+                    urlBuilder_.Append("api/v1/users/me/exports/");
+                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(id, System.Globalization.CultureInfo.InvariantCulture)));
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 200)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ExportResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            return objectResponse_.Object;
+                        }
+                        else
+                        if (status_ == 400)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The request is invalid: a field breaks a rule (`validation.failed`, with `errors` per field), or\nthe body is not valid JSON for this operation \u2014 syntax, wrong types or unknown members\n(`request.malformed`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("No valid credentials were sent, or they expired or were revoked (`auth.unauthenticated`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 403)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token, `auth.photo_library_denied` on library operations (assets, folders, trash, archives, backup\nstatus, albums, shares, partners, the Sharing page, photo requests) when an admin has not granted the user the photo library (or\ndenied it to one of their groups).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 404)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("Nothing with this id exists, or the caller may not know that it does (`resource.not_found`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         {
@@ -7603,6 +7874,12 @@ namespace PhotoApi.Client
         /// <br/>once. Its share link is resolved again first: turned off, expired, rotated, its password, expiry or privacy
         /// <br/>changed since, or no longer open to the caller who made it answers 404 `download.link_invalid`; downloads
         /// <br/>turned off answer 403 `share.download_disabled`.
+        /// <br/>
+        /// <br/>A link of a library export (`getExport`'s `downloadUrl`) streams that export (`Content-Disposition:
+        /// <br/>attachment; filename="photoapi-export-&lt;yyyyMMdd-HHmmss&gt;.zip"`): `library.json` and `library.csv` first, then
+        /// <br/>the originals at their paths with their current bytes. An original deleted or trashed since the export was
+        /// <br/>prepared is left out and listed (`id,path`) in a last entry, `missing.csv`. An export that expired, or is no
+        /// <br/>longer its maker's, answers 404 `download.link_invalid`.
         /// </remarks>
         /// <param name="token">The last part of the link's `url` (base64url, 43 characters).</param>
         /// <returns>The zip file.</returns>
@@ -18494,6 +18771,77 @@ namespace PhotoApi.Client
     }
 
     /// <summary>
+    /// A library export of the caller (`requestExport`).
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class ExportResponse
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("id")]
+        public System.Guid Id { get; set; } = default!;
+
+        /// <summary>
+        /// `pending` while the worker prepares it; `ready` to download until `expiresAt`; `failed` (see
+        /// <br/>`failureReason`); `expired` once `expiresAt` has passed.
+        /// <br/>
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("status")]
+        [System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<ExportResponseStatus>))]
+        public ExportResponseStatus Status { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("createdAt")]
+        public System.DateTimeOffset CreatedAt { get; set; } = default!;
+
+        /// <summary>
+        /// The moment of the snapshot the export holds.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("preparedAt")]
+        public System.DateTimeOffset? PreparedAt { get; set; } = default!;
+
+        /// <summary>
+        /// Until when a ready export downloads (null until it is ready).
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("expiresAt")]
+        public System.DateTimeOffset? ExpiresAt { get; set; } = default!;
+
+        /// <summary>
+        /// Originals in the export.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("assetCount")]
+        public int? AssetCount { get; set; } = default!;
+
+        /// <summary>
+        /// Their size.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("totalBytes")]
+        public long? TotalBytes { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("failureReason")]
+        public string? FailureReason { get; set; } = default!;
+
+        /// <summary>
+        /// While `ready`: `/api/v1/downloads/archive-links/{token}`, relative to the server, a plain link to the zip
+        /// <br/>(no credentials needed; treat it as a secret) until `downloadUrlExpiresAt`. Null otherwise.
+        /// <br/>
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("downloadUrl")]
+        public string? DownloadUrl { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("downloadUrlExpiresAt")]
+        public System.DateTimeOffset? DownloadUrlExpiresAt { get; set; } = default!;
+
+        private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    /// <summary>
     /// One device's backup as the caller's library sees it.
     /// </summary>
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
@@ -21786,6 +22134,24 @@ namespace PhotoApi.Client
 
         [System.Runtime.Serialization.EnumMember(Value = @"failed")]
         Failed = 3,
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public enum ExportResponseStatus
+    {
+
+        [System.Runtime.Serialization.EnumMember(Value = @"pending")]
+        Pending = 0,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"ready")]
+        Ready = 1,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"failed")]
+        Failed = 2,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"expired")]
+        Expired = 3,
 
     }
 

@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using PhotoApi.Testing;
 using PhotoApi.Workers;
@@ -79,6 +80,13 @@ public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
         await base.DisposeAsync();
         await TestDatabase.DropDatabaseAsync(ConnectionString);
         if (Directory.Exists(BlobRoot)) Directory.Delete(BlobRoot, recursive: true);
+    }
+
+    /// <summary>Runs a job of the in-process worker now (a recurring sweep, say), in a scope of its own as Hangfire would.</summary>
+    public async Task RunJobAsync<TJob>(Func<TJob, Task> run) where TJob : notnull
+    {
+        using var scope = _worker!.Services.CreateScope();
+        await run(scope.ServiceProvider.GetRequiredService<TJob>());
     }
 
     /// <summary>Files left in the blob store's staging area (must be none after any request has ended).</summary>

@@ -43,7 +43,7 @@ public static class MediaTypes
     /// recognised (else application/octet-stream), with HTTP Range and the ETag. Every response also says nosniff.
     /// </summary>
     public static IResult Original(Stream bytes, string storedType, string fileName, EntityTagHeaderValue etag, DateTimeOffset? lastModified = null) =>
-        TypedResults.File(bytes, ServedType(storedType), Common.FileNames.Safe(fileName), lastModified, etag, enableRangeProcessing: true);
+        TypedResults.File(bytes, ServedType(storedType), Persistence.FileNames.Safe(fileName), lastModified, etag, enableRangeProcessing: true);
 
     private static (string, string)? Sniff(ReadOnlySpan<byte> h)
     {
