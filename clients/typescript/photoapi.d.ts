@@ -574,10 +574,21 @@ export interface paths {
         head?: never;
         /**
          * Edit an asset
-         * @description Edits the date and time taken, the rating, the tags and the description. Absent or `null` fields are left
-         *     unchanged; `tags` replaces the whole list (trimmed, duplicates removed case-insensitively). A `takenAt` set
-         *     here wins over the one read from the file, also when the file is processed later. An asset the caller may
-         *     not edit answers 404, like an unknown one.
+         * @description Edits the date and time taken, the rating, the tags, the description and the file's name. Absent or `null`
+         *     fields are left unchanged; `tags` replaces the whole list (trimmed, duplicates removed case-insensitively). A
+         *     `takenAt` set here wins over the one read from the file, also when the file is processed later.
+         *
+         *     **Renaming** (`fileName`): the new name becomes `originalFileName`, which downloads (`Content-Disposition`),
+         *     zips and search (`q`) use. It is trimmed; a name without an extension keeps the file's current one (`Beach`
+         *     for `IMG_1.HEIC` becomes `Beach.HEIC`); a name with an extension is taken as given, another extension
+         *     included (`Beach.jpg` for a HEIC) — the file's bytes and `contentType` do not change with its name. An
+         *     extension is 1–10 ASCII letters and digits, one of them a letter, after a dot that does not start the name
+         *     (`Mr. Smith`, `v1.2` have none). Refused with 400 `validation.failed` (naming `fileName`): an empty name, one
+         *     holding `/`, `\`, control or formatting (bidi) characters or any of `: * ? " < > |`, a name of dots only or
+         *     ending in a dot, a device name (`CON`, `NUL`, `COM1`…), and one longer than 255 characters with its kept
+         *     extension. Unicode is kept as sent. Whoever may edit the asset may rename it.
+         *
+         *     An asset the caller may not edit answers 404, like an unknown one.
          */
         patch: operations["updateAsset"];
         trace?: never;
@@ -2777,6 +2788,11 @@ export interface components {
             tags?: string[] | null;
             /** @description `""` clears it. */
             description?: string | null;
+            /**
+             * @description The file's new name (trimmed). Without an extension it keeps the current one; with one it is taken as
+             *     given, even another extension (the content type does not change). See `updateAsset`.
+             */
+            fileName?: string | null;
         };
         AssetIdsRequest: {
             /** @description The assets' ids. */

@@ -491,10 +491,21 @@ namespace PhotoApi.Client
         /// Edit an asset
         /// </summary>
         /// <remarks>
-        /// Edits the date and time taken, the rating, the tags and the description. Absent or `null` fields are left
-        /// <br/>unchanged; `tags` replaces the whole list (trimmed, duplicates removed case-insensitively). A `takenAt` set
-        /// <br/>here wins over the one read from the file, also when the file is processed later. An asset the caller may
-        /// <br/>not edit answers 404, like an unknown one.
+        /// Edits the date and time taken, the rating, the tags, the description and the file's name. Absent or `null`
+        /// <br/>fields are left unchanged; `tags` replaces the whole list (trimmed, duplicates removed case-insensitively). A
+        /// <br/>`takenAt` set here wins over the one read from the file, also when the file is processed later.
+        /// <br/>
+        /// <br/>**Renaming** (`fileName`): the new name becomes `originalFileName`, which downloads (`Content-Disposition`),
+        /// <br/>zips and search (`q`) use. It is trimmed; a name without an extension keeps the file's current one (`Beach`
+        /// <br/>for `IMG_1.HEIC` becomes `Beach.HEIC`); a name with an extension is taken as given, another extension
+        /// <br/>included (`Beach.jpg` for a HEIC) — the file's bytes and `contentType` do not change with its name. An
+        /// <br/>extension is 1–10 ASCII letters and digits, one of them a letter, after a dot that does not start the name
+        /// <br/>(`Mr. Smith`, `v1.2` have none). Refused with 400 `validation.failed` (naming `fileName`): an empty name, one
+        /// <br/>holding `/`, `\`, control or formatting (bidi) characters or any of `: * ? " &lt; &gt; |`, a name of dots only or
+        /// <br/>ending in a dot, a device name (`CON`, `NUL`, `COM1`…), and one longer than 255 characters with its kept
+        /// <br/>extension. Unicode is kept as sent. Whoever may edit the asset may rename it.
+        /// <br/>
+        /// <br/>An asset the caller may not edit answers 404, like an unknown one.
         /// </remarks>
         /// <param name="id">The asset's id.</param>
         /// <returns>The asset after the change.</returns>
@@ -5958,10 +5969,21 @@ namespace PhotoApi.Client
         /// Edit an asset
         /// </summary>
         /// <remarks>
-        /// Edits the date and time taken, the rating, the tags and the description. Absent or `null` fields are left
-        /// <br/>unchanged; `tags` replaces the whole list (trimmed, duplicates removed case-insensitively). A `takenAt` set
-        /// <br/>here wins over the one read from the file, also when the file is processed later. An asset the caller may
-        /// <br/>not edit answers 404, like an unknown one.
+        /// Edits the date and time taken, the rating, the tags, the description and the file's name. Absent or `null`
+        /// <br/>fields are left unchanged; `tags` replaces the whole list (trimmed, duplicates removed case-insensitively). A
+        /// <br/>`takenAt` set here wins over the one read from the file, also when the file is processed later.
+        /// <br/>
+        /// <br/>**Renaming** (`fileName`): the new name becomes `originalFileName`, which downloads (`Content-Disposition`),
+        /// <br/>zips and search (`q`) use. It is trimmed; a name without an extension keeps the file's current one (`Beach`
+        /// <br/>for `IMG_1.HEIC` becomes `Beach.HEIC`); a name with an extension is taken as given, another extension
+        /// <br/>included (`Beach.jpg` for a HEIC) — the file's bytes and `contentType` do not change with its name. An
+        /// <br/>extension is 1–10 ASCII letters and digits, one of them a letter, after a dot that does not start the name
+        /// <br/>(`Mr. Smith`, `v1.2` have none). Refused with 400 `validation.failed` (naming `fileName`): an empty name, one
+        /// <br/>holding `/`, `\`, control or formatting (bidi) characters or any of `: * ? " &lt; &gt; |`, a name of dots only or
+        /// <br/>ending in a dot, a device name (`CON`, `NUL`, `COM1`…), and one longer than 255 characters with its kept
+        /// <br/>extension. Unicode is kept as sent. Whoever may edit the asset may rename it.
+        /// <br/>
+        /// <br/>An asset the caller may not edit answers 404, like an unknown one.
         /// </remarks>
         /// <param name="id">The asset's id.</param>
         /// <returns>The asset after the change.</returns>
@@ -18366,6 +18388,14 @@ namespace PhotoApi.Client
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("description")]
         public string? Description { get; set; } = default!;
+
+        /// <summary>
+        /// The file's new name (trimmed). Without an extension it keeps the current one; with one it is taken as
+        /// <br/>given, even another extension (the content type does not change). See `updateAsset`.
+        /// <br/>
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("fileName")]
+        public string? FileName { get; set; } = default!;
 
     }
 
