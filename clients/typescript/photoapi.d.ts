@@ -385,6 +385,39 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/removals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Remove links, shares or settings
+         * @description What an uninstall wizard asks before PhotoApi's data is removed, any of:
+         *     - `links` — every share link ends: turned off, with a new key, so no address handed out ever opens anything
+         *       again (turning a link on later gives a new address). Guests of an ended link get the answer of any link
+         *       turned off (404 `share.link_invalid`); their unlock tokens and "Download all" addresses end too.
+         *     - `shares` — every share with people ends: the user and group invitees of every album, selection and folder
+         *       share are removed. A link is a setting of its share in PhotoApi, not a share of its own: a share whose link
+         *       is on stays for its guests unless `links` is chosen too.
+         *     - `settings` — the settings go back to their defaults: `registrationMode: approval`, `sharedSpaceEnabled:
+         *       false`.
+         *
+         *     A share left with neither a link on nor an invitee is deleted (a selection's hidden album with it; albums and
+         *     files stay). Photo requests and partners are not shares and stay. `?dryRun=true` answers the counts and
+         *     changes nothing. One transaction; each choice is recorded in the audit trail (`admin.links-removed`,
+         *     `admin.shares-removed`, `admin.settings-reset`). Admins only.
+         */
+        post: operations["removeData"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/settings": {
         parameters: {
             query?: never;
@@ -2548,6 +2581,31 @@ export interface components {
              * @description Password policy: at least 8 characters (at most 256) with an upper-case letter, a lower-case letter and a digit.
              */
             newPassword: string;
+        };
+        RemoveDataRequest: {
+            /** @description What to remove; each at most once. */
+            remove: ("links" | "shares" | "settings")[];
+        };
+        RemoveDataResponse: {
+            /** @description `true`: nothing was changed; the counts say what would be. */
+            dryRun: boolean;
+            /**
+             * Format: int32
+             * @description Share links that were on and end; `null` when `links` was not chosen.
+             */
+            links: number | null;
+            /**
+             * Format: int32
+             * @description Users and groups shares were shared with, each removed; `null` when `shares` was not chosen.
+             */
+            invitees: number | null;
+            /**
+             * Format: int32
+             * @description Shares left with neither a link on nor an invitee, which are deleted.
+             */
+            sharesDeleted: number;
+            /** @description Whether a setting differed from its default; `null` when `settings` was not chosen. */
+            settingsChanged: boolean | null;
         };
         SettingsResponse: {
             /**
@@ -5395,6 +5453,38 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    removeData: {
+        parameters: {
+            query?: {
+                /** @description `true`: answer the counts of what would change, and change nothing. */
+                dryRun?: components["parameters"]["DryRun"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RemoveDataRequest"];
+            };
+        };
+        responses: {
+            /** @description What was (or, for a dry run, would be) removed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RemoveDataResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
         };

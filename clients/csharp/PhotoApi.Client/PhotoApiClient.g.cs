@@ -334,6 +334,31 @@ namespace PhotoApi.Client
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
         /// <summary>
+        /// Remove links, shares or settings
+        /// </summary>
+        /// <remarks>
+        /// What an uninstall wizard asks before PhotoApi's data is removed, any of:
+        /// <br/>- `links` — every share link ends: turned off, with a new key, so no address handed out ever opens anything
+        /// <br/>  again (turning a link on later gives a new address). Guests of an ended link get the answer of any link
+        /// <br/>  turned off (404 `share.link_invalid`); their unlock tokens and "Download all" addresses end too.
+        /// <br/>- `shares` — every share with people ends: the user and group invitees of every album, selection and folder
+        /// <br/>  share are removed. A link is a setting of its share in PhotoApi, not a share of its own: a share whose link
+        /// <br/>  is on stays for its guests unless `links` is chosen too.
+        /// <br/>- `settings` — the settings go back to their defaults: `registrationMode: approval`, `sharedSpaceEnabled:
+        /// <br/>  false`.
+        /// <br/>
+        /// <br/>A share left with neither a link on nor an invitee is deleted (a selection's hidden album with it; albums and
+        /// <br/>files stay). Photo requests and partners are not shares and stay. `?dryRun=true` answers the counts and
+        /// <br/>changes nothing. One transaction; each choice is recorded in the audit trail (`admin.links-removed`,
+        /// <br/>`admin.shares-removed`, `admin.settings-reset`). Admins only.
+        /// </remarks>
+        /// <param name="dryRun">`true`: answer the counts of what would change, and change nothing.</param>
+        /// <returns>What was (or, for a dry run, would be) removed.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task<RemoveDataResponse> RemoveDataAsync(RemoveDataRequest body, bool? dryRun = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
         /// Get server settings
         /// </summary>
         /// <remarks>
@@ -4586,6 +4611,160 @@ namespace PhotoApi.Client
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
                             throw new PhotoApiException<ApiProblem>("Nothing with this id exists, or the caller may not know that it does (`resource.not_found`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 413)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The request body is larger than the server accepts (`request.too_large`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 415)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The body was not sent as `application/json` (`request.unsupported_media_type`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new PhotoApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Remove links, shares or settings
+        /// </summary>
+        /// <remarks>
+        /// What an uninstall wizard asks before PhotoApi's data is removed, any of:
+        /// <br/>- `links` — every share link ends: turned off, with a new key, so no address handed out ever opens anything
+        /// <br/>  again (turning a link on later gives a new address). Guests of an ended link get the answer of any link
+        /// <br/>  turned off (404 `share.link_invalid`); their unlock tokens and "Download all" addresses end too.
+        /// <br/>- `shares` — every share with people ends: the user and group invitees of every album, selection and folder
+        /// <br/>  share are removed. A link is a setting of its share in PhotoApi, not a share of its own: a share whose link
+        /// <br/>  is on stays for its guests unless `links` is chosen too.
+        /// <br/>- `settings` — the settings go back to their defaults: `registrationMode: approval`, `sharedSpaceEnabled:
+        /// <br/>  false`.
+        /// <br/>
+        /// <br/>A share left with neither a link on nor an invitee is deleted (a selection's hidden album with it; albums and
+        /// <br/>files stay). Photo requests and partners are not shares and stay. `?dryRun=true` answers the counts and
+        /// <br/>changes nothing. One transaction; each choice is recorded in the audit trail (`admin.links-removed`,
+        /// <br/>`admin.shares-removed`, `admin.settings-reset`). Admins only.
+        /// </remarks>
+        /// <param name="dryRun">`true`: answer the counts of what would change, and change nothing.</param>
+        /// <returns>What was (or, for a dry run, would be) removed.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<RemoveDataResponse> RemoveDataAsync(RemoveDataRequest body, bool? dryRun = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            if (body == null)
+                throw new System.ArgumentNullException("body");
+
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+                    var json_ = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(body, JsonSerializerSettings);
+                    var content_ = new System.Net.Http.ByteArrayContent(json_);
+                    content_.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse("application/json");
+                    request_.Content = content_;
+                    request_.Method = new System.Net.Http.HttpMethod("POST");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/v1/admin/removals"
+                    urlBuilder_.Append("api/v1/admin/removals");
+                    urlBuilder_.Append('?');
+                    if (dryRun != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("dryRun")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(dryRun, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    urlBuilder_.Length--;
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 200)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<RemoveDataResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            return objectResponse_.Object;
+                        }
+                        else
+                        if (status_ == 400)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The request is invalid: a field breaks a rule (`validation.failed`, with `errors` per field), or\nthe body is not valid JSON for this operation \u2014 syntax, wrong types or unknown members\n(`request.malformed`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("No valid credentials were sent, or they expired or were revoked (`auth.unauthenticated`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 403)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token, `auth.photo_library_denied` on library operations (assets, folders, trash, archives, backup\nstatus, albums, shares, partners, the Sharing page, photo requests) when an admin has not granted the user the photo library (or\ndenied it to one of their groups).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 413)
@@ -18162,6 +18341,55 @@ namespace PhotoApi.Client
     }
 
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class RemoveDataRequest
+    {
+
+        /// <summary>
+        /// What to remove; each at most once.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("remove")]
+        // TODO(system.text.json): Add ItemConverterType with enum converter when supported
+        public System.Collections.Generic.ICollection<Remove> Remove { get; set; } = new System.Collections.ObjectModel.Collection<Remove>();
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class RemoveDataResponse
+    {
+
+        /// <summary>
+        /// `true`: nothing was changed; the counts say what would be.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("dryRun")]
+        public bool DryRun { get; set; } = default!;
+
+        /// <summary>
+        /// Share links that were on and end; `null` when `links` was not chosen.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("links")]
+        public int? Links { get; set; } = default!;
+
+        /// <summary>
+        /// Users and groups shares were shared with, each removed; `null` when `shares` was not chosen.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("invitees")]
+        public int? Invitees { get; set; } = default!;
+
+        /// <summary>
+        /// Shares left with neither a link on nor an invitee, which are deleted.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("sharesDeleted")]
+        public int SharesDeleted { get; set; } = default!;
+
+        /// <summary>
+        /// Whether a setting differed from its default; `null` when `settings` was not chosen.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("settingsChanged")]
+        public bool? SettingsChanged { get; set; } = default!;
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
     public partial class SettingsResponse
     {
 
@@ -22324,6 +22552,21 @@ namespace PhotoApi.Client
 
         [System.Runtime.Serialization.EnumMember(Value = @"user")]
         User = 1,
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public enum Remove
+    {
+
+        [System.Runtime.Serialization.EnumMember(Value = @"links")]
+        Links = 0,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"shares")]
+        Shares = 1,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"settings")]
+        Settings = 2,
 
     }
 

@@ -128,8 +128,24 @@ public sealed class AccountDeletion(NpgsqlDataSource db, IBlobStore blobs, IJobQ
         DELETE FROM users WHERE id = @userId;
         """;
 
-    private sealed record Plan(Guid[] AlbumIds, Guid[] AssetIds, Guid[] ShareIds, int SharedSpaceAssets, int Assets, int Albums, int Shares,
-        int Links, int PhotoRequests, int PendingRequestUploads, int ApiKeys, int Sessions, int Partners, int GroupMemberships);
+    // Settable properties, not a positional record: Dapper matches constructors by field type, and arrays read as System.Array.
+    private sealed class Plan
+    {
+        public Guid[] AlbumIds { get; init; } = [];
+        public Guid[] AssetIds { get; init; } = [];
+        public Guid[] ShareIds { get; init; } = [];
+        public int SharedSpaceAssets { get; init; }
+        public int Assets { get; init; }
+        public int Albums { get; init; }
+        public int Shares { get; init; }
+        public int Links { get; init; }
+        public int PhotoRequests { get; init; }
+        public int PendingRequestUploads { get; init; }
+        public int ApiKeys { get; init; }
+        public int Sessions { get; init; }
+        public int Partners { get; init; }
+        public int GroupMemberships { get; init; }
+    }
 
     /// <summary>
     /// Deletes <paramref name="userId"/>'s account (or counts, for a dry run), recording <paramref name="audit"/>'s kind with
