@@ -48,6 +48,7 @@ public static class Composition
         services.AddSingleton<Features.Assets.MediaSigner>();
         services.AddSingleton<Features.Assets.AssetViews>();
         services.AddSingleton<Features.Assets.AssetIngest>();
+        services.AddSingleton<Features.Accounts.AccountDeletion>();
         services.AddSingleton<Features.PublicShares.ShareUploadStore>();
         services.AddSingleton<Features.PublicRequests.RequestUploadStore>();
         services.Configure<Features.Resumable.ResumableOptions>(config.GetSection("Uploads:Resumable"));

@@ -46,6 +46,54 @@ public static class FileNames
         return name[..end].TrimStart();
     }
 
+    public const string RenameMessage = "Must be one file name of at most 255 characters: not empty, no / or \\, no control or " +
+        "formatting characters, none of : * ? \" < > |, not only dots, no trailing dot, not a device name (CON, NUL, COM1…).";
+
+    /// <summary>
+    /// Whether <paramref name="name"/> (trimmed) is a name a user may give a file: one that <see cref="Safe"/> hands out
+    /// unchanged, so what is stored is what every download and zip entry says. Unicode letters, emoji and spaces inside
+    /// are kept; broken Unicode (an unpaired surrogate) is not.
+    /// </summary>
+    public static bool IsAcceptableName(string? name)
+    {
+        var trimmed = (name ?? "").Trim();
+        return trimmed.Length > 0 && IsWellFormed(trimmed) && Safe(trimmed) == trimmed;
+    }
+
+    private static readonly System.Text.UTF8Encoding StrictUtf8 = new(false, throwOnInvalidBytes: true);
+
+    // Safe drops control and formatting characters; an unpaired surrogate is what is left that no UTF-8 name can hold.
+    private static bool IsWellFormed(string name)
+    {
+        try { StrictUtf8.GetByteCount(name); return true; }
+        catch (System.Text.EncoderFallbackException) { return false; }
+    }
+
+    /// <summary>
+    /// The name a file renamed to <paramref name="requested"/> gets: trimmed, and keeping <paramref name="current"/>'s
+    /// extension when the new name has none (<c>Beach</c> for <c>IMG_1.HEIC</c> is <c>Beach.HEIC</c>); a name with an
+    /// extension of its own is taken as given, even another one (the file's content type does not change with it).
+    /// </summary>
+    public static string Renamed(string current, string requested)
+    {
+        var name = requested.Trim();
+        return Extension(name).Length > 0 ? name : name + Extension(current);
+    }
+
+    /// <summary>
+    /// The extension of <paramref name="name"/> with its dot (<c>.HEIC</c>), or <c>""</c>: 1 to 10 ASCII letters and
+    /// digits, at least one a letter, after a dot that does not start the name — so <c>Mr. Smith</c>, <c>v1.2</c> and
+    /// <c>.profile</c> have none.
+    /// </summary>
+    public static string Extension(string name)
+    {
+        var dot = name.LastIndexOf('.');
+        if (dot <= 0 || name.Length - dot - 1 is < 1 or > 10) return "";
+        var ext = name.AsSpan(dot + 1);
+        foreach (var c in ext) if (!char.IsAsciiLetterOrDigit(c)) return "";
+        return ext.ContainsAnyInRange('A', 'Z') || ext.ContainsAnyInRange('a', 'z') ? name[dot..] : "";
+    }
+
     /// <summary><see cref="Safe"/>, and distinct (ignoring case) from every name already in <paramref name="taken"/>, which it joins.</summary>
     public static string Unique(HashSet<string> taken, string? name) => UniqueIn(taken, null, name);
 

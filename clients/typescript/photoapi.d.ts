@@ -131,7 +131,35 @@ export interface paths {
         get: operations["getMe"];
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * Delete my account
+         * @description Deletes the caller's account, signing in again first: `currentPassword`, and `totpCode` when two-step
+         *     verification is on (a code works once). Wrong ones answer 403 (`auth.invalid_credentials`,
+         *     `auth.totp_required`, `auth.totp_invalid`) and change nothing; failures are throttled like sign-ins (429).
+         *     A dry run needs neither. The last active administrator cannot delete their account (409
+         *     `user.last_admin`). Needs a Bearer access token; API keys cannot manage credentials (403
+         *     `auth.session_required`). Recorded as `account.deleted`.
+         *
+         *     **What goes, what is handed over.** With `mode: delete-everything` everything of the user goes: their files
+         *     (trash included; the bytes are deleted by the worker's blob collector once no other file uses them, as when
+         *     a trash is emptied), albums, the shares they made (albums, selections, Shared Space folders) with their
+         *     links, photo requests (guests' files still waiting in them too), API keys, sessions and refresh tokens,
+         *     partner links both ways, group memberships. With `mode: hand-over` and `toUserId` (another active user), that
+         *     user receives the deleted user's **manual albums** with all their entries and the deleted user's files in
+         *     them (so the albums stay whole; files from the Personal Space land at the top of the recipient's), and the
+         *     deleted user's **files in Shared Space** (they stay in their folders). A handed-over album's share is kept
+         *     for its invitees — the recipient, now the owner, is no longer one of them, and a share left with nobody goes
+         *     — but its **link ends** (turned off with a new key): a link is an address the deleted user gave out, and the
+         *     new owner decides whether to publish one. Conditional albums (saved filters over the deleted user's library)
+         *     and selection shares go; the rest goes as with `delete-everything`. Guests of an ended link get the answer
+         *     of any link turned off (404 `share.link_invalid`).
+         *
+         *     All rows change in one transaction, recorded in the audit trail with the mode and the counts. The user's
+         *     access tokens, refresh tokens and API keys stop working at once (401).
+         *
+         *     `?dryRun=true` answers the same counts and changes nothing.
+         */
+        delete: operations["deleteMyAccount"];
         options?: never;
         head?: never;
         patch?: never;
@@ -350,7 +378,32 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * Delete a user
+         * @description An admin deletes another user's account. Not their own (409 `user.cannot_change_self`: use
+         *     `deleteMyAccount`), and not the last active administrator's (409 `user.last_admin`). Admins only. Recorded as
+         *     `admin.user-deleted`.
+         *
+         *     **What goes, what is handed over.** With `mode: delete-everything` everything of the user goes: their files
+         *     (trash included; the bytes are deleted by the worker's blob collector once no other file uses them, as when
+         *     a trash is emptied), albums, the shares they made (albums, selections, Shared Space folders) with their
+         *     links, photo requests (guests' files still waiting in them too), API keys, sessions and refresh tokens,
+         *     partner links both ways, group memberships. With `mode: hand-over` and `toUserId` (another active user), that
+         *     user receives the deleted user's **manual albums** with all their entries and the deleted user's files in
+         *     them (so the albums stay whole; files from the Personal Space land at the top of the recipient's), and the
+         *     deleted user's **files in Shared Space** (they stay in their folders). A handed-over album's share is kept
+         *     for its invitees — the recipient, now the owner, is no longer one of them, and a share left with nobody goes
+         *     — but its **link ends** (turned off with a new key): a link is an address the deleted user gave out, and the
+         *     new owner decides whether to publish one. Conditional albums (saved filters over the deleted user's library)
+         *     and selection shares go; the rest goes as with `delete-everything`. Guests of an ended link get the answer
+         *     of any link turned off (404 `share.link_invalid`).
+         *
+         *     All rows change in one transaction, recorded in the audit trail with the mode and the counts. The user's
+         *     access tokens, refresh tokens and API keys stop working at once (401).
+         *
+         *     `?dryRun=true` answers the same counts and changes nothing.
+         */
+        delete: operations["deleteUser"];
         options?: never;
         head?: never;
         /**
@@ -378,6 +431,39 @@ export interface paths {
          *     characters with an upper-case letter, a lower-case letter and a digit. Admins only.
          */
         post: operations["resetUserPassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/removals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Remove links, shares or settings
+         * @description What an uninstall wizard asks before PhotoApi's data is removed, any of:
+         *     - `links` — every share link ends: turned off, with a new key, so no address handed out ever opens anything
+         *       again (turning a link on later gives a new address). Guests of an ended link get the answer of any link
+         *       turned off (404 `share.link_invalid`); their unlock tokens and "Download all" addresses end too.
+         *     - `shares` — every share with people ends: the user and group invitees of every album, selection and folder
+         *       share are removed. A link is a setting of its share in PhotoApi, not a share of its own: a share whose link
+         *       is on stays for its guests unless `links` is chosen too.
+         *     - `settings` — the settings go back to their defaults: `registrationMode: approval`, `sharedSpaceEnabled:
+         *       false`.
+         *
+         *     A share left with neither a link on nor an invitee is deleted (a selection's hidden album with it; albums and
+         *     files stay). Photo requests and partners are not shares and stay. `?dryRun=true` answers the counts and
+         *     changes nothing. One transaction; each choice is recorded in the audit trail (`admin.links-removed`,
+         *     `admin.shares-removed`, `admin.settings-reset`). Admins only.
+         */
+        post: operations["removeData"];
         delete?: never;
         options?: never;
         head?: never;
@@ -626,10 +712,21 @@ export interface paths {
         head?: never;
         /**
          * Edit an asset
-         * @description Edits the date and time taken, the rating, the tags and the description. Absent or `null` fields are left
-         *     unchanged; `tags` replaces the whole list (trimmed, duplicates removed case-insensitively). A `takenAt` set
-         *     here wins over the one read from the file, also when the file is processed later. An asset the caller may
-         *     not edit answers 404, like an unknown one.
+         * @description Edits the date and time taken, the rating, the tags, the description and the file's name. Absent or `null`
+         *     fields are left unchanged; `tags` replaces the whole list (trimmed, duplicates removed case-insensitively). A
+         *     `takenAt` set here wins over the one read from the file, also when the file is processed later.
+         *
+         *     **Renaming** (`fileName`): the new name becomes `originalFileName`, which downloads (`Content-Disposition`),
+         *     zips and search (`q`) use. It is trimmed; a name without an extension keeps the file's current one (`Beach`
+         *     for `IMG_1.HEIC` becomes `Beach.HEIC`); a name with an extension is taken as given, another extension
+         *     included (`Beach.jpg` for a HEIC) — the file's bytes and `contentType` do not change with its name. An
+         *     extension is 1–10 ASCII letters and digits, one of them a letter, after a dot that does not start the name
+         *     (`Mr. Smith`, `v1.2` have none). Refused with 400 `validation.failed` (naming `fileName`): an empty name, one
+         *     holding `/`, `\`, control or formatting (bidi) characters or any of `: * ? " < > |`, a name of dots only or
+         *     ending in a dot, a device name (`CON`, `NUL`, `COM1`…), and one longer than 255 characters with its kept
+         *     extension. Unicode is kept as sent. Whoever may edit the asset may rename it.
+         *
+         *     An asset the caller may not edit answers 404, like an unknown one.
          */
         patch: operations["updateAsset"];
         trace?: never;
@@ -2271,6 +2368,7 @@ export interface components {
              *     - `user.username_taken` — the username is used by another account.
              *     - `user.email_taken` — the email address is used by another account.
              *     - `user.cannot_change_self` — admins cannot disable or demote themselves.
+             *     - `user.last_admin` — the account is the last active administrator's: it cannot be deleted.
              *     - `group.name_taken` — a group with that name exists.
              *     - `group.unknown_members` — some member ids are not users.
              *     - `folder.name_taken` — a folder with that name already exists in the same parent.
@@ -2542,6 +2640,31 @@ export interface components {
              * @description Password policy: at least 8 characters (at most 256) with an upper-case letter, a lower-case letter and a digit.
              */
             newPassword: string;
+        };
+        RemoveDataRequest: {
+            /** @description What to remove; each at most once. */
+            remove: ("links" | "shares" | "settings")[];
+        };
+        RemoveDataResponse: {
+            /** @description `true`: nothing was changed; the counts say what would be. */
+            dryRun: boolean;
+            /**
+             * Format: int32
+             * @description Share links that were on and end; `null` when `links` was not chosen.
+             */
+            links: number | null;
+            /**
+             * Format: int32
+             * @description Users and groups shares were shared with, each removed; `null` when `shares` was not chosen.
+             */
+            invitees: number | null;
+            /**
+             * Format: int32
+             * @description Shares left with neither a link on nor an invitee, which are deleted.
+             */
+            sharesDeleted: number;
+            /** @description Whether a setting differed from its default; `null` when `settings` was not chosen. */
+            settingsChanged: boolean | null;
         };
         SettingsResponse: {
             /**
@@ -2823,6 +2946,114 @@ export interface components {
              */
             assetId: string;
         };
+        AccountDeletionRequest: {
+            /**
+             * @description `delete-everything`, or `hand-over` the albums and Shared Space uploads to `toUserId`.
+             * @enum {string}
+             */
+            mode: "delete-everything" | "hand-over";
+            /**
+             * Format: uuid
+             * @description With `hand-over` (required), another active user; not allowed with `delete-everything`.
+             */
+            toUserId?: string | null;
+        };
+        DeleteMyAccountRequest: {
+            /**
+             * @description `delete-everything`, or `hand-over` the albums and Shared Space uploads to `toUserId`.
+             * @enum {string}
+             */
+            mode: "delete-everything" | "hand-over";
+            /**
+             * Format: uuid
+             * @description With `hand-over` (required), another active user; not allowed with `delete-everything`.
+             */
+            toUserId?: string | null;
+            /** @description The caller's password; required unless `dryRun`. */
+            currentPassword?: string | null;
+            /** @description A current two-step code; required unless `dryRun` when two-step verification is on. */
+            totpCode?: string | null;
+        };
+        /** @description What goes with the account. */
+        AccountDeletionCounts: {
+            /**
+             * Format: int32
+             * @description The user's files, trash included, that are not handed over.
+             */
+            assets: number;
+            /**
+             * Format: int32
+             * @description Albums (manual and conditional) not handed over.
+             */
+            albums: number;
+            /**
+             * Format: int32
+             * @description Shares the user made (albums, selections, folders), except those kept with a handed-over album.
+             */
+            shares: number;
+            /**
+             * Format: int32
+             * @description Links of the user's shares that were on; every one ends, kept shares' included.
+             */
+            links: number;
+            /** Format: int32 */
+            photoRequests: number;
+            /**
+             * Format: int32
+             * @description Guests' files still waiting in the photo requests; their bytes go too.
+             */
+            pendingRequestUploads: number;
+            /**
+             * Format: int32
+             * @description API keys not yet revoked.
+             */
+            apiKeys: number;
+            /**
+             * Format: int32
+             * @description Sessions (sign-ins) still live.
+             */
+            sessions: number;
+            /**
+             * Format: int32
+             * @description Partner links, both ways.
+             */
+            partners: number;
+            /** Format: int32 */
+            groupMemberships: number;
+        };
+        /** @description What the recipient of a hand-over receives; `null` with `delete-everything`. */
+        AccountHandOverCounts: {
+            /** Format: uuid */
+            toUserId: string;
+            /**
+             * Format: int32
+             * @description Manual albums, with all their entries.
+             */
+            albums: number;
+            /**
+             * Format: int32
+             * @description Files, those in the albums and the Shared Space uploads.
+             */
+            assets: number;
+            /**
+             * Format: int32
+             * @description Of `assets`, those in Shared Space.
+             */
+            sharedSpaceAssets: number;
+            /**
+             * Format: int32
+             * @description Shares of the albums kept for their invitees (their links ended).
+             */
+            shares: number;
+        } | null;
+        AccountDeletionResponse: {
+            /** @description `true`: nothing was changed; the counts say what would be. */
+            dryRun: boolean;
+            /** @enum {string} */
+            mode: "delete-everything" | "hand-over";
+            deleted: components["schemas"]["AccountDeletionCounts"];
+            handedOver: components["schemas"]["AccountHandOverCounts"];
+        };
         /** @description Absent or `null` fields are left unchanged. */
         UpdateAssetRequest: {
             /**
@@ -2836,6 +3067,11 @@ export interface components {
             tags?: string[] | null;
             /** @description `""` clears it. */
             description?: string | null;
+            /**
+             * @description The file's new name (trimmed). Without an extension it keeps the current one; with one it is taken as
+             *     given, even another extension (the content type does not change). See `updateAsset`.
+             */
+            fileName?: string | null;
         };
         AssetIdsRequest: {
             /** @description The assets' ids. */
@@ -4605,6 +4841,8 @@ export interface components {
         };
     };
     parameters: {
+        /** @description `true`: answer the counts of what would change, and change nothing. */
+        DryRun: boolean;
         /** @description The tus protocol version; this server speaks `1.0.0` (412 otherwise). */
         TusResumable: "1.0.0";
         /** @description The upload's id, the last segment of the `Location` its creation answered (base64url, 256 random bits). */
@@ -4828,6 +5066,60 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+        };
+    };
+    deleteMyAccount: {
+        parameters: {
+            query?: {
+                /** @description `true`: answer the counts of what would change, and change nothing. */
+                dryRun?: components["parameters"]["DryRun"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeleteMyAccountRequest"];
+            };
+        };
+        responses: {
+            /** @description What went (or, for a dry run, would go) and what was handed over. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountDeletionResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /**
+             * @description The current password is wrong (`auth.invalid_credentials`), two-step verification is on and no code
+             *     was sent (`auth.totp_required`), the code is wrong or spent (`auth.totp_invalid`), or the call used an
+             *     API key (`auth.session_required`).
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            /** @description The caller is the last active administrator (`user.last_admin`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     requestExport: {
@@ -5190,6 +5482,51 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
         };
     };
+    deleteUser: {
+        parameters: {
+            query?: {
+                /** @description `true`: answer the counts of what would change, and change nothing. */
+                dryRun?: components["parameters"]["DryRun"];
+            };
+            header?: never;
+            path: {
+                /** @description The user's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AccountDeletionRequest"];
+            };
+        };
+        responses: {
+            /** @description What went (or, for a dry run, would go) and what was handed over. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountDeletionResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            /** @description The admin named their own account (`user.cannot_change_self`), or the last active administrator's (`user.last_admin`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
     updateUser: {
         parameters: {
             query?: never;
@@ -5262,6 +5599,38 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    removeData: {
+        parameters: {
+            query?: {
+                /** @description `true`: answer the counts of what would change, and change nothing. */
+                dryRun?: components["parameters"]["DryRun"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RemoveDataRequest"];
+            };
+        };
+        responses: {
+            /** @description What was (or, for a dry run, would be) removed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RemoveDataResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
         };

@@ -37,6 +37,8 @@ public static class ErrorCodes
     public const string UsernameTaken = "user.username_taken";
     public const string EmailTaken = "user.email_taken";
     public const string CannotChangeSelf = "user.cannot_change_self";
+    /// <summary>The account is the last active administrator's: deleting it would leave the server without one.</summary>
+    public const string LastAdmin = "user.last_admin";
     public const string GroupNameTaken = "group.name_taken";
     public const string UnknownMembers = "group.unknown_members";
 

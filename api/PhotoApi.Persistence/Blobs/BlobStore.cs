@@ -17,6 +17,7 @@ public interface IBlobStore
 
     Task<bool> ExistsAsync(string key, CancellationToken ct);
 
+    /// <summary>Deletes a blob; one that does not exist is already deleted (no error), as S3's DeleteObject says.</summary>
     Task DeleteAsync(string key, CancellationToken ct);
 
     /// <summary>A local file path for tools that want one (libvips); null when the store is remote.</summary>
@@ -158,7 +159,15 @@ public sealed class LocalBlobStore : IBlobStore
 
     public Task DeleteAsync(string key, CancellationToken ct)
     {
-        File.Delete(PathOf(key));
+        // File.Delete ignores a missing file but not a missing folder: a photo's playback key (the collector deletes
+        // every derived key of a checksum) is under a folder no video made.
+        try
+        {
+            File.Delete(PathOf(key));
+        }
+        catch (DirectoryNotFoundException)
+        {
+        }
         return Task.CompletedTask;
     }
 

@@ -111,6 +111,42 @@ namespace PhotoApi.Client
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
         /// <summary>
+        /// Delete my account
+        /// </summary>
+        /// <remarks>
+        /// Deletes the caller's account, signing in again first: `currentPassword`, and `totpCode` when two-step
+        /// <br/>verification is on (a code works once). Wrong ones answer 403 (`auth.invalid_credentials`,
+        /// <br/>`auth.totp_required`, `auth.totp_invalid`) and change nothing; failures are throttled like sign-ins (429).
+        /// <br/>A dry run needs neither. The last active administrator cannot delete their account (409
+        /// <br/>`user.last_admin`). Needs a Bearer access token; API keys cannot manage credentials (403
+        /// <br/>`auth.session_required`). Recorded as `account.deleted`.
+        /// <br/>
+        /// <br/>**What goes, what is handed over.** With `mode: delete-everything` everything of the user goes: their files
+        /// <br/>(trash included; the bytes are deleted by the worker's blob collector once no other file uses them, as when
+        /// <br/>a trash is emptied), albums, the shares they made (albums, selections, Shared Space folders) with their
+        /// <br/>links, photo requests (guests' files still waiting in them too), API keys, sessions and refresh tokens,
+        /// <br/>partner links both ways, group memberships. With `mode: hand-over` and `toUserId` (another active user), that
+        /// <br/>user receives the deleted user's **manual albums** with all their entries and the deleted user's files in
+        /// <br/>them (so the albums stay whole; files from the Personal Space land at the top of the recipient's), and the
+        /// <br/>deleted user's **files in Shared Space** (they stay in their folders). A handed-over album's share is kept
+        /// <br/>for its invitees — the recipient, now the owner, is no longer one of them, and a share left with nobody goes
+        /// <br/>— but its **link ends** (turned off with a new key): a link is an address the deleted user gave out, and the
+        /// <br/>new owner decides whether to publish one. Conditional albums (saved filters over the deleted user's library)
+        /// <br/>and selection shares go; the rest goes as with `delete-everything`. Guests of an ended link get the answer
+        /// <br/>of any link turned off (404 `share.link_invalid`).
+        /// <br/>
+        /// <br/>All rows change in one transaction, recorded in the audit trail with the mode and the counts. The user's
+        /// <br/>access tokens, refresh tokens and API keys stop working at once (401).
+        /// <br/>
+        /// <br/>`?dryRun=true` answers the same counts and changes nothing.
+        /// </remarks>
+        /// <param name="dryRun">`true`: answer the counts of what would change, and change nothing.</param>
+        /// <returns>What went (or, for a dry run, would go) and what was handed over.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task<AccountDeletionResponse> DeleteMyAccountAsync(DeleteMyAccountRequest body, bool? dryRun = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
         /// Export my library
         /// </summary>
         /// <remarks>
@@ -270,6 +306,40 @@ namespace PhotoApi.Client
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
         /// <summary>
+        /// Delete a user
+        /// </summary>
+        /// <remarks>
+        /// An admin deletes another user's account. Not their own (409 `user.cannot_change_self`: use
+        /// <br/>`deleteMyAccount`), and not the last active administrator's (409 `user.last_admin`). Admins only. Recorded as
+        /// <br/>`admin.user-deleted`.
+        /// <br/>
+        /// <br/>**What goes, what is handed over.** With `mode: delete-everything` everything of the user goes: their files
+        /// <br/>(trash included; the bytes are deleted by the worker's blob collector once no other file uses them, as when
+        /// <br/>a trash is emptied), albums, the shares they made (albums, selections, Shared Space folders) with their
+        /// <br/>links, photo requests (guests' files still waiting in them too), API keys, sessions and refresh tokens,
+        /// <br/>partner links both ways, group memberships. With `mode: hand-over` and `toUserId` (another active user), that
+        /// <br/>user receives the deleted user's **manual albums** with all their entries and the deleted user's files in
+        /// <br/>them (so the albums stay whole; files from the Personal Space land at the top of the recipient's), and the
+        /// <br/>deleted user's **files in Shared Space** (they stay in their folders). A handed-over album's share is kept
+        /// <br/>for its invitees — the recipient, now the owner, is no longer one of them, and a share left with nobody goes
+        /// <br/>— but its **link ends** (turned off with a new key): a link is an address the deleted user gave out, and the
+        /// <br/>new owner decides whether to publish one. Conditional albums (saved filters over the deleted user's library)
+        /// <br/>and selection shares go; the rest goes as with `delete-everything`. Guests of an ended link get the answer
+        /// <br/>of any link turned off (404 `share.link_invalid`).
+        /// <br/>
+        /// <br/>All rows change in one transaction, recorded in the audit trail with the mode and the counts. The user's
+        /// <br/>access tokens, refresh tokens and API keys stop working at once (401).
+        /// <br/>
+        /// <br/>`?dryRun=true` answers the same counts and changes nothing.
+        /// </remarks>
+        /// <param name="id">The user's id.</param>
+        /// <param name="dryRun">`true`: answer the counts of what would change, and change nothing.</param>
+        /// <returns>What went (or, for a dry run, would go) and what was handed over.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task<AccountDeletionResponse> DeleteUserAsync(System.Guid id, AccountDeletionRequest body, bool? dryRun = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
         /// Update a user
         /// </summary>
         /// <remarks>
@@ -295,6 +365,31 @@ namespace PhotoApi.Client
         /// <returns>The password was reset.</returns>
         /// <exception cref="PhotoApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task ResetUserPasswordAsync(System.Guid id, ResetUserPasswordRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Remove links, shares or settings
+        /// </summary>
+        /// <remarks>
+        /// What an uninstall wizard asks before PhotoApi's data is removed, any of:
+        /// <br/>- `links` — every share link ends: turned off, with a new key, so no address handed out ever opens anything
+        /// <br/>  again (turning a link on later gives a new address). Guests of an ended link get the answer of any link
+        /// <br/>  turned off (404 `share.link_invalid`); their unlock tokens and "Download all" addresses end too.
+        /// <br/>- `shares` — every share with people ends: the user and group invitees of every album, selection and folder
+        /// <br/>  share are removed. A link is a setting of its share in PhotoApi, not a share of its own: a share whose link
+        /// <br/>  is on stays for its guests unless `links` is chosen too.
+        /// <br/>- `settings` — the settings go back to their defaults: `registrationMode: approval`, `sharedSpaceEnabled:
+        /// <br/>  false`.
+        /// <br/>
+        /// <br/>A share left with neither a link on nor an invitee is deleted (a selection's hidden album with it; albums and
+        /// <br/>files stay). Photo requests and partners are not shares and stay. `?dryRun=true` answers the counts and
+        /// <br/>changes nothing. One transaction; each choice is recorded in the audit trail (`admin.links-removed`,
+        /// <br/>`admin.shares-removed`, `admin.settings-reset`). Admins only.
+        /// </remarks>
+        /// <param name="dryRun">`true`: answer the counts of what would change, and change nothing.</param>
+        /// <returns>What was (or, for a dry run, would be) removed.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task<RemoveDataResponse> RemoveDataAsync(RemoveDataRequest body, bool? dryRun = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
         /// <summary>
@@ -525,10 +620,21 @@ namespace PhotoApi.Client
         /// Edit an asset
         /// </summary>
         /// <remarks>
-        /// Edits the date and time taken, the rating, the tags and the description. Absent or `null` fields are left
-        /// <br/>unchanged; `tags` replaces the whole list (trimmed, duplicates removed case-insensitively). A `takenAt` set
-        /// <br/>here wins over the one read from the file, also when the file is processed later. An asset the caller may
-        /// <br/>not edit answers 404, like an unknown one.
+        /// Edits the date and time taken, the rating, the tags, the description and the file's name. Absent or `null`
+        /// <br/>fields are left unchanged; `tags` replaces the whole list (trimmed, duplicates removed case-insensitively). A
+        /// <br/>`takenAt` set here wins over the one read from the file, also when the file is processed later.
+        /// <br/>
+        /// <br/>**Renaming** (`fileName`): the new name becomes `originalFileName`, which downloads (`Content-Disposition`),
+        /// <br/>zips and search (`q`) use. It is trimmed; a name without an extension keeps the file's current one (`Beach`
+        /// <br/>for `IMG_1.HEIC` becomes `Beach.HEIC`); a name with an extension is taken as given, another extension
+        /// <br/>included (`Beach.jpg` for a HEIC) — the file's bytes and `contentType` do not change with its name. An
+        /// <br/>extension is 1–10 ASCII letters and digits, one of them a letter, after a dot that does not start the name
+        /// <br/>(`Mr. Smith`, `v1.2` have none). Refused with 400 `validation.failed` (naming `fileName`): an empty name, one
+        /// <br/>holding `/`, `\`, control or formatting (bidi) characters or any of `: * ? " &lt; &gt; |`, a name of dots only or
+        /// <br/>ending in a dot, a device name (`CON`, `NUL`, `COM1`…), and one longer than 255 characters with its kept
+        /// <br/>extension. Unicode is kept as sent. Whoever may edit the asset may rename it.
+        /// <br/>
+        /// <br/>An asset the caller may not edit answers 404, like an unknown one.
         /// </remarks>
         /// <param name="id">The asset's id.</param>
         /// <returns>The asset after the change.</returns>
@@ -2716,6 +2822,191 @@ namespace PhotoApi.Client
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
         /// <summary>
+        /// Delete my account
+        /// </summary>
+        /// <remarks>
+        /// Deletes the caller's account, signing in again first: `currentPassword`, and `totpCode` when two-step
+        /// <br/>verification is on (a code works once). Wrong ones answer 403 (`auth.invalid_credentials`,
+        /// <br/>`auth.totp_required`, `auth.totp_invalid`) and change nothing; failures are throttled like sign-ins (429).
+        /// <br/>A dry run needs neither. The last active administrator cannot delete their account (409
+        /// <br/>`user.last_admin`). Needs a Bearer access token; API keys cannot manage credentials (403
+        /// <br/>`auth.session_required`). Recorded as `account.deleted`.
+        /// <br/>
+        /// <br/>**What goes, what is handed over.** With `mode: delete-everything` everything of the user goes: their files
+        /// <br/>(trash included; the bytes are deleted by the worker's blob collector once no other file uses them, as when
+        /// <br/>a trash is emptied), albums, the shares they made (albums, selections, Shared Space folders) with their
+        /// <br/>links, photo requests (guests' files still waiting in them too), API keys, sessions and refresh tokens,
+        /// <br/>partner links both ways, group memberships. With `mode: hand-over` and `toUserId` (another active user), that
+        /// <br/>user receives the deleted user's **manual albums** with all their entries and the deleted user's files in
+        /// <br/>them (so the albums stay whole; files from the Personal Space land at the top of the recipient's), and the
+        /// <br/>deleted user's **files in Shared Space** (they stay in their folders). A handed-over album's share is kept
+        /// <br/>for its invitees — the recipient, now the owner, is no longer one of them, and a share left with nobody goes
+        /// <br/>— but its **link ends** (turned off with a new key): a link is an address the deleted user gave out, and the
+        /// <br/>new owner decides whether to publish one. Conditional albums (saved filters over the deleted user's library)
+        /// <br/>and selection shares go; the rest goes as with `delete-everything`. Guests of an ended link get the answer
+        /// <br/>of any link turned off (404 `share.link_invalid`).
+        /// <br/>
+        /// <br/>All rows change in one transaction, recorded in the audit trail with the mode and the counts. The user's
+        /// <br/>access tokens, refresh tokens and API keys stop working at once (401).
+        /// <br/>
+        /// <br/>`?dryRun=true` answers the same counts and changes nothing.
+        /// </remarks>
+        /// <param name="dryRun">`true`: answer the counts of what would change, and change nothing.</param>
+        /// <returns>What went (or, for a dry run, would go) and what was handed over.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<AccountDeletionResponse> DeleteMyAccountAsync(DeleteMyAccountRequest body, bool? dryRun = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            if (body == null)
+                throw new System.ArgumentNullException("body");
+
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+                    var json_ = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(body, JsonSerializerSettings);
+                    var content_ = new System.Net.Http.ByteArrayContent(json_);
+                    content_.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse("application/json");
+                    request_.Content = content_;
+                    request_.Method = new System.Net.Http.HttpMethod("DELETE");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/v1/users/me"
+                    urlBuilder_.Append("api/v1/users/me");
+                    urlBuilder_.Append('?');
+                    if (dryRun != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("dryRun")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(dryRun, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    urlBuilder_.Length--;
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 200)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<AccountDeletionResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            return objectResponse_.Object;
+                        }
+                        else
+                        if (status_ == 400)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The request is invalid: a field breaks a rule (`validation.failed`, with `errors` per field), or\nthe body is not valid JSON for this operation \u2014 syntax, wrong types or unknown members\n(`request.malformed`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("No valid credentials were sent, or they expired or were revoked (`auth.unauthenticated`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 403)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The current password is wrong (`auth.invalid_credentials`), two-step verification is on and no code\nwas sent (`auth.totp_required`), the code is wrong or spent (`auth.totp_invalid`), or the call used an\nAPI key (`auth.session_required`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 409)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The caller is the last active administrator (`user.last_admin`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 413)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The request body is larger than the server accepts (`request.too_large`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 415)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The body was not sent as `application/json` (`request.unsupported_media_type`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 429)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("Too many failed attempts (`auth.throttled`). Wait for `Retry-After` seconds and try again.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new PhotoApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
         /// Export my library
         /// </summary>
         /// <remarks>
@@ -4140,6 +4431,193 @@ namespace PhotoApi.Client
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
         /// <summary>
+        /// Delete a user
+        /// </summary>
+        /// <remarks>
+        /// An admin deletes another user's account. Not their own (409 `user.cannot_change_self`: use
+        /// <br/>`deleteMyAccount`), and not the last active administrator's (409 `user.last_admin`). Admins only. Recorded as
+        /// <br/>`admin.user-deleted`.
+        /// <br/>
+        /// <br/>**What goes, what is handed over.** With `mode: delete-everything` everything of the user goes: their files
+        /// <br/>(trash included; the bytes are deleted by the worker's blob collector once no other file uses them, as when
+        /// <br/>a trash is emptied), albums, the shares they made (albums, selections, Shared Space folders) with their
+        /// <br/>links, photo requests (guests' files still waiting in them too), API keys, sessions and refresh tokens,
+        /// <br/>partner links both ways, group memberships. With `mode: hand-over` and `toUserId` (another active user), that
+        /// <br/>user receives the deleted user's **manual albums** with all their entries and the deleted user's files in
+        /// <br/>them (so the albums stay whole; files from the Personal Space land at the top of the recipient's), and the
+        /// <br/>deleted user's **files in Shared Space** (they stay in their folders). A handed-over album's share is kept
+        /// <br/>for its invitees — the recipient, now the owner, is no longer one of them, and a share left with nobody goes
+        /// <br/>— but its **link ends** (turned off with a new key): a link is an address the deleted user gave out, and the
+        /// <br/>new owner decides whether to publish one. Conditional albums (saved filters over the deleted user's library)
+        /// <br/>and selection shares go; the rest goes as with `delete-everything`. Guests of an ended link get the answer
+        /// <br/>of any link turned off (404 `share.link_invalid`).
+        /// <br/>
+        /// <br/>All rows change in one transaction, recorded in the audit trail with the mode and the counts. The user's
+        /// <br/>access tokens, refresh tokens and API keys stop working at once (401).
+        /// <br/>
+        /// <br/>`?dryRun=true` answers the same counts and changes nothing.
+        /// </remarks>
+        /// <param name="id">The user's id.</param>
+        /// <param name="dryRun">`true`: answer the counts of what would change, and change nothing.</param>
+        /// <returns>What went (or, for a dry run, would go) and what was handed over.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<AccountDeletionResponse> DeleteUserAsync(System.Guid id, AccountDeletionRequest body, bool? dryRun = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            if (id == null)
+                throw new System.ArgumentNullException("id");
+
+            if (body == null)
+                throw new System.ArgumentNullException("body");
+
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+                    var json_ = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(body, JsonSerializerSettings);
+                    var content_ = new System.Net.Http.ByteArrayContent(json_);
+                    content_.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse("application/json");
+                    request_.Content = content_;
+                    request_.Method = new System.Net.Http.HttpMethod("DELETE");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/v1/admin/users/{id}"
+                    urlBuilder_.Append("api/v1/admin/users/");
+                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(id, System.Globalization.CultureInfo.InvariantCulture)));
+                    urlBuilder_.Append('?');
+                    if (dryRun != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("dryRun")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(dryRun, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    urlBuilder_.Length--;
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 200)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<AccountDeletionResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            return objectResponse_.Object;
+                        }
+                        else
+                        if (status_ == 400)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The request is invalid: a field breaks a rule (`validation.failed`, with `errors` per field), or\nthe body is not valid JSON for this operation \u2014 syntax, wrong types or unknown members\n(`request.malformed`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("No valid credentials were sent, or they expired or were revoked (`auth.unauthenticated`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 403)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token, `auth.photo_library_denied` on library operations (assets, folders, trash, archives, backup\nstatus, albums, shares, partners, the Sharing page, photo requests) when an admin has not granted the user the photo library (or\ndenied it to one of their groups).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 404)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("Nothing with this id exists, or the caller may not know that it does (`resource.not_found`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 409)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The admin named their own account (`user.cannot_change_self`), or the last active administrator\'s (`user.last_admin`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 413)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The request body is larger than the server accepts (`request.too_large`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 415)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The body was not sent as `application/json` (`request.unsupported_media_type`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new PhotoApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
         /// Update a user
         /// </summary>
         /// <remarks>
@@ -4404,6 +4882,160 @@ namespace PhotoApi.Client
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
                             throw new PhotoApiException<ApiProblem>("Nothing with this id exists, or the caller may not know that it does (`resource.not_found`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 413)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The request body is larger than the server accepts (`request.too_large`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 415)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The body was not sent as `application/json` (`request.unsupported_media_type`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new PhotoApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Remove links, shares or settings
+        /// </summary>
+        /// <remarks>
+        /// What an uninstall wizard asks before PhotoApi's data is removed, any of:
+        /// <br/>- `links` — every share link ends: turned off, with a new key, so no address handed out ever opens anything
+        /// <br/>  again (turning a link on later gives a new address). Guests of an ended link get the answer of any link
+        /// <br/>  turned off (404 `share.link_invalid`); their unlock tokens and "Download all" addresses end too.
+        /// <br/>- `shares` — every share with people ends: the user and group invitees of every album, selection and folder
+        /// <br/>  share are removed. A link is a setting of its share in PhotoApi, not a share of its own: a share whose link
+        /// <br/>  is on stays for its guests unless `links` is chosen too.
+        /// <br/>- `settings` — the settings go back to their defaults: `registrationMode: approval`, `sharedSpaceEnabled:
+        /// <br/>  false`.
+        /// <br/>
+        /// <br/>A share left with neither a link on nor an invitee is deleted (a selection's hidden album with it; albums and
+        /// <br/>files stay). Photo requests and partners are not shares and stay. `?dryRun=true` answers the counts and
+        /// <br/>changes nothing. One transaction; each choice is recorded in the audit trail (`admin.links-removed`,
+        /// <br/>`admin.shares-removed`, `admin.settings-reset`). Admins only.
+        /// </remarks>
+        /// <param name="dryRun">`true`: answer the counts of what would change, and change nothing.</param>
+        /// <returns>What was (or, for a dry run, would be) removed.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<RemoveDataResponse> RemoveDataAsync(RemoveDataRequest body, bool? dryRun = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            if (body == null)
+                throw new System.ArgumentNullException("body");
+
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+                    var json_ = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(body, JsonSerializerSettings);
+                    var content_ = new System.Net.Http.ByteArrayContent(json_);
+                    content_.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse("application/json");
+                    request_.Content = content_;
+                    request_.Method = new System.Net.Http.HttpMethod("POST");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/v1/admin/removals"
+                    urlBuilder_.Append("api/v1/admin/removals");
+                    urlBuilder_.Append('?');
+                    if (dryRun != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("dryRun")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(dryRun, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    urlBuilder_.Length--;
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 200)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<RemoveDataResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            return objectResponse_.Object;
+                        }
+                        else
+                        if (status_ == 400)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The request is invalid: a field breaks a rule (`validation.failed`, with `errors` per field), or\nthe body is not valid JSON for this operation \u2014 syntax, wrong types or unknown members\n(`request.malformed`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("No valid credentials were sent, or they expired or were revoked (`auth.unauthenticated`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 403)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token, `auth.photo_library_denied` on library operations (assets, folders, trash, archives, backup\nstatus, albums, shares, partners, the Sharing page, photo requests) when an admin has not granted the user the photo library (or\ndenied it to one of their groups).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 413)
@@ -6229,10 +6861,21 @@ namespace PhotoApi.Client
         /// Edit an asset
         /// </summary>
         /// <remarks>
-        /// Edits the date and time taken, the rating, the tags and the description. Absent or `null` fields are left
-        /// <br/>unchanged; `tags` replaces the whole list (trimmed, duplicates removed case-insensitively). A `takenAt` set
-        /// <br/>here wins over the one read from the file, also when the file is processed later. An asset the caller may
-        /// <br/>not edit answers 404, like an unknown one.
+        /// Edits the date and time taken, the rating, the tags, the description and the file's name. Absent or `null`
+        /// <br/>fields are left unchanged; `tags` replaces the whole list (trimmed, duplicates removed case-insensitively). A
+        /// <br/>`takenAt` set here wins over the one read from the file, also when the file is processed later.
+        /// <br/>
+        /// <br/>**Renaming** (`fileName`): the new name becomes `originalFileName`, which downloads (`Content-Disposition`),
+        /// <br/>zips and search (`q`) use. It is trimmed; a name without an extension keeps the file's current one (`Beach`
+        /// <br/>for `IMG_1.HEIC` becomes `Beach.HEIC`); a name with an extension is taken as given, another extension
+        /// <br/>included (`Beach.jpg` for a HEIC) — the file's bytes and `contentType` do not change with its name. An
+        /// <br/>extension is 1–10 ASCII letters and digits, one of them a letter, after a dot that does not start the name
+        /// <br/>(`Mr. Smith`, `v1.2` have none). Refused with 400 `validation.failed` (naming `fileName`): an empty name, one
+        /// <br/>holding `/`, `\`, control or formatting (bidi) characters or any of `: * ? " &lt; &gt; |`, a name of dots only or
+        /// <br/>ending in a dot, a device name (`CON`, `NUL`, `COM1`…), and one longer than 255 characters with its kept
+        /// <br/>extension. Unicode is kept as sent. Whoever may edit the asset may rename it.
+        /// <br/>
+        /// <br/>An asset the caller may not edit answers 404, like an unknown one.
         /// </remarks>
         /// <param name="id">The asset's id.</param>
         /// <returns>The asset after the change.</returns>
@@ -17370,6 +18013,7 @@ namespace PhotoApi.Client
         /// <br/>- `user.username_taken` — the username is used by another account.
         /// <br/>- `user.email_taken` — the email address is used by another account.
         /// <br/>- `user.cannot_change_self` — admins cannot disable or demote themselves.
+        /// <br/>- `user.last_admin` — the account is the last active administrator's: it cannot be deleted.
         /// <br/>- `group.name_taken` — a group with that name exists.
         /// <br/>- `group.unknown_members` — some member ids are not users.
         /// <br/>- `folder.name_taken` — a folder with that name already exists in the same parent.
@@ -17971,6 +18615,55 @@ namespace PhotoApi.Client
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("newPassword")]
         public string NewPassword { get; set; } = default!;
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class RemoveDataRequest
+    {
+
+        /// <summary>
+        /// What to remove; each at most once.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("remove")]
+        // TODO(system.text.json): Add ItemConverterType with enum converter when supported
+        public System.Collections.Generic.ICollection<Remove> Remove { get; set; } = new System.Collections.ObjectModel.Collection<Remove>();
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class RemoveDataResponse
+    {
+
+        /// <summary>
+        /// `true`: nothing was changed; the counts say what would be.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("dryRun")]
+        public bool DryRun { get; set; } = default!;
+
+        /// <summary>
+        /// Share links that were on and end; `null` when `links` was not chosen.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("links")]
+        public int? Links { get; set; } = default!;
+
+        /// <summary>
+        /// Users and groups shares were shared with, each removed; `null` when `shares` was not chosen.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("invitees")]
+        public int? Invitees { get; set; } = default!;
+
+        /// <summary>
+        /// Shares left with neither a link on nor an invitee, which are deleted.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("sharesDeleted")]
+        public int SharesDeleted { get; set; } = default!;
+
+        /// <summary>
+        /// Whether a setting differed from its default; `null` when `settings` was not chosen.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("settingsChanged")]
+        public bool? SettingsChanged { get; set; } = default!;
 
     }
 
@@ -18617,6 +19310,177 @@ namespace PhotoApi.Client
 
     }
 
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class AccountDeletionRequest
+    {
+
+        /// <summary>
+        /// `delete-everything`, or `hand-over` the albums and Shared Space uploads to `toUserId`.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("mode")]
+        [System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<AccountDeletionRequestMode>))]
+        public AccountDeletionRequestMode Mode { get; set; } = default!;
+
+        /// <summary>
+        /// With `hand-over` (required), another active user; not allowed with `delete-everything`.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("toUserId")]
+        public System.Guid? ToUserId { get; set; } = default!;
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class DeleteMyAccountRequest
+    {
+
+        /// <summary>
+        /// `delete-everything`, or `hand-over` the albums and Shared Space uploads to `toUserId`.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("mode")]
+        [System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<DeleteMyAccountRequestMode>))]
+        public DeleteMyAccountRequestMode Mode { get; set; } = default!;
+
+        /// <summary>
+        /// With `hand-over` (required), another active user; not allowed with `delete-everything`.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("toUserId")]
+        public System.Guid? ToUserId { get; set; } = default!;
+
+        /// <summary>
+        /// The caller's password; required unless `dryRun`.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("currentPassword")]
+        public string? CurrentPassword { get; set; } = default!;
+
+        /// <summary>
+        /// A current two-step code; required unless `dryRun` when two-step verification is on.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("totpCode")]
+        public string? TotpCode { get; set; } = default!;
+
+    }
+
+    /// <summary>
+    /// What goes with the account.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class AccountDeletionCounts
+    {
+
+        /// <summary>
+        /// The user's files, trash included, that are not handed over.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("assets")]
+        public int Assets { get; set; } = default!;
+
+        /// <summary>
+        /// Albums (manual and conditional) not handed over.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("albums")]
+        public int Albums { get; set; } = default!;
+
+        /// <summary>
+        /// Shares the user made (albums, selections, folders), except those kept with a handed-over album.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("shares")]
+        public int Shares { get; set; } = default!;
+
+        /// <summary>
+        /// Links of the user's shares that were on; every one ends, kept shares' included.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("links")]
+        public int Links { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("photoRequests")]
+        public int PhotoRequests { get; set; } = default!;
+
+        /// <summary>
+        /// Guests' files still waiting in the photo requests; their bytes go too.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("pendingRequestUploads")]
+        public int PendingRequestUploads { get; set; } = default!;
+
+        /// <summary>
+        /// API keys not yet revoked.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("apiKeys")]
+        public int ApiKeys { get; set; } = default!;
+
+        /// <summary>
+        /// Sessions (sign-ins) still live.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("sessions")]
+        public int Sessions { get; set; } = default!;
+
+        /// <summary>
+        /// Partner links, both ways.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("partners")]
+        public int Partners { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("groupMemberships")]
+        public int GroupMemberships { get; set; } = default!;
+
+    }
+
+    /// <summary>
+    /// What the recipient of a hand-over receives; `null` with `delete-everything`.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class AccountHandOverCounts
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("toUserId")]
+        public System.Guid ToUserId { get; set; } = default!;
+
+        /// <summary>
+        /// Manual albums, with all their entries.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("albums")]
+        public int Albums { get; set; } = default!;
+
+        /// <summary>
+        /// Files, those in the albums and the Shared Space uploads.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("assets")]
+        public int Assets { get; set; } = default!;
+
+        /// <summary>
+        /// Of `assets`, those in Shared Space.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("sharedSpaceAssets")]
+        public int SharedSpaceAssets { get; set; } = default!;
+
+        /// <summary>
+        /// Shares of the albums kept for their invitees (their links ended).
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("shares")]
+        public int Shares { get; set; } = default!;
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class AccountDeletionResponse
+    {
+
+        /// <summary>
+        /// `true`: nothing was changed; the counts say what would be.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("dryRun")]
+        public bool DryRun { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("mode")]
+        [System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<AccountDeletionResponseMode>))]
+        public AccountDeletionResponseMode Mode { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("deleted")]
+        public AccountDeletionCounts Deleted { get; set; } = new AccountDeletionCounts();
+
+        [System.Text.Json.Serialization.JsonPropertyName("handedOver")]
+        public AccountHandOverCounts? HandedOver { get; set; } = default!;
+
+    }
+
     /// <summary>
     /// Absent or `null` fields are left unchanged.
     /// </summary>
@@ -18644,6 +19508,14 @@ namespace PhotoApi.Client
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("description")]
         public string? Description { get; set; } = default!;
+
+        /// <summary>
+        /// The file's new name (trimmed). Without an extension it keeps the current one; with one it is taken as
+        /// <br/>given, even another extension (the content type does not change). See `updateAsset`.
+        /// <br/>
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("fileName")]
+        public string? FileName { get; set; } = default!;
 
     }
 
@@ -22033,6 +22905,21 @@ namespace PhotoApi.Client
     }
 
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public enum Remove
+    {
+
+        [System.Runtime.Serialization.EnumMember(Value = @"links")]
+        Links = 0,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"shares")]
+        Shares = 1,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"settings")]
+        Settings = 2,
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
     public enum SettingsResponseRegistrationMode
     {
 
@@ -22134,6 +23021,42 @@ namespace PhotoApi.Client
 
         [System.Runtime.Serialization.EnumMember(Value = @"failed")]
         Failed = 3,
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public enum AccountDeletionRequestMode
+    {
+
+        [System.Runtime.Serialization.EnumMember(Value = @"delete-everything")]
+        DeleteEverything = 0,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"hand-over")]
+        HandOver = 1,
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public enum DeleteMyAccountRequestMode
+    {
+
+        [System.Runtime.Serialization.EnumMember(Value = @"delete-everything")]
+        DeleteEverything = 0,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"hand-over")]
+        HandOver = 1,
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public enum AccountDeletionResponseMode
+    {
+
+        [System.Runtime.Serialization.EnumMember(Value = @"delete-everything")]
+        DeleteEverything = 0,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"hand-over")]
+        HandOver = 1,
 
     }
 

@@ -87,6 +87,14 @@ public abstract class BlobStoreContractTests(ITestOutputHelper output) : IAsyncL
     }
 
     [Fact]
+    public async Task Deleting_a_blob_that_was_never_written_is_no_error()
+    {
+        var key = BlobKeys.Playback(RandomNumberGenerator.GetBytes(32)); // a photo's: under a folder nothing made
+        await Store.DeleteAsync(key, default);
+        Assert.False(await Store.ExistsAsync(key, default));
+    }
+
+    [Fact]
     public async Task Committing_the_same_bytes_again_keeps_one_blob()
     {
         var bytes = RandomBytes(3 * MiB);

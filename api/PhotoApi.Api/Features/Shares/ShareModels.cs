@@ -215,6 +215,28 @@ internal static class ShareStore
         return (key, Secrets.Hash(key));
     }
 
+    private const string EndLinksSql = """
+        UPDATE shares s SET link_enabled = false, link_key = k.key, link_key_hash = k.hash, updated_at = now()
+        FROM unnest(@ids, @keys, @hashes) AS k(id, key, hash)
+        WHERE s.id = k.id;
+        DELETE FROM archive_links WHERE share_id = ANY(@ids);
+        """;
+
+    /// <summary>
+    /// Ends the links of these shares for good: turned off, and a fresh key each, so that turning one on again later
+    /// never brings the old address back; unlock tokens end with the link version this bumps, and the links' pending
+    /// "Download all" addresses go. Invitees keep their access.
+    /// </summary>
+    public static async Task EndLinksAsync(NpgsqlConnection conn, NpgsqlTransaction tx, IReadOnlyCollection<Guid> shareIds, CancellationToken ct)
+    {
+        if (shareIds.Count == 0) return;
+        var keys = shareIds.Select(_ => NewKey()).ToArray();
+        await conn.ExecuteAsync(new CommandDefinition(EndLinksSql, new
+        {
+            ids = shareIds.ToArray(), keys = keys.Select(k => k.Key).ToArray(), hashes = keys.Select(k => k.Hash).ToArray(),
+        }, tx, cancellationToken: ct));
+    }
+
     private const string KnownUsersSql = "SELECT id FROM users WHERE id = ANY(@ids) AND status = 'active'";
     private const string KnownGroupsSql = "SELECT id FROM groups WHERE id = ANY(@ids)";
 
