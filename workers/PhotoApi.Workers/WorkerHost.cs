@@ -29,6 +29,7 @@ public static class WorkerHost
     public const string MaintenanceRecurringJobId = "accounts-maintenance";
     public const string SweeperRecurringJobId = "stuck-asset-sweeper";
     public const string ResumableSweepRecurringJobId = "resumable-upload-sweep";
+    public const string AuditRetentionRecurringJobId = "audit-retention";
 
     /// <summary>
     /// A run may outlast its ffmpeg time limit by its download of the original and upload of the result: work directories
@@ -56,6 +57,8 @@ public static class WorkerHost
         services.AddScoped<IStuckAssetSweeperJob, StuckAssetSweeperJob>();
         services.AddScoped<IBlobCollectorJob, BlobCollectorJob>();
         services.AddScoped<IResumableUploadSweepJob, ResumableUploadSweepJob>();
+        services.AddScoped<IAuditRetentionJob, AuditRetentionJob>();
+        services.Configure<AuditOptions>(config.GetSection("Audit"));
         services.Configure<ImagingOptions>(config.GetSection("Imaging"));
         services.AddSingleton<IImageProcessor, VipsImageProcessor>();
         services.Configure<VideoOptions>(config.GetSection("Video"));
@@ -118,5 +121,7 @@ public static class WorkerHost
             SweeperRecurringJobId, Queues.Maintenance, j => j.SweepAsync(CancellationToken.None), "*/5 * * * *");
         recurring.AddOrUpdate<IResumableUploadSweepJob>(
             ResumableSweepRecurringJobId, Queues.Maintenance, j => j.SweepAsync(CancellationToken.None), "*/15 * * * *");
+        recurring.AddOrUpdate<IAuditRetentionJob>(
+            AuditRetentionRecurringJobId, Queues.Maintenance, j => j.PurgeAsync(CancellationToken.None), Cron.Hourly(41));
     }
 }
