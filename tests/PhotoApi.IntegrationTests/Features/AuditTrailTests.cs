@@ -125,7 +125,7 @@ public sealed class AuditTrailTests(ApiFactory api) : IClassFixture<ApiFactory>
 
         await alice.Client.DeleteAsync($"/api/v1/shares/{share.Id}").ShouldBe(204);
         await alice.Client.DeleteAsync($"/api/v1/api-keys/{key.GetProperty("id").GetGuid()}").ShouldBe(204);
-        var latest = await MineAsync(alice, "&limit=2");
+        var (latest, _) = await ReadAsync(alice.Client, "/api/v1/users/me/audit?limit=2");
         Assert.Equal(["api-key.revoked", "share.deleted"], latest.Take(2).Select(e => e.Kind));
         Assert.Equal(bob.UserId, Assert.Single(latest[1].Details.GetProperty("invitees").EnumerateArray()).GetProperty("principalId").GetGuid());
     }
