@@ -217,6 +217,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/users/me/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List my audit trail
+         * @description The caller's own audit events, newest first: those they did (actor) and those that concern their account, API
+         *     keys, shares and photo requests (owner) — sign-ins and failed sign-ins to their account, guesses at their links'
+         *     passwords, files guests sent to their requests, an admin's changes to their account. Never another user's
+         *     events: a share someone else made to the caller is that user's event (the caller finds the share itself on the
+         *     Sharing page). Same filters and paging as `listAuditEvents`.
+         */
+        get: operations["listMyAuditEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/users/me/password": {
         parameters: {
             query?: never;
@@ -492,6 +516,28 @@ export interface paths {
          * @description Changes the given settings; absent or `null` fields are left unchanged. Admins only.
          */
         patch: operations["updateSettings"];
+        trace?: never;
+    };
+    "/api/v1/admin/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the audit trail
+         * @description Every audit event, newest first (see `AuditEvent` for the kinds), optionally only one user's (`userId`: the events
+         *     they did or that concern them), of one kind or a family of kinds, or within a time range. Failed sign-ins with an
+         *     unknown username are in this list only. Events are kept `Audit:RetentionDays` days. Admins only.
+         */
+        get: operations["listAuditEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/groups": {
@@ -2519,6 +2565,71 @@ export interface components {
             createdAt: string;
             /** Format: date-time */
             updatedAt: string;
+        };
+        /** @description A user an event names; `null` where the event names nobody. */
+        AuditUser: {
+            /** Format: uuid */
+            id: string;
+            /** @description The username, while the account exists (`null` once it is deleted; the id stays). */
+            username: string | null;
+        } | null;
+        /**
+         * @description One security-relevant event, written in the same transaction as the change it records (a change rolled back
+         *     leaves no event; failures, which change nothing, are written on their own). Never holds a secret: no password,
+         *     two-step code, API key or link key. `details` by kind:
+         *
+         *     | kind | actor → owner, target | details |
+         *     |---|---|---|
+         *     | `auth.registered` | the new user → themselves, `user` | `username`, `role`, `status` |
+         *     | `auth.sign-in` | the user → themselves, `user` | `twoStep` (whether a code was asked) |
+         *     | `auth.sign-in-failed` | none → the account (none for an unknown username), `user` | `reason`: `unknown-user`, `wrong-password`, `wrong-two-step-code`, `pending`, `disabled`; `username` as typed |
+         *     | `account.password-changed` | the user → themselves, `user` | — |
+         *     | `account.two-step-enrolled` / `-enabled` / `-disabled` | the user → themselves, `user` | — (enrolled: a secret was made; enabled: confirmed with a code) |
+         *     | `api-key.created` / `api-key.revoked` | the user → themselves, `api-key` | `name`, `prefix` |
+         *     | `admin.user-created` | the admin → the user, `user` | `username`, `role`, `photoLibraryAllowed` |
+         *     | `admin.user-updated` | the admin → the user, `user` | the fields changed, with their new values (`status`, `role`, `displayName`, `email`, `photoLibraryAllowed`) |
+         *     | `admin.user-password-reset` | the admin → the user, `user` | — |
+         *     | `admin.settings-changed` | the admin → none, `settings` | `registrationMode`, `sharedSpaceEnabled` after the change |
+         *     | `share.created` / `share.updated` / `share.deleted` | the caller → the share's owner, `share` | `target` (`type`, `albumId`, `folderId`, `name`, `applyToSubfolders`), `invitees` (`principalType`, `principalId`, `name`, `role`), `linkEnabled`, `privacy`, `passwordSet`, `expiresAt`, `allowDownload`, `allowUpload`, `showMetadata`; updated: `changed` (the settings the request named; `password` for a new password, never its value); deleted: the share as it was |
+         *     | `share.key-rotated` | the caller → the share's owner, `share` | — |
+         *     | `link.unlock-failed` | the signed-in caller or none → the link's owner, `share` | — (a wrong password; keys that open nothing are only throttled) |
+         *     | `photo-request.upload` | none → the request's owner, `photo-request` | `files` (`id`, `fileName`, `mediaType`, `sizeBytes`) |
+         *     | `partner.created` / `partner.deleted` | the caller → the sharer, `user` (the recipient) | — |
+         *     | `group.created` / `group.updated` / `group.deleted` | the admin → none, `group` | `name`, `photoLibraryAllowed`, `memberIds` (when set) |
+         *     | `shared-space.access-changed` | the admin → none, `shared-space` | `entries` (`principalType`, `principalId`, `level`) |
+         *     | `folder.permissions-changed` | the admin → none, `folder` | `applyToSubfolders`, `entries` (the folder's explicit entries after the change) |
+         *     | `account.exported` | the user → themselves, `export` | `viaApiKey` |
+         *     | `account.deleted` / `admin.user-deleted` | the user or the admin → the deleted user, `user` | `mode` (`delete-everything`, `hand-over`), `deleted` and `handedOver` (the counts of what went and what the recipient received) |
+         *     | `admin.links-removed` / `admin.shares-removed` / `admin.settings-reset` | the admin → none | the counts (links ended, invitees removed, shares deleted; settings changed) |
+         *
+         *     Clients should show kinds they do not know rather than fail: new kinds may be added.
+         */
+        AuditEvent: {
+            /** Format: uuid */
+            id: string;
+            /** Format: date-time */
+            at: string;
+            /** @description A stable dotted name (see the table). */
+            kind: string;
+            /** @description Who did it; `null` for a guest, an anonymous caller or the system. */
+            actor: components["schemas"]["AuditUser"];
+            /** @description Whose account, share or request it concerns; `null` for server-wide changes and unknown usernames. */
+            owner: components["schemas"]["AuditUser"];
+            /** @description What it was done to (`user`, `api-key`, `share`, `photo-request`, `group`, `folder`, `settings`, `shared-space`). */
+            targetType: string | null;
+            /** Format: uuid */
+            targetId: string | null;
+            /** @description The caller's IP address as the API saw it (after trusted proxies). */
+            address: string | null;
+            /** @description The kind's fields (see the table). */
+            details: {
+                [key: string]: unknown;
+            };
+        };
+        AuditEventPage: {
+            items: components["schemas"]["AuditEvent"][];
+            /** @description Pass as `cursor` to get the next page; `null` on the last page. */
+            nextCursor: string | null;
         };
         UserResponsePage: {
             items: components["schemas"]["UserResponse"][];
@@ -4843,6 +4954,16 @@ export interface components {
     parameters: {
         /** @description `true`: answer the counts of what would change, and change nothing. */
         DryRun: boolean;
+        /** @description One kind (`share.created`), or every kind under a prefix ending in a dot (`share.`, `auth.`). */
+        AuditKind: string;
+        /** @description Only events at or after this time (RFC 3339). */
+        AuditFrom: string;
+        /** @description Only events before this time (RFC 3339); must be after `from`. */
+        AuditTo: string;
+        /** @description Items per page. */
+        AuditLimit: number;
+        /** @description The `nextCursor` of the previous page; omit for the first page. */
+        AuditCursor: string;
         /** @description The tus protocol version; this server speaks `1.0.0` (412 otherwise). */
         TusResumable: "1.0.0";
         /** @description The upload's id, the last segment of the `Location` its creation answered (base64url, 256 random bits). */
@@ -5168,6 +5289,39 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+        };
+    };
+    listMyAuditEvents: {
+        parameters: {
+            query?: {
+                /** @description One kind (`share.created`), or every kind under a prefix ending in a dot (`share.`, `auth.`). */
+                kind?: components["parameters"]["AuditKind"];
+                /** @description Only events at or after this time (RFC 3339). */
+                from?: components["parameters"]["AuditFrom"];
+                /** @description Only events before this time (RFC 3339); must be after `from`. */
+                to?: components["parameters"]["AuditTo"];
+                /** @description Items per page. */
+                limit?: components["parameters"]["AuditLimit"];
+                /** @description The `nextCursor` of the previous page; omit for the first page. */
+                cursor?: components["parameters"]["AuditCursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the caller's events. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditEventPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
         };
     };
     changePassword: {
@@ -5684,6 +5838,42 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    listAuditEvents: {
+        parameters: {
+            query?: {
+                /** @description One kind (`share.created`), or every kind under a prefix ending in a dot (`share.`, `auth.`). */
+                kind?: components["parameters"]["AuditKind"];
+                /** @description Only events this user did (actor) or that concern them (owner). */
+                userId?: string;
+                /** @description Only events at or after this time (RFC 3339). */
+                from?: components["parameters"]["AuditFrom"];
+                /** @description Only events before this time (RFC 3339); must be after `from`. */
+                to?: components["parameters"]["AuditTo"];
+                /** @description Items per page. */
+                limit?: components["parameters"]["AuditLimit"];
+                /** @description The `nextCursor` of the previous page; omit for the first page. */
+                cursor?: components["parameters"]["AuditCursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of events. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditEventPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
         };
     };
     listGroups: {

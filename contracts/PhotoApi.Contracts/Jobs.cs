@@ -109,3 +109,12 @@ public interface IExportSweepJob
 {
     Task SweepAsync(CancellationToken ct);
 }
+
+/// <summary>
+/// Deletes audit events older than <c>Audit:RetentionDays</c> (0: keeps them all), oldest first in batches, so a long
+/// backlog never holds one large transaction. Idempotent.
+/// </summary>
+public interface IAuditRetentionJob
+{
+    Task PurgeAsync(CancellationToken ct);
+}

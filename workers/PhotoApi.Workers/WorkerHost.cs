@@ -31,6 +31,7 @@ public static class WorkerHost
     public const string SweeperRecurringJobId = "stuck-asset-sweeper";
     public const string ResumableSweepRecurringJobId = "resumable-upload-sweep";
     public const string ExportSweepRecurringJobId = "export-sweep";
+    public const string AuditRetentionRecurringJobId = "audit-retention";
 
     /// <summary>
     /// A run may outlast its ffmpeg time limit by its download of the original and upload of the result: work directories
@@ -60,6 +61,8 @@ public static class WorkerHost
         services.AddScoped<IResumableUploadSweepJob, ResumableUploadSweepJob>();
         services.AddScoped<IExportJob, Jobs.Export.ExportJob>();
         services.AddScoped<IExportSweepJob, Jobs.Export.ExportSweepJob>();
+        services.AddScoped<IAuditRetentionJob, AuditRetentionJob>();
+        services.Configure<AuditOptions>(config.GetSection("Audit"));
         services.Configure<ImagingOptions>(config.GetSection("Imaging"));
         services.AddSingleton<IImageProcessor, VipsImageProcessor>();
         services.Configure<VideoOptions>(config.GetSection("Video"));
@@ -125,5 +128,7 @@ public static class WorkerHost
             ResumableSweepRecurringJobId, Queues.Maintenance, j => j.SweepAsync(CancellationToken.None), "*/15 * * * *");
         recurring.AddOrUpdate<IExportSweepJob>(
             ExportSweepRecurringJobId, Queues.Maintenance, j => j.SweepAsync(CancellationToken.None), "*/15 * * * *");
+        recurring.AddOrUpdate<IAuditRetentionJob>(
+            AuditRetentionRecurringJobId, Queues.Maintenance, j => j.PurgeAsync(CancellationToken.None), Cron.Hourly(41));
     }
 }

@@ -5,6 +5,8 @@ using Npgsql;
 using PhotoApi.Api.Infrastructure.Auth;
 using PhotoApi.Api.Infrastructure.Errors;
 using PhotoApi.Contracts;
+using PhotoApi.Api.Features.Audit;
+using PhotoApi.Persistence.Writes;
 
 namespace PhotoApi.Api.Access;
 
@@ -153,6 +155,10 @@ public sealed partial class GuestLinks(NpgsqlDataSource db, Throttle throttle, I
         await throttle.AttemptAsync(linkBucket is null ? [new(ipBucket, o.LinkMissesPerIp)]
             : [new(ipBucket, o.LinkMissesPerIp), new(linkBucket, o.UnlockFailuresPerLink)], o.Window, ct);
         var ok = hasher.Verify(password, link?.PasswordHash);
+        if (link is { PasswordRequired: true } && !ok)
+            // Its owner sees guesses at their link's password in their trail (never what was typed); keys that open
+            // nothing belong to nobody and are only throttled.
+            await AuditTrail.RecordAloneAsync(db, context.Audit("link.unlock-failed", link.OwnerId, "share", link.Id), ct);
         if (link is null || !await OwnerMayShowAsync(link, ct) || link.Privacy != "public" && !await SignedInMayOpenAsync(context, link, ct) ||
             (link.PasswordRequired && !ok))
             throw new ApiException(401, ErrorCodes.ShareUnlockFailed, "The link or the password is not valid.");

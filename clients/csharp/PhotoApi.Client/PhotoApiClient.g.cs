@@ -181,6 +181,26 @@ namespace PhotoApi.Client
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
         /// <summary>
+        /// List my audit trail
+        /// </summary>
+        /// <remarks>
+        /// The caller's own audit events, newest first: those they did (actor) and those that concern their account, API
+        /// <br/>keys, shares and photo requests (owner) — sign-ins and failed sign-ins to their account, guesses at their links'
+        /// <br/>passwords, files guests sent to their requests, an admin's changes to their account. Never another user's
+        /// <br/>events: a share someone else made to the caller is that user's event (the caller finds the share itself on the
+        /// <br/>Sharing page). Same filters and paging as `listAuditEvents`.
+        /// </remarks>
+        /// <param name="kind">One kind (`share.created`), or every kind under a prefix ending in a dot (`share.`, `auth.`).</param>
+        /// <param name="from">Only events at or after this time (RFC 3339).</param>
+        /// <param name="to">Only events before this time (RFC 3339); must be after `from`.</param>
+        /// <param name="limit">Items per page.</param>
+        /// <param name="cursor">The `nextCursor` of the previous page; omit for the first page.</param>
+        /// <returns>A page of the caller's events.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task<AuditEventPage> ListMyAuditEventsAsync(string? kind = null, System.DateTimeOffset? from = null, System.DateTimeOffset? to = null, int? limit = null, string? cursor = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
         /// Change my password
         /// </summary>
         /// <remarks>
@@ -412,6 +432,25 @@ namespace PhotoApi.Client
         /// <returns>The settings after the change.</returns>
         /// <exception cref="PhotoApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<SettingsResponse> UpdateSettingsAsync(UpdateSettingsRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// List the audit trail
+        /// </summary>
+        /// <remarks>
+        /// Every audit event, newest first (see `AuditEvent` for the kinds), optionally only one user's (`userId`: the events
+        /// <br/>they did or that concern them), of one kind or a family of kinds, or within a time range. Failed sign-ins with an
+        /// <br/>unknown username are in this list only. Events are kept `Audit:RetentionDays` days. Admins only.
+        /// </remarks>
+        /// <param name="kind">One kind (`share.created`), or every kind under a prefix ending in a dot (`share.`, `auth.`).</param>
+        /// <param name="userId">Only events this user did (actor) or that concern them (owner).</param>
+        /// <param name="from">Only events at or after this time (RFC 3339).</param>
+        /// <param name="to">Only events before this time (RFC 3339); must be after `from`.</param>
+        /// <param name="limit">Items per page.</param>
+        /// <param name="cursor">The `nextCursor` of the previous page; omit for the first page.</param>
+        /// <returns>A page of events.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task<AuditEventPage> ListAuditEventsAsync(string? kind = null, System.Guid? userId = null, System.DateTimeOffset? from = null, System.DateTimeOffset? to = null, int? limit = null, string? cursor = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
         /// <summary>
@@ -3238,6 +3277,134 @@ namespace PhotoApi.Client
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
         /// <summary>
+        /// List my audit trail
+        /// </summary>
+        /// <remarks>
+        /// The caller's own audit events, newest first: those they did (actor) and those that concern their account, API
+        /// <br/>keys, shares and photo requests (owner) — sign-ins and failed sign-ins to their account, guesses at their links'
+        /// <br/>passwords, files guests sent to their requests, an admin's changes to their account. Never another user's
+        /// <br/>events: a share someone else made to the caller is that user's event (the caller finds the share itself on the
+        /// <br/>Sharing page). Same filters and paging as `listAuditEvents`.
+        /// </remarks>
+        /// <param name="kind">One kind (`share.created`), or every kind under a prefix ending in a dot (`share.`, `auth.`).</param>
+        /// <param name="from">Only events at or after this time (RFC 3339).</param>
+        /// <param name="to">Only events before this time (RFC 3339); must be after `from`.</param>
+        /// <param name="limit">Items per page.</param>
+        /// <param name="cursor">The `nextCursor` of the previous page; omit for the first page.</param>
+        /// <returns>A page of the caller's events.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<AuditEventPage> ListMyAuditEventsAsync(string? kind = null, System.DateTimeOffset? from = null, System.DateTimeOffset? to = null, int? limit = null, string? cursor = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+                    request_.Method = new System.Net.Http.HttpMethod("GET");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/v1/users/me/audit"
+                    urlBuilder_.Append("api/v1/users/me/audit");
+                    urlBuilder_.Append('?');
+                    if (kind != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("kind")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(kind, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (from != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("from")).Append('=').Append(System.Uri.EscapeDataString(from.Value.ToString("o", System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (to != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("to")).Append('=').Append(System.Uri.EscapeDataString(to.Value.ToString("o", System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (limit != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("limit")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(limit, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (cursor != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("cursor")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(cursor, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    urlBuilder_.Length--;
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 200)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<AuditEventPage>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            return objectResponse_.Object;
+                        }
+                        else
+                        if (status_ == 400)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The request is invalid: a field breaks a rule (`validation.failed`, with `errors` per field), or\nthe body is not valid JSON for this operation \u2014 syntax, wrong types or unknown members\n(`request.malformed`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("No valid credentials were sent, or they expired or were revoked (`auth.unauthenticated`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new PhotoApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
         /// Change my password
         /// </summary>
         /// <remarks>
@@ -5287,6 +5454,147 @@ namespace PhotoApi.Client
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
                             throw new PhotoApiException<ApiProblem>("The body was not sent as `application/json` (`request.unsupported_media_type`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new PhotoApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// List the audit trail
+        /// </summary>
+        /// <remarks>
+        /// Every audit event, newest first (see `AuditEvent` for the kinds), optionally only one user's (`userId`: the events
+        /// <br/>they did or that concern them), of one kind or a family of kinds, or within a time range. Failed sign-ins with an
+        /// <br/>unknown username are in this list only. Events are kept `Audit:RetentionDays` days. Admins only.
+        /// </remarks>
+        /// <param name="kind">One kind (`share.created`), or every kind under a prefix ending in a dot (`share.`, `auth.`).</param>
+        /// <param name="userId">Only events this user did (actor) or that concern them (owner).</param>
+        /// <param name="from">Only events at or after this time (RFC 3339).</param>
+        /// <param name="to">Only events before this time (RFC 3339); must be after `from`.</param>
+        /// <param name="limit">Items per page.</param>
+        /// <param name="cursor">The `nextCursor` of the previous page; omit for the first page.</param>
+        /// <returns>A page of events.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<AuditEventPage> ListAuditEventsAsync(string? kind = null, System.Guid? userId = null, System.DateTimeOffset? from = null, System.DateTimeOffset? to = null, int? limit = null, string? cursor = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+                    request_.Method = new System.Net.Http.HttpMethod("GET");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/v1/admin/audit"
+                    urlBuilder_.Append("api/v1/admin/audit");
+                    urlBuilder_.Append('?');
+                    if (kind != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("kind")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(kind, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (userId != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("userId")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(userId, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (from != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("from")).Append('=').Append(System.Uri.EscapeDataString(from.Value.ToString("o", System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (to != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("to")).Append('=').Append(System.Uri.EscapeDataString(to.Value.ToString("o", System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (limit != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("limit")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(limit, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (cursor != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("cursor")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(cursor, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    urlBuilder_.Length--;
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 200)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<AuditEventPage>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            return objectResponse_.Object;
+                        }
+                        else
+                        if (status_ == 400)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The request is invalid: a field breaks a rule (`validation.failed`, with `errors` per field), or\nthe body is not valid JSON for this operation \u2014 syntax, wrong types or unknown members\n(`request.malformed`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("No valid credentials were sent, or they expired or were revoked (`auth.unauthenticated`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 403)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token, `auth.photo_library_denied` on library operations (assets, folders, trash, archives, backup\nstatus, albums, shares, partners, the Sharing page, photo requests) when an admin has not granted the user the photo library (or\ndenied it to one of their groups).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         {
@@ -18318,6 +18626,149 @@ namespace PhotoApi.Client
 
         [System.Text.Json.Serialization.JsonPropertyName("updatedAt")]
         public System.DateTimeOffset UpdatedAt { get; set; } = default!;
+
+        private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    /// <summary>
+    /// A user an event names; `null` where the event names nobody.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class AuditUser
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("id")]
+        public System.Guid Id { get; set; } = default!;
+
+        /// <summary>
+        /// The username, while the account exists (`null` once it is deleted; the id stays).
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("username")]
+        public string? Username { get; set; } = default!;
+
+        private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    /// <summary>
+    /// One security-relevant event, written in the same transaction as the change it records (a change rolled back
+    /// <br/>leaves no event; failures, which change nothing, are written on their own). Never holds a secret: no password,
+    /// <br/>two-step code, API key or link key. `details` by kind:
+    /// <br/>
+    /// <br/>| kind | actor → owner, target | details |
+    /// <br/>|---|---|---|
+    /// <br/>| `auth.registered` | the new user → themselves, `user` | `username`, `role`, `status` |
+    /// <br/>| `auth.sign-in` | the user → themselves, `user` | `twoStep` (whether a code was asked) |
+    /// <br/>| `auth.sign-in-failed` | none → the account (none for an unknown username), `user` | `reason`: `unknown-user`, `wrong-password`, `wrong-two-step-code`, `pending`, `disabled`; `username` as typed |
+    /// <br/>| `account.password-changed` | the user → themselves, `user` | — |
+    /// <br/>| `account.two-step-enrolled` / `-enabled` / `-disabled` | the user → themselves, `user` | — (enrolled: a secret was made; enabled: confirmed with a code) |
+    /// <br/>| `api-key.created` / `api-key.revoked` | the user → themselves, `api-key` | `name`, `prefix` |
+    /// <br/>| `admin.user-created` | the admin → the user, `user` | `username`, `role`, `photoLibraryAllowed` |
+    /// <br/>| `admin.user-updated` | the admin → the user, `user` | the fields changed, with their new values (`status`, `role`, `displayName`, `email`, `photoLibraryAllowed`) |
+    /// <br/>| `admin.user-password-reset` | the admin → the user, `user` | — |
+    /// <br/>| `admin.settings-changed` | the admin → none, `settings` | `registrationMode`, `sharedSpaceEnabled` after the change |
+    /// <br/>| `share.created` / `share.updated` / `share.deleted` | the caller → the share's owner, `share` | `target` (`type`, `albumId`, `folderId`, `name`, `applyToSubfolders`), `invitees` (`principalType`, `principalId`, `name`, `role`), `linkEnabled`, `privacy`, `passwordSet`, `expiresAt`, `allowDownload`, `allowUpload`, `showMetadata`; updated: `changed` (the settings the request named; `password` for a new password, never its value); deleted: the share as it was |
+    /// <br/>| `share.key-rotated` | the caller → the share's owner, `share` | — |
+    /// <br/>| `link.unlock-failed` | the signed-in caller or none → the link's owner, `share` | — (a wrong password; keys that open nothing are only throttled) |
+    /// <br/>| `photo-request.upload` | none → the request's owner, `photo-request` | `files` (`id`, `fileName`, `mediaType`, `sizeBytes`) |
+    /// <br/>| `partner.created` / `partner.deleted` | the caller → the sharer, `user` (the recipient) | — |
+    /// <br/>| `group.created` / `group.updated` / `group.deleted` | the admin → none, `group` | `name`, `photoLibraryAllowed`, `memberIds` (when set) |
+    /// <br/>| `shared-space.access-changed` | the admin → none, `shared-space` | `entries` (`principalType`, `principalId`, `level`) |
+    /// <br/>| `folder.permissions-changed` | the admin → none, `folder` | `applyToSubfolders`, `entries` (the folder's explicit entries after the change) |
+    /// <br/>| `account.exported` | the user → themselves, `export` | `viaApiKey` |
+    /// <br/>| `account.deleted` / `admin.user-deleted` | the user or the admin → the deleted user, `user` | `mode` (`delete-everything`, `hand-over`), `deleted` and `handedOver` (the counts of what went and what the recipient received) |
+    /// <br/>| `admin.links-removed` / `admin.shares-removed` / `admin.settings-reset` | the admin → none | the counts (links ended, invitees removed, shares deleted; settings changed) |
+    /// <br/>
+    /// <br/>Clients should show kinds they do not know rather than fail: new kinds may be added.
+    /// <br/>
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class AuditEvent
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("id")]
+        public System.Guid Id { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("at")]
+        public System.DateTimeOffset At { get; set; } = default!;
+
+        /// <summary>
+        /// A stable dotted name (see the table).
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("kind")]
+        public string Kind { get; set; } = default!;
+
+        /// <summary>
+        /// Who did it; `null` for a guest, an anonymous caller or the system.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("actor")]
+        public AuditUser? Actor { get; set; } = default!;
+
+        /// <summary>
+        /// Whose account, share or request it concerns; `null` for server-wide changes and unknown usernames.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("owner")]
+        public AuditUser? Owner { get; set; } = default!;
+
+        /// <summary>
+        /// What it was done to (`user`, `api-key`, `share`, `photo-request`, `group`, `folder`, `settings`, `shared-space`).
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("targetType")]
+        public string? TargetType { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("targetId")]
+        public System.Guid? TargetId { get; set; } = default!;
+
+        /// <summary>
+        /// The caller's IP address as the API saw it (after trusted proxies).
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("address")]
+        public string? Address { get; set; } = default!;
+
+        /// <summary>
+        /// The kind's fields (see the table).
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("details")]
+        public object Details { get; set; } = new object();
+
+        private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class AuditEventPage
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("items")]
+        public System.Collections.Generic.ICollection<AuditEvent> Items { get; set; } = new System.Collections.ObjectModel.Collection<AuditEvent>();
+
+        /// <summary>
+        /// Pass as `cursor` to get the next page; `null` on the last page.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("nextCursor")]
+        public string? NextCursor { get; set; } = default!;
 
         private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
 

@@ -6,7 +6,7 @@
 --               trail outlives deleted accounts, and names them by id.
 --   owner_id:   whose account or share the event concerns — what a user sees of the trail is the events they did
 --               or that concern them (their sign-ins, their keys, their shares, uploads to their requests).
---   kind:       a stable dotted name (auth.sign-in, share.created, …), listed in the API contract.
+--   kind:       a stable dotted name (auth.sign-in, share.created, api-key.created, …), listed in the API contract.
 --   target_*:   what it was done to (a share, a user, an API key, a photo request…).
 --   address:    the caller's address as the API saw it (after trusted proxies).
 --   details:    what else an admin needs to understand it (invitees and roles, link options, a failure's reason);
@@ -14,7 +14,7 @@
 CREATE TABLE audit_events (
     id          uuid        PRIMARY KEY,
     at          timestamptz NOT NULL DEFAULT now(),
-    kind        text        NOT NULL CHECK (kind ~ '^[a-z]+(\.[a-z-]+)+$'),
+    kind        text        NOT NULL CHECK (kind ~ '^[a-z][a-z-]*(\.[a-z][a-z-]*)+$'),
     actor_id    uuid,
     owner_id    uuid,
     target_type text,

@@ -185,6 +185,12 @@ public sealed class QueryPlanTests(ApiFactory api) : IClassFixture<ApiFactory>
             new("listUsers", "admin", admin, "/api/v1/admin/users?limit=5"),
             new("listUsers", "admin", admin, "/api/v1/admin/users?q=bulk&status=active&limit=5"),
             new("listApiKeys", "alice", alice, "/api/v1/api-keys?limit=2"),
+            // Alice's account was created and signed in: two events at least.
+            new("listAuditEvents", "admin", admin, "/api/v1/admin/audit?limit=5"),
+            new("listAuditEvents", "admin", admin, $"/api/v1/admin/audit?userId={l.Alice.UserId}&limit=1"),
+            new("listAuditEvents", "admin", admin, "/api/v1/admin/audit?kind=admin.&limit=1"),
+            new("listMyAuditEvents", "alice", alice, "/api/v1/users/me/audit?limit=1"),
+            new("listMyAuditEvents", "alice", alice, "/api/v1/users/me/audit?kind=auth.sign-in&limit=1", Paged: false),
             // Not paged (at most `limit` matches), but a list all the same: checked when it runs through ListQueries.
             new("searchPrincipals", "alice", alice, "/api/v1/principals?q=bulk&limit=5", Paged: false),
         ];

@@ -1,34 +1,15 @@
 using Dapper;
 using Microsoft.Extensions.Logging.Abstractions;
-using Npgsql;
-using PhotoApi.Persistence;
-using PhotoApi.Testing;
 using PhotoApi.Workers.Jobs.AccountsMaintenance;
 
 namespace PhotoApi.Workers.Tests.Jobs;
 
-public sealed class AccountsMaintenanceJobTests : IAsyncLifetime
+public sealed class AccountsMaintenanceJobTests : MigratedDatabaseTest
 {
-    private string _connectionString = "";
-    private NpgsqlDataSource _db = null!;
-
-    public async Task InitializeAsync()
-    {
-        _connectionString = await TestDatabase.CreateDatabaseAsync("workers");
-        _db = NpgsqlDataSource.Create(_connectionString);
-        await new Migrator(_db, NullLogger<Migrator>.Instance).MigrateAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _db.DisposeAsync();
-        await TestDatabase.DropDatabaseAsync(_connectionString);
-    }
-
     [Fact]
     public async Task Purges_what_can_no_longer_sign_in_keeps_the_rest_and_can_run_twice()
     {
-        await using var conn = await _db.OpenConnectionAsync();
+        await using var conn = await Db.OpenConnectionAsync();
         var user = Guid.CreateVersion7();
         await conn.ExecuteAsync("""
             INSERT INTO users (id, username, email, display_name, password_hash, role, status)
@@ -45,7 +26,7 @@ public sealed class AccountsMaintenanceJobTests : IAsyncLifetime
             INSERT INTO rate_limits (bucket, window_start, hits) VALUES ('old', now() - interval '2 days', 3), ('new', now(), 1);
             """, new { user });
 
-        var job = new AccountsMaintenanceJob(_db, NullLogger<AccountsMaintenanceJob>.Instance);
+        var job = new AccountsMaintenanceJob(Db, NullLogger<AccountsMaintenanceJob>.Instance);
         await job.PurgeExpiredAsync(CancellationToken.None);
         await job.PurgeExpiredAsync(CancellationToken.None);
 

@@ -5,6 +5,8 @@ using Npgsql;
 using PhotoApi.Api.Features.Common;
 using PhotoApi.Api.Infrastructure.Auth;
 using PhotoApi.Api.Access;
+using PhotoApi.Api.Features.Audit;
+using PhotoApi.Persistence.Writes;
 
 namespace PhotoApi.Api.Features.Admin;
 
@@ -49,19 +51,25 @@ public sealed class CreateUserEndpoint(NpgsqlDataSource db, PasswordHasher hashe
     public override async Task HandleAsync(CreateUserRequest req, CancellationToken ct)
     {
         var id = Guid.CreateVersion7();
+        var passwordHash = hasher.Hash(req.Password);
         await using var conn = await db.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
         try
         {
             await conn.ExecuteAsync(new CommandDefinition(InsertSql, new
             {
                 id, username = req.Username, email = req.Email.Trim(), displayName = req.DisplayName.Trim(),
-                passwordHash = hasher.Hash(req.Password), role = req.Role, photoLibraryAllowed = req.PhotoLibraryAllowed,
-            }, cancellationToken: ct));
+                passwordHash, role = req.Role, photoLibraryAllowed = req.PhotoLibraryAllowed,
+            }, tx, cancellationToken: ct));
         }
         catch (PostgresException e) when (UserQueries.ConflictFrom(e) is { } conflict)
         {
             throw conflict;
         }
-        await Send.ResponseAsync(await UserQueries.GetAsync(conn, id, ct), 201, ct);
+        var user = await UserQueries.GetAsync(conn, id, ct, tx);
+        await AuditTrail.RecordAsync(conn, tx, HttpContext.Audit("admin.user-created", id, "user", id,
+            new { username = user.Username, role = user.Role, photoLibraryAllowed = user.PhotoLibraryAllowed }), ct);
+        await tx.CommitAsync(ct);
+        await Send.ResponseAsync(user, 201, ct);
     }
 }

@@ -7,6 +7,8 @@ using PhotoApi.Api.Features.Common;
 using PhotoApi.Api.Infrastructure.Auth;
 using PhotoApi.Api.Infrastructure.Errors;
 using PhotoApi.Api.Access;
+using PhotoApi.Api.Features.Audit;
+using PhotoApi.Persistence.Writes;
 
 namespace PhotoApi.Api.Features.Admin;
 
@@ -42,6 +44,7 @@ public sealed class ResetUserPasswordEndpoint(NpgsqlDataSource db, PasswordHashe
             throw ApiException.NotFound("The user");
         await conn.ExecuteAsync(new CommandDefinition(SessionTokens.RevokeUserCredentialsSql,
             new { userId = req.Id, keep = (Guid?)null, why = "password_reset" }, tx, cancellationToken: ct));
+        await AuditTrail.RecordAsync(conn, tx, HttpContext.Audit("admin.user-password-reset", req.Id, "user", req.Id), ct);
         await tx.CommitAsync(ct);
         await Send.NoContentAsync(ct);
     }

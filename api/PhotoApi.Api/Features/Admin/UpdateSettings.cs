@@ -4,6 +4,8 @@ using FluentValidation;
 using Npgsql;
 using PhotoApi.Api.Features.Common;
 using PhotoApi.Api.Access;
+using PhotoApi.Api.Features.Audit;
+using PhotoApi.Persistence.Writes;
 
 namespace PhotoApi.Api.Features.Admin;
 
@@ -42,8 +44,12 @@ public sealed class UpdateSettingsEndpoint(NpgsqlDataSource db) : Endpoint<Updat
     public override async Task HandleAsync(UpdateSettingsRequest req, CancellationToken ct)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
         var settings = await conn.QuerySingleAsync<SettingsResponse>(new CommandDefinition(UpdateSql,
-            new { req.RegistrationMode, req.SharedSpaceEnabled }, cancellationToken: ct));
+            new { req.RegistrationMode, req.SharedSpaceEnabled }, tx, cancellationToken: ct));
+        await AuditTrail.RecordAsync(conn, tx, HttpContext.Audit("admin.settings-changed", null, "settings", null,
+            new { settings.RegistrationMode, settings.SharedSpaceEnabled }), ct);
+        await tx.CommitAsync(ct);
         await Send.OkAsync(settings, ct);
     }
 }

@@ -8,6 +8,8 @@ using PhotoApi.Api.Infrastructure.Auth;
 using PhotoApi.Api.Infrastructure.Errors;
 using PhotoApi.Contracts;
 using PhotoApi.Api.Access;
+using PhotoApi.Api.Features.Audit;
+using PhotoApi.Persistence.Writes;
 
 namespace PhotoApi.Api.Features.Admin;
 
@@ -78,6 +80,14 @@ public sealed class UpdateUserEndpoint(NpgsqlDataSource db) : Endpoint<UpdateUse
             await conn.ExecuteAsync(new CommandDefinition(SessionTokens.RevokeUserCredentialsSql,
                 new { userId = req.Id, keep = (Guid?)null, why = "account_disabled" }, tx, cancellationToken: ct));
         var user = await UserQueries.GetAsync(conn, req.Id, ct, tx);
+        // What the admin asked to change (absent fields stay as they were), with the values it now has.
+        var changed = new Dictionary<string, object>();
+        if (req.Status is not null) changed["status"] = user.Status;
+        if (req.Role is not null) changed["role"] = user.Role;
+        if (req.DisplayName is not null) changed["displayName"] = user.DisplayName;
+        if (req.Email is not null) changed["email"] = user.Email;
+        if (req.PhotoLibraryAllowed is not null) changed["photoLibraryAllowed"] = user.PhotoLibraryAllowed;
+        await AuditTrail.RecordAsync(conn, tx, HttpContext.Audit("admin.user-updated", req.Id, "user", req.Id, changed), ct);
         await tx.CommitAsync(ct);
         await Send.OkAsync(user, ct);
     }

@@ -4,6 +4,8 @@ using FluentValidation;
 using Npgsql;
 using PhotoApi.Api.Infrastructure.Auth;
 using PhotoApi.Api.Access;
+using PhotoApi.Api.Features.Audit;
+using PhotoApi.Persistence.Writes;
 
 namespace PhotoApi.Api.Features.ApiKeys;
 
@@ -41,9 +43,14 @@ public sealed class CreateApiKeyEndpoint(NpgsqlDataSource db) : Endpoint<CreateA
         var key = Secrets.NewToken("pak_");
         var id = Guid.CreateVersion7();
         var prefix = key[..10];
+        var userId = User.UserId();
         await using var conn = await db.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
         var createdAt = await conn.ExecuteScalarAsync<DateTime>(new CommandDefinition(InsertSql,
-            new { id, userId = User.UserId(), name = req.Name.Trim(), prefix, hash = Secrets.Hash(key) }, cancellationToken: ct));
+            new { id, userId, name = req.Name.Trim(), prefix, hash = Secrets.Hash(key) }, tx, cancellationToken: ct));
+        // The prefix only (what the key list shows too), never the key.
+        await AuditTrail.RecordAsync(conn, tx, HttpContext.Audit("api-key.created", userId, "api-key", id, new { name = req.Name.Trim(), prefix }), ct);
+        await tx.CommitAsync(ct);
         await Send.ResponseAsync(new CreateApiKeyResponse(id, req.Name.Trim(), prefix, key, createdAt), 201, ct);
     }
 }

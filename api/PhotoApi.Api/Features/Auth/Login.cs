@@ -7,6 +7,8 @@ using PhotoApi.Api.Infrastructure.Auth;
 using PhotoApi.Api.Infrastructure.Errors;
 using PhotoApi.Contracts;
 using PhotoApi.Api.Access;
+using PhotoApi.Api.Features.Audit;
+using PhotoApi.Persistence.Writes;
 
 namespace PhotoApi.Api.Features.Auth;
 
@@ -31,7 +33,9 @@ public sealed class LoginValidator : Validator<LoginRequest>
 /// <summary>
 /// Sign-in. Unknown users and wrong passwords get the same answer at the same cost (a dummy hash is verified).
 /// Attempts are counted per account and per client IP before any hashing; a wrong two-step code is a failed attempt
-/// like a wrong password, and only a complete sign-in clears the account's failures.
+/// like a wrong password, and only a complete sign-in clears the account's failures. The audit trail gets each success
+/// (<c>auth.sign-in</c>, with the session it started) and each failure (<c>auth.sign-in-failed</c> with the reason; the
+/// account is its owner, none for an unknown username, so only admins see those).
 /// </summary>
 [Access(AccessScope.Anonymous)]
 public sealed class LoginEndpoint(NpgsqlDataSource db, PasswordHasher hasher, Throttle throttle, SessionTokens tokens, IOptions<ThrottlingOptions> limits)
@@ -64,13 +68,17 @@ public sealed class LoginEndpoint(NpgsqlDataSource db, PasswordHasher hasher, Th
         var user = await conn.QuerySingleOrDefaultAsync<Candidate>(new CommandDefinition(UserSql, new { username = req.Username }, cancellationToken: ct));
         // Unknown users cost one hash like known ones, and both stay counted as failures.
         if (!hasher.Verify(req.Password, user?.PasswordHash) || user is null)
+        {
+            await FailedAsync(user, user is null ? "unknown-user" : "wrong-password", req, ct);
             throw new ApiException(401, ErrorCodes.InvalidCredentials, "Wrong username or password.");
+        }
 
         if (user.Status != "active" || (user.TotpSecret is not null && string.IsNullOrEmpty(req.TotpCode)))
         {
             // The password was right, so this attempt was no guess and telling the account's state leaks nothing.
             // Earlier failures (wrong two-step codes included) are cleared only by a complete sign-in.
             await throttle.NotAFailureAsync(check, ct);
+            if (user.Status != "active") await FailedAsync(user, user.Status, req, ct); // pending or disabled
             throw user.Status switch
             {
                 "pending" => new ApiException(403, ErrorCodes.AccountPending, "This account waits for an administrator's approval."),
@@ -84,7 +92,10 @@ public sealed class LoginEndpoint(NpgsqlDataSource db, PasswordHasher hasher, Th
             // A wrong code stays counted like a wrong password; the conditional update makes a code single-use even when two requests race.
             var step = Totp.Verify(user.TotpSecret, req.TotpCode, DateTimeOffset.UtcNow, user.TotpLastStep);
             if (step is null || await conn.ExecuteAsync(new CommandDefinition(UseTotpStepSql, new { id = user.Id, step }, cancellationToken: ct)) == 0)
+            {
+                await FailedAsync(user, "wrong-two-step-code", req, ct);
                 throw new ApiException(401, ErrorCodes.TotpInvalid, "The verification code is wrong or was already used.");
+            }
         }
         await throttle.SucceededAsync(check, ct);
 
@@ -93,7 +104,17 @@ public sealed class LoginEndpoint(NpgsqlDataSource db, PasswordHasher hasher, Th
 
         await using var tx = await conn.BeginTransactionAsync(ct);
         var response = await tokens.StartSessionAsync(conn, tx, user.Id, HttpContext.Request.Headers.UserAgent, ct);
+        await AuditTrail.RecordAsync(conn, tx, HttpContext.Audit("auth.sign-in", user.Id, "user", user.Id,
+            new { twoStep = user.TotpSecret is not null }) with { ActorId = user.Id }, ct);
         await tx.CommitAsync(ct);
         await Send.OkAsync(response, ct);
     }
+
+    /// <summary>
+    /// A refused sign-in, on its own (it changes nothing else). The name as typed is kept for admins (a known account's
+    /// events are also its owner's); never the password or the code.
+    /// </summary>
+    private Task FailedAsync(Candidate? user, string reason, LoginRequest req, CancellationToken ct) =>
+        AuditTrail.RecordAloneAsync(db, HttpContext.Audit("auth.sign-in-failed", user?.Id, "user", user?.Id,
+            new { reason, username = req.Username }), ct);
 }

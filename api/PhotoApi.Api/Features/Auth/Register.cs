@@ -8,6 +8,8 @@ using PhotoApi.Api.Infrastructure.Auth;
 using PhotoApi.Api.Infrastructure.Errors;
 using PhotoApi.Contracts;
 using PhotoApi.Api.Access;
+using PhotoApi.Api.Features.Audit;
+using PhotoApi.Persistence.Writes;
 
 namespace PhotoApi.Api.Features.Auth;
 
@@ -86,6 +88,8 @@ public sealed class RegisterEndpoint(NpgsqlDataSource db, PasswordHasher hasher,
             throw conflict;
         }
         var user = await UserQueries.GetAsync(conn, id, ct, tx);
+        await AuditTrail.RecordAsync(conn, tx, HttpContext.Audit("auth.registered", id, "user", id,
+            new { username = user.Username, role = user.Role, status = user.Status }) with { ActorId = id }, ct);
         await tx.CommitAsync(ct);
         await Send.ResponseAsync(user, 201, ct);
     }

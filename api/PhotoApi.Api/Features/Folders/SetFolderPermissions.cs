@@ -6,6 +6,8 @@ using PhotoApi.Api.Access;
 using PhotoApi.Api.Features.Common;
 using PhotoApi.Api.Infrastructure.Errors;
 using PhotoApi.Contracts;
+using PhotoApi.Api.Features.Audit;
+using PhotoApi.Persistence.Writes;
 
 namespace PhotoApi.Api.Features.Folders;
 
@@ -121,6 +123,8 @@ public sealed class SetFolderPermissionsEndpoint(NpgsqlDataSource db) : Endpoint
             }, tx, cancellationToken: ct));
         }
         var entries = await FolderPermissionStore.EntriesAsync(conn, req.Id, null, ct, tx);
+        await AuditTrail.RecordAsync(conn, tx, HttpContext.Audit("folder.permissions-changed", null, "folder", req.Id,
+            new { applyToSubfolders = req.ApplyToSubfolders == true, entries }), ct);
         await tx.CommitAsync(ct);
         await Send.OkAsync(new FolderPermissionsResponse(req.Id, entries), ct);
     }

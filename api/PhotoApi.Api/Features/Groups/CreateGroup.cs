@@ -4,6 +4,8 @@ using FluentValidation;
 using Npgsql;
 using PhotoApi.Api.Features.Common;
 using PhotoApi.Api.Access;
+using PhotoApi.Api.Features.Audit;
+using PhotoApi.Persistence.Writes;
 
 namespace PhotoApi.Api.Features.Groups;
 
@@ -55,6 +57,7 @@ public sealed class CreateGroupEndpoint(NpgsqlDataSource db) : Endpoint<CreateGr
         }
         await GroupStore.ReplaceMembersAsync(conn, tx, id, req.MemberIds, ct);
         var group = await GroupStore.GetAsync(conn, id, ct, tx);
+        await AuditTrail.RecordAsync(conn, tx, HttpContext.Audit("group.created", null, "group", id, GroupStore.AuditDetails(group, membersSet: true)), ct);
         await tx.CommitAsync(ct);
         await Send.ResponseAsync(group, 201, ct);
     }

@@ -58,6 +58,10 @@ internal static class GroupStore
         await conn.ExecuteAsync(new CommandDefinition(ReplaceMembersSql, new { groupId, memberIds = distinct }, tx, cancellationToken: ct));
     }
 
+    /// <summary>What the audit trail keeps of a group as it now is: its name, privilege, and its members when they were set.</summary>
+    public static object AuditDetails(GroupResponse g, bool membersSet) =>
+        new { g.Name, g.PhotoLibraryAllowed, memberIds = membersSet ? g.MemberIds : null };
+
     public static ApiException? ConflictFrom(PostgresException e) =>
         e.SqlState == PostgresErrorCodes.UniqueViolation && e.ConstraintName == "groups_name_key"
             ? new ApiException(409, ErrorCodes.GroupNameTaken, "A group with that name exists.", new() { ["name"] = ["A group with that name exists."] })

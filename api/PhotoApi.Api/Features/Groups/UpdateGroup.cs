@@ -5,6 +5,8 @@ using Npgsql;
 using PhotoApi.Api.Features.Common;
 using PhotoApi.Api.Infrastructure.Errors;
 using PhotoApi.Api.Access;
+using PhotoApi.Api.Features.Audit;
+using PhotoApi.Persistence.Writes;
 
 namespace PhotoApi.Api.Features.Groups;
 
@@ -64,6 +66,7 @@ public sealed class UpdateGroupEndpoint(NpgsqlDataSource db) : Endpoint<UpdateGr
         if (updated == 0) throw ApiException.NotFound("The group");
         if (req.MemberIds is not null) await GroupStore.ReplaceMembersAsync(conn, tx, req.Id, req.MemberIds, ct);
         var group = await GroupStore.GetAsync(conn, req.Id, ct, tx);
+        await AuditTrail.RecordAsync(conn, tx, HttpContext.Audit("group.updated", null, "group", req.Id, GroupStore.AuditDetails(group, req.MemberIds is not null)), ct);
         await tx.CommitAsync(ct);
         await Send.OkAsync(group, ct);
     }

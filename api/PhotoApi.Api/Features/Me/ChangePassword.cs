@@ -9,6 +9,8 @@ using PhotoApi.Api.Infrastructure.Auth;
 using PhotoApi.Api.Infrastructure.Errors;
 using PhotoApi.Contracts;
 using PhotoApi.Api.Access;
+using PhotoApi.Api.Features.Audit;
+using PhotoApi.Persistence.Writes;
 
 namespace PhotoApi.Api.Features.Me;
 
@@ -59,6 +61,7 @@ public sealed class ChangePasswordEndpoint(NpgsqlDataSource db, PasswordHasher h
         await conn.ExecuteAsync(new CommandDefinition(UpdateSql, new { id = userId, hash = hasher.Hash(req.NewPassword) }, tx, cancellationToken: ct));
         await conn.ExecuteAsync(new CommandDefinition(SessionTokens.RevokeUserCredentialsSql,
             new { userId, keep = User.SessionId(), why = "password_changed" }, tx, cancellationToken: ct));
+        await AuditTrail.RecordAsync(conn, tx, HttpContext.Audit("account.password-changed", userId, "user", userId), ct);
         await tx.CommitAsync(ct);
         await Send.NoContentAsync(ct);
     }

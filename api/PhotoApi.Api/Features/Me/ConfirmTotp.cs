@@ -6,6 +6,8 @@ using PhotoApi.Api.Infrastructure.Auth;
 using PhotoApi.Api.Infrastructure.Errors;
 using PhotoApi.Contracts;
 using PhotoApi.Api.Access;
+using PhotoApi.Api.Features.Audit;
+using PhotoApi.Persistence.Writes;
 
 namespace PhotoApi.Api.Features.Me;
 
@@ -39,8 +41,13 @@ public sealed class ConfirmTotpEndpoint(NpgsqlDataSource db, Throttle throttle, 
         await throttle.AttemptAsync(check, ct);
         var step = Totp.Verify(secret, req.Code, DateTimeOffset.UtcNow, null)
             ?? throw new ApiException(400, ErrorCodes.TotpInvalid, "The verification code is wrong.", new() { ["code"] = ["The verification code is wrong."] });
-        if (await conn.ExecuteAsync(new CommandDefinition(ConfirmSql, new { id, secret, step }, cancellationToken: ct)) == 0)
-            throw new ApiException(409, ErrorCodes.TotpNotEnrolled, "The enrollment changed meanwhile. Start again.");
+        await using (var tx = await conn.BeginTransactionAsync(ct))
+        {
+            if (await conn.ExecuteAsync(new CommandDefinition(ConfirmSql, new { id, secret, step }, tx, cancellationToken: ct)) == 0)
+                throw new ApiException(409, ErrorCodes.TotpNotEnrolled, "The enrollment changed meanwhile. Start again.");
+            await AuditTrail.RecordAsync(conn, tx, HttpContext.Audit("account.two-step-enabled", id, "user", id), ct);
+            await tx.CommitAsync(ct);
+        }
         await throttle.SucceededAsync(check, ct);
         await Send.NoContentAsync(ct);
     }

@@ -6,6 +6,8 @@ using PhotoApi.Api.Infrastructure.Auth;
 using PhotoApi.Api.Infrastructure.Errors;
 using PhotoApi.Contracts;
 using PhotoApi.Api.Access;
+using PhotoApi.Api.Features.Audit;
+using PhotoApi.Persistence.Writes;
 
 namespace PhotoApi.Api.Features.Me;
 
@@ -41,9 +43,14 @@ public sealed class DisableTotpEndpoint(NpgsqlDataSource db, Throttle throttle, 
         var check = CredentialCheck.TwoStepCode(id, HttpContext, limits.Value);
         await throttle.AttemptAsync(check, ct);
         var step = Totp.Verify(current.TotpSecret, req.Code, DateTimeOffset.UtcNow, current.TotpLastStep);
-        if (step is null || await conn.ExecuteAsync(new CommandDefinition(DisableSql, new { id, step }, cancellationToken: ct)) == 0)
-            throw new ApiException(400, ErrorCodes.TotpInvalid, "The verification code is wrong or was already used.",
-                new() { ["code"] = ["The verification code is wrong or was already used."] });
+        await using (var tx = await conn.BeginTransactionAsync(ct))
+        {
+            if (step is null || await conn.ExecuteAsync(new CommandDefinition(DisableSql, new { id, step }, tx, cancellationToken: ct)) == 0)
+                throw new ApiException(400, ErrorCodes.TotpInvalid, "The verification code is wrong or was already used.",
+                    new() { ["code"] = ["The verification code is wrong or was already used."] });
+            await AuditTrail.RecordAsync(conn, tx, HttpContext.Audit("account.two-step-disabled", id, "user", id), ct);
+            await tx.CommitAsync(ct);
+        }
         await throttle.SucceededAsync(check, ct);
         await Send.NoContentAsync(ct);
     }

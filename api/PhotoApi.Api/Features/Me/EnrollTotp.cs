@@ -5,6 +5,8 @@ using PhotoApi.Api.Infrastructure.Auth;
 using PhotoApi.Api.Infrastructure.Errors;
 using PhotoApi.Contracts;
 using PhotoApi.Api.Access;
+using PhotoApi.Api.Features.Audit;
+using PhotoApi.Persistence.Writes;
 
 namespace PhotoApi.Api.Features.Me;
 
@@ -30,9 +32,13 @@ public sealed class EnrollTotpEndpoint(NpgsqlDataSource db) : EndpointWithoutReq
     public override async Task HandleAsync(CancellationToken ct)
     {
         var secret = Totp.NewSecret();
+        var id = User.UserId();
         await using var conn = await db.OpenConnectionAsync(ct);
-        var username = await conn.ExecuteScalarAsync<string>(new CommandDefinition(EnrollSql, new { id = User.UserId(), secret }, cancellationToken: ct))
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        var username = await conn.ExecuteScalarAsync<string>(new CommandDefinition(EnrollSql, new { id, secret }, tx, cancellationToken: ct))
             ?? throw new ApiException(409, ErrorCodes.TotpAlreadyEnabled, "Two-step verification is already on. Disable it first to enroll a new device.");
+        await AuditTrail.RecordAsync(conn, tx, HttpContext.Audit("account.two-step-enrolled", id, "user", id), ct);
+        await tx.CommitAsync(ct);
         await Send.OkAsync(new EnrollTotpResponse(secret, Totp.OtpAuthUri("PhotoApi", username, secret)), ct);
     }
 }

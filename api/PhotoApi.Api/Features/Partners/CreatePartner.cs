@@ -5,6 +5,8 @@ using Npgsql;
 using PhotoApi.Api.Access;
 using PhotoApi.Api.Infrastructure.Errors;
 using PhotoApi.Contracts;
+using PhotoApi.Api.Features.Audit;
+using PhotoApi.Persistence.Writes;
 
 namespace PhotoApi.Api.Features.Partners;
 
@@ -41,13 +43,18 @@ public sealed class CreatePartnerEndpoint(NpgsqlDataSource db) : Endpoint<Create
         if (req.UserId == userId)
             throw new ApiException(400, ErrorCodes.PartnerIsSelf, "You cannot be your own partner.", new() { ["userId"] = ["That is you."] });
         await using var conn = await db.OpenConnectionAsync(ct);
-        var inserted = await conn.ExecuteAsync(new CommandDefinition(InsertSql, new { userId, partnerId = req.UserId }, cancellationToken: ct));
-        if (inserted == 0)
+        await using (var tx = await conn.BeginTransactionAsync(ct))
         {
-            var existing = await PartnerStore.ListAsync(conn, userId, PartnerDirections.SharedBy, req.UserId, Guid.Empty, 1, ct);
-            throw existing.Count > 0
-                ? new ApiException(409, ErrorCodes.PartnerExists, "You already share your library with this user.")
-                : ApiException.NotFound("The user");
+            var inserted = await conn.ExecuteAsync(new CommandDefinition(InsertSql, new { userId, partnerId = req.UserId }, tx, cancellationToken: ct));
+            if (inserted == 0)
+            {
+                var existing = await PartnerStore.ListAsync(conn, userId, PartnerDirections.SharedBy, req.UserId, Guid.Empty, 1, ct);
+                throw existing.Count > 0
+                    ? new ApiException(409, ErrorCodes.PartnerExists, "You already share your library with this user.")
+                    : ApiException.NotFound("The user");
+            }
+            await AuditTrail.RecordAsync(conn, tx, HttpContext.Audit("partner.created", userId, "user", req.UserId), ct);
+            await tx.CommitAsync(ct);
         }
         await Send.ResponseAsync(await PartnerStore.GetAsync(conn, userId, PartnerDirections.SharedBy, req.UserId, ct), 201, ct);
     }

@@ -5,6 +5,8 @@ using Npgsql;
 using PhotoApi.Api.Access;
 using PhotoApi.Api.Features.Common;
 using PhotoApi.Api.Infrastructure.Errors;
+using PhotoApi.Api.Features.Audit;
+using PhotoApi.Persistence.Writes;
 
 namespace PhotoApi.Api.Features.Partners;
 
@@ -37,9 +39,13 @@ public sealed class DeletePartnerEndpoint(NpgsqlDataSource db) : Endpoint<Delete
         var me = HttpContext.Principal().UserId;
         var (ownerId, partnerId) = req.Direction == PartnerDirections.SharedWith ? (req.UserId, me) : (me, req.UserId);
         await using var conn = await db.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
         var deleted = await conn.ExecuteAsync(new CommandDefinition(
-            "DELETE FROM partners WHERE owner_id = @ownerId AND partner_id = @partnerId", new { ownerId, partnerId }, cancellationToken: ct));
+            "DELETE FROM partners WHERE owner_id = @ownerId AND partner_id = @partnerId", new { ownerId, partnerId }, tx, cancellationToken: ct));
         if (deleted == 0) throw ApiException.NotFound("The partner");
+        // The sharer's event, whichever side ended it (the actor says who).
+        await AuditTrail.RecordAsync(conn, tx, HttpContext.Audit("partner.deleted", ownerId, "user", partnerId), ct);
+        await tx.CommitAsync(ct);
         await Send.NoContentAsync(ct);
     }
 }

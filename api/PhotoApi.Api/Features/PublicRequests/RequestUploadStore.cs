@@ -7,6 +7,8 @@ using PhotoApi.Api.Infrastructure.Errors;
 using PhotoApi.Api.Infrastructure.Jobs;
 using PhotoApi.Contracts;
 using PhotoApi.Persistence.Blobs;
+using PhotoApi.Api.Features.Audit;
+using PhotoApi.Persistence.Writes;
 
 namespace PhotoApi.Api.Features.PublicRequests;
 
@@ -57,8 +59,11 @@ public sealed class RequestUploadStore(NpgsqlDataSource db, IBlobStore blobs, IJ
             : throw new ApiException(415, ErrorCodes.UploadUnsupportedType,
                 $"'{fileName}' is neither a photo nor a video. This request takes photos (JPEG, HEIC, PNG, WebP, …) and videos (MP4, MOV, M4V, 3GP, WebM, MKV) only.");
 
-    /// <summary>Records the files (status <c>pending</c>) and enqueues their clean copies; on any failure nothing stays.</summary>
-    public async Task StoreAsync(PhotoRequestLink link, Guid? folderId, Guid? albumId, IReadOnlyList<ReceivedRequestFile> files, CancellationToken ct)
+    /// <summary>
+    /// Records the files (status <c>pending</c>) and enqueues their clean copies; on any failure nothing stays. The
+    /// request's owner finds the upload in their audit trail (<c>photo-request.upload</c>: no actor, the guest's address).
+    /// </summary>
+    public async Task StoreAsync(HttpContext http, PhotoRequestLink link, Guid? folderId, Guid? albumId, IReadOnlyList<ReceivedRequestFile> files, CancellationToken ct)
     {
         var committed = new List<string>();
         try
@@ -73,6 +78,8 @@ public sealed class RequestUploadStore(NpgsqlDataSource db, IBlobStore blobs, IJ
                 await r.Upload.CommitAsync(rawKey, ct);
                 committed.Add(rawKey);
             }
+            await AuditTrail.RecordAsync(conn, tx, http.Audit("photo-request.upload", link.OwnerId, "photo-request", link.Id,
+                new { files = files.Select(f => new { f.Id, f.FileName, f.MediaType, sizeBytes = f.Upload.Length }) }) with { ActorId = null }, ct);
             await tx.CommitAsync(ct);
             foreach (var r in files) PhotoApi.Persistence.Telemetry.PhotoTelemetry.UploadCommitted("request", r.Upload.Length);
         }

@@ -67,7 +67,7 @@ public sealed class UploadToPhotoRequestEndpoint(IBlobStore blobs, GuestLinks li
             if (received.Count == 0) throw new ApiException(400, ErrorCodes.UploadMissingFile, "The form has no photo or video in a part named 'files'.",
                 new() { ["files"] = ["At least one photo or video is required."] });
 
-            await store.StoreAsync(link, folderId, albumId, received, ct);
+            await store.StoreAsync(HttpContext, link, folderId, albumId, received, ct);
             await Send.ResponseAsync(new UploadToPhotoRequestResponse(received.Select(r =>
                 new PhotoRequestUploadStatus(r.Id, r.FileName, r.Upload.Length, "pending", null)).ToList()), 202, ct);
         }

@@ -44,7 +44,7 @@ public sealed class RequestTusRoute(HttpContext http, GuestLinks links, RequestU
         var (mediaType, _) = MediaTypes.Detect(head.Span, row.FileName, row.ContentType);
         var accepted = RequestUploadStore.EnsurePhotoOrVideo(mediaType, row.FileName);
         var id = row.ResultId!.Value; // chosen at creation: a retry after a process died midway asks ResultExistsAsync
-        await store.StoreAsync(link, folderId, albumId, [new ReceivedRequestFile(id, row.FileName, staged, accepted)], ct);
+        await store.StoreAsync(http, link, folderId, albumId, [new ReceivedRequestFile(id, row.FileName, staged, accepted)], ct);
         return new TusResult(id);
     }
 

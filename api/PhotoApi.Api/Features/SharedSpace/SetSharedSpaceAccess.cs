@@ -6,6 +6,8 @@ using PhotoApi.Api.Access;
 using PhotoApi.Api.Features.Common;
 using PhotoApi.Api.Infrastructure.Errors;
 using PhotoApi.Contracts;
+using PhotoApi.Api.Features.Audit;
+using PhotoApi.Persistence.Writes;
 
 namespace PhotoApi.Api.Features.SharedSpace;
 
@@ -78,6 +80,8 @@ public sealed class SetSharedSpaceAccessEndpoint(NpgsqlDataSource db) : Endpoint
             levels = entries.Select(e => e.Level).ToArray(),
         }, tx, cancellationToken: ct));
         var result = await SharedSpaceAccessStore.GetAsync(conn, ct, tx);
+        await AuditTrail.RecordAsync(conn, tx, HttpContext.Audit("shared-space.access-changed", null, "shared-space", null,
+            new { entries = entries.Select(e => new { e.PrincipalType, e.PrincipalId, e.Level }) }), ct);
         await tx.CommitAsync(ct);
         await Send.OkAsync(result, ct);
     }

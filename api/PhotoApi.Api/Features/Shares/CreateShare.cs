@@ -9,6 +9,7 @@ using PhotoApi.Api.Infrastructure.Auth;
 using PhotoApi.Api.Infrastructure.Errors;
 using PhotoApi.Contracts;
 using PhotoApi.Persistence.Writes;
+using PhotoApi.Api.Features.Audit;
 
 namespace PhotoApi.Api.Features.Shares;
 
@@ -146,6 +147,7 @@ public sealed class CreateShareEndpoint(NpgsqlDataSource db, AccessPolicy policy
         }
         await ShareStore.SetInviteesAsync(conn, tx, id, principal.UserId, albumKind, req.Invitees ?? [], ct);
         var share = await ShareStore.GetAsync(conn, HttpContext.Request, id, ct, tx);
+        await AuditTrail.RecordAsync(conn, tx, HttpContext.Audit("share.created", share.OwnerId, "share", id, ShareStore.AuditDetails(share)), ct);
         await tx.CommitAsync(ct);
         await Send.ResponseAsync(share, 201, ct);
     }

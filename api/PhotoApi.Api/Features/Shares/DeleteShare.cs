@@ -3,6 +3,8 @@ using FastEndpoints;
 using Npgsql;
 using PhotoApi.Api.Access;
 using PhotoApi.Api.Features.Common;
+using PhotoApi.Api.Features.Audit;
+using PhotoApi.Persistence.Writes;
 
 namespace PhotoApi.Api.Features.Shares;
 
@@ -27,7 +29,12 @@ public sealed class DeleteShareEndpoint(NpgsqlDataSource db) : Endpoint<IdReques
     public override async Task HandleAsync(IdRequest req, CancellationToken ct)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
-        await conn.ExecuteAsync(new CommandDefinition(DeleteSql, new { id = req.Id }, cancellationToken: ct));
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        // What it was, read before it goes (the access stage found it): the trail says what stopped being shared, and with whom.
+        var share = await ShareStore.GetAsync(conn, HttpContext.Request, req.Id, ct, tx);
+        await conn.ExecuteAsync(new CommandDefinition(DeleteSql, new { id = req.Id }, tx, cancellationToken: ct));
+        await AuditTrail.RecordAsync(conn, tx, HttpContext.Audit("share.deleted", share.OwnerId, "share", req.Id, ShareStore.AuditDetails(share)), ct);
+        await tx.CommitAsync(ct);
         await Send.NoContentAsync(ct);
     }
 }

@@ -3,6 +3,8 @@ using FastEndpoints;
 using Npgsql;
 using PhotoApi.Api.Access;
 using PhotoApi.Api.Features.Common;
+using PhotoApi.Api.Features.Audit;
+using PhotoApi.Persistence.Writes;
 
 namespace PhotoApi.Api.Features.Shares;
 
@@ -20,9 +22,13 @@ public sealed class RotateShareKeyEndpoint(NpgsqlDataSource db) : Endpoint<IdReq
     {
         var (key, keyHash) = ShareStore.NewKey();
         await using var conn = await db.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
         await conn.ExecuteAsync(new CommandDefinition(
             "UPDATE shares SET link_key = @key, link_key_hash = @keyHash, updated_at = now() WHERE id = @id",
-            new { id = req.Id, key, keyHash }, cancellationToken: ct));
-        await Send.OkAsync(await ShareStore.GetAsync(conn, HttpContext.Request, req.Id, ct), ct);
+            new { id = req.Id, key, keyHash }, tx, cancellationToken: ct));
+        var share = await ShareStore.GetAsync(conn, HttpContext.Request, req.Id, ct, tx);
+        await AuditTrail.RecordAsync(conn, tx, HttpContext.Audit("share.key-rotated", share.OwnerId, "share", req.Id), ct);
+        await tx.CommitAsync(ct);
+        await Send.OkAsync(share, ct);
     }
 }

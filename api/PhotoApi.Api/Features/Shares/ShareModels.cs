@@ -193,6 +193,18 @@ internal static class ShareStore
     }
 
     /// <summary>
+    /// What the audit trail keeps of a share as it now is: its target, invitees and roles, and link options — whether a
+    /// password is set, never the password, the key or its hash.
+    /// </summary>
+    public static object AuditDetails(ShareResponse s, IReadOnlyList<string>? changed = null) => new
+    {
+        target = new { s.Target.Type, s.Target.AlbumId, s.Target.FolderId, s.Target.Name, s.Target.ApplyToSubfolders },
+        invitees = s.Invitees.Select(i => new { i.PrincipalType, i.PrincipalId, i.Name, i.Role }),
+        s.LinkEnabled, s.Privacy, passwordSet = s.PasswordProtected, s.ExpiresAt, s.AllowDownload, s.AllowUpload, s.ShowMetadata,
+        changed,
+    };
+
+    /// <summary>
     /// The page a guest opens in a browser for a link (<c>/s/{key}</c>, served by the web app, which calls the API's
     /// <c>/api/v1/s/{key}</c> routes).
     /// </summary>

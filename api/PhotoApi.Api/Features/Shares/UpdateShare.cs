@@ -5,6 +5,8 @@ using Npgsql;
 using PhotoApi.Api.Access;
 using PhotoApi.Api.Infrastructure.Auth;
 using PhotoApi.Api.Infrastructure.Errors;
+using PhotoApi.Api.Features.Audit;
+using PhotoApi.Persistence.Writes;
 
 namespace PhotoApi.Api.Features.Shares;
 
@@ -85,7 +87,20 @@ public sealed class UpdateShareEndpoint(NpgsqlDataSource db, PasswordHasher hash
         if (req.Invitees is not null)
             await ShareStore.SetInviteesAsync(conn, tx, req.Id, current.OwnerId, current.TargetKind, req.Invitees, ct);
         var share = await ShareStore.GetAsync(conn, HttpContext.Request, req.Id, ct, tx);
+        await AuditTrail.RecordAsync(conn, tx, HttpContext.Audit("share.updated", share.OwnerId, "share", req.Id, ShareStore.AuditDetails(share, Changed(req))), ct);
         await tx.CommitAsync(ct);
         await Send.OkAsync(share, ct);
     }
+
+    /// <summary>The settings the request names (a new password as <c>password</c>, never its value).</summary>
+    private static List<string> Changed(UpdateShareRequest r) =>
+    [
+        .. new (string Name, bool Given)[]
+        {
+            ("linkEnabled", r.LinkEnabled is not null), ("privacy", r.Privacy is not null), ("password", r.Password is not null),
+            ("clearPassword", r.ClearPassword == true), ("expiresAt", r.ExpiresAt is not null), ("clearExpiry", r.ClearExpiry == true),
+            ("allowDownload", r.AllowDownload is not null), ("allowUpload", r.AllowUpload is not null), ("showMetadata", r.ShowMetadata is not null),
+            ("description", r.Description is not null), ("invitees", r.Invitees is not null), ("applyToSubfolders", r.ApplyToSubfolders is not null),
+        }.Where(f => f.Given).Select(f => f.Name),
+    ];
 }
