@@ -123,6 +123,9 @@ public sealed class LocalBlobStore : IBlobStore
         Directory.CreateDirectory(_resumable);
     }
 
+    /// <summary>The folder holding every blob (full path).</summary>
+    public string Root => _root;
+
     public Task<IBlobUpload> BeginUploadAsync(CancellationToken ct)
     {
         var path = Path.Combine(_staging, Guid.NewGuid().ToString("N"));
