@@ -60,7 +60,9 @@ public sealed class RestoreRun(Instance instance, TextWriter output)
         if (incomplete.Count > 0)
             throw new BackupException($"The backup is incomplete: {incomplete.Count} of its blobs are missing from {blobRoot} or have another size (first: {incomplete[0].Key}). Nothing was restored.");
 
-        // The targets: an empty (or not yet created) database, an empty store.
+        // The targets: an empty store, an empty (or not yet created) database.
+        if (await instance.BlobStoreHoldsAnythingAsync(ct))
+            throw new BackupException($"The blob store ({instance.BlobStoreName}) is not empty: a restore goes only into an empty store. Nothing was restored.");
         var database = instance.DatabaseName;
         await using (var server = await instance.OpenAsync(ct, "postgres"))
         {
@@ -73,8 +75,6 @@ public sealed class RestoreRun(Instance instance, TextWriter output)
         await using var conn = await instance.OpenAsync(ct);
         if (await conn.ExecuteScalarAsync<long>(new CommandDefinition(EmptySql, cancellationToken: ct)) > 0)
             throw new BackupException($"Database {database} is not empty: a restore goes only into an empty database (drop and create it, or name another). Nothing was restored.");
-        if (await instance.BlobStoreHoldsAnythingAsync(ct))
-            throw new BackupException($"The blob store ({instance.BlobStoreName}) is not empty: a restore goes only into an empty store. Nothing was restored.");
 
         var binDir = await PgTools.BinDirAsync(conn, instance.Configuration, ct);
         await PgTools.RunAsync(binDir, "pg_restore", ["--exit-on-error", "--single-transaction", "--no-owner", "--no-privileges", "--dbname", database, dump],
