@@ -138,9 +138,17 @@ public sealed class LocalBlobStore : IBlobStore
 
     public Task<bool> ExistsAsync(string key, CancellationToken ct) => Task.FromResult(File.Exists(PathOf(key)));
 
+    /// <summary>Deletes the blob; one that is not there (nor its folder: no blob of that kind was ever stored) is nothing to do, as on S3.</summary>
     public Task DeleteAsync(string key, CancellationToken ct)
     {
-        File.Delete(PathOf(key));
+        try
+        {
+            File.Delete(PathOf(key));
+        }
+        catch (DirectoryNotFoundException)
+        {
+            // e.g. the collector deleting a photo's (never made) playback copy where no video was ever stored
+        }
         return Task.CompletedTask;
     }
 
