@@ -248,3 +248,67 @@ public sealed partial class BackupTests(ApiFactory api) : IClassFixture<ApiFacto
         Assert.Equal(columns, BlobInventory.Columns.Concat(BlobInventory.NotBlobs.Keys).Order(StringComparer.Ordinal).ToList());
     }
 }
+
+/// <summary>The same tool on the S3 store: blobs read from a bucket prefix into the backup folder, and restored into another, empty one.</summary>
+[Collection(ApiCollection.Name)]
+public sealed class S3BackupTests(PhotoApi.IntegrationTests.Blobs.S3ApiFactory api) : IClassFixture<PhotoApi.IntegrationTests.Blobs.S3ApiFactory>, IDisposable
+{
+    private readonly string _target = Path.Combine(Path.GetTempPath(), "photoapi-backup-s3-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_target)) Directory.Delete(_target, recursive: true);
+    }
+
+    private static IConfiguration Config(string connectionString, string prefix) => new ConfigurationBuilder()
+        .AddInMemoryCollection(PhotoApi.IntegrationTests.Blobs.TestS3.Settings(prefix).Select(s => KeyValuePair.Create(s.Key, (string?)s.Value))
+            .Append(KeyValuePair.Create("ConnectionStrings:Postgres", (string?)connectionString)))
+        .Build();
+
+    private static async Task<(int Exit, string Error)> ToolAsync(IConfiguration config, params string[] args)
+    {
+        var error = new StringWriter();
+        return (await BackupCli.RunAsync(args, config, new StringWriter(), error, CancellationToken.None), error.ToString());
+    }
+
+    [Fact]
+    public async Task A_backup_of_a_bucket_restores_into_an_empty_prefix_byte_for_byte_and_not_into_a_full_one()
+    {
+        var user = await api.NewUserAsync("s3backup");
+        foreach (var id in new[] { await user.UploadUniqueAsync(), await user.UploadUniqueAsync() })
+            Assert.Equal("ready", (await user.WaitProcessedAsync(id)).Status);
+
+        var backup = await ToolAsync(Config(api.ConnectionString, api.Prefix), "backup", _target);
+        Assert.True(backup.Exit == 0, backup.Error);
+        var folder = Directory.GetDirectories(_target).Single(d => Path.GetFileName(d) != "blobs");
+        var manifest = await Manifest.ReadAsync(Path.Combine(folder, Manifest.FileName), CancellationToken.None);
+        Assert.Equal("s3", manifest.Source);
+        Assert.Equal(6, manifest.Blobs.Count); // two originals, their thumbnails and previews
+
+        var database = await TestDatabase.CreateDatabaseAsync("restored");
+        var prefix = PhotoApi.IntegrationTests.Blobs.TestS3.NewPrefix();
+        try
+        {
+            var restore = await ToolAsync(Config(database, prefix), "restore", folder);
+            Assert.True(restore.Exit == 0, restore.Error);
+            using var store = new S3BlobStore(PhotoApi.IntegrationTests.Blobs.TestS3.Options(prefix));
+            foreach (var blob in manifest.Blobs)
+            {
+                await using var read = await store.OpenReadAsync(blob.Key, CancellationToken.None);
+                var bytes = new MemoryStream();
+                await read.CopyToAsync(bytes);
+                Assert.Equal(await File.ReadAllBytesAsync(Path.Combine(_target, "blobs", blob.Key)), bytes.ToArray());
+            }
+
+            // The instance's own prefix holds its blobs: refused, even with an empty database.
+            var empty = await TestDatabase.CreateDatabaseAsync("empty");
+            var refused = await ToolAsync(Config(empty, api.Prefix), "restore", folder);
+            await TestDatabase.DropDatabaseAsync(empty);
+            Assert.Equal((BackupCli.Failed, true), (refused.Exit, refused.Error.Contains("is not empty", StringComparison.Ordinal)));
+        }
+        finally
+        {
+            await TestDatabase.DropDatabaseAsync(database);
+        }
+    }
+}
