@@ -145,6 +145,9 @@ public sealed class LocalBlobStore : IBlobStore
         Directory.CreateDirectory(_resumable);
     }
 
+    /// <summary>The folder holding every blob (full path).</summary>
+    public string Root => _root;
+
     public Task<IBlobUpload> BeginUploadAsync(CancellationToken ct)
     {
         var path = Path.Combine(_staging, Guid.NewGuid().ToString("N"));
@@ -157,6 +160,7 @@ public sealed class LocalBlobStore : IBlobStore
 
     public Task<bool> ExistsAsync(string key, CancellationToken ct) => Task.FromResult(File.Exists(PathOf(key)));
 
+    /// <summary>Deletes the blob; one that is not there (nor its folder: no blob of that kind was ever stored) is nothing to do, as on S3.</summary>
     public Task DeleteAsync(string key, CancellationToken ct)
     {
         // File.Delete ignores a missing file but not a missing folder: a photo's playback key (the collector deletes

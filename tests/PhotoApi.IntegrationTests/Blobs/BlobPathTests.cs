@@ -131,6 +131,9 @@ public sealed class S3ApiFactory : ApiFactory
 {
     private readonly string _prefix = TestS3.NewPrefix();
 
+    /// <summary>This factory's prefix in the bucket.</summary>
+    public string Prefix => _prefix;
+
     protected override IEnumerable<(string Key, string Value)> BlobSettings => TestS3.Settings(_prefix);
 
     /// <summary>Objects under <paramref name="area"/> of this factory's prefix.</summary>

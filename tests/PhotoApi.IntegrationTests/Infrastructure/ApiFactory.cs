@@ -57,7 +57,12 @@ public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
         created.EnsureSuccessStatusCode();
         Admin = await LoginAsync("admin", AdminPassword);
         (await Admin.Client.PatchAsJsonAsync("/api/v1/admin/settings", new { registrationMode = "open" })).EnsureSuccessStatusCode();
+        await StartWorkerAsync();
+    }
 
+    /// <summary>Starts the worker host (done by <see cref="InitializeAsync"/>; again after <see cref="StopWorkerAsync"/>).</summary>
+    public async Task StartWorkerAsync()
+    {
         var workerSettings = new Dictionary<string, string?>
         {
             ["ConnectionStrings:Postgres"] = ConnectionString,
@@ -70,13 +75,18 @@ public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
         await _worker.StartAsync();
     }
 
+    /// <summary>Stops the worker host (the backup drill does, while it wipes and restores the database under it).</summary>
+    public async Task StopWorkerAsync()
+    {
+        if (_worker is null) return;
+        await _worker.StopAsync();
+        _worker.Dispose();
+        _worker = null;
+    }
+
     public new async Task DisposeAsync()
     {
-        if (_worker is not null)
-        {
-            await _worker.StopAsync();
-            _worker.Dispose();
-        }
+        await StopWorkerAsync();
         await base.DisposeAsync();
         await TestDatabase.DropDatabaseAsync(ConnectionString);
         if (Directory.Exists(BlobRoot)) Directory.Delete(BlobRoot, recursive: true);

@@ -228,10 +228,17 @@ public sealed class ProcessRequestUploadJob(NpgsqlDataSource db, IBlobStore blob
         if (rawKey is not null) await DeleteRawAsync(uploadId, rawKey, ct);
     }
 
+    /// <summary>
+    /// Deletes the guest's bytes, unless a backup is running (its snapshot may still reference them): then they stay, and
+    /// the sweeper comes back for them (a finished upload whose raw_blob_key is still set).
+    /// </summary>
     private async Task DeleteRawAsync(Guid uploadId, string rawKey, CancellationToken ct)
     {
-        await blobs.DeleteAsync(rawKey, ct);
         await using var conn = await db.OpenConnectionAsync(ct);
-        await conn.ExecuteAsync(new CommandDefinition(RawGoneSql, new { id = uploadId }, cancellationToken: ct));
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        if (!await BackupLock.TryAllowDeletionAsync(conn, tx, ct)) return;
+        await blobs.DeleteAsync(rawKey, ct);
+        await conn.ExecuteAsync(new CommandDefinition(RawGoneSql, new { id = uploadId }, tx, cancellationToken: ct));
+        await tx.CommitAsync(ct);
     }
 }

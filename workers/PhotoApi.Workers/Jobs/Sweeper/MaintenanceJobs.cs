@@ -104,6 +104,13 @@ public sealed class BlobCollectorJob(NpgsqlDataSource db, IBlobStore blobs, ILog
             foreach (var checksum in batch)
             {
                 await using var tx = await conn.BeginTransactionAsync(ct);
+                // A running backup's snapshot may still reference these bytes: leave them (and the queue) for the next
+                // run, which the sweeper starts while orphans remain.
+                if (!await BackupLock.TryAllowDeletionAsync(conn, tx, ct))
+                {
+                    logger.LogInformation("A backup is running: unused files are deleted after it ({Deleted} deleted so far)", deleted);
+                    return;
+                }
                 // The upload endpoint commits new bytes under this same lock: bytes being re-uploaded are never deleted.
                 await BlobLocks.HoldAsync(conn, tx, checksum, ct);
                 if (!await conn.ExecuteScalarAsync<bool>(new CommandDefinition(InUseSql, new { checksum }, tx, cancellationToken: ct)))
