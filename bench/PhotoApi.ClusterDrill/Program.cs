@@ -165,10 +165,12 @@ if (failedWithoutReason > 0) failures.Add($"{failedWithoutReason} failed assets 
 if (duplicateAssets + duplicateRequestAssets > 0) failures.Add($"{duplicateAssets + duplicateRequestAssets} duplicated assets");
 if (readyWithoutDerivatives > 0) failures.Add($"{readyWithoutDerivatives} ready photos without thumbnail or preview");
 
-// 3. Orphans: after the collector and the sweep of stale staging (age 0: the load has stopped), every object in the
+// 3. Orphans: after the collector and the sweeps of stale staging (age 0: the load has stopped), every object in the
 // bucket is named by a row, every row's object is there, and no multipart upload is left.
 await new BlobCollectorJob(db, store, NullLogger<BlobCollectorJob>.Instance).CollectAsync(CancellationToken.None);
 var purged = await store.PurgeStaleUploadsAsync(TimeSpan.Zero, CancellationToken.None);
+// Resumable staging no row names (a process killed between making one and inserting its row): swept with age 0 likewise.
+await new ResumableUploadSweepJob(db, store, NullLogger<ResumableUploadSweepJob>.Instance).SweepAsync(TimeSpan.Zero, CancellationToken.None);
 var referenced = (await check.QueryAsync<string>("""
     SELECT blob_key FROM assets UNION SELECT thumbnail_key FROM assets WHERE thumbnail_key IS NOT NULL
     UNION SELECT preview_key FROM assets WHERE preview_key IS NOT NULL

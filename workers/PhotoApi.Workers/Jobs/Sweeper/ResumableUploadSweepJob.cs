@@ -39,7 +39,11 @@ public sealed class ResumableUploadSweepJob(NpgsqlDataSource db, IBlobStore blob
 
     private sealed record Gone(string StagingKey, Guid? UnrecordedRequestUpload);
 
-    public async Task SweepAsync(CancellationToken ct)
+    public Task SweepAsync(CancellationToken ct) => SweepAsync(StagingSafeAge, ct);
+
+    /// <summary>The sweep, keeping row-less staging objects written within <paramref name="stagingSafeAge"/> (the drill, once
+    /// its load has stopped, sweeps with zero: no creation is in flight then).</summary>
+    public async Task SweepAsync(TimeSpan stagingSafeAge, CancellationToken ct)
     {
         var total = 0;
         while (true)
@@ -59,13 +63,13 @@ public sealed class ResumableUploadSweepJob(NpgsqlDataSource db, IBlobStore blob
         }
         if (total > 0) logger.LogInformation("Deleted {Count} expired resumable uploads", total);
 
-        var unnamed = await SweepUnnamedStagingAsync(ct);
+        var unnamed = await SweepUnnamedStagingAsync(stagingSafeAge, ct);
         if (unnamed > 0) logger.LogInformation("Deleted {Count} resumable staging objects no upload names", unnamed);
     }
 
-    private async Task<int> SweepUnnamedStagingAsync(CancellationToken ct)
+    private async Task<int> SweepUnnamedStagingAsync(TimeSpan safeAge, CancellationToken ct)
     {
-        var before = DateTime.UtcNow - StagingSafeAge;
+        var before = DateTime.UtcNow - safeAge;
         var old = (await blobs.ListStagedAsync(ct)).Where(s => s.LastWrittenUtc < before).Select(s => s.Key).ToArray();
         if (old.Length == 0) return 0;
         HashSet<string> named;
