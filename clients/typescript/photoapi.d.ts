@@ -177,11 +177,12 @@ export interface paths {
         /**
          * Export my library
          * @description Starts an export of the caller's library (an API key may, acting as its user): the worker reads, as of one
-         *     snapshot, the caller's own assets that are not in the trash, the folders they are in, the caller's albums with
+         *     snapshot, the caller's own assets in their Personal Space that are not in the trash (files they put in Shared
+         *     Space are the Space's, read under its permissions, and are not exported), the folders they are in, the caller's albums with
          *     their entries, and the shares they made (invitees and roles; link settings, never a link's key or password),
          *     and writes them as `library.json` and `library.csv`. Poll `getExport` until `status` is `ready` (or `failed`);
          *     its `downloadUrl` then streams one zip: `library.json`, `library.csv`, and every original at its `path`
-         *     (`Personal Space/…`, `Shared Space/…`, folders as in the library, names unique in the zip).
+         *     (`Personal Space/…`, folders as in the library, names unique in the zip).
          *
          *     One export is prepared per user at a time: asked again while one is `pending`, the answer is that export (202,
          *     the same `id`), not a new one. Each new export is recorded in the audit trail (`account.exported`).
@@ -2582,7 +2583,7 @@ export interface components {
          *     |---|---|---|
          *     | `auth.registered` | the new user → themselves, `user` | `username`, `role`, `status` |
          *     | `auth.sign-in` | the user → themselves, `user` | `twoStep` (whether a code was asked) |
-         *     | `auth.sign-in-failed` | none → the account (none for an unknown username), `user` | `reason`: `unknown-user`, `wrong-password`, `wrong-two-step-code`, `pending`, `disabled`; `username` as typed |
+         *     | `auth.sign-in-failed` | none → the account (none for an unknown username), `user` | `reason`: `unknown-user`, `wrong-password`, `wrong-two-step-code`, `pending`, `disabled`; `username` as typed for an existing account (not for an unknown name: what is typed there by mistake is often a password) |
          *     | `account.password-changed` | the user → themselves, `user` | — |
          *     | `account.two-step-enrolled` / `-enabled` / `-disabled` | the user → themselves, `user` | — (enrolled: a secret was made; enabled: confirmed with a code) |
          *     | `api-key.created` / `api-key.revoked` | the user → themselves, `api-key` | `name`, `prefix` |

@@ -263,7 +263,7 @@ public sealed class LocalBlobStore : IBlobStore
     /// </summary>
     private void OwnBytes(string path, long keep)
     {
-        if (HardLinks.Count(path) <= 1) return;
+        if (HardLinks.Count(path) is 0 or 1) return; // one name (or none: nothing to protect); unknown counts as shared
         var copy = Path.Combine(_staging, Guid.NewGuid().ToString("N"));
         CopyDurably(path, copy, Math.Min(keep, new FileInfo(path).Length));
         File.Move(copy, path, overwrite: true);

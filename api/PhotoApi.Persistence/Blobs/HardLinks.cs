@@ -30,12 +30,12 @@ internal static partial class HardLinks
         };
     }
 
-    /// <summary>How many names the file has (1 for one that was never linked; 0 when there is no such file).</summary>
+    /// <summary>How many names the file has (1 for one that was never linked; 0 when there is no such file; -1 when the file
+    /// system cannot say — callers then assume more than one).</summary>
     public static long Count(string path)
     {
-        if (!Supported) return File.Exists(path) ? 1 : 0;
-        var links = Names(path);
-        return links < 0 ? 0 : links;
+        if (!Supported) return File.Exists(path) ? 1 : 0; // no link was ever made here: TryCreate said no
+        return Names(path);
     }
 
     private const int Enoent = 2, Eexist = 17;
@@ -43,7 +43,9 @@ internal static partial class HardLinks
     private static unsafe long Names(string path)
     {
         var buffer = stackalloc byte[256];
-        return Statx(AtFdCwd, path, 0, StatxNlink, buffer) == 0 ? *(uint*)(buffer + StatxNlinkOffset) : -1;
+        if (Statx(AtFdCwd, path, 0, StatxNlink, buffer) != 0) return Marshal.GetLastPInvokeError() == Enoent ? 0 : -1;
+        // stx_mask (the struct's first field) says which fields the file system filled in: no link count, no answer.
+        return (*(uint*)buffer & StatxNlink) != 0 ? *(uint*)(buffer + StatxNlinkOffset) : -1;
     }
 
     private static bool Probe()

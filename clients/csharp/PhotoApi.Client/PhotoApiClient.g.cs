@@ -151,11 +151,12 @@ namespace PhotoApi.Client
         /// </summary>
         /// <remarks>
         /// Starts an export of the caller's library (an API key may, acting as its user): the worker reads, as of one
-        /// <br/>snapshot, the caller's own assets that are not in the trash, the folders they are in, the caller's albums with
+        /// <br/>snapshot, the caller's own assets in their Personal Space that are not in the trash (files they put in Shared
+        /// <br/>Space are the Space's, read under its permissions, and are not exported), the folders they are in, the caller's albums with
         /// <br/>their entries, and the shares they made (invitees and roles; link settings, never a link's key or password),
         /// <br/>and writes them as `library.json` and `library.csv`. Poll `getExport` until `status` is `ready` (or `failed`);
         /// <br/>its `downloadUrl` then streams one zip: `library.json`, `library.csv`, and every original at its `path`
-        /// <br/>(`Personal Space/…`, `Shared Space/…`, folders as in the library, names unique in the zip).
+        /// <br/>(`Personal Space/…`, folders as in the library, names unique in the zip).
         /// <br/>
         /// <br/>One export is prepared per user at a time: asked again while one is `pending`, the answer is that export (202,
         /// <br/>the same `id`), not a new one. Each new export is recorded in the audit trail (`account.exported`).
@@ -3050,11 +3051,12 @@ namespace PhotoApi.Client
         /// </summary>
         /// <remarks>
         /// Starts an export of the caller's library (an API key may, acting as its user): the worker reads, as of one
-        /// <br/>snapshot, the caller's own assets that are not in the trash, the folders they are in, the caller's albums with
+        /// <br/>snapshot, the caller's own assets in their Personal Space that are not in the trash (files they put in Shared
+        /// <br/>Space are the Space's, read under its permissions, and are not exported), the folders they are in, the caller's albums with
         /// <br/>their entries, and the shares they made (invitees and roles; link settings, never a link's key or password),
         /// <br/>and writes them as `library.json` and `library.csv`. Poll `getExport` until `status` is `ready` (or `failed`);
         /// <br/>its `downloadUrl` then streams one zip: `library.json`, `library.csv`, and every original at its `path`
-        /// <br/>(`Personal Space/…`, `Shared Space/…`, folders as in the library, names unique in the zip).
+        /// <br/>(`Personal Space/…`, folders as in the library, names unique in the zip).
         /// <br/>
         /// <br/>One export is prepared per user at a time: asked again while one is `pending`, the answer is that export (202,
         /// <br/>the same `id`), not a new one. Each new export is recorded in the audit trail (`account.exported`).
@@ -18674,7 +18676,7 @@ namespace PhotoApi.Client
     /// <br/>|---|---|---|
     /// <br/>| `auth.registered` | the new user → themselves, `user` | `username`, `role`, `status` |
     /// <br/>| `auth.sign-in` | the user → themselves, `user` | `twoStep` (whether a code was asked) |
-    /// <br/>| `auth.sign-in-failed` | none → the account (none for an unknown username), `user` | `reason`: `unknown-user`, `wrong-password`, `wrong-two-step-code`, `pending`, `disabled`; `username` as typed |
+    /// <br/>| `auth.sign-in-failed` | none → the account (none for an unknown username), `user` | `reason`: `unknown-user`, `wrong-password`, `wrong-two-step-code`, `pending`, `disabled`; `username` as typed for an existing account (not for an unknown name: what is typed there by mistake is often a password) |
     /// <br/>| `account.password-changed` | the user → themselves, `user` | — |
     /// <br/>| `account.two-step-enrolled` / `-enabled` / `-disabled` | the user → themselves, `user` | — (enrolled: a secret was made; enabled: confirmed with a code) |
     /// <br/>| `api-key.created` / `api-key.revoked` | the user → themselves, `api-key` | `name`, `prefix` |

@@ -72,6 +72,18 @@ public sealed class ExportTests(ApiFactory api) : IClassFixture<ApiFactory>
         var hill = await Add("hill.jpg", trips.Id, "Personal Space/Trips/hill.jpg");
         var loose = await Add("loose.jpg", null, "Personal Space/loose.jpg");
         var trashed = await UploadAsync(user, UniqueJpeg(), "trashed.jpg"); // the trash is not exported
+        // Nor what the user put in Shared Space: it is the Space's, read under its permissions (which an admin may take away).
+        var admin = api.Admin.Client;
+        await admin.PatchAsJsonAsync("/api/v1/admin/settings", new { sharedSpaceEnabled = true }).ShouldBe(200);
+        await admin.PutAsJsonAsync("/api/v1/shared-space/access", new
+        {
+            entries = new[] { new { principalType = "user", principalId = user.UserId, level = "full" } },
+        }).ShouldBe(200);
+        var team = (await admin.PostAsJsonAsync("/api/v1/folders", new { name = $"Team-{Guid.NewGuid():N}"[..12], space = "shared" }).Json(201))
+            .GetProperty("id").GetGuid();
+        var sharedBytes = UniqueJpeg();
+        var inSharedSpace = await UploadAsync(user, sharedBytes, "team.jpg", team);
+        await user.WaitProcessedAsync(inSharedSpace);
         await user.Client.PostAsJsonAsync("/api/v1/assets/delete", new { ids = new[] { trashed } }).ShouldBe(200);
         foreach (var id in files.Keys) await user.WaitProcessedAsync(id);
         await user.Client.PatchAsJsonAsync($"/api/v1/assets/{beach}", new { tags = new[] { "sea", "summer" }, description = "=Sunset, \"golden\"", rating = 4 })
@@ -108,6 +120,7 @@ public sealed class ExportTests(ApiFactory api) : IClassFixture<ApiFactory>
         Assert.Equal(files.Values.Select(f => f.Path).Append("library.json").Append("library.csv").Order(), zip.Keys.Order());
         foreach (var (_, (bytes, path)) in files) Assert.Equal(Sha256(bytes), Sha256(zip[path]));
         Assert.DoesNotContain(Sha256(strangerBytes), zip.Values.Select(Sha256));
+        Assert.DoesNotContain(Sha256(sharedBytes), zip.Values.Select(Sha256));
 
         // Nothing in the zip holds the link's key or password.
         foreach (var (name, bytes) in zip)

@@ -66,7 +66,7 @@ public sealed record AccountDeletionResponse(bool DryRun, string Mode, AccountDe
 /// </summary>
 public sealed class AccountDeletion(NpgsqlDataSource db, IBlobStore blobs, IJobQueue jobs)
 {
-    private const string LockAdminsSql = "SELECT id, status FROM users WHERE role = 'admin' ORDER BY id FOR UPDATE";
+    private const string LockAdminsSql = "SELECT id, status FROM users WHERE role = 'admin' ORDER BY id FOR NO KEY UPDATE";
     private const string LockUserSql = "SELECT role FROM users WHERE id = @userId FOR UPDATE";
     private const string RecipientSql = "SELECT EXISTS (SELECT 1 FROM users WHERE id = @toUserId AND id <> @userId AND status = 'active' FOR SHARE)";
 

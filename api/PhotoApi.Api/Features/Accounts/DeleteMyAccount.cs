@@ -1,3 +1,4 @@
+using PhotoApi.Api.Features.Audit;
 using Dapper;
 using FastEndpoints;
 using FluentValidation;
@@ -54,8 +55,7 @@ public sealed class DeleteMyAccountEndpoint(NpgsqlDataSource db, AccountDeletion
     {
         var userId = User.UserId();
         if (!req.DryRun) await ReauthenticateAsync(userId, req, ct);
-        var result = await deletion.RunAsync(userId, req, r => new AuditEvent("account.deleted", userId, userId, "user", userId,
-            HttpContext.Connection.RemoteIpAddress, AccountDeletion.Details(r)), ct);
+        var result = await deletion.RunAsync(userId, req, r => HttpContext.Audit("account.deleted", userId, "user", userId, AccountDeletion.Details(r)), ct);
         await Send.OkAsync(result, ct);
     }
 

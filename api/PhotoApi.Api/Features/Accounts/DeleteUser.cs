@@ -1,3 +1,4 @@
+using PhotoApi.Api.Features.Audit;
 using FastEndpoints;
 using PhotoApi.Api.Access;
 using PhotoApi.Api.Infrastructure.Auth;
@@ -37,8 +38,7 @@ public sealed class DeleteUserEndpoint(AccountDeletion deletion) : Endpoint<Dele
         var adminId = User.UserId();
         if (req.Id == adminId)
             throw new ApiException(409, ErrorCodes.CannotChangeSelf, "Delete your own account from your account page (deleteMyAccount), with your password.");
-        var result = await deletion.RunAsync(req.Id, req, r => new AuditEvent("admin.user-deleted", adminId, req.Id, "user", req.Id,
-            HttpContext.Connection.RemoteIpAddress, AccountDeletion.Details(r)), ct);
+        var result = await deletion.RunAsync(req.Id, req, r => HttpContext.Audit("admin.user-deleted", req.Id, "user", req.Id, AccountDeletion.Details(r)), ct);
         await Send.OkAsync(result, ct);
     }
 }

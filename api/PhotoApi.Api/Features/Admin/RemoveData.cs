@@ -1,3 +1,4 @@
+using PhotoApi.Api.Features.Audit;
 using Dapper;
 using FastEndpoints;
 using FluentValidation;
@@ -103,14 +104,9 @@ public sealed class RemoveDataEndpoint(NpgsqlDataSource db) : Endpoint<RemoveDat
         if (choice) await conn.ExecuteAsync(new CommandDefinition(DeleteEmptySql, transaction: tx, cancellationToken: ct));
         if (settings) await conn.ExecuteAsync(new CommandDefinition(ResetSettingsSql, transaction: tx, cancellationToken: ct));
 
-        var adminId = User.UserId();
-        var address = HttpContext.Connection.RemoteIpAddress;
-        if (links) await AuditTrail.RecordAsync(conn, tx, new AuditEvent("admin.links-removed", adminId, null, Address: address,
-            Details: new { response.Links, response.SharesDeleted }), ct);
-        if (shares) await AuditTrail.RecordAsync(conn, tx, new AuditEvent("admin.shares-removed", adminId, null, Address: address,
-            Details: new { response.Invitees, response.SharesDeleted }), ct);
-        if (settings) await AuditTrail.RecordAsync(conn, tx, new AuditEvent("admin.settings-reset", adminId, null, Address: address,
-            Details: new { response.SettingsChanged }), ct);
+        if (links) await AuditTrail.RecordAsync(conn, tx, HttpContext.Audit("admin.links-removed", null, details: new { response.Links, response.SharesDeleted }), ct);
+        if (shares) await AuditTrail.RecordAsync(conn, tx, HttpContext.Audit("admin.shares-removed", null, details: new { response.Invitees, response.SharesDeleted }), ct);
+        if (settings) await AuditTrail.RecordAsync(conn, tx, HttpContext.Audit("admin.settings-reset", null, details: new { response.SettingsChanged }), ct);
         await tx.CommitAsync(ct);
         await Send.OkAsync(response, ct);
     }

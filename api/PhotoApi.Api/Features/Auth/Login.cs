@@ -111,10 +111,11 @@ public sealed class LoginEndpoint(NpgsqlDataSource db, PasswordHasher hasher, Th
     }
 
     /// <summary>
-    /// A refused sign-in, on its own (it changes nothing else). The name as typed is kept for admins (a known account's
-    /// events are also its owner's); never the password or the code.
+    /// A refused sign-in, on its own (it changes nothing else): the account it was for (its owner sees it) and the reason;
+    /// never the password or the code. A name that matches no account is not kept either: what people type there by
+    /// mistake is often their password.
     /// </summary>
     private Task FailedAsync(Candidate? user, string reason, LoginRequest req, CancellationToken ct) =>
         AuditTrail.RecordAloneAsync(db, HttpContext.Audit("auth.sign-in-failed", user?.Id, "user", user?.Id,
-            new { reason, username = req.Username }), ct);
+            user is null ? new { reason } : new { reason, username = req.Username }), ct);
 }

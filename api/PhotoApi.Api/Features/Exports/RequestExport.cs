@@ -1,3 +1,4 @@
+using PhotoApi.Api.Features.Audit;
 using Dapper;
 using FastEndpoints;
 using Npgsql;
@@ -47,8 +48,7 @@ public sealed class RequestExportEndpoint(NpgsqlDataSource db, IJobQueue jobs, A
             if (export is not null)
             {
                 created = true;
-                await AuditTrail.RecordAsync(conn, tx, new AuditEvent("account.exported", ownerId, ownerId, "export", export.Id,
-                    HttpContext.Connection.RemoteIpAddress, new { viaApiKey = User.ApiKeyId() is not null }), ct);
+                await AuditTrail.RecordAsync(conn, tx, HttpContext.Audit("account.exported", ownerId, "export", export.Id, new { viaApiKey = User.ApiKeyId() is not null }), ct);
             }
             else export = await conn.QuerySingleOrDefaultAsync<ExportRow>(new CommandDefinition(PendingSql, new { ownerId }, tx, cancellationToken: ct));
             await tx.CommitAsync(ct);

@@ -40,6 +40,9 @@ public sealed class ExportJob(NpgsqlDataSource db, IBlobStore blobs, IConfigurat
         SELECT id, folder_id, original_file_name, taken_at, media_type, content_type, size_bytes, checksum, rating, tags, description,
                camera_make, camera_model, latitude, longitude, width, height, duration_seconds
         FROM assets WHERE owner_id = @ownerId AND trashed_at IS NULL
+          -- The caller's Personal Space: uploading to Shared Space gives the uploader no right of their own there (what
+          -- they may read of it is the Space's permissions, which the access policy answers per request), so it is not theirs to take.
+          AND NOT in_shared_space
         ORDER BY taken_at, id
         """;
 
@@ -47,7 +50,7 @@ public sealed class ExportJob(NpgsqlDataSource db, IBlobStore blobs, IConfigurat
     private const string FoldersSql = """
         WITH RECURSIVE f AS (
             SELECT id, parent_id, space, name FROM folders
-            WHERE id IN (SELECT folder_id FROM assets WHERE owner_id = @ownerId AND trashed_at IS NULL AND folder_id IS NOT NULL
+            WHERE id IN (SELECT folder_id FROM assets WHERE owner_id = @ownerId AND trashed_at IS NULL AND NOT in_shared_space AND folder_id IS NOT NULL
                          UNION SELECT folder_id FROM shares WHERE owner_id = @ownerId AND folder_id IS NOT NULL)
             UNION
             SELECT p.id, p.parent_id, p.space, p.name FROM folders p JOIN f ON p.id = f.parent_id)
