@@ -8,8 +8,8 @@ namespace PhotoApi.Backup;
 public sealed record ReferencedBlob(string Key, long? Size, byte[]? Sha256);
 
 /// <summary>
-/// Every blob key the database references, read in one snapshot: the whole set a backup copies and a restore puts back.
-/// Adding a column that names a blob means adding it here (BackupTests fails on a <c>*_key</c> column that is in neither
+/// Every blob key the database references, read in one snapshot: the whole set a backup copies and a restore puts back
+/// (a ready export's two metadata files are named by its id, not by a column). Adding a column that names a blob means adding it here (BackupTests fails on a <c>*_key</c> column that is in neither
 /// list below).
 /// </summary>
 public static class BlobInventory
@@ -41,7 +41,10 @@ public static class BlobInventory
               UNION ALL SELECT playback_key, NULL, NULL FROM assets WHERE playback_key IS NOT NULL
               UNION ALL SELECT blob_key, size_bytes, clean_checksum FROM clean_originals WHERE status = 'ready'
               UNION ALL SELECT blob_key, size_bytes, NULL FROM video_playbacks WHERE status = 'ready'
-              UNION ALL SELECT raw_blob_key, NULL, NULL FROM photo_request_uploads WHERE raw_blob_key IS NOT NULL) k
+              UNION ALL SELECT raw_blob_key, NULL, NULL FROM photo_request_uploads WHERE raw_blob_key IS NOT NULL
+              -- A ready export's metadata files (BlobKeys.ExportFile: exports/<id as 32 hex digits>/<name>), which its download streams.
+              UNION ALL SELECT 'exports/' || replace(e.id::text, '-', '') || '/' || f.name, NULL, NULL
+                        FROM exports e CROSS JOIN (VALUES ('library.json'), ('library.csv')) AS f(name) WHERE e.status = 'ready') k
         GROUP BY key
         ORDER BY key
         """;

@@ -202,6 +202,12 @@ public sealed class ExportTests(ApiFactory api) : IClassFixture<ApiFactory>
         var expired = await user.Client.GetAsync($"/api/v1/users/me/exports/{requested.Id}").Json<ExportResponse>();
         Assert.Equal(("expired", null), (expired.Status, expired.DownloadUrl));
 
+        // The files stay a while for a download that began before the expiry (it reads the list as it streams)…
+        await api.RunJobAsync<IExportSweepJob>(j => j.SweepAsync(CancellationToken.None));
+        Assert.True(File.Exists(json));
+        // …and go once that grace is over too.
+        Assert.Equal(1, await ExecuteAsync("UPDATE exports SET expires_at = now() - @grace - interval '1 second' WHERE id = @id",
+            new { id = requested.Id, grace = PhotoApi.Workers.Jobs.Export.ExportSweepJob.DownloadGrace }));
         await api.RunJobAsync<IExportSweepJob>(j => j.SweepAsync(CancellationToken.None));
         Assert.False(File.Exists(json));
         Assert.False(File.Exists(Path.ChangeExtension(json, ".csv")));

@@ -7,8 +7,8 @@ using PhotoApi.Persistence.Blobs;
 namespace PhotoApi.Workers.Jobs.Export;
 
 /// <summary>
-/// Every 15 minutes: exports past their expiry lose their metadata files and become <c>expired</c> (their list of
-/// originals goes too); failed ones older than the expiry, and those whose account is gone, are deleted with their files;
+/// Every 15 minutes: exports past their expiry (plus <see cref="DownloadGrace"/> for downloads under way) lose their
+/// metadata files and become <c>expired</c> (their list of originals goes too); failed ones older than the expiry, and those whose account is gone, are deleted with their files;
 /// pending ones no job is working on (none holds their row) are enqueued again, and given up as failed after
 /// <c>Export:PendingTimeout</c> (6 h). Files go before rows: a sweep that dies between the two finds the row next time.
 /// </summary>
@@ -17,7 +17,7 @@ public sealed class ExportSweepJob(NpgsqlDataSource db, IBlobStore blobs, IBackg
 {
     private const string DueSql = """
         SELECT id, status, owner_id IS NULL AS ownerless FROM exports
-        WHERE status = 'ready' AND expires_at <= now()
+        WHERE status = 'ready' AND expires_at <= now() - @grace
            OR status = 'failed' AND created_at < now() - @lifetime
            OR owner_id IS NULL
         ORDER BY created_at
@@ -25,7 +25,7 @@ public sealed class ExportSweepJob(NpgsqlDataSource db, IBlobStore blobs, IBackg
         """;
 
     private const string ExpireSql = """
-        WITH expired AS (UPDATE exports SET status = 'expired' WHERE id = @id AND status = 'ready' AND expires_at <= now() RETURNING id)
+        WITH expired AS (UPDATE exports SET status = 'expired' WHERE id = @id AND status = 'ready' AND expires_at <= now() - @grace RETURNING id)
         DELETE FROM export_assets WHERE export_id IN (SELECT id FROM expired)
         """;
 
@@ -47,6 +47,13 @@ public sealed class ExportSweepJob(NpgsqlDataSource db, IBlobStore blobs, IBackg
         WHERE id = ANY(@ids) AND status = 'pending'
         """;
 
+    /// <summary>
+    /// How long after its expiry an export's files and list stay: no download starts after <c>expires_at</c>, but one that
+    /// started just before reads the list in batches as it streams, and must not find it emptied midway (a zip that looks
+    /// whole but lacks files).
+    /// </summary>
+    public static readonly TimeSpan DownloadGrace = TimeSpan.FromHours(12);
+
     private TimeSpan PendingTimeout => configuration.GetValue<TimeSpan?>("Export:PendingTimeout") ?? TimeSpan.FromHours(6);
 
     public async Task SweepAsync(CancellationToken ct)
@@ -56,11 +63,11 @@ public sealed class ExportSweepJob(NpgsqlDataSource db, IBlobStore blobs, IBackg
         var swept = 0;
         while (true)
         {
-            var due = (await conn.QueryAsync<(Guid Id, string Status, bool Ownerless)>(new CommandDefinition(DueSql, new { lifetime }, cancellationToken: ct))).AsList();
+            var due = (await conn.QueryAsync<(Guid Id, string Status, bool Ownerless)>(new CommandDefinition(DueSql, new { lifetime, grace = DownloadGrace }, cancellationToken: ct))).AsList();
             foreach (var (id, status, ownerless) in due)
             {
                 await ExportJob.DeleteFilesAsync(blobs, id, ct);
-                await conn.ExecuteAsync(new CommandDefinition(status == "ready" && !ownerless ? ExpireSql : DeleteSql, new { id, lifetime }, cancellationToken: ct));
+                await conn.ExecuteAsync(new CommandDefinition(status == "ready" && !ownerless ? ExpireSql : DeleteSql, new { id, lifetime, grace = DownloadGrace }, cancellationToken: ct));
             }
             swept += due.Count;
             if (due.Count < 500) break;
