@@ -1,0 +1,83 @@
+// The account page's data sections: export the library (a zip the browser downloads from the API's link, holding the
+// upload byte for byte), the account's activity (its sign-ins), and deleting the account (a dry run's counts, the
+// password checked by the server, then signed out for good).
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { client, newUser, upload } from './support/api';
+import { jpeg } from './support/files';
+import { signedIn, signInThroughPage } from './support/session';
+import { expect, test } from './support/test';
+import { unzip } from './support/zip';
+
+test('an export is prepared on the page, then downloads as a zip holding the photo', async ({ page }) => {
+  const user = await newUser('exporter');
+  const photo = jpeg({ name: 'harbour.jpg', takenAt: '2024-05-06 09:00:00' });
+  await upload(user, photo);
+  await signedIn(page, user, '/account');
+
+  const section = page.getByRole('region', { name: 'Export your library' });
+  await section.getByRole('button', { name: 'Export your library' }).click();
+  const link = section.getByRole('link', { name: 'Download the export' });
+  await expect(link).toBeVisible({ timeout: 60_000 });
+  await expect(link).toBeFocused();
+  await expect(section.getByText(/Your export is ready: 1 file,[\s\S]*It can be downloaded until /)).toBeVisible();
+
+  const downloading = page.waitForEvent('download');
+  await link.click();
+  const download = await downloading;
+  expect(new URL(download.url()).pathname).toMatch(/^\/api\/v1\/downloads\/archive-links\/[A-Za-z0-9_-]+$/);
+  const entries = unzip(readFileSync(await download.path()));
+  const names = entries.map((e) => e.name);
+  expect(names).toContain('library.json');
+  expect(names).toContain('library.csv');
+  const original = entries.find((e) => basename(e.name) === 'harbour.jpg');
+  expect(original, `the photo among ${names.join(', ')}`).toBeDefined();
+  expect(original!.data.equals(readFileSync(photo))).toBe(true);
+});
+
+test('the activity lists the sign-in, with its address', async ({ page }) => {
+  const user = await newUser('watcher');
+  await signedIn(page, user, '/account');
+  const section = page.getByRole('region', { name: 'Your activity' });
+  const signIn = section.getByRole('row').filter({ has: page.getByRole('rowheader', { name: 'Signed in', exact: true }) });
+  await expect(signIn.first()).toBeVisible();
+  await expect(signIn.first().getByRole('cell').nth(1)).toHaveText(/127\.0\.0\.1|::1/);
+  await expect(section.getByRole('rowheader', { name: 'Account created' })).toBeVisible();
+});
+
+test('a user deletes their account with their password, after a wrong one, and cannot sign in again', async ({ page, guard }) => {
+  guard.allow(/status of 403/); // the wrong password, on purpose
+  guard.allow(/status of 401/); // signing in again afterwards
+  const user = await newUser('leaver');
+  const photo = jpeg({ name: 'goodbye.jpg' });
+  await upload(user, photo);
+  await signedIn(page, user, '/account');
+
+  const section = page.getByRole('region', { name: 'Delete your account' });
+  await expect(section.getByRole('radio', { name: 'Delete everything' })).toBeChecked();
+  await section.getByRole('button', { name: 'Show what would be deleted' }).click();
+  await expect(section.getByRole('heading', { name: 'What would go' })).toBeFocused();
+  await expect(section.getByText('1 photo or video (trash included)')).toBeVisible();
+
+  const password = section.getByLabel('Current password');
+  await password.fill('not my password at all');
+  await section.getByRole('button', { name: 'Delete my account' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Delete your account?' });
+  await dialog.getByRole('button', { name: 'Delete my account' }).click();
+  await expect(dialog).toBeHidden();
+  await expect(section.getByText('The current password is wrong.')).toBeVisible();
+  await expect(password).toHaveAttribute('aria-invalid', 'true');
+  await expect(password).toBeFocused();
+  // Nothing went: the account still signs in.
+  expect((await client().POST('/api/v1/auth/login', { body: { username: user.username, password: user.password } })).response.status).toBe(200);
+
+  await password.fill(user.password);
+  await section.getByRole('button', { name: 'Delete my account' }).click();
+  await dialog.getByRole('button', { name: 'Delete my account' }).click();
+  await expect(page).toHaveURL(/\/signin\?reason=account-deleted$/);
+  await expect(page.getByText('Your account was deleted, and you are signed out everywhere.')).toBeVisible();
+
+  await signInThroughPage(page, user);
+  await expect(page.getByRole('alert')).toHaveText('The username or password is not right. Check both and try again.');
+  expect((await client().POST('/api/v1/auth/login', { body: { username: user.username, password: user.password } })).response.status).toBe(401);
+});
