@@ -3,9 +3,10 @@
 // password checked by the server, then signed out for good).
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { client, newUser, upload } from './support/api';
+import { client, newUser, ok, upload } from './support/api';
 import { jpeg } from './support/files';
 import { signedIn, signInThroughPage } from './support/session';
+import { album } from './support/setup';
 import { expect, test } from './support/test';
 import { unzip } from './support/zip';
 
@@ -80,4 +81,29 @@ test('a user deletes their account with their password, after a wrong one, and c
   await signInThroughPage(page, user);
   await expect(page.getByRole('alert')).toHaveText('The username or password is not right. Check both and try again.');
   expect((await client().POST('/api/v1/auth/login', { body: { username: user.username, password: user.password } })).response.status).toBe(401);
+});
+
+test('a user hands their album over to another user picked by name, then their account goes', async ({ page }) => {
+  const [user, heir] = await Promise.all([newUser('handing'), newUser('heir')]);
+  await album(user, 'Summer 2024', 1);
+  await signedIn(page, user, '/account');
+
+  const section = page.getByRole('region', { name: 'Delete your account' });
+  await section.getByRole('radio', { name: 'Hand over my albums and Shared Space files to another user' }).check();
+  const search = section.getByRole('combobox', { name: 'Hand over to' });
+  await search.fill(heir.username);
+  await expect(section.getByRole('option', { name: new RegExp(`@${heir.username}`) })).toBeVisible();
+  await search.press('ArrowDown');
+  await search.press('Enter');
+  await expect(section.getByText(`They go to ${heir.displayName} (@${heir.username}).`)).toBeVisible();
+  await section.getByRole('button', { name: 'Show what would be deleted' }).click();
+  await expect(section.getByText(`${heir.displayName} would receive 1 album and 1 photo or video`)).toBeVisible();
+  await expect(section.getByText('0 albums', { exact: true })).toBeVisible();
+
+  await section.getByLabel('Current password').fill(user.password);
+  await section.getByRole('button', { name: 'Delete my account' }).click();
+  await page.getByRole('dialog', { name: 'Delete your account?' }).getByRole('button', { name: 'Delete my account' }).click();
+  await expect(page.getByText('Your account was deleted, and you are signed out everywhere.')).toBeVisible();
+  const albums = await ok(client(heir.token).GET('/api/v1/albums', { params: { query: { scope: 'owned' } } }));
+  expect(albums.items.map((a) => a.name)).toEqual(['Summer 2024']);
 });
