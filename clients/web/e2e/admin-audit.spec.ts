@@ -104,8 +104,10 @@ test('removing every share link from the settings page (counted first, then conf
 
   await guest.reload();
   await expect(guest.getByRole('heading', { level: 1, name: 'This link does not work' })).toBeVisible();
-  const after = await ok(client(owner.token).GET('/api/v1/shares/{id}', { params: { path: { id: share.id } } }));
-  expect(after.linkEnabled).toBe(false);
+  // A share that had only its link is left with nothing, so it is deleted (the photo stays).
+  const after = await client(owner.token).GET('/api/v1/shares/{id}', { params: { path: { id: share.id } } });
+  expect(after.response.status).toBe(404);
+  await ok(client(owner.token).GET('/api/v1/assets/{id}', { params: { path: { id: photo.id } } }));
   expect(guestErrors, "the guest's browser logged errors").toEqual([]);
 });
 
