@@ -62,13 +62,10 @@ public sealed class DeleteMyAccountEndpoint(NpgsqlDataSource db, AccountDeletion
     private async Task ReauthenticateAsync(Guid userId, DeleteMyAccountRequest req, CancellationToken ct)
     {
         var o = limits.Value;
-        var bucket = $"password:user:{userId}";
-        await throttle.AttemptAsync([new(bucket, o.LoginFailuresPerAccount)], o.Window, ct);
         await using var conn = await db.OpenConnectionAsync(ct);
         var user = await conn.QuerySingleAsync<Credentials>(new CommandDefinition(CredentialsSql, new { id = userId }, cancellationToken: ct));
-        if (!hasher.Verify(req.CurrentPassword!, user.PasswordHash))
+        if (!await throttle.CurrentPasswordAsync(userId, o, () => hasher.Verify(req.CurrentPassword!, user.PasswordHash), ct))
             throw new ApiException(403, ErrorCodes.InvalidCredentials, "The current password is wrong.");
-        await throttle.ResetAsync(bucket, ct);
         if (user.TotpSecret is null) return;
         if (string.IsNullOrEmpty(req.TotpCode))
             throw new ApiException(403, ErrorCodes.TotpRequired, "Two-step verification is on: send totpCode with the 6-digit code.");

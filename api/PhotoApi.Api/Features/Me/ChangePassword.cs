@@ -48,15 +48,11 @@ public sealed class ChangePasswordEndpoint(NpgsqlDataSource db, PasswordHasher h
     public override async Task HandleAsync(ChangePasswordRequest req, CancellationToken ct)
     {
         var userId = User.UserId();
-        var bucket = $"password:user:{userId}";
-        var o = limits.Value;
-        await throttle.AttemptAsync([new(bucket, o.LoginFailuresPerAccount)], o.Window, ct);
         await using var conn = await db.OpenConnectionAsync(ct);
         var current = await conn.ExecuteScalarAsync<string>(new CommandDefinition(HashSql, new { id = userId }, cancellationToken: ct));
-        if (!hasher.Verify(req.CurrentPassword, current))
+        if (!await throttle.CurrentPasswordAsync(userId, limits.Value, () => hasher.Verify(req.CurrentPassword, current), ct))
             throw new ApiException(400, ErrorCodes.InvalidCredentials, "The current password is wrong.",
                 new() { ["currentPassword"] = ["The current password is wrong."] });
-        await throttle.ResetAsync(bucket, ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
         await conn.ExecuteAsync(new CommandDefinition(UpdateSql, new { id = userId, hash = hasher.Hash(req.NewPassword) }, tx, cancellationToken: ct));
         await conn.ExecuteAsync(new CommandDefinition(SessionTokens.RevokeUserCredentialsSql,

@@ -99,6 +99,20 @@ public sealed class Throttle(NpgsqlDataSource db)
         await ForgiveAsync(check.Ip.Key, ct);
     }
 
+    /// <summary>
+    /// The current password a signed-in user types again to change it or to delete their account: one attempt counted on
+    /// the account's own bucket before <paramref name="matches"/> is asked, the bucket cleared when it matches. Throws 429
+    /// <c>auth.throttled</c> past the limit; what a wrong password answers is the caller's.
+    /// </summary>
+    public async Task<bool> CurrentPasswordAsync(Guid userId, ThrottlingOptions o, Func<bool> matches, CancellationToken ct)
+    {
+        var bucket = $"password:user:{userId}";
+        await AttemptAsync([new(bucket, o.LoginFailuresPerAccount)], o.Window, ct);
+        if (!matches()) return false; // the hash is checked only once the attempt is counted
+        await ResetAsync(bucket, ct);
+        return true;
+    }
+
     /// <summary>Takes back one counted attempt (it succeeded).</summary>
     public async Task ForgiveAsync(string bucket, CancellationToken ct)
     {
