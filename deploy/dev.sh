@@ -188,6 +188,25 @@ summarize_trx() {
     skipped=$((skipped + ${c[total]:-0} - ${c[executed]:-0}))   # skipped = not executed
   done < <(find "$1" -name '*.trx' -print0 2>/dev/null)
   printf '\ntests: %d passed, %d failed, %d skipped\n' "$passed" "$failed" "$skipped"
+  ((failed == 0)) || print_trx_failures "$1"
+}
+
+# After the counters, each failed test again with its message and the top of its stack, so the
+# end of a long log (all a CI page may keep) says what failed.
+print_trx_failures() {
+  find "$1" -name '*.trx' -print0 2>/dev/null | xargs -0 -r python3 -c '
+import sys, xml.etree.ElementTree as ET
+for path in sys.argv[1:]:
+    for r in ET.parse(path).getroot().iter():
+        if not r.tag.endswith("UnitTestResult") or r.get("outcome") in ("Passed", "NotExecuted"):
+            continue
+        text = lambda tag: next((e.text or "" for e in r.iter() if e.tag.endswith(tag)), "")
+        print("\nFAILED " + r.get("testName", "?") + " [" + r.get("outcome", "?") + "]")
+        for line in text("Message").strip().splitlines()[:15]:
+            print("  " + line)
+        for line in text("StackTrace").strip().splitlines()[:8]:
+            print("  " + line)
+' || true
 }
 
 cmd_test() {
