@@ -73,8 +73,9 @@ public interface IStuckAssetSweeperJob
 }
 
 /// <summary>
-/// Deletes the bytes (original and derivatives) of checksums no asset uses any more. Under the same per-checksum lock as
-/// uploads, so bytes that a concurrent upload is committing are never deleted. Idempotent.
+/// Deletes the bytes (original and derivatives) of checksums no asset uses any more, and the queued blobs of deleted rows
+/// (guests' raw files, exports' files). Under the same per-checksum lock as uploads, so bytes that a concurrent upload is
+/// committing are never deleted, and never while a backup runs. Idempotent.
 /// </summary>
 public interface IBlobCollectorJob
 {

@@ -209,6 +209,8 @@ public sealed class ExportTests(ApiFactory api) : IClassFixture<ApiFactory>
         Assert.Equal(1, await ExecuteAsync("UPDATE exports SET expires_at = now() - @grace - interval '1 second' WHERE id = @id",
             new { id = requested.Id, grace = PhotoApi.Workers.Jobs.Export.ExportSweepJob.DownloadGrace }));
         await api.RunJobAsync<IExportSweepJob>(j => j.SweepAsync(CancellationToken.None));
+        // The sweep queues them for the blob collector (which never deletes while a backup runs).
+        await api.RunJobAsync<IBlobCollectorJob>(j => j.CollectAsync(CancellationToken.None));
         Assert.False(File.Exists(json));
         Assert.False(File.Exists(Path.ChangeExtension(json, ".csv")));
         await using var conn = new NpgsqlConnection(api.ConnectionString);

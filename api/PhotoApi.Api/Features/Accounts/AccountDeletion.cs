@@ -8,7 +8,6 @@ using PhotoApi.Api.Features.Shares;
 using PhotoApi.Api.Infrastructure.Errors;
 using PhotoApi.Api.Infrastructure.Jobs;
 using PhotoApi.Contracts;
-using PhotoApi.Persistence.Blobs;
 using PhotoApi.Persistence.Writes;
 
 namespace PhotoApi.Api.Features.Accounts;
@@ -64,7 +63,7 @@ public sealed record AccountDeletionResponse(bool DryRun, string Mode, AccountDe
 /// deleted user gave out, and the new owner decides whether to publish one. Conditional albums are saved filters over the
 /// deleted user's library and go with it; selection shares go like every other share.
 /// </summary>
-public sealed class AccountDeletion(NpgsqlDataSource db, IBlobStore blobs, IJobQueue jobs)
+public sealed class AccountDeletion(NpgsqlDataSource db, IJobQueue jobs)
 {
     private const string LockAdminsSql = "SELECT id, status FROM users WHERE role = 'admin' ORDER BY id FOR NO KEY UPDATE";
     private const string LockUserSql = "SELECT role FROM users WHERE id = @userId FOR UPDATE";
@@ -114,9 +113,13 @@ public sealed class AccountDeletion(NpgsqlDataSource db, IBlobStore blobs, IJobQ
         WHERE id = @toUserId;
         """;
 
-    private const string WaitingUploadsSql = """
+    // Guests' files still waiting in the user's photo requests were never assets: their bytes are queued for the
+    // collector in the deletion's transaction, as deletePhotoRequest's are.
+    private const string QueueWaitingUploadsSql = """
+        INSERT INTO orphan_blobs (key)
         SELECT u.raw_blob_key FROM photo_request_uploads u JOIN photo_requests r ON r.id = u.request_id
         WHERE r.owner_id = @userId AND u.raw_blob_key IS NOT NULL
+        ON CONFLICT DO NOTHING
         """;
 
     // The user's row last: its cascades take sessions and their tokens, API keys, group memberships, partners, albums
@@ -156,7 +159,6 @@ public sealed class AccountDeletion(NpgsqlDataSource db, IBlobStore blobs, IJobQ
         CancellationToken ct)
     {
         var toUserId = req.Mode == AccountDeletionModes.HandOver ? req.ToUserId : null;
-        List<string> waiting;
         AccountDeletionResponse response;
         await using (var conn = await db.OpenConnectionAsync(ct))
         {
@@ -183,14 +185,12 @@ public sealed class AccountDeletion(NpgsqlDataSource db, IBlobStore blobs, IJobQ
                 await conn.ExecuteAsync(new CommandDefinition(HandOverSql, new { userId, toUserId, plan.AlbumIds, plan.ShareIds, plan.AssetIds }, tx, cancellationToken: ct));
                 await ShareStore.EndLinksAsync(conn, tx, plan.ShareIds, ct);
             }
-            waiting = (await conn.QueryAsync<string>(new CommandDefinition(WaitingUploadsSql, new { userId }, tx, cancellationToken: ct))).AsList();
+            await conn.ExecuteAsync(new CommandDefinition(QueueWaitingUploadsSql, new { userId }, tx, cancellationToken: ct));
             await conn.ExecuteAsync(new CommandDefinition(DeleteSql, new { userId }, tx, cancellationToken: ct));
             await AuditTrail.RecordAsync(conn, tx, audit(response), ct);
             await tx.CommitAsync(ct);
         }
         jobs.Enqueue<IBlobCollectorJob>(Queues.Maintenance, j => j.CollectAsync(CancellationToken.None));
-        // Guests' files still waiting in the requests were never assets: their bytes go now, as deletePhotoRequest's do.
-        foreach (var key in waiting) await blobs.DeleteAsync(key, ct);
         return response;
     }
 

@@ -126,13 +126,16 @@ public sealed class ExportJob(NpgsqlDataSource db, IBlobStore blobs, IConfigurat
         }
     }
 
-    /// <summary>Deletes an export's metadata files (written or not).</summary>
+    /// <summary>The keys of an export's metadata files.</summary>
+    public static string[] FileKeys(Guid exportId) => [BlobKeys.ExportFile(exportId, JsonFile), BlobKeys.ExportFile(exportId, CsvFile)];
+
+    /// <summary>Deletes the metadata files of an export that failed (written or not; never ready, so no backup names them).</summary>
     public static async Task DeleteFilesAsync(IBlobStore blobs, Guid exportId, CancellationToken ct)
     {
-        foreach (var file in new[] { JsonFile, CsvFile })
+        foreach (var key in FileKeys(exportId))
             try
             {
-                await blobs.DeleteAsync(BlobKeys.ExportFile(exportId, file), ct);
+                await blobs.DeleteAsync(key, ct);
             }
             catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
             {

@@ -2,7 +2,7 @@ using Dapper;
 using Hangfire;
 using Npgsql;
 using PhotoApi.Contracts;
-using PhotoApi.Persistence.Blobs;
+using PhotoApi.Persistence.Writes;
 
 namespace PhotoApi.Workers.Jobs.Export;
 
@@ -10,9 +10,10 @@ namespace PhotoApi.Workers.Jobs.Export;
 /// Every 15 minutes: exports past their expiry (plus <see cref="DownloadGrace"/> for downloads under way) lose their
 /// metadata files and become <c>expired</c> (their list of originals goes too); failed ones older than the expiry, and those whose account is gone, are deleted with their files;
 /// pending ones no job is working on (none holds their row) are enqueued again, and given up as failed after
-/// <c>Export:PendingTimeout</c> (6 h). Files go before rows: a sweep that dies between the two finds the row next time.
+/// <c>Export:PendingTimeout</c> (6 h). An export's files are queued for the blob collector in the transaction that expires or
+/// deletes its row (never deleted while a backup that may name them runs, never left behind by a sweep that dies).
 /// </summary>
-public sealed class ExportSweepJob(NpgsqlDataSource db, IBlobStore blobs, IBackgroundJobClient jobs, IConfiguration configuration,
+public sealed class ExportSweepJob(NpgsqlDataSource db, IBackgroundJobClient jobs, IConfiguration configuration,
     ILogger<ExportSweepJob> logger) : IExportSweepJob
 {
     private const string DueSql = """
@@ -66,8 +67,10 @@ public sealed class ExportSweepJob(NpgsqlDataSource db, IBlobStore blobs, IBackg
             var due = (await conn.QueryAsync<(Guid Id, string Status, bool Ownerless)>(new CommandDefinition(DueSql, new { lifetime, grace = DownloadGrace }, cancellationToken: ct))).AsList();
             foreach (var (id, status, ownerless) in due)
             {
-                await ExportJob.DeleteFilesAsync(blobs, id, ct);
-                await conn.ExecuteAsync(new CommandDefinition(status == "ready" && !ownerless ? ExpireSql : DeleteSql, new { id, lifetime, grace = DownloadGrace }, cancellationToken: ct));
+                await using var tx = await conn.BeginTransactionAsync(ct);
+                await OrphanBlobs.QueueAsync(conn, tx, ExportJob.FileKeys(id), ct);
+                await conn.ExecuteAsync(new CommandDefinition(status == "ready" && !ownerless ? ExpireSql : DeleteSql, new { id, lifetime, grace = DownloadGrace }, tx, cancellationToken: ct));
+                await tx.CommitAsync(ct);
             }
             swept += due.Count;
             if (due.Count < 500) break;
@@ -80,6 +83,7 @@ public sealed class ExportSweepJob(NpgsqlDataSource db, IBlobStore blobs, IBackg
             await conn.ExecuteAsync(new CommandDefinition(GiveUpSql, new { ids = abandoned.Where(a => a.GivenUp).Select(a => a.Id).ToArray() }, tx, cancellationToken: ct));
             await tx.CommitAsync(ct);
         }
+        if (swept > 0) jobs.Enqueue<IBlobCollectorJob>(Queues.Maintenance, j => j.CollectAsync(CancellationToken.None));
         foreach (var (id, _) in abandoned.Where(a => !a.GivenUp))
             jobs.Enqueue<IExportJob>(Queues.Default, j => j.PrepareAsync(id, CancellationToken.None));
         if (swept + abandoned.Count > 0)

@@ -47,7 +47,7 @@ public sealed class StuckAssetSweeperJob(NpgsqlDataSource db, IBlobStore blobs, 
           AND a.checksum = vp.checksum AND a.media_type = 'video' AND a.status = 'ready' AND a.playback_key IS NULL
         """;
 
-    private const string OrphansSql = "SELECT EXISTS (SELECT 1 FROM orphan_checksums)";
+    private const string OrphansSql = "SELECT EXISTS (SELECT 1 FROM orphan_checksums) OR EXISTS (SELECT 1 FROM orphan_blobs)";
 
     // Photo-request uploads never finished, or finished with the guest's bytes still stored (a crash between commit and delete).
     private static readonly string StuckRequestUploadsSql = $"""
@@ -127,5 +127,10 @@ public sealed class BlobCollectorJob(NpgsqlDataSource db, IBlobStore blobs, ILog
             }
         }
         if (deleted > 0) logger.LogInformation("Deleted the bytes of {Count} unused files", deleted);
+
+        // Blobs named by ids whose rows went (guests' raw files, exports' files): same lock, nothing else to check.
+        var (orphans, finished) = await OrphanBlobs.CollectAsync(conn, blobs, ct);
+        if (orphans > 0) logger.LogInformation("Deleted {Count} files whose rows were deleted", orphans);
+        if (!finished) logger.LogInformation("A backup is running: the other files whose rows were deleted go after it");
     }
 }
