@@ -12,7 +12,8 @@ namespace PhotoApi.Backup;
 /// from here on nothing deletes bytes a snapshot may reference) one REPEATABLE READ transaction exports its snapshot;
 /// pg_dump dumps the database in that snapshot, and the same snapshot lists every blob key the database references
 /// (<see cref="BlobInventory"/>). Those blobs are copied, except the ones the target holds already from an earlier backup
-/// (same key, same size: keys are content hashes or ids, never reused for other bytes). Blobs written after the snapshot
+/// (same key, and the same size and SHA-256 where the database records them). A file an earlier backup names is never
+/// replaced: a copy made again under the same key (a thumbnail of other bytes) goes beside it. Blobs written after the snapshot
 /// belong to the next backup. The manifest is written last and the folder gets its name only then: a run that fails
 /// leaves no folder that looks like a backup.
 /// </summary>
@@ -79,15 +80,13 @@ public sealed class BackupRun(Instance instance, TextWriter output)
             long copied = 0, copiedBytes = 0;
             foreach (var blob in referenced)
             {
-                var path = BlobInventory.PathUnder(blobRoot, blob.Key);
-                earlier.TryGetValue(blob.Key, out var before);
-                if ((blob.Size ?? before?.Size) is { } size && File.Exists(path) && new FileInfo(path).Length == size)
+                var before = earlier.GetValueOrDefault(blob.Key) ?? [];
+                if (await HeldAlreadyAsync(blob, before, blobRoot, ct) is { } held)
                 {
-                    var sha = blob.Sha256 is { } known ? BlobFile.Hex(known) : before?.Sha256 ?? BlobFile.Hex(await BlobFile.HashAsync(path, ct));
-                    blobs.Add(new ManifestBlob(blob.Key, size, sha));
+                    blobs.Add(held);
                     continue;
                 }
-                var copy = await CopyInAsync(blob, path, incoming, ct);
+                var copy = await CopyInAsync(blob, before, blobRoot, incoming, ct);
                 if (copy is null)
                 {
                     missing.Add(blob.Key);
@@ -101,6 +100,7 @@ public sealed class BackupRun(Instance instance, TextWriter output)
 
             var manifest = new Manifest
             {
+                Format = blobs.Any(b => b.File is not null) ? Manifest.CurrentFormat : 1, // a format-1 tool still reads the others
                 Tool = Manifest.ToolVersion,
                 SnapshotAt = snapshotAt,
                 FinishedAt = DateTimeOffset.UtcNow,
@@ -129,8 +129,31 @@ public sealed class BackupRun(Instance instance, TextWriter output)
         }
     }
 
-    /// <summary>Copies one blob from the store into the target (a temporary file, then renamed); null when the store has no such blob.</summary>
-    private async Task<ManifestBlob?> CopyInAsync(ReferencedBlob blob, string path, string incoming, CancellationToken ct)
+    /// <summary>
+    /// The target's copy of <paramref name="blob"/> when it has one: the newest an earlier backup recorded that is still
+    /// whole and agrees with what the database records of the blob; or, for a key no backup names, the file a run that
+    /// stopped before its manifest copied (when the database records its size).
+    /// </summary>
+    private static async Task<ManifestBlob?> HeldAlreadyAsync(ReferencedBlob blob, List<ManifestBlob> before, string blobRoot, CancellationToken ct)
+    {
+        foreach (var known in before)
+        {
+            if (blob.Size is { } size && size != known.Size) continue;
+            if (blob.Sha256 is { } sha && BlobFile.Hex(sha) != known.Sha256) continue;
+            var path = known.PathIn(blobRoot);
+            if (File.Exists(path) && new FileInfo(path).Length == known.Size) return known;
+        }
+        var left = BlobInventory.PathUnder(blobRoot, blob.Key);
+        if (before.Count == 0 && blob.Size is { } recorded && File.Exists(left) && new FileInfo(left).Length == recorded)
+            return new ManifestBlob(blob.Key, recorded, blob.Sha256 is { } known ? BlobFile.Hex(known) : BlobFile.Hex(await BlobFile.HashAsync(left, ct)));
+        return null;
+    }
+
+    /// <summary>
+    /// Copies one blob from the store into the target (a temporary file, then renamed); null when the store has no such
+    /// blob. Its file is its key's, unless an earlier backup recorded other bytes there: then the one beside it.
+    /// </summary>
+    private async Task<ManifestBlob?> CopyInAsync(ReferencedBlob blob, List<ManifestBlob> before, string blobRoot, string incoming, CancellationToken ct)
     {
         Stream source;
         try
@@ -155,20 +178,28 @@ public sealed class BackupRun(Instance instance, TextWriter output)
             File.Delete(temp);
             throw new BackupException($"The stored bytes of {blob.Key} ({length:N0} bytes, SHA-256 {BlobFile.Hex(sha)}) are not what the database records: the blob store is damaged. The backup stops.");
         }
+        var hex = BlobFile.Hex(sha);
+        var variant = before.Any(b => b.File is null && b.Sha256 != hex) ? ManifestBlob.VariantOf(blob.Key, hex) : null;
+        var path = BlobInventory.PathUnder(blobRoot, variant ?? blob.Key);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        File.Move(temp, path, overwrite: true);
-        return new ManifestBlob(blob.Key, length, BlobFile.Hex(sha));
+        File.Move(temp, path, overwrite: true); // over a file no backup names, or one with these very bytes
+        return new ManifestBlob(blob.Key, length, hex, variant);
     }
 
-    /// <summary>The blobs earlier backups of this target recorded (their sizes decide what need not be copied again).</summary>
-    private static async Task<Dictionary<string, ManifestBlob>> EarlierBlobsAsync(string target, CancellationToken ct)
+    /// <summary>The blobs earlier backups of this target recorded, by key, the newest backup's first (what need not be
+    /// copied again, and which files must not be replaced).</summary>
+    private static async Task<Dictionary<string, List<ManifestBlob>>> EarlierBlobsAsync(string target, CancellationToken ct)
     {
-        var known = new Dictionary<string, ManifestBlob>(StringComparer.Ordinal);
-        foreach (var dir in Directory.EnumerateDirectories(target).Where(d => !Path.GetFileName(d).StartsWith('.')))
+        var known = new Dictionary<string, List<ManifestBlob>>(StringComparer.Ordinal);
+        foreach (var dir in Directory.EnumerateDirectories(target).Where(d => !Path.GetFileName(d).StartsWith('.')).OrderDescending(StringComparer.Ordinal))
         {
             var path = Path.Combine(dir, Manifest.FileName);
             if (!File.Exists(path)) continue;
-            foreach (var blob in (await Manifest.ReadAsync(path, ct)).Blobs) known[blob.Key] = blob;
+            foreach (var blob in (await Manifest.ReadAsync(path, ct)).Blobs)
+            {
+                if (!known.TryGetValue(blob.Key, out var list)) known[blob.Key] = list = [];
+                if (!list.Any(b => b.File == blob.File && b.Sha256 == blob.Sha256)) list.Add(blob);
+            }
         }
         return known;
     }

@@ -6,13 +6,17 @@ namespace PhotoApi.Backup;
 
 /// <summary>
 /// What one backup holds (<c>TARGET/&lt;time&gt;/manifest.json</c>, written last: a folder without it is no backup). Its
-/// blobs are in <c>TARGET/blobs/&lt;key&gt;</c>, shared by every backup of the target.
+/// blobs are in <c>TARGET/blobs/&lt;key&gt;</c>, shared by every backup of the target; a file there is never replaced by
+/// other bytes (an earlier backup's manifest names it): other bytes under the same key (a copy made again) go beside it,
+/// in <c>&lt;key&gt;~&lt;their SHA-256&gt;</c>, which the blob's <see cref="ManifestBlob.File"/> names.
 /// </summary>
 public sealed record Manifest
 {
     public const string FileName = "manifest.json";
     public const string DumpFileName = "database.dump";
-    public const int CurrentFormat = 1;
+    /// <summary>1: every blob at its key; 2: some blobs at another file (<see cref="ManifestBlob.File"/>), which a tool
+    /// that reads format 1 would not look for.</summary>
+    public const int CurrentFormat = 2;
 
     public int Format { get; init; } = CurrentFormat;
     public required string Tool { get; init; }
@@ -62,5 +66,12 @@ public sealed record ManifestCounts(long Users, long Assets, long Blobs, long By
 
 public sealed record ManifestCopied(long Blobs, long Bytes);
 
-/// <summary>A blob: its key, size and SHA-256 (hex).</summary>
-public sealed record ManifestBlob(string Key, long Size, string Sha256);
+/// <summary>A blob: its key, size and SHA-256 (hex), and the file under the target's blobs holding it when that is not its key.</summary>
+public sealed record ManifestBlob(string Key, long Size, string Sha256, string? File = null)
+{
+    /// <summary>The file holding this blob's bytes under a target's <c>blobs</c> folder.</summary>
+    public string PathIn(string blobRoot) => BlobInventory.PathUnder(blobRoot, File ?? Key);
+
+    /// <summary>The file beside <paramref name="key"/>'s for other bytes under the same key.</summary>
+    public static string VariantOf(string key, string sha256) => $"{key}~{sha256}";
+}

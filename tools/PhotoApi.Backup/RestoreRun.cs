@@ -56,7 +56,7 @@ public sealed class RestoreRun(Instance instance, TextWriter output)
         var dump = Path.Combine(backupDir, manifest.Dump);
         if (!File.Exists(dump)) throw new BackupException($"The backup's database dump {dump} is missing.");
         var blobRoot = Path.Combine(Path.GetDirectoryName(backupDir)!, "blobs");
-        var incomplete = manifest.Blobs.Where(b => !File.Exists(BlobInventory.PathUnder(blobRoot, b.Key)) || new FileInfo(BlobInventory.PathUnder(blobRoot, b.Key)).Length != b.Size).ToList();
+        var incomplete = manifest.Blobs.Where(b => !File.Exists(b.PathIn(blobRoot)) || new FileInfo(b.PathIn(blobRoot)).Length != b.Size).ToList();
         if (incomplete.Count > 0)
             throw new BackupException($"The backup is incomplete: {incomplete.Count} of its blobs are missing from {blobRoot} or have another size (first: {incomplete[0].Key}). Nothing was restored.");
 
@@ -97,7 +97,7 @@ public sealed class RestoreRun(Instance instance, TextWriter output)
                 continue;
             }
             await using var upload = await instance.Blobs.BeginUploadAsync(ct);
-            await using (var file = File.OpenRead(BlobInventory.PathUnder(blobRoot, blob.Key)))
+            await using (var file = File.OpenRead(backed.PathIn(blobRoot)))
             {
                 await file.CopyToAsync(upload.Content, ct);
                 await upload.Content.FlushAsync(ct);

@@ -1,0 +1,99 @@
+using System.Security.Cryptography;
+using System.Text;
+using Dapper;
+using Microsoft.Extensions.Configuration;
+using Npgsql;
+using PhotoApi.Backup;
+using PhotoApi.IntegrationTests.Infrastructure;
+using PhotoApi.Testing;
+
+namespace PhotoApi.IntegrationTests.Features;
+
+/// <summary>
+/// Backups into one target share its blob folder. A copy the worker makes again under the same key (a photo's clean copy
+/// made anew, of other bytes) must not replace the file an earlier backup names: that backup would no longer restore.
+/// </summary>
+[Collection(ApiCollection.Name)]
+public sealed class BackupRemadeCopyTests(ApiFactory api) : IClassFixture<ApiFactory>, IDisposable
+{
+    private readonly string _target = Path.Combine(Path.GetTempPath(), "photoapi-backup-remade-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_target)) Directory.Delete(_target, recursive: true);
+    }
+
+    private IConfiguration Config(string? connectionString = null, string? blobRoot = null) => new ConfigurationBuilder()
+        .AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:Postgres"] = connectionString ?? api.ConnectionString,
+            ["Blobs:Root"] = blobRoot ?? api.BlobRoot,
+        })
+        .Build();
+
+    private static async Task<(int Exit, string Output)> ToolAsync(IConfiguration config, params string[] args)
+    {
+        var output = new StringWriter();
+        var exit = await BackupCli.RunAsync(args, config, output, output, CancellationToken.None);
+        return (exit, output.ToString());
+    }
+
+    [Fact]
+    public async Task A_copy_made_again_under_its_key_goes_beside_the_earlier_backups_file_and_both_backups_restore()
+    {
+        var user = await api.NewUserAsync("backup-remade");
+        var assetId = await user.UploadUniqueAsync();
+        await user.WaitProcessedAsync(assetId);
+        await using var db = new NpgsqlConnection(api.ConnectionString);
+        var checksum = await db.ExecuteScalarAsync<byte[]>("SELECT checksum FROM assets WHERE id = @assetId", new { assetId });
+        var hex = Convert.ToHexStringLower(checksum!);
+        var key = $"clean-originals/{hex[..2]}/{hex[2..4]}/{hex}.jpg"; // the clean copy's key is the original's: made again, it lands there
+        async Task CleanCopyAsync(byte[] bytes)
+        {
+            var path = Path.Combine(api.BlobRoot, key);
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            await File.WriteAllBytesAsync(path, bytes);
+            await db.ExecuteAsync("""
+                INSERT INTO clean_originals (checksum, status, blob_key, clean_checksum, size_bytes) VALUES (@checksum, 'ready', @key, @sha, @size)
+                ON CONFLICT (checksum) DO UPDATE SET clean_checksum = excluded.clean_checksum, size_bytes = excluded.size_bytes
+                """, new { checksum, key, sha = SHA256.HashData(bytes), size = (long)bytes.Length });
+        }
+
+        var first = Encoding.UTF8.GetBytes("the first clean copy");
+        var second = Encoding.UTF8.GetBytes("the clean copy made again, of other bytes");
+        await CleanCopyAsync(first);
+        var backup = await ToolAsync(Config(), "backup", _target);
+        Assert.True(backup.Exit == 0, backup.Output);
+        await CleanCopyAsync(second);
+        backup = await ToolAsync(Config(), "backup", _target);
+        Assert.True(backup.Exit == 0, backup.Output);
+
+        var folders = Directory.GetDirectories(_target).Where(d => Path.GetFileName(d) != "blobs").Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(2, folders.Count);
+        var manifests = new List<Manifest>();
+        foreach (var folder in folders) manifests.Add(await Manifest.ReadAsync(Path.Combine(folder, Manifest.FileName), CancellationToken.None));
+        Assert.Equal((1, (string?)null), (manifests[0].Format, manifests[0].Blobs.Single(b => b.Key == key).File));
+        Assert.Equal((Manifest.CurrentFormat, ManifestBlob.VariantOf(key, Convert.ToHexStringLower(SHA256.HashData(second)))),
+            (manifests[1].Format, manifests[1].Blobs.Single(b => b.Key == key).File));
+        Assert.Equal(first, await File.ReadAllBytesAsync(Path.Combine(_target, "blobs", key))); // the first backup's file, untouched
+        Assert.Equal(1, manifests[1].Copied.Blobs); // the rest was in the target already
+
+        // Each backup restores, with its own bytes of the copy.
+        foreach (var (folder, bytes) in new[] { (folders[0], first), (folders[1], second) })
+        {
+            var database = await TestDatabase.CreateDatabaseAsync("remade");
+            var root = Path.Combine(Path.GetTempPath(), "photoapi-restore-remade-" + Guid.NewGuid().ToString("N"));
+            try
+            {
+                var restored = await ToolAsync(Config(database, root), "restore", folder);
+                Assert.True(restored.Exit == 0, restored.Output);
+                Assert.Equal(bytes, await File.ReadAllBytesAsync(Path.Combine(root, key)));
+            }
+            finally
+            {
+                await TestDatabase.DropDatabaseAsync(database);
+                if (Directory.Exists(root)) Directory.Delete(root, recursive: true);
+            }
+        }
+    }
+}
