@@ -28,13 +28,20 @@ public static class ErrorHandling
     {
         app.UseExceptionHandler(new ExceptionHandlerOptions
         {
-            // Problems the API meant to answer are not errors worth a stack trace in the log; everything else is.
-            SuppressDiagnosticsCallback = c => c.Exception is ApiException,
+            // Problems the API meant to answer are not errors worth a stack trace in the log, nor is a database that did
+            // not answer for a moment (one line each, below: a restart would log hundreds of stack traces); everything else is.
+            SuppressDiagnosticsCallback = c => c.Exception is ApiException || DatabaseUnavailable(c.Exception),
             ExceptionHandler = async ctx =>
             {
                 var exception = ctx.Features.Get<IExceptionHandlerFeature>()?.Error;
                 var (problem, retryAfter) = Describe(exception, ctx);
                 if (problem is null) return; // the client went away; nobody to answer
+                if (DatabaseUnavailable(exception))
+                    ctx.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ErrorHandling).FullName!)
+                        .LogWarning("{Method} {Route}: 503, the database did not answer ({Reason})", ctx.Request.Method,
+                            // The route's template, not the path: paths carry link keys.
+                            (ctx.Features.Get<IExceptionHandlerFeature>()?.Endpoint as RouteEndpoint)?.RoutePattern.RawText ?? "?",
+                            (exception as Npgsql.PostgresException)?.SqlState ?? exception!.GetBaseException().Message);
                 if (retryAfter is { } retry)
                     ctx.Response.Headers.RetryAfter = ((int)Math.Ceiling(retry.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
                 await problem.WriteAsync(ctx);
