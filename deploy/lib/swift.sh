@@ -73,6 +73,9 @@ log_address = $dir/run/nolog
 pipeline = catch-errors gatekeeper healthcheck proxy-logging cache listing-formats s3api tempauth copy slo dlo proxy-logging proxy-server
 [app:proxy-server]
 use = egg:swift#proxy
+# Longer than the object servers' container_update_timeout: a write that succeeded is not answered 503 while the
+# container server is slow (a loaded test machine), which a retried CompleteMultipartUpload would then fail.
+node_timeout = 60
 account_autocreate = true
 allow_account_management = true
 [filter:s3api]

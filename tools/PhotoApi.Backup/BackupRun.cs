@@ -38,94 +38,103 @@ public sealed class BackupRun(Instance instance, TextWriter output)
             output.WriteLine("Waiting for another backup of this instance (or a deletion of files in progress) to finish…");
             await BackupLock.HoldForBackupAsync(conn, ct);
         }
-        // What a run of this instance that stopped half-way left (the lock says none is running now).
-        if (Directory.Exists(incoming)) Directory.Delete(incoming, recursive: true);
-        foreach (var stale in Directory.EnumerateDirectories(target, ".partial-*")) Directory.Delete(stale, recursive: true);
-        Directory.CreateDirectory(incoming);
-
-        var binDir = await PgTools.BinDirAsync(conn, instance.Configuration, ct);
-        var work = Path.Combine(target, $".partial-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(work);
         try
         {
-            var dumpPath = Path.Combine(work, Manifest.DumpFileName);
-            List<ReferencedBlob> referenced;
-            DateTimeOffset snapshotAt;
-            int schema;
-            string serverVersion;
-            (long Users, long Assets) counts;
-            await using (var tx = await conn.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct))
-            {
-                await conn.ExecuteAsync(new CommandDefinition("SET TRANSACTION READ ONLY", transaction: tx, cancellationToken: ct));
-                var snapshot = await conn.ExecuteScalarAsync<string>(new CommandDefinition("SELECT pg_export_snapshot()", transaction: tx, cancellationToken: ct));
-                snapshotAt = new DateTimeOffset(await conn.ExecuteScalarAsync<DateTime>(new CommandDefinition("SELECT now()", transaction: tx, cancellationToken: ct)));
-                schema = await Instance.SchemaVersionAsync(conn, tx, ct)
-                         ?? throw new BackupException($"Database {instance.DatabaseName} holds no PhotoApi schema (no schema_migrations): nothing to back up.");
-                if (schema > Migrator.LatestVersion)
-                    throw new BackupException($"Database {instance.DatabaseName} is at migration {schema}, newer than this tool's {Migrator.LatestVersion}: back it up with the PhotoApi version that runs it.");
-                serverVersion = await conn.ExecuteScalarAsync<string>(new CommandDefinition("SHOW server_version", transaction: tx, cancellationToken: ct)) ?? "";
-                counts = await conn.QuerySingleAsync<(long, long)>(new CommandDefinition(CountsSql, transaction: tx, cancellationToken: ct));
-                referenced = await BlobInventory.ReadAsync(conn, tx, ct);
-                // The whole database (the application's tables, Hangfire's queues, the extensions they use), in the snapshot.
-                await PgTools.RunAsync(binDir, "pg_dump", ["--format=custom", $"--snapshot={snapshot}", "--file", dumpPath], instance.ConnectionString, ct);
-                await tx.CommitAsync(ct);
-            }
-            output.WriteLine($"Database snapshot of {snapshotAt:u} dumped ({new FileInfo(dumpPath).Length:N0} bytes, migration {schema}); {referenced.Count:N0} blobs referenced.");
+            // What a run of this instance that stopped half-way left (the lock says none is running now).
+            if (Directory.Exists(incoming)) Directory.Delete(incoming, recursive: true);
+            foreach (var stale in Directory.EnumerateDirectories(target, ".partial-*")) Directory.Delete(stale, recursive: true);
+            Directory.CreateDirectory(incoming);
 
-            if (AfterSnapshot is not null) await AfterSnapshot(ct);
-
-            var earlier = await EarlierBlobsAsync(target, ct);
-            var blobs = new List<ManifestBlob>(referenced.Count);
-            var missing = new List<string>();
-            long copied = 0, copiedBytes = 0;
-            foreach (var blob in referenced)
+            var binDir = await PgTools.BinDirAsync(conn, instance.Configuration, ct);
+            var work = Path.Combine(target, $".partial-{Guid.NewGuid():N}");
+            Directory.CreateDirectory(work);
+            try
             {
-                var before = earlier.GetValueOrDefault(blob.Key) ?? [];
-                if (await HeldAlreadyAsync(blob, before, blobRoot, ct) is { } held)
+                var dumpPath = Path.Combine(work, Manifest.DumpFileName);
+                List<ReferencedBlob> referenced;
+                DateTimeOffset snapshotAt;
+                int schema;
+                string serverVersion;
+                (long Users, long Assets) counts;
+                await using (var tx = await conn.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct))
                 {
-                    blobs.Add(held);
-                    continue;
+                    await conn.ExecuteAsync(new CommandDefinition("SET TRANSACTION READ ONLY", transaction: tx, cancellationToken: ct));
+                    var snapshot = await conn.ExecuteScalarAsync<string>(new CommandDefinition("SELECT pg_export_snapshot()", transaction: tx, cancellationToken: ct));
+                    snapshotAt = new DateTimeOffset(await conn.ExecuteScalarAsync<DateTime>(new CommandDefinition("SELECT now()", transaction: tx, cancellationToken: ct)));
+                    schema = await Instance.SchemaVersionAsync(conn, tx, ct)
+                             ?? throw new BackupException($"Database {instance.DatabaseName} holds no PhotoApi schema (no schema_migrations): nothing to back up.");
+                    if (schema > Migrator.LatestVersion)
+                        throw new BackupException($"Database {instance.DatabaseName} is at migration {schema}, newer than this tool's {Migrator.LatestVersion}: back it up with the PhotoApi version that runs it.");
+                    serverVersion = await conn.ExecuteScalarAsync<string>(new CommandDefinition("SHOW server_version", transaction: tx, cancellationToken: ct)) ?? "";
+                    counts = await conn.QuerySingleAsync<(long, long)>(new CommandDefinition(CountsSql, transaction: tx, cancellationToken: ct));
+                    referenced = await BlobInventory.ReadAsync(conn, tx, ct);
+                    // The whole database (the application's tables, Hangfire's queues, the extensions they use), in the snapshot.
+                    await PgTools.RunAsync(binDir, "pg_dump", ["--format=custom", $"--snapshot={snapshot}", "--file", dumpPath], instance.ConnectionString, ct);
+                    await tx.CommitAsync(ct);
                 }
-                var copy = await CopyInAsync(blob, before, blobRoot, incoming, ct);
-                if (copy is null)
-                {
-                    missing.Add(blob.Key);
-                    continue;
-                }
-                blobs.Add(copy);
-                copied++;
-                copiedBytes += copy.Size;
-            }
-            Directory.Delete(incoming, recursive: true);
+                output.WriteLine($"Database snapshot of {snapshotAt:u} dumped ({new FileInfo(dumpPath).Length:N0} bytes, migration {schema}); {referenced.Count:N0} blobs referenced.");
 
-            var manifest = new Manifest
+                if (AfterSnapshot is not null) await AfterSnapshot(ct);
+
+                var earlier = await EarlierBlobsAsync(target, ct);
+                var blobs = new List<ManifestBlob>(referenced.Count);
+                var missing = new List<string>();
+                long copied = 0, copiedBytes = 0;
+                foreach (var blob in referenced)
+                {
+                    var before = earlier.GetValueOrDefault(blob.Key) ?? [];
+                    if (await HeldAlreadyAsync(blob, before, blobRoot, ct) is { } held)
+                    {
+                        blobs.Add(held);
+                        continue;
+                    }
+                    var copy = await CopyInAsync(blob, before, blobRoot, incoming, ct);
+                    if (copy is null)
+                    {
+                        missing.Add(blob.Key);
+                        continue;
+                    }
+                    blobs.Add(copy);
+                    copied++;
+                    copiedBytes += copy.Size;
+                }
+                Directory.Delete(incoming, recursive: true);
+
+                var manifest = new Manifest
+                {
+                    Format = blobs.Any(b => b.File is not null) ? Manifest.CurrentFormat : 1, // a format-1 tool still reads the others
+                    Tool = Manifest.ToolVersion,
+                    SnapshotAt = snapshotAt,
+                    FinishedAt = DateTimeOffset.UtcNow,
+                    SchemaVersion = schema,
+                    ServerVersion = serverVersion,
+                    Source = instance.Provider,
+                    DumpBytes = new FileInfo(dumpPath).Length,
+                    Counts = new ManifestCounts(counts.Users, counts.Assets, blobs.Count, blobs.Sum(b => b.Size)),
+                    Copied = new ManifestCopied(copied, copiedBytes),
+                    Blobs = blobs,
+                    Missing = missing,
+                };
+                await manifest.WriteAsync(Path.Combine(work, Manifest.FileName), ct);
+                var folder = FolderFor(target, snapshotAt);
+                Directory.Move(work, folder);
+                output.WriteLine($"Backup {folder}: {manifest.Counts.Users:N0} users, {manifest.Counts.Assets:N0} assets, " +
+                                 $"{manifest.Counts.Blobs:N0} blobs ({manifest.Counts.Bytes:N0} bytes), of which {copied:N0} copied now ({copiedBytes:N0} bytes), " +
+                                 $"in {clock.Elapsed.TotalSeconds:N1} s.");
+                foreach (var key in missing) output.WriteLine($"warning: {key} is referenced by the snapshot but was no longer in the blob store.");
+                return (manifest, folder);
+            }
+            catch
             {
-                Format = blobs.Any(b => b.File is not null) ? Manifest.CurrentFormat : 1, // a format-1 tool still reads the others
-                Tool = Manifest.ToolVersion,
-                SnapshotAt = snapshotAt,
-                FinishedAt = DateTimeOffset.UtcNow,
-                SchemaVersion = schema,
-                ServerVersion = serverVersion,
-                Source = instance.Provider,
-                DumpBytes = new FileInfo(dumpPath).Length,
-                Counts = new ManifestCounts(counts.Users, counts.Assets, blobs.Count, blobs.Sum(b => b.Size)),
-                Copied = new ManifestCopied(copied, copiedBytes),
-                Blobs = blobs,
-                Missing = missing,
-            };
-            await manifest.WriteAsync(Path.Combine(work, Manifest.FileName), ct);
-            var folder = FolderFor(target, snapshotAt);
-            Directory.Move(work, folder);
-            output.WriteLine($"Backup {folder}: {manifest.Counts.Users:N0} users, {manifest.Counts.Assets:N0} assets, " +
-                             $"{manifest.Counts.Blobs:N0} blobs ({manifest.Counts.Bytes:N0} bytes), of which {copied:N0} copied now ({copiedBytes:N0} bytes), " +
-                             $"in {clock.Elapsed.TotalSeconds:N1} s.");
-            foreach (var key in missing) output.WriteLine($"warning: {key} is referenced by the snapshot but was no longer in the blob store.");
-            return (manifest, folder);
+                if (Directory.Exists(work)) Directory.Delete(work, recursive: true);
+                throw;
+            }
         }
-        catch
+        finally
         {
-            if (Directory.Exists(work)) Directory.Delete(work, recursive: true);
-            throw;
+            // Said, not left to the end of the session: the server drops a closed session's locks only when its backend
+            // gets to run, and the collector that starts right after a backup must find the lock free.
+            await BackupLock.ReleaseBackupAsync(conn);
         }
     }
 

@@ -23,6 +23,19 @@ public static class BackupLock
     public static Task<bool> TryHoldForBackupAsync(NpgsqlConnection conn, CancellationToken ct) =>
         conn.ExecuteScalarAsync<bool>(new CommandDefinition("SELECT pg_try_advisory_lock(@Key)", new { Key }, cancellationToken: ct));
 
+    /// <summary>The backup's side, at its end: lets deleters go on at once (best effort: a broken session loses the lock anyway).</summary>
+    public static async Task ReleaseBackupAsync(NpgsqlConnection conn)
+    {
+        try
+        {
+            await conn.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_unlock(@Key)", new { Key }));
+        }
+        catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
+        {
+            // the connection is gone, and the lock with it
+        }
+    }
+
     /// <summary>
     /// A deleter's side: true, and the lock held shared until <paramref name="tx"/> ends, when no backup runs; false when
     /// one does — then delete nothing now (the caller's next run does it).

@@ -58,7 +58,7 @@ public sealed class DeferredDeletionTests(ApiFactory api) : IClassFixture<ApiFac
         Assert.True(File.Exists(ExportFile(export.Id)));
 
         // A backup starts (this session holds its lock, as tools/PhotoApi.Backup does from its snapshot to its last copy).
-        // Unpooled: a pooled connection's session (and its lock) would outlive its disposal.
+        // Unpooled, as the tool's: a pooled connection's session (and its lock) would outlive its disposal.
         var backup = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(api.ConnectionString) { Pooling = false }.ConnectionString);
         await backup.OpenAsync();
         await BackupLock.HoldForBackupAsync(backup, CancellationToken.None);
@@ -86,7 +86,8 @@ public sealed class DeferredDeletionTests(ApiFactory api) : IClassFixture<ApiFac
         }
         finally
         {
-            await backup.DisposeAsync(); // the backup ends: its lock goes with its session
+            await BackupLock.ReleaseBackupAsync(backup); // the backup ends, as BackupRun ends it
+            await backup.DisposeAsync();
         }
 
         await api.RunJobAsync<IBlobCollectorJob>(j => j.CollectAsync(CancellationToken.None));
