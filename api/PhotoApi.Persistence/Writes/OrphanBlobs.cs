@@ -6,7 +6,8 @@ namespace PhotoApi.Persistence.Writes;
 
 /// <summary>
 /// Blobs named by an id (a guest's raw file, an export's metadata files) whose row is deleted: the deleting transaction
-/// queues their keys here, and the blob collector deletes the bytes later, under <see cref="BackupLock"/>. Deleting them
+/// queues their keys here (a guest's waiting file: a trigger on its upload row), and the blob collector deletes the
+/// bytes later, under <see cref="BackupLock"/>. Deleting them
 /// at once would take bytes from a running backup whose snapshot still names them, and a process dying between the
 /// commit and the deletion would leave them for ever.
 /// </summary>
@@ -15,7 +16,7 @@ public static class OrphanBlobs
     private const string QueueSql = "INSERT INTO orphan_blobs (key) SELECT unnest(@keys) ON CONFLICT DO NOTHING";
 
     /// <summary>Queues <paramref name="keys"/> in <paramref name="tx"/>: their bytes go when the collector next runs (after the commit).</summary>
-    public static async Task QueueAsync(NpgsqlConnection conn, NpgsqlTransaction tx, IReadOnlyCollection<string> keys, CancellationToken ct)
+    public static async Task QueueAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, IReadOnlyCollection<string> keys, CancellationToken ct)
     {
         if (keys.Count == 0) return;
         await conn.ExecuteAsync(new CommandDefinition(QueueSql, new { keys = keys.ToArray() }, tx, cancellationToken: ct));

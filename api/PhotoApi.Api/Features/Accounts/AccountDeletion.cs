@@ -113,18 +113,9 @@ public sealed class AccountDeletion(NpgsqlDataSource db, IJobQueue jobs)
         WHERE id = @toUserId;
         """;
 
-    // Guests' files still waiting in the user's photo requests were never assets: their bytes are queued for the
-    // collector in the deletion's transaction, as deletePhotoRequest's are.
-    private const string QueueWaitingUploadsSql = """
-        INSERT INTO orphan_blobs (key)
-        SELECT u.raw_blob_key FROM photo_request_uploads u JOIN photo_requests r ON r.id = u.request_id
-        WHERE r.owner_id = @userId AND u.raw_blob_key IS NOT NULL
-        ON CONFLICT DO NOTHING
-        """;
-
     // The user's row last: its cascades take sessions and their tokens, API keys, group memberships, partners, albums
-    // with their entries, shares with their invitees, photo requests with their uploads, folder permissions, the
-    // Personal Space's folders. Unfinished resumable uploads have no key to cascade by: the worker's sweep deletes those
+    // with their entries, shares with their invitees, photo requests with their uploads (a trigger queues the files of
+    // those still waiting for the blob collector), folder permissions, the Personal Space's folders. Unfinished resumable uploads have no key to cascade by: the worker's sweep deletes those
     // of a user who is gone, with their bytes.
     private const string DeleteSql = $"""
         {AssetPurge.Prefix} WHERE owner_id = @userId {AssetPurge.Suffix};
@@ -185,7 +176,6 @@ public sealed class AccountDeletion(NpgsqlDataSource db, IJobQueue jobs)
                 await conn.ExecuteAsync(new CommandDefinition(HandOverSql, new { userId, toUserId, plan.AlbumIds, plan.ShareIds, plan.AssetIds }, tx, cancellationToken: ct));
                 await ShareStore.EndLinksAsync(conn, tx, plan.ShareIds, ct);
             }
-            await conn.ExecuteAsync(new CommandDefinition(QueueWaitingUploadsSql, new { userId }, tx, cancellationToken: ct));
             await conn.ExecuteAsync(new CommandDefinition(DeleteSql, new { userId }, tx, cancellationToken: ct));
             await AuditTrail.RecordAsync(conn, tx, audit(response), ct);
             await tx.CommitAsync(ct);

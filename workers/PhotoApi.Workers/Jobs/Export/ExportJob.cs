@@ -117,19 +117,22 @@ public sealed class ExportJob(NpgsqlDataSource db, IBlobStore blobs, IConfigurat
         {
             // Failed with the reason, at once: the user asks again. Only a stopped worker (cancelled) hands it back for a retry.
             logger.LogError(e, "Export {ExportId} failed", exportId);
-            await DeleteFilesAsync(blobs, exportId, CancellationToken.None);
-            await using var conn = await db.OpenConnectionAsync(CancellationToken.None);
-            await conn.ExecuteAsync(new CommandDefinition(FailSql, new
-            {
-                id = exportId, reason = $"The export could not be prepared ({e.GetType().Name}). Request a new one.",
-            }, cancellationToken: CancellationToken.None));
+            int failed;
+            await using (var conn = await db.OpenConnectionAsync(CancellationToken.None))
+                failed = await conn.ExecuteAsync(new CommandDefinition(FailSql, new
+                {
+                    id = exportId, reason = $"The export could not be prepared ({e.GetType().Name}). Request a new one.",
+                }, cancellationToken: CancellationToken.None));
+            // Only this run's files, of an export it failed: another run of the same export may have made it ready (this
+            // one then failed on its row), and a ready export's files are the sweep's and the collector's to delete.
+            if (failed == 1) await DeleteFilesAsync(blobs, exportId, CancellationToken.None);
         }
     }
 
     /// <summary>The keys of an export's metadata files.</summary>
     public static string[] FileKeys(Guid exportId) => [BlobKeys.ExportFile(exportId, JsonFile), BlobKeys.ExportFile(exportId, CsvFile)];
 
-    /// <summary>Deletes the metadata files of an export that failed (written or not; never ready, so no backup names them).</summary>
+    /// <summary>Deletes the metadata files of an export this run failed (written or not; never ready, so no backup names them).</summary>
     public static async Task DeleteFilesAsync(IBlobStore blobs, Guid exportId, CancellationToken ct)
     {
         foreach (var key in FileKeys(exportId))

@@ -2,6 +2,7 @@ using Dapper;
 using Npgsql;
 using PhotoApi.Contracts;
 using PhotoApi.Persistence.Blobs;
+using PhotoApi.Persistence.Writes;
 
 namespace PhotoApi.Workers.Jobs.Sweeper;
 
@@ -9,7 +10,7 @@ namespace PhotoApi.Workers.Jobs.Sweeper;
 /// Every 15 minutes: resumable uploads past their <c>expires_at</c> and those whose user, share or photo request no longer
 /// exists go, with their staging objects (an unfinished upload's bytes; a finished one's normally went at completion, but
 /// that delete may have been lost) and, for an unfinished photo-request upload, the guest's file a process that died
-/// mid-completion may have stored for it. Then staging objects that no upload names and that nobody wrote for
+/// mid-completion may have stored for it (queued for the blob collector). Then staging objects that no upload names and that nobody wrote for
 /// <see cref="StagingSafeAge"/> go too: what a process left that died between creating one and inserting its row.
 /// </summary>
 public sealed class ResumableUploadSweepJob(NpgsqlDataSource db, IBlobStore blobs, ILogger<ResumableUploadSweepJob> logger) : IResumableUploadSweepJob
@@ -50,14 +51,18 @@ public sealed class ResumableUploadSweepJob(NpgsqlDataSource db, IBlobStore blob
         {
             List<Gone> gone;
             await using (var conn = await db.OpenConnectionAsync(ct))
-                gone = (await conn.QueryAsync<Gone>(new CommandDefinition(SweepSql, cancellationToken: ct))).AsList();
-            // The rows go first (skipping any a PATCH holds): an upload without its row is unreachable, so deleting its
-            // bytes next cannot race a PATCH.
-            foreach (var g in gone)
+            await using (var tx = await conn.BeginTransactionAsync(ct))
             {
-                await blobs.DeleteStagedAsync(g.StagingKey, ct);
-                if (g.UnrecordedRequestUpload is { } id) await blobs.DeleteAsync(BlobKeys.RequestUpload(id), ct);
+                gone = (await conn.QueryAsync<Gone>(new CommandDefinition(SweepSql, transaction: tx, cancellationToken: ct))).AsList();
+                // A guest's file stored for an upload whose row is not there (never recorded, or deleted with its request
+                // since — a backup's snapshot may still name it) goes through the blob collector, under the backup lock.
+                await OrphanBlobs.QueueAsync(conn, tx, gone.Where(g => g.UnrecordedRequestUpload is not null)
+                    .Select(g => BlobKeys.RequestUpload(g.UnrecordedRequestUpload!.Value)).ToList(), ct);
+                await tx.CommitAsync(ct);
             }
+            // The rows go first (skipping any a PATCH holds): an upload without its row is unreachable, so deleting its
+            // staging bytes next cannot race a PATCH.
+            foreach (var g in gone) await blobs.DeleteStagedAsync(g.StagingKey, ct);
             total += gone.Count;
             if (gone.Count < 1000) break;
         }
