@@ -31,6 +31,8 @@ public sealed class BackupRun(Instance instance, TextWriter output)
         var blobRoot = Path.Combine(target, "blobs");
         var incoming = Path.Combine(blobRoot, ".incoming");
         Directory.CreateDirectory(blobRoot);
+        // One backup at a time writes into a target (of this instance or another: the database lock below is per instance).
+        await using var targetLock = HoldTarget(target);
 
         await using var conn = await instance.OpenAsync(ct);
         if (!await BackupLock.TryHoldForBackupAsync(conn, ct))
@@ -141,7 +143,8 @@ public sealed class BackupRun(Instance instance, TextWriter output)
     /// <summary>
     /// The target's copy of <paramref name="blob"/> when it has one: the newest an earlier backup recorded that is still
     /// whole and agrees with what the database records of the blob; or, for a key no backup names, the file a run that
-    /// stopped before its manifest copied (when the database records its size).
+    /// stopped before its manifest copied (when the database records its size, and its SHA-256 when it records one: a
+    /// leftover of other bytes, a clean copy made again since, is copied anew).
     /// </summary>
     private static async Task<ManifestBlob?> HeldAlreadyAsync(ReferencedBlob blob, List<ManifestBlob> before, string blobRoot, CancellationToken ct)
     {
@@ -153,9 +156,9 @@ public sealed class BackupRun(Instance instance, TextWriter output)
             if (File.Exists(path) && new FileInfo(path).Length == known.Size) return known;
         }
         var left = BlobInventory.PathUnder(blobRoot, blob.Key);
-        if (before.Count == 0 && blob.Size is { } recorded && File.Exists(left) && new FileInfo(left).Length == recorded)
-            return new ManifestBlob(blob.Key, recorded, blob.Sha256 is { } known ? BlobFile.Hex(known) : BlobFile.Hex(await BlobFile.HashAsync(left, ct)));
-        return null;
+        if (before.Count > 0 || blob.Size is not { } recorded || !File.Exists(left) || new FileInfo(left).Length != recorded) return null;
+        var hash = BlobFile.Hex(await BlobFile.HashAsync(left, ct));
+        return blob.Sha256 is null || BlobFile.Hex(blob.Sha256) == hash ? new ManifestBlob(blob.Key, recorded, hash) : null;
     }
 
     /// <summary>
@@ -211,6 +214,19 @@ public sealed class BackupRun(Instance instance, TextWriter output)
             }
         }
         return known;
+    }
+
+    /// <summary>An exclusive lock on <c>TARGET/.lock</c> (flock: released when the file closes, or the process dies).</summary>
+    private static FileStream HoldTarget(string target)
+    {
+        try
+        {
+            return new FileStream(Path.Combine(target, ".lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException e) when (e is not FileNotFoundException and not DirectoryNotFoundException)
+        {
+            throw new BackupException($"Another backup is writing into {target} now: one at a time per target. ({e.Message})");
+        }
     }
 
     private static string FolderFor(string target, DateTimeOffset snapshotAt)

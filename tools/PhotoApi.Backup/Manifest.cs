@@ -34,7 +34,8 @@ public sealed record Manifest
     /// <summary>Blobs this run copied (the others were in the target already, from an earlier backup).</summary>
     public required ManifestCopied Copied { get; init; }
     public required List<ManifestBlob> Blobs { get; init; }
-    /// <summary>Keys the snapshot references that the store no longer held (a photo request deleted during the backup).</summary>
+    /// <summary>Keys the snapshot references that the store no longer held (deleters defer while a backup runs: a store
+    /// that lost them, or files deleted by hand).</summary>
     public List<string> Missing { get; init; } = [];
 
     public static string ToolVersion =>

@@ -25,8 +25,8 @@ public sealed class RestoreRun(Instance instance, TextWriter output)
         END $$;
         """;
 
-    // A guest's file that was already gone when the backup copied (its request deleted meanwhile): the upload cannot be
-    // processed any more.
+    // A guest's file that was already gone when the backup copied (deleters defer while a backup runs, so only a store
+    // that lost it, or a file deleted by hand): the upload cannot be processed any more.
     private const string MissingRawsSql = """
         UPDATE photo_request_uploads
         SET raw_blob_key = NULL,

@@ -11,10 +11,11 @@ namespace PhotoApi.IntegrationTests.Features;
 
 /// <summary>
 /// Backups into one target share its blob folder. A copy the worker makes again under the same key (a photo's clean copy
-/// made anew, of other bytes) must not replace the file an earlier backup names: that backup would no longer restore.
+/// made anew, of other bytes) must not replace the file an earlier backup names: that backup would no longer restore. And
+/// two backups never write into one target at once.
 /// </summary>
 [Collection(ApiCollection.Name)]
-public sealed class BackupRemadeCopyTests(ApiFactory api) : IClassFixture<ApiFactory>, IDisposable
+public sealed class BackupTargetTests(ApiFactory api) : IClassFixture<ApiFactory>, IDisposable
 {
     private readonly string _target = Path.Combine(Path.GetTempPath(), "photoapi-backup-remade-" + Guid.NewGuid().ToString("N"));
 
@@ -95,5 +96,22 @@ public sealed class BackupRemadeCopyTests(ApiFactory api) : IClassFixture<ApiFac
                 if (Directory.Exists(root)) Directory.Delete(root, recursive: true);
             }
         }
+    }
+
+    [Fact]
+    public async Task A_backup_into_a_target_another_backup_is_writing_into_is_refused_and_touches_nothing()
+    {
+        Directory.CreateDirectory(_target);
+        var partial = Directory.CreateDirectory(Path.Combine(_target, ".partial-inflight")).FullName;
+        // Another backup (of this instance or another) holds the target.
+        await using (new FileStream(Path.Combine(_target, ".lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None))
+        {
+            var refused = await ToolAsync(Config(), "backup", _target);
+            Assert.Equal((BackupCli.Failed, true), (refused.Exit, refused.Output.Contains("Another backup is writing into", StringComparison.Ordinal)));
+            Assert.True(Directory.Exists(partial), "the refused run deleted the running backup's work");
+        }
+        var backup = await ToolAsync(Config(), "backup", _target);
+        Assert.True(backup.Exit == 0, backup.Output);
+        Assert.False(Directory.Exists(partial)); // a run that holds the target clears what a stopped one left
     }
 }

@@ -204,6 +204,7 @@ public sealed class ExportTests(ApiFactory api) : IClassFixture<ApiFactory>
 
         // The files stay a while for a download that began before the expiry (it reads the list as it streams)…
         await api.RunJobAsync<IExportSweepJob>(j => j.SweepAsync(CancellationToken.None));
+        await api.RunJobAsync<IBlobCollectorJob>(j => j.CollectAsync(CancellationToken.None));
         Assert.True(File.Exists(json));
         // …and go once that grace is over too.
         Assert.Equal(1, await ExecuteAsync("UPDATE exports SET expires_at = now() - @grace - interval '1 second' WHERE id = @id",
