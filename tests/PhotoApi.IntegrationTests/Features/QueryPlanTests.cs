@@ -185,6 +185,7 @@ public sealed class QueryPlanTests(ApiFactory api) : IClassFixture<ApiFactory>
             new("listUsers", "admin", admin, "/api/v1/admin/users?limit=5"),
             new("listUsers", "admin", admin, "/api/v1/admin/users?q=bulk&status=active&limit=5"),
             new("listApiKeys", "alice", alice, "/api/v1/api-keys?limit=2"),
+            new("listExports", "alice", alice, "/api/v1/users/me/exports?limit=1"),
             // Alice's account was created and signed in: two events at least.
             new("listAuditEvents", "admin", admin, "/api/v1/admin/audit?limit=5"),
             new("listAuditEvents", "admin", admin, $"/api/v1/admin/audit?userId={l.Alice.UserId}&limit=1"),
