@@ -9,11 +9,7 @@ using PhotoApi.Api.Infrastructure.Data;
 
 namespace PhotoApi.Api.Features.Exports;
 
-public sealed class ListExportsRequest : IPagedRequest
-{
-    [QueryParam] public int? Limit { get; set; }
-    [QueryParam] public string? Cursor { get; set; }
-}
+public sealed class ListExportsRequest : PagedRequest;
 
 public sealed class ListExportsValidator : Validator<ListExportsRequest>
 {
