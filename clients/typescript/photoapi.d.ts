@@ -194,6 +194,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/users/me/exports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List my exports
+         * @description The caller's exports (an API key may ask, acting as its user; never another user's), newest first by
+         *     `createdAt`, each as `getExport` answers it: a `ready` one with a fresh `downloadUrl`. `?limit=1` is the
+         *     newest — what a page that was left and opened again shows: the export still `pending`, `ready` to download,
+         *     `failed` with its reason or `expired`. Expired exports stay listed; failed ones and those of deleted accounts
+         *     are deleted by the export sweep.
+         */
+        get: operations["listExports"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/users/me/exports/{id}": {
         parameters: {
             query?: never;
@@ -3232,7 +3256,7 @@ export interface components {
              */
             expiresAt: string;
         };
-        /** @description A library export of the caller (`requestExport`). */
+        /** @description A library export of the caller (`requestExport`, `getExport`, `listExports`). */
         ExportResponse: {
             /** Format: uuid */
             id: string;
@@ -3270,6 +3294,11 @@ export interface components {
             downloadUrl: string | null;
             /** Format: date-time */
             downloadUrlExpiresAt: string | null;
+        };
+        ExportResponsePage: {
+            items: components["schemas"]["ExportResponse"][];
+            /** @description Pass as `cursor` to get the next page; `null` on the last page. */
+            nextCursor: string | null;
         };
         /** @description One device's backup as the caller's library sees it. */
         BackupStatusResponse: {
@@ -5262,6 +5291,65 @@ export interface operations {
                     "application/json": components["schemas"]["ExportResponse"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    listExports: {
+        parameters: {
+            query?: {
+                /** @description Items per page. */
+                limit?: number;
+                /** @description The `nextCursor` of the previous page; omit for the first page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the caller's exports, newest first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "01976dc6-45c0-7a8b-9c0d-1e2f3a4b5c6d",
+                     *           "status": "ready",
+                     *           "createdAt": "2025-06-14T09:30:00Z",
+                     *           "preparedAt": "2025-06-14T09:31:12Z",
+                     *           "expiresAt": "2025-06-17T09:31:12Z",
+                     *           "assetCount": 1284,
+                     *           "totalBytes": 5368709120,
+                     *           "failureReason": null,
+                     *           "downloadUrl": "/api/v1/downloads/archive-links/q3Zx8f0b1T6sQmYv2Lr9cKpW4hNe7uAj5dGoXiBtVyE",
+                     *           "downloadUrlExpiresAt": "2025-06-14T10:05:00Z"
+                     *         },
+                     *         {
+                     *           "id": "019750b5-7de8-7d4e-8f5a-6b7c8d9e0f1a",
+                     *           "status": "expired",
+                     *           "createdAt": "2025-06-08T18:02:41Z",
+                     *           "preparedAt": "2025-06-08T18:03:30Z",
+                     *           "expiresAt": "2025-06-11T18:03:30Z",
+                     *           "assetCount": 1270,
+                     *           "totalBytes": 5301600256,
+                     *           "failureReason": null,
+                     *           "downloadUrl": null,
+                     *           "downloadUrlExpiresAt": null
+                     *         }
+                     *       ],
+                     *       "nextCursor": "NjM4ODUwMDI1NjEwMDAwMDAwOjAxOTc1MGI1N2RlODdkNGU4ZjVhNmI3YzhkOWUwZjFh"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ExportResponsePage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
         };

@@ -167,6 +167,23 @@ namespace PhotoApi.Client
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
         /// <summary>
+        /// List my exports
+        /// </summary>
+        /// <remarks>
+        /// The caller's exports (an API key may ask, acting as its user; never another user's), newest first by
+        /// <br/>`createdAt`, each as `getExport` answers it: a `ready` one with a fresh `downloadUrl`. `?limit=1` is the
+        /// <br/>newest — what a page that was left and opened again shows: the export still `pending`, `ready` to download,
+        /// <br/>`failed` with its reason or `expired`. Expired exports stay listed; failed ones and those of deleted accounts
+        /// <br/>are deleted by the export sweep.
+        /// </remarks>
+        /// <param name="limit">Items per page.</param>
+        /// <param name="cursor">The `nextCursor` of the previous page; omit for the first page.</param>
+        /// <returns>A page of the caller's exports, newest first.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task<ExportResponsePage> ListExportsAsync(int? limit = null, string? cursor = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
         /// Get one of my exports
         /// </summary>
         /// <remarks>
@@ -3111,6 +3128,129 @@ namespace PhotoApi.Client
                                 throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
                             return objectResponse_.Object;
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("No valid credentials were sent, or they expired or were revoked (`auth.unauthenticated`).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 403)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The caller is signed in but may not do this: `auth.forbidden` when the operation needs the admin role,\n`auth.session_required` when it manages credentials and was called with an API key instead of a Bearer\naccess token, `auth.photo_library_denied` on library operations (assets, folders, trash, archives, backup\nstatus, albums, shares, partners, the Sharing page, photo requests) when an admin has not granted the user the photo library (or\ndenied it to one of their groups).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new PhotoApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// List my exports
+        /// </summary>
+        /// <remarks>
+        /// The caller's exports (an API key may ask, acting as its user; never another user's), newest first by
+        /// <br/>`createdAt`, each as `getExport` answers it: a `ready` one with a fresh `downloadUrl`. `?limit=1` is the
+        /// <br/>newest — what a page that was left and opened again shows: the export still `pending`, `ready` to download,
+        /// <br/>`failed` with its reason or `expired`. Expired exports stay listed; failed ones and those of deleted accounts
+        /// <br/>are deleted by the export sweep.
+        /// </remarks>
+        /// <param name="limit">Items per page.</param>
+        /// <param name="cursor">The `nextCursor` of the previous page; omit for the first page.</param>
+        /// <returns>A page of the caller's exports, newest first.</returns>
+        /// <exception cref="PhotoApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<ExportResponsePage> ListExportsAsync(int? limit = null, string? cursor = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+                    request_.Method = new System.Net.Http.HttpMethod("GET");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/v1/users/me/exports"
+                    urlBuilder_.Append("api/v1/users/me/exports");
+                    urlBuilder_.Append('?');
+                    if (limit != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("limit")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(limit, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (cursor != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("cursor")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(cursor, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    urlBuilder_.Length--;
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 200)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ExportResponsePage>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            return objectResponse_.Object;
+                        }
+                        else
+                        if (status_ == 400)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ApiProblem>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new PhotoApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new PhotoApiException<ApiProblem>("The request is invalid: a field breaks a rule (`validation.failed`, with `errors` per field), or\nthe body is not valid JSON for this operation \u2014 syntax, wrong types or unknown members\n(`request.malformed`).\n", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 401)
@@ -20096,7 +20236,7 @@ namespace PhotoApi.Client
     }
 
     /// <summary>
-    /// A library export of the caller (`requestExport`).
+    /// A library export of the caller (`requestExport`, `getExport`, `listExports`).
     /// </summary>
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
     public partial class ExportResponse
@@ -20154,6 +20294,30 @@ namespace PhotoApi.Client
 
         [System.Text.Json.Serialization.JsonPropertyName("downloadUrlExpiresAt")]
         public System.DateTimeOffset? DownloadUrlExpiresAt { get; set; } = default!;
+
+        private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class ExportResponsePage
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("items")]
+        public System.Collections.Generic.ICollection<ExportResponse> Items { get; set; } = new System.Collections.ObjectModel.Collection<ExportResponse>();
+
+        /// <summary>
+        /// Pass as `cursor` to get the next page; `null` on the last page.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("nextCursor")]
+        public string? NextCursor { get; set; } = default!;
 
         private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
 

@@ -1,28 +1,70 @@
 // The account page's data sections: export the library (a zip the browser downloads from the API's link, holding the
-// upload byte for byte), the account's activity (its sign-ins), and deleting the account (a dry run's counts, the
-// password checked by the server, then signed out for good).
+// upload byte for byte; still there after a reload), the account's activity (its sign-ins), and deleting the account
+// (a dry run's counts, the password checked by the server, then signed out for good).
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { client, newUser, ok, upload } from './support/api';
 import { jpeg } from './support/files';
 import { signedIn, signInThroughPage } from './support/session';
 import { album } from './support/setup';
+import type { Locator, Page } from '@playwright/test';
 import { expect, test } from './support/test';
 import { unzip } from './support/zip';
 
-test('an export is prepared on the page, then downloads as a zip holding the photo', async ({ page }) => {
-  const user = await newUser('exporter');
-  const photo = jpeg({ name: 'harbour.jpg', takenAt: '2024-05-06 09:00:00' });
-  await upload(user, photo);
-  await signedIn(page, user, '/account');
+// What the export section says of a ready export of one photo.
+const READY = /Your export is ready: 1 file,[\s\S]*It can be downloaded until /;
 
-  const section = page.getByRole('region', { name: 'Export your library' });
+test('an export is prepared on the page, then downloads as a zip holding the photo', async ({ page }) => {
+  const photo = jpeg({ name: 'harbour.jpg', takenAt: '2024-05-06 09:00:00' });
+  const section = await exportSectionWith(page, 'exporter', photo);
   await section.getByRole('button', { name: 'Export your library' }).click();
   const link = section.getByRole('link', { name: 'Download the export' });
   await expect(link).toBeVisible({ timeout: 60_000 });
   await expect(link).toBeFocused();
-  await expect(section.getByText(/Your export is ready: 1 file,[\s\S]*It can be downloaded until /)).toBeVisible();
+  await expect(section.getByText(READY)).toBeVisible();
 
+  await expectZipWith(page, link, photo);
+});
+
+test('an export asked for before a reload is still shown after it, polled until ready, and downloads', async ({ page }) => {
+  const photo = jpeg({ name: 'lighthouse.jpg', takenAt: '2024-07-08 19:30:00' });
+  const section = await exportSectionWith(page, 'reloader', photo);
+  const asking = page.waitForResponse((r) => r.url().endsWith('/api/v1/users/me/export') && r.request().method() === 'POST');
+  await section.getByRole('button', { name: 'Export your library' }).click();
+  const asked = (await (await asking).json()) as { id: string };
+
+  // After the reload the page asks for the newest export (no new one is requested) and shows that one: preparing, or
+  // ready already — either way it comes to its download link without the button being pressed again.
+  const posts: string[] = [];
+  page.on('request', (r) => r.method() === 'POST' && r.url().includes('/users/me/export') && posts.push(r.url()));
+  const listed = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/v1/users/me/exports');
+  await page.reload();
+  const newest = (await (await listed).json()) as { items: { id: string; status: string }[] };
+  expect(newest.items.map((e) => e.id)).toEqual([asked.id]);
+  if (newest.items[0]!.status === 'pending') await expect(section.getByText(/^Preparing…/)).toBeVisible();
+  const link = section.getByRole('link', { name: 'Download the export' });
+  await expect(link).toBeVisible({ timeout: 60_000 });
+  await expect(link).not.toBeFocused(); // found on load, not asked for here: the focus stays where it was
+  await expect(section.getByText(READY)).toBeVisible();
+
+  // Ready, and reloaded again: the link and its expiry at once, and the button to ask for a new one.
+  await page.reload();
+  await expect(section.getByText(READY)).toBeVisible();
+  await expect(section.getByRole('button', { name: 'Export again' })).toBeVisible();
+  await expectZipWith(page, link, photo);
+  expect(posts).toEqual([]);
+});
+
+/** A new user with `photo` in their library, on their account page: its export section. */
+async function exportSectionWith(page: Page, prefix: string, photo: string): Promise<Locator> {
+  const user = await newUser(prefix);
+  await upload(user, photo);
+  await signedIn(page, user, '/account');
+  return page.getByRole('region', { name: 'Export your library' });
+}
+
+/** Follows the export's download link: the zip holds library.json, library.csv and `photo` byte for byte. */
+async function expectZipWith(page: Page, link: Locator, photo: string) {
   const downloading = page.waitForEvent('download');
   await link.click();
   const download = await downloading;
@@ -31,10 +73,10 @@ test('an export is prepared on the page, then downloads as a zip holding the pho
   const names = entries.map((e) => e.name);
   expect(names).toContain('library.json');
   expect(names).toContain('library.csv');
-  const original = entries.find((e) => basename(e.name) === 'harbour.jpg');
+  const original = entries.find((e) => basename(e.name) === basename(photo));
   expect(original, `the photo among ${names.join(', ')}`).toBeDefined();
   expect(original!.data.equals(readFileSync(photo))).toBe(true);
-});
+}
 
 test('the activity lists the sign-in, with its address', async ({ page }) => {
   const user = await newUser('watcher');

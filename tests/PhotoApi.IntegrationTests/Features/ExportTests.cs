@@ -44,6 +44,49 @@ public sealed class ExportTests(ApiFactory api) : IClassFixture<ApiFactory>
         }
     }
 
+    /// <summary>An export row as the worker and the sweep leave them, made <paramref name="ago"/> before now.</summary>
+    private async Task<Guid> InsertExportAsync(Session owner, string status, TimeSpan ago)
+    {
+        var id = Guid.CreateVersion7();
+        await ExecuteAsync("""
+            INSERT INTO exports (id, owner_id, status, failure_reason, asset_count, total_bytes, created_at, prepared_at, expires_at)
+            SELECT @id, @owner, @stored, CASE WHEN @status = 'failed' THEN 'The storage did not answer.' END,
+                   CASE WHEN @status <> 'pending' THEN 3 END, CASE WHEN @status <> 'pending' THEN 3000 END, t,
+                   CASE WHEN @status NOT IN ('pending', 'failed') THEN t + interval '1 minute' END,
+                   CASE WHEN @status = 'ready' THEN now() + interval '1 day'
+                        WHEN @status IN ('expired', 'ready-past-expiry') THEN t + interval '1 hour' END
+            FROM (SELECT now() - @ago AS t) made
+            """, new { id, owner = owner.UserId, status, stored = status == "ready-past-expiry" ? "ready" : status, ago });
+        return id;
+    }
+
+    private static HttpClient ApiKeyClient(ApiFactory api, string key)
+    {
+        var client = api.NewClient();
+        client.DefaultRequestHeaders.Add("X-Api-Key", key);
+        return client;
+    }
+
+    private static async Task<string> NewApiKeyAsync(Session user) =>
+        (await user.Client.PostAsJsonAsync("/api/v1/api-keys", new { name = "backup" }).Json<JsonElement>(201)).GetProperty("key").GetString()!;
+
+    /// <summary>Every page of the caller's exports, <paramref name="limit"/> at a time, each page but the last full.</summary>
+    private static async Task<List<ExportResponse>> WalkExportsAsync(HttpClient client, int limit)
+    {
+        var all = new List<ExportResponse>();
+        string? cursor = null;
+        for (var pages = 1; ; pages++)
+        {
+            Assert.True(pages < 50, "The list of exports does not end.");
+            var page = await client.GetAsync($"/api/v1/users/me/exports?limit={limit}" + (cursor is null ? "" : $"&cursor={Uri.EscapeDataString(cursor)}"))
+                .Json<Page<ExportResponse>>();
+            all.AddRange(page.Items);
+            if (page.NextCursor is null) return all;
+            Assert.Equal(limit, page.Items.Count);
+            cursor = page.NextCursor;
+        }
+    }
+
     private async Task<int> ExecuteAsync(string sql, object args)
     {
         await using var conn = new NpgsqlConnection(api.ConnectionString);
@@ -254,5 +297,73 @@ public sealed class ExportTests(ApiFactory api) : IClassFixture<ApiFactory>
         // A disabled account's export does not download.
         await api.Admin.Client.PatchAsJsonAsync($"/api/v1/admin/users/{user.UserId}", new { status = "disabled" }).ShouldBe(200);
         await api.NewClient().GetAsync(ready.DownloadUrl).ShouldBeProblem(404, ErrorCodes.DownloadLinkInvalid);
+    }
+
+    [Fact]
+    public async Task The_list_is_the_callers_exports_newest_first_page_by_page_never_another_users()
+    {
+        var user = await api.NewUserAsync("export-list");
+        var other = await api.NewUserAsync("export-list-other");
+        // The user's history, and the other user's exports made in between. Two of the user's were made in the same
+        // instant: the id decides between them, and a page ends between the two.
+        var hours = TimeSpan.FromHours(1);
+        var made = new List<(Guid Id, TimeSpan Ago, string Status)>();
+        async Task Made(string status, TimeSpan ago) => made.Add((await InsertExportAsync(user, status, ago), ago, status == "ready-past-expiry" ? "expired" : status));
+        await Made("failed", 60 * hours); // younger than the expiry, which the sweep deletes failed exports after
+        await Made("expired", 48 * hours);
+        await Made("failed", 48 * hours);
+        await Made("ready-past-expiry", 24 * hours);
+        await Made("ready", 2 * hours);
+        await Made("pending", TimeSpan.Zero);
+        var others = new List<Guid>
+        {
+            await InsertExportAsync(other, "expired", 60 * hours), await InsertExportAsync(other, "ready", 30 * hours),
+            await InsertExportAsync(other, "pending", 1 * hours),
+        };
+        var newestFirst = made.OrderBy(m => m.Ago).ThenByDescending(m => m.Id.ToString(), StringComparer.Ordinal).ToList();
+
+        var walked = await WalkExportsAsync(user.Client, limit: 2);
+        Assert.Equal(newestFirst.Select(m => (m.Id, m.Status)), walked.Select(e => (e.Id, e.Status)));
+        // Each item is what getExport answers: the ready one with a fresh link, the failed ones with their reason.
+        var ready = walked.Single(e => e.Status == "ready");
+        Assert.Matches("^/api/v1/downloads/archive-links/[A-Za-z0-9_-]{43}$", ready.DownloadUrl!);
+        Assert.NotNull(ready.DownloadUrlExpiresAt);
+        Assert.All(walked.Where(e => e.Status != "ready"), e => Assert.Null(e.DownloadUrl));
+        Assert.All(walked.Where(e => e.Status == "failed"), e => Assert.Equal("The storage did not answer.", e.FailureReason));
+        var single = await user.Client.GetAsync($"/api/v1/users/me/exports/{made[0].Id}").Json<ExportResponse>();
+        Assert.Equal(single, walked.Single(e => e.Id == made[0].Id));
+
+        // ?limit=1 is the newest: what the account page shows after a reload.
+        var newest = await user.Client.GetAsync("/api/v1/users/me/exports?limit=1").Json<Page<ExportResponse>>();
+        Assert.Equal(newestFirst[0].Id, Assert.Single(newest.Items).Id);
+        Assert.NotNull(newest.NextCursor);
+
+        // The other user sees their own and nothing of the user's, and an API key lists its user's exports.
+        Assert.Equal(Enumerable.Reverse(others), (await WalkExportsAsync(other.Client, limit: 100)).Select(e => e.Id));
+        var viaKey = await WalkExportsAsync(ApiKeyClient(api, await NewApiKeyAsync(other)), limit: 1);
+        Assert.Equal(Enumerable.Reverse(others), viaKey.Select(e => e.Id));
+        var fresh = await api.NewUserAsync("export-list-none");
+        Assert.Empty((await fresh.Client.GetAsync("/api/v1/users/me/exports").Json<Page<ExportResponse>>()).Items);
+
+        await user.Client.GetAsync("/api/v1/users/me/exports?cursor=not-a-cursor").ShouldBeProblem(400, ErrorCodes.ValidationFailed);
+        await user.Client.GetAsync("/api/v1/users/me/exports?limit=0").ShouldBeProblem(400, ErrorCodes.ValidationFailed);
+        await api.NewClient().GetAsync("/api/v1/users/me/exports").ShouldBeProblem(401, ErrorCodes.Unauthenticated);
+    }
+
+    [Fact]
+    public async Task A_ready_export_listed_to_an_api_key_downloads_the_library_from_its_link()
+    {
+        var user = await api.NewUserAsync("export-list-ready");
+        var bytes = UniqueJpeg();
+        await user.WaitProcessedAsync(await UploadAsync(user, bytes, "pier.jpg"));
+        var requested = await user.Client.PostAsync("/api/v1/users/me/export", null).Json<ExportResponse>(202);
+        Assert.Equal("ready", (await WaitReadyAsync(user, requested.Id)).Status);
+
+        var integration = ApiKeyClient(api, await NewApiKeyAsync(user));
+        var listed = Assert.Single((await integration.GetAsync("/api/v1/users/me/exports").Json<Page<ExportResponse>>()).Items);
+        Assert.Equal((requested.Id, "ready", 1), (listed.Id, listed.Status, listed.AssetCount));
+        var zip = (await (await api.NewClient().GetAsync(listed.DownloadUrl)).ZipEntriesAsync()).ToDictionary(e => e.Name, e => e.Bytes);
+        Assert.Equal(Sha256(bytes), Sha256(zip["Personal Space/pier.jpg"]));
+        Assert.Contains("library.json", zip.Keys);
     }
 }

@@ -94,6 +94,22 @@ public sealed class QueryPlanTests(ApiFactory api) : IClassFixture<ApiFactory>
         }
     }
 
+    [Fact]
+    public async Task A_users_exports_are_a_range_of_their_own_index()
+    {
+        // Expired exports stay listed: a user's page must not cost the history of every user's exports (0024).
+        var run = await RunAsync();
+        var db = api.Services.GetRequiredService<NpgsqlDataSource>();
+        var pages = run.Queries.Where(q => OperationOf(q.Query.Name) == "listExports").ToList();
+        Assert.Equal(["listExports", "listExports:next"], pages.Select(q => q.Query.Name));
+        foreach (var captured in pages)
+        {
+            var indexes = QueryPlans.IndexesOn(await QueryPlans.ExplainAsync(db, captured.Query), "exports").ToList();
+            Assert.True(indexes.SequenceEqual(["exports_owner_created_idx"]),
+                $"{captured.Where}: reads exports through [{string.Join(", ", indexes)}], not exports_owner_created_idx alone.");
+        }
+    }
+
     private static string OperationOf(string name) => name.Split(':')[0];
 
     private static async Task<Run> CallEveryListAsync(ApiFactory api)
@@ -185,6 +201,7 @@ public sealed class QueryPlanTests(ApiFactory api) : IClassFixture<ApiFactory>
             new("listUsers", "admin", admin, "/api/v1/admin/users?limit=5"),
             new("listUsers", "admin", admin, "/api/v1/admin/users?q=bulk&status=active&limit=5"),
             new("listApiKeys", "alice", alice, "/api/v1/api-keys?limit=2"),
+            new("listExports", "alice", alice, "/api/v1/users/me/exports?limit=1"),
             // Alice's account was created and signed in: two events at least.
             new("listAuditEvents", "admin", admin, "/api/v1/admin/audit?limit=5"),
             new("listAuditEvents", "admin", admin, $"/api/v1/admin/audit?userId={l.Alice.UserId}&limit=1"),

@@ -15,7 +15,7 @@ public static class PlanSeed
 {
     /// <summary>
     /// alice: a big library (trash, a tagged and rated spread, a folder, a 5,000-entry album and a conditional one, albums
-    /// with covers shared with bob, a photo request with uploads, API keys) with carol's library in her timeline. bob: viewer of
+    /// with covers shared with bob, a photo request with uploads, API keys, expired exports) with carol's library in her timeline. bob: viewer of
     /// alice's albums, directly and through a group. dave: a Custom Shared Space user with folder permissions. The
     /// admin: a Shared Space folder of files, on a public link like alice's big album.
     /// </summary>
@@ -90,6 +90,9 @@ public static class PlanSeed
         await conn.ExecuteAsync(InsertAlbums, new { owners = others.ToArray(), perOwner = 5, entries = 200 });
         await conn.ExecuteAsync(InsertFolders, new { owner = alice.UserId, count = 12 });
         await conn.ExecuteAsync(InsertUploads, new { request, owner = alice.UserId, count = 300 });
+        // A history of exports: 3 of alice's, 40 of each other user's.
+        await conn.ExecuteAsync(InsertExports, new { owners = new[] { alice.UserId }, perOwner = 3 });
+        await conn.ExecuteAsync(InsertExports, new { owners = others.ToArray(), perOwner = 40 });
 
         // Albums shared with bob (one through his group), carol's albums shared with alice, each with entries.
         for (var i = 0; i < 6; i++)
@@ -187,6 +190,13 @@ public static class PlanSeed
     private const string InsertFolders = """
         INSERT INTO folders (id, space, owner_id, name, created_by)
         SELECT pg_temp.v7(now()), 'personal', @owner, 'Folder ' || g, @owner FROM generate_series(1, @count) g
+        """;
+
+    /// <summary>Expired exports, one a week back from now for each owner.</summary>
+    private const string InsertExports = """
+        INSERT INTO exports (id, owner_id, status, asset_count, total_bytes, created_at, prepared_at, expires_at)
+        SELECT pg_temp.v7(t), o, 'expired', 100, 100000, t, t + interval '1 minute', t + interval '3 days'
+        FROM unnest(@owners) o, generate_series(1, @perOwner) n, LATERAL (SELECT now() - n * interval '7 days' AS t) made
         """;
 
     private const string InsertUploads = """

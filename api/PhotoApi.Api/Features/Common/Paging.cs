@@ -1,3 +1,4 @@
+using FastEndpoints;
 using FluentValidation;
 using PhotoApi.Api.Infrastructure.Auth;
 using PhotoApi.Api.Infrastructure.Errors;
@@ -12,6 +13,13 @@ public interface IPagedRequest
 {
     int? Limit { get; }
     string? Cursor { get; }
+}
+
+/// <summary>The query of a list that takes nothing but the paging (<c>listExports</c>'s; the older lists spell it out).</summary>
+public class PagedRequest : IPagedRequest
+{
+    [QueryParam] public int? Limit { get; set; }
+    [QueryParam] public string? Cursor { get; set; }
 }
 
 /// <summary>
