@@ -204,7 +204,8 @@ export interface paths {
         /**
          * List my exports
          * @description The caller's exports (an API key may ask, acting as its user; never another user's), newest first by
-         *     `createdAt`, each as `getExport` answers it: a `ready` one with a fresh `downloadUrl`. `?limit=1` is the
+         *     `createdAt`, each as `getExport` answers it but with `downloadUrl` and `downloadUrlExpiresAt` null: a list
+         *     makes no download links (each is a token stored); `getExport` of a `ready` one gives a fresh one. `?limit=1` is the
          *     newest — what a page that was left and opened again shows: the export still `pending`, `ready` to download,
          *     `failed` with its reason or `expired`. Expired exports stay listed; failed ones and those of deleted accounts
          *     are deleted by the export sweep.
@@ -3288,8 +3289,9 @@ export interface components {
             failureReason: string | null;
             /**
              * Format: uri-reference
-             * @description While `ready`: `/api/v1/downloads/archive-links/{token}`, relative to the server, a plain link to the zip
-             *     (no credentials needed; treat it as a secret) until `downloadUrlExpiresAt`. Null otherwise.
+             * @description While `ready`, in `getExport` and `requestExport`: `/api/v1/downloads/archive-links/{token}`, relative to
+             *     the server, a plain link to the zip (no credentials needed; treat it as a secret) until
+             *     `downloadUrlExpiresAt`. Null otherwise, and always in `listExports`.
              */
             downloadUrl: string | null;
             /** Format: date-time */
@@ -5327,8 +5329,8 @@ export interface operations {
                      *           "assetCount": 1284,
                      *           "totalBytes": 5368709120,
                      *           "failureReason": null,
-                     *           "downloadUrl": "/api/v1/downloads/archive-links/q3Zx8f0b1T6sQmYv2Lr9cKpW4hNe7uAj5dGoXiBtVyE",
-                     *           "downloadUrlExpiresAt": "2025-06-14T10:05:00Z"
+                     *           "downloadUrl": null,
+                     *           "downloadUrlExpiresAt": null
                      *         },
                      *         {
                      *           "id": "019750b5-7de8-7d4e-8f5a-6b7c8d9e0f1a",

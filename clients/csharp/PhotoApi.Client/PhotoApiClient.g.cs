@@ -171,7 +171,8 @@ namespace PhotoApi.Client
         /// </summary>
         /// <remarks>
         /// The caller's exports (an API key may ask, acting as its user; never another user's), newest first by
-        /// <br/>`createdAt`, each as `getExport` answers it: a `ready` one with a fresh `downloadUrl`. `?limit=1` is the
+        /// <br/>`createdAt`, each as `getExport` answers it but with `downloadUrl` and `downloadUrlExpiresAt` null: a list
+        /// <br/>makes no download links (each is a token stored); `getExport` of a `ready` one gives a fresh one. `?limit=1` is the
         /// <br/>newest — what a page that was left and opened again shows: the export still `pending`, `ready` to download,
         /// <br/>`failed` with its reason or `expired`. Expired exports stay listed; failed ones and those of deleted accounts
         /// <br/>are deleted by the export sweep.
@@ -3175,7 +3176,8 @@ namespace PhotoApi.Client
         /// </summary>
         /// <remarks>
         /// The caller's exports (an API key may ask, acting as its user; never another user's), newest first by
-        /// <br/>`createdAt`, each as `getExport` answers it: a `ready` one with a fresh `downloadUrl`. `?limit=1` is the
+        /// <br/>`createdAt`, each as `getExport` answers it but with `downloadUrl` and `downloadUrlExpiresAt` null: a list
+        /// <br/>makes no download links (each is a token stored); `getExport` of a `ready` one gives a fresh one. `?limit=1` is the
         /// <br/>newest — what a page that was left and opened again shows: the export still `pending`, `ready` to download,
         /// <br/>`failed` with its reason or `expired`. Expired exports stay listed; failed ones and those of deleted accounts
         /// <br/>are deleted by the export sweep.
@@ -20285,8 +20287,9 @@ namespace PhotoApi.Client
         public string? FailureReason { get; set; } = default!;
 
         /// <summary>
-        /// While `ready`: `/api/v1/downloads/archive-links/{token}`, relative to the server, a plain link to the zip
-        /// <br/>(no credentials needed; treat it as a secret) until `downloadUrlExpiresAt`. Null otherwise.
+        /// While `ready`, in `getExport` and `requestExport`: `/api/v1/downloads/archive-links/{token}`, relative to
+        /// <br/>the server, a plain link to the zip (no credentials needed; treat it as a secret) until
+        /// <br/>`downloadUrlExpiresAt`. Null otherwise, and always in `listExports`.
         /// <br/>
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("downloadUrl")]

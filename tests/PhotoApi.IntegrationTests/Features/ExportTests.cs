@@ -44,8 +44,9 @@ public sealed class ExportTests(ApiFactory api) : IClassFixture<ApiFactory>
         }
     }
 
-    /// <summary>An export row as the worker and the sweep leave them, made <paramref name="ago"/> before now.</summary>
-    private async Task<Guid> InsertExportAsync(Session owner, string status, TimeSpan ago)
+    /// <summary>An export row as the worker and the sweep leave them, made <paramref name="ago"/> before
+    /// <paramref name="now"/> (the database's now when not given; one given moment makes rows of the same age tie exactly).</summary>
+    private async Task<Guid> InsertExportAsync(Session owner, string status, TimeSpan ago, DateTime? now = null)
     {
         var id = Guid.CreateVersion7();
         await ExecuteAsync("""
@@ -55,8 +56,8 @@ public sealed class ExportTests(ApiFactory api) : IClassFixture<ApiFactory>
                    CASE WHEN @status NOT IN ('pending', 'failed') THEN t + interval '1 minute' END,
                    CASE WHEN @status = 'ready' THEN now() + interval '1 day'
                         WHEN @status IN ('expired', 'ready-past-expiry') THEN t + interval '1 hour' END
-            FROM (SELECT now() - @ago AS t) made
-            """, new { id, owner = owner.UserId, status, stored = status == "ready-past-expiry" ? "ready" : status, ago });
+            FROM (SELECT COALESCE(CAST(@now AS timestamptz), now()) - @ago AS t) made
+            """, new { id, owner = owner.UserId, status, stored = status == "ready-past-expiry" ? "ready" : status, ago, now });
         return id;
     }
 
@@ -308,7 +309,8 @@ public sealed class ExportTests(ApiFactory api) : IClassFixture<ApiFactory>
         // instant: the id decides between them, and a page ends between the two.
         var hours = TimeSpan.FromHours(1);
         var made = new List<(Guid Id, TimeSpan Ago, string Status)>();
-        async Task Made(string status, TimeSpan ago) => made.Add((await InsertExportAsync(user, status, ago), ago, status == "ready-past-expiry" ? "expired" : status));
+        var now = DateTime.UtcNow;
+        async Task Made(string status, TimeSpan ago) => made.Add((await InsertExportAsync(user, status, ago, now), ago, status == "ready-past-expiry" ? "expired" : status));
         await Made("failed", 60 * hours); // younger than the expiry, which the sweep deletes failed exports after
         await Made("expired", 48 * hours);
         await Made("failed", 48 * hours);
@@ -324,11 +326,11 @@ public sealed class ExportTests(ApiFactory api) : IClassFixture<ApiFactory>
 
         var walked = await WalkExportsAsync(user.Client, limit: 2);
         Assert.Equal(newestFirst.Select(m => (m.Id, m.Status)), walked.Select(e => (e.Id, e.Status)));
-        // Each item is what getExport answers: the ready one with a fresh link, the failed ones with their reason.
-        var ready = walked.Single(e => e.Status == "ready");
+        // Each item is what getExport answers, without a download link (a list makes none); the failed ones with their reason.
+        Assert.All(walked, e => Assert.Equal((null, null), (e.DownloadUrl, e.DownloadUrlExpiresAt)));
+        var ready = await user.Client.GetAsync($"/api/v1/users/me/exports/{walked.Single(e => e.Status == "ready").Id}").Json<ExportResponse>();
         Assert.Matches("^/api/v1/downloads/archive-links/[A-Za-z0-9_-]{43}$", ready.DownloadUrl!);
-        Assert.NotNull(ready.DownloadUrlExpiresAt);
-        Assert.All(walked.Where(e => e.Status != "ready"), e => Assert.Null(e.DownloadUrl));
+        Assert.Equal(ready with { DownloadUrl = null, DownloadUrlExpiresAt = null }, walked.Single(e => e.Status == "ready"));
         Assert.All(walked.Where(e => e.Status == "failed"), e => Assert.Equal("The storage did not answer.", e.FailureReason));
         var single = await user.Client.GetAsync($"/api/v1/users/me/exports/{made[0].Id}").Json<ExportResponse>();
         Assert.Equal(single, walked.Single(e => e.Id == made[0].Id));
@@ -351,7 +353,7 @@ public sealed class ExportTests(ApiFactory api) : IClassFixture<ApiFactory>
     }
 
     [Fact]
-    public async Task A_ready_export_listed_to_an_api_key_downloads_the_library_from_its_link()
+    public async Task A_ready_export_listed_to_an_api_key_downloads_the_library_from_the_link_getExport_gives()
     {
         var user = await api.NewUserAsync("export-list-ready");
         var bytes = UniqueJpeg();
@@ -361,8 +363,9 @@ public sealed class ExportTests(ApiFactory api) : IClassFixture<ApiFactory>
 
         var integration = ApiKeyClient(api, await NewApiKeyAsync(user));
         var listed = Assert.Single((await integration.GetAsync("/api/v1/users/me/exports").Json<Page<ExportResponse>>()).Items);
-        Assert.Equal((requested.Id, "ready", 1), (listed.Id, listed.Status, listed.AssetCount));
-        var zip = (await (await api.NewClient().GetAsync(listed.DownloadUrl)).ZipEntriesAsync()).ToDictionary(e => e.Name, e => e.Bytes);
+        Assert.Equal((requested.Id, "ready", 1, null), (listed.Id, listed.Status, listed.AssetCount, listed.DownloadUrl));
+        var link = (await integration.GetAsync($"/api/v1/users/me/exports/{listed.Id}").Json<ExportResponse>()).DownloadUrl;
+        var zip = (await (await api.NewClient().GetAsync(link)).ZipEntriesAsync()).ToDictionary(e => e.Name, e => e.Bytes);
         Assert.Equal(Sha256(bytes), Sha256(zip["Personal Space/pier.jpg"]));
         Assert.Contains("library.json", zip.Keys);
     }

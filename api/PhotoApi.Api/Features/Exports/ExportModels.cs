@@ -37,13 +37,16 @@ public static class ExportQueries
     /// <summary>The export as answered to its owner: with an archive link (made with the caller's credential) when it is ready.</summary>
     public static async Task<ExportResponse> ResponseAsync(ExportRow e, System.Security.Claims.ClaimsPrincipal caller, ArchiveLinks links, CancellationToken ct)
     {
-        string? url = null;
-        DateTime? urlExpiresAt = null;
-        if (e.Downloadable)
+        if (!e.Downloadable) return Listed(e);
+        var (token, expiresAt) = await links.CreateForExportAsync(caller, e.Id, ct);
+        return Listed(e) with
         {
-            var (token, expiresAt) = await links.CreateForExportAsync(caller, e.Id, ct);
-            (url, urlExpiresAt) = ($"{Common.ApiRoutes.Base}/downloads/archive-links/{token}", expiresAt < e.ExpiresAt ? expiresAt : e.ExpiresAt);
-        }
-        return new ExportResponse(e.Id, e.Status, e.CreatedAt, e.PreparedAt, e.ExpiresAt, e.AssetCount, e.TotalBytes, e.FailureReason, url, urlExpiresAt);
+            DownloadUrl = $"{Common.ApiRoutes.Base}/downloads/archive-links/{token}",
+            DownloadUrlExpiresAt = expiresAt < e.ExpiresAt ? expiresAt : e.ExpiresAt,
+        };
     }
+
+    /// <summary>The export as a list shows it: without a download link (a link is a row written; getExport makes one).</summary>
+    public static ExportResponse Listed(ExportRow e) =>
+        new(e.Id, e.Status, e.CreatedAt, e.PreparedAt, e.ExpiresAt, e.AssetCount, e.TotalBytes, e.FailureReason, null, null);
 }

@@ -19,11 +19,12 @@ public sealed class ListExportsValidator : Validator<ListExportsRequest>
 
 /// <summary>
 /// The caller's exports (an API key's: its user's), newest first by (<c>createdAt</c>, <c>id</c>), each as
-/// <c>getExport</c> answers it — a ready one with a fresh <c>downloadUrl</c> — so that a page that was left finds the
-/// export it asked for (<c>?limit=1</c>: the newest). A range of <c>exports_owner_created_idx</c> that stops at the page.
+/// <c>getExport</c> answers it but without a download link (a link is a row written: a list, read by scripts and on every
+/// visit of the account page, writes none; <c>getExport</c> of a ready one gives it) — so that a page that was left finds
+/// the export it asked for (<c>?limit=1</c>: the newest). A range of <c>exports_owner_created_idx</c> that stops at the page.
 /// </summary>
 [Access(AccessScope.Caller)]
-public sealed class ListExportsEndpoint(NpgsqlDataSource db, ListQueries lists, ArchiveLinks links) : Endpoint<ListExportsRequest, Page<ExportResponse>>
+public sealed class ListExportsEndpoint(NpgsqlDataSource db, ListQueries lists) : Endpoint<ListExportsRequest, Page<ExportResponse>>
 {
     private const string FirstSql = $"""
         SELECT {ExportQueries.Columns} FROM exports
@@ -53,8 +54,7 @@ public sealed class ListExportsEndpoint(NpgsqlDataSource db, ListQueries lists, 
         List<ExportRow> rows;
         await using (var conn = await db.OpenConnectionAsync(ct))
             rows = (await conn.QueryAsync<ExportRow>(lists.Command(query, ct))).AsList();
-        var items = new List<ExportResponse>(Math.Min(rows.Count, limit));
-        foreach (var row in rows.Take(limit)) items.Add(await ExportQueries.ResponseAsync(row, User, links, ct));
+        var items = rows.Take(limit).Select(ExportQueries.Listed).ToList();
         var next = rows.Count > limit ? TimelineCursor.Of(items[^1].CreatedAt, items[^1].Id) : null;
         await Send.OkAsync(new Page<ExportResponse>(items, next), ct);
     }
