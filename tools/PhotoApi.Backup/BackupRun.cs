@@ -13,7 +13,7 @@ namespace PhotoApi.Backup;
 /// pg_dump dumps the database in that snapshot, and the same snapshot lists every blob key the database references
 /// (<see cref="BlobInventory"/>). Those blobs are copied, except the ones the target holds already from an earlier backup
 /// (same key, and the same size and SHA-256 where the database records them). A file an earlier backup names is never
-/// replaced: a copy made again under the same key (a thumbnail of other bytes) goes beside it. Blobs written after the snapshot
+/// replaced: a copy made again under the same key (a clean copy of other bytes) goes beside it. Blobs written after the snapshot
 /// belong to the next backup. The manifest is written last and the folder gets its name only then: a run that fails
 /// leaves no folder that looks like a backup.
 /// </summary>
