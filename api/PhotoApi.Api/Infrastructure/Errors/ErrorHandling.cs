@@ -30,17 +30,18 @@ public static class ErrorHandling
         {
             // Problems the API meant to answer are not errors worth a stack trace in the log, nor is a database that did
             // not answer for a moment (one line each, below: a restart would log hundreds of stack traces); everything else is.
-            SuppressDiagnosticsCallback = c => c.Exception is ApiException || DatabaseUnavailable(c.Exception) && !Contention(c.Exception),
+            SuppressDiagnosticsCallback = c => c.Exception is ApiException || DatabaseOutage(c.Exception),
             ExceptionHandler = async ctx =>
             {
-                var exception = ctx.Features.Get<IExceptionHandlerFeature>()?.Error;
+                var failure = ctx.Features.Get<IExceptionHandlerFeature>();
+                var exception = failure?.Error;
                 var (problem, retryAfter) = Describe(exception, ctx);
                 if (problem is null) return; // the client went away; nobody to answer
-                if (DatabaseUnavailable(exception) && !Contention(exception))
+                if (DatabaseOutage(exception))
                     ctx.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ErrorHandling).FullName!)
                         .LogWarning("{Method} {Route}: 503, the database did not answer ({Reason})", ctx.Request.Method,
                             // The route's template, not the path: paths carry link keys.
-                            (ctx.Features.Get<IExceptionHandlerFeature>()?.Endpoint as RouteEndpoint)?.RoutePattern.RawText ?? "?",
+                            (failure?.Endpoint as RouteEndpoint)?.RoutePattern.RawText ?? "?",
                             (exception as Npgsql.PostgresException)?.SqlState ?? exception!.GetBaseException().Message);
                 if (retryAfter is { } retry)
                     ctx.Response.Headers.RetryAfter = ((int)Math.Ceiling(retry.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -101,10 +102,11 @@ public static class ErrorHandling
         e is Npgsql.NpgsqlException { IsTransient: true } or Npgsql.PostgresException { SqlState: "57P01" or "57P02" or "57P03" }
         || e?.InnerException is Npgsql.NpgsqlException { IsTransient: true };
 
-    // A serialization failure or a deadlock is answered 503 too (a retry may succeed), but it is contention between this
-    // application's own transactions, worth its stack trace in the log.
-    private static bool Contention(Exception? e) =>
-        (e as Npgsql.PostgresException ?? e?.InnerException as Npgsql.PostgresException) is { SqlState: "40001" or "40P01" };
+    // The database unavailable, logged in one line: a serialization failure or a deadlock is answered 503 too (a retry
+    // may succeed), but it is contention between this application's own transactions, worth its stack trace in the log.
+    private static bool DatabaseOutage(Exception? e) =>
+        DatabaseUnavailable(e)
+        && (e as Npgsql.PostgresException ?? e?.InnerException as Npgsql.PostgresException) is not { SqlState: "40001" or "40P01" };
 
     private static bool IsApiKeyOnSessionOperation(HttpContext ctx) =>
         ctx.User.FindFirst(Claims.Method)?.Value == AuthMethods.ApiKey && RequiresPolicy(ctx, Policies.InteractiveSession);
