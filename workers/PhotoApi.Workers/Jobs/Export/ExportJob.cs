@@ -132,18 +132,11 @@ public sealed class ExportJob(NpgsqlDataSource db, IBlobStore blobs, IConfigurat
     /// <summary>The keys of an export's metadata files.</summary>
     public static string[] FileKeys(Guid exportId) => [BlobKeys.ExportFile(exportId, JsonFile), BlobKeys.ExportFile(exportId, CsvFile)];
 
-    /// <summary>Deletes the metadata files of an export this run failed (written or not; never ready, so no backup names them).</summary>
-    public static async Task DeleteFilesAsync(IBlobStore blobs, Guid exportId, CancellationToken ct)
+    /// <summary>Deletes the metadata files of an export this run failed (written or not: a missing blob is already deleted;
+    /// never ready, so no backup names them).</summary>
+    private static async Task DeleteFilesAsync(IBlobStore blobs, Guid exportId, CancellationToken ct)
     {
-        foreach (var key in FileKeys(exportId))
-            try
-            {
-                await blobs.DeleteAsync(key, ct);
-            }
-            catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-            {
-                // never written
-            }
+        foreach (var key in FileKeys(exportId)) await blobs.DeleteAsync(key, ct);
     }
 
     private async Task PrepareCoreAsync(Guid exportId, CancellationToken ct)
