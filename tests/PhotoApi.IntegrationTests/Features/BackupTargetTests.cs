@@ -24,20 +24,8 @@ public sealed class BackupTargetTests(ApiFactory api) : IClassFixture<ApiFactory
         if (Directory.Exists(_target)) Directory.Delete(_target, recursive: true);
     }
 
-    private IConfiguration Config(string? connectionString = null, string? blobRoot = null) => new ConfigurationBuilder()
-        .AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:Postgres"] = connectionString ?? api.ConnectionString,
-            ["Blobs:Root"] = blobRoot ?? api.BlobRoot,
-        })
-        .Build();
-
-    private static async Task<(int Exit, string Output)> ToolAsync(IConfiguration config, params string[] args)
-    {
-        var output = new StringWriter();
-        var exit = await BackupCli.RunAsync(args, config, output, output, CancellationToken.None);
-        return (exit, output.ToString());
-    }
+    private IConfiguration Config(string? connectionString = null, string? blobRoot = null) =>
+        BackupTool.Local(connectionString ?? api.ConnectionString, blobRoot ?? api.BlobRoot);
 
     [Fact]
     public async Task A_copy_made_again_under_its_key_goes_beside_the_earlier_backups_file_and_both_backups_restore()
@@ -63,11 +51,11 @@ public sealed class BackupTargetTests(ApiFactory api) : IClassFixture<ApiFactory
         var first = Encoding.UTF8.GetBytes("the first clean copy");
         var second = Encoding.UTF8.GetBytes("the clean copy made again, of other bytes");
         await CleanCopyAsync(first);
-        var backup = await ToolAsync(Config(), "backup", _target);
-        Assert.True(backup.Exit == 0, backup.Output);
+        var backup = await BackupTool.RunAsync(Config(), "backup", _target);
+        Assert.True(backup.Exit == 0, backup.Error + backup.Output);
         await CleanCopyAsync(second);
-        backup = await ToolAsync(Config(), "backup", _target);
-        Assert.True(backup.Exit == 0, backup.Output);
+        backup = await BackupTool.RunAsync(Config(), "backup", _target);
+        Assert.True(backup.Exit == 0, backup.Error + backup.Output);
 
         var folders = Directory.GetDirectories(_target).Where(d => Path.GetFileName(d) != "blobs").Order(StringComparer.Ordinal).ToList();
         Assert.Equal(2, folders.Count);
@@ -86,8 +74,8 @@ public sealed class BackupTargetTests(ApiFactory api) : IClassFixture<ApiFactory
             var root = Path.Combine(Path.GetTempPath(), "photoapi-restore-remade-" + Guid.NewGuid().ToString("N"));
             try
             {
-                var restored = await ToolAsync(Config(database, root), "restore", folder);
-                Assert.True(restored.Exit == 0, restored.Output);
+                var restored = await BackupTool.RunAsync(Config(database, root), "restore", folder);
+                Assert.True(restored.Exit == 0, restored.Error + restored.Output);
                 Assert.Equal(bytes, await File.ReadAllBytesAsync(Path.Combine(root, key)));
             }
             finally
@@ -106,12 +94,12 @@ public sealed class BackupTargetTests(ApiFactory api) : IClassFixture<ApiFactory
         // Another backup (of this instance or another) holds the target.
         await using (new FileStream(Path.Combine(_target, ".lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None))
         {
-            var refused = await ToolAsync(Config(), "backup", _target);
-            Assert.Equal((BackupCli.Failed, true), (refused.Exit, refused.Output.Contains("Another backup is writing into", StringComparison.Ordinal)));
+            var refused = await BackupTool.RunAsync(Config(), "backup", _target);
+            Assert.Equal((BackupCli.Failed, true), (refused.Exit, refused.Error.Contains("Another backup is writing into", StringComparison.Ordinal)));
             Assert.True(Directory.Exists(partial), "the refused run deleted the running backup's work");
         }
-        var backup = await ToolAsync(Config(), "backup", _target);
-        Assert.True(backup.Exit == 0, backup.Output);
+        var backup = await BackupTool.RunAsync(Config(), "backup", _target);
+        Assert.True(backup.Exit == 0, backup.Error + backup.Output);
         Assert.False(Directory.Exists(partial)); // a run that holds the target clears what a stopped one left
     }
 }

@@ -37,22 +37,8 @@ public sealed partial class BackupTests(ApiFactory api) : IClassFixture<ApiFacto
 
     private sealed record TrashEmptied(int Purged);
 
-    /// <summary>The tool's configuration for this API's database and blob folder (what the scripts read from the environment).</summary>
-    private IConfiguration Config(string? connectionString = null, string? blobRoot = null) => new ConfigurationBuilder()
-        .AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:Postgres"] = connectionString ?? api.ConnectionString,
-            ["Blobs:Root"] = blobRoot ?? api.BlobRoot,
-        })
-        .Build();
-
-    private async Task<(int Exit, string Output, string Error)> ToolAsync(IConfiguration config, params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        var exit = await BackupCli.RunAsync(args, config, output, error, CancellationToken.None);
-        return (exit, output.ToString(), error.ToString());
-    }
+    private IConfiguration Config(string? connectionString = null, string? blobRoot = null) =>
+        BackupTool.Local(connectionString ?? api.ConnectionString, blobRoot ?? api.BlobRoot);
 
     // Signed media URLs carry their half-hour window; everything else of an answer must be the same.
     [GeneratedRegex("exp=[0-9]+&sig=[A-Za-z0-9_-]+")]
@@ -176,7 +162,7 @@ public sealed partial class BackupTests(ApiFactory api) : IClassFixture<ApiFacto
         Assert.Equal(4, manifest.Counts.Users);
 
         // A second backup copies only what is new since the first.
-        var second = await ToolAsync(Config(), "backup", _target);
+        var second = await BackupTool.RunAsync(Config(), "backup", _target);
         Assert.True(second.Exit == 0, second.Error);
         var secondManifest = await Manifest.ReadAsync(Directory.GetDirectories(_target).Single(d => d != folder && !d.EndsWith("blobs", StringComparison.Ordinal)) + "/manifest.json", CancellationToken.None);
         var firstKeys = manifest.Blobs.Select(b => b.Key).ToHashSet();
@@ -195,12 +181,12 @@ public sealed partial class BackupTests(ApiFactory api) : IClassFixture<ApiFacto
         var edited = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(folder, Manifest.FileName)))!;
         edited["schemaVersion"] = Migrator.LatestVersion + 1;
         await File.WriteAllTextAsync(Path.Combine(newer, Manifest.FileName), edited.ToJsonString());
-        var refused = await ToolAsync(Config(), "restore", newer);
+        var refused = await BackupTool.RunAsync(Config(), "restore", newer);
         Assert.Equal((BackupCli.Failed, true), (refused.Exit, refused.Error.Contains("newer than this code's migrations", StringComparison.Ordinal)));
         Assert.False(Directory.Exists(api.BlobRoot) && Directory.EnumerateFiles(api.BlobRoot, "*", SearchOption.AllDirectories).Any());
 
         // ---- restore
-        var restored = await ToolAsync(Config(), "restore", folder);
+        var restored = await BackupTool.RunAsync(Config(), "restore", folder);
         Assert.True(restored.Exit == 0, restored.Error + restored.Output);
         Assert.Contains($"Restored 4 users, {manifest.Counts.Assets} assets, {manifest.Counts.Blobs} blobs", restored.Output, StringComparison.Ordinal);
         api.Services.GetRequiredService<NpgsqlDataSource>().Clear(); // the API's pooled connections died with the database
@@ -228,10 +214,10 @@ public sealed partial class BackupTests(ApiFactory api) : IClassFixture<ApiFacto
         Assert.Equal(files[$"/api/v1/assets/{linked}/original"], await again.GetByteArrayAsync($"/api/v1/s/{link.Key}/assets/{guestAsset}/original"));
 
         // Restoring again is refused: the database is not empty; so is a store that is not, even with a database that is.
-        refused = await ToolAsync(Config(), "restore", folder);
+        refused = await BackupTool.RunAsync(Config(), "restore", folder);
         Assert.Equal((BackupCli.Failed, true), (refused.Exit, refused.Error.Contains("is not empty", StringComparison.Ordinal)));
         var otherDb = new NpgsqlConnectionStringBuilder(api.ConnectionString) { Database = "photoapi_backup_" + Guid.NewGuid().ToString("N")[..12] }.ConnectionString;
-        refused = await ToolAsync(Config(otherDb), "restore", folder);
+        refused = await BackupTool.RunAsync(Config(otherDb), "restore", folder);
         Assert.Equal((BackupCli.Failed, true), (refused.Exit, refused.Error.Contains("blob store", StringComparison.Ordinal) && refused.Error.Contains("is not empty", StringComparison.Ordinal)));
         Assert.False(await db.ExecuteScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = @name)",
             new { name = new NpgsqlConnectionStringBuilder(otherDb).Database }));
@@ -265,11 +251,6 @@ public sealed class S3BackupTests(PhotoApi.IntegrationTests.Blobs.S3ApiFactory a
             .Append(KeyValuePair.Create("ConnectionStrings:Postgres", (string?)connectionString)))
         .Build();
 
-    private static async Task<(int Exit, string Error)> ToolAsync(IConfiguration config, params string[] args)
-    {
-        var error = new StringWriter();
-        return (await BackupCli.RunAsync(args, config, new StringWriter(), error, CancellationToken.None), error.ToString());
-    }
 
     [Fact]
     public async Task A_backup_of_a_bucket_restores_into_an_empty_prefix_byte_for_byte_and_not_into_a_full_one()
@@ -278,7 +259,7 @@ public sealed class S3BackupTests(PhotoApi.IntegrationTests.Blobs.S3ApiFactory a
         foreach (var id in new[] { await user.UploadUniqueAsync(), await user.UploadUniqueAsync() })
             Assert.Equal("ready", (await user.WaitProcessedAsync(id)).Status);
 
-        var backup = await ToolAsync(Config(api.ConnectionString, api.Prefix), "backup", _target);
+        var backup = await BackupTool.RunAsync(Config(api.ConnectionString, api.Prefix), "backup", _target);
         Assert.True(backup.Exit == 0, backup.Error);
         var folder = Directory.GetDirectories(_target).Single(d => Path.GetFileName(d) != "blobs");
         var manifest = await Manifest.ReadAsync(Path.Combine(folder, Manifest.FileName), CancellationToken.None);
@@ -289,7 +270,7 @@ public sealed class S3BackupTests(PhotoApi.IntegrationTests.Blobs.S3ApiFactory a
         var prefix = PhotoApi.IntegrationTests.Blobs.TestS3.NewPrefix();
         try
         {
-            var restore = await ToolAsync(Config(database, prefix), "restore", folder);
+            var restore = await BackupTool.RunAsync(Config(database, prefix), "restore", folder);
             Assert.True(restore.Exit == 0, restore.Error);
             using var store = new S3BlobStore(PhotoApi.IntegrationTests.Blobs.TestS3.Options(prefix));
             foreach (var blob in manifest.Blobs)
@@ -302,7 +283,7 @@ public sealed class S3BackupTests(PhotoApi.IntegrationTests.Blobs.S3ApiFactory a
 
             // The instance's own prefix holds its blobs: refused, even with an empty database.
             var empty = await TestDatabase.CreateDatabaseAsync("empty");
-            var refused = await ToolAsync(Config(empty, api.Prefix), "restore", folder);
+            var refused = await BackupTool.RunAsync(Config(empty, api.Prefix), "restore", folder);
             await TestDatabase.DropDatabaseAsync(empty);
             Assert.Equal((BackupCli.Failed, true), (refused.Exit, refused.Error.Contains("is not empty", StringComparison.Ordinal)));
         }
@@ -310,5 +291,26 @@ public sealed class S3BackupTests(PhotoApi.IntegrationTests.Blobs.S3ApiFactory a
         {
             await TestDatabase.DropDatabaseAsync(database);
         }
+    }
+}
+
+/// <summary>The backup tool run as the scripts run it (<see cref="BackupCli"/>), what it printed kept for the assertions.</summary>
+internal static class BackupTool
+{
+    /// <summary>The tool's configuration for a database and a local blob folder (what the scripts read from the environment).</summary>
+    public static IConfiguration Local(string connectionString, string blobRoot) => new ConfigurationBuilder()
+        .AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:Postgres"] = connectionString,
+            ["Blobs:Root"] = blobRoot,
+        })
+        .Build();
+
+    public static async Task<(int Exit, string Output, string Error)> RunAsync(IConfiguration config, params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var exit = await BackupCli.RunAsync(args, config, output, error, CancellationToken.None);
+        return (exit, output.ToString(), error.ToString());
     }
 }
