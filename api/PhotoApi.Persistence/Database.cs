@@ -21,21 +21,19 @@ public static class Database
     /// (bench/reads.sh measures both).
     /// </summary>
     /// <remarks>
-    /// Statements run twice on a connection are prepared on it (<c>Database:MaxAutoPrepare</c> of them, default 128; 0
-    /// turns it off): the access rules expand to large SQL whose planning would otherwise cost more than running it on
-    /// every request. PostgreSQL re-plans a prepared statement for its parameters until a generic plan proves as cheap.
+    /// Npgsql's automatic preparation is off whatever the connection string says (<see cref="WithoutAutoPrepare"/>): the hot
+    /// queries are prepared explicitly instead (<see cref="Prepared"/>, which says why).
     /// </remarks>
-    public static NpgsqlDataSource DataSource(string connectionString, bool jit = false, int maxAutoPrepare = 128)
+    public static NpgsqlDataSource DataSource(string connectionString, bool jit = false)
     {
-        var builder = new NpgsqlDataSourceBuilder(connectionString);
+        var builder = new NpgsqlDataSourceBuilder(WithoutAutoPrepare(connectionString));
         if (!jit) builder.ConnectionStringBuilder.Options = $"{builder.ConnectionStringBuilder.Options} -c jit=off".Trim();
-        if (maxAutoPrepare > 0 && builder.ConnectionStringBuilder.MaxAutoPrepare == 0)
-        {
-            builder.ConnectionStringBuilder.MaxAutoPrepare = maxAutoPrepare;
-            builder.ConnectionStringBuilder.AutoPrepareMinUsages = 2;
-        }
         return builder.Build();
     }
+
+    /// <summary><paramref name="connectionString"/> with <c>Max Auto Prepare</c> at 0, for every pool of the API and the worker.</summary>
+    public static string WithoutAutoPrepare(string connectionString) =>
+        new NpgsqlConnectionStringBuilder(connectionString) { MaxAutoPrepare = 0 }.ConnectionString;
 
     /// <summary>Registers one NpgsqlDataSource (the pool), the migrator and the blob store. Connections are opened per use, never cached.</summary>
     public static IServiceCollection AddPhotoApiDatabase(this IServiceCollection services, IConfiguration configuration)
@@ -45,7 +43,7 @@ public static class Database
             throw new InvalidOperationException(
                 $"ConnectionStrings:{ConnectionStringName} is not set (environment: ConnectionStrings__{ConnectionStringName}). " +
                 "./deploy/dev.sh run sets it for a local cluster.");
-        services.AddSingleton(_ => DataSource(connectionString, configuration.GetValue("Database:Jit", false), configuration.GetValue("Database:MaxAutoPrepare", 128)));
+        services.AddSingleton(_ => DataSource(connectionString, configuration.GetValue("Database:Jit", false)));
         services.AddSingleton<Migrator>();
         services.AddSingleton<Blobs.IBlobStore>(_ => new Telemetry.InstrumentedBlobStore(BlobStore(configuration))); // photoapi.blob.errors
         return services;

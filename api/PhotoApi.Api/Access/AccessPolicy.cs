@@ -1,5 +1,6 @@
 using Dapper;
 using Npgsql;
+using PhotoApi.Persistence;
 using PhotoApi.Api.Infrastructure.Errors;
 
 namespace PhotoApi.Api.Access;
@@ -35,8 +36,8 @@ public sealed partial class AccessPolicy(NpgsqlDataSource db)
         if (!Rules.TryGetValue(permission, out var sql)) return [];
         if (ids.Count == 0) return [];
         await using var conn = await db.OpenConnectionAsync(ct);
-        var allowed = await conn.QueryAsync<Guid>(new CommandDefinition(sql,
-            new { ids = ids.Distinct().ToArray(), userId = principal.UserId, isAdmin = principal.IsAdmin, within }, cancellationToken: ct));
+        var allowed = await conn.QueryPreparedAsync<Guid>(sql,
+            new { ids = ids.Distinct().ToArray(), userId = principal.UserId, isAdmin = principal.IsAdmin, within }, ct);
         return allowed.ToHashSet();
     }
 
@@ -100,11 +101,13 @@ public sealed partial class AccessPolicy(NpgsqlDataSource db)
         return (Allowed("folder"), Allowed("file"));
     }
 
+    private static readonly string SharedSpaceLevelSql = $"SELECT {SharedSpaceAccessOf("@userId", "@isAdmin")}";
+
     /// <summary>The principal's Shared Space access: <c>full</c>, <c>custom</c> or <c>none</c> (also none while Shared Space is disabled).</summary>
     public async Task<string> SharedSpaceLevelAsync(Principal principal, CancellationToken ct)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
-        return await conn.ExecuteScalarAsync<string>(new CommandDefinition($"SELECT {SharedSpaceAccessOf("@userId", "@isAdmin")}",
-            new { userId = principal.UserId, isAdmin = principal.IsAdmin }, cancellationToken: ct)) ?? "none";
+        return await conn.QueryFirstPreparedAsync<string>(SharedSpaceLevelSql, new { userId = principal.UserId, isAdmin = principal.IsAdmin }, ct)
+               ?? "none";
     }
 }

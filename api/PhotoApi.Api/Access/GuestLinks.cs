@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using Dapper;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using PhotoApi.Persistence;
 using PhotoApi.Api.Infrastructure.Auth;
 using PhotoApi.Api.Infrastructure.Errors;
 using PhotoApi.Contracts;
@@ -204,7 +205,7 @@ public sealed partial class GuestLinks(NpgsqlDataSource db, Throttle throttle, I
         var args = MemberArgs(link);
         args.Add("assetId", assetId);
         await using (var conn = await db.OpenConnectionAsync(ct))
-            if (!await conn.ExecuteScalarAsync<bool>(new CommandDefinition(ShowsSql, args, cancellationToken: ct))) return false;
+            if (!await conn.QueryFirstPreparedAsync<bool>(ShowsSql, args, ct)) return false;
         return (await VisibleAsync(context, link, [assetId], ct)).Contains(assetId);
     }
 

@@ -62,7 +62,7 @@ public sealed class ListUsersEndpoint(NpgsqlDataSource db, ListQueries lists) : 
         if (filters.Q) args.Add("pattern", Like.Contains(req.Q));
         var name = "listUsers" + (filters.Status ? ":status" : "") + (filters.Q ? ":q" : "");
         await using var conn = await db.OpenConnectionAsync(ct);
-        var rows = (await conn.QueryAsync<UserResponse>(lists.Command(new ListQuery(name, Sql[filters], args), ct))).AsList();
+        var rows = (await lists.QueryAsync<UserResponse>(conn, new ListQuery(name, Sql[filters], args), ct)).AsList();
         await Send.OkAsync(rows.ToPage(req.Limit(), u => u.Id), ct);
     }
 }

@@ -71,10 +71,10 @@ public sealed class ListAlbumsEndpoint(NpgsqlDataSource db, ListQueries lists, A
     {
         var scope = req.Scope ?? "all";
         await using var conn = await db.OpenConnectionAsync(ct);
-        var rows = (await conn.QueryAsync<AlbumStore.Row>(lists.Command(new ListQuery($"listAlbums:{scope}", Sql[scope], new
+        var rows = (await lists.QueryAsync<AlbumStore.Row>(conn, new ListQuery($"listAlbums:{scope}", Sql[scope], new
         {
             userId = HttpContext.Principal().UserId, after = req.After(), take = req.Limit() + 1,
-        }), ct))).AsList();
+        }), ct)).AsList();
         var urls = await signer.UrlsAsync(ct);
         await Send.OkAsync(rows.Select(r => r.ToResponse(urls)).ToList().ToPage(req.Limit(), a => a.Id), ct);
     }

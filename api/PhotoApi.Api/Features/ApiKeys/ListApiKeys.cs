@@ -46,8 +46,8 @@ public sealed class ListApiKeysEndpoint(NpgsqlDataSource db, ListQueries lists) 
     public override async Task HandleAsync(ListApiKeysRequest req, CancellationToken ct)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
-        var rows = (await conn.QueryAsync<ApiKeyResponse>(lists.Command(new ListQuery("listApiKeys", ListSql,
-            new { userId = User.UserId(), after = req.After(), take = req.Limit() + 1 }), ct))).AsList();
+        var rows = (await lists.QueryAsync<ApiKeyResponse>(conn, new ListQuery("listApiKeys", ListSql,
+            new { userId = User.UserId(), after = req.After(), take = req.Limit() + 1 }), ct)).AsList();
         await Send.OkAsync(rows.ToPage(req.Limit(), r => r.Id), ct);
     }
 }

@@ -172,7 +172,7 @@ public sealed class ListAssetsEndpoint(NpgsqlDataSource db, AccessPolicy policy,
         };
         await using var conn = await db.OpenConnectionAsync(ct);
         var query = await QueryAsync(conn, req, principal, filter, limit + 1, ct);
-        var rows = (await conn.QueryAsync<AssetRow>(queries.Command(query, ct))).AsList();
+        var rows = (await queries.QueryAsync<AssetRow>(conn, query, ct)).AsList();
         // In a Shared Space folder a Custom user sees only the files their permissions let them view (applies-to): the
         // page query applies it, so every page is full.
         var items = await views.ForAsync(principal, rows.Take(limit).ToList(), ct);

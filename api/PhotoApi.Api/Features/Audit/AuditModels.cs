@@ -108,7 +108,7 @@ internal static class AuditPages
             ORDER BY e.at DESC, e.id DESC LIMIT @take
             """;
         await using var conn = await db.OpenConnectionAsync(ct);
-        var rows = (await conn.QueryAsync<Row>(lists.Command(new ListQuery(name.ToString(), sql, args), ct))).AsList();
+        var rows = (await lists.QueryAsync<Row>(conn, new ListQuery(name.ToString(), sql, args), ct)).AsList();
         var page = rows.Take(limit).Select(r => r.ToResponse()).ToList();
         return new Page<AuditEventResponse>(page, rows.Count > limit ? TimelineCursor.Of(page[^1].At, page[^1].Id) : null);
     }

@@ -53,7 +53,7 @@ public sealed class ListExportsEndpoint(NpgsqlDataSource db, ListQueries lists) 
             : new ListQuery("listExports", FirstSql, new { ownerId = User.UserId(), take = limit + 1 });
         List<ExportRow> rows;
         await using (var conn = await db.OpenConnectionAsync(ct))
-            rows = (await conn.QueryAsync<ExportRow>(lists.Command(query, ct))).AsList();
+            rows = (await lists.QueryAsync<ExportRow>(conn, query, ct)).AsList();
         var items = rows.Take(limit).Select(ExportQueries.Listed).ToList();
         var next = rows.Count > limit ? TimelineCursor.Of(items[^1].CreatedAt, items[^1].Id) : null;
         await Send.OkAsync(new Page<ExportResponse>(items, next), ct);

@@ -84,11 +84,11 @@ public sealed class ListFoldersEndpoint(NpgsqlDataSource db, AccessPolicy policy
         }
 
         var limit = req.Limit();
-        var rows = (await conn.QueryAsync<FolderStore.Row>(lists.Command(new ListQuery("listFolders", ListSql, new
+        var rows = (await lists.QueryAsync<FolderStore.Row>(conn, new ListQuery("listFolders", ListSql, new
         {
             space, ownerKey = ownerId ?? Guid.Empty, parentKey = req.ParentId ?? Guid.Empty, afterKey = after?.SortKey ?? "", afterId = after?.Id ?? Guid.Empty,
             take = limit + 1, userId = principal.UserId, isAdmin = principal.IsAdmin,
-        }), ct))).AsList();
+        }), ct)).AsList();
 
         var page = rows.Take(limit).ToList();
         var next = rows.Count > limit ? FolderCursor.Encode(page[^1].SortKey, page[^1].Id) : null;

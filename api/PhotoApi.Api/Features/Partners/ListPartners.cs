@@ -55,8 +55,8 @@ public sealed class ListPartnersEndpoint(NpgsqlDataSource db, ListQueries lists)
     {
         var direction = req.Direction ?? PartnerDirections.SharedBy;
         await using var conn = await db.OpenConnectionAsync(ct);
-        var rows = (await conn.QueryAsync<PartnerResponse>(lists.Command(new ListQuery($"listPartners:{direction}", Sql[direction],
-            new { userId = HttpContext.Principal().UserId, after = req.After(), take = req.Limit() + 1 }), ct))).AsList();
+        var rows = (await lists.QueryAsync<PartnerResponse>(conn, new ListQuery($"listPartners:{direction}", Sql[direction],
+            new { userId = HttpContext.Principal().UserId, after = req.After(), take = req.Limit() + 1 }), ct)).AsList();
         await Send.OkAsync(rows.ToPage(req.Limit(), p => p.UserId), ct);
     }
 }

@@ -67,8 +67,8 @@ public sealed class ListPhotoRequestUploadsEndpoint(NpgsqlDataSource db, ListQue
     public override async Task HandleAsync(ListPhotoRequestUploadsRequest req, CancellationToken ct)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
-        var rows = (await conn.QueryAsync<Row>(queries.Command(new ListQuery("listPhotoRequestUploads", ListSql,
-            new { requestId = req.Id, after = req.After(), take = req.Limit() + 1 }), ct))).AsList();
+        var rows = (await queries.QueryAsync<Row>(conn, new ListQuery("listPhotoRequestUploads", ListSql,
+            new { requestId = req.Id, after = req.After(), take = req.Limit() + 1 }), ct)).AsList();
         await conn.CloseAsync();
         var page = rows.ToPage(req.Limit(), r => r.Id);
         // The owner's own asset, unless it went where they may no longer view it (a Shared Space folder).

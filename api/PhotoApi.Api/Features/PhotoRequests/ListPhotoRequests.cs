@@ -37,8 +37,8 @@ public sealed class ListPhotoRequestsEndpoint(NpgsqlDataSource db, ListQueries l
     public override async Task HandleAsync(ListPhotoRequestsRequest req, CancellationToken ct)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
-        var rows = (await conn.QueryAsync<PhotoRequestResponse>(lists.Command(new ListQuery("listPhotoRequests", ListSql,
-            new { userId = HttpContext.Principal().UserId, after = req.After(), take = req.Limit() + 1 }), ct)))
+        var rows = (await lists.QueryAsync<PhotoRequestResponse>(conn, new ListQuery("listPhotoRequests", ListSql,
+            new { userId = HttpContext.Principal().UserId, after = req.After(), take = req.Limit() + 1 }), ct))
             .Select(r => PhotoRequestStore.WithUrl(r, HttpContext.Request)).ToList();
         await Send.OkAsync(rows.ToPage(req.Limit(), r => r.Id), ct);
     }

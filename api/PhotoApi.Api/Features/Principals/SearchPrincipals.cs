@@ -75,7 +75,7 @@ public sealed class SearchPrincipalsEndpoint(NpgsqlDataSource db, ListQueries li
         if (q is not null) args.Add("pattern", Like.Contains(q));
         var name = "searchPrincipals" + (req.Type is null ? "" : $":{req.Type}") + (q is null ? "" : ":q");
         await using var conn = await db.OpenConnectionAsync(ct);
-        var rows = await conn.QueryAsync<PrincipalResponse>(lists.Command(new ListQuery(name, Sql[(req.Type, q is not null)], args), ct));
+        var rows = await lists.QueryAsync<PrincipalResponse>(conn, new ListQuery(name, Sql[(req.Type, q is not null)], args), ct);
         await Send.OkAsync(new SearchPrincipalsResponse(rows.AsList()), ct);
     }
 }

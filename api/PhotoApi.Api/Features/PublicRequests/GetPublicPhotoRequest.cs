@@ -85,7 +85,7 @@ public sealed class GetPublicPhotoRequestEndpoint(NpgsqlDataSource db, GuestLink
     {
         if (await AlbumPages.FindAsync(conn, shared.Id, ct) is not { } album) return null;
         using var ids = await GuestIds.ForAsync(signer, albumLink, ct);
-        var rows = (await conn.QueryAsync<AssetRow>(queries.Command(AlbumPages.Page("getPublicPhotoRequest:photos", album, Photos, PhotoLimit), ct))).AsList();
+        var rows = (await queries.QueryAsync<AssetRow>(conn, AlbumPages.Page("getPublicPhotoRequest:photos", album, Photos, PhotoLimit), ct)).AsList();
         var (countSql, countArgs) = AlbumPages.Count(album, Photos);
         var count = await conn.ExecuteScalarAsync<int>(new CommandDefinition(countSql, countArgs, cancellationToken: ct));
         var urls = await signer.UrlsAsync(ct);

@@ -45,18 +45,18 @@ internal static class PublicAssets
         if (link.AlbumId is { } albumId)
         {
             var album = await AlbumPages.FindAsync(conn, albumId, ct);
-            return album is null ? [] : (await conn.QueryAsync<AssetRow>(queries.Command(AlbumPages.Page("listPublicShareAssets:album", album, filter, take, visible, args), ct))).AsList();
+            return album is null ? [] : (await queries.QueryAsync<AssetRow>(conn, AlbumPages.Page("listPublicShareAssets:album", album, filter, take, visible, args), ct)).AsList();
         }
         args.Add("folderId", link.FolderId);
         args.Add("below", link.ApplyToSubfolders);
-        return (await conn.QueryAsync<AssetRow>(queries.Command(new ListQuery("listPublicShareAssets:folder", $"""
+        return (await queries.QueryAsync<AssetRow>(conn, new ListQuery("listPublicShareAssets:folder", $"""
             SELECT x.* FROM ({GuestLinks.LinkFolders}) t JOIN folders f ON f.id = t.id
             CROSS JOIN LATERAL (
                 SELECT {AssetQueries.Columns} FROM assets a
                 WHERE a.folder_id = f.id AND a.trashed_at IS NULL{filter.Sql(args)}{visible}
                 {filter.OrderBy()} LIMIT @take) x
             {filter.OrderBy("x.taken_at", "x.id")} LIMIT @take
-            """, args), ct))).AsList();
+            """, args), ct)).AsList();
     }
 
     public static PublicAssetResponse View(AssetRow a, ShareLink link, string key, string? token, GuestIds ids)

@@ -118,7 +118,7 @@ public sealed class ListSharedWithOthersEndpoint(NpgsqlDataSource db, ListQuerie
     private async Task<Dictionary<Guid, IReadOnlyList<InviteeResponse>>> InviteesAsync(Guid[] ids, CancellationToken ct)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
-        var rows = await conn.QueryAsync<ShareStore.InviteeRow>(lists.Command(new ListQuery("listSharedWithOthers:invitees", ShareStore.InviteesSql, new { ids }), ct));
+        var rows = await lists.QueryAsync<ShareStore.InviteeRow>(conn, new ListQuery("listSharedWithOthers:invitees", ShareStore.InviteesSql, new { ids }), ct);
         return rows.GroupBy(r => r.ShareId).ToDictionary(g => g.Key, g => (IReadOnlyList<InviteeResponse>)g.Select(r => r.ToResponse()).ToList());
     }
 

@@ -50,7 +50,7 @@ internal static class SharingPages
         }
         await using var conn = await db.OpenConnectionAsync(ct);
         var query = new ListQuery(afterAt is null ? name : $"{name}:next", sql(afterAt is not null), args);
-        var rows = (await conn.QueryAsync<T>(lists.Command(query, ct))).AsList();
+        var rows = (await lists.QueryAsync<T>(conn, query, ct)).AsList();
         var page = rows.Take(limit).ToList();
         return (page, rows.Count > limit ? TimelineCursor.Of(page[^1].SortAt, page[^1].SortId) : null);
     }

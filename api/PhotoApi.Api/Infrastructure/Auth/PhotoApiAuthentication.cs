@@ -4,6 +4,7 @@ using Dapper;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using PhotoApi.Persistence;
 
 namespace PhotoApi.Api.Infrastructure.Auth;
 
@@ -61,7 +62,7 @@ public sealed class PhotoApiAuthenticationHandler(
         if (token.Length > 200) return AuthenticateResult.Fail("Invalid credentials.");
 
         await using var conn = await db.OpenConnectionAsync(Context.RequestAborted);
-        var row = await conn.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(sql!, new { hash = Secrets.Hash(token) }, cancellationToken: Context.RequestAborted));
+        var row = await conn.QueryFirstPreparedAsync<Row>(sql!, new { hash = Secrets.Hash(token) }, Context.RequestAborted);
         if (row is null) return AuthenticateResult.Fail("Invalid or expired credentials.");
 
         var claims = new List<Claim>

@@ -1,4 +1,6 @@
 using Dapper;
+using Npgsql;
+using PhotoApi.Persistence;
 
 namespace PhotoApi.Api.Infrastructure.Data;
 
@@ -18,7 +20,17 @@ public sealed class ListQueries
     /// <summary>Raised before a list query runs, on the request's thread.</summary>
     public event Action<ListQuery>? Ran;
 
-    /// <summary>The command to run <paramref name="query"/> with Dapper; observers hear of it first.</summary>
+    /// <summary>Runs <paramref name="query"/> as a prepared statement (<see cref="Prepared"/>); observers hear of it first.</summary>
+    public Task<List<T>> QueryAsync<T>(NpgsqlConnection conn, ListQuery query, CancellationToken ct)
+    {
+        Ran?.Invoke(query);
+        return conn.QueryPreparedAsync<T>(query.Sql, query.Parameters, ct);
+    }
+
+    /// <summary>
+    /// The command to run <paramref name="query"/> with Dapper itself, unprepared, for what <see cref="QueryAsync{T}"/> does
+    /// not map (rows split over several types, dynamic rows); observers hear of it first.
+    /// </summary>
     public CommandDefinition Command(ListQuery query, CancellationToken ct)
     {
         Ran?.Invoke(query);

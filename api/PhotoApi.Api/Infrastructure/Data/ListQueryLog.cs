@@ -1,6 +1,5 @@
-using System.Reflection;
 using System.Text.Json;
-using Dapper;
+using PhotoApi.Persistence;
 
 namespace PhotoApi.Api.Infrastructure.Data;
 
@@ -64,33 +63,9 @@ public sealed class ListQueryLog(IConfiguration config, ListQueries queries, ILo
             types[name] = type is null ? null : TypeName(type);
         }
 
-        switch (parameters)
-        {
-            case null:
-                break;
-            case DynamicParameters dynamic:
-                foreach (var name in dynamic.ParameterNames) Add(name, dynamic.Get<object?>(name), null);
-                // Objects added whole (AddDynamicParams with an anonymous object) are read by Dapper only when the command
-                // runs; they are its private "templates".
-                if (typeof(DynamicParameters).GetField("templates", BindingFlags.NonPublic | BindingFlags.Instance)?.GetValue(dynamic)
-                    is IEnumerable<object> templates)
-                {
-                    foreach (var template in templates)
-                        foreach (var p in Properties(template)) if (!values.ContainsKey(p.Name)) Add(p.Name, p.GetValue(template), p.PropertyType);
-                }
-                break;
-            case IEnumerable<KeyValuePair<string, object?>> pairs:
-                foreach (var (name, value) in pairs) Add(name, value, null);
-                break;
-            default:
-                foreach (var p in Properties(parameters)) Add(p.Name, p.GetValue(parameters), p.PropertyType);
-                break;
-        }
+        foreach (var (name, value, declared) in QueryParameters.Of(parameters)) Add(name, value, declared);
         return (values, types);
     }
-
-    private static IEnumerable<PropertyInfo> Properties(object o) =>
-        o.GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.CanRead && p.GetIndexParameters().Length == 0);
 
     private static string TypeName(Type t) =>
         Nullable.GetUnderlyingType(t) is { } inner ? TypeName(inner)

@@ -1,0 +1,122 @@
+using Dapper;
+using Npgsql;
+using PhotoApi.Persistence;
+using PhotoApi.Testing;
+
+namespace PhotoApi.IntegrationTests.Persistence;
+
+/// <summary>
+/// A statement whose run fails while PostgreSQL binds and plans it (a cancelled request, an error raised by planning)
+/// must leave its connection able to run that statement again: with Npgsql's automatic preparation it did not (the next
+/// run failed with "Received unexpected backend message DataRow", a 500 for the next request on that connection).
+/// </summary>
+public sealed class PreparedStatementTests : IAsyncLifetime
+{
+    private string connectionString = "";
+    private NpgsqlDataSource db = null!;
+
+    public async Task InitializeAsync()
+    {
+        // The connection string asks for automatic preparation, as an operator's could: the pool must keep it off.
+        connectionString = await TestDatabase.CreateDatabaseAsync("prepared") + ";Max Auto Prepare=20;Auto Prepare Min Usages=2";
+        db = Database.DataSource(connectionString);
+        await using var conn = await db.OpenConnectionAsync();
+        // Immutable, so that the planner folds a call with a constant argument: the sleep happens while the statement is
+        // planned for its parameters, at bind time.
+        await conn.ExecuteAsync("""
+            CREATE FUNCTION slow_identity(n int) RETURNS int LANGUAGE plpgsql IMMUTABLE STRICT
+            AS $$ BEGIN PERFORM pg_sleep(n / 10.0); RETURN n; END $$
+            """);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await db.DisposeAsync();
+        await TestDatabase.DropDatabaseAsync(connectionString);
+    }
+
+    [Fact]
+    public async Task The_pool_does_not_prepare_automatically_so_a_query_that_failed_in_planning_runs_again()
+    {
+        await using var conn = await db.OpenConnectionAsync();
+        Assert.Equal(0, new NpgsqlConnectionStringBuilder(conn.ConnectionString).MaxAutoPrepare);
+        var backend = conn.ProcessID;
+        const string sql = "SELECT 10 / @n";
+
+        Assert.Equal(10, await conn.QuerySingleAsync<int>(sql, new { n = 1 }));
+        var error = await Assert.ThrowsAsync<PostgresException>(() => conn.QuerySingleAsync<int>(sql, new { n = 0 }));
+        Assert.Equal(PostgresErrorCodes.DivisionByZero, error.SqlState);
+
+        Assert.Equal(5, await conn.QuerySingleAsync<int>(sql, new { n = 2 }));
+        Assert.Equal(backend, await conn.QuerySingleAsync<int>("SELECT pg_backend_pid()"));
+    }
+
+    [Fact]
+    public async Task A_prepared_statement_whose_first_run_fails_in_planning_runs_again_and_stays_prepared()
+    {
+        await using var conn = await db.OpenConnectionAsync();
+        var backend = conn.ProcessID;
+        const string sql = "SELECT 10 / @n -- first run fails";
+
+        var error = await Assert.ThrowsAsync<PostgresException>(() => conn.QueryPreparedAsync<int>(sql, new { n = 0 }, CancellationToken.None));
+        Assert.Equal(PostgresErrorCodes.DivisionByZero, error.SqlState);
+
+        Assert.Equal([5], await conn.QueryPreparedAsync<int>(sql, new { n = 2 }, CancellationToken.None));
+        Assert.Equal(backend, await conn.QuerySingleAsync<int>("SELECT pg_backend_pid()"));
+        Assert.Equal(1, await conn.QuerySingleAsync<int>(
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement = 'SELECT 10 / $1 -- first run fails'"));
+    }
+
+    [Fact]
+    public async Task A_prepared_statement_cancelled_while_it_is_planned_runs_again_on_the_same_connection()
+    {
+        await using var conn = await db.OpenConnectionAsync();
+        var backend = conn.ProcessID;
+        const string sql = "SELECT slow_identity(@n)";
+
+        using (var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(300)))
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => conn.QueryPreparedAsync<int>(sql, new { n = 50 }, cancel.Token));
+
+        Assert.Equal([0], await conn.QueryPreparedAsync<int>(sql, new { n = 0 }, CancellationToken.None));
+        Assert.Equal(backend, await conn.QuerySingleAsync<int>("SELECT pg_backend_pid()"));
+    }
+
+    private sealed record Typed(bool WithinIsNull, int Kind, int Count, string? Label);
+
+    [Fact]
+    public async Task Parameters_and_rows_mean_what_they_mean_through_Dapper()
+    {
+        await using var conn = await db.OpenConnectionAsync();
+        var ct = CancellationToken.None;
+
+        // A null keeps its declared type (PostgreSQL could not type "@within IS NULL" otherwise), an enum is its number,
+        // an array stays an array.
+        var typed = await conn.QueryFirstPreparedAsync<Typed>(
+            "SELECT @within IS NULL AS within_is_null, @kind AS kind, cardinality(@ids) AS count, @label AS label",
+            new { within = (Guid?)null, kind = DayOfWeek.Tuesday, ids = new[] { Guid.NewGuid(), Guid.NewGuid() }, label = (string?)null }, ct);
+        Assert.Equal(new Typed(true, 2, 2, null), typed);
+
+        // Objects given whole to DynamicParameters and values added to it.
+        var args = new DynamicParameters(new { take = 3 });
+        args.Add("from", 5);
+        Assert.Equal([5, 6, 7], await conn.QueryPreparedAsync<int>("SELECT g FROM generate_series(@from, @from + @take - 1) g", args, ct));
+
+        // One-column values: NULL is default, a bigint count reads as an int, no row is default.
+        Assert.Null(await conn.QueryFirstPreparedAsync<Guid?>("SELECT NULL::uuid", null, ct));
+        Assert.Null(await conn.QueryFirstPreparedAsync<string>("SELECT NULL::text", null, ct));
+        Assert.Equal(3, await conn.QueryFirstPreparedAsync<int>("SELECT count(*) FROM generate_series(1, 3)", null, ct));
+        Assert.Null(await conn.QueryFirstPreparedAsync<Typed>("SELECT true AS within_is_null, 0 AS kind, 0 AS count, '' AS label WHERE false", null, ct));
+        Assert.Empty(await conn.QueryPreparedAsync<Guid>("SELECT gen_random_uuid() WHERE false", null, ct));
+    }
+
+    [Fact]
+    public void A_process_prepares_its_first_texts_up_to_the_limit_and_runs_the_others_unprepared()
+    {
+        var texts = new PreparedTexts(2);
+        Assert.True(texts.Admits("a"));
+        Assert.True(texts.Admits("b"));
+        Assert.False(texts.Admits("c"));
+        Assert.True(texts.Admits("a"));
+        Assert.False(texts.Admits("c"));
+    }
+}
