@@ -54,6 +54,24 @@ public static class Prepared
         return await reader.ReadAsync(ct) ? RowParser<T>(reader)(reader) : default;
     }
 
+    /// <summary>
+    /// The rows of <paramref name="sql"/> split at the column <paramref name="splitOn"/> into two objects, as Dapper's
+    /// multi-mapping does: the second is null when the first of its columns is NULL.
+    /// </summary>
+    public static async Task<List<TResult>> QueryPreparedAsync<TFirst, TSecond, TResult>(this NpgsqlConnection conn, string sql, object? parameters,
+        Func<TFirst, TSecond?, TResult> map, string splitOn, CancellationToken ct, NpgsqlTransaction? tx = null)
+    {
+        await using var command = await CommandAsync(conn, sql, parameters, tx, ct);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var rows = new List<TResult>();
+        if (!await reader.ReadAsync(ct)) return rows;
+        var split = reader.GetOrdinal(splitOn);
+        var first = reader.GetRowParser<TFirst>(startIndex: 0, length: split);
+        var second = reader.GetRowParser<TSecond>(startIndex: split, length: reader.FieldCount - split, returnNullIfFirstMissing: true);
+        do rows.Add(map(first(reader), second(reader))); while (await reader.ReadAsync(ct));
+        return rows;
+    }
+
     private static async Task<NpgsqlCommand> CommandAsync(NpgsqlConnection conn, string sql, object? parameters, NpgsqlTransaction? tx,
         CancellationToken ct)
     {

@@ -83,6 +83,14 @@ public sealed class PreparedStatementTests : IAsyncLifetime
 
     private sealed record Typed(bool WithinIsNull, int Kind, int Count, string? Label);
 
+    private sealed record Entry(int Id);
+
+    private sealed class Added
+    {
+        public DateTime? AddedAt { get; init; }
+        public Guid? AddedBy { get; init; }
+    }
+
     [Fact]
     public async Task Parameters_and_rows_mean_what_they_mean_through_Dapper()
     {
@@ -107,6 +115,15 @@ public sealed class PreparedStatementTests : IAsyncLifetime
         Assert.Equal(3, await conn.QueryFirstPreparedAsync<int>("SELECT count(*) FROM generate_series(1, 3)", null, ct));
         Assert.Null(await conn.QueryFirstPreparedAsync<Typed>("SELECT true AS within_is_null, 0 AS kind, 0 AS count, '' AS label WHERE false", null, ct));
         Assert.Empty(await conn.QueryPreparedAsync<Guid>("SELECT gen_random_uuid() WHERE false", null, ct));
+
+        // Rows split in two at a column, the second part null where its first column is.
+        var split = await conn.QueryPreparedAsync<Entry, Added, (Entry Entry, Added? Added)>("""
+            SELECT 1 AS id, NULL::timestamptz AS added_at, NULL::uuid AS added_by
+            UNION ALL SELECT 2, now(), gen_random_uuid() ORDER BY id
+            """, null, (entry, added) => (entry, added), "added_at", ct);
+        Assert.Equal([1, 2], split.Select(r => r.Entry.Id));
+        Assert.Null(split[0].Added);
+        Assert.NotNull(split[1].Added?.AddedBy);
     }
 
     [Fact]

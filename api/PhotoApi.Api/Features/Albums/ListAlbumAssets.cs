@@ -49,8 +49,8 @@ public sealed class ListAlbumAssetsEndpoint(NpgsqlDataSource db, AssetViews view
         await using var conn = await db.OpenConnectionAsync(ct);
         var album = await AlbumPages.FindAsync(conn, req.Id, ct) ?? throw ApiException.NotFound("The album");
         var filter = new AssetListFilter { AfterTakenAt = afterTakenAt, AfterId = afterId, Oldest = album.SortOrder == "oldest" };
-        var rows = (await conn.QueryAsync<AssetRow, EntryAdded, EntryRow>(queries.Command(AlbumPages.Page("listAlbumAssets", album, filter, limit + 1), ct),
-            (asset, added) => new EntryRow { Asset = asset, AddedBy = added?.AddedBy, AddedAt = added?.AddedAt }, splitOn: "added_at")).AsList();
+        var rows = await queries.QueryAsync<AssetRow, EntryAdded, EntryRow>(conn, AlbumPages.Page("listAlbumAssets", album, filter, limit + 1),
+            (asset, added) => new EntryRow { Asset = asset, AddedBy = added?.AddedBy, AddedAt = added?.AddedAt }, "added_at", ct);
         var page = rows.Take(limit).ToList();
         var assets = await views.ForAsync(principal, page.Select(r => r.Asset).ToList(), ct);
         var items = page.Zip(assets, (r, a) => new AlbumEntryResponse(a, r.AddedBy, r.AddedAt)).ToList();

@@ -1,6 +1,7 @@
 using Dapper;
 using FastEndpoints;
 using Npgsql;
+using PhotoApi.Persistence;
 using PhotoApi.Api.Access;
 using PhotoApi.Api.Features.Assets;
 using PhotoApi.Api.Features.PublicShares;
@@ -87,7 +88,7 @@ public sealed class GetPublicPhotoRequestEndpoint(NpgsqlDataSource db, GuestLink
         using var ids = await GuestIds.ForAsync(signer, albumLink, ct);
         var rows = (await queries.QueryAsync<AssetRow>(conn, AlbumPages.Page("getPublicPhotoRequest:photos", album, Photos, PhotoLimit), ct)).AsList();
         var (countSql, countArgs) = AlbumPages.Count(album, Photos);
-        var count = await conn.ExecuteScalarAsync<int>(new CommandDefinition(countSql, countArgs, cancellationToken: ct));
+        var count = await conn.QueryFirstPreparedAsync<int>(countSql, countArgs, ct);
         var urls = await signer.UrlsAsync(ct);
         return new PublicRequestAlbum(shared.Name, count, rows.Select(r =>
         {

@@ -27,9 +27,17 @@ public sealed class ListQueries
         return conn.QueryPreparedAsync<T>(query.Sql, query.Parameters, ct);
     }
 
+    /// <summary>Runs <paramref name="query"/> prepared, its rows split at <paramref name="splitOn"/> into two objects; observers hear of it first.</summary>
+    public Task<List<TResult>> QueryAsync<TFirst, TSecond, TResult>(NpgsqlConnection conn, ListQuery query, Func<TFirst, TSecond?, TResult> map,
+        string splitOn, CancellationToken ct)
+    {
+        Ran?.Invoke(query);
+        return conn.QueryPreparedAsync(query.Sql, query.Parameters, map, splitOn, ct);
+    }
+
     /// <summary>
-    /// The command to run <paramref name="query"/> with Dapper itself, unprepared, for what <see cref="QueryAsync{T}"/> does
-    /// not map (rows split over several types, dynamic rows); observers hear of it first.
+    /// The command to run <paramref name="query"/> with Dapper itself, unprepared, for rows <see cref="QueryAsync{T}"/> does
+    /// not map (dynamic rows); observers hear of it first.
     /// </summary>
     public CommandDefinition Command(ListQuery query, CancellationToken ct)
     {
