@@ -21,19 +21,22 @@ public static class Database
     /// (bench/reads.sh measures both).
     /// </summary>
     /// <remarks>
-    /// Npgsql's automatic preparation is off whatever the connection string says (<see cref="WithoutAutoPrepare"/>): the hot
-    /// queries are prepared explicitly instead (<see cref="Prepared"/>, which says why).
+    /// Npgsql's automatic preparation is off whatever the connection string says (<see cref="PoolConnectionString"/>): the
+    /// hot queries are prepared explicitly instead (<see cref="Prepared"/>, which says why).
     /// </remarks>
     public static NpgsqlDataSource DataSource(string connectionString, bool jit = false)
     {
-        var builder = new NpgsqlDataSourceBuilder(WithoutAutoPrepare(connectionString));
+        var builder = new NpgsqlDataSourceBuilder(PoolConnectionString(connectionString));
         if (!jit) builder.ConnectionStringBuilder.Options = $"{builder.ConnectionStringBuilder.Options} -c jit=off".Trim();
         return builder.Build();
     }
 
-    /// <summary><paramref name="connectionString"/> with <c>Max Auto Prepare</c> at 0, for every pool of the API and the worker.</summary>
-    public static string WithoutAutoPrepare(string connectionString) =>
-        new NpgsqlConnectionStringBuilder(connectionString) { MaxAutoPrepare = 0 }.ConnectionString;
+    /// <summary>
+    /// <paramref name="connectionString"/> as every pool of the API and the worker uses it: no automatic preparation, and
+    /// no multiplexing (Npgsql cannot prepare statements explicitly on multiplexed connections).
+    /// </summary>
+    public static string PoolConnectionString(string connectionString) =>
+        new NpgsqlConnectionStringBuilder(connectionString) { MaxAutoPrepare = 0, Multiplexing = false }.ConnectionString;
 
     /// <summary>Registers one NpgsqlDataSource (the pool), the migrator and the blob store. Connections are opened per use, never cached.</summary>
     public static IServiceCollection AddPhotoApiDatabase(this IServiceCollection services, IConfiguration configuration)

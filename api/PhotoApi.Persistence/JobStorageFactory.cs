@@ -19,7 +19,7 @@ public static class JobStorageFactory
     {
         var options = Options(prepareSchema);
         if (invisibilityTimeout is { } timeout) options.InvisibilityTimeout = timeout;
-        return new PostgreSqlStorage(new NpgsqlConnectionFactory(Database.WithoutAutoPrepare(connectionString), options), options);
+        return new PostgreSqlStorage(new NpgsqlConnectionFactory(Database.PoolConnectionString(connectionString), options), options);
     }
 
     private static PostgreSqlStorageOptions Options(bool prepareSchema) => new()

@@ -1,16 +1,14 @@
-using System.Collections;
 using System.Collections.Concurrent;
 using System.Data.Common;
-using System.Reflection;
 using Dapper;
 using Npgsql;
 
 namespace PhotoApi.Persistence;
 
 /// <summary>
-/// Queries run as explicitly prepared statements, mapped to rows with Dapper's own row parsers: the hot reads (the
-/// access rules, the principal lookup of every request, the list pages) are large SQL whose planning would otherwise
-/// cost more than running it on every request.
+/// Queries run as explicitly prepared statements, their parameters bound and their rows mapped by Dapper's own code:
+/// the hot reads (the access rules, the principal and link lookups of every request, the list pages) are large SQL whose
+/// planning would otherwise cost more than running it on every request.
 /// </summary>
 /// <remarks>
 /// <para>Why not Npgsql's automatic preparation (<c>Max Auto Prepare</c>): in Npgsql 10 the run that prepares a statement
@@ -21,9 +19,8 @@ namespace PhotoApi.Persistence;
 /// (Parse and Describe, answered before anything is bound) has no such window. <see cref="Database.DataSource"/> keeps
 /// automatic preparation off.</para>
 /// <para>Explicitly prepared statements stay on their connection until it closes, and Npgsql does not evict them, so the
-/// process prepares at most <see cref="Limit"/> distinct SQL texts (the first ones it runs: the fixed access rules and
-/// list shapes come first); further texts, such as rare combinations of list filters, run unprepared. That bounds what
-/// each connection holds in PostgreSQL as <c>Max Auto Prepare</c> did.</para>
+/// process prepares at most <see cref="Limit"/> distinct SQL texts, those it runs a second time (<see cref="PreparedTexts"/>);
+/// further texts run unprepared. That bounds what each connection holds in PostgreSQL as <c>Max Auto Prepare</c> did.</para>
 /// </remarks>
 public static class Prepared
 {
@@ -34,9 +31,9 @@ public static class Prepared
 
     /// <summary>The rows of <paramref name="sql"/> (parameters as Dapper takes them: an anonymous object or <see cref="DynamicParameters"/>).</summary>
     public static async Task<List<T>> QueryPreparedAsync<T>(this NpgsqlConnection conn, string sql, object? parameters, CancellationToken ct,
-        NpgsqlTransaction? tx = null)
+        NpgsqlTransaction? tx = null, PreparedTexts? texts = null)
     {
-        await using var command = await CommandAsync(conn, sql, parameters, tx, ct);
+        await using var command = await CommandAsync(conn, sql, parameters, tx, texts, ct);
         await using var reader = await command.ExecuteReaderAsync(ct);
         var rows = new List<T>();
         if (!await reader.ReadAsync(ct)) return rows;
@@ -47,9 +44,9 @@ public static class Prepared
 
     /// <summary>The first row of <paramref name="sql"/>, or <c>default</c> when there is none.</summary>
     public static async Task<T?> QueryFirstPreparedAsync<T>(this NpgsqlConnection conn, string sql, object? parameters, CancellationToken ct,
-        NpgsqlTransaction? tx = null)
+        NpgsqlTransaction? tx = null, PreparedTexts? texts = null)
     {
-        await using var command = await CommandAsync(conn, sql, parameters, tx, ct);
+        await using var command = await CommandAsync(conn, sql, parameters, tx, texts, ct);
         await using var reader = await command.ExecuteReaderAsync(System.Data.CommandBehavior.SingleRow, ct);
         return await reader.ReadAsync(ct) ? RowParser<T>(reader)(reader) : default;
     }
@@ -59,9 +56,9 @@ public static class Prepared
     /// multi-mapping does: the second is null when the first of its columns is NULL.
     /// </summary>
     public static async Task<List<TResult>> QueryPreparedAsync<TFirst, TSecond, TResult>(this NpgsqlConnection conn, string sql, object? parameters,
-        Func<TFirst, TSecond?, TResult> map, string splitOn, CancellationToken ct, NpgsqlTransaction? tx = null)
+        Func<TFirst, TSecond?, TResult> map, string splitOn, CancellationToken ct, NpgsqlTransaction? tx = null, PreparedTexts? texts = null)
     {
-        await using var command = await CommandAsync(conn, sql, parameters, tx, ct);
+        await using var command = await CommandAsync(conn, sql, parameters, tx, texts, ct);
         await using var reader = await command.ExecuteReaderAsync(ct);
         var rows = new List<TResult>();
         if (!await reader.ReadAsync(ct)) return rows;
@@ -73,13 +70,15 @@ public static class Prepared
     }
 
     private static async Task<NpgsqlCommand> CommandAsync(NpgsqlConnection conn, string sql, object? parameters, NpgsqlTransaction? tx,
-        CancellationToken ct)
+        PreparedTexts? texts, CancellationToken ct)
     {
         var command = new NpgsqlCommand(sql, conn, tx);
         try
         {
-            foreach (var (name, value, declared) in QueryParameters.Of(parameters)) command.Parameters.Add(Parameter(name, value, declared));
-            if (Texts.Admits(sql)) await command.PrepareAsync(ct);
+            // Dapper's own binder: the parameters the SQL uses, typed as Dapper types them (a null by its declared type,
+            // an enum as its number, a list as an array), so that a query means the same through either path.
+            (parameters as DynamicParameters ?? new DynamicParameters(parameters)).AddParameters(command);
+            if ((texts ?? Texts).Admits(sql)) await command.PrepareAsync(ct);
             return command;
         }
         catch
@@ -87,26 +86,6 @@ public static class Prepared
             await command.DisposeAsync();
             throw;
         }
-    }
-
-    /// <summary>A parameter typed as Dapper types it: by its declared type (so that a null keeps its SQL type), enums as their number, lists as arrays.</summary>
-    private static NpgsqlParameter Parameter(string name, object? value, Type? declared)
-    {
-        var parameter = new NpgsqlParameter { ParameterName = name, Value = value ?? DBNull.Value };
-        var type = value is null or DBNull ? declared : value.GetType();
-        if (type is null || type == typeof(object)) return parameter;
-        type = Nullable.GetUnderlyingType(type) ?? type;
-        if (type.IsEnum)
-        {
-            type = Enum.GetUnderlyingType(type);
-            if (value is Enum) parameter.Value = Convert.ChangeType(value, type, System.Globalization.CultureInfo.InvariantCulture);
-        }
-        if (type != typeof(string) && type != typeof(byte[]) && typeof(IEnumerable).IsAssignableFrom(type)) return parameter; // an array: Npgsql types it from its elements
-        // The same DbType Dapper gives the parameter when it binds it, so that a query means the same through either path.
-#pragma warning disable CS0618 // Obsolete "for internal use only": the one public way to ask Dapper how it types a parameter.
-        if (SqlMapper.LookupDbType(type, name, false, out _) is { } dbType) parameter.DbType = dbType;
-#pragma warning restore CS0618
-        return parameter;
     }
 
     /// <summary>
@@ -128,61 +107,34 @@ public static class Prepared
         : System.Convert.ChangeType(value, type, System.Globalization.CultureInfo.InvariantCulture);
 }
 
-/// <summary>The SQL texts a process prepares: the first <c>limit</c> distinct ones it asks about.</summary>
+/// <summary>
+/// The SQL texts a process prepares: those it runs a second time, until <c>limit</c> of them are. A text run once (a
+/// rare combination of list filters, a one-off query) takes no place; the fixed access rules and list shapes, run on
+/// every request, take theirs within the first requests.
+/// </summary>
 public sealed class PreparedTexts(int limit)
 {
     private readonly ConcurrentDictionary<string, byte> admitted = new();
+    private readonly ConcurrentDictionary<string, byte> seenOnce = new();
     private int count;
 
-    /// <summary>Whether <paramref name="sql"/> is prepared: it was admitted before, or is now while there is room.</summary>
+    /// <summary>Whether to prepare <paramref name="sql"/>: it was admitted before, or is now, on its second run, while there is room.</summary>
     public bool Admits(string sql)
     {
         if (admitted.ContainsKey(sql)) return true;
+        if (Volatile.Read(ref count) >= limit) return false;
+        if (seenOnce.TryAdd(sql, 0))
+        {
+            if (seenOnce.Count > 16 * limit) seenOnce.Clear(); // bounded: texts run once each, forgotten in bulk
+            return false;
+        }
         if (Interlocked.Increment(ref count) > limit)
         {
             Interlocked.Decrement(ref count);
             return admitted.ContainsKey(sql); // admitted by another thread meanwhile
         }
         if (!admitted.TryAdd(sql, 0)) Interlocked.Decrement(ref count); // another thread admitted it first
+        seenOnce.TryRemove(sql, out _);
         return true;
     }
-}
-
-/// <summary>The parameters a Dapper call would bind: name, value and declared type (null where only the value says).</summary>
-public static class QueryParameters
-{
-    public static IEnumerable<(string Name, object? Value, Type? Declared)> Of(object? parameters)
-    {
-        switch (parameters)
-        {
-            case null:
-                yield break;
-            case DynamicParameters dynamic:
-                var seen = new HashSet<string>();
-                foreach (var name in dynamic.ParameterNames)
-                {
-                    seen.Add(name);
-                    yield return (name, dynamic.Get<object?>(name), null);
-                }
-                // Objects added whole (new DynamicParameters(new { … })) are read by Dapper only when the command runs; they
-                // are its private "templates".
-                if (Templates.GetValue(dynamic) is IEnumerable<object> templates)
-                    foreach (var template in templates)
-                        foreach (var p in Properties(template))
-                            if (seen.Add(p.Name)) yield return (p.Name, p.GetValue(template), p.PropertyType);
-                break;
-            case IEnumerable<KeyValuePair<string, object?>> pairs:
-                foreach (var (name, value) in pairs) yield return (name, value, null);
-                break;
-            default:
-                foreach (var p in Properties(parameters)) yield return (p.Name, p.GetValue(parameters), p.PropertyType);
-                break;
-        }
-    }
-
-    private static readonly FieldInfo Templates = typeof(DynamicParameters).GetField("templates", BindingFlags.NonPublic | BindingFlags.Instance)
-        ?? throw new InvalidOperationException("Dapper's DynamicParameters no longer keeps its objects in 'templates': QueryParameters.Of must learn where they are.");
-
-    private static IEnumerable<PropertyInfo> Properties(object o) =>
-        o.GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.CanRead && p.GetIndexParameters().Length == 0);
 }

@@ -119,7 +119,7 @@ public sealed partial class GuestLinks(NpgsqlDataSource db, Throttle throttle, I
     {
         ShareLink? link;
         await using (var conn = await db.OpenConnectionAsync(ct))
-            link = await conn.QuerySingleOrDefaultAsync<ShareLink>(new CommandDefinition(ShareByIdSql, new { id = shareId }, cancellationToken: ct));
+            link = await conn.QueryFirstPreparedAsync<ShareLink>(ShareByIdSql, new { id = shareId }, ct);
         if (link is null || link.LinkVersion != linkVersion || !await OwnerMayShowAsync(link, ct) ||
             link.Privacy != "public" && (maker is null || !makerHasPhotoLibrary || !await MayOpenAsync(maker, link, ct)))
             throw ArchiveLinks.Invalid();
@@ -296,7 +296,7 @@ public sealed partial class GuestLinks(NpgsqlDataSource db, Throttle throttle, I
     {
         if (!WellFormed(key)) return null;
         await using var conn = await db.OpenConnectionAsync(ct);
-        return await conn.QuerySingleOrDefaultAsync<ShareLink>(new CommandDefinition(ShareByKeySql, new { hash = Secrets.Hash(key) }, cancellationToken: ct));
+        return await conn.QueryFirstPreparedAsync<ShareLink>(ShareByKeySql, new { hash = Secrets.Hash(key) }, ct);
     }
 
     private async Task CountMissAsync(HttpContext context, CancellationToken ct)

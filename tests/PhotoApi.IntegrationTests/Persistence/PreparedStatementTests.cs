@@ -17,8 +17,9 @@ public sealed class PreparedStatementTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        // The connection string asks for automatic preparation, as an operator's could: the pool must keep it off.
-        connectionString = await TestDatabase.CreateDatabaseAsync("prepared") + ";Max Auto Prepare=20;Auto Prepare Min Usages=2";
+        // The connection string asks for automatic preparation and multiplexing, as an operator's could: the pool must keep
+        // both off (Npgsql refuses explicit preparation on multiplexed connections).
+        connectionString = await TestDatabase.CreateDatabaseAsync("prepared") + ";Max Auto Prepare=20;Auto Prepare Min Usages=2;Multiplexing=true";
         db = Database.DataSource(connectionString);
         await using var conn = await db.OpenConnectionAsync();
         // Immutable, so that the planner folds a call with a constant argument: the sleep happens while the statement is
@@ -48,37 +49,52 @@ public sealed class PreparedStatementTests : IAsyncLifetime
         Assert.Equal(PostgresErrorCodes.DivisionByZero, error.SqlState);
 
         Assert.Equal(5, await conn.QuerySingleAsync<int>(sql, new { n = 2 }));
+
+        const string slow = "SELECT slow_identity(@n)";
+        Assert.Equal(0, await conn.QuerySingleAsync<int>(slow, new { n = 0 }));
+        using (var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(300)))
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+                conn.QuerySingleAsync<int>(new CommandDefinition(slow, new { n = 50 }, cancellationToken: cancel.Token)));
+        Assert.Equal(0, await conn.QuerySingleAsync<int>(slow, new { n = 0 }));
+
         Assert.Equal(backend, await conn.QuerySingleAsync<int>("SELECT pg_backend_pid()"));
     }
 
+    /// <summary>This class's own budget, so that what the rest of the run prepared does not decide what these tests prepare.</summary>
+    private readonly PreparedTexts texts = new(16);
+
     [Fact]
-    public async Task A_prepared_statement_whose_first_run_fails_in_planning_runs_again_and_stays_prepared()
+    public async Task A_statement_whose_preparing_run_fails_in_planning_runs_again_and_stays_prepared()
     {
         await using var conn = await db.OpenConnectionAsync();
         var backend = conn.ProcessID;
-        const string sql = "SELECT 10 / @n -- first run fails";
+        const string sql = "SELECT 10 / @n -- preparing run fails";
+        var none = CancellationToken.None;
 
-        var error = await Assert.ThrowsAsync<PostgresException>(() => conn.QueryPreparedAsync<int>(sql, new { n = 0 }, CancellationToken.None));
+        Assert.Equal([10], await conn.QueryPreparedAsync<int>(sql, new { n = 1 }, none, texts: texts)); // first run: not prepared yet
+        var error = await Assert.ThrowsAsync<PostgresException>(() => conn.QueryPreparedAsync<int>(sql, new { n = 0 }, none, texts: texts));
         Assert.Equal(PostgresErrorCodes.DivisionByZero, error.SqlState);
 
-        Assert.Equal([5], await conn.QueryPreparedAsync<int>(sql, new { n = 2 }, CancellationToken.None));
+        Assert.Equal([5], await conn.QueryPreparedAsync<int>(sql, new { n = 2 }, none, texts: texts));
         Assert.Equal(backend, await conn.QuerySingleAsync<int>("SELECT pg_backend_pid()"));
         Assert.Equal(1, await conn.QuerySingleAsync<int>(
-            "SELECT count(*) FROM pg_prepared_statements WHERE statement = 'SELECT 10 / $1 -- first run fails'"));
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement = 'SELECT 10 / $1 -- preparing run fails'"));
     }
 
     [Fact]
-    public async Task A_prepared_statement_cancelled_while_it_is_planned_runs_again_on_the_same_connection()
+    public async Task A_statement_whose_preparing_run_is_cancelled_while_it_is_planned_runs_again_on_the_same_connection()
     {
         await using var conn = await db.OpenConnectionAsync();
         var backend = conn.ProcessID;
         const string sql = "SELECT slow_identity(@n)";
 
+        Assert.Equal([0], await conn.QueryPreparedAsync<int>(sql, new { n = 0 }, CancellationToken.None, texts: texts));
         using (var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(300)))
-            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => conn.QueryPreparedAsync<int>(sql, new { n = 50 }, cancel.Token));
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => conn.QueryPreparedAsync<int>(sql, new { n = 50 }, cancel.Token, texts: texts));
 
-        Assert.Equal([0], await conn.QueryPreparedAsync<int>(sql, new { n = 0 }, CancellationToken.None));
+        Assert.Equal([0], await conn.QueryPreparedAsync<int>(sql, new { n = 0 }, CancellationToken.None, texts: texts));
         Assert.Equal(backend, await conn.QuerySingleAsync<int>("SELECT pg_backend_pid()"));
+        Assert.Equal(1, await conn.QuerySingleAsync<int>("SELECT count(*) FROM pg_prepared_statements WHERE statement = 'SELECT slow_identity($1)'"));
     }
 
     private sealed record Typed(bool WithinIsNull, int Kind, int Count, string? Label);
@@ -127,13 +143,22 @@ public sealed class PreparedStatementTests : IAsyncLifetime
     }
 
     [Fact]
-    public void A_process_prepares_its_first_texts_up_to_the_limit_and_runs_the_others_unprepared()
+    public void A_process_prepares_the_texts_it_runs_twice_up_to_the_limit()
     {
-        var texts = new PreparedTexts(2);
-        Assert.True(texts.Admits("a"));
-        Assert.True(texts.Admits("b"));
-        Assert.False(texts.Admits("c"));
-        Assert.True(texts.Admits("a"));
-        Assert.False(texts.Admits("c"));
+        var budget = new PreparedTexts(2);
+        Assert.False(budget.Admits("a")); // once: not worth a place
+        Assert.True(budget.Admits("a"));
+        Assert.False(budget.Admits("b"));
+        Assert.True(budget.Admits("b"));
+        Assert.False(budget.Admits("c"));
+        Assert.False(budget.Admits("c")); // full: runs unprepared
+        Assert.True(budget.Admits("a"));
+    }
+
+    [Fact]
+    public async Task Parameters_the_SQL_does_not_use_are_left_out_as_Dapper_leaves_them()
+    {
+        await using var conn = await db.OpenConnectionAsync();
+        Assert.Equal([1], await conn.QueryPreparedAsync<int>("SELECT @id", new { id = 1, unused = new Uri("https://example.org") }, CancellationToken.None));
     }
 }

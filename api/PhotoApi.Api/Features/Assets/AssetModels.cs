@@ -2,6 +2,7 @@ using Dapper;
 using FastEndpoints;
 using FluentValidation;
 using Npgsql;
+using PhotoApi.Persistence;
 using PhotoApi.Api.Access;
 using PhotoApi.Api.Infrastructure.Auth;
 using PhotoApi.Api.Infrastructure.Data;
@@ -110,7 +111,7 @@ public static class AssetQueries
 
     /// <summary>Reads assets by id. Callers have asked the access policy first.</summary>
     public static async Task<List<AssetRow>> GetAsync(NpgsqlConnection conn, IReadOnlyCollection<Guid> ids, CancellationToken ct, NpgsqlTransaction? tx = null) =>
-        (await conn.QueryAsync<AssetRow>(new CommandDefinition(ByIdsSql, new { ids = ids.ToArray() }, tx, cancellationToken: ct))).AsList();
+        await conn.QueryPreparedAsync<AssetRow>(ByIdsSql, new { ids = ids.ToArray() }, ct, tx);
 
     public static async Task<AssetRow> GetOneAsync(NpgsqlConnection conn, Guid id, CancellationToken ct) =>
         (await GetAsync(conn, [id], ct)).SingleOrDefault() ?? throw ApiException.NotFound("The asset");
@@ -214,8 +215,8 @@ public static class AlbumPages
         """;
 
     public static async Task<Album?> FindAsync(NpgsqlConnection conn, Guid id, CancellationToken ct) =>
-        (await conn.QueryAsync<Album, Albums.AlbumConditions, Album>(new CommandDefinition(AlbumSql, new { id }, cancellationToken: ct),
-            (album, conditions) => album with { Conditions = conditions }, splitOn: "folder_ids")).SingleOrDefault();
+        (await conn.QueryPreparedAsync<Album, Albums.AlbumConditions, Album>(AlbumSql, new { id },
+            (album, conditions) => album with { Conditions = conditions! }, "folder_ids", ct)).SingleOrDefault();
 
     /// <summary>
     /// The page query (<see cref="AssetQueries.Columns"/>, then <c>added_at</c>, <c>added_by</c>: NULL for conditional

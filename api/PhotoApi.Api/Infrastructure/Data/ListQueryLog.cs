@@ -1,5 +1,6 @@
+using System.Reflection;
 using System.Text.Json;
-using PhotoApi.Persistence;
+using Dapper;
 
 namespace PhotoApi.Api.Infrastructure.Data;
 
@@ -72,4 +73,43 @@ public sealed class ListQueryLog(IConfiguration config, ListQueries queries, ILo
         : t.IsArray ? TypeName(t.GetElementType()!) + "[]"
         : t.IsGenericType && t.GetGenericArguments() is [var element] && typeof(System.Collections.IEnumerable).IsAssignableFrom(t) ? TypeName(element) + "[]"
         : t.Name;
+}
+
+/// <summary>The parameters given to a Dapper call: name, value and declared type (null where only the value says).</summary>
+internal static class QueryParameters
+{
+    public static IEnumerable<(string Name, object? Value, Type? Declared)> Of(object? parameters)
+    {
+        switch (parameters)
+        {
+            case null:
+                yield break;
+            case DynamicParameters dynamic:
+                var seen = new HashSet<string>();
+                foreach (var name in dynamic.ParameterNames)
+                {
+                    seen.Add(name);
+                    yield return (name, dynamic.Get<object?>(name), null);
+                }
+                // Objects added whole (new DynamicParameters(new { … })) are read by Dapper only when the command runs; they
+                // are its private "templates".
+                if (Templates.GetValue(dynamic) is IEnumerable<object> templates)
+                    foreach (var template in templates)
+                        foreach (var p in Properties(template))
+                            if (seen.Add(p.Name)) yield return (p.Name, p.GetValue(template), p.PropertyType);
+                break;
+            case IEnumerable<KeyValuePair<string, object?>> pairs:
+                foreach (var (name, value) in pairs) yield return (name, value, null);
+                break;
+            default:
+                foreach (var p in Properties(parameters)) yield return (p.Name, p.GetValue(parameters), p.PropertyType);
+                break;
+        }
+    }
+
+    private static readonly FieldInfo Templates = typeof(DynamicParameters).GetField("templates", BindingFlags.NonPublic | BindingFlags.Instance)
+        ?? throw new InvalidOperationException("Dapper's DynamicParameters no longer keeps its objects in 'templates': QueryParameters.Of must learn where they are.");
+
+    private static IEnumerable<PropertyInfo> Properties(object o) =>
+        o.GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.CanRead && p.GetIndexParameters().Length == 0);
 }
