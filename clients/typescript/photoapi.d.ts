@@ -4327,7 +4327,9 @@ export interface components {
              * @description The cover's 250 px WebP thumbnail, a signed URL like `AssetMediaUrls.thumbnail` (relative to the server, works
              *     in an `<img src>` without credentials, expires after 30 to 60 minutes: list again for fresh ones), so the page
              *     shows each cover without calling `getAsset` per row. `null` when `coverAssetId` is, while the cover has no
-             *     thumbnail, and when the caller may not view the cover now (it is no longer among what is shared with them).
+             *     thumbnail, and when it is no longer among what is shared with the caller: for an album or selection exactly when
+             *     `getAlbum` gives no `coverThumbnailUrl` (the album no longer shows it — trashed, out of a conditional album's
+             *     conditions, or its contributor lost access), for a folder when the caller may not view it now.
              */
             coverThumbnailUrl: string | null;
         };

@@ -235,6 +235,16 @@ public sealed partial class AccessPolicy
         """;
 
     /// <summary>
+    /// The cover of album <paramref name="al"/> that may be shown with it (its id; NULL for none): the chosen cover while it
+    /// has a thumbnail and the album still shows it (<see cref="AlbumShows"/>). Whoever sees the album sees what it shows,
+    /// so every list that shows an album's cover — the album lists and pages, Shared With Me — asks this and nothing else.
+    /// </summary>
+    public static string AlbumCover(string al) => $"""
+        (SELECT cov.id FROM assets cov LEFT JOIN folders cvf ON cvf.id = cov.folder_id
+         WHERE cov.id = {al}.cover_asset_id AND cov.thumbnail_key IS NOT NULL AND {AlbumShows(al, "cov", "cvf")})
+        """;
+
+    /// <summary>
     /// Album <paramref name="al"/> is visible to the caller: theirs, or shared with them (directly or through a group) at
     /// any role by an active owner. Index-friendly, for list queries; parameter <c>@userId</c>.
     /// </summary>

@@ -22511,7 +22511,9 @@ namespace PhotoApi.Client
         /// The cover's 250 px WebP thumbnail, a signed URL like `AssetMediaUrls.thumbnail` (relative to the server, works
         /// <br/>in an `&lt;img src&gt;` without credentials, expires after 30 to 60 minutes: list again for fresh ones), so the page
         /// <br/>shows each cover without calling `getAsset` per row. `null` when `coverAssetId` is, while the cover has no
-        /// <br/>thumbnail, and when the caller may not view the cover now (it is no longer among what is shared with them).
+        /// <br/>thumbnail, and when it is no longer among what is shared with the caller: for an album or selection exactly when
+        /// <br/>`getAlbum` gives no `coverThumbnailUrl` (the album no longer shows it — trashed, out of a conditional album's
+        /// <br/>conditions, or its contributor lost access), for a folder when the caller may not view it now.
         /// <br/>
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("coverThumbnailUrl")]

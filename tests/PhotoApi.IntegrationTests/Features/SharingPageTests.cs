@@ -118,4 +118,44 @@ public sealed class SharingPageTests(ApiFactory api) : IClassFixture<ApiFactory>
         covered = (await WithMeAsync(friend)).Single(i => i.ShareId == albumShare.Id);
         Assert.Null(covered.CoverThumbnailUrl);
     }
+
+    [Fact]
+    public async Task An_albums_cover_shows_in_shared_with_me_exactly_when_the_album_itself_shows_it()
+    {
+        // The friend is also the owner's partner, so they may view the cover photo whether or not the album shows it.
+        var owner = await api.NewUserAsync("owner");
+        var friend = await api.NewUserAsync("friend");
+        await owner.Client.PostAsJsonAsync("/api/v1/partners", new { userId = friend.UserId }).ShouldBe(201);
+        var cover = await owner.UploadUniqueAsync();
+        await owner.WaitProcessedAsync(cover);
+        await owner.Client.PatchAsJsonAsync($"/api/v1/assets/{cover}", new { rating = 5 }).ShouldBe(200);
+        var best = await owner.Client.PostAsJsonAsync("/api/v1/albums", new { name = "Best", kind = "conditional", conditions = new { minRating = 5 } })
+            .Json<Album>(201);
+        await owner.Client.PatchAsJsonAsync($"/api/v1/albums/{best.Id}", new { coverAssetId = cover }).ShouldBe(200);
+        var share = await owner.ShareAlbumAsync(best.Id, (friend, "viewer"));
+
+        async Task<(string? Album, string? WithMe)> CoversAsync()
+        {
+            var album = await friend.Client.GetAsync($"/api/v1/albums/{best.Id}").Json();
+            var withMe = (await WithMeAsync(friend)).Single(i => i.ShareId == share.Id);
+            Assert.Equal(cover, withMe.CoverAssetId);
+            return (album.GetProperty("coverThumbnailUrl").GetString(), withMe.CoverThumbnailUrl);
+        }
+
+        var (albumCover, withMeCover) = await CoversAsync();
+        Assert.NotNull(albumCover);
+        Assert.Contains($"/api/v1/assets/{cover}/thumbnail", withMeCover);
+
+        // Out of the album's conditions: the album no longer shows it — not as its cover in either list — though the
+        // friend, a partner, still sees the photo itself.
+        await owner.Client.PatchAsJsonAsync($"/api/v1/assets/{cover}", new { rating = 3 }).ShouldBe(200);
+        await friend.Client.GetAsync($"/api/v1/assets/{cover}").ShouldBe(200);
+        Assert.Equal(((string?)null, (string?)null), await CoversAsync());
+
+        // Back in: both show it again.
+        await owner.Client.PatchAsJsonAsync($"/api/v1/assets/{cover}", new { rating = 5 }).ShouldBe(200);
+        (albumCover, withMeCover) = await CoversAsync();
+        Assert.NotNull(albumCover);
+        Assert.NotNull(withMeCover);
+    }
 }

@@ -98,8 +98,7 @@ internal static class AlbumStore
     public static readonly string Columns = $"""
         al.id, al.kind, al.name, al.description, al.owner_id, u.username AS owner_username, u.display_name AS owner_display_name,
         {AccessPolicy.CallerAlbumRole("al")} AS role, al.cover_asset_id,
-        (SELECT cov.id FROM assets cov LEFT JOIN folders cvf ON cvf.id = cov.folder_id
-         WHERE cov.id = al.cover_asset_id AND cov.thumbnail_key IS NOT NULL AND {AccessPolicy.AlbumShows("al", "cov", "cvf")}) AS cover_thumbnail_id,
+        {AccessPolicy.AlbumCover("al")} AS cover_thumbnail_id,
         al.sort_order,
         al.cond_folder_ids, al.cond_from, al.cond_to, al.cond_tags, al.cond_min_rating, al.cond_media_type, al.cond_camera,
         {AccessPolicy.AlbumAssetCount("al")} AS asset_count,

@@ -17,7 +17,8 @@ namespace PhotoApi.Api.Features.Sharing;
 /// <param name="SharedAt">When it was first shared with the caller.</param>
 /// <param name="CoverThumbnailUrl">
 /// The cover's 250 px WebP thumbnail, signed for the caller (as <c>AssetMediaUrls.thumbnail</c>); null when there is no
-/// cover, while it has no thumbnail, and when the caller may not view the cover (it left what is shared with them).
+/// cover, while it has no thumbnail, and when it left what is shared with the caller: an album's exactly when the album's
+/// own <c>coverThumbnailUrl</c> is null (the album no longer shows it), a folder's when the caller may not view it now.
 /// </param>
 public sealed record SharedWithMeItem(
     string Kind, Guid? ShareId, Guid? AlbumId, Guid? FolderId, string Name, AlbumOwner Owner, string Role, DateTime SharedAt, int AssetCount,
@@ -33,11 +34,12 @@ public sealed record SharedWithMePage(IReadOnlyList<SharedWithMeGroup> Groups, s
 /// <remarks>
 /// The candidates are the caller's own invitations and partners, a set that follows what is shared with them, not the
 /// size of anyone's library: they are ordered and cut to the page first, and only the page's rows then read their
-/// role and size (from the counters), and their cover's thumbnail by key; the covers' signed URLs are given where the
-/// access policy lets the caller view them (one batch question for the page).
+/// role and size (from the counters), and their cover by key: an album's where the album still shows it
+/// (<see cref="AccessPolicy.AlbumCover"/>, as every album list), a folder's where the access policy lets the caller view
+/// it (one batch question for the page).
 /// </remarks>
 [Access(AccessScope.Caller)]
-public sealed class ListSharedWithMeEndpoint(NpgsqlDataSource db, ListQueries lists, AssetViews views) : Endpoint<SharingPageRequest, SharedWithMePage>
+public sealed class ListSharedWithMeEndpoint(NpgsqlDataSource db, ListQueries lists, AssetViews views, MediaSigner signer) : Endpoint<SharingPageRequest, SharedWithMePage>
 {
     private static string Candidates(bool after) => $"""
         WITH inv AS ({AccessPolicy.CallerInvitations})
@@ -73,7 +75,8 @@ public sealed class ListSharedWithMeEndpoint(NpgsqlDataSource db, ListQueries li
                (CASE c.kind WHEN 'partner' THEN u.personal_asset_count WHEN 'folder' THEN f.asset_count
                             ELSE {AccessPolicy.AlbumAssetCount("al")} END) AS asset_count,
                coalesce(al.cover_asset_id, f.cover_asset_id) AS cover_asset_id,
-               (SELECT ca.thumbnail_key IS NOT NULL FROM assets ca WHERE ca.id = coalesce(al.cover_asset_id, f.cover_asset_id)) AS cover_has_thumbnail,
+               {AccessPolicy.AlbumCover("al")} AS album_cover_id,
+               (SELECT ca.id FROM assets ca WHERE ca.id = f.cover_asset_id AND ca.thumbnail_key IS NOT NULL) AS folder_cover_id,
                c.sort_id
         FROM ({Candidates(after)}) c
         JOIN users u ON u.id = c.owner_id
@@ -98,7 +101,10 @@ public sealed class ListSharedWithMeEndpoint(NpgsqlDataSource db, ListQueries li
         public DateTime SharedAt { get; init; }
         public int AssetCount { get; init; }
         public Guid? CoverAssetId { get; init; }
-        public bool? CoverHasThumbnail { get; init; }
+        /// <summary>An album's (or selection's) cover as every album list shows it (<see cref="AccessPolicy.AlbumCover"/>).</summary>
+        public Guid? AlbumCoverId { get; init; }
+        /// <summary>A folder's cover, where it has a thumbnail; shown where the caller may view it.</summary>
+        public Guid? FolderCoverId { get; init; }
         public Guid SortId { get; init; }
         public DateTime SortAt => SharedAt;
     }
@@ -113,13 +119,16 @@ public sealed class ListSharedWithMeEndpoint(NpgsqlDataSource db, ListQueries li
     {
         var principal = HttpContext.Principal();
         var (page, next) = await SharingPages.FetchAsync<Row>(db, lists, "listSharedWithMe", after => after ? NextSql : FirstSql, req, principal, ct);
-        // A cover is chosen among what the album or folder showed then; whether the caller may view it now is asked again.
-        var covers = await views.ThumbnailsAsync(principal, page.Where(r => r.CoverHasThumbnail == true).Select(r => r.CoverAssetId!.Value).ToList(), ct);
+        // An album's cover shows where the album still shows it, as in the album lists; a folder's where the caller may
+        // view it now (it was chosen among what the folder showed then).
+        var folderCovers = await views.ThumbnailsAsync(principal, page.Where(r => r.FolderCoverId is not null).Select(r => r.FolderCoverId!.Value).ToList(), ct);
+        var urls = await signer.UrlsAsync(ct);
         var groups = page
             .GroupBy(r => DateOnly.FromDateTime(r.SharedAt))
             .Select(g => new SharedWithMeGroup(g.Key, g.Select(r => new SharedWithMeItem(r.Kind, r.ShareId, r.AlbumId, r.FolderId, r.Name,
                 new AlbumOwner(r.OwnerId, r.OwnerUsername, r.OwnerDisplayName), r.Role, r.SharedAt, r.AssetCount, r.CoverAssetId,
-                r.CoverAssetId is { } cover ? covers.GetValueOrDefault(cover) : null)).ToList()))
+                r.AlbumCoverId is { } albumCover ? urls.Thumbnail(albumCover)
+                : r.FolderCoverId is { } folderCover ? folderCovers.GetValueOrDefault(folderCover) : null)).ToList()))
             .ToList();
         await Send.OkAsync(new SharedWithMePage(groups, next), ct);
     }
