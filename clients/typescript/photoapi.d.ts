@@ -1704,6 +1704,31 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/s/{key}/assets/{assetId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get one asset through a share link
+         * @description One asset the link shows, exactly as `listPublicShareAssets` shows it (the same fields, hidden where the link
+         *     hides metadata, and the same `urls`). A guest who sent a file through the link (`uploadToPublicShare` or the
+         *     resumable `createPublicShareUpload`, whose answers give the id the link shows it by) follows its `status` here
+         *     until it is `ready` — then its thumbnail and preview exist — or `failed`. An asset the link does not show
+         *     (another link's id, a file the owner trashed or that left the album) answers 404 `resource.not_found`, like an
+         *     unknown one. A password-protected link needs the unlock token (`X-Share-Token`, `?token=` or the cookie).
+         */
+        get: operations["getPublicShareAsset"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/s/{key}/assets/{assetId}/thumbnail": {
         parameters: {
             query?: never;
@@ -4150,6 +4175,13 @@ export interface components {
             id: string;
             /** @enum {string} */
             mediaType: "image" | "video" | "other";
+            /**
+             * @description Where the worker is with it: `pending` → `processing` → `ready`, or `failed` (it could not be read as what it
+             *     claims to be; it stays the file that was sent, without a thumbnail). Until `ready`, `urls.thumbnail` and
+             *     `urls.preview` are `null`. The failure's reason is the owner's to see (`getAsset`), not the guest's.
+             * @enum {string}
+             */
+            status: "pending" | "processing" | "ready" | "failed";
             /**
              * Format: int32
              * @description Width in pixels as displayed (after orientation); `null` until processed and for non-images. The thumbnail
@@ -8422,6 +8454,49 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ApiProblem"];
                 };
             };
+        };
+    };
+    getPublicShareAsset: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The `shareToken` of `unlockPublicShare`, for a password-protected link (or send `?token=`, or the cookie). */
+                "X-Share-Token"?: string;
+            };
+            path: {
+                /** @description The share's `key` (the last part of its `url`; base64url, 43 characters); it is the guest's credential. */
+                key: string;
+                /** @description The id the link shows the asset by (`id` of `listPublicShareAssets`, or of an upload's answer), not the asset's own id. */
+                assetId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The asset as the link shows it. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicAssetResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["SharePasswordRequired"];
+            /**
+             * @description The link opens nothing (`share.link_invalid`, counted per client address), or the link does not show an asset
+             *     with this id (`resource.not_found`).
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblem"];
+                };
+            };
+            429: components["responses"]["LinkThrottled"];
         };
     };
     getPublicShareThumbnail: {

@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { client, newUser, ok, upload } from './support/api';
-import { exif, jpeg } from './support/files';
+import { exif, jpeg, truncatedJpeg } from './support/files';
 import { album, basename, daysAgo, newShare, soon, uploadAll } from './support/setup';
 import { imagesLoaded, SCREENSHOT_SIZE, screenshot } from './support/page';
 import { expect, test } from './support/test';
@@ -274,6 +274,9 @@ test('on a phone, a guest adds photos through a link that takes them, and swipes
   await expect(dialog.getByRole('listitem').filter({ hasText: basename(mine) })).toContainText('Done');
   await dialog.getByRole('button', { name: 'Close' }).first().click();
   await expect(grid.getByRole('button')).toHaveCount(2); // the list was read again: the new photo is in it
+  // "Done" waited for the worker (the file was followed through the link): the new tile has its picture already.
+  await expect(grid.locator('img')).toHaveCount(2);
+  await expect.poll(() => imagesLoaded(page)).toBe(true);
   expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390); // no sideways scrolling
 
   // The owner's album has it too.
@@ -289,4 +292,34 @@ test('on a phone, a guest adds photos through a link that takes them, and swipes
   await page.mouse.move(80, 310, { steps: 6 });
   await page.mouse.up();
   await expect(page.getByRole('dialog').getByText('2 of 2', { exact: true })).toBeVisible();
+});
+
+test('a guest is told when a file they sent cannot be read, and its tile says there is no preview', async ({ page }) => {
+  const owner = await newUser('ezra');
+  const photo = await upload(owner, jpeg());
+  const party = await album(owner, 'Party', [photo.id]);
+  const share = await newShare(owner, { type: 'album', id: party.id }, { allowUpload: true });
+
+  await page.goto(`/s/${share.key}`);
+  const grid = page.getByRole('region', { name: 'Party' });
+  await expect(grid.getByRole('button')).toHaveCount(1);
+  await page.getByRole('button', { name: 'Add photos and videos' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Add photos and videos' });
+  const broken = truncatedJpeg('half.jpg');
+  const fine = jpeg();
+  await dialog.getByLabel('Choose files').setInputFiles([broken, fine]);
+  const row = dialog.getByRole('listitem').filter({ hasText: 'half.jpg' });
+  await expect(row).toContainText('Done');
+  await expect(row).toContainText('Sent. It could not be read as a photo or video, so it shows without a picture.');
+  await expect(row.getByRole('button', { name: /Retry/ })).toHaveCount(0); // sending it again would not help
+  await expect(dialog.getByRole('listitem').filter({ hasText: basename(fine) })).toContainText('Done');
+  await dialog.getByRole('button', { name: 'Close' }).first().click();
+
+  await expect(grid.getByRole('button')).toHaveCount(3);
+  await expect(grid.locator('img')).toHaveCount(2);
+  await expect(grid.getByRole('listitem').filter({ hasText: 'No preview' })).toHaveCount(1);
+  await expect(grid.getByText('Preparing…')).toHaveCount(0);
+  // The owner has it as it was sent, marked failed.
+  const entries = await ok(client(owner.token).GET('/api/v1/albums/{id}/assets', { params: { path: { id: party.id } } }));
+  expect(entries.items.find((e) => e.asset.originalFileName === 'half.jpg')?.asset.status).toBe('failed');
 });

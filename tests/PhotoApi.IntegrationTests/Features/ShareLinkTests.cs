@@ -13,8 +13,25 @@ public sealed class ShareLinkTests(ApiFactory api) : IClassFixture<ApiFactory>
 
     private sealed record PublicUrls(string? Thumbnail, string? Preview, string? Original);
 
-    private sealed record PublicAsset(Guid Id, string MediaType, int? Width, int? Height, string? OriginalFileName, DateTime? TakenAt,
+    private sealed record PublicAsset(Guid Id, string MediaType, string Status, int? Width, int? Height, string? OriginalFileName, DateTime? TakenAt,
         string? CameraMake, string? CameraModel, double? Latitude, double? Longitude, string? Description, PublicUrls Urls);
+
+    /// <summary>What a guest sees of a file they sent, followed through the link until the worker is done with it.</summary>
+    private static async Task<PublicAsset> FollowAsync(HttpClient guest, string key, Guid id)
+    {
+        var seen = new List<string>();
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            var asset = await guest.GetAsync($"/api/v1/s/{key}/assets/{id}").Json<PublicAsset>();
+            seen.Add(asset.Status);
+            if (asset.Status is "ready" or "failed") return asset;
+            Assert.Contains(asset.Status, new[] { "pending", "processing" });
+            Assert.Null(asset.Urls.Thumbnail); // nothing to show before the worker made it
+            if (DateTime.UtcNow > deadline) Assert.Fail($"Still {string.Join(", ", seen)} after 60 s.");
+            await Task.Delay(200);
+        }
+    }
 
     private sealed record Counts(long ViewCount, long DownloadCount, DateTime? LastAccessedAt);
 
@@ -99,6 +116,7 @@ public sealed class ShareLinkTests(ApiFactory api) : IClassFixture<ApiFactory>
         async Task EveryRouteRefuses(HttpClient client, string key, string code, int status)
         {
             await client.GetAsync($"/api/v1/s/{key}/assets").ShouldBeProblem(status, code);
+            await client.GetAsync($"/api/v1/s/{key}/assets/{photo}").ShouldBeProblem(status, code);
             await client.GetAsync($"/api/v1/s/{key}/assets/{photo}/thumbnail").ShouldBeProblem(status, code);
             await client.GetAsync($"/api/v1/s/{key}/assets/{photo}/original").ShouldBeProblem(status, code);
             await client.PostAsync($"/api/v1/s/{key}/assets", OneFile(await File.ReadAllBytesAsync(Library.Fixture("grey.jpg")), "x.jpg"))
@@ -194,8 +212,32 @@ public sealed class ShareLinkTests(ApiFactory api) : IClassFixture<ApiFactory>
         var added = (await owner.AlbumAssetIdsAsync(album)).Except(before).Single();
         var asset = await owner.WaitProcessedAsync(added);
         Assert.Equal((owner.UserId, "ready", "guest.jpg"), (asset.OwnerId, asset.Status, asset.OriginalFileName));
-        Assert.Contains(sent.Id, (await guest.GetAsync($"/api/v1/s/{share.Key}/assets").Json<Page<PublicAsset>>()).Items.Select(a => a.Id));
+        // The guest follows it by that id until it is ready, and then sees it as the list shows it, picture and all.
+        var followed = await FollowAsync(guest, share.Key, sent.Id);
+        Assert.Equal(("ready", "image", "guest.jpg"), (followed.Status, followed.MediaType, followed.OriginalFileName));
+        var listed = (await guest.GetAsync($"/api/v1/s/{share.Key}/assets").Json<Page<PublicAsset>>()).Items.Single(a => a.Id == sent.Id);
+        Assert.Equal(listed with { Urls = null! }, followed with { Urls = null! });
+        Assert.Equal(listed.Urls, followed.Urls);
+        Assert.Equal("image/webp", (await guest.GetAsync(followed.Urls.Thumbnail)).Content.Headers.ContentType?.MediaType);
         Assert.Empty(api.StagedFiles());
+
+        // A file the worker cannot read is kept as sent and the guest is told it failed, not why (the reason is the owner's).
+        var broken = await guest.PostAsync($"/api/v1/s/{share.Key}/assets", OneFile(await File.ReadAllBytesAsync(Library.Fixture("truncated.jpg")), "half.jpg"))
+            .Json<Uploaded>(201);
+        var failed = await FollowAsync(guest, share.Key, broken.Id);
+        Assert.Equal(("failed", (string?)null, (string?)null), (failed.Status, failed.Urls.Thumbnail, failed.Urls.Preview));
+        var raw = await guest.GetAsync($"/api/v1/s/{share.Key}/assets/{broken.Id}").Json();
+        Assert.False(raw.TryGetProperty("failureReason", out _));
+
+        // Ids the link does not show are unknown to it: the owner's own id of the file, an id of nothing, another link's id.
+        await guest.GetAsync($"/api/v1/s/{share.Key}/assets/{added}").ShouldBeProblem(404, "resource.not_found");
+        await guest.GetAsync($"/api/v1/s/{share.Key}/assets/{Guid.NewGuid()}").ShouldBeProblem(404, "resource.not_found");
+        var (_, _, _, other) = await SharedAsync(new { linkEnabled = true, privacy = "public" });
+        var otherId = (await guest.GetAsync($"/api/v1/s/{other.Key}/assets").Json<Page<PublicAsset>>()).Items[0].Id;
+        await guest.GetAsync($"/api/v1/s/{share.Key}/assets/{otherId}").ShouldBeProblem(404, "resource.not_found");
+        // And once the owner takes it out of the album, the guest's id of it opens nothing either.
+        await owner.Client.SendAsync(Sharing.DeleteWithBody($"/api/v1/albums/{album}/assets", new { assetIds = new[] { added } })).ShouldBe(200);
+        await guest.GetAsync($"/api/v1/s/{share.Key}/assets/{sent.Id}").ShouldBeProblem(404, "resource.not_found");
     }
 
     [Fact]

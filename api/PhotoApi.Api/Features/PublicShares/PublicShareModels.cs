@@ -23,8 +23,10 @@ public sealed record PublicAssetUrls(string? Thumbnail, string? Preview, string?
 /// place or description.
 /// </summary>
 /// <param name="Id">The id this link shows the asset by (see <see cref="GuestIds"/>); not the asset's own id.</param>
+/// <param name="Status"><c>pending</c> → <c>processing</c> → <c>ready</c> or <c>failed</c>, as the owner's asset (its
+/// failure reason stays the owner's: it can name what the server tried).</param>
 /// <param name="DurationSeconds">A video's length (shown whatever <c>showMetadata</c> says: a player shows it anyway).</param>
-public sealed record PublicAssetResponse(Guid Id, string MediaType, int? Width, int? Height, string? OriginalFileName, DateTime? TakenAt,
+public sealed record PublicAssetResponse(Guid Id, string MediaType, string Status, int? Width, int? Height, string? OriginalFileName, DateTime? TakenAt,
     string? CameraMake, string? CameraModel, double? Latitude, double? Longitude, string? Description, PublicAssetUrls Urls,
     double? DurationSeconds = null);
 
@@ -72,9 +74,9 @@ internal static class PublicAssets
             link.AllowDownload && a.PlaybackKey is { } playback && (link.ShowMetadata || playback != a.BlobKey || CleanOriginals.Possible(a))
                 ? $"{baseUrl}/playback{(suffix.Length > 0 ? "?" + suffix : "")}" : null);
         return link.ShowMetadata
-            ? new PublicAssetResponse(id, a.MediaType, a.Width, a.Height, a.OriginalFileName, a.TakenAt, a.CameraMake, a.CameraModel,
+            ? new PublicAssetResponse(id, a.MediaType, a.Status, a.Width, a.Height, a.OriginalFileName, a.TakenAt, a.CameraMake, a.CameraModel,
                 a.Latitude, a.Longitude, a.Description, urls, a.DurationSeconds)
-            : new PublicAssetResponse(id, a.MediaType, a.Width, a.Height, null, null, null, null, null, null, null, urls, a.DurationSeconds);
+            : new PublicAssetResponse(id, a.MediaType, a.Status, a.Width, a.Height, null, null, null, null, null, null, null, urls, a.DurationSeconds);
     }
 
     /// <summary>

@@ -37,6 +37,16 @@ export function jpeg(options: JpegOptions = {}): string {
   return path;
 }
 
+/** A JPEG cut off after 60 % of its bytes (of a picture whose every byte counts): no decoder reads it whole. */
+export function truncatedJpeg(name = `cut-${n++}.jpg`): string {
+  const whole = join(dir, `whole-${name}`);
+  execFileSync('/usr/bin/convert', ['-seed', String(n++), '-size', '200x150', 'plasma:fractal', '-quality', '90', '-strip', whole]);
+  const bytes = readFileSync(whole);
+  const path = join(dir, name);
+  writeFileSync(path, bytes.subarray(0, Math.floor(bytes.length * 0.6)));
+  return path;
+}
+
 /** A HEIC as an iPhone sends it (HEVC in HEIF), with GPS and camera EXIF. */
 export function heic(options: { name?: string } = {}): string {
   const source = jpeg({ gps: true, camera: true });

@@ -24,6 +24,8 @@ export interface MediaItem {
    * "Preparing…". False where it never will here (a link without downloads, a video that failed): the poster only.
    */
   playbackPending: boolean;
+  /** The worker could not read it (a damaged or mislabelled file): it has no picture and will get none. */
+  unreadable: boolean;
 }
 
 /** A run of items under one heading (a day of the timeline); the guest pages have one run without a title. */
@@ -37,7 +39,7 @@ export function fromAsset(a: Schemas['AssetResponse']): MediaItem {
   return {
     id: a.id, kind: a.mediaType, width: a.width, height: a.height, thumbnailUrl: a.urls.thumbnail, previewUrl: a.urls.preview,
     originalUrl: a.urls.original, name: a.originalFileName, takenAt: a.takenAt, durationSeconds: a.durationSeconds,
-    playbackUrl: a.urls.playback, playbackPending: a.mediaType === 'video' && !a.urls.playback && a.status !== 'failed',
+    playbackUrl: a.urls.playback, playbackPending: a.mediaType === 'video' && !a.urls.playback && a.status !== 'failed', unreadable: a.status === 'failed',
   };
 }
 
@@ -46,7 +48,8 @@ export function fromPublicAsset(a: Schemas['PublicAssetResponse'], allowDownload
   return {
     id: a.id, kind: a.mediaType, width: a.width, height: a.height, thumbnailUrl: a.urls.thumbnail, previewUrl: a.urls.preview,
     originalUrl: a.urls.original, name: a.originalFileName, takenAt: a.takenAt, durationSeconds: a.durationSeconds,
-    playbackUrl: a.urls.playback, playbackPending: a.mediaType === 'video' && !a.urls.playback && allowDownload,
+    playbackUrl: a.urls.playback, playbackPending: a.mediaType === 'video' && !a.urls.playback && allowDownload && a.status !== 'failed',
+    unreadable: a.status === 'failed',
   };
 }
 
@@ -54,7 +57,7 @@ export function fromPublicAsset(a: Schemas['PublicAssetResponse'], allowDownload
 export function fromRequestPhoto(p: Schemas['PublicAlbumPhoto']): MediaItem {
   return {
     id: p.id, kind: 'image', width: p.width, height: p.height, thumbnailUrl: p.thumbnailUrl, previewUrl: p.previewUrl,
-    originalUrl: null, name: null, takenAt: null, durationSeconds: null, playbackUrl: null, playbackPending: false,
+    originalUrl: null, name: null, takenAt: null, durationSeconds: null, playbackUrl: null, playbackPending: false, unreadable: false,
   };
 }
 
