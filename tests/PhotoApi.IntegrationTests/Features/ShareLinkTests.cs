@@ -232,9 +232,14 @@ public sealed class ShareLinkTests(ApiFactory api) : IClassFixture<ApiFactory>
         // Ids the link does not show are unknown to it: the owner's own id of the file, an id of nothing, another link's id.
         await guest.GetAsync($"/api/v1/s/{share.Key}/assets/{added}").ShouldBeProblem(404, "resource.not_found");
         await guest.GetAsync($"/api/v1/s/{share.Key}/assets/{Guid.NewGuid()}").ShouldBeProblem(404, "resource.not_found");
-        var (_, _, _, other) = await SharedAsync(new { linkEnabled = true, privacy = "public" });
-        var otherId = (await guest.GetAsync($"/api/v1/s/{other.Key}/assets").Json<Page<PublicAsset>>()).Items[0].Id;
-        await guest.GetAsync($"/api/v1/s/{share.Key}/assets/{otherId}").ShouldBeProblem(404, "resource.not_found");
+        // The same file shown by a second link has another id there, which opens nothing through the first.
+        var second = await owner.CreateAlbumAsync("Again", added);
+        var secondLink = await owner.Client.PostAsJsonAsync("/api/v1/shares", new { target = new { type = "album", id = second.Id }, linkEnabled = true, privacy = "public" })
+            .Json<Share>(201);
+        var secondId = (await guest.GetAsync($"/api/v1/s/{secondLink.Key}/assets").Json<Page<PublicAsset>>()).Items.Single().Id;
+        Assert.NotEqual(sent.Id, secondId);
+        await guest.GetAsync($"/api/v1/s/{secondLink.Key}/assets/{secondId}").ShouldBe(200);
+        await guest.GetAsync($"/api/v1/s/{share.Key}/assets/{secondId}").ShouldBeProblem(404, "resource.not_found");
         // And once the owner takes it out of the album, the guest's id of it opens nothing either.
         await owner.Client.SendAsync(Sharing.DeleteWithBody($"/api/v1/albums/{album}/assets", new { assetIds = new[] { added } })).ShouldBe(200);
         await guest.GetAsync($"/api/v1/s/{share.Key}/assets/{sent.Id}").ShouldBeProblem(404, "resource.not_found");

@@ -38,6 +38,8 @@ export interface UploadTarget {
 }
 
 const CANCELLED = 'Cancelled.';
+/** How long a stored file's processing is followed before it counts as done, still being prepared. */
+const FOLLOW_FOR = 10 * 60_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Worth trying again by itself: the connection dropped, the server was busy or briefly away. */
@@ -117,19 +119,25 @@ export class UploadQueue {
     return this.#target.refuse?.(file) ?? null;
   }
 
+  // A file holds one of the `concurrency` places while it is sent, not while its processing is followed: the next file
+  // goes as soon as the server has this one, however slow the worker is.
   #pump(): void {
     while (this.#running < this.#concurrency) {
       const item = this.items.find((i) => i.state === 'waiting');
       if (!item) return;
       this.#running++;
-      void this.#run(item).finally(() => {
+      let held = true;
+      const release = () => {
+        if (!held) return;
+        held = false;
         this.#running--;
         this.#pump();
-      });
+      };
+      void this.#run(item, release).finally(release);
     }
   }
 
-  async #run(item: UploadItem): Promise<void> {
+  async #run(item: UploadItem, release: () => void): Promise<void> {
     let follow = this.#follows.get(item.key);
     try {
       if (!follow) {
@@ -147,6 +155,7 @@ export class UploadQueue {
       item.sent = item.total;
       item.state = 'processing';
       this.#follows.set(item.key, follow);
+      release();
       const outcome = await this.#follow(follow);
       this.#follows.delete(item.key);
       this.#end(item, outcome);
@@ -164,10 +173,16 @@ export class UploadQueue {
     else Object.assign(item, { state: 'done', message: outcome.state === 'done' ? (outcome.message ?? null) : null });
   }
 
-  /** Polls until processing ends, backing off; a dropped connection is retried a few times before giving up. */
+  /**
+   * Polls until processing ends, backing off; a dropped connection is retried a few times before giving up. The file is
+   * stored already: after FOLLOW_FOR without an answer it counts as done, still being prepared, so a stopped worker
+   * does not keep the page busy for ever.
+   */
   async #follow(follow: () => Promise<Outcome>): Promise<Outcome> {
     let misses = 0;
+    const until = Date.now() + FOLLOW_FOR;
     for (let delay = 400; ; delay = Math.min(delay * 1.5, 3000)) {
+      if (Date.now() > until) return { state: 'done', message: 'Received; it is still being prepared.' };
       try {
         const outcome = await follow();
         if (outcome.state !== 'processing') return outcome;
