@@ -40,6 +40,8 @@ export interface UploadTarget {
 const CANCELLED = 'Cancelled.';
 /** How long a stored file's processing is followed before it counts as done, still being prepared. */
 const FOLLOW_FOR = 10 * 60_000;
+/** Stored files followed at once without holding a sending place; more wait in their place, as a slow worker paces them. */
+const FOLLOWERS = 6;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Worth trying again by itself: the connection dropped, the server was busy or briefly away. */
@@ -52,6 +54,7 @@ export class UploadQueue {
   #target: UploadTarget;
   #concurrency: number;
   #running = 0;
+  #following = 0;
   #next = 0;
   #aborts = new Map<number, AbortController>();
   // Files the server has, whose processing could not be followed (the connection dropped): Retry asks again how it
@@ -119,8 +122,8 @@ export class UploadQueue {
     return this.#target.refuse?.(file) ?? null;
   }
 
-  // A file holds one of the `concurrency` places while it is sent, not while its processing is followed: the next file
-  // goes as soon as the server has this one, however slow the worker is.
+  // A file holds one of the `concurrency` places while it is sent, not while its processing is followed (up to
+  // FOLLOWERS files at once): the next file goes as soon as the server has this one, however slow the worker is.
   #pump(): void {
     while (this.#running < this.#concurrency) {
       const item = this.items.find((i) => i.state === 'waiting');
@@ -155,10 +158,18 @@ export class UploadQueue {
       item.sent = item.total;
       item.state = 'processing';
       this.#follows.set(item.key, follow);
-      release();
-      const outcome = await this.#follow(follow);
-      this.#follows.delete(item.key);
-      this.#end(item, outcome);
+      const apart = this.#following < FOLLOWERS;
+      if (apart) {
+        this.#following++;
+        release();
+      }
+      try {
+        const outcome = await this.#follow(follow);
+        this.#follows.delete(item.key);
+        this.#end(item, outcome);
+      } finally {
+        if (apart) this.#following--;
+      }
     } catch (e) {
       const cancelled = e instanceof DOMException && e.name === 'AbortError';
       Object.assign(item, { state: 'failed', message: cancelled ? CANCELLED : messageOf(e) });
