@@ -37,6 +37,22 @@ function load(): Stored | null {
 
 const usable = (s: Stored) => s.expiresAt - Date.now() > EARLY;
 
+/** What the lock gave when another tab held it. */
+const TAKEN = Symbol('taken');
+
+/**
+ * The stored pair once it is no longer the one whose refresh token is `spent` — another tab's new pair arriving, or
+ * its sign-out — waiting up to a second for it; then the stored pair as it is (the other tab's refresh failed).
+ */
+async function newerThan(spent: string): Promise<Stored | null> {
+  for (let i = 0; i < 10; i++) {
+    const s = load();
+    if (!s || s.refreshToken !== spent) return s;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return load();
+}
+
 class Session {
   #stored: Stored | null = load();
   #signedIn = $state(this.#stored !== null);
@@ -82,16 +98,21 @@ class Session {
     return this.#refreshing;
   }
 
-  #refreshShared(): Promise<string | null> {
-    const run = () => this.#refresh();
+  async #refreshShared(): Promise<string | null> {
     // Without the Web Locks API (an address that is not a secure context), reading localStorage again still helps.
-    if (typeof navigator.locks?.request !== 'function') return run();
-    return navigator.locks.request(LOCK, run) as unknown as Promise<string | null>;
+    if (typeof navigator.locks?.request !== 'function') return this.#refresh(false);
+    // A free lock: no other tab is refreshing. A taken one: another tab is, and the pair it stores reaches this tab's
+    // copy of localStorage a moment after its lock is released (each tab reads a copy kept in step asynchronously).
+    const now = await navigator.locks.request(LOCK, { ifAvailable: true }, (lock) => (lock ? this.#refresh(false) : TAKEN));
+    if (now !== TAKEN) return now;
+    return navigator.locks.request(LOCK, () => this.#refresh(true));
   }
 
-  async #refresh(): Promise<string | null> {
+  /** `waited`: another tab held the lock first, so its new pair may still be on its way to this tab's storage. */
+  async #refresh(waited: boolean): Promise<string | null> {
     // Another tab may have refreshed (or signed out) while this one waited: its pair is the one to use.
-    const latest = load();
+    let latest = load();
+    if (waited && latest && !usable(latest)) latest = await newerThan(latest.refreshToken);
     if (!latest) {
       this.#adopt(null);
       return null;
